@@ -1,0 +1,2 @@
+package dev.spotapi.cli;
+public class Main { public static void main(String[] a){ System.out.println("hi"); } }
