@@ -1,12 +1,78 @@
 package dev.spotapi.cli;
 
+import dev.spotapi.BuildInfo;
+import dev.spotapi.SpotApi;
+import dev.spotapi.config.ConfigException;
+import dev.spotapi.config.ConfigLoader;
+import dev.spotapi.config.ServiceConfig;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "spot-api", description = "Serve the spot-api REST API.")
+/**
+ * The default command: serve the API from a config file, or, when there is no config file (or with
+ * {@code --sandbox}), against the built-in simulator.
+ */
+@Command(name = "spot-api", versionProvider = ServeCommand.Version.class, sortOptions = false,
+        description = "Serve the spot-api REST API (sandbox mode when there is no config file).",
+        footer = {"", "Environment: SPOT_API_TOKEN overrides the pre-shared key, SPOT_API_LISTEN the listen address."})
 public class ServeCommand implements Callable<Integer> {
+    static final Path DEFAULT_CONFIG = Path.of("config", "config.json");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-config", "--config"}, paramLabel = "FILE",
+            description = "Config file (default: ${DEFAULT-VALUE}).", defaultValue = "config/config.json")
+    Path config;
+
+    @Option(names = "--sandbox", description = "Run against the built-in Spot simulator, ignoring any config file.")
+    boolean sandbox;
+
+    @Option(names = "--sandbox-dir", paramLabel = "DIR", defaultValue = ".sandbox",
+            description = "Where sandbox mode keeps the simulator's state (default: ${DEFAULT-VALUE}).")
+    Path sandboxDir;
+
+    @Option(names = {"-version", "--version"}, versionHelp = true, description = "Print the version and exit.")
+    boolean version;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
     @Override
     public Integer call() {
-        return 0;
+        PrintStream out = spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true);
+        boolean explicitConfig = spec.commandLine().getParseResult().hasMatchedOption("-config");
+        try {
+            if (sandbox || (!explicitConfig && !Files.exists(config))) {
+                Sandbox.start(sandboxDir, System.getenv(), out, sandbox ? null : config);
+                return 0;
+            }
+            ServiceConfig cfg = new ConfigLoader(System.getenv()).load(config);
+            Logging.apply(cfg);
+            SpotApi api = SpotApi.start(cfg);
+            Runtime.getRuntime().addShutdownHook(new Thread(api::close, "shutdown"));
+            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).info("spot-api {} listening on {} with accounts {}",
+                    BuildInfo.current().version(), cfg.listenAddress(), cfg.accounts().keySet());
+            return 0;
+        } catch (ConfigException e) {
+            System.err.println("spot-api: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    /** Prints the version stamped at build time. */
+    public static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            BuildInfo b = BuildInfo.current();
+            return new String[] {"spot-api " + b.version() + " (commit " + b.githash() + ", built " + b.buildstamp() + ")"};
+        }
     }
 }

@@ -1,0 +1,88 @@
+package dev.spotapi.api;
+
+import dev.spotapi.account.UnknownAccountException;
+import dev.spotapi.spot.SpotException;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.MethodNotAllowedResponse;
+import io.javalin.router.EndpointNotFound;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place that turns failures into HTTP answers. Every error body is JSON; no stack trace leaks. */
+final class ErrorMapper {
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
+
+    private final Replies replies;
+
+    ErrorMapper(Replies replies) {
+        this.replies = replies;
+    }
+
+    void register(RoutesConfig routes) {
+        routes.exception(ApiException.class, (e, ctx) -> write(ctx, e.status(), e.getMessage()));
+        routes.exception(UnknownAccountException.class, (e, ctx) -> write(ctx, 404, "account not found"));
+        routes.exception(SpotException.class, this::spot);
+        routes.exception(EndpointNotFound.class, (e, ctx) ->
+                write(ctx, 404, "no route for " + ctx.method().name() + " " + clip(ctx.path())));
+        routes.exception(MethodNotAllowedResponse.class, (e, ctx) -> {
+            ctx.header("Allow", e.getDetails().getOrDefault("availableMethods", ""));
+            write(ctx, 405, "method " + ctx.method().name() + " is not allowed on " + clip(ctx.path()));
+        });
+        routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, e.getStatus(), e.getMessage()));
+        routes.exception(CompletionException.class, (e, ctx) -> unexpected(e, ctx));
+        routes.exception(Exception.class, this::unexpected);
+    }
+
+    private void spot(SpotException e, Context ctx) {
+        String account = ctx.attribute(AccountLookup.ATTRIBUTE);
+        String failed = "failed to " + e.operation();
+        switch (e.kind()) {
+            case NOT_FOUND -> write(ctx, 404, failed + ": " + e.spotMessage());
+            case REJECTED -> write(ctx, 400, failed + ": " + e.spotMessage());
+            case RATE_LIMITED -> {
+                Duration wait = e.retryAfter() == null ? Duration.ofSeconds(1) : e.retryAfter();
+                ctx.header("Retry-After", Long.toString(Math.max(1, (wait.toMillis() + 999) / 1000)));
+                write(ctx, 429, failed + ": rate limited by Spot, retry later");
+            }
+            case AUTH_REJECTED -> write(ctx, 502, failed + ": Spot rejected the credentials configured for account '"
+                    + account + "' (HTTP " + e.httpStatus() + ")");
+            case BAD_REPLY -> write(ctx, 502, failed + ": bad reply from Spot: " + e.spotMessage());
+            case UNREACHABLE -> write(ctx, 502, failed + ": Spot is unreachable: " + e.spotMessage());
+            case TIMEOUT -> write(ctx, 504, failed + ": " + e.spotMessage());
+        }
+    }
+
+    private void unexpected(Exception e, Context ctx) {
+        Throwable cause = e;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof SpotException s) {
+            spot(s, ctx);
+            return;
+        }
+        if (cause instanceof ApiException a) {
+            write(ctx, a.status(), a.getMessage());
+            return;
+        }
+        if (cause instanceof UnknownAccountException) {
+            write(ctx, 404, "account not found");
+            return;
+        }
+        LOG.error("unexpected failure requestId={} {} {}", RequestIds.of(ctx), ctx.method().name(), ctx.path(), cause);
+        write(ctx, 500, "internal error");
+    }
+
+    void write(Context ctx, int status, String message) {
+        ctx.status(status);
+        replies.json(ctx, new ErrorBody(status, message, RequestIds.of(ctx)));
+    }
+
+    private static String clip(String s) {
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.spotapi.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/** The one place that writes response bodies. */
+public final class Replies {
+    static final String JSON = "application/json";
+    private final ObjectMapper mapper;
+
+    public Replies(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** Writes {@code value} as JSON (a String becomes a JSON string, unlike {@code ctx.json}). */
+    public void json(Context ctx, Object value) {
+        try {
+            ctx.contentType(JSON).result(mapper.writeValueAsBytes(value));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode reply", e);
+        }
+    }
+
+    public void text(Context ctx, String body) {
+        ctx.contentType("text/plain; charset=utf-8").result(body);
+    }
+
+    /** Completes the request asynchronously with the JSON of what the future yields. */
+    public <T> void jsonLater(Context ctx, CompletableFuture<T> future) {
+        ctx.future(() -> future.thenAccept(value -> json(ctx, value)));
+    }
+
+    /** Completes the request asynchronously with a plain-text body once the future succeeds. */
+    public void textLater(Context ctx, CompletableFuture<?> future, String body) {
+        ctx.future(() -> future.thenAccept(ignored -> text(ctx, body)));
+    }
+
+    public <T, R> void jsonLater(Context ctx, CompletableFuture<T> future, Function<T, R> shape) {
+        jsonLater(ctx, future.thenApply(shape));
+    }
+}

@@ -1,0 +1,84 @@
+package dev.spotapi.cli;
+
+import dev.spotapi.BuildInfo;
+import dev.spotapi.SpotApi;
+import dev.spotapi.auth.TokenVerifier;
+import dev.spotapi.config.AccountConfig;
+import dev.spotapi.config.ConfigLoader;
+import dev.spotapi.config.ServiceConfig;
+import dev.spotapi.sim.SpotSimulator;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * Zero-config start: the built-in simulator in-process on a loopback port, one account named
+ * {@code sandbox} against it, org {@code sandbox}, and a banner telling a newcomer how to call it.
+ */
+final class Sandbox {
+    static final String ACCOUNT = "sandbox";
+    /** Fixed so that the simulator's saved state belongs to the same account on every start. */
+    static final String SPOT_ACCOUNT_ID = "act-5a4db0c5";
+    static final String DEFAULT_LISTEN = "127.0.0.1:8080";
+    static final String DEFAULT_VPC = "vpc-0123456789abcdef0";
+
+    private Sandbox() {
+    }
+
+    static void start(Path dir, Map<String, String> env, PrintStream out, Path missingConfig) {
+        String spotToken = randomSecret();
+        SpotSimulator simulator = SpotSimulator.builder()
+                .bind("127.0.0.1")
+                .port(0)
+                .dataDir(dir.resolve("simulator"))
+                .account(SPOT_ACCOUNT_ID, spotToken)
+                .start();
+        String key = env.getOrDefault(ConfigLoader.ENV_TOKEN, "");
+        boolean generated = key.isEmpty();
+        if (generated) {
+            key = randomSecret();
+        }
+        ServiceConfig config = ConfigLoader.validate(new ConfigLoader(env).applyEnvironment(new ServiceConfig(
+                DEFAULT_LISTEN,
+                Map.of(ACCOUNT, new AccountConfig("us-east-1", SPOT_ACCOUNT_ID, spotToken, DEFAULT_VPC, simulator.baseUrl())),
+                key, "info", "text", ACCOUNT, 0, null)));
+        Logging.apply(config);
+        SpotApi api;
+        try {
+            api = SpotApi.start(config);
+        } catch (RuntimeException e) {
+            simulator.close();
+            throw e;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            api.close();
+            simulator.close();
+        }, "shutdown"));
+        banner(out, config, api.port(), simulator, dir, key, generated, missingConfig);
+    }
+
+    private static void banner(PrintStream out, ServiceConfig config, int port, SpotSimulator simulator, Path dir,
+            String key, boolean generated, Path missingConfig) {
+        String host = config.listenAddress().startsWith(":") ? "127.0.0.1"
+                : config.listenAddress().substring(0, config.listenAddress().lastIndexOf(':'));
+        String base = "http://" + host + ":" + port + "/v1/spot";
+        String token = TokenVerifier.hash(key, 10);
+        out.println("spot-api " + BuildInfo.current().version() + " in sandbox mode"
+                + (missingConfig == null ? "" : " (no config file at " + missingConfig + ")"));
+        out.println("  Spot simulator : " + simulator.baseUrl() + " (state in " + dir.resolve("simulator") + ")");
+        out.println("  Base URL       : " + base);
+        out.println("  Account        : " + ACCOUNT);
+        out.println("  Pre-shared key : " + key + (generated ? "  (generated; set SPOT_API_TOKEN to choose one)" : ""));
+        out.println("  X-Auth-Token   : " + token);
+        out.println("  Try it         : curl -s -H 'X-Auth-Token: " + token + "' " + base + "/" + ACCOUNT + "/instances");
+        out.flush();
+    }
+
+    private static String randomSecret() {
+        byte[] bytes = new byte[18];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

@@ -1,0 +1,158 @@
+package dev.spotapi.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Reads the JSON config file, applies environment overrides and validates every field. */
+public final class ConfigLoader {
+    public static final String ENV_TOKEN = "SPOT_API_TOKEN";
+    public static final String ENV_LISTEN = "SPOT_API_LISTEN";
+
+    private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug");
+    private static final Set<String> LOG_FORMATS = Set.of("text", "json");
+    private static final Pattern ACCOUNT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
+
+    private final Map<String, String> env;
+
+    public ConfigLoader(Map<String, String> env) {
+        this.env = env;
+    }
+
+    public ServiceConfig load(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        ServiceConfig parsed;
+        List<String> unknown = new ArrayList<>();
+        try {
+            parsed = mapperCollectingUnknownFields(unknown).readValue(bytes, ServiceConfig.class);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("config " + file + ": invalid JSON at " + fieldPath(e) + ": "
+                    + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        if (parsed == null) {
+            throw new ConfigException("config " + file + ": empty");
+        }
+        // The old service ignored fields it did not know; keep loading such files, but say so.
+        unknown.forEach(name -> LOG.warn("config {}: ignoring unknown field '{}'", file, name));
+        return validate(applyEnvironment(parsed));
+    }
+
+    private static ObjectMapper mapperCollectingUnknownFields(List<String> unknown) {
+        return JsonMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .addHandler(new DeserializationProblemHandler() {
+                    @Override
+                    public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p,
+                            JsonDeserializer<?> deserializer, Object beanOrClass, String propertyName)
+                            throws IOException {
+                        unknown.add(propertyName);
+                        p.skipChildren();
+                        return true;
+                    }
+                })
+                .build();
+    }
+
+    public ServiceConfig applyEnvironment(ServiceConfig config) {
+        ServiceConfig result = config;
+        String token = env.get(ENV_TOKEN);
+        if (token != null && !token.isEmpty()) {
+            result = result.withToken(token);
+        }
+        String listen = env.get(ENV_LISTEN);
+        if (listen != null && !listen.isBlank()) {
+            result = result.withListenAddress(listen.strip());
+        }
+        return result;
+    }
+
+    public static ServiceConfig validate(ServiceConfig config) {
+        ListenAddress.parse(config.listenAddress());
+        if (config.token() == null || config.token().isEmpty()) {
+            throw new ConfigException("token: the pre-shared key must be set (in the file or " + ENV_TOKEN + ")");
+        }
+        if (config.org() == null || config.org().isBlank()) {
+            throw new ConfigException("org: must not be empty");
+        }
+        if (!LOG_LEVELS.contains(config.logLevel())) {
+            throw new ConfigException("logLevel: must be one of error, warn, info, debug; got '" + config.logLevel() + "'");
+        }
+        if (!LOG_FORMATS.contains(config.logFormat())) {
+            throw new ConfigException("logFormat: must be text or json; got '" + config.logFormat() + "'");
+        }
+        if (config.accounts().isEmpty()) {
+            throw new ConfigException("accounts: at least one account must be configured");
+        }
+        config.accounts().forEach(ConfigLoader::validateAccount);
+        return config;
+    }
+
+    private static void validateAccount(String name, AccountConfig account) {
+        String where = "accounts." + name;
+        if (!ACCOUNT_NAME.matcher(name).matches()) {
+            throw new ConfigException(where + ": account names are 1-64 letters, digits, '.', '_' or '-'");
+        }
+        if (account == null) {
+            throw new ConfigException(where + ": must be an object");
+        }
+        if (account.id() == null || account.id().isBlank()) {
+            throw new ConfigException(where + ".id: the Spot account id must be set");
+        }
+        if (account.token() == null || account.token().isBlank()) {
+            throw new ConfigException(where + ".token: the Spot API token must be set");
+        }
+        String endpoint = account.effectiveEndpoint();
+        URI uri;
+        try {
+            uri = URI.create(endpoint);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + ".endpoint: not a URL: '" + endpoint + "'");
+        }
+        if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new ConfigException(where + ".endpoint: must be an http(s) URL with a host, got '" + endpoint + "'");
+        }
+    }
+
+    private static String fieldPath(JsonProcessingException e) {
+        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            for (var ref : m.getPath()) {
+                if (ref.getFieldName() != null) {
+                    if (sb.length() > 0) {
+                        sb.append('.');
+                    }
+                    sb.append(ref.getFieldName());
+                } else if (ref.getIndex() >= 0) {
+                    sb.append('[').append(ref.getIndex()).append(']');
+                }
+            }
+            return sb.toString();
+        }
+        return e.getLocation() == null ? "?" : "line " + e.getLocation().getLineNr();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.spotapi.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The service configuration: the old Go service's JSON config, plus optional tuning sections. */
+public record ServiceConfig(
+        @JsonProperty("listenAddress") String listenAddress,
+        @JsonProperty("accounts") Map<String, AccountConfig> accounts,
+        @JsonProperty("token") String token,
+        @JsonProperty("logLevel") String logLevel,
+        @JsonProperty("logFormat") String logFormat,
+        @JsonProperty("org") String org,
+        @JsonProperty("maxBodyBytes") int maxBodyBytes,
+        @JsonProperty("spot") SpotClientSettings spot) {
+
+    public static final String DEFAULT_LISTEN = ":8080";
+
+    public ServiceConfig {
+        listenAddress = listenAddress == null || listenAddress.isBlank() ? DEFAULT_LISTEN : listenAddress.strip();
+        accounts = accounts == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(accounts));
+        logLevel = logLevel == null || logLevel.isBlank() ? "info" : logLevel.strip().toLowerCase(java.util.Locale.ROOT);
+        logFormat = logFormat == null || logFormat.isBlank() ? "text" : logFormat.strip().toLowerCase(java.util.Locale.ROOT);
+        maxBodyBytes = maxBodyBytes > 0 ? maxBodyBytes : 1_048_576;
+        spot = spot == null ? SpotClientSettings.DEFAULTS : spot;
+    }
+
+    public ServiceConfig withToken(String newToken) {
+        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, spot);
+    }
+
+    public ServiceConfig withListenAddress(String newListen) {
+        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, spot);
+    }
+
+    @Override
+    public String toString() {
+        return "ServiceConfig[listenAddress=" + listenAddress + ", accounts=" + accounts + ", token=****, logLevel="
+                + logLevel + ", logFormat=" + logFormat + ", org=" + org + ", maxBodyBytes=" + maxBodyBytes
+                + ", spot=" + spot + "]";
+    }
+}

@@ -1,0 +1,79 @@
+package dev.spotapi.instance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+
+/**
+ * The old service's summary of a managed instance: id, dates as {@code yyyy/MM/dd HH:mm:ss} (UTC), name,
+ * preferred type, state, and tags as one-key objects with {@code Name} and {@code spinup:org} last.
+ */
+final class InstanceSummary {
+    static final String NAME_TAG = "Name";
+    static final String ORG_TAG = "spinup:org";
+
+    private static final DateTimeFormatter OUT = DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss").withZone(ZoneOffset.UTC);
+    /** Spot writes {@code ...Z}; older replies used {@code +0000}. Accept both. */
+    private static final DateTimeFormatter IN = new DateTimeFormatterBuilder()
+            .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
+            .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
+            .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
+            .toFormatter();
+
+    private InstanceSummary() {
+    }
+
+    static ObjectNode of(JsonNode instance, String state, String org) {
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        out.put("id", instance.path("id").asText(""));
+        putDate(out, "created_at", instance.get("createdAt"));
+        putDate(out, "modified_at", instance.get("updatedAt"));
+        String name = instance.path("name").asText("");
+        out.put("name", name);
+        JsonNode type = instance.path("compute").path("launchSpecification").path("instanceTypes").get("preferredType");
+        if (type != null && type.isTextual()) {
+            out.put("type", type.asText());
+        }
+        out.put("state", state == null ? "" : state);
+        ArrayNode tags = out.putArray("tags");
+        for (JsonNode tag : instance.path("compute").path("launchSpecification").path("tags")) {
+            String key = tag.path("tagKey").asText(null);
+            if (key == null || NAME_TAG.equals(key) || ORG_TAG.equals(key)) {
+                continue;
+            }
+            tags.addObject().put(key, tag.path("tagValue").asText(""));
+        }
+        tags.addObject().put(NAME_TAG, name);
+        tags.addObject().put(ORG_TAG, org);
+        return out;
+    }
+
+    private static void putDate(ObjectNode out, String field, JsonNode value) {
+        if (value == null || !value.isTextual() || value.asText().isEmpty()) {
+            return;
+        }
+        Instant at = parse(value.asText());
+        if (at != null) {
+            out.put(field, OUT.format(at));
+        }
+    }
+
+    static Instant parse(String text) {
+        try {
+            var parsed = IN.parseBest(text, OffsetDateTime::from, java.time.LocalDateTime::from);
+            if (parsed instanceof OffsetDateTime odt) {
+                return odt.toInstant();
+            }
+            return ((java.time.LocalDateTime) parsed).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+}

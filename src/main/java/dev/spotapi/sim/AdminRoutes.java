@@ -1,0 +1,181 @@
+package dev.spotapi.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.Map;
+
+/** The admin API under {@code /_sim}: health, reset, clock, faults and the request log. No auth. */
+final class AdminRoutes {
+    static final String PREFIX = "/_sim";
+    private static final Map<String, Long> CLOCK_UNITS = Map.of(
+            "hours", 3_600_000L, "minutes", 60_000L, "seconds", 1_000L, "millis", 1L);
+
+    private final ResourceStore store;
+    private final SimClock clock;
+    private final FaultInjector faults;
+    private final RequestLog requestLog;
+    private final Accounts accounts;
+    private final boolean persistent;
+
+    AdminRoutes(ResourceStore store, SimClock clock, FaultInjector faults, RequestLog requestLog, Accounts accounts,
+                boolean persistent) {
+        this.store = store;
+        this.clock = clock;
+        this.faults = faults;
+        this.requestLog = requestLog;
+        this.accounts = accounts;
+        this.persistent = persistent;
+    }
+
+    static boolean isAdminPath(String path) {
+        return path.startsWith(PREFIX) && (path.length() == PREFIX.length() || path.charAt(PREFIX.length()) == '/');
+    }
+
+    void register(RoutesConfig routes) {
+        routes.get(PREFIX + "/health", this::health);
+        routes.post(PREFIX + "/reset", this::reset);
+        routes.get(PREFIX + "/clock", ctx -> reply(ctx, clockJson(clock.read())));
+        routes.post(PREFIX + "/clock/advance", this::advance);
+        routes.post(PREFIX + "/clock/set", this::setClock);
+        routes.post(PREFIX + "/faults", ctx -> reply(ctx, faults.add(body(ctx)).toJson()));
+        routes.get(PREFIX + "/faults", this::listFaults);
+        routes.delete(PREFIX + "/faults", ctx -> {
+            faults.clear();
+            listFaults(ctx);
+        });
+        routes.get(PREFIX + "/requests", this::requests);
+        routes.delete(PREFIX + "/requests", ctx -> {
+            requestLog.clear();
+            reply(ctx, status("ok"));
+        });
+    }
+
+    static void message(Context ctx, int status, String message) {
+        ObjectNode body = SimJson.object();
+        body.put("message", message);
+        ctx.status(status).contentType(Envelope.CONTENT_TYPE).result(SimJson.bytes(body));
+    }
+
+    private void health(Context ctx) {
+        ObjectNode body = status("ok");
+        body.put("now", Timestamps.millis(clock.now()));
+        body.put("persistent", persistent);
+        body.putArray("accounts").addAll(accounts.asMap().keySet().stream().map(SimJson.NODES::textNode).toList());
+        body.put("groups", store.count(GroupType.INSTANCE));
+        body.put("managedInstances", store.count(ManagedInstanceType.INSTANCE));
+        reply(ctx, body);
+    }
+
+    private void reset(Context ctx) {
+        store.deleteAll();
+        faults.clear();
+        requestLog.clear();
+        clock.reset();
+        reply(ctx, status("ok"));
+    }
+
+    private void advance(Context ctx) {
+        JsonNode body = body(ctx);
+        BigDecimal total = BigDecimal.ZERO;
+        boolean any = false;
+        for (Map.Entry<String, Long> unit : CLOCK_UNITS.entrySet()) {
+            JsonNode value = body.get(unit.getKey());
+            if (value == null || value.isNull()) {
+                continue;
+            }
+            if (!value.isNumber()) {
+                throw new AdminException("\"" + unit.getKey() + "\" must be a number");
+            }
+            any = true;
+            total = total.add(value.decimalValue().multiply(BigDecimal.valueOf(unit.getValue())));
+        }
+        if (!any) {
+            throw new AdminException("give at least one of \"hours\", \"minutes\", \"seconds\", \"millis\"");
+        }
+        reply(ctx, clockJson(clock.advance(total.longValue())));
+    }
+
+    private void setClock(Context ctx) {
+        JsonNode body = body(ctx);
+        JsonNode now = body.get("now");
+        JsonNode frozen = body.get("frozen");
+        if ((now == null || now.isNull()) && (frozen == null || frozen.isNull())) {
+            throw new AdminException("give \"now\" (an ISO timestamp) and/or \"frozen\" (true/false)");
+        }
+        Long target = null;
+        if (now != null && !now.isNull()) {
+            if (!now.isTextual()) {
+                throw new AdminException("\"now\" must be an ISO-8601 timestamp string");
+            }
+            try {
+                target = Timestamps.parse(now.asText());
+            } catch (IllegalArgumentException e) {
+                throw new AdminException("\"now\" is not a valid ISO-8601 timestamp: " + now.asText());
+            }
+        }
+        if (frozen != null && !frozen.isNull() && !frozen.isBoolean()) {
+            throw new AdminException("\"frozen\" must be true or false");
+        }
+        Boolean freeze = frozen == null || frozen.isNull() ? null : frozen.asBoolean();
+        reply(ctx, clockJson(clock.set(target, freeze)));
+    }
+
+    private void listFaults(Context ctx) {
+        ObjectNode body = SimJson.object();
+        body.putArray("faults").addAll(faults.list().stream().map(Fault::toJson).toList());
+        reply(ctx, body);
+    }
+
+    private void requests(Context ctx) {
+        int limit = 100;
+        String raw = ctx.queryParam("limit");
+        if (raw != null) {
+            try {
+                limit = Integer.parseInt(raw.trim());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1) {
+                throw new AdminException("\"limit\" must be a positive integer");
+            }
+        }
+        ObjectNode body = SimJson.object();
+        body.set("requests", requestLog.recent(Math.min(limit, RequestLog.CAPACITY)));
+        reply(ctx, body);
+    }
+
+    private static ObjectNode clockJson(SimClock.Reading reading) {
+        ObjectNode body = SimJson.object();
+        body.put("now", Timestamps.millis(reading.now()));
+        body.put("offsetMillis", reading.offsetMillis());
+        body.put("frozen", reading.frozen());
+        return body;
+    }
+
+    private static ObjectNode status(String status) {
+        ObjectNode body = SimJson.object();
+        body.put("status", status);
+        return body;
+    }
+
+    private static JsonNode body(Context ctx) {
+        JsonNode body;
+        try {
+            body = SimJson.parse(ctx.bodyAsBytes());
+        } catch (IOException e) {
+            throw new AdminException("the body must be valid JSON");
+        }
+        if (body == null || !body.isObject()) {
+            throw new AdminException("the body must be a JSON object");
+        }
+        return body;
+    }
+
+    private static void reply(Context ctx, JsonNode body) {
+        ctx.status(200).contentType(Envelope.CONTENT_TYPE).result(SimJson.bytes(body));
+    }
+}

@@ -1,0 +1,115 @@
+package dev.spotapi.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The fake EC2 instances of a group: always exactly {@code capacity.target} of them, kept in the
+ * group's state as {@code {"instances": [...]}}. Scaling up launches new ones, scaling down
+ * terminates the newest.
+ */
+final class GroupFleet {
+    private static final String DEFAULT_TYPE = "t3.micro";
+
+    /** The new state and the instances that were launched or terminated to reach it. */
+    record Change(ObjectNode state, List<ObjectNode> launched, List<ObjectNode> terminated) {
+    }
+
+    private GroupFleet() {
+    }
+
+    static int target(ObjectNode group) {
+        return group.path("capacity").path("target").asInt(0);
+    }
+
+    static Change reconcile(ObjectNode group, ObjectNode state, long now) {
+        List<ObjectNode> instances = new ArrayList<>();
+        state.path("instances").forEach(i -> instances.add((ObjectNode) i));
+        List<ObjectNode> launched = new ArrayList<>();
+        List<ObjectNode> terminated = new ArrayList<>();
+        int target = target(group);
+        while (instances.size() < target) {
+            ObjectNode instance = launch(group, instances.size(), now);
+            instances.add(instance);
+            launched.add(instance);
+        }
+        while (instances.size() > target) {
+            terminated.add(instances.remove(instances.size() - 1));
+        }
+        ObjectNode next = SimJson.object();
+        next.putArray("instances").addAll(instances);
+        return new Change(next, launched, terminated);
+    }
+
+    /** {@code GET .../status} items: the running instances with the fields of contract §3.1. */
+    static List<JsonNode> statusItems(StoredResource group) {
+        String product = group.object().path("compute").path("product").asText("Linux/UNIX");
+        List<JsonNode> items = new ArrayList<>();
+        for (JsonNode instance : group.state().path("instances")) {
+            ObjectNode item = ((ObjectNode) instance).deepCopy();
+            item.put("status", "fulfilled");
+            item.put("product", product);
+            item.put("groupId", group.id());
+            item.put("lockStatus", "unlocked");
+            items.add(item);
+        }
+        return items;
+    }
+
+    /** The {@code spotinst:aws:ec2:scale} item for a scale call. */
+    static ObjectNode scaleItem(Change change) {
+        ObjectNode item = SimJson.object();
+        ArrayNode newSpotRequests = item.putArray("newSpotRequests");
+        ArrayNode newInstances = item.putArray("newInstances");
+        for (ObjectNode i : change.launched()) {
+            newSpotRequests.addObject()
+                    .put("spotInstanceRequestId", i.path("spotInstanceRequestId").asText())
+                    .put("instanceId", i.path("instanceId").asText())
+                    .put("availabilityZone", i.path("availabilityZone").asText())
+                    .put("instanceType", i.path("instanceType").asText());
+            newInstances.addObject()
+                    .put("instanceId", i.path("instanceId").asText())
+                    .put("availabilityZone", i.path("availabilityZone").asText())
+                    .put("instanceType", i.path("instanceType").asText());
+        }
+        ArrayNode victimSpotRequests = item.putArray("victimSpotRequests");
+        ArrayNode victimInstances = item.putArray("victimInstances");
+        for (ObjectNode i : change.terminated()) {
+            victimSpotRequests.addObject().put("spotInstanceRequestId", i.path("spotInstanceRequestId").asText());
+            victimInstances.addObject().put("instanceId", i.path("instanceId").asText());
+        }
+        return item;
+    }
+
+    private static ObjectNode launch(ObjectNode group, int index, long now) {
+        ObjectNode instance = SimJson.object();
+        instance.put("instanceId", RandomIds.ec2InstanceId());
+        instance.put("spotInstanceRequestId", RandomIds.spotRequestId());
+        instance.put("instanceType", instanceType(group, index));
+        instance.put("availabilityZone", availabilityZone(group, index));
+        instance.put("privateIp", RandomIds.privateIp());
+        instance.put("publicIp", RandomIds.publicIp());
+        instance.put("createdAt", Timestamps.seconds(now));
+        return instance;
+    }
+
+    private static String instanceType(ObjectNode group, int index) {
+        JsonNode types = group.path("compute").path("instanceTypes");
+        JsonNode spot = types.path("spot");
+        if (spot.isArray() && !spot.isEmpty()) {
+            return spot.get(index % spot.size()).asText();
+        }
+        return types.path("ondemand").asText(DEFAULT_TYPE);
+    }
+
+    private static String availabilityZone(ObjectNode group, int index) {
+        JsonNode zones = group.path("compute").path("availabilityZones");
+        if (zones.isArray() && !zones.isEmpty() && zones.get(index % zones.size()).has("name")) {
+            return zones.get(index % zones.size()).path("name").asText();
+        }
+        return group.path("region").asText("us-east-1") + "a";
+    }
+}

@@ -1,0 +1,83 @@
+package dev.spotapi.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+
+/** AWS managed instances: {@code /aws/ec2/managedInstance}, wrapper {@code managedInstance}, ids {@code smi-}. */
+final class ManagedInstanceType implements ResourceType {
+    static final ManagedInstanceType INSTANCE = new ManagedInstanceType();
+    static final String KIND = "spotinst:aws:ec2:managedInstance";
+    private static final List<String> TOP_LEVEL = List.of("id", "createdAt", "updatedAt");
+
+    private final Validation validation = new Validation("managedInstance");
+
+    private ManagedInstanceType() {
+    }
+
+    @Override
+    public String basePath() {
+        return "/aws/ec2/managedInstance";
+    }
+
+    @Override
+    public String wrapper() {
+        return "managedInstance";
+    }
+
+    @Override
+    public String idPrefix() {
+        return "smi-";
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public String notFoundCode() {
+        return "MANAGED_INSTANCE_DOESNT_EXIST";
+    }
+
+    @Override
+    public String notFoundMessage(String id) {
+        return "Managed instance: '" + id + "' does not exist";
+    }
+
+    @Override
+    public void validate(ObjectNode mi) {
+        validation.requireString(mi, "name");
+        validation.requireString(mi, "region");
+        ObjectNode compute = validation.requireObject(mi, "compute");
+        validation.requireNonEmptyStringArray(compute, "compute.subnetIds");
+        validation.requireString(compute, "compute.vpcId");
+    }
+
+    @Override
+    public ObjectNode initialState(ObjectNode mi, long now) {
+        return InstanceLifecycle.create(mi, now).toJson();
+    }
+
+    @Override
+    public ObjectNode stateAfterUpdate(ObjectNode mi, ObjectNode state, long now) {
+        return state;
+    }
+
+    /** The {@code config}-wrapped form of Spot's OpenAPI and Java SDK (contract §3.2). */
+    @Override
+    public JsonNode listItem(StoredResource resource) {
+        ObjectNode object = resource.object();
+        ObjectNode item = SimJson.object();
+        item.put("id", resource.id());
+        item.set("createdAt", object.get("createdAt"));
+        item.set("updatedAt", object.get("updatedAt"));
+        ObjectNode config = item.putObject("config");
+        object.properties().forEach(e -> {
+            if (!TOP_LEVEL.contains(e.getKey())) {
+                config.set(e.getKey(), e.getValue());
+            }
+        });
+        return item;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.spotapi.sim;
+
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+
+/**
+ * Runs before every Spot API request (everything outside {@code /_sim}): records it, applies
+ * injected faults, then authenticates it and remembers the account for the handlers.
+ */
+final class SpotApiFilter implements Handler {
+    private static final String ACCOUNT = "sim.account";
+
+    private final RequestLog requestLog;
+    private final FaultInjector faults;
+    private final Accounts accounts;
+    private final SimClock clock;
+
+    SpotApiFilter(RequestLog requestLog, FaultInjector faults, Accounts accounts, SimClock clock) {
+        this.requestLog = requestLog;
+        this.faults = faults;
+        this.accounts = accounts;
+        this.clock = clock;
+    }
+
+    @Override
+    public void handle(Context ctx) {
+        if (AdminRoutes.isAdminPath(ctx.path())) {
+            return;
+        }
+        requestLog.record(ctx, clock.now());
+        if (faults.intercept(ctx)) {
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        ctx.attribute(ACCOUNT, accounts.authenticate(ctx));
+    }
+
+    /** The authenticated account of this request. */
+    static String account(Context ctx) {
+        return ctx.attribute(ACCOUNT);
+    }
+}

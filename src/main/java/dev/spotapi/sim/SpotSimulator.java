@@ -1,0 +1,191 @@
+package dev.spotapi.sim;
+
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.HttpResponseException;
+import io.javalin.router.EndpointNotFound;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An HTTP server that speaks the Spot REST API (AWS elastigroups and managed instances) at its root
+ * path, plus an admin API under {@code /_sim}. Start it with {@link #builder()}; close it to stop.
+ */
+public final class SpotSimulator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SpotSimulator.class);
+    private static final Logger ACCESS = LoggerFactory.getLogger("dev.spotapi.sim.access");
+    private static final String DEFAULT_ACCOUNT_KEY = "defaultAccount";
+
+    private final Javalin app;
+    private final Persistence persistence;
+    private final Map<String, String> accounts;
+    private final String bind;
+    private boolean closed;
+
+    private SpotSimulator(Builder b) {
+        long started = System.nanoTime();
+        this.persistence = b.dataDir == null ? Persistence.none() : SqlitePersistence.open(b.dataDir);
+        try {
+            Accounts configured = new Accounts(b.accounts.isEmpty() ? defaultAccount(persistence) : b.accounts);
+            this.accounts = configured.asMap();
+            SimClock clock = new SimClock(System::currentTimeMillis, persistence);
+            ResourceStore store = new ResourceStore(persistence);
+            Envelope envelope = new Envelope(clock);
+            FaultInjector faults = new FaultInjector(envelope);
+            RequestLog requestLog = new RequestLog();
+            this.bind = b.bind;
+            this.app = Javalin.create(config -> configure(config, b, envelope,
+                    new SpotApiFilter(requestLog, faults, configured, clock),
+                    List.of(new ResourceRoutes(GroupType.INSTANCE, store, clock, envelope)::register,
+                            new ResourceRoutes(ManagedInstanceType.INSTANCE, store, clock, envelope)::register,
+                            new GroupRoutes(store, clock, envelope)::register,
+                            new InstanceRoutes(store, clock, envelope)::register,
+                            new AdminRoutes(store, clock, faults, requestLog, configured, persistence.durable())::register)))
+                    .start();
+        } catch (RuntimeException e) {
+            persistence.close();
+            throw e;
+        }
+        LOG.info("Spot simulator listening on {} ({} account(s), {}) in {} ms", baseUrl(), accounts.size(),
+                b.dataDir == null ? "in memory" : "data in " + b.dataDir, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return app.port();
+    }
+
+    /** {@code http://HOST:PORT}; a wildcard bind address is shown as 127.0.0.1. */
+    public String baseUrl() {
+        String host = bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind;
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + ":" + port();
+    }
+
+    /** Account id → Spot API token, in the order given (or the one generated default account). */
+    public Map<String, String> accounts() {
+        return accounts;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        int port = app.port();
+        try {
+            app.stop();
+        } finally {
+            persistence.close();
+        }
+        LOG.info("Spot simulator on port {} stopped", port);
+    }
+
+    private static void configure(JavalinConfig config, Builder b, Envelope envelope, SpotApiFilter filter,
+                                  List<java.util.function.Consumer<io.javalin.config.RoutesConfig>> routeSets) {
+        config.jetty.host = b.bind;
+        config.jetty.port = b.port;
+        config.startup.showJavalinBanner = false;
+        config.startup.showOldJavalinVersionWarning = false;
+        config.requestLogger.http((ctx, ms) -> ACCESS.info("{} {} {} {}ms",
+                ctx.method().name(), ctx.path(), ctx.statusCode(), Math.round(ms)));
+        config.routes.before(filter);
+        routeSets.forEach(r -> r.accept(config.routes));
+        config.routes.exception(SpotException.class, (e, ctx) -> envelope.error(ctx, e));
+        config.routes.exception(AdminException.class, (e, ctx) -> AdminRoutes.message(ctx, 400, e.getMessage()));
+        config.routes.exception(EndpointNotFound.class, (e, ctx) -> {
+            String what = "Endpoint " + ctx.method().name() + " " + ctx.path() + " not found";
+            if (AdminRoutes.isAdminPath(ctx.path())) {
+                AdminRoutes.message(ctx, 404, what);
+            } else {
+                envelope.error(ctx, new SpotException(404, "NOT_FOUND", what, null));
+            }
+        });
+        config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+            if (AdminRoutes.isAdminPath(ctx.path())) {
+                AdminRoutes.message(ctx, e.getStatus(), e.getMessage());
+            } else {
+                envelope.error(ctx, new SpotException(e.getStatus(), "HTTP_" + e.getStatus(), e.getMessage(), null));
+            }
+        });
+        config.routes.exception(Exception.class, (e, ctx) -> {
+            LOG.error("unexpected error on {} {}", ctx.method().name(), ctx.path(), e);
+            if (AdminRoutes.isAdminPath(ctx.path())) {
+                AdminRoutes.message(ctx, 500, "internal error: " + e);
+            } else {
+                envelope.error(ctx, new SpotException(500, "INTERNAL_ERROR", "Internal error: " + e, null));
+            }
+        });
+    }
+
+    /** One generated account; with a data dir it is generated once and reused, so stored data stays reachable. */
+    private static Map<String, String> defaultAccount(Persistence persistence) {
+        String stored = persistence.meta(DEFAULT_ACCOUNT_KEY).orElse(null);
+        if (stored != null && stored.indexOf('=') > 0) {
+            int eq = stored.indexOf('=');
+            return Map.of(stored.substring(0, eq), stored.substring(eq + 1));
+        }
+        String id = RandomIds.accountId();
+        String token = RandomIds.hex(32);
+        persistence.putMeta(DEFAULT_ACCOUNT_KEY, id + "=" + token);
+        return Map.of(id, token);
+    }
+
+    /** Settings for {@link SpotSimulator}. */
+    public static final class Builder {
+        private String bind = "127.0.0.1";
+        private int port = 0;
+        private Path dataDir;
+        private final Map<String, String> accounts = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** Address to listen on; default 127.0.0.1. */
+        public Builder bind(String host) {
+            this.bind = Objects.requireNonNull(host, "bind");
+            return this;
+        }
+
+        /** Port to listen on; 0 (the default) picks a free one. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Keep state in SQLite in this directory (created if missing); null = in memory only. */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        /** Adds an account; repeatable. With none, one default account is generated. */
+        public Builder account(String accountId, String token) {
+            Accounts.check(accountId, token);
+            if (accounts.containsKey(accountId)) {
+                throw new IllegalArgumentException("account " + accountId + " is given twice");
+            }
+            accounts.put(accountId, token);
+            return this;
+        }
+
+        public SpotSimulator start() {
+            return new SpotSimulator(this);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.spotapi.sim;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+
+/** Spot's timestamp formats: always UTC with a literal Z (the Go SDK cannot parse "+0000"). */
+final class Timestamps {
+    private static final DateTimeFormatter MILLIS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    private Timestamps() {
+    }
+
+    /** Resource timestamps (createdAt, updatedAt, launchedAt): second precision, ".000Z". */
+    static String seconds(long epochMillis) {
+        return MILLIS.format(Instant.ofEpochMilli(epochMillis).truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    /** Envelope and log timestamps keep their milliseconds. */
+    static String millis(long epochMillis) {
+        return MILLIS.format(Instant.ofEpochMilli(epochMillis));
+    }
+
+    /**
+     * Parses {@code yyyy-MM-dd} (start of that day, UTC), an ISO instant or offset date-time, a local
+     * date-time (taken as UTC) or epoch milliseconds.
+     *
+     * @throws IllegalArgumentException when none of these fits
+     */
+    static long parse(String text) {
+        String s = text.trim();
+        if (!s.isEmpty() && s.chars().allMatch(Character::isDigit) && s.length() <= 15) {
+            return Long.parseLong(s);
+        }
+        try {
+            if (s.length() == 10) {
+                return LocalDate.parse(s).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            }
+            if (s.endsWith("Z") || s.endsWith("z")) {
+                return Instant.parse(s.toUpperCase()).toEpochMilli();
+            }
+            try {
+                return OffsetDateTime.parse(s).toInstant().toEpochMilli();
+            } catch (DateTimeParseException e) {
+                return LocalDateTime.parse(s).toInstant(ZoneOffset.UTC).toEpochMilli();
+            }
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("not a date: " + text, e);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.spotapi.spot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.spotapi.spot.SpotException.Kind;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+/**
+ * Turns a Spot HTTP reply into a {@link SpotReply} or a classified {@link SpotException}, coping with
+ * every shape the contract (§6) allows: error envelopes with or without {@code errors}, non-JSON
+ * bodies (HTML, empty, garbage) and replies without items.
+ */
+final class EnvelopeDecoder {
+    private final ObjectMapper mapper;
+
+    EnvelopeDecoder(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    SpotReply decode(SpotCall call, int status, byte[] body, String retryAfterHeader, String headerRequestId) {
+        JsonNode envelope = parse(body);
+        String requestId = requestId(envelope, headerRequestId);
+        if (status == 200) {
+            return success(call, envelope, body, requestId);
+        }
+        throw failure(call, status, envelope, requestId, retryAfter(retryAfterHeader));
+    }
+
+    private SpotReply success(SpotCall call, JsonNode envelope, byte[] body, String requestId) {
+        if (envelope == null || !envelope.isObject()) {
+            if (!call.readsItems()) {
+                return SpotReply.EMPTY; // delete/pause/... succeed on status alone, as the SDKs do
+            }
+            String what = body.length == 0 ? "an empty reply" : "a reply that is not JSON";
+            throw new SpotException(Kind.BAD_REPLY, call.operation(), 200, null, "Spot sent " + what,
+                    requestId, null, call.idempotent());
+        }
+        JsonNode items = envelope.path("response").path("items");
+        if (items.isArray()) {
+            return new SpotReply((ArrayNode) items, requestId);
+        }
+        return new SpotReply(mapper.createArrayNode(), requestId);
+    }
+
+    private SpotException failure(SpotCall call, int status, JsonNode envelope, String requestId, Duration retryAfter) {
+        JsonNode firstError = envelope == null ? null : envelope.path("response").path("errors").path(0);
+        boolean hasError = firstError != null && firstError.isObject();
+        String code = hasError ? text(firstError, "code") : null;
+        String message = hasError && text(firstError, "message") != null ? text(firstError, "message")
+                : reason(status, envelope);
+        Kind kind;
+        if (status == 429) {
+            kind = Kind.RATE_LIMITED;
+        } else if (status == 401 || status == 403) {
+            kind = Kind.AUTH_REJECTED;
+        } else if (status >= 500 || envelope == null) {
+            kind = Kind.BAD_REPLY;
+        } else if (code != null && code.endsWith("_DOESNT_EXIST")) {
+            kind = Kind.NOT_FOUND;
+        } else {
+            kind = Kind.REJECTED;
+        }
+        boolean mayHaveActed = status >= 500; // Spot may have done the work before failing to answer
+        return new SpotException(kind, call.operation(), status, code, message, requestId, retryAfter, mayHaveActed);
+    }
+
+    private static String reason(int status, JsonNode envelope) {
+        String fromEnvelope = envelope == null ? null : text(envelope.path("response").path("status"), "message");
+        if (fromEnvelope != null && !fromEnvelope.isBlank()) {
+            return "HTTP " + status + " " + fromEnvelope;
+        }
+        return envelope == null ? "HTTP " + status + " with a reply that is not a Spot envelope" : "HTTP " + status;
+    }
+
+    private JsonNode parse(byte[] body) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        try {
+            JsonNode node = mapper.readTree(body);
+            return node != null && node.isObject() ? node : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String requestId(JsonNode envelope, String headerRequestId) {
+        String fromBody = envelope == null ? null : text(envelope.path("request"), "id");
+        return fromBody != null ? fromBody : headerRequestId;
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node == null ? null : node.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    static Duration retryAfter(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        String h = header.strip();
+        try {
+            long seconds = Long.parseLong(h);
+            return seconds < 0 ? null : Duration.ofSeconds(Math.min(seconds, 3600));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
+                return d.isNegative() ? Duration.ZERO : d;
+            } catch (DateTimeParseException notDate) {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package dev.spotapi.spot;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spotapi.config.SpotClientSettings;
+import dev.spotapi.spot.SpotException.Kind;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Spot REST client for one account: base URL, Bearer token and {@code accountId} on every call.
+ *
+ * <p>Each call gets an overall deadline; inside it, attempts have their own timeout and are retried with
+ * exponential backoff and jitter (honouring {@code Retry-After}) when that is safe: GET, PUT and DELETE
+ * on 429, 502, 503, 504 and connection failures; POST only when Spot cannot have acted on it. Identical
+ * GETs in flight at the same time share one upstream call.
+ */
+public final class SpotClient {
+    private static final Logger LOG = LoggerFactory.getLogger(SpotClient.class);
+
+    private final String accountName;
+    private final String baseUrl;
+    private final String bearer;
+    private final String accountIdQuery;
+    private final HttpClient http;
+    private final SpotClientSettings settings;
+    private final SpotMetrics metrics;
+    private final ScheduledExecutorService scheduler;
+    private final EnvelopeDecoder decoder;
+    private final String userAgent;
+    private final Retry retry;
+    private final RateLimiter rateLimiter;
+    private final Map<String, CompletableFuture<SpotReply>> getsInFlight = new ConcurrentHashMap<>();
+
+    public SpotClient(String accountName, String baseUrl, String accountId, String token, HttpClient http,
+            SpotClientSettings settings, SpotMetrics metrics, ScheduledExecutorService scheduler,
+            ObjectMapper mapper, String userAgent) {
+        this.accountName = accountName;
+        this.baseUrl = baseUrl;
+        this.bearer = "Bearer " + token;
+        this.accountIdQuery = "accountId=" + encode(accountId);
+        this.http = http;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.scheduler = scheduler;
+        this.decoder = new EnvelopeDecoder(mapper);
+        this.userAgent = userAgent;
+        this.retry = Retry.of("spot-" + accountName, retryConfig(settings));
+        this.retry.getEventPublisher().onRetry(e -> metrics.retried(accountName));
+        this.rateLimiter = settings.rateLimited() ? RateLimiter.of("spot-" + accountName, RateLimiterConfig.custom()
+                .limitForPeriod(settings.rateLimitPerSecond())
+                .limitRefreshPeriod(Duration.ofSeconds(1))
+                .timeoutDuration(Duration.ofMillis(Math.min(settings.deadlineMs(), 5_000)))
+                .build()) : null;
+    }
+
+    public String accountName() {
+        return accountName;
+    }
+
+    /** Performs the call; the future fails with a {@link SpotException} when it does not succeed. */
+    public CompletableFuture<SpotReply> send(SpotCall call) {
+        if (!"GET".equals(call.method())) {
+            return execute(call);
+        }
+        String key = call.path() + '?' + call.query();
+        CompletableFuture<SpotReply> mine = new CompletableFuture<>();
+        CompletableFuture<SpotReply> existing = getsInFlight.putIfAbsent(key, mine);
+        if (existing != null) {
+            return existing;
+        }
+        execute(call).whenComplete((reply, failure) -> {
+            getsInFlight.remove(key, mine);
+            if (failure != null) {
+                mine.completeExceptionally(failure);
+            } else {
+                mine.complete(reply);
+            }
+        });
+        return mine;
+    }
+
+    private CompletableFuture<SpotReply> execute(SpotCall call) {
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(settings.deadlineMs());
+        CompletableFuture<SpotReply> result = retry
+                .executeCompletionStage(scheduler, () -> limited(() -> attempt(call, deadline)))
+                .toCompletableFuture()
+                .orTimeout(settings.deadlineMs(), TimeUnit.MILLISECONDS)
+                .handle((reply, failure) -> {
+                    if (failure == null) {
+                        return reply;
+                    }
+                    throw new CompletionException(classify(call, unwrap(failure), true));
+                });
+        result.whenComplete((reply, failure) -> {
+            Throwable cause = failure == null ? null : unwrap(failure);
+            metrics.record(accountName, call.operation(), SpotMetrics.outcome(cause), System.nanoTime() - start);
+            if (cause instanceof SpotException s && s.kind() != Kind.NOT_FOUND && s.kind() != Kind.REJECTED) {
+                LOG.warn("spot call failed account={} op={} {} {} kind={} status={} spotRequestId={} message={}",
+                        accountName, call.operation(), call.method(), call.path(), s.kind(), s.httpStatus(),
+                        s.spotRequestId(), s.spotMessage());
+            }
+        });
+        return result;
+    }
+
+    private java.util.concurrent.CompletionStage<SpotReply> limited(
+            java.util.function.Supplier<CompletableFuture<SpotReply>> attempt) {
+        if (rateLimiter == null) {
+            return attempt.get();
+        }
+        return RateLimiter.decorateCompletionStage(rateLimiter, attempt::get).get();
+    }
+
+    private CompletableFuture<SpotReply> attempt(SpotCall call, long deadlineNanos) {
+        long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        if (remainingMs <= 0) {
+            return CompletableFuture.failedFuture(timeout(call, false));
+        }
+        HttpRequest request = request(call, Math.min(remainingMs, settings.attemptTimeoutMs()));
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+                .handle((response, failure) -> {
+                    if (failure != null) {
+                        throw new CompletionException(withRetryDecision(call, classify(call, unwrap(failure), false),
+                                deadlineNanos));
+                    }
+                    try {
+                        return decoder.decode(call, response.statusCode(), response.body(),
+                                response.headers().firstValue("Retry-After").orElse(null),
+                                response.headers().firstValue("x-request-id").orElse(null));
+                    } catch (SpotException e) {
+                        throw new CompletionException(withRetryDecision(call, e, deadlineNanos));
+                    }
+                });
+    }
+
+    private HttpRequest request(SpotCall call, long timeoutMs) {
+        StringBuilder uri = new StringBuilder(baseUrl.length() + call.path().length() + 64)
+                .append(baseUrl).append(call.path()).append('?').append(accountIdQuery);
+        call.query().forEach((k, v) -> uri.append('&').append(encode(k)).append('=').append(encode(v)));
+        HttpRequest.BodyPublisher body = call.body() == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(call.body().toString());
+        return HttpRequest.newBuilder(URI.create(uri.toString()))
+                .timeout(Duration.ofMillis(Math.max(1, timeoutMs)))
+                .header("Authorization", bearer)
+                .header("Accept", "application/json")
+                .header("Content-Type", "application/json")
+                .header("User-Agent", userAgent)
+                .method(call.method(), body)
+                .build();
+    }
+
+    /** Marks a failed attempt as retryable or final; Resilience4j's predicate only reads the mark. */
+    private RuntimeException withRetryDecision(SpotCall call, SpotException e, long deadlineNanos) {
+        boolean kindAllows = switch (e.kind()) {
+            case RATE_LIMITED -> true;
+            case UNREACHABLE -> call.idempotent() || !e.mayHaveActed();
+            case BAD_REPLY -> call.idempotent() && (e.httpStatus() == 502 || e.httpStatus() == 503
+                    || e.httpStatus() == 504);
+            case TIMEOUT -> call.idempotent();
+            default -> false;
+        };
+        long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        long wait = e.retryAfter() == null ? settings.initialBackoffMs() : e.retryAfter().toMillis();
+        boolean inTime = wait + Math.min(settings.attemptTimeoutMs(), 1_000) < remainingMs
+                && wait <= settings.maxBackoffMs() * 4;
+        return kindAllows && inTime ? new RetryableSpotException(e) : e;
+    }
+
+    private static RetryConfig retryConfig(SpotClientSettings settings) {
+        IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(
+                Duration.ofMillis(settings.initialBackoffMs()), 2.0, 0.5, Duration.ofMillis(settings.maxBackoffMs()));
+        return RetryConfig.<Object>custom()
+                .maxAttempts(settings.maxAttempts())
+                .retryOnException(t -> unwrap(t) instanceof RetryableSpotException)
+                .intervalBiFunction((attempt, outcome) -> {
+                    long computed = backoff.apply(attempt);
+                    Throwable t = outcome.isLeft() ? unwrap(outcome.getLeft()) : null;
+                    if (t instanceof SpotException s && s.retryAfter() != null) {
+                        return Math.max(computed, s.retryAfter().toMillis());
+                    }
+                    return computed;
+                })
+                .failAfterMaxAttempts(false)
+                .build();
+    }
+
+    private SpotException classify(SpotCall call, Throwable failure, boolean overall) {
+        if (failure instanceof RetryableSpotException r) {
+            return r.original();
+        }
+        if (failure instanceof SpotException s) {
+            return s;
+        }
+        if (failure instanceof RequestNotPermitted) {
+            return new SpotException(Kind.RATE_LIMITED, call.operation(), 0, null,
+                    "spot-api's own rate limit for account '" + accountName + "' is exhausted", null,
+                    Duration.ofSeconds(1), false);
+        }
+        if (failure instanceof HttpTimeoutException || failure instanceof TimeoutException) {
+            return timeout(call, overall);
+        }
+        if (failure instanceof ConnectException) {
+            return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
+                    "cannot connect to Spot at " + baseUrl, null, null, false);
+        }
+        if (failure instanceof IOException) {
+            return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
+                    "connection to Spot failed before a reply: " + failure.getClass().getSimpleName(), null, null,
+                    true);
+        }
+        return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
+                "Spot call failed: " + failure.getClass().getSimpleName(), null, null, true);
+    }
+
+    private SpotException timeout(SpotCall call, boolean overall) {
+        return new SpotException(Kind.TIMEOUT, call.operation(), 0, null,
+                overall ? "no answer from Spot within " + settings.deadlineMs() + " ms"
+                        : "no answer from Spot within the attempt timeout", null, null, true);
+    }
+
+    static Throwable unwrap(Throwable t) {
+        Throwable cur = t;
+        while ((cur instanceof CompletionException || cur instanceof java.util.concurrent.ExecutionException)
+                && cur.getCause() != null) {
+            cur = cur.getCause();
+        }
+        return cur;
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    /** Wraps a failure that may be tried again; never leaves this class. */
+    private static final class RetryableSpotException extends RuntimeException {
+        private final SpotException original;
+
+        RetryableSpotException(SpotException original) {
+            super(original.getMessage(), null, false, false);
+            this.original = original;
+        }
+
+        SpotException original() {
+            return original;
+        }
+    }
+}

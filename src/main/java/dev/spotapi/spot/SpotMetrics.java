@@ -1,0 +1,43 @@
+package dev.spotapi.spot;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+
+/** Counts and times Spot calls by account, operation and outcome. */
+public final class SpotMetrics {
+    private final MeterRegistry registry;
+
+    public SpotMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    void record(String account, String operation, String outcome, long nanos) {
+        Timer.builder("spot.calls")
+                .description("Calls to the Spot API, after retries")
+                .tag("account", account)
+                .tag("operation", operation)
+                .tag("outcome", outcome)
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void retried(String account) {
+        Counter.builder("spot.retries")
+                .description("Spot call attempts that were retried")
+                .tag("account", account)
+                .register(registry)
+                .increment();
+    }
+
+    static String outcome(Throwable failure) {
+        if (failure == null) {
+            return "ok";
+        }
+        if (failure instanceof SpotException s) {
+            return s.kind().name().toLowerCase(java.util.Locale.ROOT);
+        }
+        return "error";
+    }
+}

@@ -1,0 +1,162 @@
+package dev.spotapi.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spotapi.SpotApi;
+import dev.spotapi.auth.TokenVerifier;
+import dev.spotapi.config.AccountConfig;
+import dev.spotapi.config.ConfigLoader;
+import dev.spotapi.config.ServiceConfig;
+import dev.spotapi.config.SpotClientSettings;
+import dev.spotapi.sim.SpotSimulator;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The service under test, running for real: a {@link SpotSimulator} on an ephemeral loopback port and
+ * spot-api in front of it, called over HTTP. One instance is shared by the whole test JVM
+ * ({@link #shared()}); tests that need their own (restarts, other settings) build one with {@link #start}.
+ *
+ * <p>Accounts: {@code main} (Spot account {@value #MAIN_ID}, defaultVPC {@value #DEFAULT_VPC}),
+ * {@code other} (a second Spot account, no defaultVPC), {@code badtoken} (the main Spot account with a
+ * token Spot refuses) and {@code down} (an endpoint where nothing listens).
+ */
+public final class TestService implements AutoCloseable {
+    public static final String KEY = "test-pre-shared-key";
+    /** A cheap (cost 4) but valid bcrypt hash of {@link #KEY}. */
+    public static final String TOKEN = TokenVerifier.hash(KEY, 4);
+    public static final String MAIN_ID = "act-1111aaaa";
+    public static final String OTHER_ID = "act-2222bbbb";
+    public static final String DEFAULT_VPC = "vpc-default0001";
+    public static final String ORG = "testorg";
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    private static TestService shared;
+
+    public final SpotSimulator simulator;
+    public final SpotApi api;
+    public final String base;
+    public final String simBase;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestService(SpotSimulator simulator, SpotApi api) {
+        this.simulator = simulator;
+        this.api = api;
+        this.base = "http://127.0.0.1:" + api.port() + "/v1/spot";
+        this.simBase = simulator.baseUrl();
+    }
+
+    public static synchronized TestService shared() {
+        if (shared == null) {
+            shared = start(fastSettings());
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
+        }
+        return shared;
+    }
+
+    /** Short deadlines and backoffs so that fault tests finish quickly. */
+    public static SpotClientSettings fastSettings() {
+        return new SpotClientSettings(2_000, 2_000, 5_000, 3, 20, 200, 0);
+    }
+
+    public static TestService start(SpotClientSettings settings) {
+        SpotSimulator sim = SpotSimulator.builder().port(0)
+                .account(MAIN_ID, "main-spot-token")
+                .account(OTHER_ID, "other-spot-token")
+                .start();
+        return new TestService(sim, SpotApi.start(config(sim.baseUrl(), settings)));
+    }
+
+    public static ServiceConfig config(String simBaseUrl, SpotClientSettings settings) {
+        Map<String, AccountConfig> accounts = new LinkedHashMap<>();
+        accounts.put("main", new AccountConfig("us-east-1", MAIN_ID, "main-spot-token", DEFAULT_VPC, simBaseUrl));
+        accounts.put("other", new AccountConfig("us-east-1", OTHER_ID, "other-spot-token", null, simBaseUrl));
+        accounts.put("badtoken", new AccountConfig("us-east-1", MAIN_ID, "not-the-token", null, simBaseUrl));
+        accounts.put("down", new AccountConfig("us-east-1", MAIN_ID, "main-spot-token", null, "http://127.0.0.1:9"));
+        return ConfigLoader.validate(new ServiceConfig("127.0.0.1:0", accounts, KEY, "info", "text", ORG, 0, settings));
+    }
+
+    /** A call with the valid token. */
+    public Reply call(String method, String path, Object body) {
+        return call(method, path, body, Map.of("X-Auth-Token", TOKEN));
+    }
+
+    public Reply call(String method, String path, Object body, Map<String, String> headers) {
+        return send(base + path, method, body, headers);
+    }
+
+    /** A call straight to the simulator (its Spot API or its /_sim admin API). */
+    public Reply sim(String method, String path, Object body) {
+        return send(simBase + path, method, body, Map.of("Authorization", "Bearer main-spot-token"));
+    }
+
+    public void resetSimulator() {
+        Reply r = sim("POST", "/_sim/reset", null);
+        if (r.status() != 200) {
+            throw new IllegalStateException("simulator reset failed: " + r);
+        }
+    }
+
+    private Reply send(String url, String method, Object body, Map<String, String> headers) {
+        try {
+            HttpRequest.BodyPublisher publisher;
+            if (body == null) {
+                publisher = HttpRequest.BodyPublishers.noBody();
+            } else if (body instanceof byte[] bytes) {
+                publisher = HttpRequest.BodyPublishers.ofByteArray(bytes);
+            } else if (body instanceof String s) {
+                publisher = HttpRequest.BodyPublishers.ofString(s);
+            } else {
+                publisher = HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body));
+            }
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                    .method(method, publisher);
+            headers.forEach(b::header);
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Reply(r.statusCode(), r.body(), r.headers().map());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static ObjectNode json(String text) {
+        try {
+            return (ObjectNode) JSON.readTree(text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        api.close();
+        simulator.close();
+    }
+
+    /** An HTTP reply, with its body parsed on demand. */
+    public record Reply(int status, String body, Map<String, java.util.List<String>> headers) {
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + body, e);
+            }
+        }
+
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+        }
+    }
+}
