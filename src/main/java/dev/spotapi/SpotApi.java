@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.spotapi.account.Account;
 import dev.spotapi.account.AccountRegistry;
 import dev.spotapi.api.ApiServer;
+import dev.spotapi.api.Readiness;
 import dev.spotapi.auth.TokenVerifier;
 import dev.spotapi.config.ListenAddress;
 import dev.spotapi.config.ServiceConfig;
@@ -25,20 +26,32 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** The running service: wires config → accounts and Spot clients → services → HTTP server. */
 public final class SpotApi implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SpotApi.class);
+
     private final Javalin server;
     private final ScheduledExecutorService scheduler;
     private final JvmGcMetrics gcMetrics;
+    private final Readiness readiness;
+    private final long shutdownDelayMs;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SpotApi(Javalin server, ScheduledExecutorService scheduler, JvmGcMetrics gcMetrics) {
+    private SpotApi(Javalin server, ScheduledExecutorService scheduler, JvmGcMetrics gcMetrics, Readiness readiness,
+            long shutdownDelayMs) {
         this.server = server;
         this.scheduler = scheduler;
         this.gcMetrics = gcMetrics;
+        this.readiness = readiness;
+        this.shutdownDelayMs = shutdownDelayMs;
     }
 
     public static SpotApi start(ServiceConfig config) {
@@ -62,6 +75,7 @@ public final class SpotApi implements AutoCloseable {
                 new SpotClient(name, account.effectiveEndpoint(), account.id(), account.token(), http,
                         config.spot(), spotMetrics, scheduler, mapper, userAgent))));
 
+        Readiness readiness = new Readiness();
         Javalin server = ApiServer.create(new ApiServer.Parts(
                 ListenAddress.parse(config.listenAddress()),
                 config.maxBodyBytes(),
@@ -71,9 +85,10 @@ public final class SpotApi implements AutoCloseable {
                 new ElastigroupService(),
                 new InstanceService(config.org()),
                 registry,
-                mapper));
+                mapper,
+                readiness));
         server.start();
-        return new SpotApi(server, scheduler, gc);
+        return new SpotApi(server, scheduler, gc, readiness, config.shutdownDelayMs());
     }
 
     private static JvmGcMetrics bindJvmMetrics(PrometheusMeterRegistry registry) {
@@ -92,11 +107,36 @@ public final class SpotApi implements AutoCloseable {
         return server.port();
     }
 
-    /** Stops accepting, lets in-flight requests finish (bounded by the stop timeout), then releases everything. */
+    /** "METHOD /path" of every HTTP route the server serves, for checking documentation against it. */
+    public List<String> routes() {
+        return server.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(parsed -> parsed.endpoint)
+                .filter(e -> e.method.isHttpMethod())
+                .map(e -> e.method.name() + " " + e.path)
+                .toList();
+    }
+
+    /**
+     * Graceful stop: readiness turns 503 at once; after {@code shutdownDelayMs} (time for a load balancer
+     * to notice) the server stops accepting and lets in-flight requests finish, bounded by the stop timeout.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        readiness.shutdownBegun();
+        LOG.info("shutting down: readiness is now 503");
+        if (shutdownDelayMs > 0) {
+            try {
+                Thread.sleep(shutdownDelayMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         server.stop();
         scheduler.shutdownNow();
         gcMetrics.close();
+        LOG.info("stopped");
     }
 }

@@ -3,7 +3,6 @@ package dev.spotapi.api;
 import dev.spotapi.auth.TokenVerifier;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-import java.util.Set;
 
 /**
  * Runs before routing for every request, matched or not: assigns the request id, answers CORS
@@ -14,10 +13,10 @@ final class AccessControl {
     static final String TOKEN_HEADER = "X-Auth-Token";
 
     private final TokenVerifier verifier;
-    private final Set<String> publicPaths;
+    private final Routes.PublicPaths publicPaths;
     private final ErrorMapper errors;
 
-    AccessControl(TokenVerifier verifier, Set<String> publicPaths, ErrorMapper errors) {
+    AccessControl(TokenVerifier verifier, Routes.PublicPaths publicPaths, ErrorMapper errors) {
         this.verifier = verifier;
         this.publicPaths = publicPaths;
         this.errors = errors;

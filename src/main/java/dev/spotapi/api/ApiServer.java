@@ -18,7 +18,7 @@ public final class ApiServer {
     /** Everything the HTTP layer needs; built by {@link dev.spotapi.SpotApi}. */
     public record Parts(ListenAddress listen, int maxBodyBytes, long stopTimeoutMs, TokenVerifier verifier,
             AccountRegistry accounts, ElastigroupService groups, InstanceService instances,
-            PrometheusMeterRegistry registry, ObjectMapper mapper) {
+            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness) {
     }
 
     private ApiServer() {
@@ -27,13 +27,15 @@ public final class ApiServer {
     public static Javalin create(Parts p) {
         Replies replies = new Replies(p.mapper());
         ErrorMapper errors = new ErrorMapper(replies);
-        AccessControl access = new AccessControl(p.verifier(), Routes.PUBLIC, errors);
         RequestObserver observer = new RequestObserver(p.registry());
         AccountLookup lookup = new AccountLookup(p.accounts());
         RequestBodies bodies = new RequestBodies();
-        SystemRoutes system = new SystemRoutes(replies, p.registry());
-        ElastigroupRoutes groups = new ElastigroupRoutes(p.groups(), lookup, bodies, replies);
-        InstanceRoutes instances = new InstanceRoutes(p.instances(), lookup, bodies, replies);
+        var table = Routes.table(
+                new SystemRoutes(replies, p.registry(), p.readiness()),
+                new DocsRoutes(replies, p.mapper()),
+                new ElastigroupRoutes(p.groups(), lookup, bodies, replies),
+                new InstanceRoutes(p.instances(), lookup, bodies, replies));
+        AccessControl access = new AccessControl(p.verifier(), Routes.publicPaths(table), errors);
 
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -50,7 +52,7 @@ public final class ApiServer {
                 server.setStopTimeout(p.stopTimeoutMs());
             });
             config.routes.before(access::before);
-            Routes.register(config.routes, system, groups, instances);
+            Routes.register(config.routes, table);
             errors.register(config.routes);
             config.requestLogger.http(observer::observe);
         });

@@ -40,6 +40,11 @@ final class ErrorMapper {
     private void spot(SpotException e, Context ctx) {
         String account = ctx.attribute(AccountLookup.ATTRIBUTE);
         String failed = "failed to " + e.operation();
+        if (e.kind() != SpotException.Kind.NOT_FOUND && e.kind() != SpotException.Kind.REJECTED) {
+            LOG.warn("spot call failed requestId={} account={} operation={} kind={} spotStatus={} spotRequestId={}: {}",
+                    RequestIds.of(ctx), account, e.operation(), e.kind(), e.httpStatus(), e.spotRequestId(),
+                    e.spotMessage());
+        }
         switch (e.kind()) {
             case NOT_FOUND -> write(ctx, 404, failed + ": " + e.spotMessage());
             case REJECTED -> write(ctx, 400, failed + ": " + e.spotMessage());

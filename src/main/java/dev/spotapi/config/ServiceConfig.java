@@ -13,6 +13,7 @@ public record ServiceConfig(
         @JsonProperty("logFormat") String logFormat,
         @JsonProperty("org") String org,
         @JsonProperty("maxBodyBytes") int maxBodyBytes,
+        @JsonProperty("shutdownDelayMs") long shutdownDelayMs,
         @JsonProperty("spot") SpotClientSettings spot) {
 
     public static final String DEFAULT_LISTEN = ":8080";
@@ -23,21 +24,28 @@ public record ServiceConfig(
         logLevel = logLevel == null || logLevel.isBlank() ? "info" : logLevel.strip().toLowerCase(java.util.Locale.ROOT);
         logFormat = logFormat == null || logFormat.isBlank() ? "text" : logFormat.strip().toLowerCase(java.util.Locale.ROOT);
         maxBodyBytes = maxBodyBytes > 0 ? maxBodyBytes : 1_048_576;
+        shutdownDelayMs = Math.max(0, shutdownDelayMs);
         spot = spot == null ? SpotClientSettings.DEFAULTS : spot;
     }
 
+    /** A config without a shutdown delay. */
+    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
+            String logFormat, String org, int maxBodyBytes, SpotClientSettings spot) {
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot);
+    }
+
     public ServiceConfig withToken(String newToken) {
-        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, spot);
+        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot);
     }
 
     public ServiceConfig withListenAddress(String newListen) {
-        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, spot);
+        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot);
     }
 
     @Override
     public String toString() {
         return "ServiceConfig[listenAddress=" + listenAddress + ", accounts=" + accounts + ", token=****, logLevel="
                 + logLevel + ", logFormat=" + logFormat + ", org=" + org + ", maxBodyBytes=" + maxBodyBytes
-                + ", spot=" + spot + "]";
+                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + "]";
     }
 }

@@ -118,8 +118,8 @@ public final class SpotClient {
         result.whenComplete((reply, failure) -> {
             Throwable cause = failure == null ? null : unwrap(failure);
             metrics.record(accountName, call.operation(), SpotMetrics.outcome(cause), System.nanoTime() - start);
-            if (cause instanceof SpotException s && s.kind() != Kind.NOT_FOUND && s.kind() != Kind.REJECTED) {
-                LOG.warn("spot call failed account={} op={} {} {} kind={} status={} spotRequestId={} message={}",
+            if (cause instanceof SpotException s && LOG.isDebugEnabled()) {
+                LOG.debug("spot call failed account={} op={} {} {} kind={} status={} spotRequestId={} message={}",
                         accountName, call.operation(), call.method(), call.path(), s.kind(), s.httpStatus(),
                         s.spotRequestId(), s.spotMessage());
             }

@@ -1,0 +1,95 @@
+package dev.spotapi.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spotapi.BuildInfo;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The OpenAPI document and the Swagger UI page, served from the jar (the UI from its webjar, no CDN). */
+final class DocsRoutes {
+    static final String SWAGGER_UI = "META-INF/resources/webjars/swagger-ui/5.32.6/";
+    private static final Map<String, String> ASSETS = Map.of(
+            "swagger-ui.css", "text/css; charset=utf-8",
+            "index.css", "text/css; charset=utf-8",
+            "swagger-ui-bundle.js", "text/javascript; charset=utf-8",
+            "swagger-ui-standalone-preset.js", "text/javascript; charset=utf-8",
+            "favicon-32x32.png", "image/png",
+            "favicon-16x16.png", "image/png");
+    private static final String PAGE = """
+            <!doctype html>
+            <html lang="en">
+            <head>
+              <meta charset="utf-8">
+              <title>spot-api — API docs</title>
+              <link rel="icon" type="image/png" href="%1$s/docs/favicon-32x32.png">
+              <link rel="stylesheet" href="%1$s/docs/swagger-ui.css">
+            </head>
+            <body>
+              <div id="swagger-ui"></div>
+              <script src="%1$s/docs/swagger-ui-bundle.js"></script>
+              <script>
+                window.ui = SwaggerUIBundle({
+                  url: "%1$s/openapi.json",
+                  dom_id: "#swagger-ui",
+                  deepLinking: true,
+                  persistAuthorization: true,
+                  tryItOutEnabled: true
+                });
+              </script>
+            </body>
+            </html>
+            """.formatted(Routes.PREFIX);
+
+    private final Replies replies;
+    private final byte[] openApi;
+    private final Map<String, byte[]> loaded = new ConcurrentHashMap<>();
+
+    DocsRoutes(Replies replies, ObjectMapper mapper) {
+        this.replies = replies;
+        this.openApi = loadOpenApi(mapper);
+    }
+
+    void openApi(Context ctx) {
+        ctx.contentType(Replies.JSON).result(openApi);
+    }
+
+    void page(Context ctx) {
+        ctx.contentType("text/html; charset=utf-8").result(PAGE);
+    }
+
+    void asset(Context ctx) {
+        String name = ctx.pathParam("asset");
+        String type = ASSETS.get(name);
+        if (type == null) {
+            throw ApiException.notFound("no such docs asset");
+        }
+        ctx.header("Cache-Control", "public, max-age=86400");
+        ctx.contentType(type).result(loaded.computeIfAbsent(name, n -> resource(SWAGGER_UI + n)));
+    }
+
+    private static byte[] loadOpenApi(ObjectMapper mapper) {
+        try {
+            ObjectNode doc = (ObjectNode) mapper.readTree(resource("openapi.json"));
+            ((ObjectNode) doc.path("info")).put("version", BuildInfo.current().version());
+            return mapper.writeValueAsBytes(doc);
+        } catch (IOException e) {
+            throw new UncheckedIOException("openapi.json is unreadable", e);
+        }
+    }
+
+    private static byte[] resource(String path) {
+        try (InputStream in = DocsRoutes.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + path);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
