@@ -41,6 +41,8 @@ public final class ConfigLoader {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException("config file not found: " + file, e);
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
@@ -64,7 +66,6 @@ public final class ConfigLoader {
 
     private static ObjectMapper mapperCollectingUnknownFields(List<String> unknown) {
         return JsonMapper.builder()
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .addHandler(new DeserializationProblemHandler() {
                     @Override
                     public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p,
