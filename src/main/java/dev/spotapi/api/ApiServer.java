@@ -50,6 +50,7 @@ public final class ApiServer {
                 server.insertHandler(new SizeLimitHandler(p.maxBodyBytes(), -1));
                 server.insertHandler(new GracefulHandler());
                 server.setStopTimeout(p.stopTimeoutMs());
+                server.setErrorHandler(new JettyErrors(p.mapper()));
             });
             config.routes.before(access::before);
             Routes.register(config.routes, table);

@@ -1,0 +1,52 @@
+package dev.spotapi.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Errors Jetty answers itself, before Javalin sees the request (a body over the hard size limit,
+ * oversized headers, a malformed request line or an ambiguous URI), answered as the same JSON error
+ * body as every other error instead of Jetty's HTML page.
+ */
+final class JettyErrors extends ErrorHandler {
+    private final ObjectMapper mapper;
+
+    JettyErrors(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    @Override
+    protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+            Callback callback) {
+        String requestId = UUID.randomUUID().toString();
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, Replies.JSON);
+        response.getHeaders().put(RequestIds.HEADER, requestId);
+        response.write(true, ByteBuffer.wrap(body(code, message, requestId)), callback);
+    }
+
+    @Override
+    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+        fields.put(new HttpField(HttpHeader.CONTENT_TYPE, Replies.JSON));
+        return ByteBuffer.wrap(body(status, reason, UUID.randomUUID().toString()));
+    }
+
+    private byte[] body(int code, String message, String requestId) {
+        String text = message == null || message.isBlank() ? HttpStatus.getMessage(code) : message;
+        try {
+            return mapper.writeValueAsBytes(new ErrorBody(code, text, requestId));
+        } catch (JsonProcessingException e) {
+            return ("{\"status\":" + code + "}").getBytes(StandardCharsets.UTF_8);
+        }
+    }
+}

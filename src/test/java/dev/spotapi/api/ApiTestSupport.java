@@ -1,0 +1,190 @@
+package dev.spotapi.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spotapi.support.TestService;
+import dev.spotapi.support.TestService.Reply;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * Shared helpers of the black-box HTTP tests: the shared service (simulator + spot-api on loopback),
+ * a simulator reset before every test, request bodies from the contract, and readers of the
+ * simulator's request log and stored objects.
+ */
+abstract class ApiTestSupport {
+    static final String MAIN_ID = TestService.MAIN_ID;
+    static final String GROUP_ID_PATTERN = "sig-[0-9a-f]{8}";
+    static final String INSTANCE_ID_PATTERN = "smi-[0-9a-f]{8}";
+
+    final TestService svc = TestService.shared();
+
+    @BeforeEach
+    void resetSimulator() {
+        svc.resetSimulator();
+    }
+
+    /** Leave no fault, frozen clock or resource behind for whichever test class runs next. */
+    @AfterEach
+    void cleanUpSimulator() {
+        svc.resetSimulator();
+    }
+
+    // ---- calls ------------------------------------------------------------------------------
+
+    Reply call(String method, String path, Object body) {
+        return svc.call(method, path, body);
+    }
+
+    Reply get(String path) {
+        return svc.call("GET", path, null);
+    }
+
+    /** A call without any X-Auth-Token header. */
+    Reply anonymous(String method, String path) {
+        return svc.call(method, path, null, Map.of());
+    }
+
+    Reply withToken(String method, String path, String token) {
+        return svc.call(method, path, null, Map.of("X-Auth-Token", token));
+    }
+
+    // ---- bodies from the contract (seed-api.md) -----------------------------------------------
+
+    static ObjectNode groupBody() {
+        return TestService.json("""
+                {"name": "test202018", "strategy": {"risk": 100, "onDemandCount": null,
+                "availabilityVsCost": "balanced", "drainingTimeout": 120, "fallbackToOd": true, "scalingStrategy":
+                {"terminationPolicy": "newestInstance"}, "lifetimePeriod": "days", "revertToSpot": {"performAt":
+                "always"}, "persistence": {}}, "capacity": {"target": 2, "minimum": 2, "maximum": 4, "unit":
+                "instance"}, "scaling": {"up": null, "down": null}, "compute": {"instanceTypes": {"ondemand":
+                "t3.micro", "spot": ["t3.micro", "t3a.micro", "t3a.nano", "t3.nano"]}, "availabilityZones":
+                [{"name": "us-east-1a", "subnetId": "subnet-00000000000000000"}], "product": "Linux/UNIX",
+                "launchSpecification": {"securityGroupIds": ["sg-00000000000000000"], "monitoring": false,
+                "ebsOptimized": false, "imageId": "ami-00000000000000000", "keyPair": "user", "healthCheckType":
+                null, "tenancy": "default", "userData": null, "shutdownScript": null}, "elasticIps": null,
+                "preferredAvailabilityZones": null}, "multai": null, "scheduling": {}, "region": "us-east-1",
+                "thirdPartiesIntegration": {}}""");
+    }
+
+    static ObjectNode instanceBody() {
+        return TestService.json("""
+                {"region": "us-east-1", "name": "mi-test", "description": "My new Spot Instance",
+                "strategy": {"revertToSpot": {"performAt": "always"}}, "persistence":
+                {"persistPrivateIp": true, "persistBlockDevices": true, "persistRootDevice": true,
+                "blockDevicesMode": "onLaunch"}, "healthCheck": {"type": "EC2", "autoHealing": true, "gracePeriod":
+                120, "unhealthyDuration": 120}, "compute": {"product": "Linux/UNIX", "subnetIds":
+                ["subnet-0123456789abcdef0"], "vpcId": "vpc-0123456789abcdef0", "launchSpecification":
+                {"instanceTypes": {"preferredType": "t3a.micro", "types": ["t3a.micro", "t3.micro", "t2.micro"]},
+                "securityGroupIds": ["sg-0123456789abcdef0"], "imageId": "ami-02354e95b39ca8dec", "keyPair": null,
+                "tags": [{"tagKey": "CreatedBy", "tagValue": "me"}], "networkInterfaces": [{"associateIpv6Address":
+                false, "deviceIndex": 0}], "creditSpecification": {"cpuCredits": "standard"}, "shutdownScript":
+                null, "userData": null}, "privateIp": null}, "integrations": {}, "scheduling": {}}""");
+    }
+
+    static ObjectNode instanceBodyWithoutVpc() {
+        ObjectNode body = instanceBody();
+        ((ObjectNode) body.get("compute")).remove("vpcId");
+        return body;
+    }
+
+    // ---- creating resources through spot-api ----------------------------------------------------
+
+    String createGroup() {
+        return createGroup(groupBody());
+    }
+
+    String createGroup(ObjectNode body) {
+        Reply r = call("POST", "/main/elastigroups", body);
+        assertThat(r.status()).as("create elastigroup: %s", r.body()).isEqualTo(200);
+        String id = r.json().path("id").asText();
+        assertThat(id).matches(GROUP_ID_PATTERN);
+        return id;
+    }
+
+    String createInstance() {
+        return createInstance(instanceBody());
+    }
+
+    String createInstance(ObjectNode body) {
+        Reply r = call("POST", "/main/instances", body);
+        assertThat(r.status()).as("create instance: %s", r.body()).isEqualTo(200);
+        assertThat(r.json().isTextual()).as("the reply is a JSON string: %s", r.body()).isTrue();
+        String id = r.json().asText();
+        assertThat(id).matches(INSTANCE_ID_PATTERN);
+        return id;
+    }
+
+    // ---- the simulator ----------------------------------------------------------------------------
+
+    /** The Spot API requests the simulator received (oldest first), optionally filtered. */
+    List<JsonNode> spotRequests(String method, String pathPrefix) {
+        Reply r = svc.sim("GET", "/_sim/requests?limit=1000", null);
+        assertThat(r.status()).as("GET /_sim/requests: %s", r.body()).isEqualTo(200);
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode e : r.json().path("requests")) {
+            if ((method == null || method.equals(e.path("method").asText()))
+                    && (pathPrefix == null || e.path("path").asText().startsWith(pathPrefix))) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    List<JsonNode> allSpotRequests() {
+        return spotRequests(null, null);
+    }
+
+    /** The single request with this method and exact path; fails when there is not exactly one. */
+    JsonNode onlySpotRequest(String method, String path) {
+        List<JsonNode> matching = spotRequests(method, path).stream()
+                .filter(e -> e.path("path").asText().equals(path)).toList();
+        assertThat(matching).as("%s %s requests in the simulator's log", method, path).hasSize(1);
+        return matching.get(0);
+    }
+
+    void clearSpotRequests() {
+        assertThat(svc.sim("DELETE", "/_sim/requests", null).status()).isEqualTo(200);
+    }
+
+    /** The object the simulator stores for a managed instance of account main. */
+    JsonNode storedInstance(String id) {
+        Reply r = svc.sim("GET", "/aws/ec2/managedInstance/" + id + "?accountId=" + MAIN_ID, null);
+        assertThat(r.status()).as("simulator read of %s: %s", id, r.body()).isEqualTo(200);
+        return r.json().path("response").path("items").path(0);
+    }
+
+    /** The object the simulator stores for a group of account main. */
+    JsonNode storedGroup(String id) {
+        Reply r = svc.sim("GET", "/aws/ec2/group/" + id + "?accountId=" + MAIN_ID, null);
+        assertThat(r.status()).as("simulator read of %s: %s", id, r.body()).isEqualTo(200);
+        return r.json().path("response").path("items").path(0);
+    }
+
+    void addFault(String json) {
+        Reply r = svc.sim("POST", "/_sim/faults", json);
+        assertThat(r.status()).as("adding fault %s: %s", json, r.body()).isEqualTo(200);
+    }
+
+    // ---- assertions -------------------------------------------------------------------------------
+
+    /** The reply is spot-api's JSON error body with this status; returns its message. */
+    static String assertError(Reply r, int status) {
+        assertThat(r.status()).as("status of %s", r.body()).isEqualTo(status);
+        assertThat(r.header("Content-Type")).as("content type").startsWith("application/json");
+        JsonNode body = r.json();
+        assertThat(body.isObject()).as("error body is an object: %s", r.body()).isTrue();
+        assertThat(body.path("status").isInt()).as("status field in %s", r.body()).isTrue();
+        assertThat(body.path("status").asInt()).isEqualTo(status);
+        assertThat(body.path("message").isTextual()).as("message field in %s", r.body()).isTrue();
+        assertThat(body.path("message").asText()).isNotBlank();
+        assertThat(body.path("requestId").asText()).as("requestId in %s", r.body()).isNotBlank();
+        assertThat(r.header("X-Request-Id")).as("X-Request-Id header").isEqualTo(body.path("requestId").asText());
+        return body.path("message").asText();
+    }
+}

@@ -1,0 +1,77 @@
+package dev.spotapi.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spotapi.support.TestService.Reply;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The Prometheus page reports served requests by route template and Spot calls by account and outcome. */
+class MetricsTest extends ApiTestSupport {
+    private static final Pattern SPOT_CALLS_OK_MAIN = Pattern.compile(
+            "(?m)^spot_calls_seconds_count\\{account=\"main\",[^}]*outcome=\"ok\"[^}]*} \\d+(\\.\\d+)?(E\\d+)?$");
+    private static final Pattern INSTANCE_ROUTE = Pattern.compile(
+            "(?m)^http_server_requests_seconds_count\\{[^}]*route=\"/v1/spot/\\{account}/instances/\\{instance}\"[^}]*} \\d+");
+    private static final Pattern SPOT_CALLS_REJECTED_OTHER = Pattern.compile(
+            "(?m)^spot_calls_seconds_count\\{account=\"other\",[^}]*outcome=\"rejected\"[^}]*} \\d+");
+
+    @Test
+    void afterSomeCallsTheMetricsShowSpotCallsAndRouteTemplates() {
+        String id = createInstance();
+        assertThat(get("/main/instances/" + id).status()).isEqualTo(200);
+        assertThat(call("POST", "/other/instances", instanceBodyWithoutVpc()).status()).isEqualTo(400);
+
+        String page = metricsEventually(INSTANCE_ROUTE);
+
+        assertThat(SPOT_CALLS_OK_MAIN.matcher(page).find()).as("spot_calls ok series for main in:\n%s",
+                grep(page, "spot_calls")).isTrue();
+        assertThat(INSTANCE_ROUTE.matcher(page).find()).as("route template series in:\n%s",
+                grep(page, "http_server_requests_seconds_count")).isTrue();
+        assertThat(SPOT_CALLS_REJECTED_OTHER.matcher(page).find()).as("rejected series for other in:\n%s",
+                grep(page, "spot_calls")).isTrue();
+        assertThat(page).as("raw ids never become label values").doesNotContain(id);
+    }
+
+    @Test
+    void unmatchedPathsDoNotCreateASeriesPerPath() {
+        String odd = "/no-such-route-" + System.nanoTime();
+        assertThat(get(odd).status()).isEqualTo(404);
+
+        String page = metricsEventually(Pattern.compile("http_server_requests_seconds_count"));
+
+        assertThat(page).doesNotContain(odd);
+    }
+
+    /** The request timer is recorded after the reply is written: poll briefly until it shows up. */
+    private String metricsEventually(Pattern expected) {
+        String page = "";
+        for (int i = 0; i < 40; i++) {
+            Reply r = anonymous("GET", "/metrics");
+            assertThat(r.status()).isEqualTo(200);
+            page = r.body();
+            if (expected.matcher(page).find()) {
+                return page;
+            }
+            sleep(50);
+        }
+        return page;
+    }
+
+    private static String grep(String page, String word) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : page.split("\n")) {
+            if (line.contains(word)) {
+                sb.append(line).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
