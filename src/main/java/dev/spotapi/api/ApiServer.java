@@ -52,6 +52,7 @@ public final class ApiServer {
                 server.setStopTimeout(p.stopTimeoutMs());
                 server.setErrorHandler(new JettyErrors(p.mapper()));
             });
+            config.router.javaLangErrorHandler(errors::fatal);
             config.routes.before(access::before);
             Routes.register(config.routes, table);
             errors.register(config.routes);

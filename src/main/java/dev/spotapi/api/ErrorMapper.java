@@ -82,6 +82,22 @@ final class ErrorMapper {
         write(ctx, 500, "internal error");
     }
 
+    /** A java.lang.Error (out of memory, a class that failed to load): still a JSON 500, never a bare page. */
+    void fatal(jakarta.servlet.http.HttpServletResponse response, Error error) {
+        LOG.error("fatal error while serving a request", error);
+        if (response.isCommitted()) {
+            return;
+        }
+        try {
+            response.setStatus(500);
+            response.setContentType(Replies.JSON);
+            String requestId = response.getHeader(RequestIds.HEADER);
+            response.getOutputStream().write(replies.bytes(new ErrorBody(500, "internal error", requestId)));
+        } catch (java.io.IOException e) {
+            LOG.debug("cannot write the 500 reply", e);
+        }
+    }
+
     void write(Context ctx, int status, String message) {
         ctx.status(status);
         replies.json(ctx, new ErrorBody(status, message, RequestIds.of(ctx)));

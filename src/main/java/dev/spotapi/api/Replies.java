@@ -17,8 +17,12 @@ public final class Replies {
 
     /** Writes {@code value} as JSON (a String becomes a JSON string, unlike {@code ctx.json}). */
     public void json(Context ctx, Object value) {
+        ctx.contentType(JSON).result(bytes(value));
+    }
+
+    byte[] bytes(Object value) {
         try {
-            ctx.contentType(JSON).result(mapper.writeValueAsBytes(value));
+            return mapper.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode reply", e);
         }
