@@ -2,6 +2,7 @@ package dev.spotapi.api;
 
 import io.javalin.http.Context;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /** The request id: the caller's {@code X-Request-Id} when it is sane, else a new UUID. */
@@ -15,10 +16,21 @@ final class RequestIds {
 
     static String assign(Context ctx) {
         String given = ctx.header(HEADER);
-        String id = given != null && SANE.matcher(given).matches() ? given : UUID.randomUUID().toString();
+        String id = given != null && SANE.matcher(given).matches() ? given : newId();
         ctx.attribute(ATTRIBUTE, id);
         ctx.header(HEADER, id);
         return id;
+    }
+
+    /**
+     * A random (version 4 shaped) UUID from ThreadLocalRandom: request ids need to be unique, not
+     * unguessable, and UUID.randomUUID() serialises every request on one SecureRandom.
+     */
+    static String newId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
+        long lsb = (r.nextLong() & ~(0xC000000000000000L)) | 0x8000000000000000L;
+        return new UUID(msb, lsb).toString();
     }
 
     static String of(Context ctx) {

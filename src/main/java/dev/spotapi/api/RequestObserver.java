@@ -4,6 +4,9 @@ import io.javalin.http.Context;
 import io.javalin.router.Endpoint;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,33 +18,44 @@ final class RequestObserver {
     static final String UNMATCHED = "UNMATCHED";
 
     private final MeterRegistry registry;
+    /** Timers by method, route and status: looked up once, not rebuilt on every request. */
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     RequestObserver(MeterRegistry registry) {
         this.registry = registry;
     }
 
     void observe(Context ctx, float millis) {
+        String method = ctx.method().name();
         String route = routeOf(ctx);
-        String status = Integer.toString(ctx.statusCode());
-        Timer.builder("http.server.requests")
-                .description("HTTP requests served")
-                .tag("method", ctx.method().name())
-                .tag("route", route)
-                .tag("status", status)
-                .publishPercentileHistogram()
-                .register(registry)
+        int status = ctx.statusCode();
+        timers.computeIfAbsent(method + ' ' + status + ' ' + route, k -> timer(method, route, status))
                 .record((long) (millis * 1_000_000L), TimeUnit.NANOSECONDS);
         if (ACCESS.isInfoEnabled()) {
             String account = ctx.attribute(AccountLookup.ATTRIBUTE);
-            try (var a = MDC.putCloseable("requestId", RequestIds.of(ctx));
+            String requestId = RequestIds.of(ctx);
+            String duration = Float.toString(Math.round(millis * 10) / 10f);
+            String statusText = Integer.toString(status);
+            try (var a = MDC.putCloseable("requestId", requestId);
                  var b = MDC.putCloseable("route", route);
-                 var c = MDC.putCloseable("status", status);
-                 var d = MDC.putCloseable("durationMs", String.format(java.util.Locale.ROOT, "%.1f", millis));
+                 var c = MDC.putCloseable("status", statusText);
+                 var d = MDC.putCloseable("durationMs", duration);
                  var e = account == null ? null : MDC.putCloseable("account", account)) {
-                ACCESS.info("{} {} {} {}ms requestId={}", ctx.method().name(), ctx.path(), status,
-                        String.format(java.util.Locale.ROOT, "%.1f", millis), RequestIds.of(ctx));
+                ACCESS.info("{} {} {} {}ms requestId={}", method, ctx.path(), statusText, duration, requestId);
             }
         }
+    }
+
+    private Timer timer(String method, String route, int status) {
+        return Timer.builder("http.server.requests")
+                .description("HTTP requests served")
+                .tag("method", method)
+                .tag("route", route)
+                .tag("status", Integer.toString(status))
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry);
     }
 
     static String routeOf(Context ctx) {

@@ -4,10 +4,18 @@ import picocli.CommandLine;
 
 /** Entry point: the service is the default command; subcommands add the simulator and tools. */
 public final class Main {
+    static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
     private Main() {
     }
 
     public static void main(String[] args) {
+        // On a 2-CPU machine the common pool has parallelism 1, and CompletableFuture then starts a new
+        // thread for every async step — HttpClient.sendAsync completes on it. A real pool avoids that.
+        if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+            System.setProperty(COMMON_POOL_PARALLELISM,
+                    Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
+        }
         int exit = commandLine().execute(args);
         if (exit != 0) {
             System.exit(exit);
@@ -18,6 +26,7 @@ public final class Main {
         CommandLine cl = new CommandLine(new ServeCommand());
         cl.addSubcommand("simulator", new SimulatorCommand());
         cl.addSubcommand("hash-token", new HashTokenCommand());
+        cl.addSubcommand("cds-training", new TrainingCommand());
         return cl;
     }
 }

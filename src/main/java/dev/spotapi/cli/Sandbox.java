@@ -27,7 +27,24 @@ final class Sandbox {
     private Sandbox() {
     }
 
-    static void start(Path dir, Map<String, String> env, PrintStream out, Path missingConfig) {
+    /** A running sandbox: the simulator and the service in front of it. */
+    record Running(SpotSimulator simulator, SpotApi api, ServiceConfig config, String key, boolean keyGenerated)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            api.close();
+            simulator.close();
+        }
+    }
+
+    /** Starts the sandbox and prints the banner; a shutdown hook stops it. */
+    static void serve(Path dir, Map<String, String> env, PrintStream out, Path missingConfig) {
+        Running running = start(dir, env, DEFAULT_LISTEN);
+        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "shutdown"));
+        banner(out, running, dir, missingConfig);
+    }
+
+    static Running start(Path dir, Map<String, String> env, String listen) {
         String spotToken = randomSecret();
         SpotSimulator simulator = SpotSimulator.builder()
                 .bind("127.0.0.1")
@@ -35,32 +52,31 @@ final class Sandbox {
                 .dataDir(dir.resolve("simulator"))
                 .account(SPOT_ACCOUNT_ID, spotToken)
                 .start();
-        String key = env.getOrDefault(ConfigLoader.ENV_TOKEN, "");
-        boolean generated = key.isEmpty();
-        if (generated) {
-            key = randomSecret();
-        }
-        ServiceConfig config = ConfigLoader.validate(new ConfigLoader(env).applyEnvironment(new ServiceConfig(
-                DEFAULT_LISTEN,
-                Map.of(ACCOUNT, new AccountConfig("us-east-1", SPOT_ACCOUNT_ID, spotToken, DEFAULT_VPC, simulator.baseUrl())),
-                key, "info", "text", ACCOUNT, 0, null)));
-        Logging.apply(config);
-        SpotApi api;
         try {
-            api = SpotApi.start(config);
+            String key = env.getOrDefault(ConfigLoader.ENV_TOKEN, "");
+            boolean generated = key.isEmpty();
+            if (generated) {
+                key = randomSecret();
+            }
+            ServiceConfig config = ConfigLoader.validate(new ConfigLoader(env).applyEnvironment(new ServiceConfig(
+                    listen,
+                    Map.of(ACCOUNT, new AccountConfig("us-east-1", SPOT_ACCOUNT_ID, spotToken, DEFAULT_VPC,
+                            simulator.baseUrl())),
+                    key, "info", "text", ACCOUNT, 0, null)));
+            Logging.apply(config);
+            return new Running(simulator, SpotApi.start(config), config, key, generated);
         } catch (RuntimeException e) {
             simulator.close();
             throw e;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            api.close();
-            simulator.close();
-        }, "shutdown"));
-        banner(out, config, api.port(), simulator, dir, key, generated, missingConfig);
     }
 
-    private static void banner(PrintStream out, ServiceConfig config, int port, SpotSimulator simulator, Path dir,
-            String key, boolean generated, Path missingConfig) {
+    private static void banner(PrintStream out, Running running, Path dir, Path missingConfig) {
+        ServiceConfig config = running.config();
+        SpotSimulator simulator = running.simulator();
+        int port = running.api().port();
+        String key = running.key();
+        boolean generated = running.keyGenerated();
         String host = config.listenAddress().startsWith(":") ? "127.0.0.1"
                 : config.listenAddress().substring(0, config.listenAddress().lastIndexOf(':'));
         String base = "http://" + host + ":" + port + "/v1/spot";

@@ -51,7 +51,7 @@ public class ServeCommand implements Callable<Integer> {
         boolean explicitConfig = spec.commandLine().getParseResult().hasMatchedOption("-config");
         try {
             if (sandbox || (!explicitConfig && !Files.exists(config))) {
-                Sandbox.start(sandboxDir, System.getenv(), out, sandbox ? null : config);
+                Sandbox.serve(sandboxDir, System.getenv(), out, sandbox ? null : config);
                 return 0;
             }
             ServiceConfig cfg = new ConfigLoader(System.getenv()).load(config);

@@ -15,11 +15,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code spot-api simulator}: runs the built-in Spot API simulator until SIGTERM or Ctrl-C. */
-@Command(name = "simulator", mixinStandardHelpOptions = true,
+@Command(name = "simulator",
         description = "Run the built-in Spot API simulator (see docs/simulator.md).")
 public class SimulatorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     @Option(names = "--port", defaultValue = "8081", description = "Port to listen on (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int port;
@@ -50,7 +53,13 @@ public class SimulatorCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Invalid option: " + e.getMessage());
         }
-        SpotSimulator simulator = builder.start();
+        SpotSimulator simulator;
+        try {
+            simulator = builder.start();
+        } catch (RuntimeException e) {
+            spec.commandLine().getErr().println("Cannot start the simulator: " + e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             simulator.close();

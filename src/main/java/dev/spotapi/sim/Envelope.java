@@ -22,13 +22,11 @@ final class Envelope {
     }
 
     void items(Context ctx, String kind, List<? extends JsonNode> items) {
-        ObjectNode body = SimJson.object();
-        ObjectNode response = start(ctx, body, 200);
+        ObjectNode response = SimJson.object();
         response.put("kind", kind);
-        ArrayNode array = response.putArray("items");
-        array.addAll(items);
+        response.putArray("items").addAll(items);
         response.put("count", items.size());
-        write(ctx, 200, body);
+        write(ctx, 200, response);
     }
 
     void item(Context ctx, String kind, JsonNode item) {
@@ -37,15 +35,12 @@ final class Envelope {
 
     /** Success without data (delete, pause, resume, recycle). */
     void ok(Context ctx) {
-        ObjectNode body = SimJson.object();
-        start(ctx, body, 200);
-        write(ctx, 200, body);
+        write(ctx, 200, SimJson.object());
     }
 
     /** An error reply; {@code errors} may be empty (the SDKs then fall back to the HTTP status). */
     void error(Context ctx, int status, List<SpotException> errors) {
-        ObjectNode body = SimJson.object();
-        ObjectNode response = start(ctx, body, status);
+        ObjectNode response = SimJson.object();
         if (!errors.isEmpty()) {
             ArrayNode array = response.putArray("errors");
             for (SpotException e : errors) {
@@ -57,7 +52,7 @@ final class Envelope {
                 }
             }
         }
-        write(ctx, status, body);
+        write(ctx, status, response);
     }
 
     void error(Context ctx, SpotException e) {
@@ -69,27 +64,21 @@ final class Envelope {
         return known == HttpStatus.UNKNOWN ? "Unknown" : known.getMessage();
     }
 
-    private ObjectNode start(Context ctx, ObjectNode body, int status) {
+    /** Wraps {@code payload} (kind/items/count or errors) into the envelope and sends it. */
+    private void write(Context ctx, int status, ObjectNode payload) {
         String requestId = RandomIds.requestId();
-        ctx.attribute(REQUEST_ID, requestId);
+        ObjectNode body = SimJson.object();
         ObjectNode request = body.putObject("request");
         request.put("id", requestId);
         request.put("url", ctx.path());
         request.put("method", ctx.method().name());
         request.put("timestamp", Timestamps.millis(clock.now()));
         ObjectNode response = body.putObject("response");
-        ObjectNode s = response.putObject("status");
-        s.put("code", status);
-        s.put("message", reason(status));
-        return response;
-    }
-
-    private static void write(Context ctx, int status, ObjectNode body) {
+        response.putObject("status").put("code", status).put("message", reason(status));
+        response.setAll(payload);
         ctx.status(status)
                 .contentType(CONTENT_TYPE)
-                .header("x-request-id", ctx.attribute(REQUEST_ID))
+                .header("x-request-id", requestId)
                 .result(SimJson.bytes(body));
     }
-
-    private static final String REQUEST_ID = "sim.requestId";
 }

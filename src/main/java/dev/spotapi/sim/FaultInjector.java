@@ -2,7 +2,6 @@ package dev.spotapi.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -79,9 +78,7 @@ final class FaultInjector {
 
     /** Closes the connection without a reply: the client sees an I/O error, not a status. */
     private static void drop(Context ctx) {
-        ServletContextRequest request = ServletContextRequest.getServletContextRequest(ctx.req());
-        request.getServletChannel().abort(new IOException("connection dropped by a simulator fault"));
-        request.getServletChannel().getEndPoint().close();
+        ServletContextRequest.getServletContextRequest(ctx.req()).getServletChannel().getEndPoint().close();
     }
 
     private static String html(int status) {

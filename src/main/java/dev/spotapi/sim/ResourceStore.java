@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -42,7 +43,7 @@ final class ResourceStore {
     }
 
     /** Stores {@code factory(newId)} under a fresh id. */
-    StoredResource create(ResourceType type, String account, java.util.function.Function<String, StoredResource> factory) {
+    StoredResource create(ResourceType type, String account, Function<String, StoredResource> factory) {
         ConcurrentHashMap<String, StoredResource> table = table(type.wrapper(), account);
         while (true) {
             String id = RandomIds.resourceId(type.idPrefix());

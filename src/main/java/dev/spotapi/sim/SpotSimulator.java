@@ -2,6 +2,7 @@ package dev.spotapi.sim;
 
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.HttpResponseException;
 import io.javalin.router.EndpointNotFound;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,11 +96,13 @@ public final class SpotSimulator implements AutoCloseable {
     }
 
     private static void configure(JavalinConfig config, Builder b, Envelope envelope, SpotApiFilter filter,
-                                  List<java.util.function.Consumer<io.javalin.config.RoutesConfig>> routeSets) {
+                                  List<Consumer<RoutesConfig>> routeSets) {
         config.jetty.host = b.bind;
         config.jetty.port = b.port;
         config.startup.showJavalinBanner = false;
         config.startup.showOldJavalinVersionWarning = false;
+        // "/aws/ec2/group/" (an SDK call with an empty id) must not be served as the list.
+        config.router.ignoreTrailingSlashes = false;
         config.requestLogger.http((ctx, ms) -> ACCESS.info("{} {} {} {}ms",
                 ctx.method().name(), ctx.path(), ctx.statusCode(), Math.round(ms)));
         config.routes.before(filter);

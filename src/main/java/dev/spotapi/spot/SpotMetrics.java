@@ -3,23 +3,26 @@ package dev.spotapi.spot;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /** Counts and times Spot calls by account, operation and outcome. */
 public final class SpotMetrics {
     private final MeterRegistry registry;
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     public SpotMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
 
     void record(String account, String operation, String outcome, long nanos) {
-        Timer.builder("spot.calls")
-                .description("Calls to the Spot API, after retries")
-                .tag("account", account)
-                .tag("operation", operation)
-                .tag("outcome", outcome)
-                .register(registry)
+        timers.computeIfAbsent(account + '\n' + operation + '\n' + outcome, k -> Timer.builder("spot.calls")
+                        .description("Calls to the Spot API, after retries")
+                        .tag("account", account)
+                        .tag("operation", operation)
+                        .tag("outcome", outcome)
+                        .register(registry))
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 
