@@ -6,46 +6,41 @@ import dev.spotapi.spot.SpotIds;
 import io.javalin.http.Context;
 
 /** HTTP side of /{account}/instances: reads the request, calls the service, writes the reply. */
-final class InstanceRoutes {
+final class InstanceRoutes extends AccountScopedRoutes {
     private final InstanceService service;
-    private final AccountLookup accounts;
-    private final RequestBodies bodies;
-    private final Replies replies;
 
     InstanceRoutes(InstanceService service, AccountLookup accounts, RequestBodies bodies, Replies replies) {
+        super(accounts, bodies, replies);
         this.service = service;
-        this.accounts = accounts;
-        this.bodies = bodies;
-        this.replies = replies;
     }
 
     void list(Context ctx) {
-        replies.jsonLater(ctx, service.list(accounts.of(ctx)));
+        replies.jsonLater(ctx, service.list(account(ctx)));
     }
 
     void create(Context ctx) {
-        var account = accounts.of(ctx);
-        replies.jsonLater(ctx, service.create(account, bodies.object(ctx)));
+        var account = account(ctx);
+        replies.jsonLater(ctx, service.create(account, body(ctx)));
     }
 
     void summary(Context ctx) {
-        var account = accounts.of(ctx);
+        var account = account(ctx);
         replies.jsonLater(ctx, service.summary(account, id(ctx)));
     }
 
     void update(Context ctx) {
-        var account = accounts.of(ctx);
+        var account = account(ctx);
         String id = id(ctx);
-        replies.jsonLater(ctx, service.update(account, id, bodies.object(ctx)));
+        replies.jsonLater(ctx, service.update(account, id, body(ctx)));
     }
 
     void delete(Context ctx) {
-        var account = accounts.of(ctx);
+        var account = account(ctx);
         replies.textLater(ctx, service.delete(account, id(ctx)), "OK");
     }
 
     void costs(Context ctx) {
-        var account = accounts.of(ctx);
+        var account = account(ctx);
         String id = id(ctx);
         CostWindow window;
         try {
@@ -57,15 +52,12 @@ final class InstanceRoutes {
     }
 
     void status(Context ctx) {
-        var account = accounts.of(ctx);
+        var account = account(ctx);
         replies.jsonLater(ctx, service.status(account, id(ctx)));
     }
 
     private static String id(Context ctx) {
-        String id = ctx.pathParam("instance");
-        if (!SpotIds.isManagedInstanceId(id)) {
-            throw ApiException.notFound("managed instance not found: not a managed instance id");
-        }
-        return id;
+        return id(ctx, "instance", SpotIds::isManagedInstanceId,
+                "managed instance not found: not a managed instance id");
     }
 }
