@@ -3,6 +3,8 @@ package dev.spotapi.api;
 import dev.spotapi.account.UnknownAccountException;
 import dev.spotapi.spot.SpotException;
 import io.javalin.config.RoutesConfig;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpStatus;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.MethodNotAllowedResponse;
@@ -51,7 +53,8 @@ final class ErrorMapper {
             case RATE_LIMITED -> {
                 Duration wait = e.retryAfter() == null ? Duration.ofSeconds(1) : e.retryAfter();
                 ctx.header("Retry-After", Long.toString(Math.max(1, (wait.toMillis() + 999) / 1000)));
-                write(ctx, 429, failed + ": rate limited by Spot, retry later");
+                write(ctx, 429, failed + (e.httpStatus() == 429 ? ": rate limited by Spot, retry later"
+                        : ": " + e.spotMessage() + ", retry later"));
             }
             case AUTH_REJECTED -> write(ctx, 502, failed + ": Spot rejected the credentials configured for account '"
                     + account + "' (HTTP " + e.httpStatus() + ")");
@@ -78,6 +81,12 @@ final class ErrorMapper {
             write(ctx, 404, "account not found");
             return;
         }
+        HttpException jetty = jettyRefusal(cause);
+        if (jetty != null) {
+            // Jetty refusing the request itself, e.g. a chunked body that grows past the size limit
+            write(ctx, jetty.getCode(), jetty.getReason() == null ? HttpStatus.getMessage(jetty.getCode()) : jetty.getReason());
+            return;
+        }
         LOG.error("unexpected failure requestId={} {} {}", RequestIds.of(ctx), ctx.method().name(), ctx.path(), cause);
         write(ctx, 500, "internal error");
     }
@@ -96,6 +105,15 @@ final class ErrorMapper {
         } catch (java.io.IOException e) {
             LOG.debug("cannot write the 500 reply", e);
         }
+    }
+
+    private static HttpException jettyRefusal(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+                return h;
+            }
+        }
+        return null;
     }
 
     void write(Context ctx, int status, String message) {

@@ -9,6 +9,10 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /** Reads a request body as one JSON object, refusing anything else with a 400. */
 public final class RequestBodies {
@@ -30,6 +34,7 @@ public final class RequestBodies {
         if (bytes.length == 0) {
             throw ApiException.badRequest("cannot decode body: the body is empty, a JSON object is expected");
         }
+        requireStrictUtf8(bytes);
         JsonNode node;
         try {
             node = strict.readTree(bytes);
@@ -43,6 +48,18 @@ public final class RequestBodies {
                     + (node == null ? "nothing" : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
         }
         return object;
+    }
+
+    /** Jackson's decoder tolerates overlong forms (C0 AF reads as '/'); the JDK's strict decoder does not. */
+    private static void requireStrictUtf8(byte[] bytes) {
+        try {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
+        } catch (CharacterCodingException e) {
+            throw ApiException.badRequest("cannot decode body: it is not valid UTF-8");
+        }
     }
 
     private static String describe(JsonProcessingException e) {

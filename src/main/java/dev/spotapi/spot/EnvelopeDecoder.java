@@ -33,12 +33,14 @@ final class EnvelopeDecoder {
 
     private SpotReply success(SpotCall call, JsonNode envelope, byte[] body, String requestId) {
         if (envelope == null || !envelope.isObject()) {
-            if (!call.readsItems()) {
-                return SpotReply.EMPTY; // delete/pause/... succeed on status alone, as the SDKs do
-            }
-            String what = body.length == 0 ? "an empty reply" : "a reply that is not JSON";
+            // Spot always answers with its envelope: a 200 without one (a proxy's page, a cut reply) is
+            // not proof that the work was done, even for a delete whose items nobody reads.
+            String what = body.length == 0 ? "an empty reply" : "a reply that is not a Spot envelope";
             throw new SpotException(Kind.BAD_REPLY, call.operation(), 200, null, "Spot sent " + what,
-                    requestId, null, call.idempotent());
+                    requestId, null, true);
+        }
+        if (!call.readsItems()) {
+            return new SpotReply(mapper.createArrayNode(), requestId);
         }
         JsonNode items = envelope.path("response").path("items");
         if (items.isArray()) {

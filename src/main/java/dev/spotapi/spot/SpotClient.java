@@ -199,6 +199,9 @@ public final class SpotClient {
                 .intervalBiFunction((attempt, outcome) -> {
                     long computed = backoff.apply(attempt);
                     Throwable t = outcome.isLeft() ? unwrap(outcome.getLeft()) : null;
+                    if (t instanceof RetryableSpotException r) {
+                        t = r.original();
+                    }
                     if (t instanceof SpotException s && s.retryAfter() != null) {
                         return Math.max(computed, s.retryAfter().toMillis());
                     }

@@ -65,10 +65,23 @@ class EnvelopeDecoderTest {
     }
 
     @Test
-    void ok200WithAnEmptyBodyIsFineForADelete() {
-        SpotReply r = decoder.decode(DELETE, 200, new byte[0], null, null);
+    void ok200WithAnEnvelopeWithoutItemsIsFineForADelete() {
+        SpotReply r = decoder.decode(DELETE, 200, bytes("""
+                {"request": {"id": "del-1"}, "response": {"status": {"code": 200, "message": "OK"}}}"""), null, null);
 
         assertThat(r.items()).isEmpty();
+        assertThat(r.spotRequestId()).isEqualTo("del-1");
+    }
+
+    @Test
+    void ok200WithAnEmptyBodyIsABadReplyEvenForADelete() {
+        // a 200 without Spot's envelope is no proof the object was deleted (issue 4: honest answers)
+        SpotException e = catchThrowableOfType(SpotException.class,
+                () -> decoder.decode(DELETE, 200, new byte[0], null, null));
+
+        assertThat(e).isNotNull();
+        assertThat(e.kind()).isEqualTo(Kind.BAD_REPLY);
+        assertThat(e.mayHaveActed()).isTrue();
     }
 
     @Test

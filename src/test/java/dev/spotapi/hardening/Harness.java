@@ -1,0 +1,234 @@
+package dev.spotapi.hardening;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spotapi.config.SpotClientSettings;
+import dev.spotapi.support.TestService;
+import dev.spotapi.support.TestService.Reply;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The hardening tests' own simulator + spot-api pair (never {@link TestService#shared()}: these tests
+ * inject faults), with helpers to inject faults, read the simulator's request log, create objects
+ * through spot-api and check spot-api's error bodies.
+ */
+final class Harness implements AutoCloseable {
+    static final String MAIN_ID = TestService.MAIN_ID;
+    static final String GROUPS = "/aws/ec2/group";
+    static final String INSTANCES = "/aws/ec2/managedInstance";
+    private static final AtomicLong NAMES = new AtomicLong();
+
+    final TestService svc;
+    final SpotClientSettings settings;
+
+    private Harness(TestService svc, SpotClientSettings settings) {
+        this.svc = svc;
+        this.settings = settings;
+    }
+
+    static Harness start(SpotClientSettings settings) {
+        return new Harness(TestService.start(settings), settings);
+    }
+
+    /**
+     * Small timeouts and backoffs: connect 2 s, attempt 3 s, deadline 8 s, 3 attempts, backoff 20..200 ms,
+     * no rate limit.
+     */
+    static SpotClientSettings quick() {
+        return new SpotClientSettings(2_000, 3_000, 8_000, 3, 20, 200, 0);
+    }
+
+    @Override
+    public void close() {
+        svc.close();
+    }
+
+    int port() {
+        return svc.api.port();
+    }
+
+    // ---- calls to spot-api ------------------------------------------------------------------------
+
+    Reply call(String method, String path, Object body) {
+        return svc.call(method, path, body);
+    }
+
+    Reply get(String path) {
+        return svc.call("GET", path, null);
+    }
+
+    /** A call with the valid token and a chosen X-Request-Id. */
+    Reply callWithRequestId(String method, String path, Object body, String requestId) {
+        return svc.call(method, path, body, Map.of("X-Auth-Token", TestService.TOKEN, "X-Request-Id", requestId));
+    }
+
+    // ---- the simulator ----------------------------------------------------------------------------
+
+    void reset() {
+        svc.resetSimulator();
+    }
+
+    void fault(String json) {
+        Reply r = svc.sim("POST", "/_sim/faults", json);
+        assertThat(r.status()).as("adding fault %s: %s", json, r.body()).isEqualTo(200);
+    }
+
+    void clearFaults() {
+        assertThat(svc.sim("DELETE", "/_sim/faults", null).status()).isEqualTo(200);
+    }
+
+    void clearRequestLog() {
+        assertThat(svc.sim("DELETE", "/_sim/requests", null).status()).isEqualTo(200);
+    }
+
+    /** Every Spot API request the simulator received (oldest first; the log keeps the last 1000). */
+    List<JsonNode> spotRequests() {
+        Reply r = svc.sim("GET", "/_sim/requests?limit=1000", null);
+        assertThat(r.status()).as("GET /_sim/requests: %s", r.body()).isEqualTo(200);
+        List<JsonNode> out = new ArrayList<>();
+        r.json().path("requests").forEach(out::add);
+        return out;
+    }
+
+    /** The requests with this method and exactly this path. */
+    List<JsonNode> spotRequests(String method, String exactPath) {
+        return spotRequests().stream()
+                .filter(e -> method.equals(e.path("method").asText()) && exactPath.equals(e.path("path").asText()))
+                .toList();
+    }
+
+    int countSpotRequests(String method, String exactPath) {
+        return spotRequests(method, exactPath).size();
+    }
+
+    static Instant time(JsonNode logEntry) {
+        return Instant.parse(logEntry.path("time").asText());
+    }
+
+    /** The simulator's stored object (null when it does not exist), read straight from its Spot API. */
+    JsonNode stored(String basePath, String id) {
+        Reply r = svc.sim("GET", basePath + "/" + id + "?accountId=" + MAIN_ID, null);
+        if (r.status() == 404 || r.status() == 400) {
+            return null;
+        }
+        assertThat(r.status()).as("simulator read of %s: %s", id, r.body()).isEqualTo(200);
+        JsonNode item = r.json().path("response").path("items").path(0);
+        return item.isMissingNode() ? null : item;
+    }
+
+    /** Everything of one kind the simulator holds for account main, read straight from its Spot API. */
+    List<JsonNode> storedAll(String basePath) {
+        Reply r = svc.sim("GET", basePath + "?accountId=" + MAIN_ID, null);
+        assertThat(r.status()).as("simulator list of %s: %s", basePath, r.body()).isEqualTo(200);
+        List<JsonNode> out = new ArrayList<>();
+        r.json().path("response").path("items").forEach(out::add);
+        return out;
+    }
+
+    /** The name of a listed item, flat or {@code config}-wrapped. */
+    static String nameOf(JsonNode item) {
+        JsonNode config = item.get("config");
+        return (config != null && config.has("name") ? config : item).path("name").asText(null);
+    }
+
+    // ---- creating through spot-api ----------------------------------------------------------------
+
+    static String uniqueName(String prefix) {
+        return prefix + "-" + System.nanoTime() % 1_000_000 + "-" + NAMES.incrementAndGet();
+    }
+
+    static ObjectNode groupBody(String name) {
+        ObjectNode body = TestService.json("""
+                {"name": "x", "region": "us-east-1",
+                 "capacity": {"minimum": 1, "maximum": 3, "target": 2, "unit": "instance"},
+                 "strategy": {"risk": 100, "availabilityVsCost": "balanced"},
+                 "compute": {"product": "Linux/UNIX",
+                   "instanceTypes": {"ondemand": "t3.micro", "spot": ["t3.micro"]},
+                   "availabilityZones": [{"name": "us-east-1a", "subnetId": "subnet-0123"}],
+                   "launchSpecification": {"imageId": "ami-0123", "securityGroupIds": ["sg-0123"]}}}""");
+        body.put("name", name);
+        return body;
+    }
+
+    static ObjectNode instanceBody(String name) {
+        ObjectNode body = TestService.json("""
+                {"name": "x", "region": "us-east-1",
+                 "compute": {"product": "Linux/UNIX", "subnetIds": ["subnet-0123"], "vpcId": "vpc-0123",
+                   "launchSpecification": {"instanceTypes": {"preferredType": "t3a.micro", "types": ["t3a.micro"]},
+                     "imageId": "ami-0123", "tags": [{"tagKey": "CreatedBy", "tagValue": "hardening"}]}}}""");
+        body.put("name", name);
+        return body;
+    }
+
+    String createGroup() {
+        Reply r = call("POST", "/main/elastigroups", groupBody(uniqueName("grp")));
+        assertThat(r.status()).as("create elastigroup: %s", r.body()).isEqualTo(200);
+        return r.json().path("id").asText();
+    }
+
+    String createInstance() {
+        Reply r = call("POST", "/main/instances", instanceBody(uniqueName("mi")));
+        assertThat(r.status()).as("create instance: %s", r.body()).isEqualTo(200);
+        return r.json().asText();
+    }
+
+    // ---- metrics ----------------------------------------------------------------------------------
+
+    /** The sum of a Prometheus sample over all series whose labels contain every given label pair. */
+    double metric(String name, String... labelPairs) {
+        Reply r = svc.call("GET", "/metrics", null, Map.of());
+        assertThat(r.status()).isEqualTo(200);
+        double sum = 0;
+        Pattern line = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*\\})?\\s+(\\S+)$", Pattern.MULTILINE);
+        Matcher m = line.matcher(r.body());
+        while (m.find()) {
+            String labels = m.group(1) == null ? "" : m.group(1);
+            boolean all = true;
+            for (int i = 0; i + 1 < labelPairs.length; i += 2) {
+                all &= labels.contains(labelPairs[i] + "=\"" + labelPairs[i + 1] + "\"");
+            }
+            if (all) {
+                sum += Double.parseDouble(m.group(2));
+            }
+        }
+        return sum;
+    }
+
+    // ---- assertions -------------------------------------------------------------------------------
+
+    /** Markers of a Java stack trace or exception dump that must never reach a caller. */
+    static final List<String> STACK_MARKERS = List.of("\tat ", "at dev.spotapi", "at io.javalin", "at org.eclipse",
+            "at java.", "Exception:", "Caused by", ".java:");
+
+    /** The reply is spot-api's JSON error body with this status; returns its message. */
+    static String assertJsonError(Reply r, int status) {
+        assertThat(r.status()).as("status of %s", r.body()).isEqualTo(status);
+        assertThat(r.header("Content-Type")).as("content type of %s", r.body()).startsWith("application/json");
+        JsonNode body = r.json();
+        assertThat(body.isObject()).as("error body is an object: %s", r.body()).isTrue();
+        assertThat(body.path("status").asInt()).as("status field of %s", r.body()).isEqualTo(status);
+        assertThat(body.path("message").asText()).as("message of %s", r.body()).isNotBlank();
+        assertThat(body.path("requestId").asText()).as("requestId of %s", r.body()).isNotBlank();
+        assertThat(r.header("X-Request-Id")).as("X-Request-Id header").isEqualTo(body.path("requestId").asText());
+        assertNoStackTrace(r.body());
+        return body.path("message").asText();
+    }
+
+    static void assertNoStackTrace(String body) {
+        for (String marker : STACK_MARKERS) {
+            assertThat(body).as("reply body must not carry a stack trace").doesNotContain(marker);
+        }
+    }
+
+    static long millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}
