@@ -1,0 +1,190 @@
+package dev.spotapi.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The program as a user starts it: sandbox banner and its example, version, hash-token, config errors. */
+class CommandLineTest {
+    private static final Duration START = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String INSTANCE = """
+            {"name":"newcomer","region":"us-east-1","compute":{"subnetIds":["subnet-0123"],
+             "launchSpecification":{"instanceTypes":{"preferredType":"t3a.micro","types":["t3a.micro"]},
+             "imageId":"ami-0123","tags":[{"tagKey":"CreatedBy","tagValue":"me"}]}}}""";
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void withNoConfigFileItStartsASandboxWhoseBannerWorksAsPrinted() throws Exception {
+        int port = ProgramRun.freePort();
+        String baseUrl;
+        String token;
+        String id;
+        try (ProgramRun run = ProgramRun.start(dir, Map.of("SPOT_API_LISTEN", "127.0.0.1:" + port))) {
+            run.awaitLine(l -> l.contains("Try it"), START);
+            String out = run.output();
+            assertThat(out).contains("sandbox mode").contains("no config file at config" + java.io.File.separator + "config.json");
+            baseUrl = value(out, "Base URL");
+            String key = value(out, "Pre-shared key").split(" ")[0];
+            token = value(out, "X-Auth-Token");
+            assertThat(baseUrl).isEqualTo("http://127.0.0.1:" + port + "/v1/spot");
+            assertThat(BCrypt.verifyer().verify(key.toCharArray(), token).verified).isTrue();
+
+            // the banner's example, as printed: curl -s -H 'X-Auth-Token: ...' <base>/sandbox/instances
+            String tryIt = value(out, "Try it");
+            assertThat(tryIt).contains("X-Auth-Token: " + token).endsWith(baseUrl + "/sandbox/instances");
+            HttpResponse<String> list = get(baseUrl + "/sandbox/instances", token);
+            assertThat(list.statusCode()).isEqualTo(200);
+            assertThat(list.body()).isEqualTo("[]");
+
+            HttpResponse<String> created = send("POST", baseUrl + "/sandbox/instances", token, INSTANCE);
+            assertThat(created.statusCode()).isEqualTo(200);
+            id = JSON.readTree(created.body()).asText();
+            assertThat(id).matches("smi-[0-9a-f]{8}");
+            JsonNode summary = JSON.readTree(get(baseUrl + "/sandbox/instances/" + id, token).body());
+            assertThat(summary.path("state").asText()).isEqualTo("ACTIVE");
+            assertThat(summary.path("tags").toString()).endsWith("{\"spinup:org\":\"sandbox\"}]");
+
+            assertThat(run.terminate(Duration.ofSeconds(30))).as("exit after SIGTERM").isIn(0, 143);
+        }
+        assertThat(dir.resolve(".sandbox/simulator")).isDirectory();
+
+        // a second start in the same directory finds the sandbox's state again
+        try (ProgramRun again = ProgramRun.start(dir, Map.of("SPOT_API_LISTEN", "127.0.0.1:" + port,
+                "SPOT_API_TOKEN", "chosen-key"))) {
+            again.awaitLine(l -> l.contains("Try it"), START);
+            assertThat(value(again.output(), "Pre-shared key")).isEqualTo("chosen-key");
+            String newToken = value(again.output(), "X-Auth-Token");
+            HttpResponse<String> list = get(baseUrl + "/sandbox/instances", newToken);
+            assertThat(list.body()).contains(id);
+            assertThat(get(baseUrl + "/sandbox/instances", token).statusCode())
+                    .as("the old generated key is not the key any more").isEqualTo(403);
+        }
+    }
+
+    @Test
+    void sandboxFlagIgnoresAnExistingConfigFile() throws Exception {
+        writeConfig("{\"listenAddress\":\"127.0.0.1:1\"}"); // invalid: would fail if it were read
+        int port = ProgramRun.freePort();
+        try (ProgramRun run = ProgramRun.start(dir, Map.of("SPOT_API_LISTEN", "127.0.0.1:" + port), "--sandbox")) {
+            run.awaitLine(l -> l.contains("Try it"), START);
+            assertThat(run.output()).contains("in sandbox mode").doesNotContain("no config file");
+            assertThat(get("http://127.0.0.1:" + port + "/v1/spot/ping", null).body()).isEqualTo("pong");
+        }
+    }
+
+    @Test
+    void versionPrintsTheStampedVersionAndExits() throws Exception {
+        for (String flag : new String[] {"-version", "--version"}) {
+            try (ProgramRun run = ProgramRun.start(dir, Map.of(), flag)) {
+                assertThat(run.exitCode(START)).isZero();
+                assertThat(run.output()).matches("(?s).*spot-api \\d+\\.\\d+\\.\\d+.* \\(commit .+, built .+\\).*");
+            }
+        }
+    }
+
+    @Test
+    void hashTokenPrintsACost10HashOfTheKeyFromArgumentOrStdin() throws Exception {
+        try (ProgramRun run = ProgramRun.start(dir, Map.of(), "hash-token", "s3cret")) {
+            assertThat(run.exitCode(START)).isZero();
+            String hash = run.output().strip();
+            assertThat(hash).startsWith("$2a$10$").hasSize(60);
+            assertThat(BCrypt.verifyer().verify("s3cret".toCharArray(), hash).verified).isTrue();
+        }
+        Path keyFile = Files.writeString(dir.resolve("key.txt"), "from-stdin\n");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "hash-token")
+                .redirectInput(keyFile.toFile()).redirectErrorStream(true);
+        Process p = pb.start();
+        String hash = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor()).isZero();
+        assertThat(BCrypt.verifyer().verify("from-stdin".toCharArray(), hash).verified).isTrue();
+    }
+
+    @Test
+    void anInvalidConfigStopsStartUpWithExitCode2AndNamesTheField() throws Exception {
+        Path config = writeConfig("""
+                {"listenAddress": ":0", "token": "k", "org": "o",
+                 "accounts": {"prod": {"id": "act-12345678", "token": ""}}}""");
+        try (ProgramRun run = ProgramRun.start(dir, Map.of(), "-config", config.toString())) {
+            assertThat(run.exitCode(START)).isEqualTo(2);
+            assertThat(run.output()).contains("accounts.prod.token");
+        }
+    }
+
+    @Test
+    void anExplicitConfigFileThatIsMissingIsAnErrorNotASandbox() throws Exception {
+        try (ProgramRun run = ProgramRun.start(dir, Map.of(), "--config", "missing.json")) {
+            assertThat(run.exitCode(START)).isEqualTo(2);
+            assertThat(run.output()).contains("config file not found").doesNotContain("sandbox");
+        }
+    }
+
+    @Test
+    void aConfigFileServesItsAccountsAndTheEnvironmentOverridesKeyAndListenAddress() throws Exception {
+        int port = ProgramRun.freePort();
+        Path config = writeConfig("""
+                {"listenAddress": "127.0.0.1:1", "token": "file-key", "org": "o", "logFormat": "json",
+                 "accounts": {"prod": {"id": "act-12345678", "token": "t", "endpoint": "http://127.0.0.1:9"}}}""");
+        try (ProgramRun run = ProgramRun.start(dir, Map.of("SPOT_API_TOKEN", "env-key",
+                "SPOT_API_LISTEN", "127.0.0.1:" + port), "-config", config.toString())) {
+            String started = run.awaitLine(l -> l.contains("listening on"), START);
+            assertThat(JSON.readTree(started).path("level").asText()).as("json log format").isEqualTo("INFO");
+            String base = "http://127.0.0.1:" + port + "/v1/spot";
+            String envToken = BCrypt.withDefaults().hashToString(4, "env-key".toCharArray());
+            String fileToken = BCrypt.withDefaults().hashToString(4, "file-key".toCharArray());
+            assertThat(get(base + "/prod/instances", fileToken).statusCode()).isEqualTo(403);
+            HttpResponse<String> unreachable = get(base + "/prod/instances", envToken);
+            assertThat(unreachable.statusCode()).as("authorised; the account's endpoint is down").isEqualTo(502);
+            String accessLine = run.awaitLine(l -> l.contains("\"route\":\"/v1/spot/{account}/instances\""), START);
+            JsonNode access = JSON.readTree(accessLine);
+            assertThat(access.path("requestId").asText()).isEqualTo(unreachable.headers().firstValue("X-Request-Id").orElseThrow());
+            assertThat(access.path("account").asText()).isEqualTo("prod");
+            assertThat(access.path("status").asText()).isEqualTo("502");
+            assertThat(run.output()).doesNotContain("env-key").doesNotContain(envToken);
+        }
+    }
+
+    private Path writeConfig(String json) throws IOException {
+        Files.createDirectories(dir.resolve("config"));
+        return Files.writeString(dir.resolve("config/config.json"), json);
+    }
+
+    private static String value(String banner, String label) {
+        return banner.lines().filter(l -> l.strip().startsWith(label)).findFirst()
+                .map(l -> l.substring(l.indexOf(':') + 1).strip())
+                .orElseThrow(() -> new AssertionError("no '" + label + "' in: " + banner));
+    }
+
+    private HttpResponse<String> get(String url, String token) throws IOException, InterruptedException {
+        return send("GET", url, token, null);
+    }
+
+    private HttpResponse<String> send(String method, String url, String token, String body)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("X-Auth-Token", token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

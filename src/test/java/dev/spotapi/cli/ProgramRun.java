@@ -1,0 +1,97 @@
+package dev.spotapi.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** The real program (dev.spotapi.cli.Main) in a child JVM, as a user runs it, with its output captured. */
+final class ProgramRun implements AutoCloseable {
+    private final Process process;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+
+    private ProgramRun(Process process) {
+        this.process = process;
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        }, "program-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    static ProgramRun start(Path workDir, Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Xmx128m", Main.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+        pb.environment().remove("SPOT_API_TOKEN");
+        pb.environment().remove("SPOT_API_LISTEN");
+        pb.environment().putAll(env);
+        return new ProgramRun(pb.start());
+    }
+
+    /** Runs to completion (bounded) and returns the exit code. */
+    int exitCode(Duration limit) throws InterruptedException {
+        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("program did not finish within " + limit + "; output: " + output());
+        }
+        Thread.sleep(100); // let the reader drain the last lines
+        return process.exitValue();
+    }
+
+    /** Waits until a line matches, failing with the output so far when it does not come in time. */
+    String awaitLine(Predicate<String> match, Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < end) {
+            for (String line : lines) {
+                if (match.test(line)) {
+                    return line;
+                }
+            }
+            if (!process.isAlive()) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no matching line within " + limit + "; output: " + output());
+    }
+
+    String output() {
+        return String.join("\n", lines);
+    }
+
+    /** SIGTERM, as Kubernetes or Ctrl-C would send, and the exit code. */
+    int terminate(Duration limit) throws InterruptedException {
+        process.destroy();
+        return exitCode(limit);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+    }
+}
