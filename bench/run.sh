@@ -207,8 +207,7 @@ for ((i = 1; ; i++)); do
   sleep 2
 done
 app_version="$(head -n 1 "$work/version.txt")"
-jvm_flags="$(awk '/^exec java/ {f = 1} f {more = /\\$/; sub(/\\$/, ""); printf "%s ", $0; if (!more) exit}' "$root/spot-api" \
-  | sed -e 's/^exec java //' -e 's/ -jar .*//' -e 's/ \${JAVA_OPTS:-}//' | tr -s ' ')"
+jvm_flags="$(sed -n '/^jvm_flags=(/,/)/p' "$root/spot-api" | tr '\n' ' ' | sed -e 's/^jvm_flags=(//' -e 's/).*//' | tr -s ' ') + class-data-sharing archive, MALLOC_ARENA_MAX=2"
 jar_sha="$(sha256sum "$app/target/spot-api.jar" | cut -c1-12)"
 git_rev="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 git_dirty="$(git --no-optional-locks -C "$root" status --porcelain -- src pom.xml 2>/dev/null | grep -q . && echo ' + uncommitted changes' || true)"

@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -39,16 +40,16 @@ public final class SpotApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpotApi.class);
 
     private final Javalin server;
-    private final ScheduledExecutorService scheduler;
+    private final List<ExecutorService> executors;
     private final JvmGcMetrics gcMetrics;
     private final Readiness readiness;
     private final long shutdownDelayMs;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SpotApi(Javalin server, ScheduledExecutorService scheduler, JvmGcMetrics gcMetrics, Readiness readiness,
+    private SpotApi(Javalin server, List<ExecutorService> executors, JvmGcMetrics gcMetrics, Readiness readiness,
             long shutdownDelayMs) {
         this.server = server;
-        this.scheduler = scheduler;
+        this.executors = executors;
         this.gcMetrics = gcMetrics;
         this.readiness = readiness;
         this.shutdownDelayMs = shutdownDelayMs;
@@ -58,12 +59,11 @@ public final class SpotApi implements AutoCloseable {
         ObjectMapper mapper = JsonMapper.builder().build();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         JvmGcMetrics gc = bindJvmMetrics(registry);
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "spot-retry");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("spot-retry"));
+        // A small fixed pool: the default cached pool grows a thread per concurrent exchange under load.
+        ExecutorService httpExecutor = Executors.newFixedThreadPool(4, daemonThreads("spot-http"));
         HttpClient http = HttpClient.newBuilder()
+                .executor(httpExecutor)
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofMillis(config.spot().connectTimeoutMs()))
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -88,7 +88,16 @@ public final class SpotApi implements AutoCloseable {
                 mapper,
                 readiness));
         server.start();
-        return new SpotApi(server, scheduler, gc, readiness, config.shutdownDelayMs());
+        return new SpotApi(server, List.of(scheduler, httpExecutor), gc, readiness, config.shutdownDelayMs());
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     private static JvmGcMetrics bindJvmMetrics(PrometheusMeterRegistry registry) {
@@ -135,7 +144,7 @@ public final class SpotApi implements AutoCloseable {
             }
         }
         server.stop();
-        scheduler.shutdownNow();
+        executors.forEach(ExecutorService::shutdownNow);
         gcMetrics.close();
         LOG.info("stopped");
     }

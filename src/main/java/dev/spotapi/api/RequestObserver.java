@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /** After every request: one access-log line and the request timer by method, route template and status. */
 final class RequestObserver {
@@ -36,13 +35,16 @@ final class RequestObserver {
             String requestId = RequestIds.of(ctx);
             String duration = Float.toString(Math.round(millis * 10) / 10f);
             String statusText = Integer.toString(status);
-            try (var a = MDC.putCloseable("requestId", requestId);
-                 var b = MDC.putCloseable("route", route);
-                 var c = MDC.putCloseable("status", statusText);
-                 var d = MDC.putCloseable("durationMs", duration);
-                 var e = account == null ? null : MDC.putCloseable("account", account)) {
-                ACCESS.info("{} {} {} {}ms requestId={}", method, ctx.path(), statusText, duration, requestId);
+            // key-value pairs, not MDC: text lines ignore them, JSON lines carry them as fields
+            var line = ACCESS.atInfo()
+                    .addKeyValue("requestId", requestId)
+                    .addKeyValue("route", route)
+                    .addKeyValue("status", statusText)
+                    .addKeyValue("durationMs", duration);
+            if (account != null) {
+                line = line.addKeyValue("account", account);
             }
+            line.log("{} {} {} {}ms requestId={}", method, ctx.path(), statusText, duration, requestId);
         }
     }
 

@@ -41,6 +41,11 @@ public final class TokenVerifier {
         if (header == null || header.isEmpty()) {
             return Verdict.MISSING;
         }
+        String digest = digest(header);
+        Boolean known = verdicts.getIfPresent(digest);
+        if (known != null) {
+            return known ? Verdict.OK : Verdict.WRONG;
+        }
         int cost = BcryptHeader.cost(header);
         if (cost < 0) {
             return Verdict.MALFORMED;
@@ -48,8 +53,7 @@ public final class TokenVerifier {
         if (cost < MIN_COST || cost > MAX_COST) {
             return Verdict.COST_REFUSED;
         }
-        Boolean ok = verdicts.get(digest(header), d -> verify(header));
-        return ok ? Verdict.OK : Verdict.WRONG;
+        return verdicts.get(digest, d -> verify(header)) ? Verdict.OK : Verdict.WRONG;
     }
 
     /** How many verdicts are remembered now (for tests and metrics). */

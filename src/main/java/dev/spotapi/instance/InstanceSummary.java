@@ -59,10 +59,44 @@ final class InstanceSummary {
         if (value == null || !value.isTextual() || value.asText().isEmpty()) {
             return;
         }
-        Instant at = parse(value.asText());
+        String text = value.asText();
+        String utc = reformatUtc(text);
+        if (utc != null) {
+            out.put(field, utc);
+            return;
+        }
+        Instant at = parse(text);
         if (at != null) {
             out.put(field, OUT.format(at));
         }
+    }
+
+    /**
+     * The common case without parsing: a UTC stamp ({@code ...Z}, {@code +0000} or {@code +00:00}, with
+     * or without fractions) only needs its separators changed. Anything else returns null.
+     */
+    static String reformatUtc(String t) {
+        if (t.length() < 20 || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T' || t.charAt(13) != ':'
+                || t.charAt(16) != ':') {
+            return null;
+        }
+        int i = 19;
+        if (t.charAt(i) == '.') {
+            i++;
+            while (i < t.length() && Character.isDigit(t.charAt(i))) {
+                i++;
+            }
+        }
+        String zone = t.substring(i);
+        if (!zone.equals("Z") && !zone.equals("+0000") && !zone.equals("+00:00")) {
+            return null;
+        }
+        for (int d : new int[] {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
+            if (!Character.isDigit(t.charAt(d))) {
+                return null;
+            }
+        }
+        return t.substring(0, 4) + '/' + t.substring(5, 7) + '/' + t.substring(8, 10) + ' ' + t.substring(11, 19);
     }
 
     static Instant parse(String text) {
