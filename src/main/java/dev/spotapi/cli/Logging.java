@@ -3,59 +3,52 @@ package dev.spotapi.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
-import ch.qos.logback.core.ConsoleAppender;
-import ch.qos.logback.classic.AsyncAppender;
+import ch.qos.logback.core.encoder.Encoder;
 import dev.spotapi.config.ServiceConfig;
 import net.logstash.logback.encoder.LogstashEncoder;
 import org.slf4j.LoggerFactory;
 
-/** Applies the config's log level and format (text or one JSON object a line) to the logging backend. */
+/**
+ * Applies the config's log level and format to the logging backend: text lines (the logback.xml
+ * pattern) or one JSON object a line, both written to stdout through {@link BufferedStdout}.
+ */
 final class Logging {
+    static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z',UTC} %-5level %logger{24} %msg%n";
+
     private Logging() {
     }
 
     static void apply(ServiceConfig config) {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(config.logLevel(), Level.INFO));
-        if ("json".equals(config.logFormat())) {
-            useJson(root);
+        LoggerContext context = root.getLoggerContext();
+        Encoder<ILoggingEvent> encoder = "json".equals(config.logFormat()) ? json(context) : text(context);
+        Appender<ILoggingEvent> previous = root.getAppender("ASYNC");
+        root.addAppender(BufferedStdout.appender(context, encoder, "STDOUT_BUFFERED"));
+        if (previous != null) {
+            root.detachAppender(previous);
+            previous.stop();
         }
     }
 
-    /**
-     * Replaces the text console appender with a JSON one: time, level, logger, message and the MDC
-     * fields the access log sets (requestId, account, route, status, durationMs) as top-level keys.
-     */
-    private static void useJson(Logger root) {
-        LoggerContext context = root.getLoggerContext();
+    private static Encoder<ILoggingEvent> text(LoggerContext context) {
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern(TEXT_PATTERN);
+        encoder.start();
+        return encoder;
+    }
+
+    /** time, level, logger, message, and the access lines' requestId, account, route, status, durationMs. */
+    private static Encoder<ILoggingEvent> json(LoggerContext context) {
         LogstashEncoder encoder = new LogstashEncoder();
         encoder.setContext(context);
         encoder.setIncludeContext(false);
         encoder.setIncludeCallerData(false);
         encoder.start();
-
-        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
-        console.setContext(context);
-        console.setName("JSON");
-        console.setEncoder(encoder);
-        console.start();
-
-        AsyncAppender async = new AsyncAppender();
-        async.setContext(context);
-        async.setName("ASYNC_JSON");
-        async.setQueueSize(8192);
-        async.setDiscardingThreshold(0);
-        async.setNeverBlock(true);
-        async.addAppender(console);
-        async.start();
-
-        Appender<ILoggingEvent> previous = root.getAppender("ASYNC");
-        root.addAppender(async);
-        if (previous != null) {
-            root.detachAppender(previous);
-            previous.stop();
-        }
+        return encoder;
     }
 }

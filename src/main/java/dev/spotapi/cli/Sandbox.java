@@ -40,7 +40,10 @@ final class Sandbox {
     /** Starts the sandbox and prints the banner; a shutdown hook stops it. */
     static void serve(Path dir, Map<String, String> env, PrintStream out, Path missingConfig) {
         Running running = start(dir, env, DEFAULT_LISTEN);
-        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            BufferedStdout.flushAll();
+        }, "shutdown"));
         banner(out, running, dir, missingConfig);
     }
 

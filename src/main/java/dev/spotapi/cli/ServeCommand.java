@@ -57,7 +57,10 @@ public class ServeCommand implements Callable<Integer> {
             ServiceConfig cfg = new ConfigLoader(System.getenv()).load(config);
             Logging.apply(cfg);
             SpotApi api = SpotApi.start(cfg);
-            Runtime.getRuntime().addShutdownHook(new Thread(api::close, "shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                api.close();
+                BufferedStdout.flushAll();
+            }, "shutdown"));
             org.slf4j.LoggerFactory.getLogger(ServeCommand.class).info("spot-api {} listening on {} with accounts {}",
                     BuildInfo.current().version(), cfg.listenAddress(), cfg.accounts().keySet());
             return 0;
