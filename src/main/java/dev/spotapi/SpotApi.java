@@ -58,7 +58,6 @@ public final class SpotApi implements AutoCloseable {
     public static SpotApi start(ServiceConfig config) {
         ObjectMapper mapper = JsonMapper.builder().build();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        JvmGcMetrics gc = bindJvmMetrics(registry);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("spot-retry"));
         // A small fixed pool: the default cached pool grows a thread per concurrent exchange under load.
         ExecutorService httpExecutor = Executors.newFixedThreadPool(4, daemonThreads("spot-http"));
@@ -88,6 +87,8 @@ public final class SpotApi implements AutoCloseable {
                 mapper,
                 readiness));
         server.start();
+        // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
+        JvmGcMetrics gc = bindJvmMetrics(registry);
         return new SpotApi(server, List.of(scheduler, httpExecutor), gc, readiness, config.shutdownDelayMs());
     }
 

@@ -13,9 +13,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies the config's log level and format to the logging backend: text lines (the logback.xml
- * pattern) or one JSON object a line, both written to stdout through {@link BufferedStdout}.
+ * pattern) or one JSON object a line, both written to stdout through {@link BufferedStdoutAppender}.
  */
 final class Logging {
+    /** The appender's name in logback.xml. */
+    static final String APPENDER = "STDOUT";
     static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z',UTC} %-5level %logger{24} %msg%n";
 
     private Logging() {
@@ -26,12 +28,17 @@ final class Logging {
         root.setLevel(Level.toLevel(config.logLevel(), Level.INFO));
         LoggerContext context = root.getLoggerContext();
         Encoder<ILoggingEvent> encoder = "json".equals(config.logFormat()) ? json(context) : text(context);
-        Appender<ILoggingEvent> previous = root.getAppender("ASYNC");
-        root.addAppender(BufferedStdout.appender(context, encoder, "STDOUT_BUFFERED"));
+        Appender<ILoggingEvent> previous = root.getAppender(APPENDER);
+        BufferedStdoutAppender appender = new BufferedStdoutAppender();
+        appender.setContext(context);
+        appender.setEncoder(encoder);
+        appender.start();
         if (previous != null) {
             root.detachAppender(previous);
             previous.stop();
         }
+        appender.setName(APPENDER);
+        root.addAppender(appender);
     }
 
     private static Encoder<ILoggingEvent> text(LoggerContext context) {

@@ -16,6 +16,7 @@ public final class Main {
             System.setProperty(COMMON_POOL_PARALLELISM,
                     Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
         }
+        StartupWarmup.begin();
         int exit = commandLine().execute(args);
         if (exit != 0) {
             System.exit(exit);

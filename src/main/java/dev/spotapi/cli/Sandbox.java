@@ -42,7 +42,7 @@ final class Sandbox {
         Running running = start(dir, env, DEFAULT_LISTEN);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running.close();
-            BufferedStdout.flushAll();
+            BufferedStdoutAppender.flushAll();
         }, "shutdown"));
         banner(out, running, dir, missingConfig);
     }

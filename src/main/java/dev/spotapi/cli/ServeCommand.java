@@ -59,7 +59,7 @@ public class ServeCommand implements Callable<Integer> {
             SpotApi api = SpotApi.start(cfg);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 api.close();
-                BufferedStdout.flushAll();
+                BufferedStdoutAppender.flushAll();
             }, "shutdown"));
             org.slf4j.LoggerFactory.getLogger(ServeCommand.class).info("spot-api {} listening on {} with accounts {}",
                     BuildInfo.current().version(), cfg.listenAddress(), cfg.accounts().keySet());

@@ -63,6 +63,7 @@ public class SimulatorCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             simulator.close();
+            BufferedStdoutAppender.flushAll();
             stopped.countDown();
         }, "simulator-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
