@@ -34,11 +34,21 @@ public final class BufferedStdoutAppender extends OutputStreamAppender<ILoggingE
         FLUSHER.scheduleWithFixedDelay(BufferedStdoutAppender::flushAll, FLUSH_MS, FLUSH_MS, TimeUnit.MILLISECONDS);
     }
 
+    private final OutputStream target;
     private OutputStream buffer;
+
+    /** Writes to the process's stdout (what logback.xml and {@link Logging} use). */
+    public BufferedStdoutAppender() {
+        this(new FileOutputStream(FileDescriptor.out));
+    }
+
+    BufferedStdoutAppender(OutputStream target) {
+        this.target = target;
+    }
 
     @Override
     public void start() {
-        buffer = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024);
+        buffer = new BufferedOutputStream(target, 64 * 1024);
         setImmediateFlush(false);
         setOutputStream(buffer);
         super.start();

@@ -163,6 +163,24 @@ class CommandLineTest {
         }
     }
 
+    @Test
+    void theSimulatorCommandLogsEveryRequestAndLosesNoLineAtExit() throws Exception {
+        int port = ProgramRun.freePort();
+        String account = "act-0badf00d";
+        try (ProgramRun run = ProgramRun.start(dir, Map.of(), "simulator", "--port", Integer.toString(port),
+                "--account", account + "=sim-token")) {
+            run.awaitLine(l -> l.contains("Spot simulator listening on"), START);
+            String url = "http://127.0.0.1:" + port + "/aws/ec2/group?accountId=" + account;
+            int requests = 40;
+            for (int i = 0; i < requests; i++) {
+                HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer sim-token").build();
+                assertThat(http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            }
+            run.terminate(START); // right after the last request: its lines are still in the buffer
+            assertThat(run.output().lines().filter(l -> l.contains("sim.access GET /aws/ec2/group 200"))).hasSize(requests);
+        }
+    }
+
     private Path writeConfig(String json) throws IOException {
         Files.createDirectories(dir.resolve("config"));
         return Files.writeString(dir.resolve("config/config.json"), json);

@@ -76,9 +76,12 @@ final class ProgramRun implements AutoCloseable {
         return String.join("\n", lines);
     }
 
-    /** SIGTERM, as Kubernetes or Ctrl-C would send, and the exit code. */
+    /**
+     * SIGTERM, as Kubernetes would send, and the exit code. Through the process handle: Process.destroy()
+     * would also close our end of the output pipe, losing what the program writes while it shuts down.
+     */
     int terminate(Duration limit) throws InterruptedException {
-        process.destroy();
+        process.toHandle().destroy();
         return exitCode(limit);
     }
 
