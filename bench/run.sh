@@ -256,16 +256,11 @@ start_simulator() {
   sim_read="$sim_url/aws/ec2/managedInstance/$sim_id?accountId=$sim_account"
 }
 
-# ---------------------------------------------------------------------------------------------
-# 3. The service, in sandbox mode (or, with --separate-simulator, from a config file)
-# ---------------------------------------------------------------------------------------------
-port="$(free_port)" || die "no free loopback port found"
-base="http://127.0.0.1:$port/v1/spot"
-if [ "$separate" -eq 1 ]; then
-  start_simulator
+# write_config PORT: a config file serving the account "sandbox" from the separate simulator.
+write_config() {
   cat >"$work/config.json" <<CONFIG
 {
-  "listenAddress": "127.0.0.1:$port",
+  "listenAddress": "127.0.0.1:$1",
   "accounts": {
     "sandbox": {"region": "us-east-1", "id": "$sim_account", "token": "$sim_token",
                 "defaultVPC": "vpc-0123456789abcdef0", "endpoint": "$sim_url"}
@@ -275,6 +270,32 @@ if [ "$separate" -eq 1 ]; then
   "org": "sandbox"
 }
 CONFIG
+}
+
+# await_pong PID BASE_URL LOG T0_US: polls /ping every 10 ms; sets pong_ms (since T0), pong_cpu_ms, pong_rss_kb.
+await_pong() {
+  local pid="$1" url="$2" logfile="$3" since="$4"
+  while :; do
+    if [ "$(curl -s --max-time 1 "$url/ping" 2>/dev/null || true)" = pong ]; then break; fi
+    kill -0 "$pid" 2>/dev/null || { tail -n 30 "$logfile" >&2; die "spot-api exited during start-up"; }
+    [ $(( $(now_us) - since )) -lt $(( start_timeout * 1000000 )) ] \
+      || { tail -n 30 "$logfile" >&2; die "no pong within ${start_timeout}s"; }
+    sleep 0.01
+  done
+  pong_ms="$(awk -v d=$(( $(now_us) - since )) 'BEGIN {printf "%.0f", d / 1000}')"
+  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = java ] || die "process $pid is not java; the launcher must exec java"
+  pong_rss_kb="$(rss_kb "$pid")"
+  pong_cpu_ms="$(cpu_ms "$pid")"
+}
+
+# ---------------------------------------------------------------------------------------------
+# 3. The service, in sandbox mode (or, with --separate-simulator, from a config file)
+# ---------------------------------------------------------------------------------------------
+port="$(free_port)" || die "no free loopback port found"
+base="http://127.0.0.1:$port/v1/spot"
+if [ "$separate" -eq 1 ]; then
+  start_simulator
+  write_config "$port"
   service_args=(-config "$work/config.json")
   service_desc='`./spot-api -config FILE` against a separate `spot-api simulator` process (state in SQLite)'
 else
@@ -288,17 +309,10 @@ t0="$(now_us)"
 SPOT_API_LISTEN="127.0.0.1:$port" SPOT_API_TOKEN="$key" JAVA_OPTS="$service_java_opts" \
   start_group "$work/service.log" "$app/spot-api" "${service_args[@]}"
 svc="$started_pid"
-while :; do
-  if [ "$(curl -s --max-time 1 "$base/ping" 2>/dev/null || true)" = pong ]; then break; fi
-  kill -0 "$svc" 2>/dev/null || { tail -n 30 "$work/service.log" >&2; die "spot-api exited during start-up"; }
-  [ $(( $(now_us) - t0 )) -lt $(( start_timeout * 1000000 )) ] \
-    || { tail -n 30 "$work/service.log" >&2; die "no pong within ${start_timeout}s"; }
-  sleep 0.01
-done
-first_pong_ms="$(awk -v d=$(( $(now_us) - t0 )) 'BEGIN {printf "%.0f", d / 1000}')"
-[ "$(cat "/proc/$svc/comm" 2>/dev/null)" = java ] || die "process $svc is not java; the launcher must exec java"
-rss_first_kb="$(rss_kb "$svc")"
-cpu_first_ms="$(cpu_ms "$svc")"
+await_pong "$svc" "$base" "$work/service.log" "$t0"
+first_pong_ms="$pong_ms"
+rss_first_kb="$pong_rss_kb"
+cpu_first_ms="$pong_cpu_ms"
 log "first pong after $first_pong_ms ms, $cpu_first_ms ms of CPU (RSS then $(mib "$rss_first_kb") MiB)"
 
 for ((i = 0; separate == 0 && i < start_timeout * 10; i++)); do
@@ -523,6 +537,40 @@ cpu_pid="$sim"
 run_scenario simulator "simulator alone: GET /aws/ec2/managedInstance/{id} (Bearer)" \
   "$sim_read" -s "$bench_dir/report.lua" "${sim_auth[@]}"
 sim_rss_kb="$(rss_kb "$sim")"
+
+# ---------------------------------------------------------------------------------------------
+# 5b. In sandbox mode, the service alone as well: from a config file against the separate simulator,
+#     so that its own start-up and memory show without the in-process simulator's share (that is
+#     what runs in production). The same summary read and create+delete mix bring it to the same state.
+# ---------------------------------------------------------------------------------------------
+if [ "$separate" -eq 0 ]; then
+  alone_port="$(free_port)" || die "no free loopback port found"
+  alone_base="http://127.0.0.1:$alone_port/v1/spot"
+  write_config "$alone_port"
+  sleep 2 # let the simulator's JIT finish what the last load queued before timing a start beside it
+  log "starting spot-api -config FILE (the service alone) on 127.0.0.1:$alone_port"
+  t0="$(now_us)"
+  JAVA_OPTS="$service_java_opts" start_group "$work/service-alone.log" "$app/spot-api" -config "$work/config.json"
+  alone="$started_pid"
+  await_pong "$alone" "$alone_base" "$work/service-alone.log" "$t0"
+  alone_pong_ms="$pong_ms"
+  alone_cpu_first_ms="$pong_cpu_ms"
+  log "service alone: first pong after $alone_pong_ms ms, $alone_cpu_first_ms ms of CPU"
+  sleep 2
+  alone_rss_idle_kb="$(rss_kb "$alone")"
+  alone_auth=(-H "X-Auth-Token: $("$app/spot-api" hash-token "$key")")
+  check summary-alone "$alone_base/sandbox/instances/$sim_id" "${alone_auth[@]}"
+  cpu_pid="$alone"
+  run_scenario summary-alone "service alone: GET /v1/spot/sandbox/instances/{id} (auth; 2 reads from the separate simulator)" \
+    "$alone_base/sandbox/instances/$sim_id" -s "$bench_dir/report.lua" "${alone_auth[@]}"
+  BENCH_TOKEN="${alone_auth[1]#X-Auth-Token: }" BENCH_CREATE_BODY="${create_body/\"bench\"/\"bench-alone\"}" \
+    run_scenario mix-alone "service alone: POST + DELETE (auth), alternating" \
+    "$alone_base/sandbox/instances" -s "$bench_dir/create-delete.lua"
+  alone_rss_after_kb="$(rss_kb "$alone")"
+  alone_rss_peak_kb="$(rss_kb "$alone" VmHWM)"
+  log "service alone: RSS idle $(mib "$alone_rss_idle_kb") MiB, after load $(mib "$alone_rss_after_kb") MiB"
+  stop_group "$alone"
+fi
 log "stopping the simulator"
 stop_group "$sim"
 
@@ -577,6 +625,12 @@ if le "$rss_after_kb" $(( 96 * 1024 )); then t5=0; else t5=1; fi
 v5="$(verdict $t5 "$(awk -v k="$rss_after_kb" 'BEGIN {printf "%.1f MiB over", k / 1024 - 96}')")"
 if le "$first_pong_ms" 1000; then t6=0; else t6=1; fi
 v6="$(verdict $t6 "$(( first_pong_ms - 1000 )) ms over")"
+if [ "$separate" -eq 0 ]; then
+  if le "$alone_rss_after_kb" $(( 96 * 1024 )); then t8=0; else t8=1; fi
+  v8="$(verdict $t8 "$(awk -v k="$alone_rss_after_kb" 'BEGIN {printf "%.1f MiB over", k / 1024 - 96}')")"
+  if le "$alone_pong_ms" 1000; then t9=0; else t9=1; fi
+  v9="$(verdict $t9 "$(( alone_pong_ms - 1000 )) ms over")"
+fi
 if [ "$total_errors" -eq 0 ]; then t7=0; else t7=1; fi
 v7="$(verdict $t7 "$total_errors errors; see the notes column")"
 
@@ -587,8 +641,15 @@ targets_table() {
   echo "| summary rate / ping rate | ≥ 0.25 | $ratio ($(fmt_rps "${R_rps[summary]}") / $(fmt_rps "${R_rps[ping]}") req/s) | $v2 |"
   echo "| /ping rate | ≥ 35,000 req/s | $(fmt_rps "${R_rps[ping]}") req/s | $v3 |"
   echo "| simulator alone vs proxied summary | ≥ 2× (a summary is 2 Spot reads) | ${sim_factor}× ($(fmt_rps "${R_rps[simulator]}") vs $(fmt_rps "${R_rps[summary]}") req/s) | $v4 |"
-  echo "| RSS after load | ≤ 96 MiB | $rss_after_mb MiB | $v5 |"
-  echo "| process start → first pong | ≤ 1000 ms | $first_pong_ms ms | $v6 |"
+  if [ "$separate" -eq 0 ]; then
+    echo "| RSS after load, the service alone (config file) | ≤ 96 MiB | $(mib "$alone_rss_after_kb") MiB | $v8 |"
+    echo "| RSS after load, sandbox (service + in-process simulator) | ≤ 96 MiB | $rss_after_mb MiB | $v5 |"
+    echo "| process start → first pong, config file | ≤ 1000 ms | $alone_pong_ms ms | $v9 |"
+    echo "| process start → first pong, sandbox | ≤ 1000 ms | $first_pong_ms ms | $v6 |"
+  else
+    echo "| RSS after load | ≤ 96 MiB | $rss_after_mb MiB | $v5 |"
+    echo "| process start → first pong | ≤ 1000 ms | $first_pong_ms ms | $v6 |"
+  fi
   echo "| errors (non-2xx/3xx, socket) | 0 | $total_errors | $v7 |"
 }
 
@@ -601,6 +662,13 @@ memory_table() {
   echo "| RSS idle (2 s after first pong, no traffic) | $(mib "$rss_idle_kb") MiB |"
   echo "| RSS after load (after the mix scenario) | $(mib "$rss_after_kb") MiB |"
   echo "| peak RSS (VmHWM) | $(mib "$rss_peak_kb") MiB |"
+  if [ "$separate" -eq 0 ]; then
+    echo "| the service alone (config file, separate simulator): process start → first \`pong\` | $alone_pong_ms ms |"
+    echo "| the service alone: CPU time used by then | $alone_cpu_first_ms ms |"
+    echo "| the service alone: RSS idle | $(mib "$alone_rss_idle_kb") MiB |"
+    echo "| the service alone: RSS after load (summary-alone and mix-alone) | $(mib "$alone_rss_after_kb") MiB |"
+    echo "| the service alone: peak RSS (VmHWM) | $(mib "$alone_rss_peak_kb") MiB |"
+  fi
   echo "| simulator alone, RSS after its run | $(mib "$sim_rss_kb") MiB |"
 }
 
@@ -633,9 +701,10 @@ memory_table() {
   echo "wrk runs on the same $m_nproc CPUs. The summary, status and list reads use one of $instances managed"
   echo "instances created before the load, all with one \`X-Auth-Token\`. The last scenario is a separate"
   echo "\`spot-api simulator\` process (same launcher flags) alone, serving the Spot read that the summary"
-  echo "makes twice (after the service was stopped). Errors are socket errors plus answers ≥ 400 (for"
+  echo "makes twice (after the service was stopped)$( [ "$separate" -eq 1 ] || echo "; then, against that simulator, the service alone from a config file (scenarios *-alone), for its own start-up time and memory")."
+  echo "Errors are socket errors plus answers ≥ 400 (for"
   echo "the mix: any answer other than the new id or \`OK\`). CPU µs/req is the CPU time (user + system) the"
-  echo "measured process used during the run divided by the requests: it barely depends on other load. RSS is the java process's VmRSS$( [ "$separate" -eq 1 ] || echo ", simulator included")."
+  echo "measured process used during the run divided by the requests: it barely depends on other load. RSS is the java process's VmRSS$( [ "$separate" -eq 1 ] || echo " (the sandbox figures include the in-process simulator)")."
   if [ -n "$busy_md" ]; then
     echo
     echo "$busy_md"
