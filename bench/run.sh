@@ -700,7 +700,7 @@ memory_table() {
   echo "The service runs as $service_desc, on 127.0.0.1;"
   echo "wrk runs on the same $m_nproc CPUs. The summary, status and list reads use one of $instances managed"
   echo "instances created before the load, all with one \`X-Auth-Token\`. The last scenario is a separate"
-  echo "\`spot-api simulator\` process (same launcher flags) alone, serving the Spot read that the summary"
+  echo "\`spot-api simulator\` process (the launcher's flags without the C1-only JIT) alone, serving the Spot read that the summary"
   echo "makes twice (after the service was stopped)$( [ "$separate" -eq 1 ] || echo "; then, against that simulator, the service alone from a config file (scenarios *-alone), for its own start-up time and memory")."
   echo "Errors are socket errors plus answers ≥ 400 (for"
   echo "the mix: any answer other than the new id or \`OK\`). CPU µs/req is the CPU time (user + system) the"
