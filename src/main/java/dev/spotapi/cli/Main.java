@@ -1,5 +1,6 @@
 package dev.spotapi.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 
 /** Entry point: the service is the default command; subcommands add the simulator and tools. */
@@ -16,11 +17,23 @@ public final class Main {
             System.setProperty(COMMON_POOL_PARALLELISM,
                     Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
         }
-        StartupWarmup.begin();
+        if (startsAServer(args)) {
+            StartupWarmup.begin();
+        }
         int exit = commandLine().execute(args);
         if (exit != 0) {
             System.exit(exit);
         }
+    }
+
+    /** The service (the default command), the simulator or the CDS training; not version, help or hash-token. */
+    static boolean startsAServer(String[] args) {
+        for (String arg : args) {
+            if (List.of("-version", "--version", "-h", "--help").contains(arg)) {
+                return false;
+            }
+        }
+        return args.length == 0 || args[0].startsWith("-") || List.of("simulator", "cds-training").contains(args[0]);
     }
 
     public static CommandLine commandLine() {
