@@ -31,14 +31,14 @@ final class Logging {
         Appender<ILoggingEvent> previous = root.getAppender(APPENDER);
         BufferedStdoutAppender appender = new BufferedStdoutAppender();
         appender.setContext(context);
+        appender.setName(APPENDER);
         appender.setEncoder(encoder);
         appender.start();
+        root.addAppender(appender); // first the new one, then the old one goes (flushing): no line is lost
         if (previous != null) {
             root.detachAppender(previous);
             previous.stop();
         }
-        appender.setName(APPENDER);
-        root.addAppender(appender);
     }
 
     private static Encoder<ILoggingEvent> text(LoggerContext context) {
