@@ -7,7 +7,13 @@ import dev.spotapi.account.AccountRegistry;
 import dev.spotapi.api.ApiServer;
 import dev.spotapi.api.Readiness;
 import dev.spotapi.auth.TokenVerifier;
+import dev.spotapi.config.ConfigLoader;
 import dev.spotapi.config.ListenAddress;
+import dev.spotapi.idempotency.Idempotency;
+import dev.spotapi.shared.EmbeddedSharedState;
+import dev.spotapi.shared.RedisSharedState;
+import dev.spotapi.shared.SharedState;
+import dev.spotapi.spot.RateBudget;
 import dev.spotapi.config.ServiceConfig;
 import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.instance.InstanceService;
@@ -45,9 +51,11 @@ public final class SpotApi implements AutoCloseable {
     private final Readiness readiness;
     private final long shutdownDelayMs;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final SharedState shared;
 
     private SpotApi(Javalin server, List<ExecutorService> executors, JvmGcMetrics gcMetrics, Readiness readiness,
-            long shutdownDelayMs) {
+            long shutdownDelayMs, SharedState shared) {
+        this.shared = shared;
         this.server = server;
         this.executors = executors;
         this.gcMetrics = gcMetrics;
@@ -68,11 +76,13 @@ public final class SpotApi implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
         SpotMetrics spotMetrics = new SpotMetrics(registry);
+        SharedState shared = sharedState(config);
+        RateBudget budget = new RateBudget(shared, config.spot());
         String userAgent = BuildInfo.current().userAgent();
         Map<String, Account> accounts = new LinkedHashMap<>();
         config.accounts().forEach((name, account) -> accounts.put(name, new Account(name, account,
                 new SpotClient(name, account.effectiveEndpoint(), account.id(), account.token(), http,
-                        config.spot(), spotMetrics, scheduler, mapper, userAgent))));
+                        config.spot(), spotMetrics, scheduler, mapper, userAgent, budget))));
 
         Readiness readiness = new Readiness();
         Javalin server = ApiServer.create(new ApiServer.Parts(
@@ -85,11 +95,27 @@ public final class SpotApi implements AutoCloseable {
                 new InstanceService(config.org()),
                 registry,
                 mapper,
-                readiness));
+                readiness,
+                new Idempotency(shared, config.idempotency().ttl(), leaseMs(config), config.org())));
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);
-        return new SpotApi(server, List.of(scheduler, httpExecutor), gc, readiness, config.shutdownDelayMs());
+        return new SpotApi(server, List.of(scheduler, httpExecutor), gc, readiness, config.shutdownDelayMs(), shared);
+    }
+
+    /** Redis when {@code sharedState.redisUrl} is set (password from the environment), else in this process. */
+    private static SharedState sharedState(ServiceConfig config) {
+        if (!config.sharedState().usesRedis()) {
+            return new EmbeddedSharedState();
+        }
+        LOG.info("shared state: Redis at {}", config.sharedState().redisUrlForLogs());
+        return new RedisSharedState(config.sharedState().redisUrl(), System.getenv(ConfigLoader.ENV_REDIS_PASSWORD),
+                Duration.ofMillis(config.sharedState().timeoutMs()));
+    }
+
+    /** Longer than any request can run: the Spot deadline, the orphan search after it, and a margin. */
+    private static long leaseMs(ServiceConfig config) {
+        return config.spot().deadlineMs() + Math.min(config.spot().attemptTimeoutMs(), 10_000) + 10_000;
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
@@ -146,6 +172,7 @@ public final class SpotApi implements AutoCloseable {
         }
         server.stop();
         executors.forEach(ExecutorService::shutdownNow);
+        shared.close();
         gcMetrics.close();
         LOG.info("stopped");
     }

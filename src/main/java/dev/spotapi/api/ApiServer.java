@@ -5,6 +5,7 @@ import dev.spotapi.account.AccountRegistry;
 import dev.spotapi.auth.TokenVerifier;
 import dev.spotapi.config.ListenAddress;
 import dev.spotapi.elastigroup.ElastigroupService;
+import dev.spotapi.idempotency.Idempotency;
 import dev.spotapi.instance.InstanceService;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
@@ -18,7 +19,7 @@ public final class ApiServer {
     /** Everything the HTTP layer needs; built by {@link dev.spotapi.SpotApi}. */
     public record Parts(ListenAddress listen, int maxBodyBytes, long stopTimeoutMs, TokenVerifier verifier,
             AccountRegistry accounts, ElastigroupService groups, InstanceService instances,
-            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness) {
+            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness, Idempotency idempotency) {
     }
 
     private ApiServer() {
@@ -54,7 +55,8 @@ public final class ApiServer {
             });
             config.router.javaLangErrorHandler(errors::fatal);
             config.routes.before(access::before);
-            Routes.register(config.routes, table);
+            Routes.register(config.routes, table, p.idempotency());
+            config.routes.after(p.idempotency()::after);
             errors.register(config.routes);
             config.requestLogger.http(observer::observe);
         });

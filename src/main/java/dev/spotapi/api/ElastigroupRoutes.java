@@ -2,6 +2,7 @@ package dev.spotapi.api;
 
 import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.spot.SpotIds;
+import dev.spotapi.idempotency.Idempotency;
 import io.javalin.http.Context;
 
 /** HTTP side of /{account}/elastigroups: reads the request, calls the service, writes the reply. */
@@ -19,7 +20,7 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
 
     void create(Context ctx) {
         var account = account(ctx);
-        replies.jsonLater(ctx, service.create(account, body(ctx)));
+        replies.jsonLater(ctx, service.create(account, body(ctx), Idempotency.correlation(ctx)));
     }
 
     void get(Context ctx) {

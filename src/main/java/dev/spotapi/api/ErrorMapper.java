@@ -1,6 +1,7 @@
 package dev.spotapi.api;
 
 import dev.spotapi.account.UnknownAccountException;
+import dev.spotapi.idempotency.Idempotency;
 import dev.spotapi.spot.SpotException;
 import io.javalin.config.RoutesConfig;
 import org.eclipse.jetty.http.HttpException;
@@ -41,6 +42,9 @@ final class ErrorMapper {
 
     private void spot(SpotException e, Context ctx) {
         String account = ctx.attribute(AccountLookup.ATTRIBUTE);
+        if (!e.mayHaveActed()) {
+            ctx.attribute(Idempotency.NOTHING_CHANGED, true);
+        }
         String failed = "failed to " + e.operation();
         if (e.kind() != SpotException.Kind.NOT_FOUND && e.kind() != SpotException.Kind.REJECTED) {
             LOG.warn("spot call failed requestId={} account={} operation={} kind={} spotStatus={} spotRequestId={}: {}",
@@ -59,7 +63,9 @@ final class ErrorMapper {
             case AUTH_REJECTED -> write(ctx, 502, failed + ": Spot rejected the credentials configured for account '"
                     + account + "' (HTTP " + e.httpStatus() + ")");
             case BAD_REPLY -> write(ctx, 502, failed + ": bad reply from Spot: " + e.spotMessage());
-            case UNREACHABLE -> write(ctx, 502, failed + ": Spot is unreachable: " + e.spotMessage());
+            // once a request went out, Spot was reached: say what broke, never "unreachable"
+            case UNREACHABLE -> write(ctx, 502, failed + (e.mayHaveActed() ? ": " : ": Spot is unreachable: ")
+                    + e.spotMessage());
             case TIMEOUT -> write(ctx, 504, failed + ": " + e.spotMessage());
         }
     }

@@ -3,6 +3,7 @@ package dev.spotapi.api;
 import dev.spotapi.instance.CostWindow;
 import dev.spotapi.instance.InstanceService;
 import dev.spotapi.spot.SpotIds;
+import dev.spotapi.idempotency.Idempotency;
 import io.javalin.http.Context;
 
 /** HTTP side of /{account}/instances: reads the request, calls the service, writes the reply. */
@@ -20,7 +21,7 @@ final class InstanceRoutes extends AccountScopedRoutes {
 
     void create(Context ctx) {
         var account = account(ctx);
-        replies.jsonLater(ctx, service.create(account, body(ctx)));
+        replies.jsonLater(ctx, service.create(account, body(ctx), Idempotency.correlation(ctx)));
     }
 
     void summary(Context ctx) {

@@ -1,5 +1,6 @@
 package dev.spotapi.api;
 
+import dev.spotapi.idempotency.Idempotency;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
@@ -11,8 +12,12 @@ import java.util.stream.Collectors;
 final class Routes {
     static final String PREFIX = "/v1/spot";
 
-    /** One row of the table. */
-    record Route(HandlerType method, String path, boolean isPublic, Handler handler) {
+    /**
+     * One row of the table. {@code idempotency}: null for routes without {@code Idempotency-Key}
+     * handling; every POST gets {@link Idempotency.Mode#CREATE}, every route declared with
+     * {@link #action} gets {@link Idempotency.Mode#ACTION}.
+     */
+    record Route(HandlerType method, String path, boolean isPublic, Handler handler, Idempotency.Mode idempotency) {
     }
 
     private Routes() {
@@ -45,8 +50,9 @@ final class Routes {
                 auth(HandlerType.GET, "/{account}/volumes", system::notImplemented));
     }
 
-    static void register(RoutesConfig config, List<Route> table) {
-        table.forEach(r -> config.addHttpHandler(r.method(), r.path(), r.handler()));
+    static void register(RoutesConfig config, List<Route> table, Idempotency idempotency) {
+        table.forEach(r -> config.addHttpHandler(r.method(), r.path(),
+                r.idempotency() == null ? r.handler() : idempotency.wrap(r.handler(), r.idempotency())));
     }
 
     /** Public paths without path parameters match exactly; {@code /docs/{asset}} matches by prefix. */
@@ -75,10 +81,18 @@ final class Routes {
     }
 
     private static Route open(HandlerType method, String path, Handler handler) {
-        return new Route(method, PREFIX + path, true, handler);
+        return new Route(method, PREFIX + path, true, handler, null);
     }
 
+    /** A route behind the token; a POST takes an {@code Idempotency-Key}. */
     private static Route auth(HandlerType method, String path, Handler handler) {
-        return new Route(method, PREFIX + path, false, handler);
+        return new Route(method, PREFIX + path, false, handler,
+                HandlerType.POST.equals(method) ? Idempotency.Mode.CREATE : null);
+    }
+
+    /** An action route (power, capacity, scale) behind the token: it takes an {@code Idempotency-Key}. */
+    @SuppressWarnings("unused") // used by the action routes
+    private static Route action(HandlerType method, String path, Handler handler) {
+        return new Route(method, PREFIX + path, false, handler, Idempotency.Mode.ACTION);
     }
 }

@@ -24,6 +24,10 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
     public static final String ENV_TOKEN = "SPOT_API_TOKEN";
     public static final String ENV_LISTEN = "SPOT_API_LISTEN";
+    /** Overrides {@code sharedState.redisUrl} (e.g. from a Kubernetes Secret). */
+    public static final String ENV_REDIS_URL = "SPOT_API_REDIS_URL";
+    /** The Redis password; never read from the config file. */
+    public static final String ENV_REDIS_PASSWORD = "SPOT_API_REDIS_PASSWORD";
 
     private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug");
     private static final Set<String> LOG_FORMATS = Set.of("text", "json");
@@ -89,6 +93,10 @@ public final class ConfigLoader {
         if (listen != null && !listen.isBlank()) {
             result = result.withListenAddress(listen.strip());
         }
+        String redisUrl = env.get(ENV_REDIS_URL);
+        if (redisUrl != null && !redisUrl.isBlank()) {
+            result = result.withSharedState(new SharedStateConfig(redisUrl, result.sharedState().timeoutMs()));
+        }
         return result;
     }
 
@@ -110,7 +118,28 @@ public final class ConfigLoader {
             throw new ConfigException("accounts: at least one account must be configured");
         }
         config.accounts().forEach(ConfigLoader::validateAccount);
+        validateSharedState(config.sharedState());
         return config;
+    }
+
+    private static void validateSharedState(SharedStateConfig shared) {
+        if (!shared.usesRedis()) {
+            return;
+        }
+        URI uri;
+        try {
+            uri = URI.create(shared.redisUrl());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("sharedState.redisUrl: not a URL: '" + shared.redisUrlForLogs() + "'");
+        }
+        if (!("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new ConfigException("sharedState.redisUrl: must be redis://host:port or rediss://host:port, got '"
+                    + shared.redisUrlForLogs() + "'");
+        }
+        if (uri.getUserInfo() != null) {
+            throw new ConfigException("sharedState.redisUrl: must not carry a password; set " + ENV_REDIS_PASSWORD
+                    + " instead");
+        }
     }
 
     private static void validateAccount(String name, AccountConfig account) {

@@ -14,7 +14,9 @@ public record ServiceConfig(
         @JsonProperty("org") String org,
         @JsonProperty("maxBodyBytes") int maxBodyBytes,
         @JsonProperty("shutdownDelayMs") long shutdownDelayMs,
-        @JsonProperty("spot") SpotClientSettings spot) {
+        @JsonProperty("spot") SpotClientSettings spot,
+        @JsonProperty("sharedState") SharedStateConfig sharedState,
+        @JsonProperty("idempotency") IdempotencyConfig idempotency) {
 
     public static final String DEFAULT_LISTEN = ":8080";
 
@@ -26,6 +28,14 @@ public record ServiceConfig(
         maxBodyBytes = maxBodyBytes > 0 ? maxBodyBytes : 1_048_576;
         shutdownDelayMs = Math.max(0, shutdownDelayMs);
         spot = spot == null ? SpotClientSettings.DEFAULTS : spot;
+        sharedState = sharedState == null ? SharedStateConfig.EMBEDDED : sharedState;
+        idempotency = idempotency == null ? IdempotencyConfig.DEFAULTS : idempotency;
+    }
+
+    /** A config with the embedded shared state and default idempotency settings. */
+    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
+            String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot) {
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null, null);
     }
 
     /** A config without a shutdown delay. */
@@ -35,17 +45,26 @@ public record ServiceConfig(
     }
 
     public ServiceConfig withToken(String newToken) {
-        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot);
+        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot,
+                sharedState, idempotency);
     }
 
     public ServiceConfig withListenAddress(String newListen) {
-        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot);
+        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot,
+                sharedState, idempotency);
+    }
+
+    /** The same config with another shared-state section. */
+    public ServiceConfig withSharedState(SharedStateConfig newSharedState) {
+        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot,
+                newSharedState, idempotency);
     }
 
     @Override
     public String toString() {
         return "ServiceConfig[listenAddress=" + listenAddress + ", accounts=" + accounts + ", token=****, logLevel="
                 + logLevel + ", logFormat=" + logFormat + ", org=" + org + ", maxBodyBytes=" + maxBodyBytes
-                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + "]";
+                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", sharedState=" + sharedState
+                + ", idempotency=" + idempotency + "]";
     }
 }

@@ -3,8 +3,13 @@ package dev.spotapi.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * How spot-api talks to Spot: timeouts, retries and the optional per-account rate limit.
+ * How spot-api talks to Spot: timeouts, retries and the rate budget.
  * Every field is optional in the config file ({@code "spot": {...}}); zero or absent means the default.
+ *
+ * <p>{@code rateBudgetPerMinute}: calls per account, Spot route and method that every replica together
+ * may send in one window of {@code rateWindowSeconds} (Spot counts over 60 s, contract section 9.2);
+ * 0 = no budget. Whatever the budget, a route that Spot answered 429 or {@code X-RateLimit-Remaining: 0}
+ * is held for the window (or Spot's {@code Retry-After}).
  */
 public record SpotClientSettings(
         @JsonProperty("connectTimeoutMs") long connectTimeoutMs,
@@ -13,9 +18,17 @@ public record SpotClientSettings(
         @JsonProperty("maxAttempts") int maxAttempts,
         @JsonProperty("initialBackoffMs") long initialBackoffMs,
         @JsonProperty("maxBackoffMs") long maxBackoffMs,
-        @JsonProperty("rateLimitPerSecond") int rateLimitPerSecond) {
+        @JsonProperty("rateBudgetPerMinute") int rateBudgetPerMinute,
+        @JsonProperty("rateWindowSeconds") int rateWindowSeconds) {
 
     public static final SpotClientSettings DEFAULTS = new SpotClientSettings(0, 0, 0, 0, 0, 0, 0);
+
+    /** Settings with Spot's 60 s window. */
+    public SpotClientSettings(long connectTimeoutMs, long attemptTimeoutMs, long deadlineMs, int maxAttempts,
+            long initialBackoffMs, long maxBackoffMs, int rateBudgetPerMinute) {
+        this(connectTimeoutMs, attemptTimeoutMs, deadlineMs, maxAttempts, initialBackoffMs, maxBackoffMs,
+                rateBudgetPerMinute, 0);
+    }
 
     public SpotClientSettings {
         connectTimeoutMs = orDefault(connectTimeoutMs, 5_000);
@@ -24,14 +37,21 @@ public record SpotClientSettings(
         maxAttempts = (int) orDefault(maxAttempts, 4);
         initialBackoffMs = orDefault(initialBackoffMs, 200);
         maxBackoffMs = orDefault(maxBackoffMs, 5_000);
-        rateLimitPerSecond = Math.max(0, rateLimitPerSecond);
+        rateBudgetPerMinute = Math.max(0, rateBudgetPerMinute);
+        rateWindowSeconds = (int) orDefault(rateWindowSeconds, 60);
     }
 
     private static long orDefault(long value, long fallback) {
         return value > 0 ? value : fallback;
     }
 
-    public boolean rateLimited() {
-        return rateLimitPerSecond > 0;
+    /** Whether a rate budget is set. */
+    public boolean rateBudgeted() {
+        return rateBudgetPerMinute > 0;
+    }
+
+    /** Spot's rate-limit window. */
+    public java.time.Duration rateWindow() {
+        return java.time.Duration.ofSeconds(rateWindowSeconds);
     }
 }

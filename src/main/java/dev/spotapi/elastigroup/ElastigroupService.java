@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.account.Account;
+import dev.spotapi.spot.Correlation;
 import dev.spotapi.spot.SpotResource;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,8 +20,9 @@ public final class ElastigroupService {
         return GROUPS.listIds(account.spot());
     }
 
-    public CompletableFuture<JsonNode> create(Account account, ObjectNode group) {
-        return GROUPS.create(account.spot(), group);
+    /** Creates the group carrying {@code correlation}'s tag (see {@link SpotResource#create}). */
+    public CompletableFuture<JsonNode> create(Account account, ObjectNode group, Correlation correlation) {
+        return GROUPS.create(account.spot(), group, correlation);
     }
 
     public CompletableFuture<JsonNode> get(Account account, String id) {

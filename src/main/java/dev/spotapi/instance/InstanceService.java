@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.account.Account;
+import dev.spotapi.spot.Correlation;
 import dev.spotapi.spot.SpotCall;
 import dev.spotapi.spot.SpotReply;
 import dev.spotapi.spot.SpotResource;
@@ -30,8 +31,11 @@ public final class InstanceService {
                 .thenApply(ids -> ids.stream().map(id -> Map.of("id", id)).toList());
     }
 
-    /** Creates the instance, filling {@code compute.vpcId} from the account's defaultVPC; answers the new id. */
-    public CompletableFuture<String> create(Account account, ObjectNode instance) {
+    /**
+     * Creates the instance, filling {@code compute.vpcId} from the account's defaultVPC and carrying
+     * {@code correlation}'s tag (see {@link SpotResource#create}); answers the new id.
+     */
+    public CompletableFuture<String> create(Account account, ObjectNode instance, Correlation correlation) {
         ObjectNode body = instance.deepCopy();
         if (account.config().hasDefaultVpc()) {
             JsonNode compute = body.get("compute");
@@ -41,7 +45,7 @@ public final class InstanceService {
                 computeObject.put("vpcId", account.config().defaultVpc());
             }
         }
-        return INSTANCES.create(account.spot(), body).thenApply(created -> created.path("id").asText());
+        return INSTANCES.create(account.spot(), body, correlation).thenApply(created -> created.path("id").asText());
     }
 
     /** The summary needs the object and its status: both Spot reads run at once. */

@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
 final class Fault {
     /** What a firing fault does to the request. */
     enum Action {
-        STATUS, HTML, EMPTY, GARBAGE, DELAY, DROP;
+        STATUS, HTML, EMPTY, GARBAGE, DELAY, DROP,
+        /** The request is carried out, then the connection is closed without the reply (Spot acted, the reply was lost). */
+        DROP_REPLY;
 
         String jsonName() {
             return name().toLowerCase(Locale.ROOT);
@@ -45,16 +47,16 @@ final class Fault {
         this.pathPattern = PathGlob.compile(path);
         String a = optionalText(body, "action");
         if (a == null) {
-            throw new AdminException("\"action\" is required: status, html, empty, garbage, delay or drop");
+            throw new AdminException("\"action\" is required: status, html, empty, garbage, delay, drop or drop_reply");
         }
         try {
             this.action = Action.valueOf(a.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new AdminException("unknown action \"" + a + "\": use status, html, empty, garbage, delay or drop");
+            throw new AdminException("unknown action \"" + a + "\": use status, html, empty, garbage, delay, drop or drop_reply");
         }
         int defaultStatus = switch (action) {
             case STATUS -> 500;
-            case GARBAGE, DELAY, DROP -> 200;
+            case GARBAGE, DELAY, DROP, DROP_REPLY -> 200;
             case HTML, EMPTY -> 502;
         };
         this.status = (int) optionalLong(body, "status", defaultStatus);

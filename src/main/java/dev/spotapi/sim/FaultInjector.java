@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 final class FaultInjector {
     private static final Logger LOG = LoggerFactory.getLogger(FaultInjector.class);
 
+    private static final String DROP_REPLY = "sim.dropReply";
+
     private final Envelope envelope;
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
     private final AtomicLong ids = new AtomicLong();
@@ -66,6 +68,10 @@ final class FaultInjector {
                 return false;
             }
             case DROP -> drop(ctx);
+            case DROP_REPLY -> {
+                ctx.attribute(DROP_REPLY, true);
+                return false;
+            }
             case STATUS -> envelope.error(ctx, fault.status(), fault.errors()
                     ? List.of(new SpotException(fault.status(), fault.errorCode(), fault.message(), null))
                     : List.of());
@@ -74,6 +80,13 @@ final class FaultInjector {
             case GARBAGE -> ctx.status(fault.status()).contentType(Envelope.CONTENT_TYPE).result(garbage());
         }
         return true;
+    }
+
+    /** After the request was handled: closes the connection of a request a {@code drop_reply} fault marked. */
+    void afterHandling(Context ctx) {
+        if (Boolean.TRUE.equals(ctx.attribute(DROP_REPLY))) {
+            drop(ctx);
+        }
     }
 
     /** Closes the connection without a reply: the client sees an I/O error, not a status. */

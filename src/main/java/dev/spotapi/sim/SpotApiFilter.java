@@ -35,6 +35,11 @@ final class SpotApiFilter implements Handler {
         ctx.attribute(ACCOUNT, accounts.authenticate(ctx));
     }
 
+    /** After the handlers: lets a {@code drop_reply} fault lose the reply of a request that was carried out. */
+    void after(Context ctx) {
+        faults.afterHandling(ctx);
+    }
+
     /** The authenticated account of this request. */
     static String account(Context ctx) {
         return ctx.attribute(ACCOUNT);

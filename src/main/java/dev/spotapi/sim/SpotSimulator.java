@@ -106,6 +106,7 @@ public final class SpotSimulator implements AutoCloseable {
         config.requestLogger.http((ctx, ms) -> ACCESS.info("{} {} {} {}ms",
                 ctx.method().name(), ctx.path(), ctx.statusCode(), Math.round(ms)));
         config.routes.before(filter);
+        config.routes.after(filter::after);
         routeSets.forEach(r -> r.accept(config.routes));
         config.routes.exception(SpotException.class, (e, ctx) -> envelope.error(ctx, e));
         config.routes.exception(AdminException.class, (e, ctx) -> AdminRoutes.message(ctx, 400, e.getMessage()));

@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.config.SpotClientSettings;
 import dev.spotapi.spot.SpotException.Kind;
 import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.io.IOException;
@@ -51,12 +48,12 @@ public final class SpotClient {
     private final EnvelopeDecoder decoder;
     private final String userAgent;
     private final Retry retry;
-    private final RateLimiter rateLimiter;
+    private final RateBudget budget;
     private final Map<String, CompletableFuture<SpotReply>> getsInFlight = new ConcurrentHashMap<>();
 
     public SpotClient(String accountName, String baseUrl, String accountId, String token, HttpClient http,
             SpotClientSettings settings, SpotMetrics metrics, ScheduledExecutorService scheduler,
-            ObjectMapper mapper, String userAgent) {
+            ObjectMapper mapper, String userAgent, RateBudget budget) {
         this.accountName = accountName;
         this.baseUrl = baseUrl;
         this.bearer = "Bearer " + token;
@@ -69,15 +66,24 @@ public final class SpotClient {
         this.userAgent = userAgent;
         this.retry = Retry.of("spot-" + accountName, retryConfig(settings));
         this.retry.getEventPublisher().onRetry(e -> metrics.retried(accountName));
-        this.rateLimiter = settings.rateLimited() ? RateLimiter.of("spot-" + accountName, RateLimiterConfig.custom()
-                .limitForPeriod(settings.rateLimitPerSecond())
-                .limitRefreshPeriod(Duration.ofSeconds(1))
-                .timeoutDuration(Duration.ofMillis(Math.min(settings.deadlineMs(), 5_000)))
-                .build()) : null;
+        this.budget = budget;
     }
 
     public String accountName() {
         return accountName;
+    }
+
+    /**
+     * How long, after a create that Spot may have carried out without our seeing the reply, spot-api
+     * keeps looking for the created object by its correlation tag: one attempt timeout (Spot finishing
+     * the call late), at most 10 s.
+     */
+    public Duration orphanSearchWindow() {
+        return Duration.ofMillis(Math.min(settings.attemptTimeoutMs(), 10_000));
+    }
+
+    SpotMetrics metrics() {
+        return metrics;
     }
 
     /** Performs the call; the future fails with a {@link SpotException} when it does not succeed. */
@@ -106,7 +112,7 @@ public final class SpotClient {
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(settings.deadlineMs());
         CompletableFuture<SpotReply> result = retry
-                .executeCompletionStage(scheduler, () -> limited(() -> attempt(call, deadline)))
+                .executeCompletionStage(scheduler, () -> budgeted(call, deadline))
                 .toCompletableFuture()
                 .orTimeout(settings.deadlineMs(), TimeUnit.MILLISECONDS)
                 .handle((reply, failure) -> {
@@ -127,12 +133,18 @@ public final class SpotClient {
         return result;
     }
 
-    private java.util.concurrent.CompletionStage<SpotReply> limited(
-            java.util.function.Supplier<CompletableFuture<SpotReply>> attempt) {
-        if (rateLimiter == null) {
-            return attempt.get();
+    /** Every attempt is one Spot call: it takes one unit of the route's rate budget first, or fails at once. */
+    private CompletableFuture<SpotReply> budgeted(SpotCall call, long deadlineNanos) {
+        Duration wait = budget.take(accountName, call);
+        if (!wait.isZero()) {
+            metrics.budgetRefused(accountName);
+            return CompletableFuture.failedFuture(new SpotException(Kind.RATE_LIMITED, call.operation(), 0, null,
+                    "spot-api's Spot rate budget for account '" + accountName + "' (" + call.method() + " "
+                            + RateBudget.template(call.path()) + ") is used up for this " + budget.window().toSeconds()
+                            + " s window, or Spot asked to wait",
+                    null, wait, false));
         }
-        return RateLimiter.decorateCompletionStage(rateLimiter, attempt::get).get();
+        return attempt(call, deadlineNanos);
     }
 
     private CompletableFuture<SpotReply> attempt(SpotCall call, long deadlineNanos) {
@@ -147,12 +159,17 @@ public final class SpotClient {
                         throw new CompletionException(withRetryDecision(call, classify(call, unwrap(failure), false),
                                 deadlineNanos));
                     }
+                    if (response.statusCode() == 429
+                            || "0".equals(response.headers().firstValue("X-RateLimit-Remaining").orElse("").strip())) {
+                        budget.spent(accountName, call, EnvelopeDecoder.retryAfter(
+                                response.headers().firstValue("Retry-After").orElse(null)));
+                    }
                     try {
                         return decoder.decode(call, response.statusCode(), response.body(),
                                 response.headers().firstValue("Retry-After").orElse(null),
                                 response.headers().firstValue("x-request-id").orElse(null));
                     } catch (SpotException e) {
-                        throw new CompletionException(withRetryDecision(call, e, deadlineNanos));
+                        throw new CompletionException(withRetryDecision(call, heldFor(e), deadlineNanos));
                     }
                 });
     }
@@ -173,10 +190,21 @@ public final class SpotClient {
                 .build();
     }
 
+    /** A Spot 429 without Retry-After: the route is held for the window, so that is the wait to report. */
+    private SpotException heldFor(SpotException e) {
+        if (e.kind() != Kind.RATE_LIMITED || e.retryAfter() != null) {
+            return e;
+        }
+        return new SpotException(e.kind(), e.operation(), e.httpStatus(), e.code(), e.spotMessage(), e.spotRequestId(),
+                budget.window(), e.mayHaveActed());
+    }
+
     /** Marks a failed attempt as retryable or final; Resilience4j's predicate only reads the mark. */
     private RuntimeException withRetryDecision(SpotCall call, SpotException e, long deadlineNanos) {
         boolean kindAllows = switch (e.kind()) {
-            case RATE_LIMITED -> true;
+            // Spot's 429: retried only if the hold (its Retry-After, or the window) ends in time; spot-api's
+            // own budget refusals are answered at once
+            case RATE_LIMITED -> e.httpStatus() == 429;
             case UNREACHABLE -> call.idempotent() || !e.mayHaveActed();
             case BAD_REPLY -> call.idempotent() && (e.httpStatus() == 502 || e.httpStatus() == 503
                     || e.httpStatus() == 504);
@@ -217,11 +245,6 @@ public final class SpotClient {
         }
         if (failure instanceof SpotException s) {
             return s;
-        }
-        if (failure instanceof RequestNotPermitted) {
-            return new SpotException(Kind.RATE_LIMITED, call.operation(), 0, null,
-                    "spot-api's own rate limit for account '" + accountName + "' is exhausted", null,
-                    Duration.ofSeconds(1), false);
         }
         if (failure instanceof HttpTimeoutException || failure instanceof TimeoutException) {
             return timeout(call, overall);

@@ -34,6 +34,24 @@ public final class SpotMetrics {
                 .increment();
     }
 
+    /** A create whose outcome was in doubt: {@code found}, {@code not_found} or {@code earlier_attempt}. */
+    void recovered(String account, String outcome) {
+        Counter.builder("spot.creates.recovery")
+                .description("Creates whose reply was lost and that were looked for by their correlation tag")
+                .tag("account", account)
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
+    void budgetRefused(String account) {
+        Counter.builder("spot.budget.refused")
+                .description("Spot calls refused by spot-api's rate budget (or a hold after Spot's 429), never sent")
+                .tag("account", account)
+                .register(registry)
+                .increment();
+    }
+
     static String outcome(Throwable failure) {
         if (failure == null) {
             return "ok";

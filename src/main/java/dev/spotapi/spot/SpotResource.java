@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The CRUD calls one kind of Spot object shares (elastigroups and managed instances differ only in
  * path, body wrapper and name): list ids, create, read, update, delete.
  */
 public final class SpotResource {
+    private static final Logger LOG = LoggerFactory.getLogger(SpotResource.class);
     private final String basePath;
     private final String wrapper;
     private final String noun;
@@ -48,9 +51,87 @@ public final class SpotResource {
         });
     }
 
-    public CompletableFuture<JsonNode> create(SpotClient spot, ObjectNode object) {
-        SpotCall call = SpotCall.post("create " + noun, basePath, SpotPayloads.wrap(wrapper, SpotPayloads.forSpot(object)));
-        return spot.send(call).thenApply(reply -> reply.firstItem().orElseThrow(() -> noItem(call, reply)));
+    /**
+     * Creates the object with the correlation tag, so that no create is ever lost: when an earlier attempt
+     * may have created it ({@link Correlation#lookFirst()}) the object is looked for before creating; when
+     * the create call fails in a way that Spot may have acted on (timeout, connection lost after sending,
+     * 5xx, bad reply), spot-api looks for the tag for up to {@link SpotClient#orphanSearchWindow()} and
+     * answers the object it finds as the normal success (logged as recovered). Found nothing: the
+     * failure, with a message that the object may still appear and the correlation token to look for.
+     */
+    public CompletableFuture<JsonNode> create(SpotClient spot, ObjectNode object, Correlation correlation) {
+        SpotCall call = SpotCall.post("create " + noun, basePath,
+                SpotPayloads.wrap(wrapper, correlation.tag(SpotPayloads.forSpot(object))));
+        CompletableFuture<JsonNode> earlier = correlation.lookFirst() ? find(spot, correlation)
+                : CompletableFuture.completedFuture(null);
+        return earlier.thenCompose(found -> {
+            if (found != null) {
+                LOG.info("create recovered account={} operation='{}' correlation={} id={}: an earlier attempt with "
+                        + "this idempotency key had created it", spot.accountName(), call.operation(),
+                        correlation.token(), found.path("id").asText());
+                spot.metrics().recovered(spot.accountName(), "earlier_attempt");
+                return CompletableFuture.completedFuture(found);
+            }
+            return spot.send(call)
+                    .thenApply(reply -> reply.firstItem().orElseThrow(() -> noItem(call, reply)))
+                    .exceptionallyCompose(failure -> recover(spot, call, correlation, SpotClient.unwrap(failure)));
+        });
+    }
+
+    /** The object carrying this correlation tag (the oldest, should a duplicate exist), or null. */
+    CompletableFuture<JsonNode> find(SpotClient spot, Correlation correlation) {
+        return spot.send(SpotCall.get("list " + noun + "s", basePath)).thenApply(reply -> {
+            List<JsonNode> matches = new ArrayList<>();
+            reply.items().forEach(item -> {
+                if (correlation.taggedOn(item)) {
+                    matches.add(item);
+                }
+            });
+            if (matches.size() > 1) {
+                LOG.warn("{} {} objects carry correlation tag {}: {}", matches.size(), noun, correlation.token(),
+                        matches.stream().map(m -> m.path("id").asText()).toList());
+                matches.sort(java.util.Comparator.comparing(m -> m.path("createdAt").asText("")));
+            }
+            return matches.isEmpty() ? null : matches.get(0);
+        });
+    }
+
+    private CompletableFuture<JsonNode> recover(SpotClient spot, SpotCall call, Correlation correlation, Throwable failure) {
+        if (!(failure instanceof SpotException e) || !e.mayHaveActed()) {
+            return CompletableFuture.failedFuture(failure);
+        }
+        long until = System.nanoTime() + spot.orphanSearchWindow().toNanos();
+        return search(spot, correlation, until, 0).thenApply(found -> {
+            if (found == null) {
+                LOG.warn("create outcome unknown account={} operation='{}' correlation={}: {}; no {} with that tag "
+                        + "found yet", spot.accountName(), call.operation(), correlation.token(), e.spotMessage(), noun);
+                spot.metrics().recovered(spot.accountName(), "not_found");
+                throw new SpotException(e.kind(), e.operation(), e.httpStatus(), e.code(), e.spotMessage()
+                        + "; the " + noun + " may still have been created or may still appear: it would carry the tag "
+                        + Correlation.TAG_KEY + "=" + correlation.token()
+                        + " (a retry with the same Idempotency-Key finds it)", e.spotRequestId(), e.retryAfter(), true);
+            }
+            LOG.info("create recovered account={} operation='{}' correlation={} id={}: the create call failed ({}) "
+                    + "but Spot had created it", spot.accountName(), call.operation(), correlation.token(),
+                    found.path("id").asText(), e.spotMessage());
+            spot.metrics().recovered(spot.accountName(), "found");
+            return found;
+        });
+    }
+
+    /** Looks for the tag now and, while nothing is found and time is left, every 300 ms again. */
+    private CompletableFuture<JsonNode> search(SpotClient spot, Correlation correlation, long untilNanos, int round) {
+        CompletableFuture<JsonNode> lookup = find(spot, correlation).exceptionally(lookupFailed -> null);
+        return lookup.thenCompose(found -> {
+            long left = untilNanos - System.nanoTime();
+            if (found != null || left <= 0) {
+                return CompletableFuture.completedFuture(found);
+            }
+            long pause = Math.min(300, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left));
+            return CompletableFuture.supplyAsync(() -> null,
+                            CompletableFuture.delayedExecutor(pause, java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .thenCompose(ignored -> search(spot, correlation, untilNanos, round + 1));
+        });
     }
 
     public CompletableFuture<JsonNode> read(SpotClient spot, String id) {

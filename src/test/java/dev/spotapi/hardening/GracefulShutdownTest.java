@@ -70,7 +70,7 @@ class GracefulShutdownTest {
                  "accounts": {"main": {"region": "us-east-1", "id": "%s", "token": "main-spot-token",
                                        "defaultVPC": "vpc-default0001", "endpoint": "%s"}},
                  "spot": {"connectTimeoutMs": 2000, "attemptTimeoutMs": 15000, "deadlineMs": 20000, "maxAttempts": 2,
-                          "initialBackoffMs": 50, "maxBackoffMs": 500, "rateLimitPerSecond": 0}}"""
+                          "initialBackoffMs": 50, "maxBackoffMs": 500, "rateBudgetPerMinute": 0}}"""
                 .formatted(port, TestService.KEY, TestService.MAIN_ID, sim.baseUrl()));
         Path output = dir.resolve("spot-api.log");
         Process process = new ProcessBuilder(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

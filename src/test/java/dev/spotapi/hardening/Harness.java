@@ -38,12 +38,22 @@ final class Harness implements AutoCloseable {
         return new Harness(TestService.start(settings), settings);
     }
 
+    /** A harness whose spot-api config {@code tweak} may change (shared state, idempotency). */
+    static Harness start(SpotClientSettings settings, java.util.function.UnaryOperator<dev.spotapi.config.ServiceConfig> tweak) {
+        return new Harness(TestService.start(settings, tweak), settings);
+    }
+
+    /** A harness around an existing service (e.g. a replica). */
+    static Harness of(TestService svc, SpotClientSettings settings) {
+        return new Harness(svc, settings);
+    }
+
     /**
      * Small timeouts and backoffs: connect 2 s, attempt 3 s, deadline 8 s, 3 attempts, backoff 20..200 ms,
      * no rate limit.
      */
     static SpotClientSettings quick() {
-        return new SpotClientSettings(2_000, 3_000, 8_000, 3, 20, 200, 0);
+        return new SpotClientSettings(2_000, 3_000, 8_000, 3, 20, 200, 0, 1);
     }
 
     @Override

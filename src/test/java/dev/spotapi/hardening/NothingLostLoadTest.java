@@ -57,7 +57,7 @@ class NothingLostLoadTest {
     @BeforeAll
     static void start() {
         // attempts of 1.5 s (a 2.5 s delay times out), deadline 6 s, 3 attempts, backoff 50..500 ms
-        h = Harness.start(new SpotClientSettings(1_000, 1_500, 6_000, 3, 50, 500, 0));
+        h = Harness.start(new SpotClientSettings(1_000, 1_500, 6_000, 3, 50, 500, 0, 1));
     }
 
     @AfterAll

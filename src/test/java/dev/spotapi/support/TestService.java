@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The service under test, running for real: a {@link SpotSimulator} on an ephemeral loopback port and
@@ -47,9 +48,16 @@ public final class TestService implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
+    private final boolean ownsSimulator;
+
     private TestService(SpotSimulator simulator, SpotApi api) {
+        this(simulator, api, true);
+    }
+
+    private TestService(SpotSimulator simulator, SpotApi api, boolean ownsSimulator) {
         this.simulator = simulator;
         this.api = api;
+        this.ownsSimulator = ownsSimulator;
         this.base = "http://127.0.0.1:" + api.port() + "/v1/spot";
         this.simBase = simulator.baseUrl();
     }
@@ -64,15 +72,33 @@ public final class TestService implements AutoCloseable {
 
     /** Short deadlines and backoffs so that fault tests finish quickly. */
     public static SpotClientSettings fastSettings() {
-        return new SpotClientSettings(2_000, 2_000, 5_000, 3, 20, 200, 0);
+        return new SpotClientSettings(2_000, 2_000, 5_000, 3, 20, 200, 0, 1);
     }
 
     public static TestService start(SpotClientSettings settings) {
-        SpotSimulator sim = SpotSimulator.builder().port(0)
+        return start(settings, UnaryOperator.identity());
+    }
+
+    /** A simulator and a spot-api whose test config ({@link #config}) {@code tweak} may change. */
+    public static TestService start(SpotClientSettings settings, UnaryOperator<ServiceConfig> tweak) {
+        SpotSimulator sim = simulator();
+        return new TestService(sim, SpotApi.start(tweak.apply(config(sim.baseUrl(), settings))));
+    }
+
+    /** A simulator with the test accounts. */
+    public static SpotSimulator simulator() {
+        return SpotSimulator.builder().port(0)
                 .account(MAIN_ID, "main-spot-token")
                 .account(OTHER_ID, "other-spot-token")
                 .start();
-        return new TestService(sim, SpotApi.start(config(sim.baseUrl(), settings)));
+    }
+
+    /**
+     * One more spot-api replica in front of an existing simulator (several replicas share one Spot);
+     * closing it leaves the simulator running.
+     */
+    public static TestService replica(SpotSimulator sim, SpotClientSettings settings, UnaryOperator<ServiceConfig> tweak) {
+        return new TestService(sim, SpotApi.start(tweak.apply(config(sim.baseUrl(), settings))), false);
     }
 
     public static ServiceConfig config(String simBaseUrl, SpotClientSettings settings) {
@@ -141,7 +167,9 @@ public final class TestService implements AutoCloseable {
     @Override
     public void close() {
         api.close();
-        simulator.close();
+        if (ownsSimulator) {
+            simulator.close();
+        }
     }
 
     /** An HTTP reply, with its body parsed on demand. */

@@ -1,0 +1,212 @@
+package dev.spotapi.idempotency;
+
+import dev.spotapi.api.ApiException;
+import dev.spotapi.shared.SharedState;
+import dev.spotapi.shared.SharedState.Claim;
+import dev.spotapi.shared.SharedState.Outcome;
+import dev.spotapi.shared.SharedState.StoredReply;
+import dev.spotapi.shared.SharedStateUnavailableException;
+import dev.spotapi.spot.Correlation;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code Idempotency-Key} header (IETF httpapi draft "The Idempotency-Key HTTP Header Field", with
+ * Stripe's semantics) for every route the route table marks: one wrapper around the handler plus one
+ * after-handler that stores the answer.
+ *
+ * <ul>
+ * <li>No key: the request runs as usual (its create still gets a random correlation tag).</li>
+ * <li>First use of a key: the request runs; a 2xx answer is stored for {@code ttl} (default 24 h) with
+ *     the request's fingerprint (method, path with account and id, query, SHA-256 of the body).</li>
+ * <li>Same key, same request: the stored answer is replayed (same status and body, header
+ *     {@code Idempotency-Replayed: true}); Spot is not called.</li>
+ * <li>Same key, another request: 422. Same key while the first is still running: 409 with
+ *     {@code Retry-After}. Key not 1-255 printable ASCII characters: 400.</li>
+ * <li>An answer that certainly changed nothing (4xx, or a Spot failure before anything was sent) is not
+ *     stored: the key can be used again. An answer that may have changed something (502/504 after the
+ *     request reached Spot): for a {@link Mode#CREATE} the key is marked uncertain and a retry first looks
+ *     for the object by the correlation tag derived from the key; for an {@link Mode#ACTION} the answer is
+ *     stored and replayed, so the action never runs twice (Stripe does the same with its 500s).</li>
+ * <li>The store cannot be reached (Redis down): 503 with {@code Retry-After}, nothing runs (fail closed).</li>
+ * </ul>
+ * Records are keyed by SHA-256 of the org and the key, so the key itself is never stored.
+ */
+public final class Idempotency {
+    /** The request header. */
+    public static final String HEADER = "Idempotency-Key";
+    /** The response header on a replayed answer. */
+    public static final String REPLAYED = "Idempotency-Replayed";
+    /** Set by {@link dev.spotapi.api} when a failure is known not to have changed anything in Spot. */
+    public static final String NOTHING_CHANGED = "spot-api.nothingChanged";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Idempotency.class);
+    private static final String CLAIM = "spot-api.idempotency.claim";
+    private static final String CORRELATION = "spot-api.correlation";
+
+    /** How a marked route treats an outcome that is in doubt. */
+    public enum Mode {
+        /** A create: retried after doubt, because the retry looks for the object by its correlation tag first. */
+        CREATE,
+        /** Any other action (power, capacity, scale): the doubtful answer is stored and replayed. */
+        ACTION
+    }
+
+    /** What the after-handler needs to finish a claimed request. */
+    private record Claimed(String key, Mode mode, boolean resumed) {
+    }
+
+    private final SharedState state;
+    private final Duration ttl;
+    private final long leaseMs;
+    private final String org;
+
+    /**
+     * @param state   where records live
+     * @param ttl     how long keys and answers are kept
+     * @param leaseMs how long a running request holds its key at most (longer than any request can run)
+     * @param org     the configured org: records of deployments of other orgs sharing one Redis never mix
+     */
+    public Idempotency(SharedState state, Duration ttl, long leaseMs, String org) {
+        this.state = state;
+        this.ttl = ttl;
+        this.leaseMs = leaseMs;
+        this.org = org;
+    }
+
+    /** {@code handler} with idempotency-key handling in front of it. */
+    public Handler wrap(Handler handler, Mode mode) {
+        return ctx -> handle(ctx, handler, mode);
+    }
+
+    /** The correlation for a create in this request: derived from its idempotency key, or random. */
+    public static Correlation correlation(Context ctx) {
+        Correlation c = ctx.attribute(CORRELATION);
+        return c != null ? c : Correlation.random();
+    }
+
+    private void handle(Context ctx, Handler handler, Mode mode) throws Exception {
+        String given = ctx.header(HEADER);
+        if (given == null) {
+            handler.handle(ctx);
+            return;
+        }
+        String key = sha256(org + '\n' + parse(given));
+        Claim claim;
+        try {
+            claim = state.claim(key, fingerprint(ctx), System.currentTimeMillis() + leaseMs, ttl);
+        } catch (SharedStateUnavailableException e) {
+            LOG.warn("idempotency store unreachable, keyed request refused: {}", e.getMessage());
+            ctx.header("Retry-After", "5");
+            throw new ApiException(503, "the idempotency store cannot be reached; the request was not run: "
+                    + "retry later with the same " + HEADER);
+        }
+        switch (claim.outcome()) {
+            case MISMATCH -> throw new ApiException(422, HEADER + " was already used for a different request "
+                    + "(method, path, account or body differ): use a new key for a new request");
+            case IN_FLIGHT -> {
+                long left = Math.max(1, (claim.leaseUntilMillis() - System.currentTimeMillis() + 999) / 1000);
+                ctx.header("Retry-After", Long.toString(Math.min(left, 5)));
+                throw new ApiException(409, "a request with this " + HEADER + " is still being processed: "
+                        + "retry later for its answer");
+            }
+            case DONE -> replay(ctx, claim.reply());
+            case NEW, RESUMED -> {
+                boolean resumed = claim.outcome() == Outcome.RESUMED;
+                ctx.attribute(CLAIM, new Claimed(key, mode, resumed));
+                // look before creating when an earlier attempt may have made it, or when a restart could
+                // have lost the record of one
+                ctx.attribute(CORRELATION, new Correlation(sha256("correlation\n" + key).substring(0, 32),
+                        resumed || !state.durable()));
+                handler.handle(ctx);
+            }
+        }
+    }
+
+    /** After every request: stores, releases or marks the claimed key by the answer's outcome. */
+    public void after(Context ctx) {
+        Claimed claimed = ctx.attribute(CLAIM);
+        if (claimed == null) {
+            return;
+        }
+        ctx.attribute(CLAIM, null);
+        int status = ctx.statusCode();
+        Boolean nothingChanged = ctx.attribute(NOTHING_CHANGED);
+        if (status < 400) {
+            state.complete(claimed.key(), new StoredReply(status, ctx.res().getContentType(), body(ctx)), ttl);
+        } else if (status < 500 || Boolean.TRUE.equals(nothingChanged)) {
+            if (claimed.resumed()) {
+                state.markUncertain(claimed.key(), ttl); // this attempt did nothing, an earlier one may have
+            } else {
+                state.release(claimed.key());
+            }
+        } else if (claimed.mode() == Mode.CREATE) {
+            state.markUncertain(claimed.key(), ttl);
+        } else {
+            state.complete(claimed.key(), new StoredReply(status, ctx.res().getContentType(), body(ctx)), ttl);
+        }
+    }
+
+    private static void replay(Context ctx, StoredReply reply) {
+        ctx.status(reply.status()).header(REPLAYED, "true");
+        if (reply.contentType() != null && !reply.contentType().isEmpty()) {
+            ctx.contentType(reply.contentType());
+        }
+        ctx.result(reply.body());
+    }
+
+    /** The key as sent: an sf-string ({@code "..."}) or a bare token, 1-255 printable ASCII characters. */
+    static String parse(String header) {
+        String key = header.strip();
+        if (key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")) {
+            key = key.substring(1, key.length() - 1);
+        }
+        if (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
+            throw ApiException.badRequest(HEADER + " must be 1-255 printable ASCII characters");
+        }
+        return key;
+    }
+
+    /** Method, path (account and id included), query and body digest: what makes two requests the same. */
+    private static String fingerprint(Context ctx) {
+        String query = ctx.queryString();
+        return sha256(ctx.method().name() + '\n' + ctx.path() + '\n' + (query == null ? "" : query) + '\n'
+                + sha256(ctx.bodyAsBytes()));
+    }
+
+    /** The body just written, read and put back. */
+    private static byte[] body(Context ctx) {
+        InputStream in = ctx.resultInputStream();
+        if (in == null) {
+            return new byte[0];
+        }
+        try {
+            byte[] bytes = in.readAllBytes();
+            ctx.result(bytes);
+            return bytes;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static String sha256(String text) {
+        return sha256(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,289 @@
+package dev.spotapi.shared;
+
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link SharedState} in Redis (Lettuce), shared by every replica and surviving their restarts.
+ * Records are hashes under {@code spot-api:idem:<key hash>} changed by Lua scripts (one round trip,
+ * atomic); budgets are Bucket4j buckets under {@code spot-api:budget:...} (compare-and-swap), holds
+ * are keys with a TTL under {@code spot-api:hold:...}.
+ *
+ * <p>When Redis cannot be reached, every command fails within {@code timeout} (commands are rejected
+ * while disconnected, never queued): claims throw {@link SharedStateUnavailableException} (fail
+ * closed: a keyed request is refused rather than risk running twice) and budgets fall back to a
+ * per-replica local budget (fail open, bounded). The connection is made lazily and remade on demand.
+ */
+public final class RedisSharedState implements SharedState {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSharedState.class);
+    private static final String IDEM = "spot-api:idem:";
+    private static final String BUDGET = "spot-api:budget:";
+    private static final String HOLD = "spot-api:hold:";
+
+    /** KEYS[1] record; ARGV fingerprint, now ms, lease-until ms, ttl ms. */
+    private static final String CLAIM = """
+            local r = redis.call('HMGET', KEYS[1], 'fp', 'state', 'lease', 'status', 'type', 'body')
+            if not r[1] then
+              redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'state', 'F', 'lease', ARGV[3])
+              redis.call('PEXPIRE', KEYS[1], ARGV[4])
+              return {'NEW'}
+            end
+            if r[1] ~= ARGV[1] then return {'MISMATCH'} end
+            if r[2] == 'D' then return {'DONE', r[4], r[5], r[6]} end
+            if r[2] == 'F' and tonumber(r[3]) > tonumber(ARGV[2]) then return {'IN_FLIGHT', r[3]} end
+            redis.call('HSET', KEYS[1], 'state', 'F', 'lease', ARGV[3])
+            redis.call('PEXPIRE', KEYS[1], ARGV[4])
+            return {'RESUMED'}
+            """;
+    /** KEYS[1] record; ARGV status, type, body (base64), ttl ms. */
+    private static final String COMPLETE = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            redis.call('HSET', KEYS[1], 'state', 'D', 'status', ARGV[1], 'type', ARGV[2], 'body', ARGV[3])
+            redis.call('PEXPIRE', KEYS[1], ARGV[4])
+            return 1
+            """;
+    /** KEYS[1] record; ARGV ttl ms. */
+    private static final String UNCERTAIN = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            redis.call('HSET', KEYS[1], 'state', 'U')
+            redis.call('PEXPIRE', KEYS[1], ARGV[1])
+            return 1
+            """;
+    /** KEYS[1] hold; ARGV ms: only ever lengthens a hold. */
+    private static final String HOLD_SCRIPT = """
+            if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+              redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+            end
+            return 1
+            """;
+
+    private final RedisClient client;
+    private final EmbeddedSharedState fallback = new EmbeddedSharedState();
+    private final AtomicLong lastWarning = new AtomicLong();
+    private final AtomicLong lastConnectAttempt = new AtomicLong();
+    private volatile Connections connections;
+    private volatile boolean closed;
+
+    /** The two connections: strings for records and holds, byte values for Bucket4j. */
+    private record Connections(StatefulRedisConnection<String, String> strings,
+            StatefulRedisConnection<String, byte[]> bytes, ProxyManager<String> buckets) {
+        void close() {
+            strings.close();
+            bytes.close();
+        }
+    }
+
+    /**
+     * @param url      {@code redis://host:port[/db]} or {@code rediss://...} (TLS)
+     * @param password the password (from the environment), or null to use the URL's own, if any
+     * @param timeout  bound on connecting and on every command
+     */
+    public RedisSharedState(String url, String password, Duration timeout) {
+        RedisURI uri = RedisURI.create(url);
+        if (password != null && !password.isEmpty()) {
+            uri.setPassword(password.toCharArray());
+        }
+        uri.setTimeout(timeout);
+        this.client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
+                .build());
+        try {
+            connections();
+        } catch (SharedStateUnavailableException e) {
+            LOG.warn("Redis at {} is not reachable yet: {}; keyed requests answer 503 until it is",
+                    uri.getHost() + ":" + uri.getPort(), e.getMessage());
+        }
+    }
+
+    private Connections connections() {
+        Connections c = connections;
+        if (c != null) {
+            return c;
+        }
+        synchronized (this) {
+            if (connections != null) {
+                return connections;
+            }
+            if (closed) {
+                throw new SharedStateUnavailableException("closed", null);
+            }
+            long now = System.nanoTime();
+            long last = lastConnectAttempt.get();
+            if (last != 0 && now - last < 1_000_000_000L) {
+                throw new SharedStateUnavailableException("Redis is not reachable (retrying each second)", null);
+            }
+            lastConnectAttempt.set(now);
+            StatefulRedisConnection<String, String> strings = null;
+            try {
+                strings = client.connect();
+                StatefulRedisConnection<String, byte[]> bytes = client.connect(
+                        RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+                ProxyManager<String> buckets = Bucket4jLettuce.casBasedBuilder(bytes)
+                        .expirationAfterWrite(ExpirationAfterWriteStrategy
+                                .basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
+                        .build();
+                connections = new Connections(strings, bytes, buckets);
+                LOG.info("shared state: connected to Redis");
+                return connections;
+            } catch (RuntimeException e) {
+                if (strings != null) {
+                    strings.close();
+                }
+                throw new SharedStateUnavailableException("Redis is not reachable: " + describe(e), e);
+            }
+        }
+    }
+
+    private RedisCommands<String, String> redis() {
+        return connections().strings().sync();
+    }
+
+    @Override
+    public Claim claim(String key, String fingerprint, long leaseUntilMillis, Duration ttl) {
+        List<Object> r;
+        try {
+            r = redis().eval(CLAIM, ScriptOutputType.MULTI, new String[] {IDEM + key}, fingerprint,
+                    Long.toString(System.currentTimeMillis()), Long.toString(leaseUntilMillis),
+                    Long.toString(ttl.toMillis()));
+        } catch (SharedStateUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
+        }
+        Outcome outcome = Outcome.valueOf(String.valueOf(r.get(0)));
+        return switch (outcome) {
+            case DONE -> new Claim(outcome, new StoredReply(Integer.parseInt(String.valueOf(r.get(1))),
+                    String.valueOf(r.get(2)), Base64.getDecoder().decode(String.valueOf(r.get(3)))), 0);
+            case IN_FLIGHT -> new Claim(outcome, null, Long.parseLong(String.valueOf(r.get(1))));
+            default -> Claim.of(outcome);
+        };
+    }
+
+    @Override
+    public void complete(String key, StoredReply reply, Duration ttl) {
+        run("store an idempotent answer", () -> redis().eval(COMPLETE, ScriptOutputType.INTEGER,
+                new String[] {IDEM + key}, Integer.toString(reply.status()),
+                reply.contentType() == null ? "" : reply.contentType(),
+                Base64.getEncoder().encodeToString(reply.body()), Long.toString(ttl.toMillis())));
+    }
+
+    @Override
+    public void markUncertain(String key, Duration ttl) {
+        run("mark an idempotency key uncertain", () -> redis().eval(UNCERTAIN, ScriptOutputType.INTEGER,
+                new String[] {IDEM + key}, Long.toString(ttl.toMillis())));
+    }
+
+    @Override
+    public void release(String key) {
+        run("release an idempotency key", () -> redis().del(IDEM + key));
+    }
+
+    @Override
+    public Duration tryTake(String bucket, long perWindow, Duration window) {
+        try {
+            Connections c = connections();
+            Long held = c.strings().sync().pttl(HOLD + bucket);
+            if (held != null && held > 0) {
+                return Duration.ofMillis(held);
+            }
+            if (perWindow <= 0) {
+                return Duration.ZERO;
+            }
+            BucketConfiguration config = BucketConfiguration.builder()
+                    .addLimit(limit -> limit.capacity(perWindow).refillIntervally(perWindow, window))
+                    .build();
+            ConsumptionProbe probe = c.buckets().builder()
+                    .build(BUDGET + bucket + ':' + perWindow + ':' + window.toMillis(), () -> config)
+                    .tryConsumeAndReturnRemaining(1);
+            return probe.isConsumed() ? Duration.ZERO : Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill()));
+        } catch (RuntimeException e) {
+            warn("rate budget", e);
+            return fallback.tryTake(bucket, perWindow, window);
+        }
+    }
+
+    @Override
+    public void hold(String bucket, Duration duration) {
+        fallback.hold(bucket, duration);
+        run("hold a rate budget", () -> redis().eval(HOLD_SCRIPT, ScriptOutputType.INTEGER,
+                new String[] {HOLD + bucket}, Long.toString(Math.max(1, duration.toMillis()))));
+    }
+
+    @Override
+    public boolean durable() {
+        return true;
+    }
+
+    @Override
+    public boolean reachable() {
+        try {
+            return "PONG".equals(redis().ping());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (this) {
+            if (connections != null) {
+                connections.close();
+                connections = null;
+            }
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        fallback.close();
+    }
+
+    private void run(String what, Runnable command) {
+        try {
+            command.run();
+        } catch (RuntimeException e) {
+            warn(what, e);
+        }
+    }
+
+    /** At most one warning per 10 s: a Redis outage must not flood the log. */
+    private void warn(String what, RuntimeException e) {
+        long now = System.nanoTime();
+        long last = lastWarning.get();
+        if ((last == 0 || now - last > 10_000_000_000L) && lastWarning.compareAndSet(last, now)) {
+            LOG.warn("shared state: cannot {} in Redis ({}); the rate budget is per replica until Redis is back",
+                    what, describe(e));
+        }
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.spotapi.shared;
+
+import java.time.Duration;
+
+/**
+ * What every replica of spot-api must agree on: the {@code Idempotency-Key} records and the Spot rate
+ * budget. {@link EmbeddedSharedState} keeps both in this process (one replica, the default);
+ * {@link RedisSharedState} keeps them in Redis for several replicas ({@code sharedState.redisUrl}).
+ *
+ * <p>Idempotency records are keyed by a hash of the caller's key (never the key itself) and hold the
+ * request's fingerprint, a state (in flight, uncertain, done) and, once done, the stored answer.
+ */
+public interface SharedState extends AutoCloseable {
+
+    /**
+     * Claims {@code key} for a request with {@code fingerprint}: atomically creates an in-flight record
+     * (lease until {@code leaseUntilMillis}, epoch ms) when none exists, or takes over one whose earlier
+     * attempt ended uncertain or whose lease ran out (its replica died).
+     *
+     * @throws SharedStateUnavailableException when the store cannot be reached (Redis down)
+     */
+    Claim claim(String key, String fingerprint, long leaseUntilMillis, Duration ttl);
+
+    /** Stores the answer of the claimed request; replays return it until {@code ttl} has passed. */
+    void complete(String key, StoredReply reply, Duration ttl);
+
+    /** The claimed request may have changed something but its outcome is not known: a retry must check. */
+    void markUncertain(String key, Duration ttl);
+
+    /** The claimed request certainly changed nothing: forget the claim so the key can be used again. */
+    void release(String key);
+
+    /**
+     * Takes one call from the budget {@code bucket} ({@code perWindow} calls per {@code window}), unless
+     * the bucket is held (see {@link #hold}). Never throws: when a shared store is down, a local budget
+     * of the same size stands in (fail open, per replica).
+     *
+     * @return {@link Duration#ZERO} when the call may go ahead, else how long until it may
+     */
+    Duration tryTake(String bucket, long perWindow, Duration window);
+
+    /** Holds every call of {@code bucket} for {@code duration} (Spot said the budget is spent). */
+    void hold(String bucket, Duration duration);
+
+    /** Whether the records survive a restart of this process and are seen by other replicas. */
+    boolean durable();
+
+    /** Whether the store can be reached right now (for logs, metrics and tests). */
+    boolean reachable();
+
+    @Override
+    void close();
+
+    /** The outcome of {@link #claim}. */
+    record Claim(Outcome outcome, StoredReply reply, long leaseUntilMillis) {
+        public static Claim of(Outcome outcome) {
+            return new Claim(outcome, null, 0);
+        }
+    }
+
+    /** What a claim found. */
+    enum Outcome {
+        /** No record: this request owns the key now. */
+        NEW,
+        /** An earlier attempt may have acted and did not finish cleanly: this request owns the key now. */
+        RESUMED,
+        /** Another request with this key is running ({@code leaseUntilMillis} says until when at most). */
+        IN_FLIGHT,
+        /** The request was answered before: {@code reply} is the stored answer. */
+        DONE,
+        /** The key was used for a different request. */
+        MISMATCH
+    }
+
+    /** A stored answer: status, content type and body bytes. */
+    record StoredReply(int status, String contentType, byte[] body) {
+    }
+}

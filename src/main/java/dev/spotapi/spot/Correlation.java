@@ -1,0 +1,55 @@
+package dev.spotapi.spot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The correlation tag every create carries ({@value #TAG_KEY} in
+ * {@code compute.launchSpecification.tags}, the place both groups and managed instances keep their tags:
+ * contract section 4): a server-made token, never a secret. Spot's creates take no client token, so
+ * after a create whose reply was lost spot-api looks for this tag to learn whether, and what, Spot
+ * created. With an {@code Idempotency-Key} the token is derived from the hashed key, so a retry finds
+ * what an earlier attempt made, on any replica, after any restart.
+ *
+ * @param token     the tag value
+ * @param lookFirst whether an earlier attempt may have created the resource already: look before creating
+ */
+public record Correlation(String token, boolean lookFirst) {
+    public static final String TAG_KEY = "spot-api:correlation";
+
+    /** A fresh token for a create without an idempotency key. */
+    public static Correlation random() {
+        byte[] bytes = new byte[16];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        return new Correlation(HexFormat.of().formatHex(bytes), false);
+    }
+
+    /** {@code object} with this tag set in {@code compute.launchSpecification.tags} (replacing any copy of it). */
+    ObjectNode tag(ObjectNode object) {
+        ObjectNode compute = object.get("compute") instanceof ObjectNode c ? c : object.putObject("compute");
+        ObjectNode spec = compute.get("launchSpecification") instanceof ObjectNode l ? l
+                : compute.putObject("launchSpecification");
+        ArrayNode tags = spec.get("tags") instanceof ArrayNode t ? t : spec.putArray("tags");
+        for (int i = tags.size() - 1; i >= 0; i--) {
+            if (TAG_KEY.equals(tags.get(i).path("tagKey").asText(null))) {
+                tags.remove(i);
+            }
+        }
+        tags.addObject().put("tagKey", TAG_KEY).put("tagValue", token);
+        return object;
+    }
+
+    /** Whether a listed or read object (flat, or {@code config}-wrapped as managed-instance lists are) carries this tag. */
+    boolean taggedOn(JsonNode item) {
+        JsonNode object = item.has("config") && item.get("config").isObject() ? item.get("config") : item;
+        for (JsonNode tag : object.path("compute").path("launchSpecification").path("tags")) {
+            if (TAG_KEY.equals(tag.path("tagKey").asText(null)) && token.equals(tag.path("tagValue").asText(null))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,90 @@
+package dev.spotapi.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import redis.embedded.RedisServer;
+
+/**
+ * A real {@code redis-server} process on a random loopback port, for the shared-state tests. The binary
+ * comes with the {@code embedded-redis} test dependency (Maven Central), so a fresh machine needs
+ * nothing installed. No persistence: every start is empty.
+ */
+public final class RedisProcess implements AutoCloseable {
+    private final int port;
+    private RedisServer server;
+
+    private RedisProcess(int port) {
+        this.port = port;
+    }
+
+    /** Starts redis-server on a free loopback port. */
+    public static RedisProcess start() {
+        RedisProcess p = new RedisProcess(freePort());
+        p.startServer();
+        return p;
+    }
+
+    /** {@code redis://127.0.0.1:PORT}. */
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Stops the process (a Redis outage); {@link #restart()} brings it back on the same port, empty. */
+    public void stop() {
+        try {
+            server.stop();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void restart() {
+        startServer();
+    }
+
+    private void startServer() {
+        try {
+            server = RedisServer.newRedisServer()
+                    .bind("127.0.0.1")
+                    .port(port)
+                    .setting("save \"\"")
+                    .setting("appendonly no")
+                    .build();
+            server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < until) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                Thread.onSpinWait();
+            }
+        }
+        throw new IllegalStateException("redis-server did not start on port " + port);
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null && server.isActive()) {
+            stop();
+        }
+    }
+}
