@@ -1,6 +1,7 @@
 package dev.spotapi.api;
 
 import dev.spotapi.auth.TokenVerifier;
+import dev.spotapi.idempotency.Idempotency;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 
@@ -25,8 +26,9 @@ final class AccessControl {
     void before(Context ctx) {
         RequestIds.assign(ctx);
         ctx.header("Access-Control-Allow-Origin", "*");
+        ctx.header("Access-Control-Expose-Headers", Idempotency.REPLAYED + ", Retry-After");
         if (HandlerType.OPTIONS.equals(ctx.method())) {
-            ctx.header("Access-Control-Allow-Headers", TOKEN_HEADER)
+            ctx.header("Access-Control-Allow-Headers", TOKEN_HEADER + ", " + Idempotency.HEADER)
                .header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
                .status(200);
             ctx.skipRemainingHandlers();

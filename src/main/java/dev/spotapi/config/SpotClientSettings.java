@@ -7,7 +7,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * Every field is optional in the config file ({@code "spot": {...}}); zero or absent means the default.
  *
  * <p>{@code rateBudgetPerMinute}: calls per account, Spot route and method that every replica together
- * may send in one window of {@code rateWindowSeconds} (Spot counts over 60 s, contract section 9.2);
+ * may send in one window of {@code rateWindowMs} (default 60000: Spot counts over 60 s, contract section 9.2);
  * 0 = no budget. Whatever the budget, a route that Spot answered 429 or {@code X-RateLimit-Remaining: 0}
  * is held for the window (or Spot's {@code Retry-After}).
  */
@@ -19,7 +19,7 @@ public record SpotClientSettings(
         @JsonProperty("initialBackoffMs") long initialBackoffMs,
         @JsonProperty("maxBackoffMs") long maxBackoffMs,
         @JsonProperty("rateBudgetPerMinute") int rateBudgetPerMinute,
-        @JsonProperty("rateWindowSeconds") int rateWindowSeconds) {
+        @JsonProperty("rateWindowMs") long rateWindowMs) {
 
     public static final SpotClientSettings DEFAULTS = new SpotClientSettings(0, 0, 0, 0, 0, 0, 0);
 
@@ -38,7 +38,7 @@ public record SpotClientSettings(
         initialBackoffMs = orDefault(initialBackoffMs, 200);
         maxBackoffMs = orDefault(maxBackoffMs, 5_000);
         rateBudgetPerMinute = Math.max(0, rateBudgetPerMinute);
-        rateWindowSeconds = (int) orDefault(rateWindowSeconds, 60);
+        rateWindowMs = orDefault(rateWindowMs, 60_000);
     }
 
     private static long orDefault(long value, long fallback) {
@@ -52,6 +52,6 @@ public record SpotClientSettings(
 
     /** Spot's rate-limit window. */
     public java.time.Duration rateWindow() {
-        return java.time.Duration.ofSeconds(rateWindowSeconds);
+        return java.time.Duration.ofMillis(rateWindowMs);
     }
 }

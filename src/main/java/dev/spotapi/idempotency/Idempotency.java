@@ -101,9 +101,10 @@ public final class Idempotency {
             return;
         }
         String key = sha256(org + '\n' + parse(given));
+        String fingerprint = fingerprint(ctx);
         Claim claim;
         try {
-            claim = state.claim(key, fingerprint(ctx), System.currentTimeMillis() + leaseMs, ttl);
+            claim = state.claim(key, fingerprint, System.currentTimeMillis() + leaseMs, ttl);
         } catch (SharedStateUnavailableException e) {
             LOG.warn("idempotency store unreachable, keyed request refused: {}", e.getMessage());
             ctx.header("Retry-After", "5");
@@ -123,10 +124,10 @@ public final class Idempotency {
             case NEW, RESUMED -> {
                 boolean resumed = claim.outcome() == Outcome.RESUMED;
                 ctx.attribute(CLAIM, new Claimed(key, mode, resumed));
-                // look before creating when an earlier attempt may have made it, or when a restart could
-                // have lost the record of one
-                ctx.attribute(CORRELATION, new Correlation(sha256("correlation\n" + key).substring(0, 32),
-                        resumed || !state.durable()));
+                // the same key and request always get the same tag; look before creating when an earlier
+                // attempt may have made it, or when a restart could have lost the record of one
+                ctx.attribute(CORRELATION, new Correlation(sha256("correlation\n" + key + '\n' + fingerprint)
+                        .substring(0, 32), resumed || !state.durable()));
                 handler.handle(ctx);
             }
         }

@@ -1,6 +1,7 @@
 package dev.spotapi.instance;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spotapi.spot.Correlation;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -45,7 +46,8 @@ final class InstanceSummary {
         ArrayNode tags = out.putArray("tags");
         for (JsonNode tag : instance.path("compute").path("launchSpecification").path("tags")) {
             String key = tag.path("tagKey").asText(null);
-            if (key == null || NAME_TAG.equals(key) || ORG_TAG.equals(key)) {
+            // the correlation tag is spot-api's own bookkeeping, not part of the old service's summary
+            if (key == null || NAME_TAG.equals(key) || ORG_TAG.equals(key) || Correlation.TAG_KEY.equals(key)) {
                 continue;
             }
             tags.addObject().put(key, tag.path("tagValue").asText(""));

@@ -23,12 +23,12 @@ public final class EmbeddedSharedState implements SharedState {
             .expireAfter(new Expiry<String, Record>() {
                 @Override
                 public long expireAfterCreate(String key, Record r, long now) {
-                    return r.ttl.toNanos();
+                    return r.expiresAt - System.nanoTime();
                 }
 
                 @Override
                 public long expireAfterUpdate(String key, Record r, long now, long current) {
-                    return r.ttl.toNanos();
+                    return r.expiresAt - System.nanoTime();
                 }
 
                 @Override
@@ -40,8 +40,11 @@ public final class EmbeddedSharedState implements SharedState {
     private final Cache<String, Bucket> buckets = Caffeine.newBuilder().expireAfterAccess(10, TimeUnit.MINUTES).build();
     private final Cache<String, Long> holds = Caffeine.newBuilder().expireAfterWrite(1, TimeUnit.HOURS).build();
 
-    /** One record; immutable, replaced on every change. */
-    private record Record(String fingerprint, char state, long leaseUntil, StoredReply reply, Duration ttl) {
+    /** One record; immutable, replaced on every change. {@code expiresAt} is in {@link System#nanoTime()} terms. */
+    private record Record(String fingerprint, char state, long leaseUntil, StoredReply reply, long expiresAt) {
+        Record(String fingerprint, char state, long leaseUntil, StoredReply reply, Duration ttl) {
+            this(fingerprint, state, leaseUntil, reply, System.nanoTime() + ttl.toNanos());
+        }
     }
 
     @Override

@@ -140,8 +140,7 @@ public final class SpotClient {
             metrics.budgetRefused(accountName);
             return CompletableFuture.failedFuture(new SpotException(Kind.RATE_LIMITED, call.operation(), 0, null,
                     "spot-api's Spot rate budget for account '" + accountName + "' (" + call.method() + " "
-                            + RateBudget.template(call.path()) + ") is used up for this " + budget.window().toSeconds()
-                            + " s window, or Spot asked to wait",
+                            + RateBudget.template(call.path()) + ") is used up for this window, or the route is held after Spot's own rate limit",
                     null, wait, false));
         }
         return attempt(call, deadlineNanos);

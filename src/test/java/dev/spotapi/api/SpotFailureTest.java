@@ -8,14 +8,15 @@ import org.junit.jupiter.api.Test;
 /** How spot-api answers when Spot throttles, refuses the account's token, is down or answers garbage. */
 class SpotFailureTest extends ApiTestSupport {
 
+    // Spot's 429 holds its route for Retry-After (issue 14): these use account throttled, so that the
+    // hold does not reach the tests of account main that share this service.
     @Test
     void spotRateLimitingIs429WithRetryAfter() {
-        String id = createInstance();
         addFault("""
                 {"method":"GET","path":"/aws/ec2/managedInstance/**","action":"status","status":429,
                  "errorCode":"RATE_LIMIT","message":"slow down","retryAfter":30}""");
 
-        Reply r = get("/main/instances/" + id + "/status");
+        Reply r = get("/throttled/instances/smi-0000abcd/status");
 
         assertError(r, 429);
         String retryAfter = r.header("Retry-After");
@@ -28,7 +29,7 @@ class SpotFailureTest extends ApiTestSupport {
         addFault("""
                 {"method":"GET","path":"/aws/ec2/group","action":"status","status":429,"retryAfter":60}""");
 
-        Reply r = get("/main/elastigroups");
+        Reply r = get("/throttled/elastigroups");
 
         assertError(r, 429);
         assertThat(r.header("Retry-After")).isNotNull().matches("\\d+");

@@ -50,10 +50,10 @@ final class Harness implements AutoCloseable {
 
     /**
      * Small timeouts and backoffs: connect 2 s, attempt 3 s, deadline 8 s, 3 attempts, backoff 20..200 ms,
-     * no rate limit.
+     * no rate budget, a 100 ms Spot rate window (the hold after a Spot 429 without Retry-After).
      */
     static SpotClientSettings quick() {
-        return new SpotClientSettings(2_000, 3_000, 8_000, 3, 20, 200, 0, 1);
+        return new SpotClientSettings(2_000, 3_000, 8_000, 3, 20, 200, 0, 100);
     }
 
     @Override

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Test;
 class NothingLostLoadTest {
     private static final int CLIENTS = 10;
     private static final long RUN_MS = 15_000;
+    private static final long KEYED_RUN_MS = 10_000;
     private static final double FAULT_PROBABILITY = 0.02;
     private static final String[] FAULTS = {
             "{\"path\":\"/aws/**\",\"action\":\"status\",\"status\":503,\"probability\":P}",
@@ -51,13 +52,14 @@ class NothingLostLoadTest {
             "{\"path\":\"/aws/**\",\"action\":\"delay\",\"delayMs\":2500,\"probability\":P}", // > attempt timeout
             "{\"path\":\"/aws/**\",\"action\":\"delay\",\"delayMs\":300,\"probability\":P}",
             "{\"path\":\"/aws/**\",\"action\":\"drop\",\"probability\":P}",
+            "{\"path\":\"/aws/**\",\"action\":\"drop_reply\",\"probability\":P}", // Spot acted, reply lost
     };
     private static Harness h;
 
     @BeforeAll
     static void start() {
         // attempts of 1.5 s (a 2.5 s delay times out), deadline 6 s, 3 attempts, backoff 50..500 ms
-        h = Harness.start(new SpotClientSettings(1_000, 1_500, 6_000, 3, 50, 500, 0, 1));
+        h = Harness.start(new SpotClientSettings(1_000, 1_500, 6_000, 3, 50, 500, 0, 100));
     }
 
     @AfterAll
@@ -75,16 +77,39 @@ class NothingLostLoadTest {
         final List<String> live = new ArrayList<>();
         final Set<String> deleted = new HashSet<>(); // deletes that answered 200
         final Set<String> uncertain = new HashSet<>(); // deletes that answered something else
+        final Map<String, String> unanswered = new HashMap<>(); // name -> last message, creates never answered 200
         final List<String> anomalies = new ArrayList<>();
+        final boolean keyed;
         int sequence;
 
-        Client(int number) {
+        Client(int number, boolean keyed) {
             this.number = number;
+            this.keyed = keyed;
         }
     }
 
     @Test
     void underFaultsOfEveryKindNothingIsLostOrDuplicatedAndEveryRequestIsAnswered() throws Exception {
+        Outcome o = load(false, RUN_MS);
+        // Without a key a caller can still find each of these by the correlation tag its 502/504 named
+        assertThat(o.orphansNotNamed).as("orphans whose 5xx answer did not name their correlation tag").isEmpty();
+    }
+
+    /**
+     * Issue 14: the same load, every create with an Idempotency-Key and retried with it after a 5xx, 409
+     * or 429, as a careful client would: no create ends as an orphan the caller cannot know about.
+     */
+    @Test
+    void withIdempotencyKeysNoCreateIsOrphaned() throws Exception {
+        Outcome o = load(true, KEYED_RUN_MS);
+        assertThat(o.orphans).as("objects in Spot whose create the caller never got an id for").isEmpty();
+    }
+
+    /** What a run left behind. */
+    record Outcome(List<String> orphans, List<String> orphansNotNamed) {
+    }
+
+    private static Outcome load(boolean keyed, long runMs) throws Exception {
         h.reset();
         for (String fault : FAULTS) {
             h.fault(fault.replace("P", Double.toString(FAULT_PROBABILITY)));
@@ -92,15 +117,15 @@ class NothingLostLoadTest {
         Map<String, AtomicInteger> statuses = new ConcurrentHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
         List<Future<Client>> futures = new ArrayList<>();
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RUN_MS);
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(runMs);
         for (int i = 0; i < CLIENTS; i++) {
             int number = i;
-            futures.add(pool.submit(() -> run(new Client(number), end, statuses)));
+            futures.add(pool.submit(() -> run(new Client(number, keyed), end, statuses)));
         }
         List<Client> clients = new ArrayList<>();
         try {
             for (Future<Client> f : futures) {
-                clients.add(f.get(RUN_MS + 120_000, TimeUnit.MILLISECONDS));
+                clients.add(f.get(runMs + 120_000, TimeUnit.MILLISECONDS));
             }
         } finally {
             pool.shutdownNow();
@@ -114,7 +139,8 @@ class NothingLostLoadTest {
         groupNames.values().forEach(existing::addAll);
         instanceNames.values().forEach(existing::addAll);
 
-        System.out.println("load test answers by operation and status: " + new TreeMap<>(statuses));
+        System.out.println("load test (" + (keyed ? "with" : "without") + " Idempotency-Key) answers by operation and status: "
+                + new TreeMap<>(statuses));
         List<String> anomalies = new ArrayList<>();
         List<String> lost = new ArrayList<>();
         List<String> notGone = new ArrayList<>();
@@ -162,6 +188,25 @@ class NothingLostLoadTest {
         assertThat(lost).as("creates answered 200 but missing in Spot").isEmpty();
         assertThat(notGone).as("deletes answered 200 but still in Spot").isEmpty();
         assertThat(duplicated).as("one create made two resources").isEmpty();
+
+        List<String> orphans = new ArrayList<>();
+        List<String> orphansNotNamed = new ArrayList<>();
+        int unanswered = 0;
+        for (Client c : clients) {
+            for (Map.Entry<String, String> e : c.unanswered.entrySet()) {
+                unanswered++;
+                if (groupNames.containsKey(e.getKey()) || instanceNames.containsKey(e.getKey())) {
+                    orphans.add(e.getKey());
+                    if (!e.getValue().contains("spot-api:correlation=")) {
+                        orphansNotNamed.add(e.getKey() + ": " + e.getValue());
+                    }
+                }
+            }
+        }
+        System.out.println("load test (" + (keyed ? "with" : "without") + " Idempotency-Key): orphans " + orphans.size()
+                + " of " + unanswered + " creates never answered 200 (" + orphansNotNamed.size()
+                + " of them without their correlation tag in the answer); " + createdOk + " creates answered 200");
+        return new Outcome(orphans, orphansNotNamed);
     }
 
     private static Client run(Client c, long endNanos, Map<String, AtomicInteger> statuses) {
@@ -185,10 +230,29 @@ class NothingLostLoadTest {
     private static void create(Client c, String kind, Map<String, AtomicInteger> statuses) {
         String name = "load-" + c.number + "-" + (++c.sequence) + "-" + Harness.uniqueName(kind.equals(GROUPS) ? "g" : "i");
         boolean group = kind.equals(GROUPS);
-        Reply r = call(c, "create " + (group ? "group" : "instance"), "POST", group ? "/main/elastigroups" : "/main/instances",
-                group ? Harness.groupBody(name) : Harness.instanceBody(name), statuses);
+        String key = c.keyed ? java.util.UUID.randomUUID().toString() : null;
+        Reply r = null;
+        for (int attempt = 0; attempt < (c.keyed ? 8 : 1); attempt++) {
+            if (attempt > 0) {
+                try {
+                    Thread.sleep(300L * attempt);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            r = call(c, "create " + (group ? "group" : "instance"), "POST", group ? "/main/elastigroups" : "/main/instances",
+                    group ? Harness.groupBody(name) : Harness.instanceBody(name), statuses, key);
+            if (r == null || !Set.of(409, 429, 502, 503, 504).contains(r.status())) {
+                break;
+            }
+        }
         if (r == null) {
+            c.unanswered.put(name, "no answer");
             return;
+        }
+        if (r.status() != 200) {
+            c.unanswered.put(name, r.body());
         }
         if (r.status() == 200) {
             String id = group ? r.json().path("id").asText() : r.json().asText();
@@ -200,7 +264,7 @@ class NothingLostLoadTest {
             c.kindOf.put(id, kind);
             c.live.add(id);
         } else {
-            expectHonest(c, "create", r, Set.of(429, 502, 504));
+            expectHonest(c, "create", r, c.keyed ? Set.of(409, 429, 502, 503, 504) : Set.of(429, 502, 504));
         }
     }
 
@@ -242,8 +306,14 @@ class NothingLostLoadTest {
 
     private static Reply call(Client c, String operation, String method, String path, Object body,
             Map<String, AtomicInteger> statuses) {
+        return call(c, operation, method, path, body, statuses, null);
+    }
+
+    private static Reply call(Client c, String operation, String method, String path, Object body,
+            Map<String, AtomicInteger> statuses, String idempotencyKey) {
         try {
-            Reply r = h.call(method, path, body);
+            Reply r = idempotencyKey == null ? h.call(method, path, body)
+                    : h.svc.call(method, path, body, Map.of("X-Auth-Token", TestService.TOKEN, "Idempotency-Key", idempotencyKey));
             statuses.computeIfAbsent(operation + " " + r.status(), k -> new AtomicInteger()).incrementAndGet();
             return r;
         } catch (RuntimeException e) {

@@ -159,7 +159,7 @@ class SpotRetryTest {
     @Test
     void attemptsStopAtTheDeadlineEvenWhenMoreAreAllowed() {
         // 50 attempts allowed, but the deadline (1.5 s) ends the retries: the answer comes near the deadline
-        try (Harness own = Harness.start(new SpotClientSettings(1_000, 1_000, 1_500, 50, 100, 100, 0, 1))) {
+        try (Harness own = Harness.start(new SpotClientSettings(1_000, 1_000, 1_500, 50, 100, 100, 0, 100))) {
             String id = own.createGroup();
             own.clearRequestLog();
             own.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/group/*\",\"action\":\"status\",\"status\":503}");
@@ -192,7 +192,7 @@ class SpotRetryTest {
 
     @Test
     void retryAfterIsHonouredBetweenAttempts() {
-        try (Harness own = Harness.start(new SpotClientSettings(2_000, 3_000, 15_000, 3, 20, 1_000, 0, 1))) {
+        try (Harness own = Harness.start(new SpotClientSettings(2_000, 3_000, 15_000, 3, 20, 1_000, 0, 100))) {
             String id = own.createGroup();
             own.clearRequestLog();
             own.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/group/*\",\"action\":\"status\",\"status\":429,"
@@ -213,13 +213,13 @@ class SpotRetryTest {
 
     @Test
     void retryAfterBeyondWhatTheDeadlineAllowsIsPassedOnAtOnce() {
-        String id = h.createGroup();
-        h.clearRequestLog();
+        String id = "sig-0000dddd";
         h.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/group/*\",\"action\":\"status\",\"status\":429,"
                 + "\"retryAfter\":30}");
 
         long start = System.nanoTime();
-        Reply r = h.get("/main/elastigroups/" + id);
+        // account throttled: Spot's 429 holds the route for those 30 s (issue 14)
+        Reply r = h.get("/throttled/elastigroups/" + id);
         long millis = Harness.millisSince(start);
 
         assertJsonError(r, 429);
@@ -232,7 +232,7 @@ class SpotRetryTest {
     @Test
     void backoffGrowsExponentially() {
         // initial 300 ms, x2 per attempt, +-50% jitter: gaps of at least 150, 300 and 600 ms
-        try (Harness own = Harness.start(new SpotClientSettings(2_000, 3_000, 30_000, 4, 300, 5_000, 0, 1))) {
+        try (Harness own = Harness.start(new SpotClientSettings(2_000, 3_000, 30_000, 4, 300, 5_000, 0, 100))) {
             String id = own.createGroup();
             own.clearRequestLog();
             own.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/group/*\",\"action\":\"status\",\"status\":503,\"count\":3}");
@@ -252,7 +252,7 @@ class SpotRetryTest {
     @Test
     void backoffHasJitter() {
         // initial backoff 400 ms with +-50% jitter: eight first gaps spread over [200, 600] ms
-        try (Harness own = Harness.start(new SpotClientSettings(2_000, 3_000, 15_000, 2, 400, 5_000, 0, 1))) {
+        try (Harness own = Harness.start(new SpotClientSettings(2_000, 3_000, 15_000, 2, 400, 5_000, 0, 100))) {
             String id = own.createGroup();
             List<Long> firstGaps = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
@@ -336,7 +336,7 @@ class SpotRetryTest {
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
         }
-        SpotClientSettings settings = new SpotClientSettings(1_000, 3_000, 40_000, 8, 1_500, 3_000, 0, 1);
+        SpotClientSettings settings = new SpotClientSettings(1_000, 3_000, 40_000, 8, 1_500, 3_000, 0, 100);
         SpotApi api = SpotApi.start(TestService.config("http://127.0.0.1:" + port, settings));
         SpotSimulator sim = null;
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

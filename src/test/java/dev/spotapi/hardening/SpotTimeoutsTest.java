@@ -39,7 +39,7 @@ class SpotTimeoutsTest {
     @Test
     void deadlineExceededIs504BeforeSpotAnswers() {
         // attempts of 10 s, but the whole call may take 1.5 s; Spot takes 6 s
-        try (Harness h = Harness.start(new SpotClientSettings(1_000, 10_000, 1_500, 3, 20, 100, 0, 1))) {
+        try (Harness h = Harness.start(new SpotClientSettings(1_000, 10_000, 1_500, 3, 20, 100, 0, 100))) {
             String id = h.createGroup();
             h.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/group/*\",\"action\":\"delay\",\"delayMs\":6000}");
 
@@ -56,7 +56,7 @@ class SpotTimeoutsTest {
     @Test
     void attemptTimeoutsUseUpTheDeadlineThen504() {
         // attempts of 600 ms retried until the 2.5 s deadline
-        try (Harness h = Harness.start(new SpotClientSettings(1_000, 600, 2_500, 10, 20, 100, 0, 1))) {
+        try (Harness h = Harness.start(new SpotClientSettings(1_000, 600, 2_500, 10, 20, 100, 0, 100))) {
             String id = h.createGroup();
             h.clearRequestLog();
             h.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/group/*\",\"action\":\"delay\",\"delayMs\":5000}");
@@ -74,7 +74,7 @@ class SpotTimeoutsTest {
 
     @Test
     void aTimedOutGetAttemptIsRetried() {
-        try (Harness h = Harness.start(new SpotClientSettings(1_000, 800, 10_000, 3, 20, 100, 0, 1))) {
+        try (Harness h = Harness.start(new SpotClientSettings(1_000, 800, 10_000, 3, 20, 100, 0, 100))) {
             String id = h.createGroup();
             h.clearRequestLog();
             h.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/group/*\",\"action\":\"delay\",\"delayMs\":2500,\"count\":1}");
@@ -88,7 +88,7 @@ class SpotTimeoutsTest {
 
     @Test
     void aTimedOutPostIsNotRetriedAnd504() throws InterruptedException {
-        try (Harness h = Harness.start(new SpotClientSettings(1_000, 800, 10_000, 3, 20, 100, 0, 1))) {
+        try (Harness h = Harness.start(new SpotClientSettings(1_000, 800, 10_000, 3, 20, 100, 0, 100))) {
             String name = Harness.uniqueName("slowpost");
             h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance\",\"action\":\"delay\",\"delayMs\":2000}");
 
@@ -130,7 +130,7 @@ class SpotTimeoutsTest {
                 Assumptions.assumeTrue(hangs, "this kernel does not leave connects to a full backlog hanging");
 
                 // connect timeout 400 ms, attempt 20 s, deadline 25 s, one attempt
-                SpotClientSettings settings = new SpotClientSettings(400, 20_000, 25_000, 1, 20, 100, 0, 1);
+                SpotClientSettings settings = new SpotClientSettings(400, 20_000, 25_000, 1, 20, 100, 0, 100);
                 try (SpotApi api = SpotApi.start(TestService.config("http://127.0.0.1:" + full.getLocalPort(), settings))) {
                     long start = System.nanoTime();
                     HttpResponse<String> r = send(api.port(), "/main/instances");
@@ -162,7 +162,7 @@ class SpotTimeoutsTest {
         assertThat(d.maxBackoffMs()).isEqualTo(5_000);
         assertThat(d.rateBudgetPerMinute()).as("rate budget off by default").isZero();
         assertThat(d.rateBudgeted()).isFalse();
-        assertThat(d.rateWindowSeconds()).as("Spot's window").isEqualTo(60);
+        assertThat(d.rateWindowMs()).as("Spot's window").isEqualTo(60_000);
         assertThat(d.connectTimeoutMs()).isLessThan(d.attemptTimeoutMs());
         assertThat(d.attemptTimeoutMs()).isLessThan(d.deadlineMs());
         assertThat(d.initialBackoffMs()).isLessThan(d.maxBackoffMs());
@@ -176,11 +176,11 @@ class SpotTimeoutsTest {
                  "accounts": {"a": {"id": "act-12345678", "token": "t", "endpoint": "http://127.0.0.1:1"}},
                  "spot": {"connectTimeoutMs": 111, "attemptTimeoutMs": 222, "deadlineMs": 3333, "maxAttempts": 7,
                           "initialBackoffMs": 44, "maxBackoffMs": 555, "rateBudgetPerMinute": 6,
-                          "rateWindowSeconds": 30}}""");
+                          "rateWindowMs": 30000}}""");
 
         ServiceConfig config = new ConfigLoader(Map.of()).load(file);
 
-        assertThat(config.spot()).isEqualTo(new SpotClientSettings(111, 222, 3_333, 7, 44, 555, 6, 30));
+        assertThat(config.spot()).isEqualTo(new SpotClientSettings(111, 222, 3_333, 7, 44, 555, 6, 30_000));
     }
 
     @Test

@@ -27,7 +27,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Accounts: {@code main} (Spot account {@value #MAIN_ID}, defaultVPC {@value #DEFAULT_VPC}),
  * {@code other} (a second Spot account, no defaultVPC), {@code badtoken} (the main Spot account with a
- * token Spot refuses) and {@code down} (an endpoint where nothing listens).
+ * token Spot refuses), {@code down} (an endpoint where nothing listens) and {@code throttled} (the second
+ * Spot account again, for tests whose Spot 429s hold routes: those holds never reach the other accounts).
  */
 public final class TestService implements AutoCloseable {
     public static final String KEY = "test-pre-shared-key";
@@ -70,9 +71,12 @@ public final class TestService implements AutoCloseable {
         return shared;
     }
 
-    /** Short deadlines and backoffs so that fault tests finish quickly. */
+    /**
+     * Short deadlines and backoffs so that fault tests finish quickly, and a 100 ms Spot rate window:
+     * a Spot 429 without Retry-After holds its route for that long, then the retry goes through.
+     */
     public static SpotClientSettings fastSettings() {
-        return new SpotClientSettings(2_000, 2_000, 5_000, 3, 20, 200, 0, 1);
+        return new SpotClientSettings(2_000, 2_000, 5_000, 3, 20, 200, 0, 100);
     }
 
     public static TestService start(SpotClientSettings settings) {
@@ -107,6 +111,7 @@ public final class TestService implements AutoCloseable {
         accounts.put("other", new AccountConfig("us-east-1", OTHER_ID, "other-spot-token", null, simBaseUrl));
         accounts.put("badtoken", new AccountConfig("us-east-1", MAIN_ID, "not-the-token", null, simBaseUrl));
         accounts.put("down", new AccountConfig("us-east-1", MAIN_ID, "main-spot-token", null, "http://127.0.0.1:9"));
+        accounts.put("throttled", new AccountConfig("us-east-1", OTHER_ID, "other-spot-token", null, simBaseUrl));
         return ConfigLoader.validate(new ServiceConfig("127.0.0.1:0", accounts, KEY, "info", "text", ORG, 0, settings));
     }
 
