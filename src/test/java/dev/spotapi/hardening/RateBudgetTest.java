@@ -77,6 +77,28 @@ class RateBudgetTest {
     }
 
     @Test
+    void whenSpotSaysNoCallIsLeftTheRouteIsHeldBeforeSpotBlocksIt() {
+        h.reset();
+        // Spot's own limit (simulated, contract section 9.2): 3 per route and method per 60 s, with
+        // X-RateLimit-Remaining on every reply
+        assertThat(h.svc.sim("PUT", "/_sim/rate-limit", "{\"enabled\": true, \"limit\": 3}").status()).isEqualTo(200);
+        try {
+            List<Reply> replies = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                replies.add(h.get("/throttled/elastigroups/" + String.format("sig-%08x", 0xa000 + i)));
+            }
+
+            assertThat(replies.subList(0, 3)).allMatch(r -> r.status() == 404);
+            assertThat(assertJsonError(replies.get(3), 429)).contains("rate budget");
+            assertThat(Long.parseLong(replies.get(3).header("Retry-After"))).isBetween(55L, 60L);
+            assertThat(h.spotRequests().stream().filter(e -> e.path("path").asText().startsWith(GROUPS + "/")).count())
+                    .as("the 4th call never reached Spot, so Spot's block never started").isEqualTo(3);
+        } finally {
+            h.svc.sim("PUT", "/_sim/rate-limit", "{\"enabled\": false}");
+        }
+    }
+
+    @Test
     void offByDefault() {
         assertThat(SpotClientSettings.DEFAULTS.rateBudgeted()).isFalse();
         try (Harness unlimited = Harness.start(Harness.quick())) {

@@ -89,9 +89,9 @@ public final class TestService implements AutoCloseable {
         return new TestService(sim, SpotApi.start(tweak.apply(config(sim.baseUrl(), settings))));
     }
 
-    /** A simulator with the test accounts. */
+    /** A simulator with the test accounts (state transitions take no simulated time). */
     public static SpotSimulator simulator() {
-        return SpotSimulator.builder().port(0)
+        return SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO)
                 .account(MAIN_ID, "main-spot-token")
                 .account(OTHER_ID, "other-spot-token")
                 .start();
