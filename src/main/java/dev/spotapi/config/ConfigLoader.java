@@ -93,6 +93,7 @@ public final class ConfigLoader {
         if (listen != null && !listen.isBlank()) {
             result = result.withListenAddress(listen.strip());
         }
+        Placeholders.refuse(ENV_REDIS_PASSWORD, env.get(ENV_REDIS_PASSWORD), "the Redis password");
         String redisUrl = env.get(ENV_REDIS_URL);
         if (redisUrl != null && !redisUrl.isBlank()) {
             result = result.withSharedState(new SharedStateConfig(redisUrl, result.sharedState().timeoutMs()));

@@ -16,9 +16,13 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +81,7 @@ public final class RedisSharedState implements SharedState {
             return 1
             """;
 
+    private final ClientResources resources;
     private final RedisClient client;
     private final EmbeddedSharedState fallback = new EmbeddedSharedState();
     private final AtomicLong lastWarning = new AtomicLong();
@@ -104,7 +109,11 @@ public final class RedisSharedState implements SharedState {
             uri.setPassword(password.toCharArray());
         }
         uri.setTimeout(timeout);
-        this.client = RedisClient.create(uri);
+        // reconnect every 500 ms-2 s after an outage (the default backs off to 30 s)
+        this.resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -257,6 +266,7 @@ public final class RedisSharedState implements SharedState {
             }
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
         fallback.close();
     }
 

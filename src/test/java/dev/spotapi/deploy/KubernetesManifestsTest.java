@@ -482,7 +482,8 @@ class KubernetesManifestsTest {
             List<Integer> egressPorts = np.getSpec().getEgress().stream().flatMap(e -> e.getPorts().stream())
                     .map(port -> port.getPort().getIntVal()).distinct().sorted().toList();
             assertThat(np.getSpec().getEgress()).allSatisfy(e -> assertThat(e.getPorts()).isNotEmpty());
-            assertThat(egressPorts).containsExactly(53, 443);
+            // (the scaled overlay also reaches its shared-state Redis)
+            assertThat(egressPorts).containsExactlyElementsOf("scaled".equals(o) ? List.of(53, 443, 6379) : List.of(53, 443));
 
             // Where an HPA scales the Deployment, the Deployment sets no replica count.
             List<HorizontalPodAutoscaler> hpas = rendered.stream().map(Manifests.Manifest::object)
@@ -495,6 +496,38 @@ class KubernetesManifestsTest {
                 assertThat(d.getSpec().getReplicas()).as("replicas next to an HPA").isNull();
             }
         }));
+    }
+
+    /**
+     * The scaled overlay (issue 14): the production overlay plus the shared-state Redis, whose URL and
+     * password reach the pods from the Secret spot-api-redis as SPOT_API_REDIS_URL / SPOT_API_REDIS_PASSWORD;
+     * at least three replicas; the example password is refused at start-up.
+     */
+    @Test
+    void scaledOverlaySharesStateThroughRedisFromASecret() {
+        List<Manifests.Manifest> scaled = Manifests.render(Manifests.OVERLAYS.resolve("scaled"));
+        Deployment d = only(scaled, Deployment.class);
+        Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+        Map<String, EnvVar> env = c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
+        List<Secret> secrets = scaled.stream().map(Manifests.Manifest::object).filter(Secret.class::isInstance)
+                .map(Secret.class::cast).toList();
+        Secret redis = secrets.stream().filter(x -> "spot-api-redis".equals(x.getMetadata().getName())).findFirst()
+                .orElseThrow();
+        for (String[] pair : new String[][] {{ConfigLoader.ENV_REDIS_URL, "url"}, {ConfigLoader.ENV_REDIS_PASSWORD, "password"}}) {
+            EnvVar v = env.get(pair[0]);
+            assertThat(v).as(pair[0]).isNotNull();
+            assertThat(v.getValueFrom().getSecretKeyRef().getName()).isEqualTo("spot-api-redis");
+            assertThat(v.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(pair[1]);
+            assertThat(redis.getStringData()).containsKey(pair[1]);
+        }
+        assertThat(env).as("the production overlay's settings are kept").containsKey("SPOT_API_TOKEN");
+        String url = redis.getStringData().get("url");
+        assertThat(url).matches("rediss?://[^@/]+:\\d+");
+        assertThat(dev.spotapi.config.Placeholders.isPlaceholder(redis.getStringData().get("password")))
+                .as("the example password is a placeholder spot-api refuses").isTrue();
+        HorizontalPodAutoscaler scaledHpa = only(scaled, HorizontalPodAutoscaler.class);
+        assertThat(scaledHpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(2);
+        assertThat(d.getSpec().getReplicas()).isNull();
     }
 
     /** The sandbox overlay: one pod serving the built-in simulator, nothing published, no Secret. */
