@@ -9,10 +9,13 @@ import java.util.List;
 /**
  * The fake EC2 instances of a group: always exactly {@code capacity.target} of them, kept in the
  * group's state as {@code {"instances": [...]}}. Scaling up launches new ones, scaling down
- * terminates the newest.
+ * terminates the newest. Terminated instances leave a {@code "history"} entry (type and running
+ * period, for costs) and every change an activity entry ({@link GroupActivity}, for events and logs).
  */
 final class GroupFleet {
     private static final String DEFAULT_TYPE = "t3.micro";
+    /** Terminated instances remembered for costs; the oldest are forgotten beyond this. */
+    static final int HISTORY_RETENTION = 5000;
 
     /** The new state and the instances that were launched or terminated to reach it. */
     record Change(ObjectNode state, List<ObjectNode> launched, List<ObjectNode> terminated) {
@@ -41,7 +44,36 @@ final class GroupFleet {
         }
         ObjectNode next = SimJson.object();
         next.putArray("instances").addAll(instances);
+        ArrayNode history = next.putArray("history");
+        state.path("history").forEach(h -> history.add(h.deepCopy()));
+        for (ObjectNode gone : terminated) {
+            if (history.size() >= HISTORY_RETENTION) {
+                history.remove(0);
+            }
+            history.addObject().put("instanceId", gone.path("instanceId").asText())
+                    .put("instanceType", gone.path("instanceType").asText())
+                    .put("from", launchedAt(gone)).put("to", now);
+        }
+        GroupActivity.carry(state, next);
+        GroupActivity.fleetChanged(next, group.path("id").asText(), now, launched, terminated);
         return new Change(next, launched, terminated);
+    }
+
+    /** Every period an instance of the group ran (current ones still open), for costs. */
+    static List<InstanceState.ActiveInterval> runningIntervals(ObjectNode state) {
+        List<InstanceState.ActiveInterval> out = new ArrayList<>();
+        for (JsonNode h : state.path("history")) {
+            out.add(new InstanceState.ActiveInterval(h.path("from").asLong(), h.path("to").asLong(),
+                    h.path("instanceType").asText()));
+        }
+        for (JsonNode i : state.path("instances")) {
+            out.add(new InstanceState.ActiveInterval(launchedAt(i), null, i.path("instanceType").asText()));
+        }
+        return out;
+    }
+
+    private static long launchedAt(JsonNode instance) {
+        return Timestamps.parse(instance.path("createdAt").asText());
     }
 
     /** {@code GET .../status} items: the running instances with the fields of contract §3.1. */

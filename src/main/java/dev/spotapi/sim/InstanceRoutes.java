@@ -48,11 +48,12 @@ final class InstanceRoutes {
             throw SpotException.validation("query:toDate", "\"toDate\" must be later than \"fromDate\"");
         }
         InstanceState state = InstanceState.of(find(ctx).state());
-        envelope.item(ctx, CostCalculator.KIND, CostCalculator.costs(state.intervals(), from, to, clock.now()));
+        envelope.items(ctx, CostCalculator.KIND, CostCalculator.items(state.intervals(), from, to, clock.now(),
+                ctx.queryParam("aggregationPeriod")));
     }
 
     /** {@code yyyy-MM-dd} is the start of that day (UTC), so {@code toDate} is exclusive. */
-    private static long date(Context ctx, String name, long absent) {
+    static long date(Context ctx, String name, long absent) {
         String value = ctx.queryParam(name);
         if (value == null || value.isBlank()) {
             return absent;
