@@ -122,7 +122,7 @@ public final class ElastigroupService {
     /**
      * Spot's group costs over the window, with {@code aggregationPeriod} passed through when given
      * (then every item, else the one item). Spot requires dates: a lifetime query asks from the day the
-     * group was created to tomorrow. The group is read first (lifetime) or at the same time, because
+     * group was created through tomorrow ({@code toDate} = the day after tomorrow). The group is read first (lifetime) or at the same time, because
      * Spot's costs call does not reliably answer "not found" (contract §9.1).
      */
     public CompletableFuture<JsonNode> costs(Account account, String id, CostWindow window, String aggregationPeriod) {
@@ -130,7 +130,7 @@ public final class ElastigroupService {
         CompletableFuture<SpotReply> costs;
         if (window.isLifetime()) {
             costs = group.thenCompose(g -> account.spot().send(costsCall(id, lifetimeFrom(g),
-                    LocalDate.now(ZoneOffset.UTC).plusDays(1).toString(), aggregationPeriod)));
+                    LocalDate.now(ZoneOffset.UTC).plusDays(2).toString(), aggregationPeriod)));
         } else {
             costs = account.spot().send(costsCall(id, window.fromDate(), window.toDate(), aggregationPeriod));
         }

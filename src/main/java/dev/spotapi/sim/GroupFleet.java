@@ -16,6 +16,8 @@ final class GroupFleet {
     private static final String DEFAULT_TYPE = "t3.micro";
     /** Terminated instances remembered for costs; the oldest are forgotten beyond this. */
     static final int HISTORY_RETENTION = 5000;
+    /** Internal: the exact simulated launch time (createdAt has whole seconds only); never shown. */
+    private static final String LAUNCH_MILLIS = "launchedAtMillis";
 
     /** The new state and the instances that were launched or terminated to reach it. */
     record Change(ObjectNode state, List<ObjectNode> launched, List<ObjectNode> terminated) {
@@ -73,7 +75,8 @@ final class GroupFleet {
     }
 
     private static long launchedAt(JsonNode instance) {
-        return Timestamps.parse(instance.path("createdAt").asText());
+        return instance.has(LAUNCH_MILLIS) ? instance.get(LAUNCH_MILLIS).asLong()
+                : Timestamps.parse(instance.path("createdAt").asText());
     }
 
     /** {@code GET .../status} items: the running instances with the fields of contract §3.1. */
@@ -82,6 +85,7 @@ final class GroupFleet {
         List<JsonNode> items = new ArrayList<>();
         for (JsonNode instance : group.state().path("instances")) {
             ObjectNode item = ((ObjectNode) instance).deepCopy();
+            item.remove(LAUNCH_MILLIS);
             item.put("status", "fulfilled");
             item.put("product", product);
             item.put("groupId", group.id());
@@ -125,6 +129,7 @@ final class GroupFleet {
         instance.put("privateIp", RandomIds.privateIp());
         instance.put("publicIp", RandomIds.publicIp());
         instance.put("createdAt", Timestamps.seconds(now));
+        instance.put(LAUNCH_MILLIS, now);
         return instance;
     }
 
