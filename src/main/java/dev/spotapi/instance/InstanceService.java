@@ -27,7 +27,8 @@ public final class InstanceService {
      * recycle needs it active, or in a transition (PAUSING/RESUMING/RECYCLING); see {@link #isStateConflict}.
      */
     static final Set<String> STATE_CONFLICT_CODES = Set.of("MANAGED_INSTANCE_ALREADY_PAUSED",
-            "MANAGED_INSTANCE_NOT_PAUSED", "MANAGED_INSTANCE_NOT_ACTIVE", "MANAGED_INSTANCE_IN_TRANSITION",
+            "MANAGED_INSTANCE_NOT_PAUSED", "MANAGED_INSTANCE_NOT_ACTIVE", "MANAGED_INSTANCE_ACTION_IN_PROGRESS",
+            "MANAGED_INSTANCE_IN_TRANSITION",
             "MANAGED_INSTANCE_ALREADY_ACTIVE");
 
     private final String org;
@@ -109,7 +110,7 @@ public final class InstanceService {
         }
         String code = e.code();
         return STATE_CONFLICT_CODES.contains(code) || (code.startsWith("MANAGED_INSTANCE_")
-                && (code.contains("ALREADY") || code.contains("TRANSITION") || code.contains("NOT_PAUSED")
+                && (code.contains("ALREADY") || code.contains("TRANSITION") || code.contains("IN_PROGRESS") || code.contains("NOT_PAUSED")
                 || code.contains("NOT_ACTIVE") || code.contains("PAUSING") || code.contains("RESUMING")
                 || code.contains("RECYCLING")));
     }

@@ -124,7 +124,7 @@ final class GroupRoutes {
     }
 
     private static long requiredDate(Context ctx, String name) {
-        long value = InstanceRoutes.date(ctx, name, Long.MIN_VALUE);
+        long value = Timestamps.query(ctx, name, Long.MIN_VALUE);
         if (value == Long.MIN_VALUE) {
             throw SpotException.validation("query:" + name, "\"" + name + "\" is required");
         }

@@ -77,6 +77,22 @@ class InstancePowerTest extends ApiTestSupport {
     }
 
     @Test
+    void powerDuringTheSimulatorsPausingPhaseIs409() throws InterruptedException {
+        freezeSimClock();
+        assertThat(svc.sim("PUT", "/_sim/transitions", "{\"seconds\": 120}").status()).isEqualTo(200);
+        String id = createInstance();
+
+        assertThat(power(id, "stop").status()).isEqualTo(204);
+        assertThat(simStatus(id)).isEqualTo("PAUSING");
+        assertThat(assertError(power(id, "start"), 409)).contains("PAUSING");
+        assertError(power(id, "stop"), 409);
+        advanceSimClock("{\"seconds\": 121}");
+        assertThat(simStatus(id)).isEqualTo("PAUSED");
+        assertThat(power(id, "start").status()).isEqualTo(204);
+        assertThat(simStatus(id)).isEqualTo("RESUMING");
+    }
+
+    @Test
     void anInstanceInATransitionIs409() {
         String id = createInstance();
         addFault("""
