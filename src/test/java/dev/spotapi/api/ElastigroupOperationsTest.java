@@ -240,4 +240,22 @@ class ElastigroupOperationsTest extends ApiTestSupport {
         assertThat(assertError(put(id, "power", "{\"state\":\"stop\"}"), 409)).contains("already stopped");
         assertError(put(id, "power", "{\"state\":\"start\"}"), 409);
     }
+
+    // ---- metrics --------------------------------------------------------------------------------
+
+    @Test
+    void theNewRoutesAreMetricsRouteTemplatesNotRawPaths() {
+        String id = createGroup();
+        put(id, "capacity", "{\"target\":3}");
+        get("/main/elastigroups/" + id + "/logs");
+        String instance = createInstance();
+        call("PUT", "/main/instances/" + instance + "/power", "{\"state\":\"stop\"}");
+
+        String page = anonymous("GET", "/metrics").body();
+
+        assertThat(page).contains("route=\"/v1/spot/{account}/elastigroups/{elastigroup}/capacity\"")
+                .contains("route=\"/v1/spot/{account}/elastigroups/{elastigroup}/logs\"")
+                .contains("route=\"/v1/spot/{account}/instances/{instance}/power\"")
+                .doesNotContain(id).doesNotContain(instance);
+    }
 }
