@@ -169,6 +169,24 @@ class IdempotencyKeyTest {
     }
 
     @Test
+    void anActionRouteTakesTheKeyTooAScaleRunsOnce() {
+        String id = h.createGroup();
+        String key = newKey();
+        String path = "/main/elastigroups/" + id + "/scale";
+
+        Reply first = keyed(h, "PUT", path, "{\"direction\": \"up\", \"adjustment\": 1}", key);
+        Reply again = keyed(h, "PUT", path, "{\"direction\": \"up\", \"adjustment\": 1}", key);
+        Reply other = keyed(h, "PUT", path, "{\"direction\": \"up\", \"adjustment\": 2}", key);
+
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        assertThat(again.header("Idempotency-Replayed")).isEqualTo("true");
+        assertThat(again.body()).isEqualTo(first.body());
+        assertJsonError(other, 422);
+        assertThat(h.countSpotRequests("PUT", GROUPS + "/" + id + "/scale/up")).as("scaled once").isEqualTo(1);
+        assertThat(h.stored(GROUPS, id).path("capacity").path("target").asInt()).isEqualTo(3);
+    }
+
+    @Test
     void keysExpireAfterTheConfiguredTtl() throws Exception {
         try (Harness shortLived = Harness.start(Harness.quick(), c -> withTtl(c, 1))) {
             String key = newKey();
