@@ -186,6 +186,35 @@ class IdempotencyKeyTest {
         assertThat(h.stored(GROUPS, id).path("capacity").path("target").asInt()).isEqualTo(3);
     }
 
+    /** The document and the server agree: every POST declares the key, and every route declaring it checks it. */
+    @Test
+    void everyRouteTheDocumentSaysTakesTheKeyReallyChecksIt() {
+        JsonNode paths = h.svc.call("GET", "/openapi.json", null, Map.of()).json().path("paths");
+        List<String> checked = new java.util.ArrayList<>();
+        paths.fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(op -> {
+            boolean declares = false;
+            for (JsonNode p : op.getValue().path("parameters")) {
+                declares |= p.path("$ref").asText().endsWith("/IdempotencyKey");
+            }
+            if ("post".equals(op.getKey())) {
+                assertThat(declares).as("POST %s declares Idempotency-Key", path.getKey()).isTrue();
+            }
+            if (!declares) {
+                return;
+            }
+            assertThat(op.getValue().path("responses").has("409")).isTrue();
+            assertThat(op.getValue().path("responses").has("422")).isTrue();
+            String url = path.getKey().substring("/v1/spot".length()).replace("{account}", "main")
+                    .replace("{elastigroup}", "sig-00000001").replace("{instance}", "smi-00000001");
+            Reply r = keyed(h, op.getKey().toUpperCase(java.util.Locale.ROOT), url, "{}", "k".repeat(300));
+            assertThat(r.status()).as("%s %s with a 300-character key: %s", op.getKey(), url, r.body()).isEqualTo(400);
+            assertThat(r.json().path("message").asText()).contains("Idempotency-Key");
+            checked.add(op.getKey() + " " + url);
+        }));
+        assertThat(checked).as("routes taking the key").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(h.spotRequests()).isEmpty();
+    }
+
     @Test
     void keysExpireAfterTheConfiguredTtl() throws Exception {
         try (Harness shortLived = Harness.start(Harness.quick(), c -> withTtl(c, 1))) {
