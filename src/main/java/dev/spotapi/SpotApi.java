@@ -75,11 +75,12 @@ public final class SpotApi implements AutoCloseable {
                         config.spot(), spotMetrics, scheduler, mapper, userAgent))));
 
         Readiness readiness = new Readiness();
+        TokenVerifier verifier = new TokenVerifier(config.token(), config.auth());
         Javalin server = ApiServer.create(new ApiServer.Parts(
                 ListenAddress.parse(config.listenAddress()),
                 config.maxBodyBytes(),
-                10_000,
-                new TokenVerifier(config.token()),
+                config.http(),
+                verifier,
                 new AccountRegistry(accounts),
                 new ElastigroupService(),
                 new InstanceService(config.org()),
