@@ -34,11 +34,13 @@ final class AccessControl {
     private final TokenVerifier verifier;
     private final Supplier<InternalRouter> router;
     private final ErrorMapper errors;
+    private final Replies replies;
 
-    AccessControl(TokenVerifier verifier, Supplier<InternalRouter> router, ErrorMapper errors) {
+    AccessControl(TokenVerifier verifier, Supplier<InternalRouter> router, ErrorMapper errors, Replies replies) {
         this.verifier = verifier;
         this.router = router;
         this.errors = errors;
+        this.replies = replies;
     }
 
     void before(Context ctx) {
@@ -67,7 +69,7 @@ final class AccessControl {
         if (verdict.isDone()) {
             apply(ctx, verdict.join());
         } else {
-            ctx.future(() -> verdict.thenAccept(result -> apply(ctx, result)));
+            replies.later(ctx, verdict.thenAccept(result -> apply(ctx, result)));
         }
     }
 

@@ -26,7 +26,7 @@ public final class ApiServer {
     /** Everything the HTTP layer needs; built by {@link dev.spotapi.SpotApi}. */
     public record Parts(ListenAddress listen, int maxBodyBytes, HttpSettings http, TokenVerifier verifier,
             AccountRegistry accounts, ElastigroupService groups, InstanceService instances,
-            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness) {
+            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness, InFlight inFlight) {
     }
 
     /**
@@ -41,7 +41,7 @@ public final class ApiServer {
     }
 
     public static Javalin create(Parts p) {
-        Replies replies = new Replies(p.mapper());
+        Replies replies = new Replies(p.mapper(), p.inFlight());
         ErrorMapper errors = new ErrorMapper(replies);
         RequestObserver observer = new RequestObserver(p.registry());
         AccountLookup lookup = new AccountLookup(p.accounts());
@@ -62,7 +62,7 @@ public final class ApiServer {
 
         return Javalin.create(config -> {
             JavalinState state = config.unsafe;
-            AccessControl access = new AccessControl(p.verifier(), () -> state.internalRouter, errors);
+            AccessControl access = new AccessControl(p.verifier(), () -> state.internalRouter, errors, replies);
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.jsonMapper(new JavalinJackson(p.mapper(), false));

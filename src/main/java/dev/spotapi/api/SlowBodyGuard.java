@@ -82,7 +82,9 @@ final class SlowBodyGuard extends Handler.Wrapper {
                 }
             };
             long waitMs = nextCheckMs();
-            Scheduler.Task timer = scheduler.schedule(once, Math.max(1, waitMs), TimeUnit.MILLISECONDS);
+            // the reader goes on with the request: never on the scheduler's single thread
+            Scheduler.Task timer = scheduler.schedule(() -> getContext().execute(once), Math.max(1, waitMs),
+                    TimeUnit.MILLISECONDS);
             super.demand(() -> {
                 timer.cancel();
                 once.run();
