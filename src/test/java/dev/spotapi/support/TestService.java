@@ -73,7 +73,7 @@ public final class TestService implements AutoCloseable {
 
     /** A service whose config is the usual test config changed by {@code adjust} (limits, timeouts). */
     public static TestService start(SpotClientSettings settings, java.util.function.UnaryOperator<ServiceConfig> adjust) {
-        SpotSimulator sim = SpotSimulator.builder().port(0)
+        SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO)
                 .account(MAIN_ID, "main-spot-token")
                 .account(OTHER_ID, "other-spot-token")
                 .start();
