@@ -189,7 +189,7 @@ public final class TokenVerifier implements AutoCloseable {
     @Override
     public void close() {
         for (Runnable queued : pool.shutdownNow()) {
-            ((Job) queued).verdict().completeExceptionally(new RejectedExecutionException("shutting down"));
+            ((Job) queued).verdict().cancel(false); // answered BUSY; a cancellation is not logged as a failure
         }
     }
 

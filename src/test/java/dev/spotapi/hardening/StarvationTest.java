@@ -88,8 +88,11 @@ class StarvationTest {
                         slow.answers());
                 assertThat(ping).as("ping samples").hasSizeGreaterThan(100);
                 assertThat(verified).as("verified read samples").hasSizeGreaterThan(100);
-                // the target is 100 ms; a machine already slow without load gets 3x its own quiet p99
-                long limit = Math.max(100, 3 * quiet);
+                // The target is 100 ms, asserted as such on a machine whose quiet p99 is under 10 ms. A shared,
+                // overloaded machine (quiet p99 of hundreds of ms) gets 10x its own quiet p99: still far below
+                // the starvation this guards against (bcrypt on request threads, bodies holding every worker:
+                // /ping unanswered for 5-15 s).
+                long limit = Math.max(100, 10 * quiet);
                 assertThat(pingP99).as("/ping p99 in ms (quiet p99 %d ms)", quiet).isLessThan(limit);
                 assertThat(readP99).as("verified read p99 in ms (quiet p99 %d ms)", quiet).isLessThan(limit);
                 assertThat(bogusAnswers.keySet()).as("bogus tokens are refused (403) or turned away (503)")
