@@ -2,6 +2,7 @@ package dev.spotapi.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.account.AccountRegistry;
+import dev.spotapi.audit.AuditLog;
 import dev.spotapi.auth.TokenVerifier;
 import dev.spotapi.config.HttpSettings;
 import dev.spotapi.config.ListenAddress;
@@ -59,6 +60,7 @@ public final class ApiServer {
                 .findFirst().ifPresent(n -> {
                     throw new IllegalArgumentException("account name '" + n + "' is the name of a public route");
                 });
+        AuditLog audit = new AuditLog(Routes.auditedOperations(table));
 
         return Javalin.create(config -> {
             JavalinState state = config.unsafe;
@@ -93,9 +95,12 @@ public final class ApiServer {
                 server.setErrorHandler(new JettyErrors(p.mapper()));
             });
             config.router.javaLangErrorHandler(errors::fatal);
+            config.routes.before(Tracing::before);
             config.routes.before(access::before);
+            config.routes.after(Tracing::after);
             Routes.register(config.routes, table);
             errors.register(config.routes);
+            config.routes.after(audit::after);
             config.requestLogger.http(observer::observe);
         });
     }

@@ -38,18 +38,22 @@ final class RequestObserver {
         if (ACCESS.isInfoEnabled()) {
             String account = ctx.attribute(AccountLookup.ATTRIBUTE);
             String requestId = RequestIds.of(ctx);
-            String duration = Float.toString(Math.round(millis * 10) / 10f);
-            String statusText = Integer.toString(status);
-            // key-value pairs, not MDC: text lines ignore them, JSON lines carry them as fields
+            double duration = Math.round(millis * 10) / 10.0;
+            // key-value pairs, not MDC: text lines ignore them, JSON lines carry them as fields (numbers
+            // as JSON numbers: status an integer, durationMs milliseconds with one decimal)
             var line = ACCESS.atInfo()
                     .addKeyValue("requestId", requestId)
                     .addKeyValue("route", route)
-                    .addKeyValue("status", statusText)
+                    .addKeyValue("status", status)
                     .addKeyValue("durationMs", duration);
             if (account != null) {
                 line = line.addKeyValue("account", account);
             }
-            line.log("{} {} {} {}ms requestId={}", method, ctx.path(), statusText, duration, requestId);
+            String traceId = Tracing.traceId(ctx);
+            if (traceId != null) {
+                line = line.addKeyValue("traceId", traceId);
+            }
+            line.log("{} {} {} {}ms requestId={}", method, ctx.path(), status, duration, requestId);
         }
     }
 
