@@ -71,7 +71,7 @@ class CommandLineTest {
         try (ProgramRun again = ProgramRun.start(dir, Map.of("SPOT_API_LISTEN", "127.0.0.1:" + port,
                 "SPOT_API_TOKEN", "chosen-key"))) {
             again.awaitLine(l -> l.contains("Try it"), START);
-            assertThat(value(again.output(), "Pre-shared key")).isEqualTo("chosen-key");
+            assertThat(value(again.output(), "Pre-shared key")).isEqualTo("chosen-key  (from SPOT_API_TOKEN)");
             String newToken = value(again.output(), "X-Auth-Token");
             HttpResponse<String> list = get(baseUrl + "/sandbox/instances", newToken);
             assertThat(list.body()).contains(id);
