@@ -55,6 +55,8 @@ public final class SpotSimulator implements AutoCloseable {
             this.bind = b.bind;
             this.app = Javalin.create(config -> configure(config, b, envelope,
                     new SpotApiFilter(requestLog, faults, configured, clock), new MatchedRouteFilter(rateLimiter),
+                    // Javalin serves the first route that matches: a route with a literal segment where an id
+                    // could stand (e.g. PUT /aws/ec2/managedInstance/state) must come before ResourceRoutes.
                     List.of(new ResourceRoutes(GroupType.INSTANCE, store, clock, envelope)::register,
                             new ResourceRoutes(ManagedInstanceType.INSTANCE, store, clock, envelope)::register,
                             new GroupRoutes(store, clock, envelope)::register,
@@ -91,6 +93,17 @@ public final class SpotSimulator implements AutoCloseable {
     /** Account id → Spot API token, in the order given (or the one generated default account). */
     public Map<String, String> accounts() {
         return accounts;
+    }
+
+    /** {@code "GET /aws/ec2/group/{id}"} for every Spot API route served (not the admin API), for conformance tests. */
+    List<String> spotRoutes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(p -> p.endpoint)
+                .filter(e -> e.path.startsWith("/aws/"))
+                .filter(e -> List.of("GET", "POST", "PUT", "DELETE", "PATCH").contains(e.method.name()))
+                .map(e -> e.method.name() + " " + e.path)
+                .distinct()
+                .toList();
     }
 
     @Override
