@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReadmeExamplesTest {
     private static final String MARKER = "<!-- readme-examples -->";
-    private static final Duration START = Duration.ofSeconds(90);
+    private static final Duration START = Duration.ofSeconds(240); // generous: the machine may be shared
 
     @TempDir
     Path dir;

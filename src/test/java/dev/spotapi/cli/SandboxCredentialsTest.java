@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * port is one line naming SPOT_API_LISTEN with exit code 2.
  */
 class SandboxCredentialsTest {
-    private static final Duration START = Duration.ofSeconds(90);
+    private static final Duration START = Duration.ofSeconds(240); // generous: the machine may be shared
 
     @TempDir
     Path dir;
