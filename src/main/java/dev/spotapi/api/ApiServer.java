@@ -55,7 +55,9 @@ public final class ApiServer {
                 server.setErrorHandler(new JettyErrors(p.mapper()));
             });
             config.router.javaLangErrorHandler(errors::fatal);
+            config.routes.before(Tracing::before);
             config.routes.before(access::before);
+            config.routes.after(Tracing::after);
             Routes.register(config.routes, table);
             errors.register(config.routes);
             config.routes.after(audit::after);
