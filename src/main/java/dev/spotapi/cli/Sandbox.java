@@ -80,18 +80,28 @@ final class Sandbox {
         String host = config.listenAddress().startsWith(":") ? "127.0.0.1"
                 : config.listenAddress().substring(0, config.listenAddress().lastIndexOf(':'));
         String base = "http://" + host + ":" + port + "/v1/spot";
-        String token = TokenVerifier.hash(key.value(), 10);
         out.println("spot-api " + BuildInfo.current().version() + " in sandbox mode"
                 + (missingConfig == null ? "" : " (no config file at " + missingConfig + ")"));
         out.println("  Spot simulator : " + simulator.baseUrl() + " (state in " + dir.resolve("simulator") + ")");
         out.println("  Base URL       : " + base);
         out.println("  Account        : " + ACCOUNT);
-        out.println("  Pre-shared key : " + key.value() + (ConfigLoader.ENV_TOKEN.equals(key.origin())
-                ? "  (from " + ConfigLoader.ENV_TOKEN + ")"
-                : "  (kept in " + key.origin() + "; " + ConfigLoader.ENV_TOKEN + " overrides it)"));
-        out.println("  X-Auth-Token   : " + token);
-        out.println("  Try it         : curl -s -H 'X-Auth-Token: " + token + "' " + base + "/" + ACCOUNT + "/instances");
-        out.println("  In your shell  : export B=" + base + " T='" + token + "'");
+        if (!ConfigLoader.ENV_TOKEN.equals(key.origin())) {
+            // the sandbox's own key (kept in its directory): showing it and a token for it is how a newcomer learns it
+            String token = TokenVerifier.hash(key.value(), 10);
+            out.println("  Pre-shared key : " + key.value() + "  (kept in " + key.origin() + "; set "
+                    + ConfigLoader.ENV_TOKEN + " to choose one)");
+            out.println("  X-Auth-Token   : " + token);
+            out.println("  Try it         : curl -s -H 'X-Auth-Token: " + token + "' " + base + "/" + ACCOUNT + "/instances");
+            out.println("  In your shell  : export B=" + base + " T='" + token + "'");
+        } else {
+            // the operator chose the key: never echo it, nor a hash of it (the hash is itself a credential)
+            out.println("  Pre-shared key : from " + ConfigLoader.ENV_TOKEN + " (not shown)");
+            out.println("  X-Auth-Token   : make one with: ./spot-api hash-token \"$" + ConfigLoader.ENV_TOKEN + "\"");
+            out.println("  Try it         : curl -s -H \"X-Auth-Token: $(./spot-api hash-token \"$"
+                    + ConfigLoader.ENV_TOKEN + "\")\" " + base + "/" + ACCOUNT + "/instances");
+            out.println("  In your shell  : export B=" + base + " T=\"$(./spot-api hash-token \"$"
+                    + ConfigLoader.ENV_TOKEN + "\")\"");
+        }
         out.flush();
     }
 
