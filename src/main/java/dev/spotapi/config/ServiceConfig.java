@@ -15,6 +15,8 @@ public record ServiceConfig(
         @JsonProperty("maxBodyBytes") int maxBodyBytes,
         @JsonProperty("shutdownDelayMs") long shutdownDelayMs,
         @JsonProperty("spot") SpotClientSettings spot,
+        @JsonProperty("auth") AuthSettings auth,
+        @JsonProperty("http") HttpSettings http,
         @JsonProperty("sharedState") SharedStateConfig sharedState,
         @JsonProperty("idempotency") IdempotencyConfig idempotency) {
 
@@ -28,11 +30,21 @@ public record ServiceConfig(
         maxBodyBytes = maxBodyBytes > 0 ? maxBodyBytes : 1_048_576;
         shutdownDelayMs = Math.max(0, shutdownDelayMs);
         spot = spot == null ? SpotClientSettings.DEFAULTS : spot;
+        auth = auth == null ? AuthSettings.DEFAULTS : auth;
+        http = http == null ? HttpSettings.DEFAULTS : http;
         sharedState = sharedState == null ? SharedStateConfig.EMBEDDED : sharedState;
         idempotency = idempotency == null ? IdempotencyConfig.DEFAULTS : idempotency;
     }
 
-    /** A config with the embedded shared state and default idempotency settings. */
+    /** A config with the given auth and HTTP settings, the embedded shared state and default idempotency settings. */
+    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
+            String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot,
+            AuthSettings auth, HttpSettings http) {
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, auth, http,
+                null, null);
+    }
+
+    /** A config with the default auth and HTTP settings. */
     public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
             String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot) {
         this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null, null);
@@ -41,30 +53,42 @@ public record ServiceConfig(
     /** A config without a shutdown delay. */
     public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
             String logFormat, String org, int maxBodyBytes, SpotClientSettings spot) {
-        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot);
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot, null, null);
     }
 
     public ServiceConfig withToken(String newToken) {
-        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot,
-                sharedState, idempotency);
+        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http, sharedState, idempotency);
     }
 
     public ServiceConfig withListenAddress(String newListen) {
-        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot,
-                sharedState, idempotency);
+        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http, sharedState, idempotency);
+    }
+
+    /** The same config with other auth and HTTP settings. */
+    public ServiceConfig withLimits(AuthSettings newAuth, HttpSettings newHttp) {
+        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, newAuth, newHttp, sharedState, idempotency);
     }
 
     /** The same config with another shared-state section. */
     public ServiceConfig withSharedState(SharedStateConfig newSharedState) {
-        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot,
-                newSharedState, idempotency);
+        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http, newSharedState, idempotency);
+    }
+
+    /** The same config with other idempotency settings. */
+    public ServiceConfig withIdempotency(IdempotencyConfig newIdempotency) {
+        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http, sharedState, newIdempotency);
     }
 
     @Override
     public String toString() {
         return "ServiceConfig[listenAddress=" + listenAddress + ", accounts=" + accounts + ", token=****, logLevel="
                 + logLevel + ", logFormat=" + logFormat + ", org=" + org + ", maxBodyBytes=" + maxBodyBytes
-                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", sharedState=" + sharedState
-                + ", idempotency=" + idempotency + "]";
+                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", auth=" + auth + ", http=" + http
+                + ", sharedState=" + sharedState + ", idempotency=" + idempotency + "]";
     }
 }

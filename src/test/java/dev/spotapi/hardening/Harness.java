@@ -38,9 +38,9 @@ final class Harness implements AutoCloseable {
         return new Harness(TestService.start(settings), settings);
     }
 
-    /** A harness whose spot-api config {@code tweak} may change (shared state, idempotency). */
-    static Harness start(SpotClientSettings settings, java.util.function.UnaryOperator<dev.spotapi.config.ServiceConfig> tweak) {
-        return new Harness(TestService.start(settings, tweak), settings);
+    /** A pair whose spot-api config is changed by {@code adjust} (auth and HTTP limits, shared state, idempotency). */
+    static Harness start(SpotClientSettings settings, java.util.function.UnaryOperator<dev.spotapi.config.ServiceConfig> adjust) {
+        return new Harness(TestService.start(settings, adjust), settings);
     }
 
     /** A harness around an existing service (e.g. a replica). */

@@ -235,8 +235,7 @@ class IdempotencyKeyTest {
     }
 
     private static ServiceConfig withTtl(ServiceConfig c, long seconds) {
-        return new ServiceConfig(c.listenAddress(), c.accounts(), c.token(), c.logLevel(), c.logFormat(), c.org(),
-                c.maxBodyBytes(), c.shutdownDelayMs(), c.spot(), c.sharedState(), new IdempotencyConfig(seconds));
+        return c.withIdempotency(new IdempotencyConfig(seconds));
     }
 
     static String tag(JsonNode object, String key) {

@@ -83,10 +83,15 @@ public final class TestService implements AutoCloseable {
         return start(settings, UnaryOperator.identity());
     }
 
-    /** A simulator and a spot-api whose test config ({@link #config}) {@code tweak} may change. */
-    public static TestService start(SpotClientSettings settings, UnaryOperator<ServiceConfig> tweak) {
+    /** A service whose config is the usual test config changed by {@code adjust} (limits, timeouts, shared state). */
+    public static TestService start(SpotClientSettings settings, UnaryOperator<ServiceConfig> adjust) {
         SpotSimulator sim = simulator();
-        return new TestService(sim, SpotApi.start(tweak.apply(config(sim.baseUrl(), settings))));
+        try {
+            return new TestService(sim, SpotApi.start(ConfigLoader.validate(adjust.apply(config(sim.baseUrl(), settings)))));
+        } catch (RuntimeException e) {
+            sim.close();
+            throw e;
+        }
     }
 
     /** A simulator with the test accounts (state transitions take no simulated time). */
