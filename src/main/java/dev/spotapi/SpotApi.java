@@ -85,7 +85,8 @@ public final class SpotApi implements AutoCloseable {
                 new InstanceService(config.org()),
                 registry,
                 mapper,
-                readiness));
+                readiness,
+                config.corsOrigins()));
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);

@@ -2,11 +2,10 @@ package dev.spotapi.api;
 
 import dev.spotapi.auth.TokenVerifier;
 import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
 
 /**
- * Runs before routing for every request, matched or not: assigns the request id, answers CORS
- * preflights on any path, and refuses (403) any non-public request without a valid {@code X-Auth-Token}.
+ * Runs before routing for every request, matched or not (after {@link Cors}, which answers
+ * preflights): assigns the request id, and refuses (403) any non-public request without a valid {@code X-Auth-Token}.
  * Running before routing means unknown routes answer 403 too, so the route table cannot be probed.
  */
 final class AccessControl {
@@ -24,14 +23,6 @@ final class AccessControl {
 
     void before(Context ctx) {
         RequestIds.assign(ctx);
-        ctx.header("Access-Control-Allow-Origin", "*");
-        if (HandlerType.OPTIONS.equals(ctx.method())) {
-            ctx.header("Access-Control-Allow-Headers", TOKEN_HEADER)
-               .header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-               .status(200);
-            ctx.skipRemainingHandlers();
-            return;
-        }
         if (publicPaths.contains(ctx.path())) {
             return;
         }

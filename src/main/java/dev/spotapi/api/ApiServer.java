@@ -8,6 +8,7 @@ import dev.spotapi.config.ListenAddress;
 import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.instance.InstanceService;
 import io.javalin.Javalin;
+import java.util.List;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -19,7 +20,7 @@ public final class ApiServer {
     /** Everything the HTTP layer needs; built by {@link dev.spotapi.SpotApi}. */
     public record Parts(ListenAddress listen, int maxBodyBytes, long stopTimeoutMs, TokenVerifier verifier,
             AccountRegistry accounts, ElastigroupService groups, InstanceService instances,
-            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness) {
+            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness, List<String> corsOrigins) {
     }
 
     private ApiServer() {
@@ -36,6 +37,7 @@ public final class ApiServer {
                 new DocsRoutes(replies, p.mapper()),
                 new ElastigroupRoutes(p.groups(), lookup, bodies, replies),
                 new InstanceRoutes(p.instances(), lookup, bodies, replies));
+        Cors cors = new Cors(p.corsOrigins());
         AccessControl access = new AccessControl(p.verifier(), Routes.publicPaths(table), errors);
         AuditLog audit = new AuditLog(Routes.auditedOperations(table));
 
@@ -56,6 +58,7 @@ public final class ApiServer {
             });
             config.router.javaLangErrorHandler(errors::fatal);
             config.routes.before(Tracing::before);
+            config.routes.before(cors::before);
             config.routes.before(access::before);
             config.routes.after(Tracing::after);
             Routes.register(config.routes, table);

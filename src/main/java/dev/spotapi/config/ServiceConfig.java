@@ -2,6 +2,7 @@ package dev.spotapi.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The service configuration: the old Go service's JSON config, plus optional tuning sections. */
@@ -14,9 +15,12 @@ public record ServiceConfig(
         @JsonProperty("org") String org,
         @JsonProperty("maxBodyBytes") int maxBodyBytes,
         @JsonProperty("shutdownDelayMs") long shutdownDelayMs,
-        @JsonProperty("spot") SpotClientSettings spot) {
+        @JsonProperty("spot") SpotClientSettings spot,
+        @JsonProperty("corsOrigins") List<String> corsOrigins) {
 
     public static final String DEFAULT_LISTEN = ":8080";
+    /** Browsers on any origin may call the API (the token, not the origin, is the access control). */
+    public static final List<String> ANY_ORIGIN = List.of("*");
 
     public ServiceConfig {
         listenAddress = listenAddress == null || listenAddress.isBlank() ? DEFAULT_LISTEN : listenAddress.strip();
@@ -26,6 +30,13 @@ public record ServiceConfig(
         maxBodyBytes = maxBodyBytes > 0 ? maxBodyBytes : 1_048_576;
         shutdownDelayMs = Math.max(0, shutdownDelayMs);
         spot = spot == null ? SpotClientSettings.DEFAULTS : spot;
+        corsOrigins = corsOrigins == null || corsOrigins.isEmpty() ? ANY_ORIGIN : List.copyOf(corsOrigins);
+    }
+
+    /** A config with every origin allowed for CORS. */
+    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
+            String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot) {
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null);
     }
 
     /** A config without a shutdown delay. */
@@ -35,17 +46,19 @@ public record ServiceConfig(
     }
 
     public ServiceConfig withToken(String newToken) {
-        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot);
+        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot,
+                corsOrigins);
     }
 
     public ServiceConfig withListenAddress(String newListen) {
-        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot);
+        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot,
+                corsOrigins);
     }
 
     @Override
     public String toString() {
         return "ServiceConfig[listenAddress=" + listenAddress + ", accounts=" + accounts + ", token=****, logLevel="
                 + logLevel + ", logFormat=" + logFormat + ", org=" + org + ", maxBodyBytes=" + maxBodyBytes
-                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + "]";
+                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", corsOrigins=" + corsOrigins + "]";
     }
 }
