@@ -52,9 +52,7 @@ class CorsTest extends ApiTestSupport {
     @Test
     void configuredOriginsAreTheOnlyOnesAllowed() {
         ServiceConfig base = TestService.config(svc.simBase, TestService.fastSettings());
-        ServiceConfig limited = ConfigLoader.validate(new ServiceConfig(base.listenAddress(), base.accounts(),
-                base.token(), base.logLevel(), base.logFormat(), base.org(), base.maxBodyBytes(), 0, base.spot(),
-                List.of(PORTAL, "http://localhost:3000")));
+        ServiceConfig limited = ConfigLoader.validate(base.withCorsOrigins(List.of(PORTAL, "http://localhost:3000")));
         try (SpotApi api = SpotApi.start(limited)) {
             String url = "http://127.0.0.1:" + api.port() + "/v1/spot";
             Reply allowed = RawCall.send(url + "/main/instances", "OPTIONS", PREFLIGHT);
@@ -80,9 +78,7 @@ class CorsTest extends ApiTestSupport {
         ServiceConfig base = TestService.config(svc.simBase, TestService.fastSettings());
         for (List<String> bad : List.of(List.of("portal.example.com"), List.of("https://x.example.com/path"),
                 List.of("*", PORTAL))) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.validate(new ServiceConfig(
-                    base.listenAddress(), base.accounts(), base.token(), base.logLevel(), base.logFormat(), base.org(),
-                    base.maxBodyBytes(), 0, base.spot(), bad)))
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.validate(base.withCorsOrigins(bad)))
                     .isInstanceOf(ConfigException.class).hasMessageStartingWith("corsOrigins: ");
         }
     }
