@@ -109,6 +109,7 @@ public final class SpotApi implements AutoCloseable {
                 mapper,
                 readiness,
                 inFlight,
+                config.corsOrigins(),
                 new Idempotency(shared, config.idempotency().ttl(), leaseMs(config), config.org())));
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.

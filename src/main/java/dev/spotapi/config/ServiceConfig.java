@@ -2,6 +2,7 @@ package dev.spotapi.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The service configuration: the old Go service's JSON config, plus optional tuning sections. */
@@ -17,10 +18,13 @@ public record ServiceConfig(
         @JsonProperty("spot") SpotClientSettings spot,
         @JsonProperty("auth") AuthSettings auth,
         @JsonProperty("http") HttpSettings http,
+        @JsonProperty("corsOrigins") List<String> corsOrigins,
         @JsonProperty("sharedState") SharedStateConfig sharedState,
         @JsonProperty("idempotency") IdempotencyConfig idempotency) {
 
     public static final String DEFAULT_LISTEN = ":8080";
+    /** Browsers on any origin may call the API (the token, not the origin, is the access control). */
+    public static final List<String> ANY_ORIGIN = List.of("*");
 
     public ServiceConfig {
         listenAddress = listenAddress == null || listenAddress.isBlank() ? DEFAULT_LISTEN : listenAddress.strip();
@@ -32,56 +36,63 @@ public record ServiceConfig(
         spot = spot == null ? SpotClientSettings.DEFAULTS : spot;
         auth = auth == null ? AuthSettings.DEFAULTS : auth;
         http = http == null ? HttpSettings.DEFAULTS : http;
+        corsOrigins = corsOrigins == null || corsOrigins.isEmpty() ? ANY_ORIGIN : List.copyOf(corsOrigins);
         sharedState = sharedState == null ? SharedStateConfig.EMBEDDED : sharedState;
         idempotency = idempotency == null ? IdempotencyConfig.DEFAULTS : idempotency;
     }
 
-    /** A config with the given auth and HTTP settings, the embedded shared state and default idempotency settings. */
+    /** A config with the embedded shared state and default idempotency settings. */
     public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
             String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot,
-            AuthSettings auth, HttpSettings http) {
+            AuthSettings auth, HttpSettings http, List<String> corsOrigins) {
         this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, auth, http,
-                null, null);
+                corsOrigins, null, null);
     }
 
     /** A config with the default auth and HTTP settings. */
     public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
             String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot) {
-        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null, null);
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null, null, null, null, null);
     }
 
     /** A config without a shutdown delay. */
     public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
             String logFormat, String org, int maxBodyBytes, SpotClientSettings spot) {
-        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot, null, null);
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot, null, null, null, null, null);
     }
 
     public ServiceConfig withToken(String newToken) {
         return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, sharedState, idempotency);
+                spot, auth, http, corsOrigins, sharedState, idempotency);
     }
 
     public ServiceConfig withListenAddress(String newListen) {
         return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, sharedState, idempotency);
+                spot, auth, http, corsOrigins, sharedState, idempotency);
     }
 
     /** The same config with other auth and HTTP settings. */
     public ServiceConfig withLimits(AuthSettings newAuth, HttpSettings newHttp) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, newAuth, newHttp, sharedState, idempotency);
+                spot, newAuth, newHttp, corsOrigins, sharedState, idempotency);
+    }
+
+    /** The same config with other CORS origins ({@code ["*"]}, or a list of origins). */
+    public ServiceConfig withCorsOrigins(List<String> origins) {
+        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http, origins, sharedState, idempotency);
     }
 
     /** The same config with another shared-state section. */
     public ServiceConfig withSharedState(SharedStateConfig newSharedState) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, newSharedState, idempotency);
+                spot, auth, http, corsOrigins, newSharedState, idempotency);
     }
 
     /** The same config with other idempotency settings. */
     public ServiceConfig withIdempotency(IdempotencyConfig newIdempotency) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, sharedState, newIdempotency);
+                spot, auth, http, corsOrigins, sharedState, newIdempotency);
     }
 
     @Override
@@ -89,6 +100,6 @@ public record ServiceConfig(
         return "ServiceConfig[listenAddress=" + listenAddress + ", accounts=" + accounts + ", token=****, logLevel="
                 + logLevel + ", logFormat=" + logFormat + ", org=" + org + ", maxBodyBytes=" + maxBodyBytes
                 + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", auth=" + auth + ", http=" + http
-                + ", sharedState=" + sharedState + ", idempotency=" + idempotency + "]";
+                + ", corsOrigins=" + corsOrigins + ", sharedState=" + sharedState + ", idempotency=" + idempotency + "]";
     }
 }
