@@ -61,6 +61,10 @@ final class ErrorMapper {
             case BAD_REPLY -> write(ctx, 502, failed + ": bad reply from Spot: " + e.spotMessage());
             case UNREACHABLE -> write(ctx, 502, failed + ": Spot is unreachable: " + e.spotMessage());
             case TIMEOUT -> write(ctx, 504, failed + ": " + e.spotMessage());
+            case IN_PROGRESS -> {
+                ctx.header("Retry-After", "1");
+                write(ctx, 409, failed + ": " + e.spotMessage());
+            }
         }
     }
 

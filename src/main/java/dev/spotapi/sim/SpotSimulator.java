@@ -103,10 +103,12 @@ public final class SpotSimulator implements AutoCloseable {
         config.startup.showOldJavalinVersionWarning = false;
         // "/aws/ec2/group/" (an SDK call with an empty id) must not be served as the list.
         config.router.ignoreTrailingSlashes = false;
+        config.http.maxRequestSize = Limits.MAX_BODY_BYTES; // larger: 413 in Spot's error envelope
         config.requestLogger.http((ctx, ms) -> ACCESS.info("{} {} {} {}ms",
                 ctx.method().name(), ctx.path(), ctx.statusCode(), Math.round(ms)));
         config.routes.before(filter);
         routeSets.forEach(r -> r.accept(config.routes));
+        config.routes.after(FaultInjector::holdReply);
         config.routes.exception(SpotException.class, (e, ctx) -> envelope.error(ctx, e));
         config.routes.exception(AdminException.class, (e, ctx) -> AdminRoutes.message(ctx, 400, e.getMessage()));
         config.routes.exception(EndpointNotFound.class, (e, ctx) -> {
