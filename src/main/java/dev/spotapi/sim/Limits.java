@@ -11,8 +11,10 @@ import java.util.Map;
  * or 413 in Spot's error envelope for a body that is too large.
  */
 final class Limits {
-    /** Largest request body, in bytes (Javalin's {@code maxRequestSize}; larger is 413). */
+    /** Largest Spot API request body, in bytes; larger is 413 in Spot's error envelope. */
     static final int MAX_BODY_BYTES = 256 * 1024;
+    /** Largest request body of any kind (an admin state import), in bytes: Javalin's {@code maxRequestSize}. */
+    static final int MAX_ADMIN_BODY_BYTES = 4 * 1024 * 1024;
     /** Largest stored object (a group or managed instance as JSON), in bytes, after an update's merge. */
     static final int MAX_OBJECT_BYTES = 256 * 1024;
     /** Longest string value anywhere in an object, in characters. */

@@ -35,7 +35,7 @@ final class RequestLog {
         byte[] body;
         try {
             body = ctx.bodyAsBytes();
-        } catch (io.javalin.http.HttpResponseException tooLarge) { // over Limits.MAX_BODY_BYTES: logged without it
+        } catch (io.javalin.http.HttpResponseException tooLarge) { // over Limits.MAX_ADMIN_BODY_BYTES: logged without it
             add(new Entry(now, ctx.method().name(), ctx.path(), ctx.queryString(), new byte[0],
                     Math.max(0, (int) Math.min(Integer.MAX_VALUE, ctx.contentLength())), headers));
             throw tooLarge;

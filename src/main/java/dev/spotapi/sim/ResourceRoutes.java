@@ -64,6 +64,7 @@ final class ResourceRoutes {
             ObjectNode object = current.object().deepCopy();
             DeepMerge.merge(object, patch);
             type.validate(object);
+            type.validateUpdate(current.object(), object);
             Limits.checkObject(type.wrapper(), object);
             long now = clock.now();
             object.put("updatedAt", Timestamps.seconds(now));
