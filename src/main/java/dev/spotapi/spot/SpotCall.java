@@ -38,6 +38,14 @@ public record SpotCall(String method, String path, Map<String, String> query, Js
         return new SpotCall(method, path, query, body, operation, false);
     }
 
+    /**
+     * Whether HTTP calls this method idempotent (everything but POST). Not a licence to resend it: a late
+     * copy of a PUT can still undo a newer one; {@link SpotRetryPolicy} decides retries.
+     */
+    public boolean idempotent() {
+        return !"POST".equals(method);
+    }
+
     /** Whether this call only reads (GET): sending it twice changes nothing in Spot. */
     public boolean isRead() {
         return "GET".equals(method);
