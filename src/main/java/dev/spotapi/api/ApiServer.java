@@ -2,6 +2,7 @@ package dev.spotapi.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.account.AccountRegistry;
+import dev.spotapi.audit.AuditLog;
 import dev.spotapi.auth.TokenVerifier;
 import dev.spotapi.config.ListenAddress;
 import dev.spotapi.elastigroup.ElastigroupService;
@@ -36,6 +37,7 @@ public final class ApiServer {
                 new ElastigroupRoutes(p.groups(), lookup, bodies, replies),
                 new InstanceRoutes(p.instances(), lookup, bodies, replies));
         AccessControl access = new AccessControl(p.verifier(), Routes.publicPaths(table), errors);
+        AuditLog audit = new AuditLog(Routes.auditedOperations(table));
 
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -56,6 +58,7 @@ public final class ApiServer {
             config.routes.before(access::before);
             Routes.register(config.routes, table);
             errors.register(config.routes);
+            config.routes.after(audit::after);
             config.requestLogger.http(observer::observe);
         });
     }

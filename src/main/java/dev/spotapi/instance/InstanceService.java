@@ -4,10 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.account.Account;
+import dev.spotapi.power.PowerState;
+import dev.spotapi.spot.Deallocation;
+import dev.spotapi.spot.SpotException;
 import dev.spotapi.spot.SpotCall;
 import dev.spotapi.spot.SpotReply;
 import dev.spotapi.spot.SpotResource;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -16,8 +22,14 @@ public final class InstanceService {
     static final SpotResource INSTANCES = new SpotResource("/aws/ec2/managedInstance", "managedInstance",
             "managed instance");
 
-    /** Delete terminates the instance and removes its images, network interfaces, snapshots and volumes. */
-    static final JsonNode DELETE_BODY = deallocation();
+    /**
+     * Spot's 400 codes meaning "not in a state for this": already paused, not paused, paused when a
+     * recycle needs it active, or in a transition (PAUSING/RESUMING/RECYCLING); see {@link #isStateConflict}.
+     */
+    static final Set<String> STATE_CONFLICT_CODES = Set.of("MANAGED_INSTANCE_ALREADY_PAUSED",
+            "MANAGED_INSTANCE_NOT_PAUSED", "MANAGED_INSTANCE_NOT_ACTIVE", "MANAGED_INSTANCE_ACTION_IN_PROGRESS",
+            "MANAGED_INSTANCE_IN_TRANSITION",
+            "MANAGED_INSTANCE_ALREADY_ACTIVE");
 
     private final String org;
 
@@ -56,14 +68,66 @@ public final class InstanceService {
         return INSTANCES.update(account.spot(), id, partial);
     }
 
-    public CompletableFuture<Void> delete(Account account, String id) {
-        return INSTANCES.delete(account.spot(), id, DELETE_BODY);
+    /**
+     * Deletes the instance: {@code deallocationConfig} deletes what {@code deallocation} does not keep;
+     * {@code detach} sends {@code shouldTerminateInstance: false} (Spot stops managing it, the EC2
+     * instance lives on and keeps its volumes and network interfaces).
+     */
+    public CompletableFuture<Void> delete(Account account, String id, Deallocation deallocation, boolean detach) {
+        Deallocation effective = detach
+                ? deallocation.keeping(EnumSet.of(Deallocation.Kept.VOLUMES, Deallocation.Kept.NETWORK_INTERFACES))
+                : deallocation;
+        ObjectNode flags = effective.flags().put("shouldTerminateInstance", !detach);
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.set("deallocationConfig", flags);
+        return INSTANCES.delete(account.spot(), id, body);
     }
 
-    public CompletableFuture<JsonNode> costs(Account account, String id, CostWindow window) {
+    /**
+     * Spot pause (stop), resume (start) or recycle (reboot): {@code PUT .../managedInstance/{id}/<action>}.
+     * Spot's 400 for an instance already in that state or in a transition becomes a CONFLICT.
+     */
+    public CompletableFuture<Void> power(Account account, String id, PowerState state) {
+        SpotCall call = SpotCall.put(state.spotAction() + " managed instance",
+                INSTANCES.path(id) + "/" + state.spotAction(), null).withoutItems();
+        return account.spot().send(call).handle((reply, failure) -> {
+            if (failure == null) {
+                return null;
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof SpotException s && isStateConflict(s)) {
+                throw s.as(SpotException.Kind.CONFLICT);
+            }
+            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
+    }
+
+    /** A REJECTED pause/resume/recycle whose code says the instance is in the wrong state for it. */
+    static boolean isStateConflict(SpotException e) {
+        if (e.kind() != SpotException.Kind.REJECTED || e.code() == null) {
+            return false;
+        }
+        String code = e.code();
+        return STATE_CONFLICT_CODES.contains(code) || (code.startsWith("MANAGED_INSTANCE_")
+                && (code.contains("ALREADY") || code.contains("TRANSITION") || code.contains("IN_PROGRESS") || code.contains("NOT_PAUSED")
+                || code.contains("NOT_ACTIVE") || code.contains("PAUSING") || code.contains("RESUMING")
+                || code.contains("RECYCLING")));
+    }
+
+    /**
+     * Spot's costs over the window (lifetime when none); {@code aggregationPeriod} is passed through
+     * when given, and then every item is answered (one per period), else the one item.
+     */
+    public CompletableFuture<JsonNode> costs(Account account, String id, CostWindow window, String aggregationPeriod) {
         SpotCall call = SpotCall.get("get managed instance costs", INSTANCES.path(id) + "/costs");
         if (!window.isLifetime()) {
             call = call.withQuery("fromDate", window.fromDate()).withQuery("toDate", window.toDate());
+        }
+        if (aggregationPeriod != null) {
+            SpotCall aggregated = call.withQuery("aggregationPeriod", aggregationPeriod);
+            CompletableFuture<JsonNode> exists = INSTANCES.read(account.spot(), id);
+            return account.spot().send(aggregated).thenCombine(exists, (reply, mi) -> (JsonNode) reply.items());
         }
         return itemOfExisting(account, id, call);
     }
@@ -85,17 +149,5 @@ public final class InstanceService {
                 .map(CompletableFuture::completedFuture)
                 .orElseGet(() -> INSTANCES.read(account.spot(), id)
                         .thenApply(exists -> (JsonNode) JsonNodeFactory.instance.objectNode())));
-    }
-
-    private static JsonNode deallocation() {
-        ObjectNode flags = JsonNodeFactory.instance.objectNode()
-                .put("shouldDeleteImages", true)
-                .put("shouldDeleteNetworkInterfaces", true)
-                .put("shouldDeleteSnapshots", true)
-                .put("shouldDeleteVolumes", true)
-                .put("shouldTerminateInstance", true);
-        ObjectNode body = JsonNodeFactory.instance.objectNode();
-        body.set("deallocationConfig", flags);
-        return body;
     }
 }
