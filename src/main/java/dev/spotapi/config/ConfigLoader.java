@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
+import dev.spotapi.api.ApiServer;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -32,9 +33,23 @@ public final class ConfigLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
 
     private final Map<String, String> env;
+    private final List<String> warnings = new ArrayList<>();
 
     public ConfigLoader(Map<String, String> env) {
         this.env = env;
+    }
+
+    /**
+     * What {@link #load} found worth a warning (unknown fields), not yet logged: the caller logs them
+     * once logging has the config's format, so that with {@code logFormat: json} even these lines are JSON.
+     */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    /** Logs {@link #warnings()} at WARN (call after the config's logging is applied). */
+    public void logWarnings() {
+        warnings.forEach(LOG::warn);
     }
 
     public ServiceConfig load(Path file) {
@@ -60,7 +75,7 @@ public final class ConfigLoader {
             throw new ConfigException("config " + file + ": empty");
         }
         // The old service ignored fields it did not know; keep loading such files, but say so.
-        unknown.forEach(name -> LOG.warn("config {}: ignoring unknown field '{}'", file, name));
+        unknown.forEach(name -> warnings.add("config " + file + ": ignoring unknown field '" + name + "'"));
         return validate(applyEnvironment(parsed));
     }
 
@@ -112,6 +127,8 @@ public final class ConfigLoader {
             throw new ConfigException("accounts: at least one account must be configured");
         }
         config.accounts().forEach(ConfigLoader::validateAccount);
+        config.auth().validate();
+        config.http().validate();
         return config;
     }
 
@@ -119,6 +136,11 @@ public final class ConfigLoader {
         String where = "accounts." + name;
         if (!ACCOUNT_NAME.matcher(name).matches()) {
             throw new ConfigException(where + ": account names are 1-64 letters, digits, '.', '_' or '-'");
+        }
+        if (ApiServer.RESERVED_ACCOUNT_NAMES.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+            throw new ConfigException(where + ": '" + name + "' is the name of a public route (/v1/spot/" + name
+                    + "); choose another account name (reserved: "
+                    + new java.util.TreeSet<>(ApiServer.RESERVED_ACCOUNT_NAMES) + ")");
         }
         if (account == null) {
             throw new ConfigException(where + ": must be an object");

@@ -14,7 +14,9 @@ public record ServiceConfig(
         @JsonProperty("org") String org,
         @JsonProperty("maxBodyBytes") int maxBodyBytes,
         @JsonProperty("shutdownDelayMs") long shutdownDelayMs,
-        @JsonProperty("spot") SpotClientSettings spot) {
+        @JsonProperty("spot") SpotClientSettings spot,
+        @JsonProperty("auth") AuthSettings auth,
+        @JsonProperty("http") HttpSettings http) {
 
     public static final String DEFAULT_LISTEN = ":8080";
 
@@ -26,26 +28,42 @@ public record ServiceConfig(
         maxBodyBytes = maxBodyBytes > 0 ? maxBodyBytes : 1_048_576;
         shutdownDelayMs = Math.max(0, shutdownDelayMs);
         spot = spot == null ? SpotClientSettings.DEFAULTS : spot;
+        auth = auth == null ? AuthSettings.DEFAULTS : auth;
+        http = http == null ? HttpSettings.DEFAULTS : http;
+    }
+
+    /** A config with the default auth and HTTP settings. */
+    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
+            String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot) {
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null, null);
     }
 
     /** A config without a shutdown delay. */
     public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
             String logFormat, String org, int maxBodyBytes, SpotClientSettings spot) {
-        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot);
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot, null, null);
     }
 
     public ServiceConfig withToken(String newToken) {
-        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot);
+        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http);
     }
 
     public ServiceConfig withListenAddress(String newListen) {
-        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot);
+        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http);
+    }
+
+    /** The same config with other auth and HTTP settings. */
+    public ServiceConfig withLimits(AuthSettings newAuth, HttpSettings newHttp) {
+        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, newAuth, newHttp);
     }
 
     @Override
     public String toString() {
         return "ServiceConfig[listenAddress=" + listenAddress + ", accounts=" + accounts + ", token=****, logLevel="
                 + logLevel + ", logFormat=" + logFormat + ", org=" + org + ", maxBodyBytes=" + maxBodyBytes
-                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + "]";
+                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", auth=" + auth + ", http=" + http + "]";
     }
 }

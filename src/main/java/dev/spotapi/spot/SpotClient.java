@@ -3,6 +3,7 @@ package dev.spotapi.spot;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.config.SpotClientSettings;
 import dev.spotapi.spot.SpotException.Kind;
+import dev.spotapi.trace.TraceContext;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
@@ -135,7 +136,11 @@ public final class SpotClient {
         return accountName;
     }
 
-    /** Performs the call; the future fails with a {@link SpotException} when it does not succeed. */
+    /**
+     * Performs the call; the future fails with a {@link SpotException} when it does not succeed. The
+     * request's trace ({@link TraceContext#current()}) goes to Spot as {@code traceparent}, and is current
+     * again while the returned future completes, so that calls chained on it carry it too.
+     */
     public CompletableFuture<SpotReply> send(SpotCall call) {
         CompletableFuture<SpotReply> reply = sendShared(call);
         if (spotRequestIds == null) {
@@ -152,43 +157,53 @@ public final class SpotClient {
     }
 
     private CompletableFuture<SpotReply> sendShared(SpotCall call) {
+        TraceContext trace = TraceContext.current();
+        CompletableFuture<SpotReply> mine = new CompletableFuture<>();
         if (!call.isRead()) {
-            CompletableFuture<SpotReply> write = execute(call);
-            // a read that starts after this write was answered must not share a read that started before it
-            write.whenComplete((reply, failure) -> writesAnswered.incrementAndGet());
-            return write;
+            execute(call, trace).whenComplete((reply, failure) -> {
+                // a read that starts after this write was answered must not share a read that started before it
+                writesAnswered.incrementAndGet();
+                complete(mine, reply, failure, trace);
+            });
+            return mine;
         }
         String key = writesAnswered.get() + " " + call.path() + '?' + call.query();
-        CompletableFuture<SpotReply> mine = new CompletableFuture<>();
         CompletableFuture<SpotReply> existing = getsInFlight.putIfAbsent(key, mine);
         if (existing != null) {
             return existing;
         }
-        execute(call).whenComplete((reply, failure) -> {
+        execute(call, trace).whenComplete((reply, failure) -> {
             getsInFlight.remove(key, mine);
-            if (failure != null) {
-                mine.completeExceptionally(failure);
-            } else {
-                mine.complete(reply);
-            }
+            complete(mine, reply, failure, trace);
         });
         return mine;
     }
 
-    private CompletableFuture<SpotReply> execute(SpotCall call) {
+    private static void complete(CompletableFuture<SpotReply> future, SpotReply reply, Throwable failure,
+            TraceContext trace) {
+        TraceContext.runWith(trace, () -> {
+            if (failure != null) {
+                future.completeExceptionally(failure);
+            } else {
+                future.complete(reply);
+            }
+        });
+    }
+
+    private CompletableFuture<SpotReply> execute(SpotCall call, TraceContext trace) {
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(settings.deadlineMs());
         CallState state = new CallState();
         String object = call.objectPath();
         CompletableFuture<SpotReply> attempts;
         if (object == null) {
-            attempts = attempts(call, deadline, state);
+            attempts = attempts(call, deadline, state, trace);
             attempts.whenComplete((reply, failure) -> state.finish(null));
         } else {
             WriteFence.Ticket ticket = fence.enter(object);
             attempts = ticket.turn(settings.deadlineMs())
                     .handle((ready, notYet) -> notYet)
-                    .thenCompose(notYet -> notYet == null ? attempts(call, deadline, state)
+                    .thenCompose(notYet -> notYet == null ? attempts(call, deadline, state, trace)
                             : CompletableFuture.failedFuture(stillInProgress(call)));
             attempts.whenComplete((reply, failure) -> state.finish(ticket::leave));
         }
@@ -210,9 +225,10 @@ public final class SpotClient {
         return result;
     }
 
-    private CompletableFuture<SpotReply> attempts(SpotCall call, long deadlineNanos, CallState state) {
+    private CompletableFuture<SpotReply> attempts(SpotCall call, long deadlineNanos, CallState state,
+            TraceContext trace) {
         long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-        return retry.executeCompletionStage(scheduler, () -> limited(() -> attempt(call, deadlineNanos, state)))
+        return retry.executeCompletionStage(scheduler, () -> limited(() -> attempt(call, deadlineNanos, state, trace)))
                 .toCompletableFuture()
                 .orTimeout(Math.max(1, remainingMs), TimeUnit.MILLISECONDS);
     }
@@ -245,7 +261,8 @@ public final class SpotClient {
         return RateLimiter.decorateCompletionStage(rateLimiter, attempt::get).get();
     }
 
-    private CompletableFuture<SpotReply> attempt(SpotCall call, long deadlineNanos, CallState state) {
+    private CompletableFuture<SpotReply> attempt(SpotCall call, long deadlineNanos, CallState state,
+            TraceContext trace) {
         long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
         if (remainingMs <= 0 || !state.beginExchange()) {
             return CompletableFuture.failedFuture(timeout(call, false));
@@ -253,7 +270,7 @@ public final class SpotClient {
         long attemptMs = Math.max(1, Math.min(remainingMs, settings.attemptTimeoutMs()));
         // A read's exchange ends with its attempt. A write's exchange stays open after the attempt timeout
         // (up to writeSettleMs) so that the fence knows when Spot has really answered it.
-        HttpRequest request = request(call, call.isRead() ? attemptMs : writeSettleMs());
+        HttpRequest request = request(call, call.isRead() ? attemptMs : writeSettleMs(), trace);
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request,
                 BoundedBody.handler(BoundedBody.MAX_REPLY_BYTES));
         exchange.whenComplete((response, failure) -> {
@@ -286,20 +303,26 @@ public final class SpotClient {
         return Math.max(30_000, settings.deadlineMs() * 10);
     }
 
-    private HttpRequest request(SpotCall call, long timeoutMs) {
+    private HttpRequest request(SpotCall call, long timeoutMs, TraceContext trace) {
         StringBuilder uri = new StringBuilder(baseUrl.length() + call.path().length() + 64)
                 .append(baseUrl).append(call.path()).append('?').append(accountIdQuery);
         call.query().forEach((k, v) -> uri.append('&').append(encode(k)).append('=').append(encode(v)));
         HttpRequest.BodyPublisher body = new SendOnceBody(call.body() == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(call.body().toString()));
-        return HttpRequest.newBuilder(URI.create(uri.toString()))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(uri.toString()))
                 .timeout(Duration.ofMillis(Math.max(1, timeoutMs)))
                 .header("Authorization", bearer)
                 .header("Accept", "application/json")
                 .header("Content-Type", "application/json")
                 .header("User-Agent", userAgent)
-                .method(call.method(), body)
-                .build();
+                .method(call.method(), body);
+        if (trace != null) {
+            builder.header(TraceContext.TRACEPARENT, trace.traceparent());
+            if (trace.tracestate() != null) {
+                builder.header(TraceContext.TRACESTATE, trace.tracestate());
+            }
+        }
+        return builder.build();
     }
 
     /**
@@ -357,7 +380,7 @@ public final class SpotClient {
         }
         if (failure instanceof ConnectException) {
             return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
-                    "cannot connect to Spot at " + baseUrl, null, null, false);
+                    "cannot connect to Spot", null, null, false);
         }
         if (failure instanceof IOException) {
             return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
