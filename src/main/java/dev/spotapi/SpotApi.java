@@ -98,7 +98,8 @@ public final class SpotApi implements AutoCloseable {
                 registry,
                 mapper,
                 readiness,
-                inFlight));
+                inFlight,
+                config.corsOrigins()));
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);
