@@ -73,6 +73,7 @@ public final class SpotApi implements AutoCloseable {
     }
 
     public static SpotApi start(ServiceConfig config) {
+        SpotClient.stopJdkResends();
         ObjectMapper mapper = JsonMapper.builder().build();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MetricLimits.install(registry);

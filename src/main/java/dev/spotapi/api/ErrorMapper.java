@@ -70,6 +70,10 @@ final class ErrorMapper {
             // once a request went out, Spot was reached: say what broke, never "unreachable"
             case UNREACHABLE -> write(ctx, 502, failed + (e.mayHaveActed() ? ": " : ": Spot is unreachable: ") + detail);
             case TIMEOUT -> write(ctx, 504, failed + ": " + detail);
+            case IN_PROGRESS -> {
+                ctx.header("Retry-After", "1");
+                write(ctx, 409, failed + ": " + detail);
+            }
         }
     }
 
