@@ -1,7 +1,6 @@
 package dev.spotapi;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.spotapi.account.Account;
 import dev.spotapi.account.AccountRegistry;
 import dev.spotapi.api.ApiServer;
@@ -11,6 +10,8 @@ import dev.spotapi.config.ListenAddress;
 import dev.spotapi.config.ServiceConfig;
 import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.instance.InstanceService;
+import dev.spotapi.json.ExactJson;
+import dev.spotapi.org.Ownership;
 import dev.spotapi.spot.SpotClient;
 import dev.spotapi.spot.SpotMetrics;
 import io.javalin.Javalin;
@@ -56,7 +57,7 @@ public final class SpotApi implements AutoCloseable {
     }
 
     public static SpotApi start(ServiceConfig config) {
-        ObjectMapper mapper = JsonMapper.builder().build();
+        ObjectMapper mapper = ExactJson.mapper();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("spot-retry"));
         // A small fixed pool: the default cached pool grows a thread per concurrent exchange under load.
@@ -75,17 +76,23 @@ public final class SpotApi implements AutoCloseable {
                         config.spot(), spotMetrics, scheduler, mapper, userAgent))));
 
         Readiness readiness = new Readiness();
+        Ownership ownership = new Ownership(config.org(), config.orgIsolationEnforced());
+        if (!ownership.enforced()) {
+            LOG.warn("orgIsolation is off: every elastigroup and managed instance of the configured Spot accounts,"
+                    + " of any org, is visible and can be changed or deleted through this service");
+        }
         Javalin server = ApiServer.create(new ApiServer.Parts(
                 ListenAddress.parse(config.listenAddress()),
                 config.maxBodyBytes(),
                 10_000,
                 new TokenVerifier(config.token()),
                 new AccountRegistry(accounts),
-                new ElastigroupService(),
-                new InstanceService(config.org()),
+                new ElastigroupService(ownership),
+                new InstanceService(ownership, registry),
                 registry,
                 mapper,
-                readiness));
+                readiness,
+                ownership));
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);

@@ -6,7 +6,10 @@ import dev.spotapi.auth.TokenVerifier;
 import dev.spotapi.config.ListenAddress;
 import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.instance.InstanceService;
+import dev.spotapi.org.OrgGuard;
+import dev.spotapi.org.Ownership;
 import io.javalin.Javalin;
+import java.util.Map;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -18,7 +21,7 @@ public final class ApiServer {
     /** Everything the HTTP layer needs; built by {@link dev.spotapi.SpotApi}. */
     public record Parts(ListenAddress listen, int maxBodyBytes, long stopTimeoutMs, TokenVerifier verifier,
             AccountRegistry accounts, ElastigroupService groups, InstanceService instances,
-            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness) {
+            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness, Ownership ownership) {
     }
 
     private ApiServer() {
@@ -36,6 +39,10 @@ public final class ApiServer {
                 new ElastigroupRoutes(p.groups(), lookup, bodies, replies),
                 new InstanceRoutes(p.instances(), lookup, bodies, replies));
         AccessControl access = new AccessControl(p.verifier(), Routes.publicPaths(table), errors);
+        OrgGuard orgGuard = new OrgGuard(p.ownership(), Map.of(
+                "instance", OrgGuard.instances(InstanceService.INSTANCES),
+                "elastigroup", OrgGuard.elastigroups(ElastigroupService.GROUPS)),
+                lookup::of, RequestIds::of, p.registry());
 
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -54,6 +61,9 @@ public final class ApiServer {
             });
             config.router.javaLangErrorHandler(errors::fatal);
             config.routes.before(access::before);
+            config.routes.beforeMatched(bodies.checkFirst(Routes.bodyRoutes(table)));
+            config.routes.beforeMatched(orgGuard::before);
+            config.routes.afterMatched(orgGuard::after);
             Routes.register(config.routes, table);
             errors.register(config.routes);
             config.requestLogger.http(observer::observe);

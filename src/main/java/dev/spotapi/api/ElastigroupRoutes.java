@@ -14,7 +14,7 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
     }
 
     void list(Context ctx) {
-        replies.jsonLater(ctx, service.list(account(ctx)));
+        replies.jsonLater(ctx, service.list(account(ctx), space(ctx)));
     }
 
     void create(Context ctx) {
@@ -24,7 +24,8 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
 
     void get(Context ctx) {
         var account = account(ctx);
-        replies.jsonLater(ctx, service.get(account, id(ctx)));
+        String id = id(ctx);
+        replies.jsonLater(ctx, checked(ctx, () -> service.get(account, id)));
     }
 
     void update(Context ctx) {

@@ -15,7 +15,7 @@ final class InstanceRoutes extends AccountScopedRoutes {
     }
 
     void list(Context ctx) {
-        replies.jsonLater(ctx, service.list(account(ctx)));
+        replies.jsonLater(ctx, service.list(account(ctx), space(ctx)));
     }
 
     void create(Context ctx) {
@@ -25,7 +25,8 @@ final class InstanceRoutes extends AccountScopedRoutes {
 
     void summary(Context ctx) {
         var account = account(ctx);
-        replies.jsonLater(ctx, service.summary(account, id(ctx)));
+        String id = id(ctx);
+        replies.jsonLater(ctx, service.summary(account, id, checked(ctx, () -> service.read(account, id))));
     }
 
     void update(Context ctx) {
@@ -48,12 +49,13 @@ final class InstanceRoutes extends AccountScopedRoutes {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        replies.jsonLater(ctx, service.costs(account, id, window));
+        replies.jsonLater(ctx, service.costs(account, id, window, checked(ctx, () -> service.read(account, id))));
     }
 
     void status(Context ctx) {
         var account = account(ctx);
-        replies.jsonLater(ctx, service.status(account, id(ctx)));
+        String id = id(ctx);
+        replies.jsonLater(ctx, service.status(account, id, checked(ctx, () -> service.read(account, id))));
     }
 
     private static String id(Context ctx) {

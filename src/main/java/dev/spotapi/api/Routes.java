@@ -11,8 +11,14 @@ import java.util.stream.Collectors;
 final class Routes {
     static final String PREFIX = "/v1/spot";
 
-    /** One row of the table. */
-    record Route(HandlerType method, String path, boolean isPublic, Handler handler) {
+    /**
+     * One row of the table. {@code jsonBody}: the route takes a JSON object body, which is read and
+     * checked before anything else happens (a bad body is a 400 that costs no Spot call).
+     */
+    record Route(HandlerType method, String path, boolean isPublic, Handler handler, boolean jsonBody) {
+        Route(HandlerType method, String path, boolean isPublic, Handler handler) {
+            this(method, path, isPublic, handler, false);
+        }
     }
 
     private Routes() {
@@ -29,15 +35,15 @@ final class Routes {
                 open(HandlerType.GET, "/docs/{asset}", docs::asset),
 
                 auth(HandlerType.GET, "/{account}/elastigroups", groups::list),
-                auth(HandlerType.POST, "/{account}/elastigroups", groups::create),
+                withBody(HandlerType.POST, "/{account}/elastigroups", groups::create),
                 auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}", groups::get),
-                auth(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}", groups::update),
+                withBody(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}", groups::update),
                 auth(HandlerType.DELETE, "/{account}/elastigroups/{elastigroup}", groups::delete),
 
                 auth(HandlerType.GET, "/{account}/instances", instances::list),
-                auth(HandlerType.POST, "/{account}/instances", instances::create),
+                withBody(HandlerType.POST, "/{account}/instances", instances::create),
                 auth(HandlerType.GET, "/{account}/instances/{instance}", instances::summary),
-                auth(HandlerType.PUT, "/{account}/instances/{instance}", instances::update),
+                withBody(HandlerType.PUT, "/{account}/instances/{instance}", instances::update),
                 auth(HandlerType.DELETE, "/{account}/instances/{instance}", instances::delete),
                 auth(HandlerType.GET, "/{account}/instances/{instance}/costs", instances::costs),
                 auth(HandlerType.GET, "/{account}/instances/{instance}/status", instances::status),
@@ -80,5 +86,16 @@ final class Routes {
 
     private static Route auth(HandlerType method, String path, Handler handler) {
         return new Route(method, PREFIX + path, false, handler);
+    }
+
+    /** A route behind the token that takes a JSON object body. */
+    private static Route withBody(HandlerType method, String path, Handler handler) {
+        return new Route(method, PREFIX + path, false, handler, true);
+    }
+
+    /** "METHOD template" of every route that takes a JSON object body. */
+    static Set<String> bodyRoutes(List<Route> table) {
+        return table.stream().filter(Route::jsonBody).map(r -> r.method().name() + ' ' + r.path())
+                .collect(Collectors.toUnmodifiableSet());
     }
 }

@@ -14,7 +14,8 @@ public record ServiceConfig(
         @JsonProperty("org") String org,
         @JsonProperty("maxBodyBytes") int maxBodyBytes,
         @JsonProperty("shutdownDelayMs") long shutdownDelayMs,
-        @JsonProperty("spot") SpotClientSettings spot) {
+        @JsonProperty("spot") SpotClientSettings spot,
+        @JsonProperty("orgIsolation") String orgIsolation) {
 
     public static final String DEFAULT_LISTEN = ":8080";
 
@@ -26,6 +27,29 @@ public record ServiceConfig(
         maxBodyBytes = maxBodyBytes > 0 ? maxBodyBytes : 1_048_576;
         shutdownDelayMs = Math.max(0, shutdownDelayMs);
         spot = spot == null ? SpotClientSettings.DEFAULTS : spot;
+        orgIsolation = orgIsolation == null || orgIsolation.isBlank() ? ORG_ISOLATION_ENFORCE
+                : orgIsolation.strip().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** {@code orgIsolation} value: only this org's Spot resources are visible and touchable (the default). */
+    public static final String ORG_ISOLATION_ENFORCE = "enforce";
+    /** {@code orgIsolation} value: the old service's behaviour, every resource of the account (warned at start). */
+    public static final String ORG_ISOLATION_OFF = "off";
+
+    /** A config with the default org isolation ({@value #ORG_ISOLATION_ENFORCE}). */
+    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
+            String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot) {
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null);
+    }
+
+    /** True unless {@code orgIsolation} is {@value #ORG_ISOLATION_OFF}. */
+    public boolean orgIsolationEnforced() {
+        return !ORG_ISOLATION_OFF.equals(orgIsolation);
+    }
+
+    public ServiceConfig withOrgIsolation(String mode) {
+        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, mode);
     }
 
     /** A config without a shutdown delay. */
@@ -35,17 +59,19 @@ public record ServiceConfig(
     }
 
     public ServiceConfig withToken(String newToken) {
-        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot);
+        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot,
+                orgIsolation);
     }
 
     public ServiceConfig withListenAddress(String newListen) {
-        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot);
+        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot,
+                orgIsolation);
     }
 
     @Override
     public String toString() {
         return "ServiceConfig[listenAddress=" + listenAddress + ", accounts=" + accounts + ", token=****, logLevel="
                 + logLevel + ", logFormat=" + logFormat + ", org=" + org + ", maxBodyBytes=" + maxBodyBytes
-                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + "]";
+                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", orgIsolation=" + orgIsolation + "]";
     }
 }

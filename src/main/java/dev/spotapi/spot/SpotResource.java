@@ -48,6 +48,15 @@ public final class SpotResource {
         });
     }
 
+    /** Every object of the account, as Spot's list returns them (whole objects: flat or {@code config}-wrapped). */
+    public CompletableFuture<List<JsonNode>> list(SpotClient spot) {
+        return spot.send(SpotCall.get("list " + noun + "s", basePath)).thenApply(reply -> {
+            List<JsonNode> items = new ArrayList<>(reply.items().size());
+            reply.items().forEach(items::add);
+            return items;
+        });
+    }
+
     public CompletableFuture<JsonNode> create(SpotClient spot, ObjectNode object) {
         SpotCall call = SpotCall.post("create " + noun, basePath, SpotPayloads.wrap(wrapper, SpotPayloads.forSpot(object)));
         return spot.send(call).thenApply(reply -> reply.firstItem().orElseThrow(() -> noItem(call, reply)));
