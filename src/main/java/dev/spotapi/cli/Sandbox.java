@@ -38,8 +38,8 @@ final class Sandbox {
     }
 
     /** Starts the sandbox and prints the banner; a shutdown hook stops it. */
-    static void serve(Path dir, Map<String, String> env, PrintStream out, Path missingConfig) {
-        Running running = start(dir, env, DEFAULT_LISTEN);
+    static void serve(Path dir, Path seed, Map<String, String> env, PrintStream out, Path missingConfig) {
+        Running running = start(dir, seed, env, DEFAULT_LISTEN);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running.close();
             BufferedStdoutAppender.flushAll();
@@ -47,13 +47,15 @@ final class Sandbox {
         banner(out, running, dir, missingConfig);
     }
 
-    static Running start(Path dir, Map<String, String> env, String listen) {
+    /** Starts the simulator (loading {@code seed} when not null) and the service in front of it. */
+    static Running start(Path dir, Path seed, Map<String, String> env, String listen) {
         String spotToken = randomSecret();
         SpotSimulator simulator = SpotSimulator.builder()
                 .bind("127.0.0.1")
                 .port(0)
                 .dataDir(dir.resolve("simulator"))
                 .account(SPOT_ACCOUNT_ID, spotToken)
+                .seed(seed)
                 .start();
         try {
             String key = env.getOrDefault(ConfigLoader.ENV_TOKEN, "");

@@ -39,6 +39,11 @@ public class ServeCommand implements Callable<Integer> {
             description = "Where sandbox mode keeps the simulator's state (default: ${DEFAULT-VALUE}).")
     Path sandboxDir;
 
+    @Option(names = "--seed", paramLabel = "FILE",
+            description = "Sandbox mode: load these groups and managed instances into the simulator at start "
+                    + "(a state exported from /_sim/state, or bare objects; see docs/simulator.md).")
+    Path seed;
+
     @Option(names = {"-version", "--version"}, versionHelp = true, description = "Print the version and exit.")
     boolean version;
 
@@ -51,8 +56,11 @@ public class ServeCommand implements Callable<Integer> {
         boolean explicitConfig = spec.commandLine().getParseResult().hasMatchedOption("-config");
         try {
             if (sandbox || (!explicitConfig && !Files.exists(config))) {
-                Sandbox.serve(sandboxDir, System.getenv(), out, sandbox ? null : config);
+                Sandbox.serve(sandboxDir, seed, System.getenv(), out, sandbox ? null : config);
                 return 0;
+            }
+            if (seed != null) {
+                throw new IllegalArgumentException("--seed only applies to sandbox mode (the built-in simulator)");
             }
             ServiceConfig cfg = new ConfigLoader(System.getenv()).load(config);
             Logging.apply(cfg);
@@ -65,6 +73,10 @@ public class ServeCommand implements Callable<Integer> {
                     BuildInfo.current().version(), cfg.listenAddress(), cfg.accounts().keySet());
             return 0;
         } catch (ConfigException e) {
+            System.err.println("spot-api: " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException e) {
+            // a bad --seed (file, or its use outside sandbox mode)
             System.err.println("spot-api: " + e.getMessage());
             return 2;
         }

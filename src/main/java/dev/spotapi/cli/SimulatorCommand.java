@@ -3,6 +3,7 @@ package dev.spotapi.cli;
 import dev.spotapi.sim.SpotSimulator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,11 +39,28 @@ public class SimulatorCommand implements Callable<Integer> {
                     + "Default: one generated account.")
     List<String> accounts = new ArrayList<>();
 
+    @Option(names = "--seed", paramLabel = "FILE",
+            description = "Load these groups and managed instances at start, replacing stored ones "
+                    + "(a state exported from /_sim/state, or bare objects).")
+    Path seed;
+
+    @Option(names = "--transition-seconds", paramLabel = "N", defaultValue = "60",
+            description = "Simulated seconds a managed instance stays PAUSING, RESUMING or RECYCLING "
+                    + "(0 = at once). Default: ${DEFAULT-VALUE}.")
+    long transitionSeconds;
+
+    @Option(names = "--rate-limit", paramLabel = "N", defaultValue = "0",
+            description = "Spot's rate limit: at most N requests per account, route and method in any 60 s "
+                    + "(0 = off). Default: ${DEFAULT-VALUE}.")
+    int rateLimit;
+
     @Override
     public Integer call() throws InterruptedException {
-        SpotSimulator.Builder builder = SpotSimulator.builder().bind(bind).dataDir(dataDir);
+        SpotSimulator.Builder builder = SpotSimulator.builder().bind(bind).dataDir(dataDir).seed(seed);
         try {
             builder.port(port);
+            builder.transitionDuration(Duration.ofSeconds(transitionSeconds));
+            builder.rateLimit(rateLimit);
             for (String account : accounts) {
                 int eq = account.indexOf('=');
                 if (eq <= 0 || eq == account.length() - 1) {

@@ -30,7 +30,7 @@ public class TrainingCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("spot-api-training");
         String key = "training-key";
-        try (Sandbox.Running sandbox = Sandbox.start(dir, Map.of("SPOT_API_TOKEN", key), "127.0.0.1:0")) {
+        try (Sandbox.Running sandbox = Sandbox.start(dir, null, Map.of("SPOT_API_TOKEN", key), "127.0.0.1:0")) {
             String base = "http://127.0.0.1:" + sandbox.api().port() + "/v1/spot";
             String token = TokenVerifier.hash(key, 4);
             HttpClient http = HttpClient.newHttpClient();

@@ -97,6 +97,8 @@ public final class ConfigLoader {
         if (config.token() == null || config.token().isEmpty()) {
             throw new ConfigException("token: the pre-shared key must be set (in the file or " + ENV_TOKEN + ")");
         }
+        Placeholders.refuse("token", config.token(),
+                "a long random pre-shared key (in the file or " + ENV_TOKEN + ", e.g. the Secret's token key)");
         if (config.org() == null || config.org().isBlank()) {
             throw new ConfigException("org: must not be empty");
         }
@@ -131,6 +133,8 @@ public final class ConfigLoader {
         if (account.token() == null || account.token().isBlank()) {
             throw new ConfigException(where + ".token: the Spot API token must be set");
         }
+        Placeholders.refuse(where + ".token", account.token(), "the account's Spot API token");
+        Placeholders.refuse(where + ".id", account.id(), "the Spot account id (act-…)");
         String endpoint = account.effectiveEndpoint();
         URI uri;
         try {

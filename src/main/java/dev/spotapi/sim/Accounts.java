@@ -32,22 +32,28 @@ final class Accounts {
     }
 
     /**
-     * Returns the account a request acts for: {@code Authorization: Bearer <token>} and the
-     * {@code accountId} query parameter must name a configured account and its token.
+     * Returns the account a request acts for: {@code Authorization: Bearer <token>} must be a
+     * configured token, and the {@code accountId} query parameter, when given, an account of that
+     * token. Without {@code accountId} the call acts on the token's default account, the first one
+     * configured with it (contract §9.11: Spot uses the organization's oldest account).
      */
     String authenticate(Context ctx) {
         String header = ctx.header("Authorization");
         if (header == null || header.length() <= 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw SpotException.unauthorized("Missing or malformed Authorization header (expected: Bearer <token>)");
         }
-        String token = header.substring(7).trim();
+        byte[] token = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
         String accountId = ctx.queryParam("accountId");
         if (accountId == null || accountId.isEmpty()) {
-            throw SpotException.unauthorized("The accountId query parameter is required");
+            for (Map.Entry<String, String> account : tokens.entrySet()) {
+                if (MessageDigest.isEqual(account.getValue().getBytes(StandardCharsets.UTF_8), token)) {
+                    return account.getKey();
+                }
+            }
+            throw SpotException.unauthorized("Invalid token");
         }
         String expected = tokens.get(accountId);
-        if (expected == null || !MessageDigest.isEqual(
-                expected.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+        if (expected == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), token)) {
             throw SpotException.unauthorized("Invalid token for account " + accountId);
         }
         return accountId;

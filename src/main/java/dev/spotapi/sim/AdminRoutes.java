@@ -6,9 +6,13 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.Map;
 
-/** The admin API under {@code /_sim}: health, reset, clock, faults and the request log. No auth. */
+/**
+ * The admin API under {@code /_sim}: health, reset, clock, faults, the request log, transition
+ * time, rate limiting and the whole state (export/import). No auth.
+ */
 final class AdminRoutes {
     static final String PREFIX = "/_sim";
     private static final Map<String, Long> CLOCK_UNITS = Map.of(
@@ -20,15 +24,25 @@ final class AdminRoutes {
     private final RequestLog requestLog;
     private final Accounts accounts;
     private final boolean persistent;
+    private final RateLimiter rateLimiter;
+    private final RateLimiter.Settings startRateLimit;
+    private final TransitionTime transitionTime;
+    private final Duration startTransition;
+    private final StateSnapshot snapshot;
 
     AdminRoutes(ResourceStore store, SimClock clock, FaultInjector faults, RequestLog requestLog, Accounts accounts,
-                boolean persistent) {
+                boolean persistent, RateLimiter rateLimiter, TransitionTime transitionTime, StateSnapshot snapshot) {
         this.store = store;
         this.clock = clock;
         this.faults = faults;
         this.requestLog = requestLog;
         this.accounts = accounts;
         this.persistent = persistent;
+        this.rateLimiter = rateLimiter;
+        this.startRateLimit = rateLimiter.settings();
+        this.transitionTime = transitionTime;
+        this.startTransition = Duration.ofMillis(transitionTime.millis());
+        this.snapshot = snapshot;
     }
 
     static boolean isAdminPath(String path) {
@@ -47,6 +61,16 @@ final class AdminRoutes {
             faults.clear();
             listFaults(ctx);
         });
+        routes.get(PREFIX + "/transitions", ctx -> reply(ctx, transitionsJson()));
+        routes.put(PREFIX + "/transitions", this::setTransitions);
+        routes.get(PREFIX + "/rate-limit", ctx -> reply(ctx, rateLimiter.settings().toJson()));
+        routes.put(PREFIX + "/rate-limit", ctx -> {
+            rateLimiter.configure(rateLimiter.settings().with(body(ctx)));
+            reply(ctx, rateLimiter.settings().toJson());
+        });
+        routes.get(PREFIX + "/state", ctx -> reply(ctx, snapshot.export()));
+        routes.put(PREFIX + "/state", ctx -> loaded(ctx, snapshot.load(body(ctx), true)));
+        routes.post(PREFIX + "/state", ctx -> loaded(ctx, snapshot.load(body(ctx), false)));
         routes.get(PREFIX + "/requests", this::requests);
         routes.delete(PREFIX + "/requests", ctx -> {
             requestLog.clear();
@@ -70,11 +94,14 @@ final class AdminRoutes {
         reply(ctx, body);
     }
 
+    /** Back to the start: no resources, faults or requests, real time, the start-up transition time and rate limit. */
     private void reset(Context ctx) {
         store.deleteAll();
         faults.clear();
         requestLog.clear();
         clock.reset();
+        transitionTime.set(startTransition);
+        rateLimiter.configure(startRateLimit);
         reply(ctx, status("ok"));
     }
 
@@ -122,6 +149,31 @@ final class AdminRoutes {
         }
         Boolean freeze = frozen == null || frozen.isNull() ? null : frozen.asBoolean();
         reply(ctx, clockJson(clock.set(target, freeze)));
+    }
+
+    private ObjectNode transitionsJson() {
+        ObjectNode body = SimJson.object();
+        body.put("seconds", BigDecimal.valueOf(transitionTime.millis()).movePointLeft(3).stripTrailingZeros());
+        return body;
+    }
+
+    /** {@code {"seconds": N}}: how long PAUSING, RESUMING and RECYCLING last (0 = at once). */
+    private void setTransitions(Context ctx) {
+        JsonNode seconds = body(ctx).get("seconds");
+        if (seconds == null || !seconds.isNumber() || seconds.decimalValue().signum() < 0
+                || seconds.decimalValue().compareTo(BigDecimal.valueOf(365L * 86_400)) > 0) {
+            throw new AdminException("give \"seconds\": a number from 0 to 31536000");
+        }
+        transitionTime.set(Duration.ofMillis(seconds.decimalValue().movePointRight(3).longValue()));
+        reply(ctx, transitionsJson());
+    }
+
+    private void loaded(Context ctx, int count) {
+        ObjectNode body = status("ok");
+        body.put("loaded", count);
+        body.put("groups", store.count(GroupType.INSTANCE));
+        body.put("managedInstances", store.count(ManagedInstanceType.INSTANCE));
+        reply(ctx, body);
     }
 
     private void listFaults(Context ctx) {

@@ -7,9 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The fake EC2 instances of a group: always exactly {@code capacity.target} of them, kept in the
- * group's state as {@code {"instances": [...]}}. Scaling up launches new ones, scaling down
- * terminates the newest.
+ * The fake EC2 instances of a group, kept in the group's state as {@code {"instances": [...]}}:
+ * enough to reach {@code capacity.target}. With {@code capacity.unit: instance} (the default) each
+ * instance counts 1; with {@code weight} each counts its type's {@code weightedCapacity} from
+ * {@code compute.instanceTypes.weights}, or its vCPUs when no weight is given (contract §9.6), so
+ * target 4 with one type of weight 4 runs one instance. Scaling up launches new ones, scaling down
+ * terminates the newest while the rest still reach the target.
  */
 final class GroupFleet {
     private static final String DEFAULT_TYPE = "t3.micro";
@@ -31,17 +34,41 @@ final class GroupFleet {
         List<ObjectNode> launched = new ArrayList<>();
         List<ObjectNode> terminated = new ArrayList<>();
         int target = target(group);
-        while (instances.size() < target) {
+        long units = 0;
+        for (ObjectNode i : instances) {
+            units += weight(group, i.path("instanceType").asText());
+        }
+        while (units < target) {
             ObjectNode instance = launch(group, instances.size(), now);
             instances.add(instance);
             launched.add(instance);
+            units += weight(group, instance.path("instanceType").asText());
         }
-        while (instances.size() > target) {
+        while (!instances.isEmpty()) {
+            long last = weight(group, instances.get(instances.size() - 1).path("instanceType").asText());
+            if (units - last < target) {
+                break;
+            }
             terminated.add(instances.remove(instances.size() - 1));
+            units -= last;
         }
         ObjectNode next = SimJson.object();
         next.putArray("instances").addAll(instances);
         return new Change(next, launched, terminated);
+    }
+
+    /** Capacity units one instance of {@code type} counts for (contract §9.6); at least 1. */
+    static long weight(ObjectNode group, String type) {
+        if (!"weight".equals(group.path("capacity").path("unit").asText())) {
+            return 1;
+        }
+        for (JsonNode w : group.path("compute").path("instanceTypes").path("weights")) {
+            if (type.equals(w.path("instanceType").asText()) && w.path("weightedCapacity").canConvertToLong()
+                    && w.path("weightedCapacity").asLong() >= 1) {
+                return w.path("weightedCapacity").asLong();
+            }
+        }
+        return PriceTable.vcpus(type);
     }
 
     /** {@code GET .../status} items: the running instances with the fields of contract §3.1. */

@@ -9,6 +9,7 @@ final class GroupType implements ResourceType {
     static final String KIND = "spotinst:aws:ec2:group";
 
     private final Validation validation = new Validation("group");
+    private final FieldTable fields = FieldTable.load("group");
 
     private GroupType() {
     }
@@ -45,8 +46,13 @@ final class GroupType implements ResourceType {
 
     @Override
     public void validate(ObjectNode group) {
+        fields.check(group);
         validation.requireString(group, "name");
-        validation.requireString(group, "region");
+        // Contract §9.4: region is required unless compute.availabilityZones names the zones.
+        JsonNode zones = group.path("compute").path("availabilityZones");
+        if (!zones.isArray() || zones.isEmpty() || group.has("region")) {
+            validation.requireString(group, "region");
+        }
         ObjectNode capacity = validation.requireObject(group, "capacity");
         long minimum = validation.requireNonNegativeInteger(capacity, "capacity.minimum");
         long maximum = validation.requireNonNegativeInteger(capacity, "capacity.maximum");
@@ -57,8 +63,33 @@ final class GroupType implements ResourceType {
         if (target > maximum) {
             throw validation.fail("capacity.target", "must be less than or equal to " + maximum);
         }
-        validation.optionalOneOf(capacity, "capacity.unit", "instance", "weight");
         validation.requireObject(group, "compute");
+    }
+
+    /** Contract §9.3: an update may not change {@code capacity.unit} (absent = instance) or {@code compute.product}. */
+    @Override
+    public void validateUpdate(ObjectNode before, ObjectNode after) {
+        validation.requireUnchanged(before.path("capacity").path("unit").asText("instance"),
+                after.path("capacity").path("unit").asText("instance"), "capacity.unit");
+        JsonNode product = before.path("compute").path("product");
+        if (product.isTextual()) {
+            validation.requireUnchanged(product.asText(), after.path("compute").path("product").asText(null),
+                    "compute.product");
+        }
+    }
+
+    /** {@code {"instances": [{...}, ...]}}. */
+    @Override
+    public void checkState(ObjectNode state) {
+        JsonNode instances = state.path("instances");
+        if (!instances.isArray()) {
+            throw new IllegalArgumentException("\"instances\" must be an array");
+        }
+        instances.forEach(i -> {
+            if (!i.isObject() || !i.path("instanceId").isTextual()) {
+                throw new IllegalArgumentException("each instance must be an object with an \"instanceId\"");
+            }
+        });
     }
 
     @Override

@@ -5,36 +5,27 @@ import io.javalin.http.Context;
 
 /** Managed instance routes beyond CRUD: status, costs, pause, resume and recycle. */
 final class InstanceRoutes {
-    /** A state transition of one managed instance. */
-    @FunctionalInterface
-    private interface Transition {
-        InstanceState apply(StoredResource mi, InstanceState state, long now);
-    }
-
-    private final ResourceStore store;
     private final SimClock clock;
     private final Envelope envelope;
+    private final InstanceActions actions;
 
-    InstanceRoutes(ResourceStore store, SimClock clock, Envelope envelope) {
-        this.store = store;
+    InstanceRoutes(SimClock clock, Envelope envelope, InstanceActions actions) {
         this.clock = clock;
         this.envelope = envelope;
+        this.actions = actions;
     }
 
     void register(RoutesConfig routes) {
         String base = ManagedInstanceType.INSTANCE.basePath() + "/{id}";
         routes.get(base + "/status", this::status);
         routes.get(base + "/costs", this::costs);
-        routes.put(base + "/pause", ctx -> transition(ctx,
-                (mi, s, now) -> InstanceLifecycle.pause(mi.id(), s, now)));
-        routes.put(base + "/resume", ctx -> transition(ctx,
-                (mi, s, now) -> InstanceLifecycle.resume(mi.id(), mi.object(), s, now)));
-        routes.put(base + "/recycle", ctx -> transition(ctx,
-                (mi, s, now) -> InstanceLifecycle.recycle(mi.id(), mi.object(), s, now)));
+        routes.put(base + "/pause", ctx -> transition(ctx, InstanceActions.PAUSE));
+        routes.put(base + "/resume", ctx -> transition(ctx, InstanceActions.RESUME));
+        routes.put(base + "/recycle", ctx -> transition(ctx, InstanceActions.RECYCLE));
     }
 
     private StoredResource find(Context ctx) {
-        return store.get(ManagedInstanceType.INSTANCE, SpotApiFilter.account(ctx), ctx.pathParam("id"));
+        return actions.settled(SpotApiFilter.account(ctx), ctx.pathParam("id"));
     }
 
     private void status(Context ctx) {
@@ -42,8 +33,8 @@ final class InstanceRoutes {
     }
 
     private void costs(Context ctx) {
-        long from = date(ctx, "fromDate", Long.MIN_VALUE);
-        long to = date(ctx, "toDate", Long.MAX_VALUE);
+        long from = Timestamps.query(ctx, "fromDate", Long.MIN_VALUE);
+        long to = Timestamps.query(ctx, "toDate", Long.MAX_VALUE);
         if (to < from) {
             throw SpotException.validation("query:toDate", "\"toDate\" must be later than \"fromDate\"");
         }
@@ -51,25 +42,8 @@ final class InstanceRoutes {
         envelope.item(ctx, CostCalculator.KIND, CostCalculator.costs(state.intervals(), from, to, clock.now()));
     }
 
-    /** {@code yyyy-MM-dd} is the start of that day (UTC), so {@code toDate} is exclusive. */
-    private static long date(Context ctx, String name, long absent) {
-        String value = ctx.queryParam(name);
-        if (value == null || value.isBlank()) {
-            return absent;
-        }
-        try {
-            return Timestamps.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw SpotException.validation("query:" + name, "\"" + name + "\" must be a valid date (yyyy-MM-dd)");
-        }
-    }
-
-    private void transition(Context ctx, Transition transition) {
-        store.update(ManagedInstanceType.INSTANCE, SpotApiFilter.account(ctx), ctx.pathParam("id"), current -> {
-            long now = clock.now();
-            InstanceState next = transition.apply(current, InstanceState.of(current.state()), now);
-            return new StoredResource(current.id(), current.object(), next.toJson());
-        });
+    private void transition(Context ctx, InstanceActions.Transition transition) {
+        actions.apply(SpotApiFilter.account(ctx), ctx.pathParam("id"), transition);
         envelope.ok(ctx);
     }
 }

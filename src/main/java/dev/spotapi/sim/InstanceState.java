@@ -1,5 +1,6 @@
 package dev.spotapi.sim;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
@@ -7,11 +8,13 @@ import java.util.List;
 /**
  * The simulated state of a managed instance, stored beside its Spot object (which has no state
  * field). {@code intervals} are the periods the instance was ACTIVE, in simulated epoch millis;
- * the last one is open ({@code to == null}) while the instance is ACTIVE.
+ * the last one is open ({@code to == null}) while the instance runs. {@code pending} is a pause,
+ * resume or recycle in progress (contract §9.10), null when none.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record InstanceState(String status, String instanceId, String instanceType, String imageId,
-                     String privateIp, String publicIp, long launchedAt, List<ActiveInterval> intervals) {
+                     String privateIp, String publicIp, long launchedAt, List<ActiveInterval> intervals,
+                     Pending pending) {
     static final String ACTIVE = "ACTIVE";
     static final String PAUSED = "PAUSED";
 
@@ -20,8 +23,30 @@ record InstanceState(String status, String instanceId, String instanceType, Stri
     record ActiveInterval(long from, Long to, String instanceType) {
     }
 
+    /** An action ({@code pause}, {@code resume}, {@code recycle}) started at {@code since}, done at {@code until}. */
+    record Pending(String action, long since, long until) {
+        /** PAUSING, RESUMING or RECYCLING. */
+        String status() {
+            return switch (action) {
+                case "pause" -> "PAUSING";
+                case "resume" -> "RESUMING";
+                default -> "RECYCLING";
+            };
+        }
+    }
+
+    /** The status Spot shows: the phase of a pending action, else ACTIVE or PAUSED. */
+    @JsonIgnore
+    String visibleStatus() {
+        return pending != null ? pending.status() : status;
+    }
+
     boolean active() {
         return ACTIVE.equals(status);
+    }
+
+    InstanceState withPending(Pending next) {
+        return new InstanceState(status, instanceId, instanceType, imageId, privateIp, publicIp, launchedAt, intervals, next);
     }
 
     static InstanceState of(ObjectNode node) {

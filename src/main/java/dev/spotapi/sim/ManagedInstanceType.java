@@ -11,6 +11,7 @@ final class ManagedInstanceType implements ResourceType {
     private static final List<String> TOP_LEVEL = List.of("id", "createdAt", "updatedAt");
 
     private final Validation validation = new Validation("managedInstance");
+    private final FieldTable fields = FieldTable.load("managedInstance");
 
     private ManagedInstanceType() {
     }
@@ -47,11 +48,24 @@ final class ManagedInstanceType implements ResourceType {
 
     @Override
     public void validate(ObjectNode mi) {
+        fields.check(mi);
         validation.requireString(mi, "name");
         validation.requireString(mi, "region");
         ObjectNode compute = validation.requireObject(mi, "compute");
         validation.requireNonEmptyStringArray(compute, "compute.subnetIds");
         validation.requireString(compute, "compute.vpcId");
+    }
+
+    /** An {@link InstanceState} as JSON, with a status of ACTIVE or PAUSED. */
+    @Override
+    public void checkState(ObjectNode state) {
+        InstanceState s = InstanceState.of(state);
+        if (!InstanceState.ACTIVE.equals(s.status()) && !InstanceState.PAUSED.equals(s.status())) {
+            throw new IllegalArgumentException("\"status\" must be ACTIVE or PAUSED");
+        }
+        if (s.intervals() == null) {
+            throw new IllegalArgumentException("\"intervals\" is required");
+        }
     }
 
     @Override

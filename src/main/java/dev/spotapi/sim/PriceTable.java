@@ -68,4 +68,35 @@ final class PriceTable {
     private static void add(Map<String, Price> map, String type, String onDemand, String spot) {
         map.put(type, new Price(new BigDecimal(onDemand), new BigDecimal(spot)));
     }
+
+    /**
+     * vCPUs of an EC2 instance type from its size (AWS's published sizes for the t2/t3/t3a/m5/c5/r5
+     * families: nano..small 1 on t2 and 2 on t3/t3a, medium 2 on burstable types, large 2, xlarge 4,
+     * Nxlarge 4N); 1 for a size it cannot read.
+     */
+    static long vcpus(String type) {
+        int dot = type.indexOf('.');
+        String family = dot < 0 ? type : type.substring(0, dot);
+        String size = dot < 0 ? "" : type.substring(dot + 1);
+        boolean burstable = family.startsWith("t");
+        switch (size) {
+            case "nano", "micro", "small":
+                return burstable && !family.equals("t2") ? 2 : 1;
+            case "medium":
+                return burstable ? 2 : 1;
+            case "large":
+                return 2;
+            case "xlarge":
+                return 4;
+            default:
+                if (size.endsWith("xlarge")) {
+                    try {
+                        return 4L * Long.parseLong(size.substring(0, size.length() - "xlarge".length()));
+                    } catch (NumberFormatException e) {
+                        return 1;
+                    }
+                }
+                return 1;
+        }
+    }
 }

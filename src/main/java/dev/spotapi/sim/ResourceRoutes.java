@@ -63,6 +63,7 @@ final class ResourceRoutes {
             ObjectNode object = current.object().deepCopy();
             DeepMerge.merge(object, patch);
             type.validate(object);
+            type.validateUpdate(current.object(), object);
             long now = clock.now();
             object.put("updatedAt", Timestamps.seconds(now));
             return new StoredResource(current.id(), object, type.stateAfterUpdate(object, current.state(), now));

@@ -88,6 +88,18 @@ final class ResourceStore {
         }
     }
 
+    boolean exists(ResourceType type, String account, String id) {
+        return table(type.wrapper(), account).containsKey(id);
+    }
+
+    /** Stores {@code resource} under its own id, replacing any with that id (seed and snapshot import). */
+    void put(ResourceType type, String account, StoredResource resource) {
+        table(type.wrapper(), account).compute(resource.id(), (key, current) -> {
+            persistence.save(type.wrapper(), account, resource);
+            return resource;
+        });
+    }
+
     void deleteAll() {
         persistence.deleteAllResources();
         tables.values().forEach(Map::clear);

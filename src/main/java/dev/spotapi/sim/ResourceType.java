@@ -26,6 +26,20 @@ interface ResourceType {
     /** Checks a complete object (after create or merge); throws a ValidationError. */
     void validate(ObjectNode object);
 
+    /**
+     * Checks what an update may not change, given the stored object and the merged result; throws a
+     * ValidationError. By default everything may change.
+     */
+    default void validateUpdate(ObjectNode before, ObjectNode after) {
+    }
+
+    /**
+     * Checks a simulated state read from a snapshot.
+     *
+     * @throws IllegalArgumentException when it cannot be used
+     */
+    void checkState(ObjectNode state);
+
     ObjectNode initialState(ObjectNode object, long now);
 
     /** State after the object was updated (e.g. a group whose capacity target changed). */

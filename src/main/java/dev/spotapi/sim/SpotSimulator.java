@@ -6,6 +6,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.HttpResponseException;
 import io.javalin.router.EndpointNotFound;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,14 +41,26 @@ public final class SpotSimulator implements AutoCloseable {
             Envelope envelope = new Envelope(clock);
             FaultInjector faults = new FaultInjector(envelope);
             RequestLog requestLog = new RequestLog();
+            RateLimiter rateLimiter = new RateLimiter(clock, b.rateLimit);
+            TransitionTime transitionTime = new TransitionTime(b.transitionDuration);
+            StateSnapshot snapshot = new StateSnapshot(store, clock, configured);
+            if (b.seed != null) {
+                try {
+                    snapshot.load(StateSnapshot.read(b.seed), true);
+                } catch (AdminException e) {
+                    throw new IllegalArgumentException("seed " + b.seed + ": " + e.getMessage(), e);
+                }
+            }
+            InstanceActions instanceActions = new InstanceActions(store, clock, transitionTime);
             this.bind = b.bind;
             this.app = Javalin.create(config -> configure(config, b, envelope,
-                    new SpotApiFilter(requestLog, faults, configured, clock),
+                    new SpotApiFilter(requestLog, faults, configured, clock), new MatchedRouteFilter(rateLimiter),
                     List.of(new ResourceRoutes(GroupType.INSTANCE, store, clock, envelope)::register,
                             new ResourceRoutes(ManagedInstanceType.INSTANCE, store, clock, envelope)::register,
                             new GroupRoutes(store, clock, envelope)::register,
-                            new InstanceRoutes(store, clock, envelope)::register,
-                            new AdminRoutes(store, clock, faults, requestLog, configured, persistence.durable())::register)))
+                            new InstanceRoutes(clock, envelope, instanceActions)::register,
+                            new AdminRoutes(store, clock, faults, requestLog, configured, persistence.durable(),
+                                    rateLimiter, transitionTime, snapshot)::register)))
                     .start();
         } catch (RuntimeException e) {
             persistence.close();
@@ -96,7 +109,7 @@ public final class SpotSimulator implements AutoCloseable {
     }
 
     private static void configure(JavalinConfig config, Builder b, Envelope envelope, SpotApiFilter filter,
-                                  List<Consumer<RoutesConfig>> routeSets) {
+                                  MatchedRouteFilter matched, List<Consumer<RoutesConfig>> routeSets) {
         config.jetty.host = b.bind;
         config.jetty.port = b.port;
         config.startup.showJavalinBanner = false;
@@ -106,6 +119,7 @@ public final class SpotSimulator implements AutoCloseable {
         config.requestLogger.http((ctx, ms) -> ACCESS.info("{} {} {} {}ms",
                 ctx.method().name(), ctx.path(), ctx.statusCode(), Math.round(ms)));
         config.routes.before(filter);
+        config.routes.beforeMatched(matched);
         routeSets.forEach(r -> r.accept(config.routes));
         config.routes.exception(SpotException.class, (e, ctx) -> envelope.error(ctx, e));
         config.routes.exception(AdminException.class, (e, ctx) -> AdminRoutes.message(ctx, 400, e.getMessage()));
@@ -114,7 +128,7 @@ public final class SpotSimulator implements AutoCloseable {
             if (AdminRoutes.isAdminPath(ctx.path())) {
                 AdminRoutes.message(ctx, 404, what);
             } else {
-                envelope.error(ctx, new SpotException(404, "NOT_FOUND", what, null));
+                envelope.error(ctx, MatchedRouteFilter.notFound(ctx));
             }
         });
         config.routes.exception(HttpResponseException.class, (e, ctx) -> {
@@ -153,8 +167,48 @@ public final class SpotSimulator implements AutoCloseable {
         private int port = 0;
         private Path dataDir;
         private final Map<String, String> accounts = new LinkedHashMap<>();
+        private Duration transitionDuration = TransitionTime.DEFAULT;
+        private RateLimiter.Settings rateLimit = RateLimiter.Settings.OFF;
+        private Path seed;
 
         private Builder() {
+        }
+
+        /**
+         * How long (simulated time) pause, resume and recycle stay PAUSING, RESUMING, RECYCLING
+         * before PAUSED or ACTIVE (contract §9.10). Default 60 s, as realistic; {@link Duration#ZERO}
+         * = at once, for tests that do not test the transition itself.
+         */
+        public Builder transitionDuration(Duration duration) {
+            Objects.requireNonNull(duration, "duration");
+            if (duration.isNegative()) {
+                throw new IllegalArgumentException("the transition duration must not be negative");
+            }
+            this.transitionDuration = duration;
+            return this;
+        }
+
+        /**
+         * Spot's rate limit (contract §9.2): at most {@code requestsPerMinute} requests per account,
+         * route and method in any 60 s; 0 (the default) = off.
+         */
+        public Builder rateLimit(int requestsPerMinute) {
+            if (requestsPerMinute < 0) {
+                throw new IllegalArgumentException("the rate limit must not be negative");
+            }
+            this.rateLimit = requestsPerMinute == 0 ? RateLimiter.Settings.OFF
+                    : new RateLimiter.Settings(true, requestsPerMinute, Map.of());
+            return this;
+        }
+
+        /**
+         * A seed or snapshot file (the JSON of {@code GET /_sim/state}, or bare objects) loaded at
+         * start, replacing any stored groups and instances; null = none. A bad file fails the start
+         * with an {@link IllegalArgumentException}.
+         */
+        public Builder seed(Path file) {
+            this.seed = file;
+            return this;
         }
 
         /** Address to listen on; default 127.0.0.1. */

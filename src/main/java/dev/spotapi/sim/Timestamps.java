@@ -1,5 +1,6 @@
 package dev.spotapi.sim;
 
+import io.javalin.http.Context;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -29,14 +30,15 @@ final class Timestamps {
 
     /**
      * Parses {@code yyyy-MM-dd} (start of that day, UTC), an ISO instant or offset date-time, a local
-     * date-time (taken as UTC) or epoch milliseconds.
+     * date-time (taken as UTC) or Unix seconds (contract §9.5: Spot's date parameters take seconds,
+     * not milliseconds).
      *
      * @throws IllegalArgumentException when none of these fits
      */
     static long parse(String text) {
         String s = text.trim();
-        if (!s.isEmpty() && s.chars().allMatch(Character::isDigit) && s.length() <= 15) {
-            return Long.parseLong(s);
+        if (!s.isEmpty() && s.chars().allMatch(Character::isDigit) && s.length() <= 12) {
+            return Long.parseLong(s) * 1000;
         }
         try {
             if (s.length() == 10) {
@@ -52,6 +54,24 @@ final class Timestamps {
             }
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("not a date: " + text, e);
+        }
+    }
+
+    /**
+     * A date query parameter, or {@code absent} when not given. Contract §9.5: ISO 8601 dates ({@code yyyy-MM-dd} = start of that day, UTC, so {@code toDate}
+     * is exclusive) or date-times, or Unix seconds.
+     *
+     * @throws SpotException a ValidationError on {@code query:<name>} when it does not parse
+     */
+    static long query(Context ctx, String name, long absent) {
+        String value = ctx.queryParam(name);
+        if (value == null || value.isBlank()) {
+            return absent;
+        }
+        try {
+            return Timestamps.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw SpotException.validation("query:" + name, "\"" + name + "\" must be an ISO 8601 date or date-time, or Unix seconds");
         }
     }
 }

@@ -74,17 +74,11 @@ final class Validation {
         }
     }
 
-    void optionalOneOf(ObjectNode parent, String path, String... allowed) {
-        JsonNode value = parent.get(leaf(path));
-        if (value == null) {
-            return;
+    /** Contract §9.3: an immutable field; {@code after} null means the update removed it. */
+    void requireUnchanged(String before, String after, String path) {
+        if (!before.equals(after)) {
+            throw fail(path, "cannot be changed (was \"" + before + "\")");
         }
-        for (String a : allowed) {
-            if (a.equals(value.asText()) && value.isTextual()) {
-                return;
-            }
-        }
-        throw fail(path, "must be one of [" + String.join(", ", allowed) + "]");
     }
 
     SpotException fail(String path, String problem) {

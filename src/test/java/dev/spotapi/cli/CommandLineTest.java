@@ -130,6 +130,19 @@ class CommandLineTest {
         }
     }
 
+    /** The example Secret's placeholder key (deploy/k8s) stops the service: exit 2, naming the field. */
+    @Test
+    void thePlaceholderKeyOfTheExampleSecretStopsStartUpWithExitCode2() throws Exception {
+        Path config = writeConfig("""
+                {"listenAddress": ":0", "org": "o",
+                 "accounts": {"prod": {"id": "act-12345678", "token": "0123456789abcdef"}}}""");
+        try (ProgramRun run = ProgramRun.start(dir, Map.of("SPOT_API_TOKEN", "REPLACE-WITH-A-LONG-RANDOM-PRE-SHARED-KEY"),
+                "-config", config.toString())) {
+            assertThat(run.exitCode(START)).isEqualTo(2);
+            assertThat(run.output()).contains("token: still the example's placeholder").doesNotContain("listening");
+        }
+    }
+
     @Test
     void anExplicitConfigFileThatIsMissingIsAnErrorNotASandbox() throws Exception {
         try (ProgramRun run = ProgramRun.start(dir, Map.of(), "--config", "missing.json")) {

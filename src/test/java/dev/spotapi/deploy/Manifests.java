@@ -12,9 +12,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,6 +43,10 @@ import java.util.Set;
 final class Manifests {
     /** The manifest directory: deploy/k8s under the project base directory. */
     static final Path DIR = Path.of(System.getProperty("basedir", ".")).resolve("deploy").resolve("k8s");
+    /** The shared base kustomization. */
+    static final Path BASE = DIR.resolve("base");
+    /** The overlays, each a kustomization of its own: deploy/k8s/overlays/NAME. */
+    static final Path OVERLAYS = DIR.resolve("overlays");
 
     /** kind -> (apiVersion, model class). */
     static final Map<String, Kind> KINDS = Map.of(
@@ -49,7 +55,9 @@ final class Manifests {
             "Secret", new Kind("v1", Secret.class),
             "PodDisruptionBudget", new Kind("policy/v1", PodDisruptionBudget.class),
             "HorizontalPodAutoscaler", new Kind("autoscaling/v2", HorizontalPodAutoscaler.class),
-            "Ingress", new Kind("networking.k8s.io/v1", Ingress.class));
+            "Ingress", new Kind("networking.k8s.io/v1", Ingress.class),
+            "ServiceAccount", new Kind("v1", ServiceAccount.class),
+            "NetworkPolicy", new Kind("networking.k8s.io/v1", NetworkPolicy.class));
 
     static final ObjectMapper YAML = strictMapper();
 
@@ -79,33 +87,40 @@ final class Manifests {
     private Manifests() {
     }
 
-    static JsonNode kustomization() {
-        return readTree(DIR.resolve("kustomization.yaml"));
+    static JsonNode kustomization(Path dir) {
+        return readTree(dir.resolve("kustomization.yaml"));
     }
 
-    /** The file names listed under {@code resources:} in kustomization.yaml. */
-    static List<String> resources() {
-        JsonNode resources = kustomization().path("resources");
+    /** The entries listed under {@code resources:} in DIR/kustomization.yaml. */
+    static List<String> resources(Path dir) {
+        JsonNode resources = kustomization(dir).path("resources");
         if (!resources.isArray() || resources.isEmpty()) {
-            throw new AssertionError("kustomization.yaml has no resources list");
+            throw new AssertionError(dir + "/kustomization.yaml has no resources list");
         }
         List<String> names = new ArrayList<>();
         resources.forEach(r -> names.add(r.asText()));
         return names;
     }
 
-    /** Every document of every resource in kustomization.yaml, strictly loaded. */
-    static List<Manifest> loadAll() {
-        List<Manifest> all = new ArrayList<>();
-        for (String name : resources()) {
-            Path file = DIR.resolve(name);
-            try {
-                all.addAll(load(name, Files.readString(file)));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file, e);
-            }
+    /** The overlay directories under deploy/k8s/overlays, by name. */
+    static List<String> overlays() {
+        try (var dirs = Files.list(OVERLAYS)) {
+            return dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + OVERLAYS, e);
         }
-        return all;
+    }
+
+    /** The objects the kustomization in {@code dir} renders ({@link Kustomize}), each strictly loaded. */
+    static List<Manifest> render(Path dir) {
+        List<Manifest> out = new ArrayList<>();
+        int index = 0;
+        for (JsonNode doc : Kustomize.render(dir)) {
+            String where = DIR.relativize(dir) + "#" + index++ + " " + doc.path("kind").asText() + "/"
+                    + doc.path("metadata").path("name").asText();
+            out.add(new Manifest(where, strict(where, doc)));
+        }
+        return out;
     }
 
     /** Every non-empty YAML document of {@code yaml}, each strictly loaded into its model class. */

@@ -26,7 +26,7 @@ class ConcurrencyTest extends SimTestBase {
 
     @Test
     void concurrentUpdatesLoseNothingWithSqliteToo() throws Exception {
-        try (SpotSimulator persistent = SpotSimulator.builder().port(0).dataDir(dataDir).account(ACCOUNT, TOKEN).start()) {
+        try (SpotSimulator persistent = SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO).dataDir(dataDir).account(ACCOUNT, TOKEN).start()) {
             assertNoLostUpdates(new SimClient(persistent.baseUrl(), ACCOUNT, TOKEN));
         }
     }

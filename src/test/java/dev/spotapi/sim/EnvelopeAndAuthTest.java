@@ -107,11 +107,18 @@ class EnvelopeAndAuthTest extends SimTestBase {
         assertSpotError(client.as("act-99999999", TOKEN).get(GROUPS), 401, "UNAUTHORIZED");
     }
 
+    /** Contract §9.11: without accountId the call acts on the token's default account; a wrong token stays 401. */
     @Test
-    void missingAccountIdIs401() {
+    void missingAccountIdActsOnTheTokensDefaultAccount() {
+        createGroup(other, "of-the-other-account", 0, 0, 1);
         SimClient.Reply reply = SimClient.send(HttpRequest.newBuilder(URI.create(sim.baseUrl() + GROUPS))
-                .header("Authorization", "Bearer " + TOKEN), "GET", null);
-        assertSpotError(reply, 401, "UNAUTHORIZED");
+                .header("Authorization", "Bearer " + OTHER_TOKEN), "GET", null);
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        assertThat(reply.items().size()).isEqualTo(1);
+        assertThat(reply.item().path("name").asText()).isEqualTo("of-the-other-account");
+        SimClient.Reply wrong = SimClient.send(HttpRequest.newBuilder(URI.create(sim.baseUrl() + GROUPS))
+                .header("Authorization", "Bearer not-a-token"), "GET", null);
+        assertSpotError(wrong, 401, "UNAUTHORIZED");
     }
 
     @Test

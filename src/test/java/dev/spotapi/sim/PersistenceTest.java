@@ -21,7 +21,7 @@ class PersistenceTest {
     Path dataDir;
 
     private SpotSimulator start() {
-        return SpotSimulator.builder().port(0).dataDir(dataDir).account(ACCOUNT, TOKEN).start();
+        return SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO).dataDir(dataDir).account(ACCOUNT, TOKEN).start();
     }
 
     private static SimClient client(SpotSimulator sim) {
@@ -100,13 +100,13 @@ class PersistenceTest {
     void theGeneratedDefaultAccountIsReusedWithADataDir() throws Exception {
         Map<String, String> firstAccounts;
         String id;
-        try (SpotSimulator sim = SpotSimulator.builder().port(0).dataDir(dataDir).start()) {
+        try (SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO).dataDir(dataDir).start()) {
             firstAccounts = sim.accounts();
             Map.Entry<String, String> account = firstAccounts.entrySet().iterator().next();
             id = new SimClient(sim.baseUrl(), account.getKey(), account.getValue())
                     .post(GROUPS, groupBody("g", 0, 0, 1)).item().path("id").asText();
         }
-        try (SpotSimulator sim = SpotSimulator.builder().port(0).dataDir(dataDir).start()) {
+        try (SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO).dataDir(dataDir).start()) {
             assertThat(sim.accounts()).isEqualTo(firstAccounts);
             Map.Entry<String, String> account = sim.accounts().entrySet().iterator().next();
             assertThat(new SimClient(sim.baseUrl(), account.getKey(), account.getValue())
@@ -118,10 +118,10 @@ class PersistenceTest {
     @Test
     void withoutADataDirNothingSurvives() {
         String id;
-        try (SpotSimulator sim = SpotSimulator.builder().port(0).account(ACCOUNT, TOKEN).start()) {
+        try (SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO).account(ACCOUNT, TOKEN).start()) {
             id = client(sim).post(GROUPS, groupBody("g", 0, 0, 1)).item().path("id").asText();
         }
-        try (SpotSimulator sim = SpotSimulator.builder().port(0).account(ACCOUNT, TOKEN).start()) {
+        try (SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO).account(ACCOUNT, TOKEN).start()) {
             assertThat(client(sim).get(GROUPS + "/" + id).errorCode()).isEqualTo("GROUP_DOESNT_EXIST");
         }
     }

@@ -3,6 +3,7 @@ package dev.spotapi.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +26,7 @@ abstract class SimTestBase {
 
     @BeforeAll
     static void startSimulator() {
-        sim = SpotSimulator.builder().port(0).account(ACCOUNT, TOKEN).account(OTHER_ACCOUNT, OTHER_TOKEN).start();
+        sim = SpotSimulator.builder().port(0).transitionDuration(Duration.ZERO).account(ACCOUNT, TOKEN).account(OTHER_ACCOUNT, OTHER_TOKEN).start();
         client = new SimClient(sim.baseUrl(), ACCOUNT, TOKEN);
         other = client.as(OTHER_ACCOUNT, OTHER_TOKEN);
     }

@@ -68,7 +68,7 @@ public final class TestService implements AutoCloseable {
     }
 
     public static TestService start(SpotClientSettings settings) {
-        SpotSimulator sim = SpotSimulator.builder().port(0)
+        SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO)
                 .account(MAIN_ID, "main-spot-token")
                 .account(OTHER_ID, "other-spot-token")
                 .start();

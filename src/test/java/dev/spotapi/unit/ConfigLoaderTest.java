@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.spotapi.config.AccountConfig;
 import dev.spotapi.config.ConfigException;
 import dev.spotapi.config.ConfigLoader;
+import dev.spotapi.config.Placeholders;
 import dev.spotapi.config.ServiceConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -268,5 +269,29 @@ class ConfigLoaderTest {
         ServiceConfig c = load(write(VALID));
 
         assertThat(c.toString()).doesNotContain("the-pre-shared-key").doesNotContain("spot_api_token");
+    }
+
+    /** The documented placeholder values (README "Configuration", {@link Placeholders}) are refused, naming the field. */
+    @ParameterizedTest
+    @ValueSource(strings = {"REPLACE-WITH-A-LONG-RANDOM-PRE-SHARED-KEY", "replace_me", " CHANGEME ", "change-me",
+            "changeit", "<your-key>", "${SPOT_API_TOKEN}", "xxxxxxxx", "***", "placeholder", "TODO", "your-token"})
+    void placeholderKeysAndTokensAreRefusedNamingTheField(String placeholder) {
+        assertThat(Placeholders.isPlaceholder(placeholder)).isTrue();
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(write(VALID.replace("the-pre-shared-key", placeholder))))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("token: still the example's placeholder");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of(ConfigLoader.ENV_TOKEN, placeholder)).load(write(VALID)))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("token: ");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(write(VALID.replace("spot_api_token", placeholder))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("accounts.someaccount.token: still the example's placeholder");
+    }
+
+    /** Real-looking values, including ones that merely contain a placeholder word, are accepted. */
+    @ParameterizedTest
+    @ValueSource(strings = {"the-pre-shared-key", "k3Q9xReplaceable", "xx", "changeme2024!", "0123456789abcdef",
+            "sandbox", "my-example-key-1"})
+    void realValuesAreNotPlaceholders(String value) {
+        assertThat(Placeholders.isPlaceholder(value)).isFalse();
+        assertThat(new ConfigLoader(Map.of(ConfigLoader.ENV_TOKEN, value)).load(write(VALID)).token()).isEqualTo(value);
     }
 }

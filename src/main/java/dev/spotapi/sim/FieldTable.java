@@ -1,0 +1,132 @@
+package dev.spotapi.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The types of every known field of a Spot request body, checked the way Spot does: a known field
+ * with the wrong type, or a value outside a well-evidenced enum, is a 400 {@code ValidationError}
+ * whose {@code field} is {@code body:<wrapper>.<path>} (array elements by index, e.g.
+ * {@code body:group.compute.availabilityZones.0.name}) and whose message is Joi-style
+ * ({@code "ondemand" must be a string}; contract §2.2). Unknown fields are accepted.
+ *
+ * <p>The table is a JSON resource ({@code group-fields.json}, {@code managedInstance-fields.json})
+ * mirroring the body: an object lists known keys, a one-element array gives the element type, and
+ * a leaf is {@code "string"}, {@code "integer"}, {@code "number"}, {@code "boolean"},
+ * {@code "object"} (any object), {@code "any"}, alternatives such as {@code "integer|string"}, or an
+ * enum {@code "string:a|b"}. Field names and types come from the request schemas of Spot's OpenAPI
+ * description ({@code elastigroupCreate}, {@code mi}), corrected where working clients prove it wrong
+ * (docs/simulator.md lists the corrections).
+ */
+final class FieldTable {
+    private final String wrapper;
+    private final JsonNode table;
+
+    private FieldTable(String wrapper, JsonNode table) {
+        this.wrapper = wrapper;
+        this.table = table;
+    }
+
+    /** Loads {@code <wrapper>-fields.json} from this package. */
+    static FieldTable load(String wrapper) {
+        String name = wrapper + "-fields.json";
+        try (InputStream in = FieldTable.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new FieldTable(wrapper, SimJson.MAPPER.readTree(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Checks every known field of {@code object} (nulls are "not set" and pass); throws the first error. */
+    void check(ObjectNode object) {
+        checkObject(object, table, new ArrayList<>());
+    }
+
+    private void checkObject(JsonNode value, JsonNode spec, List<String> path) {
+        for (Map.Entry<String, JsonNode> field : value.properties()) {
+            JsonNode fieldSpec = spec.get(field.getKey());
+            if (fieldSpec != null) {
+                path.add(field.getKey());
+                checkValue(field.getValue(), fieldSpec, path);
+                path.remove(path.size() - 1);
+            }
+        }
+    }
+
+    private void checkValue(JsonNode value, JsonNode spec, List<String> path) {
+        if (value == null || value.isNull()) {
+            return;
+        }
+        if (spec.isObject()) {
+            if (!value.isObject()) {
+                throw fail(path, "must be an object");
+            }
+            checkObject(value, spec, path);
+        } else if (spec.isArray()) {
+            if (!value.isArray()) {
+                throw fail(path, "must be an array");
+            }
+            for (int i = 0; i < value.size(); i++) {
+                path.add(Integer.toString(i));
+                checkValue(value.get(i), spec.get(0), path);
+                path.remove(path.size() - 1);
+            }
+        } else {
+            checkLeaf(value, spec.asText(), path);
+        }
+    }
+
+    private void checkLeaf(JsonNode value, String type, List<String> path) {
+        int colon = type.indexOf(':');
+        if (colon > 0) {
+            checkLeaf(value, type.substring(0, colon), path);
+            List<String> allowed = Arrays.asList(type.substring(colon + 1).split("\\|"));
+            if (!allowed.contains(value.asText())) {
+                throw fail(path, "must be one of [" + String.join(", ", allowed) + "]");
+            }
+            return;
+        }
+        if (type.indexOf('|') > 0) {
+            for (String alternative : type.split("\\|")) {
+                if (problem(value, alternative) == null) {
+                    return;
+                }
+            }
+            throw fail(path, "does not match any of the allowed types");
+        }
+        String problem = problem(value, type);
+        if (problem != null) {
+            throw fail(path, problem);
+        }
+    }
+
+    /** Null when {@code value} has {@code type}, else Joi's complaint. */
+    private static String problem(JsonNode value, String type) {
+        return switch (type) {
+            case "string" -> value.isTextual() ? null : "must be a string";
+            case "number" -> value.isNumber() ? null : "must be a number";
+            case "integer" -> !value.isNumber() ? "must be a number"
+                    : value.isIntegralNumber() || value.decimalValue().stripTrailingZeros().scale() <= 0 ? null
+                    : "must be an integer";
+            case "boolean" -> value.isBoolean() ? null : "must be a boolean";
+            case "object" -> value.isObject() ? null : "must be an object";
+            case "any" -> null;
+            default -> throw new IllegalStateException("unknown type in field table: " + type);
+        };
+    }
+
+    private SpotException fail(List<String> path, String problem) {
+        return SpotException.validation("body:" + wrapper + "." + String.join(".", path),
+                "\"" + path.get(path.size() - 1) + "\" " + problem);
+    }
+}
