@@ -52,6 +52,39 @@ final class FieldTable {
         checkObject(object, table, new ArrayList<>());
     }
 
+    /**
+     * The paths (as in {@link #check}'s fields, without the wrapper) of non-null leaves of
+     * {@code object} that the table does not know; a conformance check for what clients send.
+     */
+    List<String> unknownFields(ObjectNode object) {
+        List<String> out = new ArrayList<>();
+        collectUnknown(object, table, "", out);
+        return out;
+    }
+
+    private static void collectUnknown(JsonNode value, JsonNode spec, String path, List<String> out) {
+        if (value == null || value.isNull() || (spec.isTextual() && !spec.asText().equals("object"))) {
+            return;
+        }
+        if (value.isObject()) {
+            for (Map.Entry<String, JsonNode> field : value.properties()) {
+                JsonNode fieldSpec = spec.isObject() ? spec.get(field.getKey()) : null;
+                String at = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+                if (fieldSpec == null) {
+                    if (!field.getValue().isNull()) {
+                        out.add(at);
+                    }
+                } else {
+                    collectUnknown(field.getValue(), fieldSpec, at, out);
+                }
+            }
+        } else if (value.isArray() && spec.isArray()) {
+            for (int i = 0; i < value.size(); i++) {
+                collectUnknown(value.get(i), spec.get(0), path + "." + i, out);
+            }
+        }
+    }
+
     private void checkObject(JsonNode value, JsonNode spec, List<String> path) {
         for (Map.Entry<String, JsonNode> field : value.properties()) {
             JsonNode fieldSpec = spec.get(field.getKey());

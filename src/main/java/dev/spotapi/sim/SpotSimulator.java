@@ -93,6 +93,17 @@ public final class SpotSimulator implements AutoCloseable {
         return accounts;
     }
 
+    /** {@code "GET /aws/ec2/group/{id}"} for every Spot API route served (not the admin API), for conformance tests. */
+    List<String> spotRoutes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(p -> p.endpoint)
+                .filter(e -> e.path.startsWith("/aws/"))
+                .filter(e -> List.of("GET", "POST", "PUT", "DELETE", "PATCH").contains(e.method.name()))
+                .map(e -> e.method.name() + " " + e.path)
+                .distinct()
+                .toList();
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {

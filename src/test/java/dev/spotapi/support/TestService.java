@@ -89,13 +89,14 @@ public final class TestService implements AutoCloseable {
         return call(method, path, body, Map.of("X-Auth-Token", TOKEN));
     }
 
+    /** A call to spot-api; the reply is checked against the OpenAPI document ({@link OpenApiContract}). */
     public Reply call(String method, String path, Object body, Map<String, String> headers) {
-        return send(base + path, method, body, headers);
+        return send(base + path, method, body, headers, true);
     }
 
     /** A call straight to the simulator (its Spot API or its /_sim admin API). */
     public Reply sim(String method, String path, Object body) {
-        return send(simBase + path, method, body, Map.of("Authorization", "Bearer main-spot-token"));
+        return send(simBase + path, method, body, Map.of("Authorization", "Bearer main-spot-token"), false);
     }
 
     public void resetSimulator() {
@@ -105,22 +106,28 @@ public final class TestService implements AutoCloseable {
         }
     }
 
-    private Reply send(String url, String method, Object body, Map<String, String> headers) {
+    private Reply send(String url, String method, Object body, Map<String, String> headers, boolean checkContract) {
         try {
-            HttpRequest.BodyPublisher publisher;
+            byte[] bytes;
             if (body == null) {
-                publisher = HttpRequest.BodyPublishers.noBody();
-            } else if (body instanceof byte[] bytes) {
-                publisher = HttpRequest.BodyPublishers.ofByteArray(bytes);
+                bytes = null;
+            } else if (body instanceof byte[] b) {
+                bytes = b;
             } else if (body instanceof String s) {
-                publisher = HttpRequest.BodyPublishers.ofString(s);
+                bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             } else {
-                publisher = HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body));
+                bytes = JSON.writeValueAsBytes(body);
             }
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+            HttpRequest.BodyPublisher publisher = bytes == null ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(bytes);
+            URI uri = URI.create(url);
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
                     .method(method, publisher);
             headers.forEach(b::header);
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            if (checkContract) {
+                OpenApiContract.get().check(method, uri, headers, bytes, r.statusCode(), r.headers().map(), r.body());
+            }
             return new Reply(r.statusCode(), r.body(), r.headers().map());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

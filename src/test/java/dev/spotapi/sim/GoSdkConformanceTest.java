@@ -1,0 +1,133 @@
+package dev.spotapi.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Conformance of the simulator's success replies with what the official Go SDK decodes (issue 11,
+ * "Done when"): for every Spot route the simulator serves, a call with the richest bodies spot-api
+ * and the seed send, and each reply checked against the Go structs of {@code go-sdk-structs.json}
+ * (field names and types of GO-eg / GO-mi / GO-resp, contract §2.1, §3, §5; reply shapes of Spot's
+ * OpenAPI file where it is right, per its README). A route added to the simulator without an entry
+ * here fails {@link #everyServedRouteIsChecked}.
+ */
+class GoSdkConformanceTest extends SimTestBase {
+    /** Route template → the Go struct of its items (null = no items: the plain envelope). */
+    private static final Map<String, String> ROUTES = new LinkedHashMap<>();
+
+    static {
+        ROUTES.put("GET /aws/ec2/group", "Group");
+        ROUTES.put("POST /aws/ec2/group", "Group");
+        ROUTES.put("GET /aws/ec2/group/{id}", "Group");
+        ROUTES.put("PUT /aws/ec2/group/{id}", "Group");
+        ROUTES.put("DELETE /aws/ec2/group/{id}", null);
+        ROUTES.put("GET /aws/ec2/group/{id}/status", "GroupInstance");
+        ROUTES.put("PUT /aws/ec2/group/{id}/scale/up", "ScaleItem");
+        ROUTES.put("PUT /aws/ec2/group/{id}/scale/down", "ScaleItem");
+        ROUTES.put("GET /aws/ec2/managedInstance", "ManagedInstanceListItem");
+        ROUTES.put("POST /aws/ec2/managedInstance", "ManagedInstance");
+        ROUTES.put("GET /aws/ec2/managedInstance/{id}", "ManagedInstance");
+        ROUTES.put("PUT /aws/ec2/managedInstance/{id}", "ManagedInstance");
+        ROUTES.put("DELETE /aws/ec2/managedInstance/{id}", null);
+        ROUTES.put("GET /aws/ec2/managedInstance/{id}/status", "ManagedInstanceStatus");
+        ROUTES.put("GET /aws/ec2/managedInstance/{id}/costs", "ManagedInstanceCosts");
+        ROUTES.put("PUT /aws/ec2/managedInstance/{id}/pause", null);
+        ROUTES.put("PUT /aws/ec2/managedInstance/{id}/resume", null);
+        ROUTES.put("PUT /aws/ec2/managedInstance/{id}/recycle", null);
+    }
+
+    private final Map<String, List<JsonNode>> replies = new LinkedHashMap<>();
+
+    private JsonNode call(String route, String path, String body) {
+        String method = route.substring(0, route.indexOf(' '));
+        SimClient.Reply reply = client.spot(method, path, body);
+        assertThat(reply.status()).as(route + ": " + reply).isEqualTo(200);
+        replies.computeIfAbsent(route, r -> new ArrayList<>()).add(reply.json());
+        return reply.json();
+    }
+
+    private void exerciseEveryRoute() {
+        client.admin("POST", "/_sim/clock/set", "{\"now\": \"2030-01-01T00:00:00Z\", \"frozen\": true}");
+        String group = call("POST /aws/ec2/group", GROUPS, SpotValidationTestBodies.GROUP)
+                .path("response").path("items").get(0).path("id").asText();
+        call("POST /aws/ec2/group", GROUPS, groupBody("second", 0, 1, 2));
+        call("GET /aws/ec2/group", GROUPS, null);
+        call("GET /aws/ec2/group/{id}", GROUPS + "/" + group, null);
+        call("PUT /aws/ec2/group/{id}", GROUPS + "/" + group, SpotValidationTestBodies.GROUP_UPDATE);
+        call("GET /aws/ec2/group/{id}/status", GROUPS + "/" + group + "/status", null);
+        call("PUT /aws/ec2/group/{id}/scale/up", GROUPS + "/" + group + "/scale/up?adjustment=2", "{\"type\": \"up\", \"adjustment\": 2}");
+        call("PUT /aws/ec2/group/{id}/scale/down", GROUPS + "/" + group + "/scale/down?adjustment=1", null);
+        String mi = call("POST /aws/ec2/managedInstance", INSTANCES, SpotValidationTestBodies.INSTANCE)
+                .path("response").path("items").get(0).path("id").asText();
+        call("GET /aws/ec2/managedInstance", INSTANCES, null);
+        call("GET /aws/ec2/managedInstance/{id}", INSTANCES + "/" + mi, null);
+        call("PUT /aws/ec2/managedInstance/{id}", INSTANCES + "/" + mi,
+                "{\"managedInstance\": {\"compute\": {\"launchSpecification\": {\"instanceTypes\": {\"preferredType\": \"t3.micro\"}}}}}");
+        advanceClock("{\"hours\": 51}");
+        call("GET /aws/ec2/managedInstance/{id}/status", INSTANCES + "/" + mi + "/status", null);
+        call("GET /aws/ec2/managedInstance/{id}/costs", INSTANCES + "/" + mi + "/costs?fromDate=2030-01-01&toDate=2030-01-04", null);
+        call("GET /aws/ec2/managedInstance/{id}/costs", INSTANCES + "/" + mi + "/costs", null);
+        call("PUT /aws/ec2/managedInstance/{id}/pause", INSTANCES + "/" + mi + "/pause", null);
+        call("GET /aws/ec2/managedInstance/{id}/status", INSTANCES + "/" + mi + "/status", null);
+        call("PUT /aws/ec2/managedInstance/{id}/resume", INSTANCES + "/" + mi + "/resume", null);
+        call("PUT /aws/ec2/managedInstance/{id}/recycle", INSTANCES + "/" + mi + "/recycle", null);
+        call("DELETE /aws/ec2/managedInstance/{id}", INSTANCES + "/" + mi,
+                "{\"deallocationConfig\": {\"shouldDeleteImages\": true, \"shouldDeleteNetworkInterfaces\": true,"
+                        + " \"shouldDeleteSnapshots\": true, \"shouldDeleteVolumes\": true, \"shouldTerminateInstance\": true}}");
+        call("DELETE /aws/ec2/group/{id}", GROUPS + "/" + group, "{\"statefulDeallocation\": {\"shouldDeleteImages\": true}}");
+    }
+
+    @Test
+    void everyServedRouteIsChecked() {
+        assertThat(sim.spotRoutes()).containsExactlyInAnyOrderElementsOf(ROUTES.keySet());
+    }
+
+    @Test
+    void successRepliesDecodeIntoTheGoSdksStructs() {
+        exerciseEveryRoute();
+        assertThat(replies.keySet()).containsExactlyInAnyOrderElementsOf(ROUTES.keySet());
+        List<String> problems = new ArrayList<>();
+        replies.forEach((route, list) -> {
+            String struct = ROUTES.get(route);
+            for (JsonNode reply : list) {
+                GoStructs.problems("Envelope", reply).forEach(p -> problems.add(route + ": " + p));
+                JsonNode response = reply.path("response");
+                if (struct == null) {
+                    if (response.has("items") || response.has("kind")) {
+                        problems.add(route + ": a reply without data carries only request and response.status (contract §2.1)");
+                    }
+                    continue;
+                }
+                GoStructs.problems("DataEnvelope", reply).forEach(p -> problems.add(route + ": " + p));
+                if (response.path("count").asInt() != response.path("items").size()) {
+                    problems.add(route + ": count must equal the number of items");
+                }
+                if (response.path("items").isEmpty()) {
+                    problems.add(route + ": no items to check");
+                }
+                for (JsonNode item : response.path("items")) {
+                    GoStructs.problems(struct, item).forEach(p -> problems.add(route + ": " + p));
+                }
+            }
+        });
+        assertThat(problems).isEmpty();
+    }
+
+    /** The checker itself catches what broke the old service's SDK (an array where Go has a string) and Spot's old time form. */
+    @Test
+    void theCheckerCatchesWhatBreaksTheSdk() {
+        JsonNode bad = SimClient.JSON.valueToTree(Map.of("id", "sig-1", "compute",
+                Map.of("instanceTypes", Map.of("ondemand", List.of("t3.micro"))), "createdAt", "2016-01-28T16:18:14.000+0000"));
+        assertThat(GoStructs.problems("Group", bad)).containsExactlyInAnyOrder(
+                "Group.compute.instanceTypes.ondemand must be string: [\"t3.micro\"]",
+                "Group.createdAt must be time: \"2016-01-28T16:18:14.000+0000\"");
+        assertThat(GoStructs.problems("ManagedInstanceStatus", SimClient.JSON.createObjectNode()))
+                .containsExactlyInAnyOrder("ManagedInstanceStatus.id is missing", "ManagedInstanceStatus.status is missing");
+    }
+}
