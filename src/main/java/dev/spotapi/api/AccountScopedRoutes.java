@@ -7,10 +7,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import dev.spotapi.account.Account;
 import io.javalin.http.Context;
+import dev.spotapi.spot.Deallocation;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 /** What every /{account}/... handler needs: the account, the body, the object id, and a way to reply. */
 abstract class AccountScopedRoutes {
+    private static final Pattern AGGREGATION_PERIOD = Pattern.compile("[A-Za-z]{1,32}");
+
     private final AccountLookup accounts;
     private final RequestBodies bodies;
     protected final Replies replies;
@@ -38,6 +42,35 @@ abstract class AccountScopedRoutes {
     /** The object the org check already read for this request, or {@code read} when there was no check. */
     protected static CompletableFuture<JsonNode> checked(Context ctx, Supplier<CompletableFuture<JsonNode>> read) {
         return OrgGuard.resource(ctx, read);
+    }
+
+    /** Runs a parser of request input; its IllegalArgumentException becomes a 400 with its message. */
+    protected static <T> T parsed(Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    /** {@code ?keep=} of the delete routes (400 for an unknown value). */
+    protected static Deallocation keep(Context ctx) {
+        return parsed(() -> Deallocation.parseKeep(ctx.queryParams("keep")));
+    }
+
+    /**
+     * {@code ?aggregationPeriod=} of the costs routes, passed to Spot as given (Spot checks the value;
+     * it documents only {@code daily}); null when absent. Only a short word is accepted.
+     */
+    protected static String aggregationPeriod(Context ctx) {
+        String value = ctx.queryParam("aggregationPeriod");
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        if (!AGGREGATION_PERIOD.matcher(value).matches()) {
+            throw ApiException.badRequest("aggregationPeriod must be a word such as daily");
+        }
+        return value;
     }
 
     /** The id path parameter; one that is not a Spot id of the right kind cannot exist (404, no Spot call). */

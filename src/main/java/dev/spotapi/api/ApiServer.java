@@ -2,6 +2,7 @@ package dev.spotapi.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.account.AccountRegistry;
+import dev.spotapi.audit.AuditLog;
 import dev.spotapi.auth.TokenVerifier;
 import dev.spotapi.config.ListenAddress;
 import dev.spotapi.elastigroup.ElastigroupService;
@@ -43,6 +44,7 @@ public final class ApiServer {
                 "instance", OrgGuard.instances(InstanceService.INSTANCES),
                 "elastigroup", OrgGuard.elastigroups(ElastigroupService.GROUPS)),
                 lookup::of, RequestIds::of, p.registry());
+        AuditLog audit = new AuditLog(Routes.auditedOperations(table));
 
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -66,6 +68,7 @@ public final class ApiServer {
             config.routes.afterMatched(orgGuard::after);
             Routes.register(config.routes, table);
             errors.register(config.routes);
+            config.routes.after(audit::after);
             config.requestLogger.http(observer::observe);
         });
     }

@@ -1,6 +1,13 @@
 package dev.spotapi.api;
 
+import dev.spotapi.elastigroup.ActivityQuery;
+import dev.spotapi.elastigroup.Capacity;
 import dev.spotapi.elastigroup.ElastigroupService;
+import dev.spotapi.elastigroup.Scale;
+import dev.spotapi.instance.CostWindow;
+import dev.spotapi.power.PowerState;
+import dev.spotapi.spot.Deallocation;
+import java.time.Instant;
 import dev.spotapi.spot.SpotIds;
 import io.javalin.http.Context;
 
@@ -34,9 +41,65 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
         replies.jsonLater(ctx, service.update(account, id, body(ctx)));
     }
 
+    /** {@code ?keep=} chooses what the stateful deallocation keeps; {@code ?detach} is for instances only. */
     void delete(Context ctx) {
         var account = account(ctx);
-        replies.textLater(ctx, service.delete(account, id(ctx)), "OK");
+        String id = id(ctx);
+        Deallocation keep = keep(ctx);
+        if (ctx.queryParam("detach") != null) {
+            throw ApiException.badRequest("detach applies to managed instances only; an elastigroup is deleted "
+                    + "with its instances");
+        }
+        replies.textLater(ctx, service.delete(account, id, keep), "OK");
+    }
+
+    void status(Context ctx) {
+        var account = account(ctx);
+        replies.jsonLater(ctx, service.status(account, id(ctx)));
+    }
+
+    void capacity(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        Capacity capacity = parsed(() -> Capacity.fromBody(body(ctx)));
+        replies.jsonLater(ctx, service.capacity(account, id, capacity));
+    }
+
+    void scale(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        Scale scale = parsed(() -> Scale.fromBody(body(ctx)));
+        replies.jsonLater(ctx, service.scale(account, id, scale));
+    }
+
+    void power(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        PowerState state = parsed(() -> PowerState.fromBody(body(ctx)));
+        replies.noContentLater(ctx, service.power(account, id, state, checked(ctx, () -> service.get(account, id))));
+    }
+
+    void costs(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        CostWindow window = parsed(() -> CostWindow.parse(ctx.queryParam("start"), ctx.queryParam("end")));
+        String period = aggregationPeriod(ctx);
+        replies.jsonLater(ctx, service.costs(account, id, window, period, checked(ctx, () -> service.get(account, id))));
+    }
+
+    void events(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        ActivityQuery query = parsed(() -> ActivityQuery.events(ctx.queryParam("start"), Instant.now()));
+        replies.jsonLater(ctx, service.events(account, id, query));
+    }
+
+    void logs(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        ActivityQuery query = parsed(() -> ActivityQuery.parse(ctx.queryParam("start"), ctx.queryParam("end"),
+                ctx.queryParam("severity"), ctx.queryParam("limit"), Instant.now()));
+        replies.jsonLater(ctx, service.logs(account, id, query));
     }
 
     private static String id(Context ctx) {

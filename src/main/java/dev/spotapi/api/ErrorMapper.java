@@ -46,7 +46,8 @@ final class ErrorMapper {
     private void spot(SpotException e, Context ctx) {
         String account = ctx.attribute(AccountLookup.ATTRIBUTE);
         String failed = "failed to " + e.operation();
-        if (e.kind() != SpotException.Kind.NOT_FOUND && e.kind() != SpotException.Kind.REJECTED) {
+        if (e.kind() != SpotException.Kind.NOT_FOUND && e.kind() != SpotException.Kind.REJECTED
+                && e.kind() != SpotException.Kind.CONFLICT) {
             LOG.warn("spot call failed requestId={} account={} operation={} kind={} spotStatus={} spotRequestId={}: {}",
                     RequestIds.of(ctx), account, e.operation(), e.kind(), e.httpStatus(), e.spotRequestId(),
                     e.spotMessage());
@@ -54,6 +55,7 @@ final class ErrorMapper {
         switch (e.kind()) {
             case NOT_FOUND -> write(ctx, 404, failed + ": " + e.spotMessage());
             case REJECTED -> write(ctx, 400, failed + ": " + e.spotMessage());
+            case CONFLICT -> write(ctx, 409, failed + ": " + e.spotMessage());
             case RATE_LIMITED -> {
                 Duration wait = e.retryAfter() == null ? Duration.ofSeconds(1) : e.retryAfter();
                 ctx.header("Retry-After", Long.toString(Math.max(1, (wait.toMillis() + 999) / 1000)));

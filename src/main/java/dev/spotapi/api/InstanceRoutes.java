@@ -2,6 +2,8 @@ package dev.spotapi.api;
 
 import dev.spotapi.instance.CostWindow;
 import dev.spotapi.instance.InstanceService;
+import dev.spotapi.power.PowerState;
+import dev.spotapi.spot.Deallocation;
 import dev.spotapi.spot.SpotIds;
 import io.javalin.http.Context;
 
@@ -35,21 +37,38 @@ final class InstanceRoutes extends AccountScopedRoutes {
         replies.jsonLater(ctx, service.update(account, id, body(ctx)));
     }
 
+    /** {@code ?keep=} chooses what the deallocation keeps; {@code ?detach=true} leaves the EC2 instance running. */
     void delete(Context ctx) {
         var account = account(ctx);
-        replies.textLater(ctx, service.delete(account, id(ctx)), "OK");
+        String id = id(ctx);
+        Deallocation keep = keep(ctx);
+        boolean detach = detach(ctx.queryParam("detach"));
+        replies.textLater(ctx, service.delete(account, id, keep, detach), "OK");
+    }
+
+    void power(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        PowerState state = parsed(() -> PowerState.fromBody(body(ctx)));
+        replies.noContentLater(ctx, service.power(account, id, state));
     }
 
     void costs(Context ctx) {
         var account = account(ctx);
         String id = id(ctx);
-        CostWindow window;
-        try {
-            window = CostWindow.parse(ctx.queryParam("start"), ctx.queryParam("end"));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
+        CostWindow window = parsed(() -> CostWindow.parse(ctx.queryParam("start"), ctx.queryParam("end")));
+        String period = aggregationPeriod(ctx);
+        replies.jsonLater(ctx, service.costs(account, id, window, period, checked(ctx, () -> service.read(account, id))));
+    }
+
+    private static boolean detach(String value) {
+        if (value == null || value.equalsIgnoreCase("false")) {
+            return false;
         }
-        replies.jsonLater(ctx, service.costs(account, id, window, checked(ctx, () -> service.read(account, id))));
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw ApiException.badRequest("detach must be true or false");
     }
 
     void status(Context ctx) {

@@ -42,6 +42,11 @@ public final class Replies {
         ctx.future(() -> future.thenAccept(ignored -> text(ctx, body)));
     }
 
+    /** Completes the request asynchronously with 204 No Content once the future succeeds. */
+    public void noContentLater(Context ctx, CompletableFuture<?> future) {
+        ctx.future(() -> future.thenAccept(ignored -> ctx.status(204)));
+    }
+
     public <T, R> void jsonLater(Context ctx, CompletableFuture<T> future, Function<T, R> shape) {
         jsonLater(ctx, future.thenApply(shape));
     }

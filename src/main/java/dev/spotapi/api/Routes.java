@@ -3,21 +3,34 @@ package dev.spotapi.api;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** The route table: every path spot-api serves, whether it is public, and the handler behind it. */
+/**
+ * The route table: every path spot-api serves, whether it is public, what it does to Spot resources
+ * ({@link Effect}), its audit operation name, and the handler behind it.
+ */
 final class Routes {
     static final String PREFIX = "/v1/spot";
 
-    /**
-     * One row of the table. {@code jsonBody}: the route takes a JSON object body, which is read and
-     * checked before anything else happens (a bad body is a 400 that costs no Spot call).
-     */
-    record Route(HandlerType method, String path, boolean isPublic, Handler handler, boolean jsonBody) {
-        Route(HandlerType method, String path, boolean isPublic, Handler handler) {
-            this(method, path, isPublic, handler, false);
+    /** What a route does to Spot resources. */
+    enum Effect {
+        /** Reads only. */
+        READ,
+        /** Creates, updates or deletes a resource (audited). */
+        CHANGE,
+        /** An action on a resource: power, capacity, scale (audited; Idempotency-Key applies). */
+        ACTION
+    }
+
+    /** One row of the table; {@code operation} names a CHANGE or ACTION in the audit log (null for reads). */
+    record Route(HandlerType method, String path, boolean isPublic, Handler handler, Effect effect, String operation) {
+        /** {@code METHOD /v1/spot/...template}: the key the audit and metrics see for this route. */
+        String key() {
+            return method.name() + " " + path;
         }
     }
 
@@ -35,18 +48,27 @@ final class Routes {
                 open(HandlerType.GET, "/docs/{asset}", docs::asset),
 
                 auth(HandlerType.GET, "/{account}/elastigroups", groups::list),
-                withBody(HandlerType.POST, "/{account}/elastigroups", groups::create),
+                change(HandlerType.POST, "/{account}/elastigroups", "create elastigroup", groups::create),
                 auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}", groups::get),
-                withBody(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}", groups::update),
-                auth(HandlerType.DELETE, "/{account}/elastigroups/{elastigroup}", groups::delete),
+                change(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}", "update elastigroup", groups::update),
+                change(HandlerType.DELETE, "/{account}/elastigroups/{elastigroup}", "delete elastigroup", groups::delete),
+                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/status", groups::status),
+                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/costs", groups::costs),
+                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/events", groups::events),
+                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/logs", groups::logs),
+                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/capacity", "set elastigroup capacity",
+                        groups::capacity),
+                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/scale", "scale elastigroup", groups::scale),
+                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/power", "power elastigroup", groups::power),
 
                 auth(HandlerType.GET, "/{account}/instances", instances::list),
-                withBody(HandlerType.POST, "/{account}/instances", instances::create),
+                change(HandlerType.POST, "/{account}/instances", "create instance", instances::create),
                 auth(HandlerType.GET, "/{account}/instances/{instance}", instances::summary),
-                withBody(HandlerType.PUT, "/{account}/instances/{instance}", instances::update),
-                auth(HandlerType.DELETE, "/{account}/instances/{instance}", instances::delete),
+                change(HandlerType.PUT, "/{account}/instances/{instance}", "update instance", instances::update),
+                change(HandlerType.DELETE, "/{account}/instances/{instance}", "delete instance", instances::delete),
                 auth(HandlerType.GET, "/{account}/instances/{instance}/costs", instances::costs),
                 auth(HandlerType.GET, "/{account}/instances/{instance}/status", instances::status),
+                action(HandlerType.PUT, "/{account}/instances/{instance}/power", "power instance", instances::power),
 
                 auth(HandlerType.GET, "/{account}/volumes", system::notImplemented));
     }
@@ -80,22 +102,41 @@ final class Routes {
         }
     }
 
+    /** The audit operation name of every CHANGE and ACTION route, by {@link Route#key()}. */
+    static Map<String, String> auditedOperations(List<Route> table) {
+        Map<String, String> out = new LinkedHashMap<>();
+        table.stream().filter(r -> r.effect() != Effect.READ).forEach(r -> out.put(r.key(), r.operation()));
+        return Map.copyOf(out);
+    }
+
     private static Route open(HandlerType method, String path, Handler handler) {
-        return new Route(method, PREFIX + path, true, handler);
+        return new Route(method, PREFIX + path, true, handler, Effect.READ, null);
     }
 
+    /** A read behind the token. */
     private static Route auth(HandlerType method, String path, Handler handler) {
-        return new Route(method, PREFIX + path, false, handler);
+        return new Route(method, PREFIX + path, false, handler, Effect.READ, null);
     }
 
-    /** A route behind the token that takes a JSON object body. */
-    private static Route withBody(HandlerType method, String path, Handler handler) {
-        return new Route(method, PREFIX + path, false, handler, true);
+    /** A create, update or delete behind the token. */
+    private static Route change(HandlerType method, String path, String operation, Handler handler) {
+        return new Route(method, PREFIX + path, false, handler, Effect.CHANGE, operation);
     }
 
-    /** "METHOD template" of every route that takes a JSON object body. */
+    /** An action (power, capacity, scale) behind the token. */
+    private static Route action(HandlerType method, String path, String operation, Handler handler) {
+        return new Route(method, PREFIX + path, false, handler, Effect.ACTION, operation);
+    }
+
+    /**
+     * "METHOD template" of every route that takes a JSON object body (the POSTs and PUTs that change
+     * or act on resources): their body is read and checked before anything else happens, so a bad one
+     * is a 400 that costs no Spot call.
+     */
     static Set<String> bodyRoutes(List<Route> table) {
-        return table.stream().filter(Route::jsonBody).map(r -> r.method().name() + ' ' + r.path())
+        return table.stream().filter(r -> r.effect() != Effect.READ)
+                .filter(r -> HandlerType.POST.equals(r.method()) || HandlerType.PUT.equals(r.method()))
+                .map(Route::key)
                 .collect(Collectors.toUnmodifiableSet());
     }
 }

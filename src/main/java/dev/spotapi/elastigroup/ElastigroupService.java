@@ -3,19 +3,34 @@ package dev.spotapi.elastigroup;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.spotapi.account.Account;
 import dev.spotapi.org.Ownership;
+import dev.spotapi.instance.CostWindow;
+import dev.spotapi.power.PowerState;
+import dev.spotapi.spot.Deallocation;
+import dev.spotapi.spot.SpotCall;
+import dev.spotapi.spot.SpotException;
+import dev.spotapi.spot.SpotReply;
 import dev.spotapi.spot.SpotResource;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** Elastigroups (AWS) of one account, as the old service exposed them. */
+/**
+ * Elastigroups (AWS) of one account: the old service's CRUD plus status, capacity, scale, power,
+ * costs, activity events and Elastilog (OAS {@code /aws/ec2/group/{groupId}/...}; contract §9.9).
+ */
 public final class ElastigroupService {
     /** Spot's elastigroup calls (OAS {@code /aws/ec2/group}). */
     public static final SpotResource GROUPS = new SpotResource("/aws/ec2/group", "group", "elastigroup");
 
-    /** Delete asks Spot to also remove the group's images, network interfaces, volumes and snapshots. */
-    static final JsonNode DELETE_BODY = statefulDeallocation();
+    /**
+     * The tag a stopped group carries on {@code compute.launchSpecification.tags}: its capacity before
+     * the stop, as {@code minimum=2 maximum=4 target=2} (characters AWS allows in tag values).
+     */
+    public static final String STOPPED_CAPACITY_TAG = "spot-api:stopped-capacity";
 
     private final Ownership ownership;
 
@@ -48,18 +63,215 @@ public final class ElastigroupService {
         return GROUPS.update(account.spot(), id, ownership.forUpdate(partial));
     }
 
-    public CompletableFuture<Void> delete(Account account, String id) {
-        return GROUPS.delete(account.spot(), id, DELETE_BODY);
+    /** Deletes the group; {@code statefulDeallocation} deletes what {@code deallocation} does not keep. */
+    public CompletableFuture<Void> delete(Account account, String id, Deallocation deallocation) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.set("statefulDeallocation", deallocation.flags());
+        return GROUPS.delete(account.spot(), id, body);
     }
 
-    private static JsonNode statefulDeallocation() {
-        ObjectNode flags = JsonNodeFactory.instance.objectNode()
-                .put("shouldDeleteImages", true)
-                .put("shouldDeleteNetworkInterfaces", true)
-                .put("shouldDeleteVolumes", true)
-                .put("shouldDeleteSnapshots", true);
+    /**
+     * The group's instances (Spot's status items, possibly none). An empty list is checked against a
+     * read of the group, so an unknown id is a NOT_FOUND and not an empty fleet.
+     */
+    public CompletableFuture<JsonNode> status(Account account, String id) {
+        SpotCall call = SpotCall.get("get elastigroup status", GROUPS.path(id) + "/status");
+        return account.spot().send(call).thenCompose(reply -> reply.items().isEmpty()
+                ? GROUPS.read(account.spot(), id).thenApply(exists -> (JsonNode) reply.items())
+                : CompletableFuture.completedFuture((JsonNode) reply.items()));
+    }
+
+    /** Sets any of minimum/maximum/target; answers the capacity Spot reports. Bounds are Spot's to check. */
+    public CompletableFuture<JsonNode> capacity(Account account, String id, Capacity capacity) {
+        return setCapacity(account, id, capacity, "update elastigroup capacity");
+    }
+
+    /** Spot's scale up/down by {@code adjustment} instances; answers Spot's scale item (new and victim instances). */
+    public CompletableFuture<JsonNode> scale(Account account, String id, Scale scale) {
+        SpotCall call = SpotCall.put("scale elastigroup " + scale.direction(),
+                        GROUPS.path(id) + "/scale/" + scale.direction(), null)
+                .withQuery("adjustment", Integer.toString(scale.adjustment()));
+        return account.spot().send(call).thenApply(reply -> reply.firstItem()
+                .orElseGet(JsonNodeFactory.instance::objectNode));
+    }
+
+    /**
+     * Stop: remembers the capacity in {@link #STOPPED_CAPACITY_TAG} and sets 0/0/0, in one group update.
+     * Start: restores the remembered capacity and removes the tag. A CONFLICT when the group is already
+     * stopped (tagged, or at 0/0/0) or already started (no tag); reboot is not a group operation.
+     * {@code read} is the read of the group (the org check's, when there was one).
+     */
+    public CompletableFuture<Void> power(Account account, String id, PowerState state, CompletableFuture<JsonNode> read) {
+        if (state == PowerState.REBOOT) {
+            return CompletableFuture.failedFuture(conflict("reboot elastigroup",
+                    "an elastigroup cannot be rebooted: stop and start it, or reboot its instances"));
+        }
+        return read.thenCompose(group -> {
+            ArrayNode tags = tags(group);
+            String remembered = tagValue(tags, STOPPED_CAPACITY_TAG);
+            Capacity current = Capacity.of(group.path("capacity"));
+            ObjectNode change = JsonNodeFactory.instance.objectNode();
+            ArrayNode newTags = withoutTag(tags, STOPPED_CAPACITY_TAG);
+            if (state == PowerState.STOP) {
+                if (current.isZero()) {
+                    return CompletableFuture.failedFuture(conflict("stop elastigroup",
+                            "elastigroup '" + id + "' is already stopped (capacity 0/0/0)"));
+                }
+                newTags.addObject().put("tagKey", STOPPED_CAPACITY_TAG).put("tagValue", encode(current));
+                change.set("capacity", Capacity.ZERO.toJson());
+            } else {
+                if (remembered == null) {
+                    return CompletableFuture.failedFuture(conflict("start elastigroup",
+                            "elastigroup '" + id + "' is not stopped (it has no " + STOPPED_CAPACITY_TAG + " tag)"));
+                }
+                Capacity restored = decode(remembered);
+                if (restored == null) {
+                    return CompletableFuture.failedFuture(conflict("start elastigroup", "elastigroup '" + id
+                            + "' has an unreadable " + STOPPED_CAPACITY_TAG + " tag: set its capacity instead"));
+                }
+                change.set("capacity", restored.toJson());
+            }
+            change.putObject("compute").putObject("launchSpecification").set("tags", newTags);
+            return GROUPS.update(account.spot(), id, ownership.forUpdate(change)).thenApply(updated -> (Void) null);
+        });
+    }
+
+    /**
+     * Spot's group costs over the window, with {@code aggregationPeriod} passed through when given
+     * (then every item, else the one item). Spot requires dates: a lifetime query asks from the day the
+     * group was created through tomorrow ({@code toDate} = the day after tomorrow). The group is read first (lifetime) or at the same time, because
+     * Spot's costs call does not reliably answer "not found" (contract §9.1). {@code group} is that
+     * read (the org check's, when there was one).
+     */
+    public CompletableFuture<JsonNode> costs(Account account, String id, CostWindow window, String aggregationPeriod,
+            CompletableFuture<JsonNode> group) {
+        CompletableFuture<SpotReply> costs;
+        if (window.isLifetime()) {
+            costs = group.thenCompose(g -> account.spot().send(costsCall(id, lifetimeFrom(g),
+                    LocalDate.now(ZoneOffset.UTC).plusDays(2).toString(), aggregationPeriod)));
+        } else {
+            costs = account.spot().send(costsCall(id, window.fromDate(), window.toDate(), aggregationPeriod));
+        }
+        return group.thenCombine(costs, (g, reply) -> aggregationPeriod != null ? (JsonNode) reply.items()
+                : reply.firstItem().orElseGet(JsonNodeFactory.instance::objectNode));
+    }
+
+    /** Spot's activity events since {@code query.start()}; an empty answer is checked against a read. */
+    public CompletableFuture<JsonNode> events(Account account, String id, ActivityQuery query) {
+        SpotCall call = SpotCall.get("get elastigroup events", GROUPS.path(id) + "/events")
+                .withQuery("fromDate", query.eventsFromDate());
+        return itemsOfExisting(account, id, call);
+    }
+
+    /** Elastilog lines of the window (epoch millis, as Spot's logs call takes them), severity and limit. */
+    public CompletableFuture<JsonNode> logs(Account account, String id, ActivityQuery query) {
+        SpotCall call = SpotCall.get("get elastigroup logs", GROUPS.path(id) + "/logs")
+                .withQuery("fromDate", Long.toString(query.start().toEpochMilli()))
+                .withQuery("toDate", Long.toString(query.end().toEpochMilli()));
+        if (query.severity() != null) {
+            call = call.withQuery("severity", query.severity());
+        }
+        if (query.limit() != null) {
+            call = call.withQuery("limit", Integer.toString(query.limit()));
+        }
+        return itemsOfExisting(account, id, call);
+    }
+
+    private CompletableFuture<JsonNode> setCapacity(Account account, String id, Capacity capacity, String operation) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
-        body.set("statefulDeallocation", flags);
-        return body;
+        body.set("capacity", capacity.toJson());
+        SpotCall call = SpotCall.put(operation, GROUPS.path(id) + "/capacity", body);
+        return account.spot().send(call).thenApply(reply -> {
+            JsonNode item = reply.firstItem().orElseGet(JsonNodeFactory.instance::objectNode);
+            return item.has("capacity") ? item.get("capacity") : item;
+        });
+    }
+
+    private static CompletableFuture<JsonNode> itemsOfExisting(Account account, String id, SpotCall call) {
+        return account.spot().send(call).thenCompose(reply -> reply.items().isEmpty()
+                ? GROUPS.read(account.spot(), id).thenApply(exists -> (JsonNode) reply.items())
+                : CompletableFuture.completedFuture((JsonNode) reply.items()));
+    }
+
+    private static SpotCall costsCall(String id, String from, String to, String aggregationPeriod) {
+        SpotCall call = SpotCall.get("get elastigroup costs", GROUPS.path(id) + "/costs")
+                .withQuery("fromDate", from).withQuery("toDate", to);
+        return aggregationPeriod == null ? call : call.withQuery("aggregationPeriod", aggregationPeriod);
+    }
+
+    /** The day the group was created ({@code createdAt} starts with yyyy-MM-dd); a year back when unknown. */
+    private static String lifetimeFrom(JsonNode group) {
+        String created = group.path("createdAt").asText("");
+        if (created.length() >= 10) {
+            try {
+                return LocalDate.parse(created.substring(0, 10)).toString();
+            } catch (java.time.format.DateTimeParseException e) {
+                // fall through
+            }
+        }
+        return LocalDate.now(ZoneOffset.UTC).minusYears(1).toString();
+    }
+
+    private static ArrayNode tags(JsonNode group) {
+        JsonNode tags = group.path("compute").path("launchSpecification").path("tags");
+        return tags.isArray() ? (ArrayNode) tags : JsonNodeFactory.instance.arrayNode();
+    }
+
+    private static String tagValue(ArrayNode tags, String key) {
+        for (JsonNode t : tags) {
+            if (key.equals(t.path("tagKey").asText(null))) {
+                return t.path("tagValue").asText("");
+            }
+        }
+        return null;
+    }
+
+    private static ArrayNode withoutTag(ArrayNode tags, String key) {
+        ArrayNode out = JsonNodeFactory.instance.arrayNode();
+        for (JsonNode t : tags) {
+            if (!key.equals(t.path("tagKey").asText(null))) {
+                out.add(t.deepCopy());
+            }
+        }
+        return out;
+    }
+
+    static String encode(Capacity c) {
+        return "minimum=" + c.minimum() + " maximum=" + c.maximum() + " target=" + c.target();
+    }
+
+    /** The capacity in a tag value written by {@link #encode}, or null when it is not one. */
+    static Capacity decode(String value) {
+        Integer min = null;
+        Integer max = null;
+        Integer target = null;
+        for (String part : value.trim().split("\\s+")) {
+            int eq = part.indexOf('=');
+            if (eq < 0) {
+                return null;
+            }
+            int n;
+            try {
+                n = Integer.parseInt(part.substring(eq + 1));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            if (n < 0 || n > Capacity.MAX) {
+                return null;
+            }
+            switch (part.substring(0, eq)) {
+                case "minimum" -> min = n;
+                case "maximum" -> max = n;
+                case "target" -> target = n;
+                default -> {
+                    return null;
+                }
+            }
+        }
+        return min == null || max == null || target == null ? null : new Capacity(min, max, target);
+    }
+
+    private static SpotException conflict(String operation, String message) {
+        return new SpotException(SpotException.Kind.CONFLICT, operation, 0, null, message, null, null, false);
     }
 }

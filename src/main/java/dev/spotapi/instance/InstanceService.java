@@ -5,10 +5,16 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.account.Account;
 import dev.spotapi.org.Ownership;
+import dev.spotapi.power.PowerState;
+import dev.spotapi.spot.Deallocation;
+import dev.spotapi.spot.SpotException;
 import dev.spotapi.spot.SpotCall;
 import dev.spotapi.spot.SpotReply;
 import dev.spotapi.spot.SpotResource;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,8 +29,14 @@ public final class InstanceService {
     public static final SpotResource INSTANCES = new SpotResource("/aws/ec2/managedInstance", "managedInstance",
             "managed instance");
 
-    /** Delete terminates the instance and removes its images, network interfaces, snapshots and volumes. */
-    static final JsonNode DELETE_BODY = deallocation();
+    /**
+     * Spot's 400 codes meaning "not in a state for this": already paused, not paused, paused when a
+     * recycle needs it active, or in a transition (PAUSING/RESUMING/RECYCLING); see {@link #isStateConflict}.
+     */
+    static final Set<String> STATE_CONFLICT_CODES = Set.of("MANAGED_INSTANCE_ALREADY_PAUSED",
+            "MANAGED_INSTANCE_NOT_PAUSED", "MANAGED_INSTANCE_NOT_ACTIVE", "MANAGED_INSTANCE_ACTION_IN_PROGRESS",
+            "MANAGED_INSTANCE_IN_TRANSITION",
+            "MANAGED_INSTANCE_ALREADY_ACTIVE");
 
     private static final Logger LOG = LoggerFactory.getLogger(InstanceService.class);
 
@@ -91,19 +103,68 @@ public final class InstanceService {
         return INSTANCES.update(account.spot(), id, ownership.forUpdate(partial));
     }
 
-    public CompletableFuture<Void> delete(Account account, String id) {
-        return INSTANCES.delete(account.spot(), id, DELETE_BODY);
+    /**
+     * Deletes the instance: {@code deallocationConfig} deletes what {@code deallocation} does not keep;
+     * {@code detach} sends {@code shouldTerminateInstance: false} (Spot stops managing it, the EC2
+     * instance lives on and keeps its volumes and network interfaces).
+     */
+    public CompletableFuture<Void> delete(Account account, String id, Deallocation deallocation, boolean detach) {
+        Deallocation effective = detach
+                ? deallocation.keeping(EnumSet.of(Deallocation.Kept.VOLUMES, Deallocation.Kept.NETWORK_INTERFACES))
+                : deallocation;
+        ObjectNode flags = effective.flags().put("shouldTerminateInstance", !detach);
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.set("deallocationConfig", flags);
+        return INSTANCES.delete(account.spot(), id, body);
     }
 
     /**
-     * Spot's costs item; {@code instance} is the existence check, run in parallel with the costs call
-     * because Spot answers costs of an unknown id with a zero item (contract §9.1).
+     * Spot pause (stop), resume (start) or recycle (reboot): {@code PUT .../managedInstance/{id}/<action>}.
+     * Spot's 400 for an instance already in that state or in a transition becomes a CONFLICT.
      */
-    public CompletableFuture<JsonNode> costs(Account account, String id, CostWindow window,
+    public CompletableFuture<Void> power(Account account, String id, PowerState state) {
+        SpotCall call = SpotCall.put(state.spotAction() + " managed instance",
+                INSTANCES.path(id) + "/" + state.spotAction(), null).withoutItems();
+        return account.spot().send(call).handle((reply, failure) -> {
+            if (failure == null) {
+                return null;
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof SpotException s && isStateConflict(s)) {
+                throw s.as(SpotException.Kind.CONFLICT);
+            }
+            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
+    }
+
+    /** A REJECTED pause/resume/recycle whose code says the instance is in the wrong state for it. */
+    static boolean isStateConflict(SpotException e) {
+        if (e.kind() != SpotException.Kind.REJECTED || e.code() == null) {
+            return false;
+        }
+        String code = e.code();
+        return STATE_CONFLICT_CODES.contains(code) || (code.startsWith("MANAGED_INSTANCE_")
+                && (code.contains("ALREADY") || code.contains("TRANSITION") || code.contains("IN_PROGRESS") || code.contains("NOT_PAUSED")
+                || code.contains("NOT_ACTIVE") || code.contains("PAUSING") || code.contains("RESUMING")
+                || code.contains("RECYCLING")));
+    }
+
+    /**
+     * Spot's costs over the window (lifetime when none); {@code aggregationPeriod} is passed through
+     * when given, and then every item is answered (one per period), else the one item. {@code instance}
+     * is the existence check, run in parallel with the costs call because Spot answers costs of an
+     * unknown id with a zero item (contract §9.1).
+     */
+    public CompletableFuture<JsonNode> costs(Account account, String id, CostWindow window, String aggregationPeriod,
             CompletableFuture<JsonNode> instance) {
         SpotCall call = SpotCall.get("get managed instance costs", INSTANCES.path(id) + "/costs");
         if (!window.isLifetime()) {
             call = call.withQuery("fromDate", window.fromDate()).withQuery("toDate", window.toDate());
+        }
+        if (aggregationPeriod != null) {
+            call = call.withQuery("aggregationPeriod", aggregationPeriod);
+            return itemsOfExisting(account, call, instance);
         }
         return itemOfExisting(account, call, instance);
     }
@@ -137,6 +198,18 @@ public final class InstanceService {
         });
     }
 
+    /** As {@link #itemOfExisting}, answering every item (an array, possibly empty). */
+    private static CompletableFuture<JsonNode> itemsOfExisting(Account account, SpotCall call,
+            CompletableFuture<JsonNode> instance) {
+        CompletableFuture<SpotReply> reply = account.spot().send(call);
+        return CompletableFuture.allOf(instance, reply).handle((ignored, failure) -> {
+            if (instance.isCompletedExceptionally()) {
+                instance.join();
+            }
+            return (JsonNode) reply.join().items();
+        });
+    }
+
     private Counter statusLookupCounter(String accountName) {
         return Counter.builder("spotapi.optional.lookup.failures")
                 .description("Optional Spot lookups that failed while the answer went out without them")
@@ -151,17 +224,5 @@ public final class InstanceService {
             cur = cur.getCause();
         }
         return cur;
-    }
-
-    private static JsonNode deallocation() {
-        ObjectNode flags = JsonNodeFactory.instance.objectNode()
-                .put("shouldDeleteImages", true)
-                .put("shouldDeleteNetworkInterfaces", true)
-                .put("shouldDeleteSnapshots", true)
-                .put("shouldDeleteVolumes", true)
-                .put("shouldTerminateInstance", true);
-        ObjectNode body = JsonNodeFactory.instance.objectNode();
-        body.set("deallocationConfig", flags);
-        return body;
     }
 }

@@ -14,6 +14,11 @@ import java.util.List;
  */
 final class CostCalculator {
     static final String KIND = "spotinst:aws:ec2:managedInstance:costs";
+    /** {@code response.kind} of group costs (OAS {@code responses/elastigroup-costs}). */
+    static final String GROUP_KIND = "spotinst:aws:ec2:group:stats";
+    /** The only {@code aggregationPeriod} Spot documents (OAS {@code /aws/ec2/group/{groupId}/costs}). */
+    static final String DAILY = "daily";
+    private static final long DAY = 86_400_000L;
     private static final BigDecimal MILLIS_PER_HOUR = BigDecimal.valueOf(3_600_000L);
     private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
     private static final MathContext PRECISE = MathContext.DECIMAL64;
@@ -49,6 +54,34 @@ final class CostCalculator {
         item.putObject("running").put("unit", "hours").put("value", round(hours));
         item.putObject("savings").put("unit", "percentage").put("value", round(savings));
         return item;
+    }
+
+    /**
+     * The costs items of a window: one item, or with {@code aggregationPeriod=daily} one item per UTC
+     * day of the window (each with its {@code date}, {@code yyyy-MM-dd}). An open start begins at the
+     * first interval, an open end at {@code now}.
+     *
+     * @throws SpotException a ValidationError for any other aggregationPeriod
+     */
+    static List<ObjectNode> items(List<InstanceState.ActiveInterval> intervals, long from, long to, long now,
+                                  String aggregationPeriod) {
+        if (aggregationPeriod == null || aggregationPeriod.isEmpty()) {
+            return List.of(costs(intervals, from, to, now));
+        }
+        if (!DAILY.equals(aggregationPeriod)) {
+            throw SpotException.validation("query:aggregationPeriod", "\"aggregationPeriod\" must be [daily]");
+        }
+        long start = from != Long.MIN_VALUE ? from
+                : intervals.stream().mapToLong(InstanceState.ActiveInterval::from).min().orElse(now);
+        long end = to != Long.MAX_VALUE ? to : now;
+        List<ObjectNode> days = new java.util.ArrayList<>();
+        for (long day = Math.floorDiv(start, DAY) * DAY; day < end && days.size() < 3660; day += DAY) {
+            ObjectNode item = SimJson.object();
+            item.put("date", java.time.LocalDate.ofEpochDay(day / DAY).toString());
+            item.setAll(costs(intervals, Math.max(day, start), Math.min(day + DAY, end), now));
+            days.add(item);
+        }
+        return days;
     }
 
     private static BigDecimal round(BigDecimal value) {

@@ -12,10 +12,16 @@ import java.util.List;
  * instance counts 1; with {@code weight} each counts its type's {@code weightedCapacity} from
  * {@code compute.instanceTypes.weights}, or its vCPUs when no weight is given (contract §9.6), so
  * target 4 with one type of weight 4 runs one instance. Scaling up launches new ones, scaling down
- * terminates the newest while the rest still reach the target.
+ * terminates the newest while the rest still reach the target. Terminated instances leave a
+ * {@code "history"} entry (type and running period, for costs) and every change an activity entry
+ * ({@link GroupActivity}, for events and logs).
  */
 final class GroupFleet {
     private static final String DEFAULT_TYPE = "t3.micro";
+    /** Terminated instances remembered for costs; the oldest are forgotten beyond this. */
+    static final int HISTORY_RETENTION = 5000;
+    /** Internal: the exact simulated launch time (createdAt has whole seconds only); never shown. */
+    private static final String LAUNCH_MILLIS = "launchedAtMillis";
 
     /** The new state and the instances that were launched or terminated to reach it. */
     record Change(ObjectNode state, List<ObjectNode> launched, List<ObjectNode> terminated) {
@@ -54,7 +60,37 @@ final class GroupFleet {
         }
         ObjectNode next = SimJson.object();
         next.putArray("instances").addAll(instances);
+        ArrayNode history = next.putArray("history");
+        state.path("history").forEach(h -> history.add(h.deepCopy()));
+        for (ObjectNode gone : terminated) {
+            if (history.size() >= HISTORY_RETENTION) {
+                history.remove(0);
+            }
+            history.addObject().put("instanceId", gone.path("instanceId").asText())
+                    .put("instanceType", gone.path("instanceType").asText())
+                    .put("from", launchedAt(gone)).put("to", now);
+        }
+        GroupActivity.carry(state, next);
+        GroupActivity.fleetChanged(next, group.path("id").asText(), now, launched, terminated);
         return new Change(next, launched, terminated);
+    }
+
+    /** Every period an instance of the group ran (current ones still open), for costs. */
+    static List<InstanceState.ActiveInterval> runningIntervals(ObjectNode state) {
+        List<InstanceState.ActiveInterval> out = new ArrayList<>();
+        for (JsonNode h : state.path("history")) {
+            out.add(new InstanceState.ActiveInterval(h.path("from").asLong(), h.path("to").asLong(),
+                    h.path("instanceType").asText()));
+        }
+        for (JsonNode i : state.path("instances")) {
+            out.add(new InstanceState.ActiveInterval(launchedAt(i), null, i.path("instanceType").asText()));
+        }
+        return out;
+    }
+
+    private static long launchedAt(JsonNode instance) {
+        return instance.has(LAUNCH_MILLIS) ? instance.get(LAUNCH_MILLIS).asLong()
+                : Timestamps.parse(instance.path("createdAt").asText());
     }
 
     /** Capacity units one instance of {@code type} counts for (contract §9.6); at least 1. */
@@ -77,6 +113,7 @@ final class GroupFleet {
         List<JsonNode> items = new ArrayList<>();
         for (JsonNode instance : group.state().path("instances")) {
             ObjectNode item = ((ObjectNode) instance).deepCopy();
+            item.remove(LAUNCH_MILLIS);
             item.put("status", "fulfilled");
             item.put("product", product);
             item.put("groupId", group.id());
@@ -120,6 +157,7 @@ final class GroupFleet {
         instance.put("privateIp", RandomIds.privateIp());
         instance.put("publicIp", RandomIds.publicIp());
         instance.put("createdAt", Timestamps.seconds(now));
+        instance.put(LAUNCH_MILLIS, now);
         return instance;
     }
 

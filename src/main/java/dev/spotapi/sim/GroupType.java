@@ -94,12 +94,16 @@ final class GroupType implements ResourceType {
 
     @Override
     public ObjectNode initialState(ObjectNode group, long now) {
-        return GroupFleet.reconcile(group, SimJson.object(), now).state();
+        ObjectNode created = SimJson.object();
+        GroupActivity.log(created, now, "INFO", "Group " + group.path("id").asText() + " successfully created.");
+        return GroupFleet.reconcile(group, created, now).state();
     }
 
     @Override
     public ObjectNode stateAfterUpdate(ObjectNode group, ObjectNode state, long now) {
-        return GroupFleet.reconcile(group, state, now).state();
+        ObjectNode logged = state.deepCopy();
+        GroupActivity.log(logged, now, "INFO", "Group " + group.path("id").asText() + " updated.");
+        return GroupFleet.reconcile(group, logged, now).state();
     }
 
     @Override

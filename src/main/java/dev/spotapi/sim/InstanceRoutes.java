@@ -39,7 +39,8 @@ final class InstanceRoutes {
             throw SpotException.validation("query:toDate", "\"toDate\" must be later than \"fromDate\"");
         }
         InstanceState state = InstanceState.of(find(ctx).state());
-        envelope.item(ctx, CostCalculator.KIND, CostCalculator.costs(state.intervals(), from, to, clock.now()));
+        envelope.items(ctx, CostCalculator.KIND, CostCalculator.items(state.intervals(), from, to, clock.now(),
+                ctx.queryParam("aggregationPeriod")));
     }
 
     private void transition(Context ctx, InstanceActions.Transition transition) {

@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +53,9 @@ public final class SpotClient {
     private final String userAgent;
     private final Retry retry;
     private final RateLimiter rateLimiter;
-    private final Map<String, CompletableFuture<SpotReply>> getsInFlight = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<SpotReply>> getsInFlight;
+    /** Told the Spot request id of every call made through this view (null: nobody listens). */
+    private final Consumer<String> spotRequestIds;
 
     public SpotClient(String accountName, String baseUrl, String accountId, String token, HttpClient http,
             SpotClientSettings settings, SpotMetrics metrics, ScheduledExecutorService scheduler,
@@ -74,6 +77,34 @@ public final class SpotClient {
                 .limitRefreshPeriod(Duration.ofSeconds(1))
                 .timeoutDuration(Duration.ofMillis(Math.min(settings.deadlineMs(), 5_000)))
                 .build()) : null;
+        this.getsInFlight = new ConcurrentHashMap<>();
+        this.spotRequestIds = null;
+    }
+
+    /** A view sharing everything with {@code base} (budget, retries, GETs in flight) that reports request ids. */
+    private SpotClient(SpotClient base, Consumer<String> spotRequestIds) {
+        this.accountName = base.accountName;
+        this.baseUrl = base.baseUrl;
+        this.bearer = base.bearer;
+        this.accountIdQuery = base.accountIdQuery;
+        this.http = base.http;
+        this.settings = base.settings;
+        this.metrics = base.metrics;
+        this.scheduler = base.scheduler;
+        this.decoder = base.decoder;
+        this.userAgent = base.userAgent;
+        this.retry = base.retry;
+        this.rateLimiter = base.rateLimiter;
+        this.getsInFlight = base.getsInFlight;
+        this.spotRequestIds = spotRequestIds;
+    }
+
+    /**
+     * This client, telling {@code spotRequestIds} Spot's request id ({@code x-request-id}) of every
+     * call that got a reply, success or error; used to put Spot's ids in the audit line of one request.
+     */
+    public SpotClient reportingTo(Consumer<String> spotRequestIds) {
+        return new SpotClient(this, spotRequestIds);
     }
 
     public String accountName() {
@@ -82,6 +113,21 @@ public final class SpotClient {
 
     /** Performs the call; the future fails with a {@link SpotException} when it does not succeed. */
     public CompletableFuture<SpotReply> send(SpotCall call) {
+        CompletableFuture<SpotReply> reply = sendShared(call);
+        if (spotRequestIds == null) {
+            return reply;
+        }
+        // the returned stage completes only after the id was reported, so nothing downstream misses it
+        return reply.whenComplete((r, failure) -> {
+            String id = r != null ? r.spotRequestId()
+                    : unwrap(failure) instanceof SpotException s ? s.spotRequestId() : null;
+            if (id != null) {
+                spotRequestIds.accept(id);
+            }
+        });
+    }
+
+    private CompletableFuture<SpotReply> sendShared(SpotCall call) {
         if (!"GET".equals(call.method())) {
             return execute(call);
         }

@@ -13,6 +13,11 @@ public class SpotException extends RuntimeException {
         NOT_FOUND,
         /** Spot refused the request itself (validation and other 4xx with an error envelope). */
         REJECTED,
+        /**
+         * The object is not in a state that allows the operation: already paused, not paused, in a
+         * transition (Spot's 400 codes of pause/resume/recycle), or a group already stopped/started.
+         */
+        CONFLICT,
         /** Spot throttled us (HTTP 429), or our own per-account rate limit did. */
         RATE_LIMITED,
         /** Spot refused the account's own token (401/403): the operator's problem. */
@@ -80,6 +85,12 @@ public class SpotException extends RuntimeException {
     /** True when Spot may have carried out the request although we saw no success (timeouts, dropped replies). */
     public boolean mayHaveActed() {
         return mayHaveActed;
+    }
+
+    /** The same failure reclassified as {@code kind}, e.g. a REJECTED pause that is a CONFLICT. */
+    public SpotException as(Kind newKind) {
+        return new SpotException(newKind, operation, httpStatus, code, spotMessage, spotRequestId, retryAfter,
+                mayHaveActed);
     }
 
     @Override

@@ -166,6 +166,25 @@ abstract class ApiTestSupport {
         return r.json().path("response").path("items").path(0);
     }
 
+    /** Freezes the simulator's clock (it then moves only when advanced). */
+    void freezeSimClock() {
+        Reply r = svc.sim("POST", "/_sim/clock/set", "{\"frozen\": true}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+    }
+
+    /** Advances the simulator's clock, e.g. {@code {"hours": 12}}. */
+    void advanceSimClock(String json) {
+        Reply r = svc.sim("POST", "/_sim/clock/advance", json);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+    }
+
+    /** The simulator's current time (epoch millis). */
+    long simNow() {
+        Reply r = svc.sim("GET", "/_sim/clock", null);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return java.time.Instant.parse(r.json().path("now").asText()).toEpochMilli();
+    }
+
     void addFault(String json) {
         Reply r = svc.sim("POST", "/_sim/faults", json);
         assertThat(r.status()).as("adding fault %s: %s", json, r.body()).isEqualTo(200);

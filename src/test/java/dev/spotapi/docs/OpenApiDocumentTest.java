@@ -231,8 +231,14 @@ class OpenApiDocumentTest {
             if (!"object".equals(schema.path("type").asText())) {
                 problems.add(route + ": body schema " + rawSchema + " is not type object");
             }
-            if (!schema.path("additionalProperties").isBoolean() || !schema.path("additionalProperties").asBoolean()) {
-                problems.add(route + ": body schema " + rawSchema + " is not open (additionalProperties: true)");
+            // Spot objects pass through open; the small action bodies (power, capacity, scale) are closed
+            // and must then name every field they take
+            boolean open = schema.path("additionalProperties").isBoolean() && schema.path("additionalProperties").asBoolean();
+            boolean closedWithFields = schema.path("additionalProperties").isBoolean()
+                    && !schema.path("additionalProperties").asBoolean() && !schema.path("properties").isEmpty();
+            if (!open && !closedWithFields) {
+                problems.add(route + ": body schema " + rawSchema
+                        + " is neither open (additionalProperties: true) nor closed with its properties listed");
             }
             JsonNode example = firstExample(media, schema);
             if (example == null || !example.isObject() || example.isEmpty()) {

@@ -32,6 +32,7 @@ class CostsTest extends SimTestBase {
 
     @Test
     void testVectorT3aMicroFor51Hours() {
+        freezeAt("2030-01-05T00:00:00Z"); // a running clock adds the test's own (load-dependent) seconds
         String id = createInstance(client, "mi", "t3a.micro").path("id").asText();
         advanceClock("{\"hours\": 51}");
 
@@ -46,7 +47,27 @@ class CostsTest extends SimTestBase {
         freezeAt("2030-01-01T00:00:00Z");
         String id = createInstance(client, "mi", "t3a.micro").path("id").asText();
         advanceClock("{\"hours\": 51}");
-        assertCosts(costs(id, "?aggregationPeriod=daily"), "0.1581", "0.4794", "51", "67.0213");
+        assertCosts(costs(id, ""), "0.1581", "0.4794", "51", "67.0213");
+    }
+
+    @Test
+    void dailyAggregationAnswersOneItemPerUtcDay() {
+        freezeAt("2030-01-01T00:00:00Z");
+        String id = createInstance(client, "mi", "t3a.micro").path("id").asText();
+        advanceClock("{\"hours\": 51}");
+
+        SimClient.Reply reply = client.get(INSTANCES + "/" + id + "/costs?aggregationPeriod=daily");
+
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+        JsonNode items = reply.json().path("response").path("items");
+        assertThat(reply.json().path("response").path("count").asInt()).isEqualTo(3);
+        assertThat(items.path(0).path("date").asText()).isEqualTo("2030-01-01");
+        assertCosts(items.path(0), "0.0744", "0.2256", "24", "67.0213");
+        assertThat(items.path(2).path("date").asText()).isEqualTo("2030-01-03");
+        assertThat(items.path(2).path("running").path("value").decimalValue()).isEqualByComparingTo("3");
+        SimClient.Reply weekly = client.get(INSTANCES + "/" + id + "/costs?aggregationPeriod=weekly");
+        assertThat(weekly.status()).isEqualTo(400);
+        assertThat(weekly.body()).contains("query:aggregationPeriod");
     }
 
     @Test

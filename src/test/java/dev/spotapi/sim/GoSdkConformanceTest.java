@@ -30,6 +30,11 @@ class GoSdkConformanceTest extends SimTestBase {
         ROUTES.put("GET /aws/ec2/group/{id}/status", "GroupInstance");
         ROUTES.put("PUT /aws/ec2/group/{id}/scale/up", "ScaleItem");
         ROUTES.put("PUT /aws/ec2/group/{id}/scale/down", "ScaleItem");
+        // the four below are not in the Go SDK: their shapes are the OpenAPI file's reply schemas and examples
+        ROUTES.put("PUT /aws/ec2/group/{id}/capacity", "GroupCapacity");
+        ROUTES.put("GET /aws/ec2/group/{id}/costs", "GroupCosts");
+        ROUTES.put("GET /aws/ec2/group/{id}/events", "GroupEvent");
+        ROUTES.put("GET /aws/ec2/group/{id}/logs", "GroupLog");
         ROUTES.put("GET /aws/ec2/managedInstance", "ManagedInstanceListItem");
         ROUTES.put("POST /aws/ec2/managedInstance", "ManagedInstance");
         ROUTES.put("GET /aws/ec2/managedInstance/{id}", "ManagedInstance");
@@ -63,6 +68,13 @@ class GoSdkConformanceTest extends SimTestBase {
         call("GET /aws/ec2/group/{id}/status", GROUPS + "/" + group + "/status", null);
         call("PUT /aws/ec2/group/{id}/scale/up", GROUPS + "/" + group + "/scale/up?adjustment=2", "{\"type\": \"up\", \"adjustment\": 2}");
         call("PUT /aws/ec2/group/{id}/scale/down", GROUPS + "/" + group + "/scale/down?adjustment=1", null);
+        call("PUT /aws/ec2/group/{id}/capacity", GROUPS + "/" + group + "/capacity", "{\"capacity\": {\"target\": 3}}");
+        advanceClock("{\"hours\": 30}");
+        call("GET /aws/ec2/group/{id}/costs", GROUPS + "/" + group + "/costs?fromDate=2030-01-01&toDate=2030-01-03", null);
+        call("GET /aws/ec2/group/{id}/costs", GROUPS + "/" + group
+                + "/costs?fromDate=2030-01-01&toDate=2030-01-03&aggregationPeriod=daily", null);
+        call("GET /aws/ec2/group/{id}/events", GROUPS + "/" + group + "/events?fromDate=2030-01-01", null);
+        call("GET /aws/ec2/group/{id}/logs", GROUPS + "/" + group + "/logs?fromDate=1893456000000&toDate=1893715200000", null);
         String mi = call("POST /aws/ec2/managedInstance", INSTANCES, SpotValidationTestBodies.INSTANCE)
                 .path("response").path("items").get(0).path("id").asText();
         call("GET /aws/ec2/managedInstance", INSTANCES, null);

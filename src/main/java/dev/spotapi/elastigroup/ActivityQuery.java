@@ -1,0 +1,89 @@
+package dev.spotapi.elastigroup;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The query of a group's events or Elastilog: {@code start} and {@code end} as {@code yyyy-MM-dd}
+ * (midnight UTC) or an ISO-8601 date-time with offset ({@code 2026-11-29T08:00:00Z}); for logs also
+ * {@code severity} (ALL, INFO, DEBUG, WARN; Spot's default ALL) and {@code limit} (1 to
+ * {@value #MAX_LIMIT}; Spot's default 500). Without {@code start}: {@value #DEFAULT_DAYS} days before
+ * {@code end}; without {@code end}: now.
+ */
+public record ActivityQuery(Instant start, Instant end, boolean startIsDate, String severity, Integer limit) {
+    /** Spot's cap on Elastilog lines per call (OAS {@code /aws/ec2/group/{groupId}/logs}). */
+    public static final int MAX_LIMIT = 1000;
+    public static final int DEFAULT_DAYS = 7;
+    /** Elastilog severities (OAS). */
+    public static final List<String> SEVERITIES = List.of("ALL", "INFO", "DEBUG", "WARN");
+
+    /**
+     * @throws IllegalArgumentException with a message for the caller
+     */
+    public static ActivityQuery parse(String start, String end, String severity, String limit, Instant now) {
+        Instant to = present(end) ? moment("end", end) : now;
+        boolean startIsDate = present(start) && start.trim().length() == 10;
+        Instant from = present(start) ? moment("start", start) : to.minus(Duration.ofDays(DEFAULT_DAYS));
+        if (!from.isBefore(to)) {
+            throw new IllegalArgumentException("end must be after start");
+        }
+        String level = null;
+        if (present(severity)) {
+            level = severity.trim().toUpperCase(Locale.ROOT);
+            if (!SEVERITIES.contains(level)) {
+                throw new IllegalArgumentException("severity must be one of " + String.join(", ", SEVERITIES));
+            }
+        }
+        Integer lines = null;
+        if (present(limit)) {
+            try {
+                lines = Integer.parseInt(limit.trim());
+            } catch (NumberFormatException e) {
+                lines = -1;
+            }
+            if (lines < 1 || lines > MAX_LIMIT) {
+                throw new IllegalArgumentException("limit must be a whole number from 1 to " + MAX_LIMIT);
+            }
+        }
+        return new ActivityQuery(from, to, startIsDate, level, lines);
+    }
+
+    /**
+     * The events query: only {@code start} (default {@value #DEFAULT_DAYS} days ago); events have no end.
+     *
+     * @throws IllegalArgumentException with a message for the caller
+     */
+    public static ActivityQuery events(String start, Instant now) {
+        boolean isDate = present(start) && start.trim().length() == 10;
+        Instant from = present(start) ? moment("start", start) : now.minus(Duration.ofDays(DEFAULT_DAYS));
+        return new ActivityQuery(from, null, isDate, null, null);
+    }
+
+    /** {@code fromDate} of the events call: the date as given, else the ISO instant. */
+    public String eventsFromDate() {
+        return startIsDate ? LocalDate.ofInstant(start, ZoneOffset.UTC).toString() : start.toString();
+    }
+
+    private static boolean present(String s) {
+        return s != null && !s.isBlank();
+    }
+
+    private static Instant moment(String name, String value) {
+        String v = value.trim();
+        try {
+            if (v.length() == 10) {
+                return LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant();
+            }
+            return OffsetDateTime.parse(v).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(name + " must be yyyy-MM-dd or an ISO-8601 date-time such as "
+                    + "2026-11-29T08:00:00Z");
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.spotapi.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What happened to a group, kept in its state as {@code "activity": [...]} (oldest first, the newest
+ * {@link #RETENTION} entries): each entry is one Elastilog line ({@code GET .../logs}) and, when it
+ * launched or terminated instances, one activity event ({@code GET .../events}). Times are simulated
+ * epoch millis.
+ */
+final class GroupActivity {
+    static final int RETENTION = 2000;
+    static final String LOG_KIND = "spotinst:aws:ec2:group:log";
+    static final String EVENT_KIND = "spotinst:aws:ec2:group:event";
+    /** Elastilog severities a caller may filter on (OAS {@code /aws/ec2/group/{groupId}/logs}). */
+    static final List<String> SEVERITIES = List.of("ALL", "INFO", "DEBUG", "WARN");
+
+    private GroupActivity() {
+    }
+
+    /** Appends one log line (and no event) to {@code state}. */
+    static void log(ObjectNode state, long now, String severity, String message) {
+        entry(state, now, severity, message);
+    }
+
+    /** Appends the scale event (and its log line) for instances launched or terminated at {@code now}. */
+    static void fleetChanged(ObjectNode state, String groupId, long now, List<ObjectNode> launched,
+                             List<ObjectNode> terminated) {
+        if (!launched.isEmpty()) {
+            ObjectNode e = entry(state, now, "INFO", "Scaled up group " + groupId + ": launched "
+                    + launched.size() + " instance(s) " + ids(launched));
+            ObjectNode sub = e.putObject("event").put("type", "scaleUp");
+            ArrayNode spots = sub.putArray("newSpots");
+            ArrayNode instances = sub.putArray("newInstances");
+            for (ObjectNode i : launched) {
+                spots.addObject().put("spotInstanceRequestId", i.path("spotInstanceRequestId").asText());
+                instances.add(i.path("instanceId").asText());
+            }
+        }
+        if (!terminated.isEmpty()) {
+            ObjectNode e = entry(state, now, "INFO", "Scaled down group " + groupId + ": terminated "
+                    + terminated.size() + " instance(s) " + ids(terminated));
+            ObjectNode sub = e.putObject("event").put("type", "scaleDown");
+            ArrayNode spots = sub.putArray("victimSpots");
+            ArrayNode instances = sub.putArray("victimInstances");
+            for (ObjectNode i : terminated) {
+                spots.addObject().put("spotInstanceRequestId", i.path("spotInstanceRequestId").asText());
+                instances.add(i.path("instanceId").asText());
+            }
+        }
+    }
+
+    /** Activity events at or after {@code from}, oldest first, in the shape of the OAS events example. */
+    static List<JsonNode> events(StoredResource group, long from) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode e : group.state().path("activity")) {
+            if (e.has("event") && e.path("time").asLong() >= from) {
+                ObjectNode item = SimJson.object();
+                item.put("groupId", group.id());
+                item.put("eventType", "Update");
+                item.put("createdAt", Timestamps.seconds(e.path("time").asLong()));
+                item.set("subEvents", e.path("event").deepCopy());
+                out.add(item);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Elastilog lines in [{@code from}, {@code to}], newest first, at most {@code limit};
+     * {@code severity} ALL keeps every line, another value only lines of that severity.
+     */
+    static List<JsonNode> logs(StoredResource group, long from, long to, String severity, int limit) {
+        List<JsonNode> out = new ArrayList<>();
+        JsonNode activity = group.state().path("activity");
+        for (int i = activity.size() - 1; i >= 0 && out.size() < limit; i--) {
+            JsonNode e = activity.get(i);
+            long time = e.path("time").asLong();
+            String level = e.path("severity").asText();
+            if (time < from || time > to || !("ALL".equals(severity) || level.equals(severity))) {
+                continue;
+            }
+            ObjectNode item = SimJson.object();
+            item.put("message", e.path("message").asText());
+            item.put("severity", level);
+            item.put("createdAt", Timestamps.millis(time));
+            out.add(item);
+        }
+        return out;
+    }
+
+    /** Copies the activity of {@code from} into {@code to} (a state being rebuilt). */
+    static void carry(JsonNode from, ObjectNode to) {
+        if (from.has("activity")) {
+            to.set("activity", from.get("activity").deepCopy());
+        }
+    }
+
+    static String severity(String value) {
+        String upper = value.trim().toUpperCase(Locale.ROOT);
+        if (!SEVERITIES.contains(upper)) {
+            throw SpotException.validation("query:severity",
+                    "\"severity\" must be one of [" + String.join(", ", SEVERITIES) + "]");
+        }
+        return upper;
+    }
+
+    private static ObjectNode entry(ObjectNode state, long now, String severity, String message) {
+        JsonNode existing = state.get("activity");
+        ArrayNode activity = existing instanceof ArrayNode a ? a : state.putArray("activity");
+        while (activity.size() >= RETENTION) {
+            activity.remove(0);
+        }
+        return activity.addObject().put("time", now).put("severity", severity).put("message", message);
+    }
+
+    private static String ids(List<ObjectNode> instances) {
+        return instances.stream().map(i -> i.path("instanceId").asText()).toList().toString();
+    }
+}

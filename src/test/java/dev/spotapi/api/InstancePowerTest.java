@@ -1,0 +1,160 @@
+package dev.spotapi.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spotapi.support.TestService.Reply;
+import org.junit.jupiter.api.Test;
+
+/** PUT /{account}/instances/{instance}/power: stop/start/reboot (and Spot's words) → pause/resume/recycle. */
+class InstancePowerTest extends ApiTestSupport {
+
+    private Reply power(String id, String state) {
+        return call("PUT", "/main/instances/" + id + "/power", "{\"state\":\"" + state + "\"}");
+    }
+
+    private String simStatus(String id) {
+        Reply r = svc.sim("GET", "/aws/ec2/managedInstance/" + id + "/status?accountId=" + MAIN_ID, null);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().path("response").path("items").path(0).path("status").asText();
+    }
+
+    /** Waits (bounded, polling) for the simulator to report this status, advancing its clock when it is in a transition. */
+    private void awaitStatus(String id, String wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        String status = simStatus(id);
+        while (!status.equals(wanted) && System.nanoTime() < deadline) {
+            svc.sim("POST", "/_sim/clock/advance", "{\"minutes\":5}");
+            Thread.sleep(10);
+            status = simStatus(id);
+        }
+        assertThat(status).isEqualTo(wanted);
+    }
+
+    @Test
+    void stopPausesStartResumesRebootRecycles() throws InterruptedException {
+        String id = createInstance();
+        clearSpotRequests();
+
+        Reply stop = power(id, "stop");
+        assertThat(stop.status()).as(stop.body()).isEqualTo(204);
+        assertThat(stop.body()).isEmpty();
+        JsonNode pause = onlySpotRequest("PUT", "/aws/ec2/managedInstance/" + id + "/pause");
+        assertThat(pause.path("query").asText()).contains("accountId=" + MAIN_ID);
+        awaitStatus(id, "PAUSED");
+
+        assertThat(power(id, "start").status()).isEqualTo(204);
+        onlySpotRequest("PUT", "/aws/ec2/managedInstance/" + id + "/resume");
+        awaitStatus(id, "ACTIVE");
+
+        assertThat(power(id, "reboot").status()).isEqualTo(204);
+        onlySpotRequest("PUT", "/aws/ec2/managedInstance/" + id + "/recycle");
+        awaitStatus(id, "ACTIVE");
+    }
+
+    @Test
+    void spotsWordsAndAnyCaseAreSynonyms() throws InterruptedException {
+        String id = createInstance();
+        assertThat(power(id, "PAUSE").status()).isEqualTo(204);
+        awaitStatus(id, "PAUSED");
+        assertThat(power(id, "Resume").status()).isEqualTo(204);
+        awaitStatus(id, "ACTIVE");
+        assertThat(power(id, "recycle").status()).isEqualTo(204);
+        assertThat(spotRequests("PUT", "/aws/ec2/managedInstance/" + id + "/")).extracting(e -> e.path("path").asText())
+                .containsExactly("/aws/ec2/managedInstance/" + id + "/pause", "/aws/ec2/managedInstance/" + id + "/resume",
+                        "/aws/ec2/managedInstance/" + id + "/recycle");
+    }
+
+    @Test
+    void stoppingAPausedInstanceIs409AndStartingAnActiveOneIs409() throws InterruptedException {
+        String id = createInstance();
+        assertThat(assertError(power(id, "start"), 409)).contains("not paused");
+
+        assertThat(power(id, "stop").status()).isEqualTo(204);
+        awaitStatus(id, "PAUSED");
+        assertThat(assertError(power(id, "stop"), 409)).contains("already paused");
+        assertError(power(id, "reboot"), 409);
+    }
+
+    @Test
+    void powerDuringTheSimulatorsPausingPhaseIs409() throws InterruptedException {
+        freezeSimClock();
+        assertThat(svc.sim("PUT", "/_sim/transitions", "{\"seconds\": 120}").status()).isEqualTo(200);
+        String id = createInstance();
+
+        assertThat(power(id, "stop").status()).isEqualTo(204);
+        assertThat(simStatus(id)).isEqualTo("PAUSING");
+        assertThat(assertError(power(id, "start"), 409)).contains("PAUSING");
+        assertError(power(id, "stop"), 409);
+        advanceSimClock("{\"seconds\": 121}");
+        assertThat(simStatus(id)).isEqualTo("PAUSED");
+        assertThat(power(id, "start").status()).isEqualTo(204);
+        assertThat(simStatus(id)).isEqualTo("RESUMING");
+    }
+
+    @Test
+    void anInstanceInATransitionIs409() {
+        String id = createInstance();
+        addFault("""
+                {"method":"PUT","path":"/aws/ec2/managedInstance/*/resume","action":"status","status":400,
+                 "errorCode":"MANAGED_INSTANCE_IN_TRANSITION","message":"Managed instance is PAUSING","count":1}""");
+
+        assertThat(assertError(power(id, "start"), 409)).contains("PAUSING");
+    }
+
+    @Test
+    void anotherSpotValidationErrorStays400() {
+        String id = createInstance();
+        addFault("""
+                {"method":"PUT","path":"/aws/ec2/managedInstance/*/pause","action":"status","status":400,
+                 "errorCode":"ValidationError","message":"something else","count":1}""");
+
+        assertThat(assertError(power(id, "stop"), 400)).contains("something else");
+    }
+
+    @Test
+    void spotRateLimitingIs429WithRetryAfter() {
+        String id = createInstance();
+        addFault("""
+                {"method":"PUT","path":"/aws/ec2/managedInstance/*/pause","action":"status","status":429,"retryAfter":30}""");
+
+        assertError(power(id, "stop"), 429);
+    }
+
+    @Test
+    void unknownStateIs400AndNothingReachesSpot() {
+        String id = createInstance();
+        clearSpotRequests();
+
+        assertThat(assertError(power(id, "hibernate"), 400)).contains("unknown state");
+        assertThat(assertError(call("PUT", "/main/instances/" + id + "/power", "{}"), 400)).contains("state is required");
+        assertError(call("PUT", "/main/instances/" + id + "/power", "{\"state\":1}"), 400);
+        assertError(call("PUT", "/main/instances/" + id + "/power", "{\"state\":\"stop\",\"force\":true}"), 400);
+        assertError(call("PUT", "/main/instances/" + id + "/power", "[\"stop\"]"), 400);
+        assertError(call("PUT", "/main/instances/" + id + "/power", "stop"), 400);
+        assertError(call("PUT", "/main/instances/" + id + "/power", null), 400);
+        assertThat(allSpotRequests()).isEmpty();
+    }
+
+    @Test
+    void unknownIdIs404() {
+        assertError(power("smi-00000000", "stop"), 404);
+        clearSpotRequests();
+        assertError(power("not-an-id", "stop"), 404);
+        assertThat(allSpotRequests()).isEmpty();
+    }
+
+    @Test
+    void anotherAccountsInstanceIs404() {
+        String id = createInstance();
+
+        assertError(call("PUT", "/other/instances/" + id + "/power", "{\"state\":\"stop\"}"), 404);
+        assertThat(simStatus(id)).isEqualTo("ACTIVE");
+    }
+
+    @Test
+    void withoutTheTokenIs403() {
+        String id = createInstance();
+        assertError(anonymous("PUT", "/main/instances/" + id + "/power"), 403);
+    }
+}
