@@ -55,6 +55,8 @@ public final class SpotSimulator implements AutoCloseable {
             this.bind = b.bind;
             this.app = Javalin.create(config -> configure(config, b, envelope,
                     new SpotApiFilter(requestLog, faults, configured, clock), new MatchedRouteFilter(rateLimiter),
+                    // Javalin serves the first route that matches: a route with a literal segment where an id
+                    // could stand (e.g. PUT /aws/ec2/managedInstance/state) must come before ResourceRoutes.
                     List.of(new ResourceRoutes(GroupType.INSTANCE, store, clock, envelope)::register,
                             new ResourceRoutes(ManagedInstanceType.INSTANCE, store, clock, envelope)::register,
                             new GroupRoutes(store, clock, envelope)::register,

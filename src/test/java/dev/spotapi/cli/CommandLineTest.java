@@ -84,10 +84,16 @@ class CommandLineTest {
     void sandboxFlagIgnoresAnExistingConfigFile() throws Exception {
         writeConfig("{\"listenAddress\":\"127.0.0.1:1\"}"); // invalid: would fail if it were read
         int port = ProgramRun.freePort();
-        try (ProgramRun run = ProgramRun.start(dir, Map.of("SPOT_API_LISTEN", "127.0.0.1:" + port), "--sandbox")) {
+        // --seed loads the sandbox's simulator (issue 11 item 10): top-level objects go to the sandbox account
+        Path seed = Files.writeString(dir.resolve("seed.json"), "{\"managedInstances\": [{\"id\": \"smi-5eed0001\", \"name\": \"seeded\","
+                + " \"region\": \"us-east-1\", \"compute\": {\"subnetIds\": [\"subnet-1\"], \"vpcId\": \"vpc-1\"}}]}");
+        try (ProgramRun run = ProgramRun.start(dir, Map.of("SPOT_API_LISTEN", "127.0.0.1:" + port), "--sandbox",
+                "--seed", seed.toString())) {
             run.awaitLine(l -> l.contains("Try it"), START);
             assertThat(run.output()).contains("in sandbox mode").doesNotContain("no config file");
             assertThat(get("http://127.0.0.1:" + port + "/v1/spot/ping", null).body()).isEqualTo("pong");
+            String token = value(run.output(), "X-Auth-Token");
+            assertThat(get("http://127.0.0.1:" + port + "/v1/spot/sandbox/instances", token).body()).contains("smi-5eed0001");
         }
     }
 
@@ -180,9 +186,16 @@ class CommandLineTest {
     void theSimulatorCommandLogsEveryRequestAndLosesNoLineAtExit() throws Exception {
         int port = ProgramRun.freePort();
         String account = "act-0badf00d";
+        Path seed = Files.writeString(dir.resolve("seed.json"), "{\"groups\": [{\"id\": \"sig-5eed0001\", \"name\": \"seeded\","
+                + " \"region\": \"us-east-1\", \"capacity\": {\"minimum\": 0, \"target\": 1, \"maximum\": 1}, \"compute\": {}}]}");
         try (ProgramRun run = ProgramRun.start(dir, Map.of(), "simulator", "--port", Integer.toString(port),
-                "--account", account + "=sim-token")) {
+                "--account", account + "=sim-token", "--seed", seed.toString(), "--transition-seconds", "5",
+                "--rate-limit", "1000")) {
             run.awaitLine(l -> l.contains("Spot simulator listening on"), START);
+            String admin = "http://127.0.0.1:" + port + "/_sim/";
+            assertThat(JSON.readTree(get(admin + "transitions", null).body()).path("seconds").asInt()).isEqualTo(5);
+            assertThat(JSON.readTree(get(admin + "rate-limit", null).body()).path("limit").asInt()).isEqualTo(1000);
+            assertThat(get(admin + "state", null).body()).contains("sig-5eed0001");
             String url = "http://127.0.0.1:" + port + "/aws/ec2/group?accountId=" + account;
             int requests = 40;
             for (int i = 0; i < requests; i++) {
