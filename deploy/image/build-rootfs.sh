@@ -11,10 +11,12 @@
 #     etc/spot-api/        empty: the config file is mounted here at run time
 #     tmp/                 scratch space (java.io.tmpdir, the SQLite native library)
 #     home/nonroot/        the user's home (read-only; nothing writes there)
-#   target/image-app/      the application layer (changes on every build):
-#     app/spot-api.jar     the fat jar
+#   target/image-sqlite/   app/libs/sqlite-jdbc-*.jar with only the Linux x86_64 and aarch64 natives
+#                          (the application itself is layered by Jib: dependencies, resources, classes)
 #
-# Usage: deploy/image/build-rootfs.sh [JAR] [TARGET_DIR]
+# The fat jar is only read: for jdeps (the module list) and the SQLite native library (ldd).
+#
+# Usage: deploy/image/build-rootfs.sh [JAR] [TARGET_DIR] [SQLITE_JDBC_JAR]
 # Environment:
 #   JAVA_HOME       the JDK 17 to jlink from (Maven passes ${java.home}); default: the `java` on PATH
 #   IMAGE_ARCH      the OCI architecture the image declares (amd64, arm64); must match this machine
@@ -28,6 +30,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 project="$(cd "$here/../.." && pwd)"
 jar="${1:-$project/target/spot-api.jar}"
 target="${2:-$project/target}"
+sqlite_jar="${3:-}"
 rootfs="$target/image-rootfs"
 appfs="$target/image-app"
 work="$target/image-work"
@@ -206,9 +209,28 @@ rm -rf "$rootfs/tmp" "$rootfs/proc" "$rootfs/dev"
 mkdir -p "$rootfs/tmp"
 chmod 1777 "$rootfs/tmp"   # Jib stores it as 777 (no sticky bit); Kubernetes mounts an emptyDir here
 
-# --- the application layer ------------------------------------------------------------------------
-rm -rf "$appfs"
-mkdir -p "$appfs/app"
-mv "$jar" "$appfs/app/spot-api.jar"
+# --- the SQLite JDBC jar, with the Linux natives of the two image architectures only -------------
+# Jib puts the application in its own layers (dependencies / resources / classes: a code change ships
+# only the small classes layer). sqlite-jdbc carries its native library for every OS and CPU (14 MB);
+# the image gets a copy holding only Linux x86_64 and aarch64, /app/libs/sqlite-jdbc-VERSION-linux.jar
+# (the profile drops the original from the dependencies layer; the class path is /app/libs/*).
+rm -rf "$appfs" "$target/image-sqlite"
+if [ -n "$sqlite_jar" ]; then
+  [ -f "$sqlite_jar" ] || die "$sqlite_jar not found (the sqlite-jdbc dependency)"
+  command -v zip >/dev/null || die "zip not found (package zip)"
+  mkdir -p "$target/image-sqlite/app/libs"
+  filtered="$target/image-sqlite/app/libs/$(basename "$sqlite_jar" .jar)-linux.jar"
+  cp "$sqlite_jar" "$filtered"
+  mapfile -t drop < <(unzip -Z1 "$filtered" 'org/sqlite/native/*' | grep -v '/$' \
+    | grep -Ev '^org/sqlite/native/Linux/(x86_64|aarch64)/')
+  [ "${#drop[@]}" -gt 0 ] && zip -q -d "$filtered" "${drop[@]}"
+  kept="$(unzip -Z1 "$filtered" 'org/sqlite/native/*' | grep -v '/$' | paste -sd' ' -)"
+  case "$kept" in
+    *Linux/x86_64/libsqlitejdbc.so*Linux/aarch64/*|*Linux/aarch64/libsqlitejdbc.so*Linux/x86_64/*) ;;
+    *) die "the filtered sqlite-jdbc jar lacks a Linux native: $kept" ;;
+  esac
+  say "sqlite-jdbc: $(basename "$sqlite_jar") $(du -h "$sqlite_jar" | cut -f1) -> $(du -h "$filtered" | cut -f1), natives: $kept"
+fi
+rm -f "$jar"
 
-say "runtime layer $(du -sh "$rootfs" | cut -f1) ($rootfs), app layer $(du -sh "$appfs" | cut -f1) ($appfs)"
+say "runtime layer $(du -sh "$rootfs" | cut -f1) ($rootfs)${sqlite_jar:+, sqlite-jdbc layer $(du -sh "$target/image-sqlite" | cut -f1)}"

@@ -62,10 +62,12 @@ public final class ApiServer {
                 server.setErrorHandler(new JettyErrors(p.mapper()));
             });
             config.router.javaLangErrorHandler(errors::fatal);
+            config.routes.before(Tracing::before);
             config.routes.before(access::before);
             config.routes.beforeMatched(bodies.checkFirst(Routes.bodyRoutes(table)));
             config.routes.beforeMatched(orgGuard::before);
             config.routes.afterMatched(orgGuard::after);
+            config.routes.after(Tracing::after);
             Routes.register(config.routes, table);
             errors.register(config.routes);
             config.routes.after(audit::after);

@@ -4,7 +4,7 @@ import io.javalin.http.Context;
 import io.javalin.router.Endpoint;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
+import dev.spotapi.metrics.MetricLimits;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -33,30 +33,32 @@ final class RequestObserver {
         if (ACCESS.isInfoEnabled()) {
             String account = ctx.attribute(AccountLookup.ATTRIBUTE);
             String requestId = RequestIds.of(ctx);
-            String duration = Float.toString(Math.round(millis * 10) / 10f);
-            String statusText = Integer.toString(status);
-            // key-value pairs, not MDC: text lines ignore them, JSON lines carry them as fields
+            double duration = Math.round(millis * 10) / 10.0;
+            // key-value pairs, not MDC: text lines ignore them, JSON lines carry them as fields (numbers
+            // as JSON numbers: status an integer, durationMs milliseconds with one decimal)
             var line = ACCESS.atInfo()
                     .addKeyValue("requestId", requestId)
                     .addKeyValue("route", route)
-                    .addKeyValue("status", statusText)
+                    .addKeyValue("status", status)
                     .addKeyValue("durationMs", duration);
             if (account != null) {
                 line = line.addKeyValue("account", account);
             }
-            line.log("{} {} {} {}ms requestId={}", method, ctx.path(), statusText, duration, requestId);
+            String traceId = Tracing.traceId(ctx);
+            if (traceId != null) {
+                line = line.addKeyValue("traceId", traceId);
+            }
+            line.log("{} {} {} {}ms requestId={}", method, ctx.path(), status, duration, requestId);
         }
     }
 
     private Timer timer(String method, String route, int status) {
-        return Timer.builder("http.server.requests")
-                .description("HTTP requests served")
+        return MetricLimits.latencyTimer("http.server.requests")
+                .description("HTTP requests served, by method (unknown methods: OTHER), route template"
+                        + " (no route: UNMATCHED) and status")
                 .tag("method", method)
                 .tag("route", route)
                 .tag("status", Integer.toString(status))
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(60))
                 .register(registry);
     }
 

@@ -2,6 +2,7 @@ package dev.spotapi.api;
 
 import dev.spotapi.BuildInfo;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /** The public routes: liveness, readiness, version and metrics. */
@@ -16,6 +17,14 @@ final class SystemRoutes {
         this.replies = replies;
         this.registry = registry;
         this.readiness = readiness;
+        BuildInfo build = BuildInfo.current();
+        // build_info{version,githash} 1: which build each replica runs, joinable to any other series
+        Gauge.builder("build.info", () -> 1)
+                .description("The running build: version and git commit; always 1")
+                .tag("version", build.version())
+                .tag("githash", build.githash())
+                .strongReference(true)
+                .register(registry);
     }
 
     void ping(Context ctx) {

@@ -62,8 +62,10 @@ public class ServeCommand implements Callable<Integer> {
             if (seed != null) {
                 throw new IllegalArgumentException("--seed only applies to sandbox mode (the built-in simulator)");
             }
-            ServiceConfig cfg = new ConfigLoader(System.getenv()).load(config);
-            Logging.apply(cfg);
+            ConfigLoader loader = new ConfigLoader(System.getenv());
+            ServiceConfig cfg = loader.load(config);
+            Logging.apply(cfg); // before anything logs: with logFormat json, every line is JSON
+            loader.logWarnings();
             SpotApi api = SpotApi.start(cfg);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 api.close();

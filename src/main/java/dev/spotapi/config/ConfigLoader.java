@@ -32,9 +32,23 @@ public final class ConfigLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
 
     private final Map<String, String> env;
+    private final List<String> warnings = new ArrayList<>();
 
     public ConfigLoader(Map<String, String> env) {
         this.env = env;
+    }
+
+    /**
+     * What {@link #load} found worth a warning (unknown fields), not yet logged: the caller logs them
+     * once logging has the config's format, so that with {@code logFormat: json} even these lines are JSON.
+     */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    /** Logs {@link #warnings()} at WARN (call after the config's logging is applied). */
+    public void logWarnings() {
+        warnings.forEach(LOG::warn);
     }
 
     public ServiceConfig load(Path file) {
@@ -60,7 +74,7 @@ public final class ConfigLoader {
             throw new ConfigException("config " + file + ": empty");
         }
         // The old service ignored fields it did not know; keep loading such files, but say so.
-        unknown.forEach(name -> LOG.warn("config {}: ignoring unknown field '{}'", file, name));
+        unknown.forEach(name -> warnings.add("config " + file + ": ignoring unknown field '" + name + "'"));
         return validate(applyEnvironment(parsed));
     }
 

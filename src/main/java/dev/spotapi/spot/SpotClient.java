@@ -3,6 +3,7 @@ package dev.spotapi.spot;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.config.SpotClientSettings;
 import dev.spotapi.spot.SpotException.Kind;
+import dev.spotapi.trace.TraceContext;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
@@ -111,7 +112,11 @@ public final class SpotClient {
         return accountName;
     }
 
-    /** Performs the call; the future fails with a {@link SpotException} when it does not succeed. */
+    /**
+     * Performs the call; the future fails with a {@link SpotException} when it does not succeed. The
+     * request's trace ({@link TraceContext#current()}) goes to Spot as {@code traceparent}, and is current
+     * again while the returned future completes, so that calls chained on it carry it too.
+     */
     public CompletableFuture<SpotReply> send(SpotCall call) {
         CompletableFuture<SpotReply> reply = sendShared(call);
         if (spotRequestIds == null) {
@@ -128,31 +133,40 @@ public final class SpotClient {
     }
 
     private CompletableFuture<SpotReply> sendShared(SpotCall call) {
+        TraceContext trace = TraceContext.current();
+        CompletableFuture<SpotReply> mine = new CompletableFuture<>();
         if (!"GET".equals(call.method())) {
-            return execute(call);
+            execute(call, trace).whenComplete((reply, failure) -> complete(mine, reply, failure, trace));
+            return mine;
         }
         String key = call.path() + '?' + call.query();
-        CompletableFuture<SpotReply> mine = new CompletableFuture<>();
         CompletableFuture<SpotReply> existing = getsInFlight.putIfAbsent(key, mine);
         if (existing != null) {
             return existing;
         }
-        execute(call).whenComplete((reply, failure) -> {
+        execute(call, trace).whenComplete((reply, failure) -> {
             getsInFlight.remove(key, mine);
-            if (failure != null) {
-                mine.completeExceptionally(failure);
-            } else {
-                mine.complete(reply);
-            }
+            complete(mine, reply, failure, trace);
         });
         return mine;
     }
 
-    private CompletableFuture<SpotReply> execute(SpotCall call) {
+    private static void complete(CompletableFuture<SpotReply> future, SpotReply reply, Throwable failure,
+            TraceContext trace) {
+        TraceContext.runWith(trace, () -> {
+            if (failure != null) {
+                future.completeExceptionally(failure);
+            } else {
+                future.complete(reply);
+            }
+        });
+    }
+
+    private CompletableFuture<SpotReply> execute(SpotCall call, TraceContext trace) {
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(settings.deadlineMs());
         CompletableFuture<SpotReply> result = retry
-                .executeCompletionStage(scheduler, () -> limited(() -> attempt(call, deadline)))
+                .executeCompletionStage(scheduler, () -> limited(() -> attempt(call, deadline, trace)))
                 .toCompletableFuture()
                 .orTimeout(settings.deadlineMs(), TimeUnit.MILLISECONDS)
                 .handle((reply, failure) -> {
@@ -181,12 +195,12 @@ public final class SpotClient {
         return RateLimiter.decorateCompletionStage(rateLimiter, attempt::get).get();
     }
 
-    private CompletableFuture<SpotReply> attempt(SpotCall call, long deadlineNanos) {
+    private CompletableFuture<SpotReply> attempt(SpotCall call, long deadlineNanos, TraceContext trace) {
         long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
         if (remainingMs <= 0) {
             return CompletableFuture.failedFuture(timeout(call, false));
         }
-        HttpRequest request = request(call, Math.min(remainingMs, settings.attemptTimeoutMs()));
+        HttpRequest request = request(call, Math.min(remainingMs, settings.attemptTimeoutMs()), trace);
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
                 .handle((response, failure) -> {
                     if (failure != null) {
@@ -203,20 +217,26 @@ public final class SpotClient {
                 });
     }
 
-    private HttpRequest request(SpotCall call, long timeoutMs) {
+    private HttpRequest request(SpotCall call, long timeoutMs, TraceContext trace) {
         StringBuilder uri = new StringBuilder(baseUrl.length() + call.path().length() + 64)
                 .append(baseUrl).append(call.path()).append('?').append(accountIdQuery);
         call.query().forEach((k, v) -> uri.append('&').append(encode(k)).append('=').append(encode(v)));
         HttpRequest.BodyPublisher body = call.body() == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(call.body().toString());
-        return HttpRequest.newBuilder(URI.create(uri.toString()))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(uri.toString()))
                 .timeout(Duration.ofMillis(Math.max(1, timeoutMs)))
                 .header("Authorization", bearer)
                 .header("Accept", "application/json")
                 .header("Content-Type", "application/json")
                 .header("User-Agent", userAgent)
-                .method(call.method(), body)
-                .build();
+                .method(call.method(), body);
+        if (trace != null) {
+            builder.header(TraceContext.TRACEPARENT, trace.traceparent());
+            if (trace.tracestate() != null) {
+                builder.header(TraceContext.TRACESTATE, trace.tracestate());
+            }
+        }
+        return builder.build();
     }
 
     /** Marks a failed attempt as retryable or final; Resilience4j's predicate only reads the mark. */

@@ -1,5 +1,6 @@
 package dev.spotapi.spot;
 
+import dev.spotapi.metrics.MetricLimits;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -7,7 +8,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** Counts and times Spot calls by account, operation and outcome. */
+/**
+ * Counts and times Spot calls by account, operation and outcome; the timer is a histogram with the
+ * latency buckets of {@link MetricLimits#LATENCY_BUCKETS}, like the HTTP server's.
+ */
 public final class SpotMetrics {
     private final MeterRegistry registry;
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
@@ -17,8 +21,9 @@ public final class SpotMetrics {
     }
 
     void record(String account, String operation, String outcome, long nanos) {
-        timers.computeIfAbsent(account + '\n' + operation + '\n' + outcome, k -> Timer.builder("spot.calls")
-                        .description("Calls to the Spot API, after retries")
+        timers.computeIfAbsent(account + '\n' + operation + '\n' + outcome, k -> MetricLimits.latencyTimer("spot.calls")
+                        .description("Calls to the Spot API, after retries (histogram: the same SLO buckets as"
+                                + " http.server.requests)")
                         .tag("account", account)
                         .tag("operation", operation)
                         .tag("outcome", outcome)

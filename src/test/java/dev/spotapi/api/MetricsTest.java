@@ -42,6 +42,29 @@ class MetricsTest extends ApiTestSupport {
         assertThat(page).doesNotContain(odd);
     }
 
+    /** spot_calls is a histogram with exactly the server timer's buckets; build_info names the build. */
+    @Test
+    void spotCallsHaveTheServerTimersHistogramBucketsAndBuildInfoIsThere() {
+        assertThat(get("/main/elastigroups").status()).isEqualTo(200);
+        String page = metricsEventually(Pattern.compile("spot_calls_seconds_bucket"));
+        java.util.Set<String> spot = buckets(page, "spot_calls_seconds_bucket");
+        java.util.Set<String> server = buckets(page, "http_server_requests_seconds_bucket");
+        assertThat(spot).as("spot_calls buckets in:\n%s", grep(page, "spot_calls")).hasSizeGreaterThan(5)
+                .contains("+Inf").isEqualTo(server);
+        dev.spotapi.BuildInfo build = dev.spotapi.BuildInfo.current();
+        assertThat(page).containsPattern("(?m)^build_info\\{githash=\"" + Pattern.quote(build.githash())
+                + "\",version=\"" + Pattern.quote(build.version()) + "\"} 1(\\.0)?$");
+    }
+
+    private static java.util.Set<String> buckets(String page, String series) {
+        java.util.Set<String> le = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = Pattern.compile("(?m)^" + series + "\\{[^}]*le=\"([^\"]+)\"").matcher(page);
+        while (m.find()) {
+            le.add(m.group(1));
+        }
+        return le;
+    }
+
     /** The request timer is recorded after the reply is written: poll briefly until it shows up. */
     private String metricsEventually(Pattern expected) {
         String page = "";

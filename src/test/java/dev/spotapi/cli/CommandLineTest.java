@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -162,6 +163,7 @@ class CommandLineTest {
         int port = ProgramRun.freePort();
         Path config = writeConfig("""
                 {"listenAddress": "127.0.0.1:1", "token": "file-key", "org": "o", "logFormat": "json",
+                 "someFieldFromTheFuture": true,
                  "accounts": {"prod": {"id": "act-12345678", "token": "t", "endpoint": "http://127.0.0.1:9"}}}""");
         try (ProgramRun run = ProgramRun.start(dir, Map.of("SPOT_API_TOKEN", "env-key",
                 "SPOT_API_LISTEN", "127.0.0.1:" + port), "-config", config.toString())) {
@@ -177,8 +179,16 @@ class CommandLineTest {
             JsonNode access = JSON.readTree(accessLine);
             assertThat(access.path("requestId").asText()).isEqualTo(unreachable.headers().firstValue("X-Request-Id").orElseThrow());
             assertThat(access.path("account").asText()).isEqualTo("prod");
-            assertThat(access.path("status").asText()).isEqualTo("502");
+            assertThat(access.path("status").isInt()).as("status is a JSON number: %s", accessLine).isTrue();
+            assertThat(access.path("status").asInt()).isEqualTo(502);
+            assertThat(access.path("durationMs").isNumber()).as("durationMs is a JSON number: %s", accessLine).isTrue();
             assertThat(run.output()).doesNotContain("env-key").doesNotContain(envToken);
+            // Every line is JSON, from the very first: the start-up warning about the unknown field included.
+            List<String> lines = run.output().lines().filter(l -> !l.isBlank()).toList();
+            assertThat(lines.get(0)).contains("someFieldFromTheFuture");
+            for (String line : lines) {
+                assertThat(JSON.readTree(line).isObject()).as("a JSON object: %s", line).isTrue();
+            }
         }
     }
 
