@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.account.Account;
 import dev.spotapi.account.AccountRegistry;
 import dev.spotapi.api.ApiServer;
+import dev.spotapi.api.InFlight;
 import dev.spotapi.api.Readiness;
 import dev.spotapi.auth.TokenVerifier;
 import dev.spotapi.config.ListenAddress;
@@ -12,6 +13,7 @@ import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.instance.InstanceService;
 import dev.spotapi.json.ExactJson;
 import dev.spotapi.org.Ownership;
+import dev.spotapi.metrics.MetricLimits;
 import dev.spotapi.spot.SpotClient;
 import dev.spotapi.spot.SpotMetrics;
 import io.javalin.Javalin;
@@ -47,18 +49,26 @@ public final class SpotApi implements AutoCloseable {
     private final long shutdownDelayMs;
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    private final long stopTimeoutMs;
+    private final InFlight inFlight;
+    private final TokenVerifier verifier;
+
     private SpotApi(Javalin server, List<ExecutorService> executors, JvmGcMetrics gcMetrics, Readiness readiness,
-            long shutdownDelayMs) {
+            long shutdownDelayMs, long stopTimeoutMs, InFlight inFlight, TokenVerifier verifier) {
         this.server = server;
         this.executors = executors;
         this.gcMetrics = gcMetrics;
         this.readiness = readiness;
         this.shutdownDelayMs = shutdownDelayMs;
+        this.stopTimeoutMs = stopTimeoutMs;
+        this.inFlight = inFlight;
+        this.verifier = verifier;
     }
 
     public static SpotApi start(ServiceConfig config) {
         ObjectMapper mapper = ExactJson.mapper();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MetricLimits.install(registry);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("spot-retry"));
         // A small fixed pool: the default cached pool grows a thread per concurrent exchange under load.
         ExecutorService httpExecutor = Executors.newFixedThreadPool(4, daemonThreads("spot-http"));
@@ -81,22 +91,26 @@ public final class SpotApi implements AutoCloseable {
             LOG.warn("orgIsolation is off: every elastigroup and managed instance of the configured Spot accounts,"
                     + " of any org, is visible and can be changed or deleted through this service");
         }
+        TokenVerifier verifier = new TokenVerifier(config.token(), config.auth());
+        InFlight inFlight = new InFlight();
         Javalin server = ApiServer.create(new ApiServer.Parts(
                 ListenAddress.parse(config.listenAddress()),
                 config.maxBodyBytes(),
-                10_000,
-                new TokenVerifier(config.token()),
+                config.http(),
+                verifier,
                 new AccountRegistry(accounts),
                 new ElastigroupService(ownership),
                 new InstanceService(ownership, registry),
                 registry,
                 mapper,
                 readiness,
+                inFlight,
                 ownership));
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);
-        return new SpotApi(server, List.of(scheduler, httpExecutor), gc, readiness, config.shutdownDelayMs());
+        return new SpotApi(server, List.of(scheduler, httpExecutor), gc, readiness, config.shutdownDelayMs(),
+                config.http().stopTimeoutMs(), inFlight, verifier);
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
@@ -135,25 +149,57 @@ public final class SpotApi implements AutoCloseable {
 
     /**
      * Graceful stop: readiness turns 503 at once; after {@code shutdownDelayMs} (time for a load balancer
-     * to notice) the server stops accepting and lets in-flight requests finish, bounded by the stop timeout.
+     * to notice) the server stops accepting and lets in-flight requests finish, bounded by the stop timeout
+     * ({@code http.stopTimeoutMs}). Shortly before that timeout, requests still waiting are answered with a
+     * JSON 503 carrying their request id (and access-logged), so none is cut off without an answer. Never
+     * throws: a shutdown hook must not fail.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        readiness.shutdownBegun();
-        LOG.info("shutting down: readiness is now 503");
-        if (shutdownDelayMs > 0) {
-            try {
+        try {
+            readiness.shutdownBegun();
+            LOG.info("shutting down: readiness is now 503");
+            if (shutdownDelayMs > 0) {
                 Thread.sleep(shutdownDelayMs);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
+            long margin = Math.min(1_000, stopTimeoutMs / 4);
+            Thread abandon = new Thread(() -> {
+                try {
+                    Thread.sleep(stopTimeoutMs - margin);
+                    inFlight.abandon();
+                } catch (InterruptedException stopped) {
+                    // the server stopped in time: nothing to abandon
+                }
+            }, "stop-timeout");
+            abandon.setDaemon(true);
+            abandon.start();
+            try {
+                server.stop();
+            } finally {
+                abandon.interrupt();
+                inFlight.abandon();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("shutdown interrupted");
+        } catch (RuntimeException | Error e) {
+            LOG.warn("error while stopping the HTTP server (ignored, shutting down anyway): {}", e.toString());
+        } finally {
+            quietly(verifier::close);
+            executors.forEach(e -> quietly(e::shutdownNow));
+            quietly(gcMetrics::close);
+            LOG.info("stopped");
         }
-        server.stop();
-        executors.forEach(ExecutorService::shutdownNow);
-        gcMetrics.close();
-        LOG.info("stopped");
+    }
+
+    private static void quietly(Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            LOG.warn("error during shutdown (ignored): {}", e.toString());
+        }
     }
 }

@@ -1,43 +1,116 @@
 package dev.spotapi.api;
 
 import dev.spotapi.auth.TokenVerifier;
+import dev.spotapi.auth.TokenVerifier.Result;
 import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
+import io.javalin.router.InternalRouter;
+import java.util.Enumeration;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Runs before routing for every request, matched or not: assigns the request id, answers CORS
- * preflights on any path, and refuses (403) any non-public request without a valid {@code X-Auth-Token}.
- * Running before routing means unknown routes answer 403 too, so the route table cannot be probed.
+ * preflights on any path, refuses method tunnelling, and refuses any request whose endpoint is not
+ * {@link Access#PUBLIC} unless it carries a valid {@code X-Auth-Token}. Unknown routes need a token
+ * too, so the route table cannot be probed.
+ *
+ * <p>The token is checked on the verifier's own pool (bcrypt never runs on a request thread): a token
+ * already known to be right passes at once; otherwise the request is suspended (no thread held) until
+ * the verdict arrives. Refusals: 403 for a missing or wrong token, 429 with {@code Retry-After} when
+ * this client has used up its failed verifications, 503 with {@code Retry-After} when the verify queue
+ * is full.
  */
 final class AccessControl {
     static final String TOKEN_HEADER = "X-Auth-Token";
+    /**
+     * Headers and query parameters that frameworks read as "serve this request as another method". None
+     * is honoured here; a request carrying one is refused (400), so a read can never turn into a write.
+     */
+    static final Set<String> METHOD_OVERRIDES = Set.of("x-http-method-override", "x-method-override",
+            "x-http-method", "x-original-method", "_method");
 
     private final TokenVerifier verifier;
-    private final Routes.PublicPaths publicPaths;
+    private final Supplier<InternalRouter> router;
     private final ErrorMapper errors;
+    private final Replies replies;
 
-    AccessControl(TokenVerifier verifier, Routes.PublicPaths publicPaths, ErrorMapper errors) {
+    AccessControl(TokenVerifier verifier, Supplier<InternalRouter> router, ErrorMapper errors, Replies replies) {
         this.verifier = verifier;
-        this.publicPaths = publicPaths;
+        this.router = router;
         this.errors = errors;
+        this.replies = replies;
     }
 
     void before(Context ctx) {
         RequestIds.assign(ctx);
         ctx.header("Access-Control-Allow-Origin", "*");
-        if (HandlerType.OPTIONS.equals(ctx.method())) {
+        if ("OPTIONS".equals(ctx.req().getMethod())) {
             ctx.header("Access-Control-Allow-Headers", TOKEN_HEADER)
                .header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
                .status(200);
             ctx.skipRemainingHandlers();
             return;
         }
-        if (publicPaths.contains(ctx.path())) {
+        String tunnel = methodOverride(ctx);
+        if (tunnel != null) {
+            refuse(ctx, 400, "method override (" + tunnel + ") is not supported: send the request with its real method");
             return;
         }
-        if (!verifier.check(ctx.header(TOKEN_HEADER)).allowed()) {
-            errors.write(ctx, 403, "forbidden: missing or invalid " + TOKEN_HEADER);
-            ctx.skipRemainingHandlers();
+        if (Access.of(ctx, router) == Access.PUBLIC) {
+            return;
         }
+        String token = ctx.header(TOKEN_HEADER);
+        if (verifier.knownGood(token)) {
+            return;
+        }
+        CompletableFuture<Result> verdict = verifier.verify(token, ctx.ip());
+        if (verdict.isDone()) {
+            apply(ctx, verdict.join());
+        } else {
+            replies.later(ctx, verdict.thenAccept(result -> apply(ctx, result)));
+        }
+    }
+
+    private void apply(Context ctx, Result result) {
+        switch (result.verdict()) {
+            case OK -> {
+            }
+            case THROTTLED -> {
+                ctx.header("Retry-After", Long.toString(result.retryAfterSeconds()));
+                refuse(ctx, 429, "too many failed " + TOKEN_HEADER + " verifications from this client, retry later");
+            }
+            case BUSY -> {
+                ctx.header("Retry-After", Long.toString(result.retryAfterSeconds()));
+                refuse(ctx, 503, "too many " + TOKEN_HEADER + " verifications in progress, retry later");
+            }
+            default -> refuse(ctx, 403, "forbidden: missing or invalid " + TOKEN_HEADER);
+        }
+    }
+
+    private void refuse(Context ctx, int status, String message) {
+        errors.write(ctx, status, message);
+        ctx.skipRemainingHandlers();
+    }
+
+    /** The first method-override header or query parameter of the request, or null. */
+    private static String methodOverride(Context ctx) {
+        Enumeration<String> names = ctx.req().getHeaderNames();
+        while (names.hasMoreElements()) {
+            String name = names.nextElement();
+            if (METHOD_OVERRIDES.contains(name.toLowerCase(Locale.ROOT))) {
+                return "header " + name;
+            }
+        }
+        String query = ctx.req().getQueryString();
+        if (query != null && !query.isEmpty()) {
+            for (String name : ctx.queryParamMap().keySet()) {
+                if (METHOD_OVERRIDES.contains(name.toLowerCase(Locale.ROOT))) {
+                    return "query parameter " + (name.length() > 40 ? name.substring(0, 40) : name);
+                }
+            }
+        }
+        return null;
     }
 }

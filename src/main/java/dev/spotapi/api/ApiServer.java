@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.account.AccountRegistry;
 import dev.spotapi.audit.AuditLog;
 import dev.spotapi.auth.TokenVerifier;
+import dev.spotapi.config.HttpSettings;
 import dev.spotapi.config.ListenAddress;
 import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.instance.InstanceService;
@@ -11,7 +12,14 @@ import dev.spotapi.org.OrgGuard;
 import dev.spotapi.org.Ownership;
 import io.javalin.Javalin;
 import java.util.Map;
+import io.javalin.config.JavalinState;
 import io.javalin.json.JavalinJackson;
+import java.util.Locale;
+import java.util.Set;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.handler.EagerContentHandler;
+import org.eclipse.jetty.util.component.LifeCycle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.handler.SizeLimitHandler;
@@ -20,16 +28,25 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /** Assembles the HTTP server: Jetty settings, access control, routes, error mapping and observation. */
 public final class ApiServer {
     /** Everything the HTTP layer needs; built by {@link dev.spotapi.SpotApi}. */
-    public record Parts(ListenAddress listen, int maxBodyBytes, long stopTimeoutMs, TokenVerifier verifier,
+    public record Parts(ListenAddress listen, int maxBodyBytes, HttpSettings http, TokenVerifier verifier,
             AccountRegistry accounts, ElastigroupService groups, InstanceService instances,
-            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness, Ownership ownership) {
+            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness, InFlight inFlight,
+            Ownership ownership) {
     }
+
+    /**
+     * Names no account may have: the first path segment of every public route ({@code /v1/spot/ping},
+     * {@code /v1/spot/docs/...}, ...), lower case. An account named like one would have its routes shadowed
+     * by, or confused with, a public route. Checked against the route table at every start.
+     */
+    public static final Set<String> RESERVED_ACCOUNT_NAMES = Set.of("ping", "version", "metrics", "ready",
+            "openapi.json", "docs");
 
     private ApiServer() {
     }
 
     public static Javalin create(Parts p) {
-        Replies replies = new Replies(p.mapper());
+        Replies replies = new Replies(p.mapper(), p.inFlight());
         ErrorMapper errors = new ErrorMapper(replies);
         RequestObserver observer = new RequestObserver(p.registry());
         AccountLookup lookup = new AccountLookup(p.accounts());
@@ -39,7 +56,14 @@ public final class ApiServer {
                 new DocsRoutes(replies, p.mapper()),
                 new ElastigroupRoutes(p.groups(), lookup, bodies, replies),
                 new InstanceRoutes(p.instances(), lookup, bodies, replies));
-        AccessControl access = new AccessControl(p.verifier(), Routes.publicPaths(table), errors);
+        Set<String> publicSegments = Routes.reservedSegments(table);
+        if (!RESERVED_ACCOUNT_NAMES.containsAll(publicSegments)) {
+            throw new IllegalStateException("public routes " + publicSegments + " must all be reserved account names");
+        }
+        p.accounts().all().keySet().stream().filter(n -> RESERVED_ACCOUNT_NAMES.contains(n.toLowerCase(Locale.ROOT)))
+                .findFirst().ifPresent(n -> {
+                    throw new IllegalArgumentException("account name '" + n + "' is the name of a public route");
+                });
         OrgGuard orgGuard = new OrgGuard(p.ownership(), Map.of(
                 "instance", OrgGuard.instances(InstanceService.INSTANCES),
                 "elastigroup", OrgGuard.elastigroups(ElastigroupService.GROUPS)),
@@ -47,6 +71,8 @@ public final class ApiServer {
         AuditLog audit = new AuditLog(Routes.auditedOperations(table));
 
         return Javalin.create(config -> {
+            JavalinState state = config.unsafe;
+            AccessControl access = new AccessControl(p.verifier(), () -> state.internalRouter, errors, replies);
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.jsonMapper(new JavalinJackson(p.mapper(), false));
@@ -54,11 +80,26 @@ public final class ApiServer {
             config.http.maxRequestSize = p.maxBodyBytes();
             config.jetty.host = p.listen().host();
             config.jetty.port = p.listen().port();
-            config.jetty.threadPool = threadPool();
+            config.jetty.threadPool = threadPool(p.http().maxThreads());
             config.jetty.modifyServer(server -> {
+                // outermost last: Graceful -> SizeLimit -> SlowBodyGuard -> EagerContent (async body read) -> Javalin
+                server.insertHandler(new EagerContentHandler(
+                        new EagerContentHandler.RetainedContentLoaderFactory(p.maxBodyBytes() + 1L, 0, true)));
+                server.insertHandler(new SlowBodyGuard(p.http().bodyTimeoutMs(), p.http().minBodyBytesPerSecond()));
                 server.insertHandler(new SizeLimitHandler(p.maxBodyBytes(), -1));
                 server.insertHandler(new GracefulHandler());
-                server.setStopTimeout(p.stopTimeoutMs());
+                server.setStopTimeout(p.http().stopTimeoutMs());
+                long idle = p.http().idleTimeoutMs();
+                server.addEventListener(new LifeCycle.Listener() {
+                    @Override
+                    public void lifeCycleStarting(LifeCycle event) {
+                        for (Connector c : server.getConnectors()) {
+                            if (c instanceof AbstractConnector connector) {
+                                connector.setIdleTimeout(idle);
+                            }
+                        }
+                    }
+                });
                 server.setErrorHandler(new JettyErrors(p.mapper()));
             });
             config.router.javaLangErrorHandler(errors::fatal);
@@ -75,8 +116,8 @@ public final class ApiServer {
         });
     }
 
-    private static QueuedThreadPool threadPool() {
-        QueuedThreadPool pool = new QueuedThreadPool(64, 4, 60_000);
+    private static QueuedThreadPool threadPool(int maxThreads) {
+        QueuedThreadPool pool = new QueuedThreadPool(maxThreads, 4, 60_000);
         pool.setName("http");
         return pool;
     }

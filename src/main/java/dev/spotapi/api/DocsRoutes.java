@@ -26,12 +26,12 @@ final class DocsRoutes {
             <head>
               <meta charset="utf-8">
               <title>spot-api — API docs</title>
-              <link rel="icon" type="image/png" href="%1$s/docs/favicon-32x32.png">
-              <link rel="stylesheet" href="%1$s/docs/swagger-ui.css">
+              <link rel="icon" type="image/png" href="%1$s/docs/assets/favicon-32x32.png">
+              <link rel="stylesheet" href="%1$s/docs/assets/swagger-ui.css">
             </head>
             <body>
               <div id="swagger-ui"></div>
-              <script src="%1$s/docs/swagger-ui-bundle.js"></script>
+              <script src="%1$s/docs/assets/swagger-ui-bundle.js"></script>
               <script>
                 window.ui = SwaggerUIBundle({
                   url: "%1$s/openapi.json",

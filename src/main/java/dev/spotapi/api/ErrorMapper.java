@@ -11,6 +11,7 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.router.EndpointNotFound;
 import java.time.Duration;
+import java.util.regex.Pattern;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +46,8 @@ final class ErrorMapper {
 
     private void spot(SpotException e, Context ctx) {
         String account = ctx.attribute(AccountLookup.ATTRIBUTE);
-        String failed = "failed to " + e.operation();
+        String failed = "failed to " + e.operation() + (account == null ? "" : " in account '" + account + "'");
+        String detail = redact(e.spotMessage());
         if (e.kind() != SpotException.Kind.NOT_FOUND && e.kind() != SpotException.Kind.REJECTED
                 && e.kind() != SpotException.Kind.CONFLICT) {
             LOG.warn("spot call failed requestId={} account={} operation={} kind={} spotStatus={} spotRequestId={}: {}",
@@ -53,20 +55,20 @@ final class ErrorMapper {
                     e.spotMessage());
         }
         switch (e.kind()) {
-            case NOT_FOUND -> write(ctx, 404, failed + ": " + e.spotMessage());
-            case REJECTED -> write(ctx, 400, failed + ": " + e.spotMessage());
-            case CONFLICT -> write(ctx, 409, failed + ": " + e.spotMessage());
+            case NOT_FOUND -> write(ctx, 404, failed + ": " + detail);
+            case REJECTED -> write(ctx, 400, failed + ": " + detail);
+            case CONFLICT -> write(ctx, 409, failed + ": " + detail);
             case RATE_LIMITED -> {
                 Duration wait = e.retryAfter() == null ? Duration.ofSeconds(1) : e.retryAfter();
                 ctx.header("Retry-After", Long.toString(Math.max(1, (wait.toMillis() + 999) / 1000)));
                 write(ctx, 429, failed + (e.httpStatus() == 429 ? ": rate limited by Spot, retry later"
-                        : ": " + e.spotMessage() + ", retry later"));
+                        : ": " + detail + ", retry later"));
             }
-            case AUTH_REJECTED -> write(ctx, 502, failed + ": Spot rejected the credentials configured for account '"
-                    + account + "' (HTTP " + e.httpStatus() + ")");
-            case BAD_REPLY -> write(ctx, 502, failed + ": bad reply from Spot: " + e.spotMessage());
-            case UNREACHABLE -> write(ctx, 502, failed + ": Spot is unreachable: " + e.spotMessage());
-            case TIMEOUT -> write(ctx, 504, failed + ": " + e.spotMessage());
+            case AUTH_REJECTED -> write(ctx, 502, failed + ": Spot rejected the credentials configured for this account (HTTP "
+                    + e.httpStatus() + ")");
+            case BAD_REPLY -> write(ctx, 502, failed + ": bad reply from Spot: " + detail);
+            case UNREACHABLE -> write(ctx, 502, failed + ": Spot is unreachable: " + detail);
+            case TIMEOUT -> write(ctx, 504, failed + ": " + detail);
         }
     }
 
@@ -125,6 +127,21 @@ final class ErrorMapper {
     void write(Context ctx, int status, String message) {
         ctx.status(status);
         replies.json(ctx, new ErrorBody(status, message, RequestIds.of(ctx)));
+    }
+
+    private static final Pattern URL = Pattern.compile("(?i)\\b[a-z][a-z0-9+.-]*://[^\\s'\"<>]*");
+    private static final Pattern SPOT_ACCOUNT_ID = Pattern.compile("\\bact-[0-9a-zA-Z]+\\b");
+
+    /**
+     * A Spot-side message as a caller may see it: no URL (Spot's endpoint, our simulator's address) and no
+     * Spot account id; the message already names the account by its spot-api name and the operation.
+     */
+    static String redact(String message) {
+        if (message == null || message.isEmpty()) {
+            return "no details";
+        }
+        String clean = URL.matcher(message).replaceAll("(URL hidden)");
+        return SPOT_ACCOUNT_ID.matcher(clean).replaceAll("(account id hidden)");
     }
 
     private static String clip(String s) {

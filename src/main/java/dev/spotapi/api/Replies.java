@@ -10,9 +10,16 @@ import java.util.function.Function;
 public final class Replies {
     static final String JSON = "application/json";
     private final ObjectMapper mapper;
+    private final InFlight inFlight;
 
     public Replies(ObjectMapper mapper) {
+        this(mapper, new InFlight());
+    }
+
+    /** Replies whose asynchronous answers are cut short with a 503 when {@code inFlight} is abandoned. */
+    public Replies(ObjectMapper mapper, InFlight inFlight) {
         this.mapper = mapper;
+        this.inFlight = inFlight;
     }
 
     /** Writes {@code value} as JSON (a String becomes a JSON string, unlike {@code ctx.json}). */
@@ -28,18 +35,23 @@ public final class Replies {
         }
     }
 
+    /** Completes the request when {@code work} does, or with a 503 if the server stops first. */
+    void later(Context ctx, CompletableFuture<?> work) {
+        ctx.future(() -> inFlight.bounded(work));
+    }
+
     public void text(Context ctx, String body) {
         ctx.contentType("text/plain; charset=utf-8").result(body);
     }
 
     /** Completes the request asynchronously with the JSON of what the future yields. */
     public <T> void jsonLater(Context ctx, CompletableFuture<T> future) {
-        ctx.future(() -> future.thenAccept(value -> json(ctx, value)));
+        ctx.future(() -> inFlight.bounded(future).thenAccept(value -> json(ctx, value)));
     }
 
     /** Completes the request asynchronously with a plain-text body once the future succeeds. */
     public void textLater(Context ctx, CompletableFuture<?> future, String body) {
-        ctx.future(() -> future.thenAccept(ignored -> text(ctx, body)));
+        ctx.future(() -> inFlight.bounded(future).thenAccept(ignored -> text(ctx, body)));
     }
 
     /** Completes the request asynchronously with 204 No Content once the future succeeds. */

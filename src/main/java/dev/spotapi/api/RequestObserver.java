@@ -11,7 +11,11 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** After every request: one access-log line and the request timer by method, route template and status. */
+/**
+ * After every request: one access-log line and the request timer by method, route template and status.
+ * Every label comes from a bounded set (see {@link MetricLimits}): the method as sent on the request line
+ * when it is a known one, else OTHER; the matched route template, else UNMATCHED.
+ */
 final class RequestObserver {
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.spotapi.access");
     static final String UNMATCHED = "UNMATCHED";
@@ -25,10 +29,11 @@ final class RequestObserver {
     }
 
     void observe(Context ctx, float millis) {
-        String method = ctx.method().name();
+        String method = ctx.req().getMethod();
+        String methodLabel = MetricLimits.methodLabel(method);
         String route = routeOf(ctx);
         int status = ctx.statusCode();
-        timers.computeIfAbsent(method + ' ' + status + ' ' + route, k -> timer(method, route, status))
+        timers.computeIfAbsent(methodLabel + ' ' + status + ' ' + route, k -> timer(methodLabel, route, status))
                 .record((long) (millis * 1_000_000L), TimeUnit.NANOSECONDS);
         if (ACCESS.isInfoEnabled()) {
             String account = ctx.attribute(AccountLookup.ATTRIBUTE);

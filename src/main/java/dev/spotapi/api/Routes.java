@@ -45,7 +45,7 @@ final class Routes {
                 open(HandlerType.GET, "/ready", system::ready),
                 open(HandlerType.GET, "/openapi.json", docs::openApi),
                 open(HandlerType.GET, "/docs", docs::page),
-                open(HandlerType.GET, "/docs/{asset}", docs::asset),
+                open(HandlerType.GET, "/docs/assets/{asset}", docs::asset),
 
                 auth(HandlerType.GET, "/{account}/elastigroups", groups::list),
                 change(HandlerType.POST, "/{account}/elastigroups", "create elastigroup", groups::create),
@@ -74,32 +74,18 @@ final class Routes {
     }
 
     static void register(RoutesConfig config, List<Route> table) {
-        table.forEach(r -> config.addHttpHandler(r.method(), r.path(), r.handler()));
+        table.forEach(r -> config.addHttpHandler(r.method(), r.path(), r.handler(),
+                r.isPublic() ? Access.PUBLIC : Access.TOKEN));
     }
 
-    /** Public paths without path parameters match exactly; {@code /docs/{asset}} matches by prefix. */
-    static PublicPaths publicPaths(List<Route> table) {
-        Set<String> exact = table.stream().filter(Route::isPublic).map(Route::path)
-                .filter(p -> !p.contains("{")).collect(Collectors.toUnmodifiableSet());
-        Set<String> prefixes = table.stream().filter(Route::isPublic).map(Route::path)
-                .filter(p -> p.contains("{")).map(p -> p.substring(0, p.indexOf('{')))
+    /**
+     * The first path segments (after {@value #PREFIX}) of the public routes, lower case: an account
+     * may not be named after one of them, or its routes would be shadowed by, or mistaken for, a public one.
+     */
+    static Set<String> reservedSegments(List<Route> table) {
+        return table.stream().filter(Route::isPublic)
+                .map(r -> r.path().substring(PREFIX.length() + 1).split("/")[0].toLowerCase(java.util.Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
-        return new PublicPaths(exact, prefixes);
-    }
-
-    /** Which request paths need no token. */
-    record PublicPaths(Set<String> exact, Set<String> prefixes) {
-        boolean contains(String path) {
-            if (exact.contains(path)) {
-                return true;
-            }
-            for (String prefix : prefixes) {
-                if (path.startsWith(prefix) && path.indexOf('/', prefix.length()) < 0) {
-                    return true;
-                }
-            }
-            return false;
-        }
     }
 
     /** The audit operation name of every CHANGE and ACTION route, by {@link Route#key()}. */

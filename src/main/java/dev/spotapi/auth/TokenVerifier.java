@@ -1,69 +1,174 @@
 package dev.spotapi.auth;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.spotapi.config.AuthSettings;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Checks an {@code X-Auth-Token} header (a bcrypt hash of the pre-shared key) against the key.
  *
- * <p>bcrypt costs tens of milliseconds, so each distinct header value is verified once and the verdict
- * remembered in a bounded cache keyed by a SHA-256 digest of the value (the raw value is never kept).
- * The cache belongs to this verifier, which holds one key: a new key means a new verifier, so verdicts
- * are forgotten when the key changes. Hashes that are not bcrypt, or whose cost is outside
- * [{@value #MIN_COST}, {@value #MAX_COST}], are refused without hashing.
+ * <p>bcrypt costs tens to thousands of milliseconds of CPU, so:
+ * <ul>
+ *   <li>each distinct header value is verified once and the verdict remembered in a bounded cache keyed by
+ *       a SHA-256 digest of the value (the raw value is never kept); a known value is answered at once;</li>
+ *   <li>hashes that are not bcrypt, or whose cost is outside [{@value AuthSettings#MIN_COST},
+ *       {@code maxCost}], are refused without hashing;</li>
+ *   <li>bcrypt runs only on a small pool ({@code verifyThreads}) with a bounded queue ({@code verifyQueue}),
+ *       never on a request thread; when the queue is full the answer is {@link Verdict#BUSY} at once;</li>
+ *   <li>each client (remote address) may start at most {@code failedVerificationsPerMinute} bcrypt runs
+ *       that end in a wrong token per minute (a run is charged when it starts and refunded when the token
+ *       proves right); past that the answer is {@link Verdict#THROTTLED} without hashing.</li>
+ * </ul>
+ * The cache belongs to this verifier, which holds one key: a new key means a new verifier.
  */
-public final class TokenVerifier {
-    public static final int MIN_COST = 4;
-    public static final int MAX_COST = 14;
+public final class TokenVerifier implements AutoCloseable {
+    /** bcrypt's smallest cost. */
+    public static final int MIN_COST = AuthSettings.MIN_COST;
+    /** The default cost cap (see {@link AuthSettings#maxCost()}). */
+    public static final int MAX_COST = AuthSettings.DEFAULTS.maxCost();
 
     private final byte[] key;
-    private final Cache<String, Boolean> verdicts;
+    private final AuthSettings settings;
+    private final AsyncCache<String, Boolean> verdicts;
+    private final Cache<String, Bucket> failuresByClient;
+    private final ThreadPoolExecutor pool;
 
+    /** A verifier with the default {@link AuthSettings}. */
     public TokenVerifier(String preSharedKey) {
-        this(preSharedKey, 10_000);
+        this(preSharedKey, AuthSettings.DEFAULTS);
     }
 
-    TokenVerifier(String preSharedKey, long cacheSize) {
+    public TokenVerifier(String preSharedKey, AuthSettings settings) {
         this.key = preSharedKey.getBytes(StandardCharsets.UTF_8);
+        this.settings = settings;
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(settings.verifyThreads(), settings.verifyThreads(), 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(settings.verifyQueue()), r -> {
+                    Thread t = new Thread(r, "bcrypt-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    t.setPriority(Thread.MIN_PRIORITY);
+                    return t;
+                }, new ThreadPoolExecutor.AbortPolicy());
+        this.pool.allowCoreThreadTimeOut(true);
         this.verdicts = Caffeine.newBuilder()
-                .maximumSize(cacheSize)
+                .maximumSize(settings.cachedVerdicts())
                 .expireAfterAccess(Duration.ofHours(1))
+                .buildAsync();
+        this.failuresByClient = Caffeine.newBuilder()
+                .maximumSize(100_000)
+                .expireAfterAccess(Duration.ofMinutes(2))
                 .build();
     }
 
-    public Verdict check(String header) {
+    /** The settings this verifier enforces. */
+    public AuthSettings settings() {
+        return settings;
+    }
+
+    /**
+     * The verdict on {@code header} for a request from {@code client} (its remote address). Completes at
+     * once unless bcrypt has to run; then it completes on the verify pool, never blocking the caller.
+     */
+    public CompletableFuture<Result> verify(String header, String client) {
         if (header == null || header.isEmpty()) {
-            return Verdict.MISSING;
+            return done(Verdict.MISSING);
         }
         String digest = digest(header);
-        Boolean known = verdicts.getIfPresent(digest);
+        CompletableFuture<Boolean> known = verdicts.getIfPresent(digest);
         if (known != null) {
-            return known ? Verdict.OK : Verdict.WRONG;
+            return known.handle((ok, failure) -> failure != null ? Result.BUSY : Result.of(ok));
         }
         int cost = BcryptHeader.cost(header);
         if (cost < 0) {
-            return Verdict.MALFORMED;
+            return done(Verdict.MALFORMED);
         }
-        if (cost < MIN_COST || cost > MAX_COST) {
-            return Verdict.COST_REFUSED;
+        if (cost < MIN_COST || cost > settings.maxCost()) {
+            return done(Verdict.COST_REFUSED);
         }
-        return verdicts.get(digest, d -> verify(header)) ? Verdict.OK : Verdict.WRONG;
+        Bucket allowance = failuresByClient.get(client == null ? "?" : client, c -> Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(settings.failedVerificationsPerMinute())
+                        .refillGreedy(settings.failedVerificationsPerMinute(), Duration.ofMinutes(1)).build())
+                .build());
+        ConsumptionProbe probe = allowance.tryConsumeAndReturnRemaining(1);
+        if (!probe.isConsumed()) {
+            long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill()) + 1);
+            return CompletableFuture.completedFuture(new Result(Verdict.THROTTLED, seconds));
+        }
+        CompletableFuture<Boolean> running;
+        try {
+            running = verdicts.get(digest, (d, unused) -> {
+                Job job = new Job(header, new CompletableFuture<>());
+                pool.execute(job);
+                return job.verdict();
+            });
+        } catch (RejectedExecutionException full) {
+            allowance.addTokens(1);
+            return CompletableFuture.completedFuture(Result.BUSY);
+        }
+        return running.handle((ok, failure) -> {
+            if (failure != null) {
+                allowance.addTokens(1);
+                return Result.BUSY;
+            }
+            if (ok) {
+                allowance.addTokens(1);
+            }
+            return Result.of(ok);
+        });
+    }
+
+    /** True when this header is already known to be right: the caller needs no verification at all. */
+    public boolean knownGood(String header) {
+        if (header == null || header.isEmpty()) {
+            return false;
+        }
+        CompletableFuture<Boolean> known = verdicts.getIfPresent(digest(header));
+        return known != null && known.isDone() && !known.isCompletedExceptionally() && known.join();
+    }
+
+    /** Blocking form of {@link #verify} without a client limit, for tools and tests. */
+    public Verdict check(String header) {
+        try {
+            return verify(header, "local-" + Thread.currentThread().getId()).join().verdict();
+        } catch (CompletionException e) {
+            return Verdict.BUSY;
+        }
     }
 
     /** How many verdicts are remembered now (for tests and metrics). */
     public long cachedVerdicts() {
-        verdicts.cleanUp();
-        return verdicts.estimatedSize();
+        verdicts.synchronous().cleanUp();
+        return verdicts.synchronous().estimatedSize();
     }
 
-    private boolean verify(String header) {
+    /** Tokens waiting for a verify thread now. */
+    public int queued() {
+        return pool.getQueue().size();
+    }
+
+    private boolean bcrypt(String header) {
         return BCrypt.verifyer().verify(key, header.getBytes(StandardCharsets.UTF_8)).verified;
+    }
+
+    private static CompletableFuture<Result> done(Verdict verdict) {
+        return CompletableFuture.completedFuture(new Result(verdict, 0));
     }
 
     private static String digest(String header) {
@@ -80,8 +185,55 @@ public final class TokenVerifier {
         return BCrypt.withDefaults().hashToString(cost, key.toCharArray());
     }
 
+    /** Stops the verify threads; verifications still queued complete as {@link Verdict#BUSY}. */
+    @Override
+    public void close() {
+        for (Runnable queued : pool.shutdownNow()) {
+            ((Job) queued).verdict().cancel(false); // answered BUSY; a cancellation is not logged as a failure
+        }
+    }
+
+    /** One bcrypt run on the pool; its future is failed if the pool stops before running it. */
+    private final class Job implements Runnable {
+        private final String header;
+        private final CompletableFuture<Boolean> verdict;
+
+        Job(String header, CompletableFuture<Boolean> verdict) {
+            this.header = header;
+            this.verdict = verdict;
+        }
+
+        CompletableFuture<Boolean> verdict() {
+            return verdict;
+        }
+
+        @Override
+        public void run() {
+            try {
+                verdict.complete(bcrypt(header));
+            } catch (RuntimeException e) {
+                verdict.completeExceptionally(e);
+            }
+        }
+    }
+
+    /** What the verification found, and for THROTTLED and BUSY how many seconds to wait ({@code Retry-After}). */
+    public record Result(Verdict verdict, long retryAfterSeconds) {
+        static final Result OK = new Result(Verdict.OK, 0);
+        static final Result WRONG = new Result(Verdict.WRONG, 0);
+        static final Result BUSY = new Result(Verdict.BUSY, 1);
+
+        static Result of(boolean ok) {
+            return ok ? OK : WRONG;
+        }
+    }
+
     public enum Verdict {
-        OK, MISSING, MALFORMED, COST_REFUSED, WRONG;
+        OK, MISSING, MALFORMED, COST_REFUSED, WRONG,
+        /** This client used up its failed verifications for now (answer 429). */
+        THROTTLED,
+        /** The verify queue is full (answer 503). */
+        BUSY;
 
         public boolean allowed() {
             return this == OK;

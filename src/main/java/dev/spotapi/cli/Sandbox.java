@@ -85,15 +85,24 @@ final class Sandbox {
         String host = config.listenAddress().startsWith(":") ? "127.0.0.1"
                 : config.listenAddress().substring(0, config.listenAddress().lastIndexOf(':'));
         String base = "http://" + host + ":" + port + "/v1/spot";
-        String token = TokenVerifier.hash(key, 10);
         out.println("spot-api " + BuildInfo.current().version() + " in sandbox mode"
                 + (missingConfig == null ? "" : " (no config file at " + missingConfig + ")"));
         out.println("  Spot simulator : " + simulator.baseUrl() + " (state in " + dir.resolve("simulator") + ")");
         out.println("  Base URL       : " + base);
         out.println("  Account        : " + ACCOUNT);
-        out.println("  Pre-shared key : " + key + (generated ? "  (generated; set SPOT_API_TOKEN to choose one)" : ""));
-        out.println("  X-Auth-Token   : " + token);
-        out.println("  Try it         : curl -s -H 'X-Auth-Token: " + token + "' " + base + "/" + ACCOUNT + "/instances");
+        if (generated) {
+            // spot-api made this key up: showing it (and a token for it) is the only way the newcomer learns it
+            String token = TokenVerifier.hash(key, 10);
+            out.println("  Pre-shared key : " + key + "  (generated; set SPOT_API_TOKEN to choose one)");
+            out.println("  X-Auth-Token   : " + token);
+            out.println("  Try it         : curl -s -H 'X-Auth-Token: " + token + "' " + base + "/" + ACCOUNT + "/instances");
+        } else {
+            // the operator chose the key: never echo it, nor a hash of it (the hash is itself a credential)
+            out.println("  Pre-shared key : from " + ConfigLoader.ENV_TOKEN + " (not shown)");
+            out.println("  X-Auth-Token   : make one with: ./spot-api hash-token \"$" + ConfigLoader.ENV_TOKEN + "\"");
+            out.println("  Try it         : curl -s -H \"X-Auth-Token: $(./spot-api hash-token \"$"
+                    + ConfigLoader.ENV_TOKEN + "\")\" " + base + "/" + ACCOUNT + "/instances");
+        }
         out.flush();
     }
 

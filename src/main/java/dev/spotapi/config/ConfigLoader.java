@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
+import dev.spotapi.api.ApiServer;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -130,6 +131,8 @@ public final class ConfigLoader {
             throw new ConfigException("accounts: at least one account must be configured");
         }
         config.accounts().forEach(ConfigLoader::validateAccount);
+        config.auth().validate();
+        config.http().validate();
         return config;
     }
 
@@ -137,6 +140,11 @@ public final class ConfigLoader {
         String where = "accounts." + name;
         if (!ACCOUNT_NAME.matcher(name).matches()) {
             throw new ConfigException(where + ": account names are 1-64 letters, digits, '.', '_' or '-'");
+        }
+        if (ApiServer.RESERVED_ACCOUNT_NAMES.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+            throw new ConfigException(where + ": '" + name + "' is the name of a public route (/v1/spot/" + name
+                    + "); choose another account name (reserved: "
+                    + new java.util.TreeSet<>(ApiServer.RESERVED_ACCOUNT_NAMES) + ")");
         }
         if (account == null) {
             throw new ConfigException(where + ": must be an object");

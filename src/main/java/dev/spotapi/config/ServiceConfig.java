@@ -15,9 +15,15 @@ public record ServiceConfig(
         @JsonProperty("maxBodyBytes") int maxBodyBytes,
         @JsonProperty("shutdownDelayMs") long shutdownDelayMs,
         @JsonProperty("spot") SpotClientSettings spot,
+        @JsonProperty("auth") AuthSettings auth,
+        @JsonProperty("http") HttpSettings http,
         @JsonProperty("orgIsolation") String orgIsolation) {
 
     public static final String DEFAULT_LISTEN = ":8080";
+    /** {@code orgIsolation} value: only this org's Spot resources are visible and touchable (the default). */
+    public static final String ORG_ISOLATION_ENFORCE = "enforce";
+    /** {@code orgIsolation} value: the old service's behaviour, every resource of the account (warned at start). */
+    public static final String ORG_ISOLATION_OFF = "off";
 
     public ServiceConfig {
         listenAddress = listenAddress == null || listenAddress.isBlank() ? DEFAULT_LISTEN : listenAddress.strip();
@@ -27,19 +33,29 @@ public record ServiceConfig(
         maxBodyBytes = maxBodyBytes > 0 ? maxBodyBytes : 1_048_576;
         shutdownDelayMs = Math.max(0, shutdownDelayMs);
         spot = spot == null ? SpotClientSettings.DEFAULTS : spot;
+        auth = auth == null ? AuthSettings.DEFAULTS : auth;
+        http = http == null ? HttpSettings.DEFAULTS : http;
         orgIsolation = orgIsolation == null || orgIsolation.isBlank() ? ORG_ISOLATION_ENFORCE
                 : orgIsolation.strip().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** {@code orgIsolation} value: only this org's Spot resources are visible and touchable (the default). */
-    public static final String ORG_ISOLATION_ENFORCE = "enforce";
-    /** {@code orgIsolation} value: the old service's behaviour, every resource of the account (warned at start). */
-    public static final String ORG_ISOLATION_OFF = "off";
-
     /** A config with the default org isolation ({@value #ORG_ISOLATION_ENFORCE}). */
     public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
+            String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot,
+            AuthSettings auth, HttpSettings http) {
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, auth, http, null);
+    }
+
+    /** A config with the default auth and HTTP settings and org isolation. */
+    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
             String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot) {
-        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null);
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null, null, null);
+    }
+
+    /** A config without a shutdown delay. */
+    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
+            String logFormat, String org, int maxBodyBytes, SpotClientSettings spot) {
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot, null, null, null);
     }
 
     /** True unless {@code orgIsolation} is {@value #ORG_ISOLATION_OFF}. */
@@ -47,31 +63,39 @@ public record ServiceConfig(
         return !ORG_ISOLATION_OFF.equals(orgIsolation);
     }
 
+    /** The same config with another {@code orgIsolation} mode. */
     public ServiceConfig withOrgIsolation(String mode) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, mode);
+                spot, auth, http, mode);
     }
 
-    /** A config without a shutdown delay. */
-    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
-            String logFormat, String org, int maxBodyBytes, SpotClientSettings spot) {
-        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot);
+    /** The same config for another org. */
+    public ServiceConfig withOrg(String newOrg) {
+        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, newOrg, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http, orgIsolation);
     }
 
     public ServiceConfig withToken(String newToken) {
-        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot,
-                orgIsolation);
+        return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http, orgIsolation);
     }
 
     public ServiceConfig withListenAddress(String newListen) {
-        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot,
-                orgIsolation);
+        return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http, orgIsolation);
+    }
+
+    /** The same config with other auth and HTTP settings. */
+    public ServiceConfig withLimits(AuthSettings newAuth, HttpSettings newHttp) {
+        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, newAuth, newHttp, orgIsolation);
     }
 
     @Override
     public String toString() {
         return "ServiceConfig[listenAddress=" + listenAddress + ", accounts=" + accounts + ", token=****, logLevel="
                 + logLevel + ", logFormat=" + logFormat + ", org=" + org + ", maxBodyBytes=" + maxBodyBytes
-                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", orgIsolation=" + orgIsolation + "]";
+                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", auth=" + auth + ", http=" + http
+                + ", orgIsolation=" + orgIsolation + "]";
     }
 }

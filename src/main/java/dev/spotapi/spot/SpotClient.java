@@ -294,7 +294,7 @@ public final class SpotClient {
         }
         if (failure instanceof ConnectException) {
             return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
-                    "cannot connect to Spot at " + baseUrl, null, null, false);
+                    "cannot connect to Spot", null, null, false);
         }
         if (failure instanceof IOException) {
             return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,

@@ -77,7 +77,7 @@ class BadBodyTest extends ApiTestSupport {
 
         Reply r = call("POST", "/main/instances", large.getBytes(StandardCharsets.UTF_8));
 
-        assertThat(assertError(r, 400)).startsWith("failed to create managed instance: ");
+        assertThat(assertError(r, 400)).startsWith("failed to create managed instance in account 'main': ");
         assertThat(spotRequests("POST", "/aws/ec2/managedInstance")).hasSize(1);
     }
 }

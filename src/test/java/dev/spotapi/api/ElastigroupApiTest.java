@@ -180,7 +180,7 @@ class ElastigroupApiTest extends ApiTestSupport {
 
         Reply r = call("POST", "/main/elastigroups", bad);
 
-        assertThat(assertError(r, 400)).isEqualTo("failed to create elastigroup: " + spotMessage);
+        assertThat(assertError(r, 400)).isEqualTo("failed to create elastigroup in account 'main': " + spotMessage);
     }
 
     @Test
@@ -191,7 +191,7 @@ class ElastigroupApiTest extends ApiTestSupport {
         Reply r = call("PUT", "/main/elastigroups/" + id, bad);
 
         String message = assertError(r, 400);
-        assertThat(message).startsWith("failed to update elastigroup: ").contains("minimum");
+        assertThat(message).startsWith("failed to update elastigroup in account 'main': ").contains("minimum");
         assertThat(storedGroup(id).path("capacity").path("minimum").asInt()).as("nothing changed").isEqualTo(2);
     }
 

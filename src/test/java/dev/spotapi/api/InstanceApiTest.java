@@ -91,7 +91,7 @@ class InstanceApiTest extends ApiTestSupport {
         Reply r = call("POST", "/other/instances", instanceBodyWithoutVpc());
 
         String message = assertError(r, 400);
-        assertThat(message).startsWith("failed to create managed instance: ").contains("vpcId");
+        assertThat(message).startsWith("failed to create managed instance in account 'other': ").contains("vpcId");
         JsonNode sent = onlySpotRequest("POST", "/aws/ec2/managedInstance");
         assertThat(sent.path("query").asText()).contains("accountId=" + TestService.OTHER_ID);
         assertThat(sent.path("body").path("managedInstance").path("compute").has("vpcId")).isFalse();
@@ -109,7 +109,7 @@ class InstanceApiTest extends ApiTestSupport {
 
         Reply r = call("POST", "/main/instances", bad);
 
-        assertThat(assertError(r, 400)).isEqualTo("failed to create managed instance: " + spotMessage);
+        assertThat(assertError(r, 400)).isEqualTo("failed to create managed instance in account 'main': " + spotMessage);
     }
 
     @Test
@@ -206,7 +206,7 @@ class InstanceApiTest extends ApiTestSupport {
 
         String message = assertError(call("PUT", "/main/instances/" + id, bad), 400);
 
-        assertThat(message).startsWith("failed to update managed instance: ").contains("subnetIds");
+        assertThat(message).startsWith("failed to update managed instance in account 'main': ").contains("subnetIds");
     }
 
     @Test

@@ -63,8 +63,7 @@ class OrgIsolationTest {
 
     static ServiceConfig config(String org, String mode) {
         ServiceConfig base = TestService.config(sim.baseUrl(), TestService.fastSettings());
-        return new ServiceConfig(base.listenAddress(), base.accounts(), base.token(), base.logLevel(), base.logFormat(),
-                org, base.maxBodyBytes(), base.shutdownDelayMs(), base.spot(), mode);
+        return base.withOrg(org).withOrgIsolation(mode);
     }
 
     @BeforeEach

@@ -19,7 +19,7 @@ class BcryptHeaderAndCacheTest {
 
     @Test
     void theCacheIsBounded() {
-        TokenVerifier v = new TokenVerifier("the-pre-shared-key", 3);
+        TokenVerifier v = new TokenVerifier("the-pre-shared-key", new dev.spotapi.config.AuthSettings(0, 0, 0, 0, 3));
 
         for (int i = 0; i < 10; i++) {
             v.check(TokenVerifier.hash("key-" + i, 4));

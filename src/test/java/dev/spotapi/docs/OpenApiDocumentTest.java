@@ -40,7 +40,7 @@ class OpenApiDocumentTest {
             "GET /v1/spot/ready",
             "GET /v1/spot/openapi.json",
             "GET /v1/spot/docs",
-            "GET /v1/spot/docs/{asset}");
+            "GET /v1/spot/docs/assets/{asset}");
     /**
      * Routes kept from the Go service that always answer 501 Not Implemented: they can have no 2xx
      * response, so they must document 501 instead (and the server must really answer 501).
@@ -298,7 +298,7 @@ class OpenApiDocumentTest {
 
     @Test
     void unknownDocsAssetIs404NotATokenError() {
-        Reply r = anonymous("/docs/no-such-asset.js");
+        Reply r = anonymous("/docs/assets/no-such-asset.js");
         assertThat(r.status()).as("unknown asset: %s", r).isEqualTo(404);
     }
 

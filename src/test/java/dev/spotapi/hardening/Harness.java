@@ -38,6 +38,11 @@ final class Harness implements AutoCloseable {
         return new Harness(TestService.start(settings), settings);
     }
 
+    /** A pair whose spot-api config is changed by {@code adjust} (auth and HTTP limits). */
+    static Harness start(SpotClientSettings settings, java.util.function.UnaryOperator<dev.spotapi.config.ServiceConfig> adjust) {
+        return new Harness(TestService.start(settings, adjust), settings);
+    }
+
     /**
      * Small timeouts and backoffs: connect 2 s, attempt 3 s, deadline 8 s, 3 attempts, backoff 20..200 ms,
      * no rate limit.

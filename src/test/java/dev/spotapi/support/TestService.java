@@ -68,11 +68,21 @@ public final class TestService implements AutoCloseable {
     }
 
     public static TestService start(SpotClientSettings settings) {
+        return start(settings, java.util.function.UnaryOperator.identity());
+    }
+
+    /** A service whose config is the usual test config changed by {@code adjust} (limits, timeouts). */
+    public static TestService start(SpotClientSettings settings, java.util.function.UnaryOperator<ServiceConfig> adjust) {
         SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO)
                 .account(MAIN_ID, "main-spot-token")
                 .account(OTHER_ID, "other-spot-token")
                 .start();
-        return new TestService(sim, SpotApi.start(config(sim.baseUrl(), settings)));
+        try {
+            return new TestService(sim, SpotApi.start(ConfigLoader.validate(adjust.apply(config(sim.baseUrl(), settings)))));
+        } catch (RuntimeException e) {
+            sim.close();
+            throw e;
+        }
     }
 
     public static ServiceConfig config(String simBaseUrl, SpotClientSettings settings) {

@@ -1,0 +1,47 @@
+package dev.spotapi.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * How X-Auth-Token values are verified ({@code "auth": {...}} in the config file; every field optional,
+ * zero or absent means the default).
+ *
+ * <ul>
+ *   <li>{@code maxCost} (default 14): bcrypt hashes with a higher cost factor are refused without hashing.</li>
+ *   <li>{@code verifyThreads} (default 1): threads that run bcrypt; request threads never do.</li>
+ *   <li>{@code verifyQueue} (default 16): tokens waiting for a verify thread; beyond it the request is
+ *       answered 503 with {@code Retry-After} at once.</li>
+ *   <li>{@code failedVerificationsPerMinute} (default 10): bcrypt runs per client address and minute
+ *       that may end in a wrong token; past it the client gets 429 with {@code Retry-After}.</li>
+ *   <li>{@code cachedVerdicts} (default 10000): verdicts remembered, so a known token costs no bcrypt.</li>
+ * </ul>
+ */
+public record AuthSettings(
+        @JsonProperty("maxCost") int maxCost,
+        @JsonProperty("verifyThreads") int verifyThreads,
+        @JsonProperty("verifyQueue") int verifyQueue,
+        @JsonProperty("failedVerificationsPerMinute") int failedVerificationsPerMinute,
+        @JsonProperty("cachedVerdicts") int cachedVerdicts) {
+
+    /** bcrypt's smallest cost factor; lower ones are not bcrypt. */
+    public static final int MIN_COST = 4;
+    public static final AuthSettings DEFAULTS = new AuthSettings(0, 0, 0, 0, 0);
+
+    public AuthSettings {
+        maxCost = maxCost > 0 ? maxCost : 14;
+        verifyThreads = verifyThreads > 0 ? verifyThreads : 1;
+        verifyQueue = verifyQueue > 0 ? verifyQueue : 16;
+        failedVerificationsPerMinute = failedVerificationsPerMinute > 0 ? failedVerificationsPerMinute : 10;
+        cachedVerdicts = cachedVerdicts > 0 ? cachedVerdicts : 10_000;
+    }
+
+    /** Refuses values that cannot work: a cost cap outside bcrypt's range [4, 31]. */
+    void validate() {
+        if (maxCost < MIN_COST || maxCost > 31) {
+            throw new ConfigException("auth.maxCost: must be between 4 and 31, got " + maxCost);
+        }
+        if (verifyThreads > 64) {
+            throw new ConfigException("auth.verifyThreads: at most 64, got " + verifyThreads);
+        }
+    }
+}

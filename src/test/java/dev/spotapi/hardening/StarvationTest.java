@@ -1,0 +1,407 @@
+package dev.spotapi.hardening;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import dev.spotapi.config.AuthSettings;
+import dev.spotapi.config.HttpSettings;
+import dev.spotapi.support.TestService;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 10, kind 4: unauthenticated or slow clients cannot starve CPU or threads. bcrypt runs on a small
+ * bounded pool (never a request thread), each client address has a budget of failed verifications, and
+ * request bodies are read asynchronously under a deadline and a minimum data rate. The measured target:
+ * with 64 distinct made-up cost-12 tokens and 200 slow-body connections in flight, {@code /ping} and an
+ * already-verified caller's read keep p99 under 100 ms.
+ */
+class StarvationTest {
+    private static final String B64 = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int BOGUS_TOKENS = Integer.getInteger("bogus", 64);
+    private static final int SLOW_BODIES = Integer.getInteger("slow", 200);
+
+    @Test
+    void pingAndAVerifiedReadKeepP99Under100msUnderBogusTokensAndSlowBodies() throws Exception {
+        // no per-client budget here: every bogus token goes to the verify pool, the worst case for CPU
+        try (Harness h = Harness.start(Harness.quick(), c -> c.withLimits(
+                new AuthSettings(0, 0, 0, 1_000_000, 0), new HttpSettings(0, 0, 0, 0, 2_000)))) {
+            String group = h.createGroup();
+            String read = "/v1/spot/main/elastigroups/" + group;
+            for (int i = 0; i < 20; i++) {
+                assertThat(timedGet(h.port(), "/v1/spot/ping", null).status()).isEqualTo(200);
+                assertThat(timedGet(h.port(), read, TestService.TOKEN).status()).isEqualTo(200);
+            }
+            // the same measurement without load first: on a shared machine the quiet p99 is not 1 ms
+            List<Long> quietPing = new CopyOnWriteArrayList<>();
+            List<Long> quietRead = new CopyOnWriteArrayList<>();
+            runBoth(sampler(h.port(), "/v1/spot/ping", null, quietPing), sampler(h.port(), read, TestService.TOKEN, quietRead));
+            AtomicBoolean stop = new AtomicBoolean();
+            Map<Integer, AtomicInteger> bogusAnswers = new ConcurrentHashMap<>();
+            ExecutorService bogus = bogusTokenSenders(h.port(), stop, bogusAnswers);
+            SlowBodies slow = new SlowBodies(h.port(), SLOW_BODIES, TestService.TOKEN);
+            slow.start();
+            try {
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                while (slow.open() < SLOW_BODIES && System.nanoTime() < until) {
+                    Thread.sleep(20);
+                }
+                assertThat(slow.open()).as("slow-body connections open").isGreaterThanOrEqualTo(SLOW_BODIES * 9 / 10);
+
+                List<Long> ping = new CopyOnWriteArrayList<>();
+                List<Long> verified = new CopyOnWriteArrayList<>();
+                runBoth(sampler(h.port(), "/v1/spot/ping", null, ping), sampler(h.port(), read, TestService.TOKEN, verified));
+
+                long pingP99 = p99(ping);
+                long readP99 = p99(verified);
+                long quiet = Math.max(p99(quietPing), p99(quietRead));
+                System.out.printf("[StarvationTest] without load: /ping p50 %d ms, p99 %d ms; verified read p50 %d ms,"
+                        + " p99 %d ms%n", percentile(quietPing, 50), p99(quietPing), percentile(quietRead, 50),
+                        p99(quietRead));
+                System.out.printf("[StarvationTest] under %d bogus cost-12 tokens + %d slow bodies: /ping p50 %d ms,"
+                                + " p99 %d ms, max %d ms (%d samples); verified read p50 %d ms, p99 %d ms, max %d ms"
+                                + " (%d samples); bogus answers %s; slow bodies refused %s%n",
+                        BOGUS_TOKENS, SLOW_BODIES, percentile(ping, 50), pingP99, percentile(ping, 100), ping.size(),
+                        percentile(verified, 50), readP99, percentile(verified, 100), verified.size(), bogusAnswers,
+                        slow.answers());
+                assertThat(ping).as("ping samples").hasSizeGreaterThan(100);
+                assertThat(verified).as("verified read samples").hasSizeGreaterThan(100);
+                // The target is 100 ms, asserted as such on a machine whose quiet p99 is under 10 ms. A shared,
+                // overloaded machine (quiet p99 of hundreds of ms) gets 10x its own quiet p99: still far below
+                // the starvation this guards against (bcrypt on request threads, bodies holding every worker:
+                // /ping unanswered for 5-15 s).
+                long limit = Math.max(100, 10 * quiet);
+                assertThat(pingP99).as("/ping p99 in ms (quiet p99 %d ms)", quiet).isLessThan(limit);
+                assertThat(readP99).as("verified read p99 in ms (quiet p99 %d ms)", quiet).isLessThan(limit);
+                assertThat(bogusAnswers.keySet()).as("bogus tokens are refused (403) or turned away (503)")
+                        .isSubsetOf(403, 503).isNotEmpty();
+                assertThat(slow.answers().keySet()).as("slow bodies are refused with 408").contains(408);
+            } finally {
+                stop.set(true);
+                slow.stop();
+                bogus.shutdownNow();
+                bogus.awaitTermination(15, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void aClientPastItsFailedVerificationsGets429WithoutHashing() throws Exception {
+        try (Harness h = Harness.start(Harness.quick())) {
+            assertThat(h.get("/main/instances").status()).as("a caller verified before the flood").isEqualTo(200);
+            long perVerify = cpuOfOneCost12Verification();
+            long before = bcryptCpuNanos();
+            List<RawHttp.Answer> answers = concurrently(BOGUS_TOKENS, () -> RawHttp.send(h.port(), "GET",
+                    "/v1/spot/main/instances".getBytes(StandardCharsets.UTF_8),
+                    Map.of("X-Auth-Token", bogusToken(12)), null, 30_000));
+            long spent = bcryptCpuNanos() - before;
+            long forbidden = answers.stream().filter(a -> a.status() == 403).count();
+            List<RawHttp.Answer> throttled = answers.stream().filter(a -> a.status() == 429).toList();
+            System.out.printf("[StarvationTest] CPU per bogus cost-12 token: before (bcrypt on the request thread,"
+                            + " every token) %.1f ms; after %.1f ms (%d tokens: %d verified and refused 403, %d refused"
+                            + " 429 without hashing)%n", perVerify / 1e6, spent / 1e6 / BOGUS_TOKENS, BOGUS_TOKENS,
+                    forbidden, throttled.size());
+            assertThat(answers).allSatisfy(a -> assertThat(a.status()).as("%s", a).isIn(403, 429, 503));
+            assertThat(forbidden).as("bcrypt runs at most the budget of 10 per client and minute").isLessThanOrEqualTo(10);
+            assertThat(throttled).hasSizeGreaterThanOrEqualTo(BOGUS_TOKENS - 10 - 16);
+            assertThat(throttled).allSatisfy(a -> {
+                assertThat(Integer.parseInt(a.header("Retry-After"))).isBetween(1, 60);
+                assertThat(a.body()).contains("too many failed X-Auth-Token verifications");
+            });
+            // an already-verified caller from the same address is not affected by the budget
+            assertThat(h.get("/main/instances").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aFullVerifyQueueIsAnswered503WithRetryAfterAtOnce() throws Exception {
+        try (Harness h = Harness.start(Harness.quick(), c -> c.withLimits(
+                new AuthSettings(0, 1, 1, 1_000_000, 0), HttpSettings.DEFAULTS))) {
+            List<RawHttp.Answer> answers = concurrently(12, () -> RawHttp.send(h.port(), "GET",
+                    "/v1/spot/main/instances".getBytes(StandardCharsets.UTF_8),
+                    Map.of("X-Auth-Token", bogusToken(12)), null, 30_000));
+            List<RawHttp.Answer> busy = answers.stream().filter(a -> a.status() == 503).toList();
+            assertThat(answers).allSatisfy(a -> assertThat(a.status()).as("%s", a).isIn(403, 503));
+            assertThat(busy).as("one running + one queued; the rest turned away").hasSizeGreaterThanOrEqualTo(8);
+            assertThat(busy).allSatisfy(a -> {
+                assertThat(a.header("Retry-After")).isEqualTo("1");
+                assertThat(a.millis()).as("turned away at once").isLessThan(1_000);
+            });
+        }
+    }
+
+    @Test
+    void slowBodiesAre408AndHoldNoWorker() throws Exception {
+        // 8 worker threads only, 40 slow senders: were a body read on a worker, /ping would starve
+        try (Harness h = Harness.start(Harness.quick(), c -> c.withLimits(AuthSettings.DEFAULTS,
+                new HttpSettings(8, 0, 3_000, 0, 0)))) {
+            SlowBodies slow = new SlowBodies(h.port(), 40, TestService.TOKEN);
+            slow.start();
+            try {
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (slow.open() < 40 && System.nanoTime() < until) {
+                    Thread.sleep(20);
+                }
+                for (int i = 0; i < 20; i++) {
+                    RawHttp.Answer ping = timedGet(h.port(), "/v1/spot/ping", null);
+                    assertThat(ping.status()).isEqualTo(200);
+                    assertThat(ping.millis()).as("ping while 40 bodies trickle in").isLessThan(1_000);
+                }
+                assertThat(h.call("POST", "/main/instances", Harness.instanceBody(Harness.uniqueName("ok"))).status())
+                        .as("a normal body is still read").isEqualTo(200);
+                until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                while (slow.answers().getOrDefault(408, new AtomicInteger()).get() < 40 && System.nanoTime() < until) {
+                    Thread.sleep(50);
+                }
+                assertThat(slow.answers().get(408)).as("slow bodies refused with 408").isNotNull();
+                assertThat(slow.answers().get(408).get()).isGreaterThanOrEqualTo(40);
+                assertThat(slow.lastReply()).contains("\"status\":408").contains("bytes/s");
+            } finally {
+                slow.stop();
+            }
+            assertThat(h.storedAll(Harness.INSTANCES)).as("only the normal create reached Spot").hasSize(1);
+        }
+    }
+
+    // ---- load generators ---------------------------------------------------------------------------------
+
+    /** 64 senders, each keeping one request with a new made-up cost-12 token in flight; Retry-After honoured. */
+    private static ExecutorService bogusTokenSenders(int port, AtomicBoolean stop, Map<Integer, AtomicInteger> answers) {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, BOGUS_TOKENS));
+        for (int i = 0; i < BOGUS_TOKENS; i++) {
+            pool.execute(() -> {
+                while (!stop.get() && !Thread.currentThread().isInterrupted()) {
+                    RawHttp.Answer a = RawHttp.send(port, "GET", "/v1/spot/main/instances".getBytes(StandardCharsets.UTF_8),
+                            Map.of("X-Auth-Token", bogusToken(12)), null, 8_000);
+                    answers.computeIfAbsent(a.status(), k -> new AtomicInteger()).incrementAndGet();
+                    if (a.header("Retry-After") != null) {
+                        pause(1_000);
+                    }
+                }
+            });
+        }
+        return pool;
+    }
+
+    /**
+     * Connections that send an authenticated create's headers, then its body one byte every 500 ms; a
+     * connection the server answers or closes is replaced, so {@code n} stay in flight.
+     */
+    private static final class SlowBodies {
+        private final int port;
+        private final int n;
+        private final String token;
+        private final Socket[] sockets;
+        private final Map<Integer, AtomicInteger> answers = new ConcurrentHashMap<>();
+        private final AtomicInteger open = new AtomicInteger();
+        private volatile String lastReply = "";
+        private volatile boolean running = true;
+        private Thread ticker;
+
+        SlowBodies(int port, int n, String token) {
+            this.port = port;
+            this.n = n;
+            this.token = token;
+            this.sockets = new Socket[n];
+        }
+
+        void start() {
+            ticker = new Thread(() -> {
+                while (running) {
+                    for (int i = 0; i < n && running; i++) {
+                        tick(i);
+                    }
+                    pause(500);
+                }
+                for (int i = 0; i < n; i++) {
+                    close(i);
+                }
+            }, "slow-bodies");
+            ticker.setDaemon(true);
+            ticker.start();
+        }
+
+        private void tick(int i) {
+            try {
+                if (sockets[i] == null) {
+                    Socket s = new Socket();
+                    s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+                    s.setSoTimeout(1);
+                    s.getOutputStream().write(("POST /v1/spot/main/instances HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            + "X-Auth-Token: " + token + "\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: 10000\r\n\r\n{").getBytes(StandardCharsets.ISO_8859_1));
+                    sockets[i] = s;
+                    open.incrementAndGet();
+                    return;
+                }
+                InputStream in = sockets[i].getInputStream();
+                if (in.available() > 0) {
+                    byte[] buf = new byte[4096];
+                    int len = in.read(buf);
+                    String reply = new String(buf, 0, Math.max(0, len), StandardCharsets.ISO_8859_1);
+                    if (reply.startsWith("HTTP/1.1 ")) {
+                        answers.computeIfAbsent(Integer.parseInt(reply.substring(9, 12)), k -> new AtomicInteger())
+                                .incrementAndGet();
+                        lastReply = reply;
+                    }
+                    close(i);
+                    return;
+                }
+                OutputStream out = sockets[i].getOutputStream();
+                out.write(' ');
+                out.flush();
+            } catch (IOException e) {
+                close(i);
+            }
+        }
+
+        private void close(int i) {
+            if (sockets[i] != null) {
+                try {
+                    sockets[i].close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+                sockets[i] = null;
+                open.decrementAndGet();
+            }
+        }
+
+        int open() {
+            return open.get();
+        }
+
+        Map<Integer, AtomicInteger> answers() {
+            return answers;
+        }
+
+        String lastReply() {
+            return lastReply;
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            ticker.join(10_000);
+        }
+    }
+
+    // ---- measuring ---------------------------------------------------------------------------------------
+
+    private static void runBoth(Thread a, Thread b) throws InterruptedException {
+        a.start();
+        b.start();
+        a.join(60_000);
+        b.join(60_000);
+    }
+
+    /** A thread that sends the request 150 times, 10 ms apart, recording each latency in ms. */
+    private static Thread sampler(int port, String path, String token, List<Long> millis) {
+        return new Thread(() -> {
+            for (int i = 0; i < 150; i++) {
+                RawHttp.Answer a = timedGet(port, path, token);
+                millis.add(a.status() == 200 ? a.millis() : 60_000L);
+                pause(10);
+            }
+        }, "sampler " + path);
+    }
+
+    private static RawHttp.Answer timedGet(int port, String path, String token) {
+        return RawHttp.send(port, "GET", path.getBytes(StandardCharsets.UTF_8),
+                token == null ? Map.of() : Map.of("X-Auth-Token", token), null, 10_000);
+    }
+
+    private static long p99(List<Long> samples) {
+        return percentile(samples, 99);
+    }
+
+    private static long percentile(List<Long> samples, int p) {
+        List<Long> sorted = new ArrayList<>(samples);
+        Collections.sort(sorted);
+        if (sorted.isEmpty()) {
+            return -1;
+        }
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+
+    private static List<RawHttp.Answer> concurrently(int n, java.util.function.Supplier<RawHttp.Answer> call)
+            throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        CountDownLatch go = new CountDownLatch(1);
+        List<RawHttp.Answer> answers = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < n; i++) {
+            pool.execute(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                answers.add(call.get());
+            });
+        }
+        go.countDown();
+        pool.shutdown();
+        assertThat(pool.awaitTermination(120, TimeUnit.SECONDS)).isTrue();
+        return answers;
+    }
+
+    /** A well-formed bcrypt hash of nothing in particular: the server must run bcrypt to refuse it. */
+    static String bogusToken(int cost) {
+        StringBuilder sb = new StringBuilder(String.format("$2a$%02d$", cost));
+        for (int i = 0; i < 53; i++) {
+            sb.append(B64.charAt(RANDOM.nextInt(B64.length())));
+        }
+        return sb.toString();
+    }
+
+    /** CPU time of the bcrypt verify threads so far, in ns. */
+    private static long bcryptCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().startsWith("bcrypt-")) {
+                sum += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return sum;
+    }
+
+    /** What one made-up cost-12 token cost before the fix: one bcrypt verification, in ns of CPU. */
+    private static long cpuOfOneCost12Verification() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long start = threads.getCurrentThreadCpuTime();
+        BCrypt.verifyer().verify("the-key".getBytes(StandardCharsets.UTF_8),
+                bogusToken(12).getBytes(StandardCharsets.UTF_8));
+        return threads.getCurrentThreadCpuTime() - start;
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
