@@ -67,7 +67,7 @@ public final class ApiServer {
         OrgGuard orgGuard = new OrgGuard(p.ownership(), Map.of(
                 "instance", OrgGuard.instances(InstanceService.INSTANCES),
                 "elastigroup", OrgGuard.elastigroups(ElastigroupService.GROUPS)),
-                lookup::of, RequestIds::of, p.registry());
+                lookup::of, RequestIds::of, p.registry(), replies::later);
         AuditLog audit = new AuditLog(Routes.auditedOperations(table));
 
         return Javalin.create(config -> {

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -60,20 +61,24 @@ public final class OrgGuard {
     private final Function<Context, Account> accounts;
     private final Function<Context, String> requestIds;
     private final MeterRegistry registry;
+    private final BiConsumer<Context, CompletableFuture<?>> later;
     private final Map<String, Counter> refused = new ConcurrentHashMap<>();
 
     /**
      * @param kinds      the per-resource kinds, keyed by path parameter name
      * @param accounts   resolves the {@code {account}} path parameter (throws for an unknown account)
      * @param requestIds the request id of a request, for the log line
+     * @param later      makes the request wait for a future (as {@code ctx.future}, cut short with the
+     *                   server's 503 when a stop runs out of time)
      */
     public OrgGuard(Ownership ownership, Map<String, Kind> kinds, Function<Context, Account> accounts,
-            Function<Context, String> requestIds, MeterRegistry registry) {
+            Function<Context, String> requestIds, MeterRegistry registry, BiConsumer<Context, CompletableFuture<?>> later) {
         this.ownership = ownership;
         this.kinds = Map.copyOf(kinds);
         this.accounts = accounts;
         this.requestIds = requestIds;
         this.registry = registry;
+        this.later = later;
     }
 
     /**
@@ -129,7 +134,7 @@ public final class OrgGuard {
         }));
         ctx.attribute(CHECK, check);
         if (!isRead(ctx)) {
-            ctx.future(check::start);
+            later.accept(ctx, check.start());
         }
     }
 
@@ -145,7 +150,7 @@ public final class OrgGuard {
         if (!check.started() && Boolean.TRUE.equals(ctx.attribute(REFUSED_LOCALLY))) {
             return;
         }
-        ctx.future(check::start);
+        later.accept(ctx, check.start());
     }
 
     private static boolean isRead(Context ctx) {
