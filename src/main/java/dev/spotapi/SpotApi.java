@@ -105,7 +105,8 @@ public final class SpotApi implements AutoCloseable {
                 mapper,
                 readiness,
                 inFlight,
-                ownership));
+                ownership,
+                config.corsOrigins()));
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);

@@ -12,6 +12,7 @@ import dev.spotapi.org.OrgGuard;
 import dev.spotapi.org.Ownership;
 import io.javalin.Javalin;
 import java.util.Map;
+import java.util.List;
 import io.javalin.config.JavalinState;
 import io.javalin.json.JavalinJackson;
 import java.util.Locale;
@@ -31,7 +32,7 @@ public final class ApiServer {
     public record Parts(ListenAddress listen, int maxBodyBytes, HttpSettings http, TokenVerifier verifier,
             AccountRegistry accounts, ElastigroupService groups, InstanceService instances,
             PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness, InFlight inFlight,
-            Ownership ownership) {
+            Ownership ownership, List<String> corsOrigins) {
     }
 
     /**
@@ -68,6 +69,7 @@ public final class ApiServer {
                 "instance", OrgGuard.instances(InstanceService.INSTANCES),
                 "elastigroup", OrgGuard.elastigroups(ElastigroupService.GROUPS)),
                 lookup::of, RequestIds::of, p.registry(), replies::later);
+        Cors cors = new Cors(p.corsOrigins());
         AuditLog audit = new AuditLog(Routes.auditedOperations(table));
 
         return Javalin.create(config -> {
@@ -104,6 +106,7 @@ public final class ApiServer {
             });
             config.router.javaLangErrorHandler(errors::fatal);
             config.routes.before(Tracing::before);
+            config.routes.before(cors::before);
             config.routes.before(access::before);
             config.routes.beforeMatched(bodies.checkFirst(Routes.bodyRoutes(table)));
             config.routes.beforeMatched(orgGuard::before);

@@ -2,6 +2,7 @@ package dev.spotapi.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The service configuration: the old Go service's JSON config, plus optional tuning sections. */
@@ -17,9 +18,12 @@ public record ServiceConfig(
         @JsonProperty("spot") SpotClientSettings spot,
         @JsonProperty("auth") AuthSettings auth,
         @JsonProperty("http") HttpSettings http,
+        @JsonProperty("corsOrigins") List<String> corsOrigins,
         @JsonProperty("orgIsolation") String orgIsolation) {
 
     public static final String DEFAULT_LISTEN = ":8080";
+    /** Browsers on any origin may call the API (the token, not the origin, is the access control). */
+    public static final List<String> ANY_ORIGIN = List.of("*");
     /** {@code orgIsolation} value: only this org's Spot resources are visible and touchable (the default). */
     public static final String ORG_ISOLATION_ENFORCE = "enforce";
     /** {@code orgIsolation} value: the old service's behaviour, every resource of the account (warned at start). */
@@ -35,6 +39,7 @@ public record ServiceConfig(
         spot = spot == null ? SpotClientSettings.DEFAULTS : spot;
         auth = auth == null ? AuthSettings.DEFAULTS : auth;
         http = http == null ? HttpSettings.DEFAULTS : http;
+        corsOrigins = corsOrigins == null || corsOrigins.isEmpty() ? ANY_ORIGIN : List.copyOf(corsOrigins);
         orgIsolation = orgIsolation == null || orgIsolation.isBlank() ? ORG_ISOLATION_ENFORCE
                 : orgIsolation.strip().toLowerCase(java.util.Locale.ROOT);
     }
@@ -42,20 +47,9 @@ public record ServiceConfig(
     /** A config with the default org isolation ({@value #ORG_ISOLATION_ENFORCE}). */
     public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
             String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot,
-            AuthSettings auth, HttpSettings http) {
-        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, auth, http, null);
-    }
-
-    /** A config with the default auth and HTTP settings and org isolation. */
-    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
-            String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot) {
-        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null, null, null);
-    }
-
-    /** A config without a shutdown delay. */
-    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
-            String logFormat, String org, int maxBodyBytes, SpotClientSettings spot) {
-        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot, null, null, null);
+            AuthSettings auth, HttpSettings http, List<String> corsOrigins) {
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, auth, http,
+                corsOrigins, null);
     }
 
     /** True unless {@code orgIsolation} is {@value #ORG_ISOLATION_OFF}. */
@@ -66,29 +60,47 @@ public record ServiceConfig(
     /** The same config with another {@code orgIsolation} mode. */
     public ServiceConfig withOrgIsolation(String mode) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, mode);
+                spot, auth, http, corsOrigins, mode);
     }
 
     /** The same config for another org. */
     public ServiceConfig withOrg(String newOrg) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, newOrg, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, orgIsolation);
+                spot, auth, http, corsOrigins, orgIsolation);
+    }
+
+    /** A config with the default auth and HTTP settings. */
+    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
+            String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot) {
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null, null, null, null);
+    }
+
+    /** A config without a shutdown delay. */
+    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
+            String logFormat, String org, int maxBodyBytes, SpotClientSettings spot) {
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot, null, null, null, null);
     }
 
     public ServiceConfig withToken(String newToken) {
         return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, orgIsolation);
+                spot, auth, http, corsOrigins, orgIsolation);
     }
 
     public ServiceConfig withListenAddress(String newListen) {
         return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, orgIsolation);
+                spot, auth, http, corsOrigins, orgIsolation);
     }
 
     /** The same config with other auth and HTTP settings. */
     public ServiceConfig withLimits(AuthSettings newAuth, HttpSettings newHttp) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, newAuth, newHttp, orgIsolation);
+                spot, newAuth, newHttp, corsOrigins, orgIsolation);
+    }
+
+    /** The same config with other CORS origins ({@code ["*"]}, or a list of origins). */
+    public ServiceConfig withCorsOrigins(List<String> origins) {
+        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http, origins, orgIsolation);
     }
 
     @Override
@@ -96,6 +108,6 @@ public record ServiceConfig(
         return "ServiceConfig[listenAddress=" + listenAddress + ", accounts=" + accounts + ", token=****, logLevel="
                 + logLevel + ", logFormat=" + logFormat + ", org=" + org + ", maxBodyBytes=" + maxBodyBytes
                 + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", auth=" + auth + ", http=" + http
-                + ", orgIsolation=" + orgIsolation + "]";
+                + ", corsOrigins=" + corsOrigins + ", orgIsolation=" + orgIsolation + "]";
     }
 }
