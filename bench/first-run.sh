@@ -85,8 +85,8 @@ edit_cpu="$cpu"
 grep -q 'Compiling' "$work/one-edit.log" || { say "the edit did not cause a compile"; missed=1; }
 
 say "waiting for the class-data-sharing archive (recorded in the background after a start)"
-for _ in $(seq 1800); do [ -f "$work/clone/target/launcher/spot-api.jsa" ] && break; sleep 0.1; done
-[ -f "$work/clone/target/launcher/spot-api.jsa" ] || { say "no archive after 180 s"; missed=1; }
+for _ in $(seq 6000); do [ -f "$work/clone/target/launcher/spot-api.jsa" ] && break; sleep 0.1; done
+[ -f "$work/clone/target/launcher/spot-api.jsa" ] || { say "no archive after 600 s"; missed=1; }
 best=999
 for i in 1 2 3; do
   start "warm-$i"

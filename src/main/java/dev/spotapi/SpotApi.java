@@ -66,6 +66,7 @@ public final class SpotApi implements AutoCloseable {
     }
 
     public static SpotApi start(ServiceConfig config) {
+        SpotClient.stopJdkResends();
         ObjectMapper mapper = ExactJson.mapper();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MetricLimits.install(registry);
