@@ -76,20 +76,20 @@ class SpotFidelityTest {
             status = 400;
             reply = "{\"response\":{\"error\":\"Group name is too long\",\"error_id\":\"ERR-7a1b\"}}";
         } else if (path.equals(mi + UNKNOWN + "/costs")) {
-            reply = items("{\"costs\":{\"actual\":0,\"potential\":0},\"running\":{\"unit\":\"hours\",\"value\":0}}");
+            reply = items("spotinst:aws:ec2:managedInstance:costs", "{\"costs\":{\"actual\":0,\"potential\":0},\"running\":{\"unit\":\"hours\",\"value\":0}}");
         } else if (path.equals(mi + UNKNOWN)) {
             status = 400;
             reply = "{\"response\":{\"status\":{\"code\":400},\"errors\":[{\"code\":\"MANAGED_INSTANCE_DOESNT_EXIST\","
                     + "\"message\":\"Managed instance '" + UNKNOWN + "' does not exist\"}]}}";
         } else if (path.endsWith("/costs")) {
-            reply = items(COSTS);
+            reply = items("spotinst:aws:ec2:managedInstance:costs", COSTS);
         } else if (path.equals(mi + FLAKY_STATUS + "/status")) {
             status = 503;
             reply = "<html><body>Service Unavailable</body></html>";
         } else if (path.endsWith("/status")) {
-            reply = items("{\"id\":\"x\",\"status\":\"ACTIVE\"}");
+            reply = items("spotinst:aws:ec2:managedInstanceStatus", "{\"id\":\"x\",\"status\":\"ACTIVE\"}");
         } else if (path.startsWith(mi)) {
-            reply = items(ITEM.formatted(path.substring(mi.length())));
+            reply = items("spotinst:aws:ec2:managedInstance", ITEM.formatted(path.substring(mi.length())));
         } else {
             status = 404;
             reply = "{}";
@@ -101,8 +101,8 @@ class SpotFidelityTest {
         ex.close();
     }
 
-    private static String items(String item) {
-        return "{\"request\":{\"id\":\"r-1\"},\"response\":{\"status\":{\"code\":200},\"items\":[" + item + "]}}";
+    private static String items(String kind, String item) {
+        return "{\"request\":{\"id\":\"r-1\"},\"response\":{\"status\":{\"code\":200},\"kind\":\"" + kind + "\",\"items\":[" + item + "]}}";
     }
 
     // ---- item 3: numbers ----------------------------------------------------------------------------
