@@ -95,8 +95,10 @@ class StarvationTest {
                 long limit = Math.max(100, 10 * quiet);
                 assertThat(pingP99).as("/ping p99 in ms (quiet p99 %d ms)", quiet).isLessThan(limit);
                 assertThat(readP99).as("verified read p99 in ms (quiet p99 %d ms)", quiet).isLessThan(limit);
+                // 403 once verified, 503 when the queue is full; -1 when the sender gave up (8 s) while its
+                // token still waited in the queue (bcrypt gets little CPU on a loaded machine)
                 assertThat(bogusAnswers.keySet()).as("bogus tokens are refused (403) or turned away (503)")
-                        .isSubsetOf(403, 503).isNotEmpty();
+                        .isSubsetOf(403, 503, -1).contains(503);
                 assertThat(slow.answers().keySet()).as("slow bodies are refused with 408").contains(408);
             } finally {
                 stop.set(true);
