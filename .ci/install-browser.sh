@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs Debian's headless-capable Chromium and its ChromeDriver for the browser test
 # (dev.spotapi.docs.DocsPageBrowserTest). Idempotent: does nothing when both are already present.
-# Needs root (or sudo) and Debian 12; called from .ci/run before `mvn -B verify`.
+# Needs root (or sudo) and Debian 12; .ci/run calls it before `mvn -B verify` (the build never does).
 set -euo pipefail
 
 if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then

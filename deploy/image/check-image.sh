@@ -130,8 +130,12 @@ user="$(json_string User)"; workdir="$(json_string WorkingDir)"; arch="$(json_st
 
 # --- unpack the layers in order -------------------------------------------------------------------
 compressed=0
+layer_of_classes=""; layer_of_libs=""
 for l in "${layers[@]}"; do
   compressed=$((compressed + $(stat -c %s "$l")))
+  listing="$(tar -tzf "$l" --warning=no-unknown-keyword)"
+  if grep -q '^\(\./\)\?app/classes/.' <<< "$listing"; then layer_of_classes="$l"; fi
+  if grep -q '^\(\./\)\?app/libs/javalin-' <<< "$listing"; then layer_of_libs="$l"; fi
   if tar -tzf "$l" --warning=no-unknown-keyword | grep -c '\(^\|/\)\.wh\.' >/dev/null; then
     die "layer $(basename "$l") has whiteout entries; this checker does not apply them"
   fi
@@ -149,6 +153,25 @@ echo
 say "image           : $ref_name ($arch), image id sha256:${image_id:0:12}, $image_format $image_tar"
 say "tarball size    : $(du -h "$image_tar" | cut -f1) ($(stat -c %s "$image_tar") bytes)"
 say "layers          : ${#layers[@]}, $((compressed / 1024 / 1024)) MiB compressed: $(for l in "${layers[@]}"; do printf '%s=%sMiB ' "$(basename "$l" | cut -c1-12)" $(( $(stat -c %s "$l") / 1024 / 1024 )); done)"
+# The application is layered (dependencies apart from the classes), so a code change ships a small
+# layer; sqlite-jdbc carries only the Linux natives of the two image architectures.
+[ -n "$layer_of_classes" ] && [ -n "$layer_of_libs" ] || die "no /app/classes or /app/libs layer: not Jib's application layering"
+[ "$layer_of_classes" != "$layer_of_libs" ] || die "the classes share a layer with the dependencies"
+classes_kib=$(( $(stat -c %s "$layer_of_classes") / 1024 )); libs_kib=$(( $(stat -c %s "$layer_of_libs") / 1024 ))
+[ "$classes_kib" -lt 4096 ] || die "the classes layer is ${classes_kib} KiB: not a small layer"
+mapfile -t sqlite_jars < <(cd "$root" && ls app/libs/sqlite-jdbc-*.jar 2>/dev/null)
+[ "${#sqlite_jars[@]}" = 1 ] || die "expected one sqlite-jdbc jar in /app/libs, found: ${sqlite_jars[*]:-none}"
+natives="$(unzip -Z1 "$root/${sqlite_jars[0]}" 'org/sqlite/native/*' | grep -v '/$' | sort | paste -sd' ' -)"
+[ "$natives" = "org/sqlite/native/Linux/aarch64/libsqlitejdbc.so org/sqlite/native/Linux/x86_64/libsqlitejdbc.so" ] \
+  || die "sqlite-jdbc natives in the image: $natives (expected Linux x86_64 and aarch64 only)"
+for j in "$root"/app/libs/*.jar; do
+  [ "$j" = "$root/${sqlite_jars[0]}" ] && continue
+  if unzip -Z1 "$j" 2>/dev/null | grep -q '\.\(so\|dll\|dylib\|jnilib\)$'; then
+    say "note: $(basename "$j") carries native libraries: $(unzip -Z1 "$j" | grep '\.\(so\|dll\|dylib\|jnilib\)$' | head -n 3 | paste -sd' ' -)"
+  fi
+done
+say "app layers      : dependencies $(basename "$layer_of_libs" | cut -c1-12) ${libs_kib} KiB, classes $(basename "$layer_of_classes" | cut -c1-12) ${classes_kib} KiB"
+say "SQLite natives  : ${sqlite_jars[0]}: $natives"
 say "unpacked size   : $(du -sh "$root" | cut -f1) (opt/java $(du -sh "$root/opt/java" | cut -f1), libraries $(du -shc "$root"/lib* | tail -n 1 | cut -f1), app $(du -sh "$root/app" | cut -f1))"
 say "OCI twin        : $oci_note"
 say "user            : $user (uid $uid, gid $gid, home ${home:-?}); working dir ${workdir:-/}"
@@ -222,9 +245,9 @@ stop_container() { # NAME; SIGTERM to the JVM (PID 1 inside), as `docker stop` /
   if kill -0 "$container_pid" 2>/dev/null; then kill -KILL "$container_pid"; die "$1: still running 20 s after SIGTERM"; fi
   rc=0; wait "$container_pid" || rc=$?
 }
-jvm_args=() # the entrypoint without `-jar JAR`: the JVM flags alone
+jvm_args=() # the entrypoint without `-jar JAR` / `-cp PATH MAIN`: the JVM flags alone
 for ((i = 0; i < ${#entrypoint[@]}; i++)); do
-  [ "${entrypoint[$i]}" = -jar ] && break
+  case "${entrypoint[$i]}" in -jar|-cp|-classpath|--class-path) break ;; esac
   jvm_args+=("${entrypoint[$i]}")
 done
 

@@ -65,6 +65,7 @@ public final class SpotApi implements AutoCloseable {
     }
 
     public static SpotApi start(ServiceConfig config) {
+        SpotClient.stopJdkResends();
         ObjectMapper mapper = JsonMapper.builder().build();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MetricLimits.install(registry);
@@ -98,7 +99,8 @@ public final class SpotApi implements AutoCloseable {
                 registry,
                 mapper,
                 readiness,
-                inFlight));
+                inFlight,
+                config.corsOrigins()));
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);

@@ -11,8 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * Runs before routing for every request, matched or not: assigns the request id, answers CORS
- * preflights on any path, refuses method tunnelling, and refuses any request whose endpoint is not
+ * Runs before routing for every request, matched or not (after {@link Cors}, which answers CORS
+ * preflights): assigns the request id, refuses method tunnelling, and refuses any request whose endpoint is not
  * {@link Access#PUBLIC} unless it carries a valid {@code X-Auth-Token}. Unknown routes need a token
  * too, so the route table cannot be probed.
  *
@@ -45,14 +45,6 @@ final class AccessControl {
 
     void before(Context ctx) {
         RequestIds.assign(ctx);
-        ctx.header("Access-Control-Allow-Origin", "*");
-        if ("OPTIONS".equals(ctx.req().getMethod())) {
-            ctx.header("Access-Control-Allow-Headers", TOKEN_HEADER)
-               .header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-               .status(200);
-            ctx.skipRemainingHandlers();
-            return;
-        }
         String tunnel = methodOverride(ctx);
         if (tunnel != null) {
             refuse(ctx, 400, "method override (" + tunnel + ") is not supported: send the request with its real method");

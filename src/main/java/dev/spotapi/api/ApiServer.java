@@ -9,6 +9,7 @@ import dev.spotapi.config.ListenAddress;
 import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.instance.InstanceService;
 import io.javalin.Javalin;
+import java.util.List;
 import io.javalin.config.JavalinState;
 import io.javalin.json.JavalinJackson;
 import java.util.Locale;
@@ -27,7 +28,8 @@ public final class ApiServer {
     /** Everything the HTTP layer needs; built by {@link dev.spotapi.SpotApi}. */
     public record Parts(ListenAddress listen, int maxBodyBytes, HttpSettings http, TokenVerifier verifier,
             AccountRegistry accounts, ElastigroupService groups, InstanceService instances,
-            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness, InFlight inFlight) {
+            PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness, InFlight inFlight,
+            List<String> corsOrigins) {
     }
 
     /**
@@ -60,6 +62,7 @@ public final class ApiServer {
                 .findFirst().ifPresent(n -> {
                     throw new IllegalArgumentException("account name '" + n + "' is the name of a public route");
                 });
+        Cors cors = new Cors(p.corsOrigins());
         AuditLog audit = new AuditLog(Routes.auditedOperations(table));
 
         return Javalin.create(config -> {
@@ -96,6 +99,7 @@ public final class ApiServer {
             });
             config.router.javaLangErrorHandler(errors::fatal);
             config.routes.before(Tracing::before);
+            config.routes.before(cors::before);
             config.routes.before(access::before);
             config.routes.after(Tracing::after);
             Routes.register(config.routes, table);

@@ -65,6 +65,10 @@ final class ErrorMapper {
             case BAD_REPLY -> write(ctx, 502, failed + ": bad reply from Spot: " + detail);
             case UNREACHABLE -> write(ctx, 502, failed + ": Spot is unreachable: " + detail);
             case TIMEOUT -> write(ctx, 504, failed + ": " + detail);
+            case IN_PROGRESS -> {
+                ctx.header("Retry-After", "1");
+                write(ctx, 409, failed + ": " + detail);
+            }
         }
     }
 

@@ -17,6 +17,7 @@ public final class Main {
             System.setProperty(COMMON_POOL_PARALLELISM,
                     Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
         }
+        dev.spotapi.spot.SpotClient.stopJdkResends();
         if (startsAServer(args)) {
             StartupWarmup.begin();
         }

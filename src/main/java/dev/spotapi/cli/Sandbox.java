@@ -28,7 +28,7 @@ final class Sandbox {
     }
 
     /** A running sandbox: the simulator and the service in front of it. */
-    record Running(SpotSimulator simulator, SpotApi api, ServiceConfig config, String key, boolean keyGenerated)
+    record Running(SpotSimulator simulator, SpotApi api, ServiceConfig config, SandboxKey key)
             implements AutoCloseable {
         @Override
         public void close() {
@@ -58,18 +58,14 @@ final class Sandbox {
                 .seed(seed)
                 .start();
         try {
-            String key = env.getOrDefault(ConfigLoader.ENV_TOKEN, "");
-            boolean generated = key.isEmpty();
-            if (generated) {
-                key = randomSecret();
-            }
+            SandboxKey key = SandboxKey.resolve(dir, env);
             ServiceConfig config = ConfigLoader.validate(new ConfigLoader(env).applyEnvironment(new ServiceConfig(
                     listen,
                     Map.of(ACCOUNT, new AccountConfig("us-east-1", SPOT_ACCOUNT_ID, spotToken, DEFAULT_VPC,
                             simulator.baseUrl())),
-                    key, "info", "text", ACCOUNT, 0, null)));
+                    key.value(), "info", "text", ACCOUNT, 0, null)));
             Logging.apply(config);
-            return new Running(simulator, SpotApi.start(config), config, key, generated);
+            return new Running(simulator, SpotApi.start(config), config, key);
         } catch (RuntimeException e) {
             simulator.close();
             throw e;
@@ -80,8 +76,7 @@ final class Sandbox {
         ServiceConfig config = running.config();
         SpotSimulator simulator = running.simulator();
         int port = running.api().port();
-        String key = running.key();
-        boolean generated = running.keyGenerated();
+        SandboxKey key = running.key();
         String host = config.listenAddress().startsWith(":") ? "127.0.0.1"
                 : config.listenAddress().substring(0, config.listenAddress().lastIndexOf(':'));
         String base = "http://" + host + ":" + port + "/v1/spot";
@@ -90,18 +85,22 @@ final class Sandbox {
         out.println("  Spot simulator : " + simulator.baseUrl() + " (state in " + dir.resolve("simulator") + ")");
         out.println("  Base URL       : " + base);
         out.println("  Account        : " + ACCOUNT);
-        if (generated) {
-            // spot-api made this key up: showing it (and a token for it) is the only way the newcomer learns it
-            String token = TokenVerifier.hash(key, 10);
-            out.println("  Pre-shared key : " + key + "  (generated; set SPOT_API_TOKEN to choose one)");
+        if (!ConfigLoader.ENV_TOKEN.equals(key.origin())) {
+            // the sandbox's own key (kept in its directory): showing it and a token for it is how a newcomer learns it
+            String token = TokenVerifier.hash(key.value(), 10);
+            out.println("  Pre-shared key : " + key.value() + "  (kept in " + key.origin() + "; set "
+                    + ConfigLoader.ENV_TOKEN + " to choose one)");
             out.println("  X-Auth-Token   : " + token);
             out.println("  Try it         : curl -s -H 'X-Auth-Token: " + token + "' " + base + "/" + ACCOUNT + "/instances");
+            out.println("  In your shell  : export B=" + base + " T='" + token + "'");
         } else {
             // the operator chose the key: never echo it, nor a hash of it (the hash is itself a credential)
             out.println("  Pre-shared key : from " + ConfigLoader.ENV_TOKEN + " (not shown)");
             out.println("  X-Auth-Token   : make one with: ./spot-api hash-token \"$" + ConfigLoader.ENV_TOKEN + "\"");
             out.println("  Try it         : curl -s -H \"X-Auth-Token: $(./spot-api hash-token \"$"
                     + ConfigLoader.ENV_TOKEN + "\")\" " + base + "/" + ACCOUNT + "/instances");
+            out.println("  In your shell  : export B=" + base + " T=\"$(./spot-api hash-token \"$"
+                    + ConfigLoader.ENV_TOKEN + "\")\"");
         }
         out.flush();
     }

@@ -5,7 +5,13 @@ import dev.spotapi.SpotApi;
 import dev.spotapi.config.ConfigException;
 import dev.spotapi.config.ConfigLoader;
 import dev.spotapi.config.ServiceConfig;
+import dev.spotapi.config.ListenAddress;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -54,8 +60,10 @@ public class ServeCommand implements Callable<Integer> {
     public Integer call() {
         PrintStream out = spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true);
         boolean explicitConfig = spec.commandLine().getParseResult().hasMatchedOption("-config");
+        String listen = System.getenv().getOrDefault(ConfigLoader.ENV_LISTEN, Sandbox.DEFAULT_LISTEN);
         try {
             if (sandbox || (!explicitConfig && !Files.exists(config))) {
+                checkFree(listen);
                 Sandbox.serve(sandboxDir, seed, System.getenv(), out, sandbox ? null : config);
                 return 0;
             }
@@ -64,6 +72,8 @@ public class ServeCommand implements Callable<Integer> {
             }
             ConfigLoader loader = new ConfigLoader(System.getenv());
             ServiceConfig cfg = loader.load(config);
+            listen = cfg.listenAddress();
+            checkFree(listen);
             Logging.apply(cfg); // before anything logs: with logFormat json, every line is JSON
             loader.logWarnings();
             SpotApi api = SpotApi.start(cfg);
@@ -81,7 +91,43 @@ public class ServeCommand implements Callable<Integer> {
             // a bad --seed (file, or its use outside sandbox mode)
             System.err.println("spot-api: " + e.getMessage());
             return 2;
+        } catch (RuntimeException e) {
+            if (!isBindFailure(e)) {
+                throw e;
+            }
+            System.err.println("spot-api: cannot listen on " + listen + " (address in use or not available); set "
+                    + ConfigLoader.ENV_LISTEN + " to a free host:port, e.g. " + ConfigLoader.ENV_LISTEN
+                    + "=127.0.0.1:8081");
+            return 2;
         }
+    }
+
+    /**
+     * Fails early, before anything starts (in sandbox mode: the simulator), when the listen address
+     * cannot be bound; the server's own bind failure is still caught for the rare port taken in between.
+     */
+    private static void checkFree(String listen) {
+        ListenAddress address = ListenAddress.parse(listen);
+        if (address.port() == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true); // as Jetty binds: a port in TIME_WAIT is free
+            probe.bind(address.host() == null ? new InetSocketAddress(address.port())
+                    : new InetSocketAddress(address.host(), address.port()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(new BindException(e.getMessage()));
+        }
+    }
+
+    /** True when the server could not bind its listen address (Javalin wraps Jetty's BindException). */
+    static boolean isBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException || t instanceof io.javalin.util.JavalinBindException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Prints the version stamped at build time. */

@@ -28,6 +28,7 @@ public final class ConfigLoader {
 
     private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug");
     private static final Set<String> LOG_FORMATS = Set.of("text", "json");
+    private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?");
     private static final Pattern ACCOUNT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
@@ -129,6 +130,15 @@ public final class ConfigLoader {
         config.accounts().forEach(ConfigLoader::validateAccount);
         config.auth().validate();
         config.http().validate();
+        for (String origin : config.corsOrigins()) {
+            if (!origin.equals("*") && !CORS_ORIGIN.matcher(origin).matches()) {
+                throw new ConfigException("corsOrigins: '" + origin + "' is not \"*\" nor an origin like"
+                        + " https://portal.example.com (scheme, host, optional port, no path)");
+            }
+        }
+        if (config.corsOrigins().contains("*") && config.corsOrigins().size() > 1) {
+            throw new ConfigException("corsOrigins: \"*\" allows every origin; list origins or \"*\" alone");
+        }
         return config;
     }
 

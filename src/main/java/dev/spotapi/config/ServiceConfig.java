@@ -2,6 +2,7 @@ package dev.spotapi.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The service configuration: the old Go service's JSON config, plus optional tuning sections. */
@@ -16,9 +17,12 @@ public record ServiceConfig(
         @JsonProperty("shutdownDelayMs") long shutdownDelayMs,
         @JsonProperty("spot") SpotClientSettings spot,
         @JsonProperty("auth") AuthSettings auth,
-        @JsonProperty("http") HttpSettings http) {
+        @JsonProperty("http") HttpSettings http,
+        @JsonProperty("corsOrigins") List<String> corsOrigins) {
 
     public static final String DEFAULT_LISTEN = ":8080";
+    /** Browsers on any origin may call the API (the token, not the origin, is the access control). */
+    public static final List<String> ANY_ORIGIN = List.of("*");
 
     public ServiceConfig {
         listenAddress = listenAddress == null || listenAddress.isBlank() ? DEFAULT_LISTEN : listenAddress.strip();
@@ -30,40 +34,48 @@ public record ServiceConfig(
         spot = spot == null ? SpotClientSettings.DEFAULTS : spot;
         auth = auth == null ? AuthSettings.DEFAULTS : auth;
         http = http == null ? HttpSettings.DEFAULTS : http;
+        corsOrigins = corsOrigins == null || corsOrigins.isEmpty() ? ANY_ORIGIN : List.copyOf(corsOrigins);
     }
 
     /** A config with the default auth and HTTP settings. */
     public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
             String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot) {
-        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null, null);
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, null, null, null);
     }
 
     /** A config without a shutdown delay. */
     public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
             String logFormat, String org, int maxBodyBytes, SpotClientSettings spot) {
-        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot, null, null);
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, 0, spot, null, null, null);
     }
 
     public ServiceConfig withToken(String newToken) {
         return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http);
+                spot, auth, http, corsOrigins);
     }
 
     public ServiceConfig withListenAddress(String newListen) {
         return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http);
+                spot, auth, http, corsOrigins);
     }
 
     /** The same config with other auth and HTTP settings. */
     public ServiceConfig withLimits(AuthSettings newAuth, HttpSettings newHttp) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, newAuth, newHttp);
+                spot, newAuth, newHttp, corsOrigins);
+    }
+
+    /** The same config with other CORS origins ({@code ["*"]}, or a list of origins). */
+    public ServiceConfig withCorsOrigins(List<String> origins) {
+        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http, origins);
     }
 
     @Override
     public String toString() {
         return "ServiceConfig[listenAddress=" + listenAddress + ", accounts=" + accounts + ", token=****, logLevel="
                 + logLevel + ", logFormat=" + logFormat + ", org=" + org + ", maxBodyBytes=" + maxBodyBytes
-                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", auth=" + auth + ", http=" + http + "]";
+                + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", auth=" + auth + ", http=" + http
+                + ", corsOrigins=" + corsOrigins + "]";
     }
 }

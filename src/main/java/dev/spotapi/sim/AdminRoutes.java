@@ -114,14 +114,18 @@ final class AdminRoutes {
             if (value == null || value.isNull()) {
                 continue;
             }
-            if (!value.isNumber()) {
-                throw new AdminException("\"" + unit.getKey() + "\" must be a number");
+            if (!value.isNumber() || value.decimalValue().signum() < 0
+                    || value.decimalValue().compareTo(BigDecimal.valueOf(SimClock.MAX_NOW)) > 0) {
+                throw new AdminException("\"" + unit.getKey() + "\" must be a number from 0 to " + SimClock.MAX_NOW);
             }
             any = true;
             total = total.add(value.decimalValue().multiply(BigDecimal.valueOf(unit.getValue())));
         }
         if (!any) {
             throw new AdminException("give at least one of \"hours\", \"minutes\", \"seconds\", \"millis\"");
+        }
+        if (total.compareTo(BigDecimal.valueOf(SimClock.MAX_NOW)) > 0) {
+            throw new AdminException("the advance must be at most " + SimClock.MAX_NOW + " ms");
         }
         reply(ctx, clockJson(clock.advance(total.longValue())));
     }

@@ -11,17 +11,31 @@ import java.util.regex.Pattern;
 final class Fault {
     /** What a firing fault does to the request. */
     enum Action {
-        STATUS, HTML, EMPTY, GARBAGE, DELAY, DROP;
+        STATUS, HTML, EMPTY, GARBAGE, JSON, DELAY, DROP;
 
         String jsonName() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
 
+    /** The most faults the simulator keeps at once ({@code POST /_sim/faults} beyond it is a 400). */
+    static final int MAX_FAULTS = 100;
+    static final int MAX_PATH_LENGTH = 256;
+    static final int MAX_TEXT_LENGTH = 1_000;
+    static final int MAX_BODY_BYTES = 64 * 1024;
+    static final long MAX_DELAY_MS = 600_000;
+    static final long MAX_COUNT = 1_000_000;
+    static final long MAX_RETRY_AFTER_SECONDS = 86_400;
+    static final String ACTIONS = "status, html, empty, garbage, json, delay or drop";
+    private static final java.util.Set<String> FIELDS = java.util.Set.of("method", "path", "action", "status",
+            "errorCode", "message", "errors", "retryAfter", "delayMs", "after", "probability", "count", "body");
+    private static final Pattern METHOD = Pattern.compile("\\*|[A-Za-z]{1,16}");
+    private static final Pattern PRINTABLE_PATH = Pattern.compile("/[\\x21-\\x7e]*");
+
     private final long id;
     private final String method;
     private final String path;
-    private final Pattern pathPattern;
+    private final PathGlob pathGlob;
     private final Action action;
     private final int status;
     private final String errorCode;
@@ -29,68 +43,91 @@ final class Fault {
     private final boolean errors;
     private final Integer retryAfter;
     private final long delayMs;
+    private final boolean after;
     private final double probability;
     private final Integer count;
     private final AtomicInteger remaining;
+    private final byte[] body;
 
-    private Fault(long id, JsonNode body) {
-        if (body == null || !body.isObject()) {
+    /** Every field is checked against its bound; anything out of range is an {@link AdminException} (400). */
+    private Fault(long id, JsonNode json) {
+        if (json == null || !json.isObject()) {
             throw new AdminException("a fault must be a JSON object");
         }
+        json.fieldNames().forEachRemaining(name -> {
+            if (!FIELDS.contains(name)) {
+                throw new AdminException("unknown field \"" + clip(name) + "\"; a fault has " + FIELDS.stream().sorted().toList());
+            }
+        });
         this.id = id;
-        String m = optionalText(body, "method");
+        String m = optionalText(json, "method", 16);
+        if (m != null && !METHOD.matcher(m).matches()) {
+            throw new AdminException("\"method\" must be an HTTP method name (letters) or \"*\"");
+        }
         this.method = m == null || m.equals("*") ? null : m.toUpperCase(Locale.ROOT);
-        String p = optionalText(body, "path");
+        String p = optionalText(json, "path", MAX_PATH_LENGTH);
         this.path = p == null ? "/**" : p;
-        this.pathPattern = PathGlob.compile(path);
-        String a = optionalText(body, "action");
+        if (!PRINTABLE_PATH.matcher(path).matches()) {
+            throw new AdminException("\"path\" must start with / and hold only printable characters without spaces");
+        }
+        this.pathGlob = PathGlob.compile(path);
+        String a = optionalText(json, "action", 16);
         if (a == null) {
-            throw new AdminException("\"action\" is required: status, html, empty, garbage, delay or drop");
+            throw new AdminException("\"action\" is required: " + ACTIONS);
         }
         try {
             this.action = Action.valueOf(a.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new AdminException("unknown action \"" + a + "\": use status, html, empty, garbage, delay or drop");
+            throw new AdminException("unknown action \"" + clip(a) + "\": use " + ACTIONS);
         }
         int defaultStatus = switch (action) {
             case STATUS -> 500;
-            case GARBAGE, DELAY, DROP -> 200;
+            case GARBAGE, JSON, DELAY, DROP -> 200;
             case HTML, EMPTY -> 502;
         };
-        this.status = (int) optionalLong(body, "status", defaultStatus);
-        if (status < 100 || status > 599) {
-            throw new AdminException("\"status\" must be an HTTP status between 100 and 599");
-        }
-        String code = optionalText(body, "errorCode");
+        // 1xx would leave the client waiting for a final reply; Spot answers 200-599.
+        this.status = (int) boundedLong(json, "status", defaultStatus, 200, 599);
+        String code = optionalText(json, "errorCode", 128);
         this.errorCode = code != null ? code : defaultErrorCode(status);
-        String msg = optionalText(body, "message");
+        String msg = optionalText(json, "message", MAX_TEXT_LENGTH);
         this.message = msg != null ? msg : Envelope.reason(status);
-        JsonNode errorsFlag = body.get("errors");
-        if (errorsFlag != null && !errorsFlag.isBoolean()) {
+        JsonNode errorsFlag = json.get("errors");
+        if (errorsFlag != null && !errorsFlag.isNull() && !errorsFlag.isBoolean()) {
             throw new AdminException("\"errors\" must be true or false");
         }
-        this.errors = errorsFlag == null || errorsFlag.asBoolean();
-        this.retryAfter = body.hasNonNull("retryAfter") ? (int) optionalLong(body, "retryAfter", 0) : null;
-        if (retryAfter != null && retryAfter < 0) {
-            throw new AdminException("\"retryAfter\" must not be negative");
-        }
-        this.delayMs = optionalLong(body, "delayMs", 0);
-        if (delayMs < 0 || delayMs > 600_000) {
-            throw new AdminException("\"delayMs\" must be between 0 and 600000");
-        }
-        if (action == Action.DELAY && !body.hasNonNull("delayMs")) {
+        this.errors = errorsFlag == null || errorsFlag.isNull() || errorsFlag.asBoolean();
+        this.retryAfter = json.hasNonNull("retryAfter")
+                ? (int) boundedLong(json, "retryAfter", 0, 0, MAX_RETRY_AFTER_SECONDS) : null;
+        this.delayMs = boundedLong(json, "delayMs", 0, 0, MAX_DELAY_MS);
+        if (action == Action.DELAY && !json.hasNonNull("delayMs")) {
             throw new AdminException("\"delayMs\" is required for action delay");
         }
-        JsonNode prob = body.get("probability");
-        if (prob != null && !prob.isNull() && (!prob.isNumber() || prob.asDouble() < 0 || prob.asDouble() > 1)) {
+        JsonNode afterFlag = json.get("after");
+        if (afterFlag != null && !afterFlag.isNull() && (!afterFlag.isBoolean() || action != Action.DELAY)) {
+            throw new AdminException("\"after\" (true/false) is only for action delay");
+        }
+        this.after = afterFlag != null && afterFlag.asBoolean();
+        JsonNode prob = json.get("probability");
+        if (prob != null && !prob.isNull() && (!prob.isNumber() || !(prob.asDouble() >= 0 && prob.asDouble() <= 1))) {
             throw new AdminException("\"probability\" must be a number between 0 and 1");
         }
         this.probability = prob == null || prob.isNull() ? 1.0 : prob.asDouble();
-        this.count = body.hasNonNull("count") ? (int) optionalLong(body, "count", 0) : null;
-        if (count != null && count < 1) {
-            throw new AdminException("\"count\" must be at least 1 (leave it out for no limit)");
-        }
+        this.count = json.hasNonNull("count") ? (int) boundedLong(json, "count", 0, 1, MAX_COUNT) : null;
         this.remaining = count == null ? null : new AtomicInteger(count);
+        JsonNode replyBody = json.get("body");
+        if (action == Action.JSON) {
+            if (replyBody == null || replyBody.isNull()) {
+                throw new AdminException("\"body\" (the JSON to answer) is required for action json");
+            }
+            this.body = SimJson.bytes(replyBody);
+            if (body.length > MAX_BODY_BYTES) {
+                throw new AdminException("\"body\" must be at most " + MAX_BODY_BYTES + " bytes of JSON");
+            }
+        } else if (replyBody != null && !replyBody.isNull()) {
+            throw new AdminException("\"body\" is only for action json");
+        } else {
+            this.body = null;
+        }
     }
 
     static Fault parse(long id, JsonNode body) {
@@ -98,7 +135,7 @@ final class Fault {
     }
 
     boolean matches(String requestMethod, String requestPath) {
-        return (method == null || method.equals(requestMethod)) && pathPattern.matcher(requestPath).matches();
+        return (method == null || method.equals(requestMethod)) && pathGlob.matches(requestPath);
     }
 
     /** Rolls the probability, then takes one from the remaining count; true if the fault fires now. */
@@ -148,6 +185,16 @@ final class Fault {
         return delayMs;
     }
 
+    /** For {@code delay}: handle the request first, then hold the reply (Spot acted, the answer is late). */
+    boolean after() {
+        return after;
+    }
+
+    /** The JSON an action {@code json} answers. */
+    byte[] body() {
+        return body;
+    }
+
     ObjectNode toJson() {
         ObjectNode node = SimJson.object();
         node.put("id", id);
@@ -164,6 +211,14 @@ final class Fault {
             node.putNull("retryAfter");
         }
         node.put("delayMs", delayMs);
+        node.put("after", after);
+        if (body != null) {
+            try {
+                node.set("body", SimJson.parse(body));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("the body was serialised by the simulator itself", e);
+            }
+        }
         node.put("probability", probability);
         if (count != null) {
             node.put("count", count);
@@ -190,7 +245,7 @@ final class Fault {
         };
     }
 
-    private static String optionalText(JsonNode body, String key) {
+    private static String optionalText(JsonNode body, String key, int maxLength) {
         JsonNode v = body.get(key);
         if (v == null || v.isNull()) {
             return null;
@@ -198,17 +253,25 @@ final class Fault {
         if (!v.isTextual()) {
             throw new AdminException("\"" + key + "\" must be a string");
         }
+        if (v.asText().length() > maxLength) {
+            throw new AdminException("\"" + key + "\" must be at most " + maxLength + " characters");
+        }
         return v.asText();
     }
 
-    private static long optionalLong(JsonNode body, String key, long absent) {
+    private static long boundedLong(JsonNode body, String key, long absent, long min, long max) {
         JsonNode v = body.get(key);
         if (v == null || v.isNull()) {
             return absent;
         }
-        if (!v.isIntegralNumber()) {
-            throw new AdminException("\"" + key + "\" must be an integer");
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
+            throw new AdminException("\"" + key + "\" must be an integer between " + min + " and " + max);
         }
         return v.asLong();
+    }
+
+    static String clip(String s) {
+        String printable = s.replaceAll("[^\\x20-\\x7e]", "?");
+        return printable.length() > 40 ? printable.substring(0, 40) + "..." : printable;
     }
 }

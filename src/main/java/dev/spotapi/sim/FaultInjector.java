@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 final class FaultInjector {
     private static final Logger LOG = LoggerFactory.getLogger(FaultInjector.class);
 
+    private static final String HOLD_REPLY_MS = "sim.holdReplyMs";
+
     private final Envelope envelope;
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
     private final AtomicLong ids = new AtomicLong();
@@ -23,7 +25,11 @@ final class FaultInjector {
         this.envelope = envelope;
     }
 
-    Fault add(JsonNode body) {
+    /** Adds a fault; at most {@link Fault#MAX_FAULTS} are kept (one more is an {@link AdminException}). */
+    synchronized Fault add(JsonNode body) {
+        if (faults.size() >= Fault.MAX_FAULTS) {
+            throw new AdminException("at most " + Fault.MAX_FAULTS + " faults at once: DELETE /_sim/faults first");
+        }
         Fault fault = Fault.parse(ids.incrementAndGet(), body);
         faults.add(fault);
         return fault;
@@ -33,7 +39,7 @@ final class FaultInjector {
         return List.copyOf(faults);
     }
 
-    void clear() {
+    synchronized void clear() {
         faults.clear();
     }
 
@@ -56,13 +62,25 @@ final class FaultInjector {
         return false;
     }
 
+    /** After the request was handled: holds the reply of a {@code delay} fault with {@code after: true}. */
+    static void holdReply(Context ctx) {
+        Long millis = ctx.attribute(HOLD_REPLY_MS);
+        if (millis != null) {
+            sleep(millis);
+        }
+    }
+
     private boolean apply(Fault fault, Context ctx) {
         if (fault.retryAfter() != null) {
             ctx.header("Retry-After", Integer.toString(fault.retryAfter()));
         }
         switch (fault.action()) {
             case DELAY -> {
-                sleep(fault.delayMs());
+                if (fault.after()) {
+                    ctx.attribute(HOLD_REPLY_MS, fault.delayMs());
+                } else {
+                    sleep(fault.delayMs());
+                }
                 return false;
             }
             case DROP -> drop(ctx);
@@ -72,6 +90,7 @@ final class FaultInjector {
             case HTML -> ctx.status(fault.status()).contentType("text/html; charset=utf-8").result(html(fault.status()));
             case EMPTY -> ctx.status(fault.status()).result(new byte[0]);
             case GARBAGE -> ctx.status(fault.status()).contentType(Envelope.CONTENT_TYPE).result(garbage());
+            case JSON -> ctx.status(fault.status()).contentType(Envelope.CONTENT_TYPE).result(fault.body());
         }
         return true;
     }

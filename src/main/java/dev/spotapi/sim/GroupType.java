@@ -57,6 +57,9 @@ final class GroupType implements ResourceType {
         long minimum = validation.requireNonNegativeInteger(capacity, "capacity.minimum");
         long maximum = validation.requireNonNegativeInteger(capacity, "capacity.maximum");
         long target = validation.requireNonNegativeInteger(capacity, "capacity.target");
+        if (maximum > Limits.MAX_GROUP_CAPACITY) {
+            throw validation.fail("capacity.maximum", "must be less than or equal to " + Limits.MAX_GROUP_CAPACITY);
+        }
         if (minimum > target) {
             throw validation.fail("capacity.minimum", "must be less than or equal to " + target);
         }

@@ -23,6 +23,9 @@ interface Persistence extends AutoCloseable {
 
     void putMeta(String key, String value);
 
+    /** Writes every entry in one transaction: all of them are stored, or none. */
+    void putMeta(java.util.Map<String, String> entries);
+
     boolean durable();
 
     @Override
@@ -60,6 +63,10 @@ interface Persistence extends AutoCloseable {
 
         @Override
         public void putMeta(String key, String value) {
+        }
+
+        @Override
+        public void putMeta(java.util.Map<String, String> entries) {
         }
 
         @Override

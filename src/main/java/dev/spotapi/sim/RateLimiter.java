@@ -20,6 +20,9 @@ final class RateLimiter {
     static final long WINDOW_MILLIS = 60_000;
     /** Requests per route and method per 60 s when no per-route limit is set (our choice: Spot does not publish its numbers). */
     static final int DEFAULT_LIMIT = 100;
+    /** The largest limit per window: the window keeps one timestamp per request it let through. */
+    static final int MAX_LIMIT = 100_000;
+    static final int MAX_ROUTES = 100;
 
     /** What the limiter decided for one request; {@code remaining} goes into {@code X-RateLimit-Remaining}. */
     record Decision(boolean allowed, int remaining) {
@@ -64,8 +67,8 @@ final class RateLimiter {
             }
             value = body.get("limit");
             if (value != null) {
-                if (!value.isIntegralNumber() || value.asLong() < 1 || value.asLong() > Integer.MAX_VALUE) {
-                    throw new AdminException("\"limit\" must be a positive integer");
+                if (!value.isIntegralNumber() || value.asLong() < 1 || value.asLong() > MAX_LIMIT) {
+                    throw new AdminException("\"limit\" must be an integer from 1 to " + MAX_LIMIT);
                 }
                 max = value.asInt();
             }
@@ -75,11 +78,14 @@ final class RateLimiter {
                     throw new AdminException("\"routes\" must be an object like {\"GET /aws/ec2/group\": 10}");
                 }
                 perRoute.clear();
+                if (value.size() > MAX_ROUTES) {
+                    throw new AdminException("\"routes\" may name at most " + MAX_ROUTES + " routes");
+                }
                 for (Map.Entry<String, JsonNode> e : value.properties()) {
-                    if (!e.getKey().matches("[A-Z]+ /\\S*") || !e.getValue().isIntegralNumber() || e.getValue().asLong() < 1
-                            || e.getValue().asLong() > Integer.MAX_VALUE) {
-                        throw new AdminException("\"routes\": each key is \"METHOD /route/{id}\" and each value a positive integer; got "
-                                + e.getKey() + "=" + e.getValue());
+                    if (e.getKey().length() > 200 || !e.getKey().matches("[A-Z]+ /\\S*") || !e.getValue().isIntegralNumber()
+                            || e.getValue().asLong() < 1 || e.getValue().asLong() > MAX_LIMIT) {
+                        throw new AdminException("\"routes\": each key is \"METHOD /route/{id}\" and each value an integer from 1 to "
+                                + MAX_LIMIT + "; got " + Fault.clip(e.getKey()) + "=" + Fault.clip(e.getValue().toString()));
                     }
                     perRoute.put(e.getKey(), e.getValue().asInt());
                 }

@@ -16,9 +16,12 @@ import java.util.Map;
 /** The last {@link #CAPACITY} Spot API requests, for {@code GET /_sim/requests}; bearer tokens masked. */
 final class RequestLog {
     static final int CAPACITY = 1000;
+    /** Bytes of each body kept: the log costs at most about CAPACITY x this, whatever clients send. */
+    static final int MAX_BODY_KEPT = 16 * 1024;
 
     /** One received request; the body is kept raw and only parsed when the log is read. */
-    private record Entry(long time, String method, String path, String query, byte[] body, Map<String, String> headers) {
+    private record Entry(long time, String method, String path, String query, byte[] body, int bodyLength,
+            Map<String, String> headers) {
     }
 
     private final ArrayDeque<Entry> entries = new ArrayDeque<>(CAPACITY);
@@ -29,7 +32,20 @@ final class RequestLog {
             String key = name.toLowerCase(Locale.ROOT);
             headers.put(key, key.equals("authorization") ? mask(value) : value);
         });
-        Entry entry = new Entry(now, ctx.method().name(), ctx.path(), ctx.queryString(), ctx.bodyAsBytes(), headers);
+        byte[] body;
+        try {
+            body = ctx.bodyAsBytes();
+        } catch (io.javalin.http.HttpResponseException tooLarge) { // over Limits.MAX_ADMIN_BODY_BYTES: logged without it
+            add(new Entry(now, ctx.method().name(), ctx.path(), ctx.queryString(), new byte[0],
+                    Math.max(0, (int) Math.min(Integer.MAX_VALUE, ctx.contentLength())), headers));
+            throw tooLarge;
+        }
+        byte[] kept = body.length <= MAX_BODY_KEPT ? body : java.util.Arrays.copyOf(body, MAX_BODY_KEPT);
+        Entry entry = new Entry(now, ctx.method().name(), ctx.path(), ctx.queryString(), kept, body.length, headers);
+        add(entry);
+    }
+
+    private void add(Entry entry) {
         synchronized (entries) {
             if (entries.size() == CAPACITY) {
                 entries.removeFirst();
@@ -51,7 +67,10 @@ final class RequestLog {
             node.put("method", e.method());
             node.put("path", e.path());
             node.put("query", e.query());
-            node.set("body", body(e.body()));
+            node.set("body", e.bodyLength() > e.body().length
+                    ? SimJson.NODES.textNode(new String(e.body(), StandardCharsets.UTF_8) + "... (" + e.bodyLength()
+                            + " bytes, the first " + MAX_BODY_KEPT + " kept)")
+                    : body(e.body()));
             ObjectNode headers = node.putObject("headers");
             e.headers().forEach(headers::put);
         }

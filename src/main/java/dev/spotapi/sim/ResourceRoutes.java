@@ -39,6 +39,7 @@ final class ResourceRoutes {
         ObjectNode content = SimJson.object();
         DeepMerge.merge(content, patch);
         type.validate(content);
+        Limits.checkObject(type.wrapper(), content);
         long now = clock.now();
         String timestamp = Timestamps.seconds(now);
         StoredResource created = store.create(type, SpotApiFilter.account(ctx), id -> {
@@ -64,6 +65,7 @@ final class ResourceRoutes {
             DeepMerge.merge(object, patch);
             type.validate(object);
             type.validateUpdate(current.object(), object);
+            Limits.checkObject(type.wrapper(), object);
             long now = clock.now();
             object.put("updatedAt", Timestamps.seconds(now));
             return new StoredResource(current.id(), object, type.stateAfterUpdate(object, current.state(), now));

@@ -9,6 +9,8 @@ import java.util.function.LongSupplier;
 final class SimClock {
     private static final String OFFSET_KEY = "clock.offsetMillis";
     private static final String FROZEN_KEY = "clock.frozenAtMillis";
+    /** The latest simulated time: 2999-12-31T23:59:59.999Z (Spot's dates are four-digit years). */
+    static final long MAX_NOW = java.time.Instant.parse("3000-01-01T00:00:00Z").toEpochMilli() - 1;
 
     /** Either running ({@code frozenAt < 0}, now = real + offset) or frozen at {@code frozenAt}. */
     private record Setting(long offsetMillis, long frozenAt) {
@@ -28,9 +30,20 @@ final class SimClock {
     SimClock(LongSupplier realTime, Persistence persistence) {
         this.realTime = realTime;
         this.persistence = persistence;
-        long offset = persistence.meta(OFFSET_KEY).map(Long::parseLong).orElse(0L);
-        long frozenAt = persistence.meta(FROZEN_KEY).map(Long::parseLong).orElse(-1L);
-        this.setting = new Setting(offset, frozenAt);
+        long offset = persistence.meta(OFFSET_KEY).map(SimClock::parseOr0).orElse(0L);
+        long frozenAt = persistence.meta(FROZEN_KEY).map(v -> v.isEmpty() ? -1L : parseOr0(v)).orElse(-1L);
+        Setting loaded = new Setting(offset, frozenAt);
+        long now = loaded.frozen() ? frozenAt : realTime.getAsLong() + offset;
+        // a stored clock out of range (written before the bounds existed) must not break every reply
+        this.setting = now < 0 || now > MAX_NOW || Math.abs(offset) > MAX_NOW ? new Setting(0, -1) : loaded;
+    }
+
+    private static long parseOr0(String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     long now() {
@@ -48,6 +61,10 @@ final class SimClock {
         if (millis < 0) {
             throw new AdminException("the clock only moves forward: the advance must not be negative");
         }
+        if (millis > MAX_NOW - now()) {
+            throw new AdminException("the clock cannot go past " + Timestamps.millis(MAX_NOW) + ": advance at most "
+                    + (MAX_NOW - now()) + " ms");
+        }
         Setting s = setting;
         store(s.frozen() ? new Setting(s.offsetMillis, s.frozenAt + millis) : new Setting(s.offsetMillis + millis, -1));
         return read();
@@ -60,6 +77,9 @@ final class SimClock {
     synchronized Reading set(Long target, Boolean frozen) {
         long now = now();
         long to = target == null ? now : target;
+        if (to > MAX_NOW) {
+            throw new AdminException("the clock cannot be set past " + Timestamps.millis(MAX_NOW));
+        }
         if (to < now) {
             throw new AdminException("the clock cannot be set before the current simulated time "
                     + Timestamps.millis(now) + " (that would break recorded costs); use POST /_sim/reset");
@@ -73,9 +93,10 @@ final class SimClock {
         store(new Setting(0, -1));
     }
 
+    /** Both values in one transaction: a crash never leaves an offset from one setting with another's freeze. */
     private void store(Setting s) {
-        persistence.putMeta(OFFSET_KEY, Long.toString(s.offsetMillis));
-        persistence.putMeta(FROZEN_KEY, Long.toString(s.frozenAt));
+        persistence.putMeta(java.util.Map.of(OFFSET_KEY, Long.toString(s.offsetMillis),
+                FROZEN_KEY, Long.toString(s.frozenAt)));
         setting = s;
     }
 }

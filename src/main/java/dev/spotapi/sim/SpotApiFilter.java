@@ -28,6 +28,10 @@ final class SpotApiFilter implements Handler {
             return;
         }
         requestLog.record(ctx, clock.now());
+        if (ctx.bodyAsBytes().length > Limits.MAX_BODY_BYTES) {
+            throw new SpotException(413, "HTTP_413", "the request body must be at most " + Limits.MAX_BODY_BYTES
+                    + " bytes", null);
+        }
         if (faults.intercept(ctx)) {
             ctx.skipRemainingHandlers();
             return;

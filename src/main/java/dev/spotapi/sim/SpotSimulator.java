@@ -129,11 +129,14 @@ public final class SpotSimulator implements AutoCloseable {
         config.startup.showOldJavalinVersionWarning = false;
         // "/aws/ec2/group/" (an SDK call with an empty id) must not be served as the list.
         config.router.ignoreTrailingSlashes = false;
+        // Spot API bodies are held to Limits.MAX_BODY_BYTES by SpotApiFilter; this bound covers /_sim/state imports
+        config.http.maxRequestSize = Limits.MAX_ADMIN_BODY_BYTES;
         config.requestLogger.http((ctx, ms) -> ACCESS.info("{} {} {} {}ms",
                 ctx.method().name(), ctx.path(), ctx.statusCode(), Math.round(ms)));
         config.routes.before(filter);
         config.routes.beforeMatched(matched);
         routeSets.forEach(r -> r.accept(config.routes));
+        config.routes.after(FaultInjector::holdReply);
         config.routes.exception(SpotException.class, (e, ctx) -> envelope.error(ctx, e));
         config.routes.exception(AdminException.class, (e, ctx) -> AdminRoutes.message(ctx, 400, e.getMessage()));
         config.routes.exception(EndpointNotFound.class, (e, ctx) -> {

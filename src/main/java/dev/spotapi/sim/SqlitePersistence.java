@@ -135,6 +135,29 @@ final class SqlitePersistence implements Persistence {
     }
 
     @Override
+    public synchronized void putMeta(java.util.Map<String, String> entries) {
+        try {
+            boolean auto = connection.getAutoCommit();
+            connection.setAutoCommit(false);
+            try {
+                for (java.util.Map.Entry<String, String> e : entries.entrySet()) {
+                    putMeta.setString(1, e.getKey());
+                    putMeta.setString(2, e.getValue());
+                    putMeta.executeUpdate();
+                }
+                connection.commit();
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot write " + entries.keySet() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public boolean durable() {
         return true;
     }

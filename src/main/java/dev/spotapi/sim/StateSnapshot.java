@@ -171,6 +171,7 @@ final class StateSnapshot {
         object.remove(List.of("id", "createdAt", "updatedAt"));
         try {
             type.validate(object);
+            Limits.checkObject(type.wrapper(), object);
         } catch (SpotException e) {
             throw new AdminException(where + ": " + e.field() + ": " + e.getMessage());
         }

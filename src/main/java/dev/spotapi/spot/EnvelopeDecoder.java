@@ -31,22 +31,50 @@ final class EnvelopeDecoder {
         throw failure(call, status, envelope, requestId, retryAfter(retryAfterHeader));
     }
 
+    /**
+     * Success is HTTP 200 <em>and</em> Spot's envelope (contract §2.1): a {@code request} object and
+     * {@code response.status.code} 200; calls that read items also need {@code response.items} as an array
+     * and a {@code response.kind} that names the expected item type ({@link SpotKinds}). Anything else (a
+     * proxy's {@code {"message":"ok"}}, a cut reply, another API's object) is not proof that Spot did the
+     * work: a {@link Kind#BAD_REPLY} that may have acted, so no caller is told OK, 404 or an empty list.
+     */
     private SpotReply success(SpotCall call, JsonNode envelope, byte[] body, String requestId) {
-        if (envelope == null || !envelope.isObject()) {
-            // Spot always answers with its envelope: a 200 without one (a proxy's page, a cut reply) is
-            // not proof that the work was done, even for a delete whose items nobody reads.
-            String what = body.length == 0 ? "an empty reply" : "a reply that is not a Spot envelope";
-            throw new SpotException(Kind.BAD_REPLY, call.operation(), 200, null, "Spot sent " + what,
-                    requestId, null, true);
+        if (envelope == null) {
+            String what = body == null || body.length == 0 ? "an empty reply" : "a reply that is not a Spot envelope";
+            throw notAnEnvelope(call, what, requestId);
         }
-        if (!call.readsItems()) {
+        JsonNode response = envelope.get("response");
+        if (!envelope.path("request").isObject() || response == null || !response.isObject()) {
+            throw notAnEnvelope(call, "a JSON reply that is not a Spot envelope (no request/response)", requestId);
+        }
+        JsonNode code = response.path("status").path("code");
+        if (!code.isIntegralNumber() || code.asLong() != 200) {
+            throw notAnEnvelope(call, "a Spot envelope without response.status.code 200", requestId);
+        }
+        JsonNode kind = response.get("kind");
+        if (!call.readsItems() && kind == null) {
             return new SpotReply(mapper.createArrayNode(), requestId);
         }
-        JsonNode items = envelope.path("response").path("items");
-        if (items.isArray()) {
-            return new SpotReply((ArrayNode) items, requestId);
+        JsonNode items = response.get("items");
+        if (call.readsItems() && (items == null || !items.isArray())) {
+            throw notAnEnvelope(call, "a Spot envelope without response.items", requestId);
         }
-        return new SpotReply(mapper.createArrayNode(), requestId);
+        if (kind == null || !kind.isTextual() || !SpotKinds.accepts(call.path(), kind.asText())) {
+            throw notAnEnvelope(call, "items of the wrong kind (" + (kind == null ? "none" : clip(kind.asText()))
+                    + ", expected " + SpotKinds.expected(call.path()).orElse("spotinst:*") + ")", requestId);
+        }
+        return call.readsItems() ? new SpotReply((ArrayNode) items, requestId)
+                : new SpotReply(mapper.createArrayNode(), requestId);
+    }
+
+    private static SpotException notAnEnvelope(SpotCall call, String what, String requestId) {
+        return new SpotException(Kind.BAD_REPLY, call.operation(), 200, null, "Spot sent " + what, requestId, null,
+                true);
+    }
+
+    private static String clip(String s) {
+        String printable = s.replaceAll("[^\\x20-\\x7e]", "?");
+        return printable.length() > 60 ? printable.substring(0, 60) + "..." : printable;
     }
 
     private SpotException failure(SpotCall call, int status, JsonNode envelope, String requestId, Duration retryAfter) {

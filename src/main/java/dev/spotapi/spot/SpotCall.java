@@ -38,8 +38,28 @@ public record SpotCall(String method, String path, Map<String, String> query, Js
         return new SpotCall(method, path, query, body, operation, false);
     }
 
-    /** Whether Spot may have acted on this call even if we never saw a reply. */
+    /**
+     * Whether HTTP calls this method idempotent (everything but POST). Not a licence to resend it: a late
+     * copy of a PUT can still undo a newer one; {@link SpotRetryPolicy} decides retries.
+     */
     public boolean idempotent() {
         return !"POST".equals(method);
+    }
+
+    /** Whether this call only reads (GET): sending it twice changes nothing in Spot. */
+    public boolean isRead() {
+        return "GET".equals(method);
+    }
+
+    /**
+     * The Spot object a write changes ({@code /aws/ec2/group/sig-1} for {@code .../sig-1/scale/up}), or null
+     * for reads and creates: writes to one object are kept in order by {@link WriteFence}.
+     */
+    public String objectPath() {
+        if (isRead()) {
+            return null;
+        }
+        String[] s = path.split("/", 6); // "", aws, ec2, group, id, rest
+        return s.length >= 5 && !s[4].isEmpty() ? "/" + s[1] + "/" + s[2] + "/" + s[3] + "/" + s[4] : null;
     }
 }

@@ -35,9 +35,11 @@ import org.slf4j.LoggerFactory;
  * The Spot REST client for one account: base URL, Bearer token and {@code accountId} on every call.
  *
  * <p>Each call gets an overall deadline; inside it, attempts have their own timeout and are retried with
- * exponential backoff and jitter (honouring {@code Retry-After}) when that is safe: GET, PUT and DELETE
- * on 429, 502, 503, 504 and connection failures; POST only when Spot cannot have acted on it. Identical
- * GETs in flight at the same time share one upstream call.
+ * exponential backoff and jitter (honouring {@code Retry-After}) when {@link SpotRetryPolicy} says it is
+ * safe: reads on 429, 502, 503, 504, timeouts and dropped connections; writes only when the attempt provably
+ * did not reach Spot (429, connection refused). Writes to one object are kept in order by a
+ * {@link WriteFence}. Identical GETs in flight at the same time share one upstream call, but never across a
+ * write answered in between (read-after-write).
  */
 public final class SpotClient {
     private static final Logger LOG = LoggerFactory.getLogger(SpotClient.class);
@@ -55,6 +57,9 @@ public final class SpotClient {
     private final Retry retry;
     private final RateLimiter rateLimiter;
     private final Map<String, CompletableFuture<SpotReply>> getsInFlight;
+    /** Writes answered so far: part of the GET-sharing key (read-after-write). */
+    private final java.util.concurrent.atomic.AtomicLong writesAnswered;
+    private final WriteFence fence;
     /** Told the Spot request id of every call made through this view (null: nobody listens). */
     private final Consumer<String> spotRequestIds;
 
@@ -79,6 +84,8 @@ public final class SpotClient {
                 .timeoutDuration(Duration.ofMillis(Math.min(settings.deadlineMs(), 5_000)))
                 .build()) : null;
         this.getsInFlight = new ConcurrentHashMap<>();
+        this.writesAnswered = new java.util.concurrent.atomic.AtomicLong();
+        this.fence = new WriteFence();
         this.spotRequestIds = null;
     }
 
@@ -97,6 +104,8 @@ public final class SpotClient {
         this.retry = base.retry;
         this.rateLimiter = base.rateLimiter;
         this.getsInFlight = base.getsInFlight;
+        this.writesAnswered = base.writesAnswered;
+        this.fence = base.fence;
         this.spotRequestIds = spotRequestIds;
     }
 
@@ -106,6 +115,21 @@ public final class SpotClient {
      */
     public SpotClient reportingTo(Consumer<String> spotRequestIds) {
         return new SpotClient(this, spotRequestIds);
+    }
+
+    /**
+     * Stops the JDK HTTP client from resending a request by itself after a failed connect
+     * ({@code jdk.httpclient.disableRetryConnect}): spot-api's own {@link SpotRetryPolicy} decides every attempt.
+     * The JDK reads the property once, when its client first sends: call this before any HTTP request. Its
+     * other resend (a GET on a reused connection closed before any reply) has no switch: {@link SendOnceBody} refuses it.
+     */
+    public static void stopJdkResends() {
+        if (System.getProperty("jdk.httpclient.disableRetryConnect") == null) {
+            System.setProperty("jdk.httpclient.disableRetryConnect", "true");
+        }
+        if (System.getProperty("jdk.httpclient.enableAllMethodRetry") != null) {
+            System.clearProperty("jdk.httpclient.enableAllMethodRetry"); // would resend writes after a lost reply
+        }
     }
 
     public String accountName() {
@@ -135,11 +159,15 @@ public final class SpotClient {
     private CompletableFuture<SpotReply> sendShared(SpotCall call) {
         TraceContext trace = TraceContext.current();
         CompletableFuture<SpotReply> mine = new CompletableFuture<>();
-        if (!"GET".equals(call.method())) {
-            execute(call, trace).whenComplete((reply, failure) -> complete(mine, reply, failure, trace));
+        if (!call.isRead()) {
+            execute(call, trace).whenComplete((reply, failure) -> {
+                // a read that starts after this write was answered must not share a read that started before it
+                writesAnswered.incrementAndGet();
+                complete(mine, reply, failure, trace);
+            });
             return mine;
         }
-        String key = call.path() + '?' + call.query();
+        String key = writesAnswered.get() + " " + call.path() + '?' + call.query();
         CompletableFuture<SpotReply> existing = getsInFlight.putIfAbsent(key, mine);
         if (existing != null) {
             return existing;
@@ -165,16 +193,26 @@ public final class SpotClient {
     private CompletableFuture<SpotReply> execute(SpotCall call, TraceContext trace) {
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(settings.deadlineMs());
-        CompletableFuture<SpotReply> result = retry
-                .executeCompletionStage(scheduler, () -> limited(() -> attempt(call, deadline, trace)))
-                .toCompletableFuture()
-                .orTimeout(settings.deadlineMs(), TimeUnit.MILLISECONDS)
-                .handle((reply, failure) -> {
-                    if (failure == null) {
-                        return reply;
-                    }
-                    throw new CompletionException(classify(call, unwrap(failure), true));
-                });
+        CallState state = new CallState();
+        String object = call.objectPath();
+        CompletableFuture<SpotReply> attempts;
+        if (object == null) {
+            attempts = attempts(call, deadline, state, trace);
+            attempts.whenComplete((reply, failure) -> state.finish(null));
+        } else {
+            WriteFence.Ticket ticket = fence.enter(object);
+            attempts = ticket.turn(settings.deadlineMs())
+                    .handle((ready, notYet) -> notYet)
+                    .thenCompose(notYet -> notYet == null ? attempts(call, deadline, state, trace)
+                            : CompletableFuture.failedFuture(stillInProgress(call)));
+            attempts.whenComplete((reply, failure) -> state.finish(ticket::leave));
+        }
+        CompletableFuture<SpotReply> result = attempts.handle((reply, failure) -> {
+            if (failure == null) {
+                return reply;
+            }
+            throw new CompletionException(honest(call, classify(call, unwrap(failure), true)));
+        });
         result.whenComplete((reply, failure) -> {
             Throwable cause = failure == null ? null : unwrap(failure);
             metrics.record(accountName, call.operation(), SpotMetrics.outcome(cause), System.nanoTime() - start);
@@ -187,6 +225,34 @@ public final class SpotClient {
         return result;
     }
 
+    private CompletableFuture<SpotReply> attempts(SpotCall call, long deadlineNanos, CallState state,
+            TraceContext trace) {
+        long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        return retry.executeCompletionStage(scheduler, () -> limited(() -> attempt(call, deadlineNanos, state, trace)))
+                .toCompletableFuture()
+                .orTimeout(Math.max(1, remainingMs), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A write the caller was told nothing about could still be applied by Spot after this answer: say so, so
+     * the caller reads the object before repeating the change (issue 10 item 5).
+     */
+    private static SpotException honest(SpotCall call, SpotException e) {
+        if (call.isRead() || !e.mayHaveActed() || SpotRetryPolicy.provablyNotApplied(e)) {
+            return e;
+        }
+        String what = "POST".equals(call.method()) ? "the object may have been created in Spot: list before creating it again"
+                : "the change may have been applied in Spot: read the object before repeating it";
+        return new SpotException(e.kind(), e.operation(), e.httpStatus(), e.code(), e.spotMessage() + "; " + what,
+                e.spotRequestId(), e.retryAfter(), true);
+    }
+
+    private SpotException stillInProgress(SpotCall call) {
+        return new SpotException(Kind.IN_PROGRESS, call.operation(), 0, null,
+                "an earlier change to the same object has not been answered by Spot yet; this change was not sent",
+                null, Duration.ofSeconds(1), false);
+    }
+
     private java.util.concurrent.CompletionStage<SpotReply> limited(
             java.util.function.Supplier<CompletableFuture<SpotReply>> attempt) {
         if (rateLimiter == null) {
@@ -195,34 +261,54 @@ public final class SpotClient {
         return RateLimiter.decorateCompletionStage(rateLimiter, attempt::get).get();
     }
 
-    private CompletableFuture<SpotReply> attempt(SpotCall call, long deadlineNanos, TraceContext trace) {
+    private CompletableFuture<SpotReply> attempt(SpotCall call, long deadlineNanos, CallState state,
+            TraceContext trace) {
         long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-        if (remainingMs <= 0) {
+        if (remainingMs <= 0 || !state.beginExchange()) {
             return CompletableFuture.failedFuture(timeout(call, false));
         }
-        HttpRequest request = request(call, Math.min(remainingMs, settings.attemptTimeoutMs()), trace);
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-                .handle((response, failure) -> {
-                    if (failure != null) {
-                        throw new CompletionException(withRetryDecision(call, classify(call, unwrap(failure), false),
-                                deadlineNanos));
-                    }
-                    try {
-                        return decoder.decode(call, response.statusCode(), response.body(),
-                                response.headers().firstValue("Retry-After").orElse(null),
-                                response.headers().firstValue("x-request-id").orElse(null));
-                    } catch (SpotException e) {
-                        throw new CompletionException(withRetryDecision(call, e, deadlineNanos));
-                    }
-                });
+        long attemptMs = Math.max(1, Math.min(remainingMs, settings.attemptTimeoutMs()));
+        // A read's exchange ends with its attempt. A write's exchange stays open after the attempt timeout
+        // (up to writeSettleMs) so that the fence knows when Spot has really answered it.
+        HttpRequest request = request(call, call.isRead() ? attemptMs : writeSettleMs(), trace);
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request,
+                BoundedBody.handler(BoundedBody.MAX_REPLY_BYTES));
+        exchange.whenComplete((response, failure) -> {
+            state.endExchange();
+            if (!call.isRead() && state.isFinished()) {
+                LOG.info("spot write answered after its caller's answer account={} op={} status={}", accountName,
+                        call.operation(), response == null ? "none: " + unwrap(failure).getClass().getSimpleName()
+                                : Integer.toString(response.statusCode()));
+            }
+        });
+        CompletableFuture<HttpResponse<byte[]>> seen = call.isRead() ? exchange
+                : exchange.copy().orTimeout(attemptMs, TimeUnit.MILLISECONDS);
+        return seen.handle((response, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(withRetryDecision(call, classify(call, unwrap(failure), false),
+                        deadlineNanos, state));
+            }
+            try {
+                return decoder.decode(call, response.statusCode(), response.body(),
+                        response.headers().firstValue("Retry-After").orElse(null),
+                        response.headers().firstValue("x-request-id").orElse(null));
+            } catch (SpotException e) {
+                throw new CompletionException(withRetryDecision(call, e, deadlineNanos, state));
+            }
+        });
+    }
+
+    /** How long a write's exchange may stay open waiting for Spot's answer after its caller got 504. */
+    private long writeSettleMs() {
+        return Math.max(30_000, settings.deadlineMs() * 10);
     }
 
     private HttpRequest request(SpotCall call, long timeoutMs, TraceContext trace) {
         StringBuilder uri = new StringBuilder(baseUrl.length() + call.path().length() + 64)
                 .append(baseUrl).append(call.path()).append('?').append(accountIdQuery);
         call.query().forEach((k, v) -> uri.append('&').append(encode(k)).append('=').append(encode(v)));
-        HttpRequest.BodyPublisher body = call.body() == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(call.body().toString());
+        HttpRequest.BodyPublisher body = new SendOnceBody(call.body() == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(call.body().toString()));
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(uri.toString()))
                 .timeout(Duration.ofMillis(Math.max(1, timeoutMs)))
                 .header("Authorization", bearer)
@@ -239,21 +325,14 @@ public final class SpotClient {
         return builder.build();
     }
 
-    /** Marks a failed attempt as retryable or final; Resilience4j's predicate only reads the mark. */
-    private RuntimeException withRetryDecision(SpotCall call, SpotException e, long deadlineNanos) {
-        boolean kindAllows = switch (e.kind()) {
-            case RATE_LIMITED -> true;
-            case UNREACHABLE -> call.idempotent() || !e.mayHaveActed();
-            case BAD_REPLY -> call.idempotent() && (e.httpStatus() == 502 || e.httpStatus() == 503
-                    || e.httpStatus() == 504);
-            case TIMEOUT -> call.idempotent();
-            default -> false;
-        };
+    /**
+     * Marks a failed attempt as retryable or final, as {@link SpotRetryPolicy} decides; Resilience4j's
+     * predicate only reads the mark.
+     */
+    private RuntimeException withRetryDecision(SpotCall call, SpotException e, long deadlineNanos, CallState state) {
         long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-        long wait = e.retryAfter() == null ? settings.initialBackoffMs() : e.retryAfter().toMillis();
-        boolean inTime = wait + Math.min(settings.attemptTimeoutMs(), 1_000) < remainingMs
-                && wait <= settings.maxBackoffMs() * 4;
-        return kindAllows && inTime ? new RetryableSpotException(e) : e;
+        return SpotRetryPolicy.mayRetry(call, e, state.attemptsSent(), remainingMs, settings)
+                ? new RetryableSpotException(e) : e;
     }
 
     private static RetryConfig retryConfig(SpotClientSettings settings) {
@@ -292,6 +371,13 @@ public final class SpotClient {
         if (failure instanceof HttpTimeoutException || failure instanceof TimeoutException) {
             return timeout(call, overall);
         }
+        if (causedBy(failure, BoundedBody.TooLarge.class)) {
+            return tooLarge(call);
+        }
+        if (causedBy(failure, SendOnceBody.ResendRefused.class)) {
+            return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
+                    "connection to Spot closed before a reply", null, null, true);
+        }
         if (failure instanceof ConnectException) {
             return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
                     "cannot connect to Spot", null, null, false);
@@ -305,10 +391,24 @@ public final class SpotClient {
                 "Spot call failed: " + failure.getClass().getSimpleName(), null, null, true);
     }
 
+    private static SpotException tooLarge(SpotCall call) {
+        return new SpotException(Kind.BAD_REPLY, call.operation(), 0, null, "Spot's reply is larger than "
+                + BoundedBody.MAX_REPLY_BYTES / (1024 * 1024) + " MiB, the most spot-api reads", null, null, true);
+    }
+
     private SpotException timeout(SpotCall call, boolean overall) {
         return new SpotException(Kind.TIMEOUT, call.operation(), 0, null,
                 overall ? "no answer from Spot within " + settings.deadlineMs() + " ms"
                         : "no answer from Spot within the attempt timeout", null, null, true);
+    }
+
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable c = failure; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static Throwable unwrap(Throwable t) {
@@ -322,6 +422,61 @@ public final class SpotClient {
 
     private static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    /** What one call has sent so far (each attempt is one request: {@link SendOnceBody}) and what is still open. */
+    private static final class CallState {
+        private int attemptsSent;
+        private int openExchanges;
+        private boolean finished;
+        private Runnable whenIdle;
+
+        synchronized int attemptsSent() {
+            return attemptsSent;
+        }
+
+        /** False once the call has been answered: no request is sent after that. */
+        synchronized boolean beginExchange() {
+            if (finished) {
+                return false;
+            }
+            openExchanges++;
+            attemptsSent++;
+            return true;
+        }
+
+        void endExchange() {
+            Runnable run;
+            synchronized (this) {
+                openExchanges--;
+                run = finished && openExchanges == 0 ? whenIdle : null;
+                if (run != null) {
+                    whenIdle = null;
+                }
+            }
+            if (run != null) {
+                run.run();
+            }
+        }
+
+        synchronized boolean isFinished() {
+            return finished;
+        }
+
+        /** The call is answered; {@code whenIdle} runs once its last exchange with Spot has ended. */
+        void finish(Runnable idle) {
+            boolean now;
+            synchronized (this) {
+                finished = true;
+                now = openExchanges == 0;
+                if (!now) {
+                    whenIdle = idle;
+                }
+            }
+            if (now && idle != null) {
+                idle.run();
+            }
+        }
     }
 
     /** Wraps a failure that may be tried again; never leaves this class. */

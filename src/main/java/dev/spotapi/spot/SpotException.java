@@ -27,7 +27,12 @@ public class SpotException extends RuntimeException {
         /** No connection could be made, or it broke before a reply. */
         UNREACHABLE,
         /** No answer within the attempt timeout or the overall deadline. */
-        TIMEOUT
+        TIMEOUT,
+        /**
+         * Not sent: an earlier write to the same object has not been answered by Spot yet (it may still land),
+         * and the deadline passed while waiting for it ({@link WriteFence}).
+         */
+        IN_PROGRESS
     }
 
     private final Kind kind;

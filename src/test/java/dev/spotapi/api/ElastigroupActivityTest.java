@@ -89,6 +89,8 @@ class ElastigroupActivityTest extends ApiTestSupport {
                 .contains("aggregationPeriod");
         assertError(get("/main/instances/" + instance + "/costs?aggregationPeriod=weekly"), 400);
         assertError(get("/main/instances/" + instance + "/costs?aggregationPeriod=da%20ily"), 400);
+        assertError(get("/main/instances/smi-00000000/costs?aggregationPeriod=daily"), 404);
+        assertError(get("/main/elastigroups/sig-00000000/costs?aggregationPeriod=daily"), 404);
     }
 
     @Test

@@ -59,6 +59,9 @@ class ElastigroupOperationsTest extends ApiTestSupport {
         assertError(get("/main/elastigroups/sig-00000000/status"), 404);
         assertError(get("/main/elastigroups/nope/status"), 404);
         assertError(get("/other/elastigroups/" + id + "/status"), 404);
+        addFault("""
+                {"method":"GET","path":"/aws/ec2/group/*/status","action":"status","status":429,"retryAfter":20}""");
+        assertError(get("/main/elastigroups/" + id + "/status"), 429);
     }
 
     // ---- capacity -------------------------------------------------------------------------------

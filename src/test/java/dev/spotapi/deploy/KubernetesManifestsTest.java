@@ -448,7 +448,7 @@ class KubernetesManifestsTest {
                 .map(HTTPIngressPath::getPath).toList();
         assertThat(paths).isNotEmpty().allSatisfy(p -> assertThat(p).isIn(
                 accounts.stream().map(a -> PREFIX + "/" + a).toList()));
-        for (String system : List.of("metrics", "docs", "docs/assets/index.css", "openapi.json", "ping", "version", "ready")) {
+        for (String system : List.of("metrics", "docs", "docs/assets/swagger-ui.css", "openapi.json", "ping", "version", "ready")) {
             String path = PREFIX + "/" + system;
             assertThat(paths).as("an Ingress path publishing %s", path)
                     .noneMatch(p -> path.equals(p) || path.startsWith(p + "/"));

@@ -47,21 +47,61 @@ class EnvelopeDecoderTest {
     }
 
     @Test
-    void ok200WithoutItemsIsAnEmptyReply() {
-        SpotReply r = decoder.decode(READ, 200, bytes("{" + REQUEST + """
-                , "response": {"status": {"code": 200, "message": "OK"}}}"""), null, null);
-
-        assertThat(r.items()).isEmpty();
-        assertThat(r.firstItem()).isEmpty();
-    }
-
-    @Test
     void ok200WithEmptyItemsIsAnEmptyReply() {
         SpotReply r = decoder.decode(READ, 200, bytes("""
-                {"response": {"status": {"code": 200}, "items": [], "count": 0}}"""), null, "hdr-id");
+                {"request": {}, "response": {"status": {"code": 200}, "kind": "spotinst:aws:ec2:managedInstance",
+                 "items": [], "count": 0}}"""), null, "hdr-id");
 
         assertThat(r.items()).isEmpty();
         assertThat(r.spotRequestId()).as("falls back to the x-request-id header").isEqualTo("hdr-id");
+    }
+
+    /** Issue 10 item 6: only Spot's envelope is success; any other JSON object with 200 is a bad reply. */
+    @Test
+    void ok200WithJsonThatIsNotSpotsEnvelopeIsABadReply() {
+        String[] notEnvelopes = {
+            "{\"message\":\"ok\"}",
+            "{}",
+            "{\"status\":\"OK\",\"items\":[{\"id\":\"smi-1\"}]}",
+            "{\"response\":{\"status\":{\"code\":200},\"kind\":\"spotinst:aws:ec2:managedInstance\",\"items\":[]}}",
+            "{" + REQUEST + ", \"response\": \"ok\"}",
+            "{" + REQUEST + ", \"response\": {\"items\": [], \"kind\": \"spotinst:aws:ec2:managedInstance\"}}",
+            "{" + REQUEST + ", \"response\": {\"status\": {\"code\": 500}, \"items\": []}}",
+            "{" + REQUEST + ", \"response\": {\"status\": {\"code\": \"200\"}, \"items\": []}}",
+            "{" + REQUEST + ", \"response\": {\"status\": {\"code\": 200}}}",
+            "{" + REQUEST + ", \"response\": {\"status\": {\"code\": 200}, \"items\": {}}}",
+            "{" + REQUEST + ", \"response\": {\"status\": {\"code\": 200}, \"items\": []}}",
+            "{" + REQUEST + ", \"response\": {\"status\": {\"code\": 200}, \"kind\": \"spotinst:aws:ec2:group\", \"items\": []}}",
+            "{" + REQUEST + ", \"response\": {\"status\": {\"code\": 200}, \"kind\": 7, \"items\": []}}",
+        };
+        for (String body : notEnvelopes) {
+            SpotException e = catchThrowableOfType(SpotException.class,
+                    () -> decoder.decode(READ, 200, bytes(body), null, null));
+            assertThat(e).as("a bad reply for %s", body).isNotNull();
+            assertThat(e.kind()).as(body).isEqualTo(Kind.BAD_REPLY);
+            assertThat(e.mayHaveActed()).isTrue();
+        }
+        for (String body : new String[] {"{\"message\":\"ok\"}", "{\"response\":{\"status\":{\"code\":200}}}",
+                "{" + REQUEST + ", \"response\": {\"status\": {\"code\": 204}}}"}) {
+            SpotException e = catchThrowableOfType(SpotException.class,
+                    () -> decoder.decode(DELETE, 200, bytes(body), null, null));
+            assertThat(e).as("a delete answered %s did not happen", body).isNotNull();
+            assertThat(e.kind()).isEqualTo(Kind.BAD_REPLY);
+        }
+    }
+
+    @Test
+    void theExpectedKindFollowsThePath() {
+        assertThat(SpotKinds.expected("/aws/ec2/group")).contains(SpotKinds.GROUP);
+        assertThat(SpotKinds.expected("/aws/ec2/group/sig-1")).contains(SpotKinds.GROUP);
+        assertThat(SpotKinds.expected("/aws/ec2/group/sig-1/scale/up")).contains(SpotKinds.SCALE);
+        assertThat(SpotKinds.expected("/aws/ec2/managedInstance")).contains(SpotKinds.MANAGED_INSTANCE);
+        assertThat(SpotKinds.expected("/aws/ec2/managedInstance/smi-1/status")).contains(SpotKinds.MANAGED_INSTANCE_STATUS);
+        assertThat(SpotKinds.expected("/aws/ec2/managedInstance/smi-1/costs")).contains(SpotKinds.MANAGED_INSTANCE_COSTS);
+        assertThat(SpotKinds.expected("/aws/ec2/group/sig-1/status")).as("not evidenced").isEmpty();
+        assertThat(SpotKinds.accepts("/aws/ec2/group/sig-1/status", "spotinst:aws:ec2:group")).isTrue();
+        assertThat(SpotKinds.accepts("/aws/ec2/group/sig-1/status", "ok")).isFalse();
+        assertThat(SpotKinds.accepts("/aws/ec2/group/sig-1", SpotKinds.MANAGED_INSTANCE)).isFalse();
     }
 
     @Test

@@ -101,8 +101,8 @@ public final class OpenApiContract {
         if (!METHODS.contains(m)) {
             return; // e.g. a made-up method of a hostile-input test: no operation to hold it against
         }
-        if (m.equals("options") && header(responseHeaders, "access-control-allow-origin") != null) {
-            return; // a CORS preflight, answered by the CORS layer for any path
+        if (m.equals("options")) {
+            return; // a CORS preflight, answered by the CORS layer for any path (see AuthAndCorsTest)
         }
         JsonNode pathItem = template == null ? null : document.path("paths").path(template);
         if (template == null) {

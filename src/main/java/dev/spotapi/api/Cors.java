@@ -1,0 +1,68 @@
+package dev.spotapi.api;
+
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * CORS, before access control and before routing, for every path: answers preflights ({@code OPTIONS},
+ * no token needed) allowing the request headers a browser client sends — {@code Content-Type},
+ * {@code X-Auth-Token}, {@code X-Request-Id}, {@code Idempotency-Key}, {@code X-Spinup-User} and the
+ * W3C trace headers — and marks every answer readable by the allowed origins, exposing
+ * {@code X-Request-Id} and {@code Retry-After} to their scripts.
+ *
+ * <p>Origins come from the config's {@code corsOrigins}: {@code ["*"]} (the default) allows any
+ * origin, as the token and not the origin guards the API; a list of origins allows only those, echoing
+ * the caller's {@code Origin} with {@code Vary: Origin}. Credentials (cookies) are never allowed: the
+ * API has none.
+ */
+final class Cors {
+    /** The request headers a preflight allows. */
+    static final String ALLOWED_HEADERS = "Content-Type, X-Auth-Token, X-Request-Id, Idempotency-Key, X-Spinup-User,"
+            + " traceparent, tracestate";
+    /** The response headers scripts of an allowed origin may read. */
+    static final String EXPOSED_HEADERS = "X-Request-Id, Retry-After";
+    static final String ALLOWED_METHODS = "GET, POST, PUT, DELETE, OPTIONS";
+    /** How long (seconds) a browser may cache a preflight's answer. */
+    static final int MAX_AGE = 600;
+
+    private final boolean anyOrigin;
+    private final Set<String> origins;
+
+    Cors(List<String> origins) {
+        this.anyOrigin = origins.contains("*");
+        this.origins = Set.copyOf(origins);
+    }
+
+    void before(Context ctx) {
+        String allowOrigin = allowOrigin(ctx.header("Origin"));
+        if (!anyOrigin) {
+            ctx.header("Vary", "Origin");
+        }
+        if (allowOrigin != null) {
+            ctx.header("Access-Control-Allow-Origin", allowOrigin);
+        }
+        if ("OPTIONS".equals(ctx.req().getMethod())) {
+            RequestIds.assign(ctx);
+            if (allowOrigin != null) {
+                ctx.header("Access-Control-Allow-Headers", ALLOWED_HEADERS)
+                        .header("Access-Control-Allow-Methods", ALLOWED_METHODS)
+                        .header("Access-Control-Max-Age", Integer.toString(MAX_AGE));
+            }
+            ctx.status(200);
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        if (allowOrigin != null) {
+            ctx.header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+        }
+    }
+
+    /** The Access-Control-Allow-Origin value for this Origin, or null when it is not allowed. */
+    private String allowOrigin(String origin) {
+        if (anyOrigin) {
+            return "*";
+        }
+        return origin != null && origins.contains(origin) ? origin : null;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.spotapi.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spotapi.support.TestService;
+import dev.spotapi.support.TestService.Reply;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The merge rules of updates as README.md states them, through spot-api to the simulator and read back:
+ * objects merge at every depth, arrays and scalars replace, JSON null changes nothing.
+ */
+class UpdateMergeRulesTest extends ApiTestSupport {
+
+    @Test
+    void aGroupUpdateMergesObjectsReplacesArraysAndScalarsAndIgnoresNull() {
+        String id = createGroup(); // capacity 2/2/4 instance; spot types t3.micro, t3a.micro, t3a.nano, t3.nano
+        Reply r = call("PUT", "/main/elastigroups/" + id, TestService.json("""
+                {"name": "renamed", "capacity": {"target": 3},
+                 "compute": {"instanceTypes": {"spot": ["t3.small"]}, "launchSpecification": {"keyPair": null}}}"""));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+
+        JsonNode group = get("/main/elastigroups/" + id).json();
+        assertThat(group.path("name").asText()).as("scalar replaced").isEqualTo("renamed");
+        assertThat(group.path("capacity")).as("object merged").isEqualTo(TestService.json(
+                "{\"target\": 3, \"minimum\": 2, \"maximum\": 4, \"unit\": \"instance\"}"));
+        assertThat(group.path("compute").path("instanceTypes").path("spot")).as("array replaced")
+                .isEqualTo(TestService.json("{\"a\": [\"t3.small\"]}").get("a"));
+        assertThat(group.path("compute").path("instanceTypes").path("ondemand").asText()).as("sibling kept")
+                .isEqualTo("t3.micro");
+        assertThat(group.path("compute").path("launchSpecification").path("keyPair").asText())
+                .as("null changes nothing").isEqualTo("user");
+    }
+
+    @Test
+    void anInstanceUpdateReplacesTheTagListAndIgnoresNull() {
+        String id = createInstance(); // tags: CreatedBy=me; description set
+        Reply r = call("PUT", "/main/instances/" + id, TestService.json("""
+                {"description": null, "compute": {"launchSpecification": {"tags": [{"tagKey": "Environment", "tagValue": "dev"}]}}}"""));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+
+        JsonNode stored = storedInstance(id);
+        assertThat(stored.path("compute").path("launchSpecification").path("tags")).as("the new list, CreatedBy gone")
+                .isEqualTo(TestService.json("{\"a\": [{\"tagKey\": \"Environment\", \"tagValue\": \"dev\"}]}").get("a"));
+        assertThat(stored.path("compute").path("launchSpecification").path("imageId").asText()).as("sibling kept")
+                .isEqualTo("ami-02354e95b39ca8dec");
+        assertThat(stored.path("description").asText()).as("null changes nothing").isEqualTo("My new Spot Instance");
+    }
+}
