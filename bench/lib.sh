@@ -222,7 +222,7 @@ start_simulator() {
     sleep 0.01
   done
   [ -n "$sim_url" ] || die "the simulator did not start within ${start_timeout}s"
-  sim_body='{"managedInstance":{"name":"bench","region":"us-east-1","compute":{"subnetIds":["subnet-0123"],"vpcId":"vpc-0123456789abcdef0","launchSpecification":{"instanceTypes":{"preferredType":"t3a.micro","types":["t3a.micro"]},"imageId":"ami-0123","tags":[{"tagKey":"CreatedBy","tagValue":"bench"}]}}}}'
+  sim_body='{"managedInstance":{"name":"bench","region":"us-east-1","compute":{"subnetIds":["subnet-0123"],"vpcId":"vpc-0123456789abcdef0","launchSpecification":{"instanceTypes":{"preferredType":"t3a.micro","types":["t3a.micro"]},"imageId":"ami-0123","tags":[{"tagKey":"CreatedBy","tagValue":"bench"},{"tagKey":"spinup:org","tagValue":"sandbox"}]}}}}'
   sim_auth=(-H "Authorization: Bearer $sim_token")
   sim_answer="$(curl -sS --max-time 10 "${sim_auth[@]}" -H 'Content-Type: application/json' -d "$sim_body" \
     "$sim_url/aws/ec2/managedInstance?accountId=$sim_account")" || die "creating an instance in the simulator failed"

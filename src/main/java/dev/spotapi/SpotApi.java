@@ -1,7 +1,6 @@
 package dev.spotapi;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.spotapi.account.Account;
 import dev.spotapi.account.AccountRegistry;
 import dev.spotapi.api.ApiServer;
@@ -18,6 +17,8 @@ import dev.spotapi.spot.RateBudget;
 import dev.spotapi.config.ServiceConfig;
 import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.instance.InstanceService;
+import dev.spotapi.json.ExactJson;
+import dev.spotapi.org.Ownership;
 import dev.spotapi.metrics.MetricLimits;
 import dev.spotapi.spot.SpotClient;
 import dev.spotapi.spot.SpotMetrics;
@@ -74,7 +75,7 @@ public final class SpotApi implements AutoCloseable {
 
     public static SpotApi start(ServiceConfig config) {
         SpotClient.stopJdkResends();
-        ObjectMapper mapper = JsonMapper.builder().build();
+        ObjectMapper mapper = ExactJson.mapper();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MetricLimits.install(registry);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("spot-retry"));
@@ -96,6 +97,11 @@ public final class SpotApi implements AutoCloseable {
                         config.spot(), spotMetrics, scheduler, mapper, userAgent, budget))));
 
         Readiness readiness = new Readiness();
+        Ownership ownership = new Ownership(config.org(), config.orgIsolationEnforced());
+        if (!ownership.enforced()) {
+            LOG.warn("orgIsolation is off: every elastigroup and managed instance of the configured Spot accounts,"
+                    + " of any org, is visible and can be changed or deleted through this service");
+        }
         TokenVerifier verifier = new TokenVerifier(config.token(), config.auth());
         InFlight inFlight = new InFlight();
         Javalin server = ApiServer.create(new ApiServer.Parts(
@@ -104,12 +110,13 @@ public final class SpotApi implements AutoCloseable {
                 config.http(),
                 verifier,
                 new AccountRegistry(accounts),
-                new ElastigroupService(),
-                new InstanceService(config.org()),
+                new ElastigroupService(ownership),
+                new InstanceService(ownership, registry),
                 registry,
                 mapper,
                 readiness,
                 inFlight,
+                ownership,
                 config.corsOrigins(),
                 new Idempotency(shared, config.idempotency().ttl(), leaseMs(config), config.org())));
         server.start();

@@ -1,11 +1,14 @@
 package dev.spotapi.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spotapi.org.OrgGuard;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import dev.spotapi.account.Account;
 import io.javalin.http.Context;
 import dev.spotapi.spot.Deallocation;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /** What every /{account}/... handler needs: the account, the body, the object id, and a way to reply. */
@@ -28,6 +31,17 @@ abstract class AccountScopedRoutes {
 
     protected ObjectNode body(Context ctx) {
         return bodies.object(ctx);
+    }
+
+    /** The optional {@code ?space=} filter of a list (the {@code spinup:spaceid} tag), or null. */
+    protected static String space(Context ctx) {
+        String space = ctx.queryParam("space");
+        return space == null || space.isEmpty() ? null : space;
+    }
+
+    /** The object the org check already read for this request, or {@code read} when there was no check. */
+    protected static CompletableFuture<JsonNode> checked(Context ctx, Supplier<CompletableFuture<JsonNode>> read) {
+        return OrgGuard.resource(ctx, read);
     }
 
     /** Runs a parser of request input; its IllegalArgumentException becomes a 400 with its message. */

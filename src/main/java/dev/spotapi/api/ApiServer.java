@@ -9,7 +9,10 @@ import dev.spotapi.config.ListenAddress;
 import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.idempotency.Idempotency;
 import dev.spotapi.instance.InstanceService;
+import dev.spotapi.org.OrgGuard;
+import dev.spotapi.org.Ownership;
 import io.javalin.Javalin;
+import java.util.Map;
 import java.util.List;
 import io.javalin.config.JavalinState;
 import io.javalin.json.JavalinJackson;
@@ -30,7 +33,7 @@ public final class ApiServer {
     public record Parts(ListenAddress listen, int maxBodyBytes, HttpSettings http, TokenVerifier verifier,
             AccountRegistry accounts, ElastigroupService groups, InstanceService instances,
             PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness, InFlight inFlight,
-            List<String> corsOrigins, Idempotency idempotency) {
+            Ownership ownership, List<String> corsOrigins, Idempotency idempotency) {
     }
 
     /**
@@ -63,6 +66,10 @@ public final class ApiServer {
                 .findFirst().ifPresent(n -> {
                     throw new IllegalArgumentException("account name '" + n + "' is the name of a public route");
                 });
+        OrgGuard orgGuard = new OrgGuard(p.ownership(), Map.of(
+                "instance", OrgGuard.instances(InstanceService.INSTANCES),
+                "elastigroup", OrgGuard.elastigroups(ElastigroupService.GROUPS)),
+                lookup::of, RequestIds::of, p.registry(), replies::later);
         Cors cors = new Cors(p.corsOrigins());
         AuditLog audit = new AuditLog(Routes.auditedOperations(table));
 
@@ -102,6 +109,9 @@ public final class ApiServer {
             config.routes.before(Tracing::before);
             config.routes.before(cors::before);
             config.routes.before(access::before);
+            config.routes.beforeMatched(bodies.checkFirst(Routes.bodyRoutes(table)));
+            config.routes.beforeMatched(orgGuard::before);
+            config.routes.afterMatched(orgGuard::after);
             config.routes.after(Tracing::after);
             Routes.register(config.routes, table, p.idempotency());
             config.routes.after(p.idempotency()::after);

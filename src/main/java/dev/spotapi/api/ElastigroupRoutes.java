@@ -22,7 +22,7 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
     }
 
     void list(Context ctx) {
-        replies.jsonLater(ctx, service.list(account(ctx)));
+        replies.jsonLater(ctx, service.list(account(ctx), space(ctx)));
     }
 
     void create(Context ctx) {
@@ -32,7 +32,8 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
 
     void get(Context ctx) {
         var account = account(ctx);
-        replies.jsonLater(ctx, service.get(account, id(ctx)));
+        String id = id(ctx);
+        replies.jsonLater(ctx, checked(ctx, () -> service.get(account, id)));
     }
 
     void update(Context ctx) {
@@ -76,14 +77,15 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
         var account = account(ctx);
         String id = id(ctx);
         PowerState state = parsed(() -> PowerState.fromBody(body(ctx)));
-        replies.noContentLater(ctx, service.power(account, id, state));
+        replies.noContentLater(ctx, service.power(account, id, state, checked(ctx, () -> service.get(account, id))));
     }
 
     void costs(Context ctx) {
         var account = account(ctx);
         String id = id(ctx);
         CostWindow window = parsed(() -> CostWindow.parse(ctx.queryParam("start"), ctx.queryParam("end")));
-        replies.jsonLater(ctx, service.costs(account, id, window, aggregationPeriod(ctx)));
+        String period = aggregationPeriod(ctx);
+        replies.jsonLater(ctx, service.costs(account, id, window, period, checked(ctx, () -> service.get(account, id))));
     }
 
     void events(Context ctx) {

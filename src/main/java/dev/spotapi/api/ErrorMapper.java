@@ -2,6 +2,7 @@ package dev.spotapi.api;
 
 import dev.spotapi.account.UnknownAccountException;
 import dev.spotapi.idempotency.Idempotency;
+import dev.spotapi.org.OrgGuard;
 import dev.spotapi.spot.SpotException;
 import io.javalin.config.RoutesConfig;
 import org.eclipse.jetty.http.HttpException;
@@ -27,7 +28,10 @@ final class ErrorMapper {
     }
 
     void register(RoutesConfig routes) {
-        routes.exception(ApiException.class, (e, ctx) -> write(ctx, e.status(), e.getMessage()));
+        routes.exception(ApiException.class, (e, ctx) -> {
+            OrgGuard.refusedLocally(ctx); // thrown by a handler itself, not from a Spot call's future
+            write(ctx, e.status(), e.getMessage());
+        });
         routes.exception(UnknownAccountException.class, (e, ctx) -> write(ctx, 404, "account not found"));
         routes.exception(SpotException.class, this::spot);
         routes.exception(EndpointNotFound.class, (e, ctx) ->

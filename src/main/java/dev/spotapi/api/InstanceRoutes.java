@@ -18,7 +18,7 @@ final class InstanceRoutes extends AccountScopedRoutes {
     }
 
     void list(Context ctx) {
-        replies.jsonLater(ctx, service.list(account(ctx)));
+        replies.jsonLater(ctx, service.list(account(ctx), space(ctx)));
     }
 
     void create(Context ctx) {
@@ -28,7 +28,8 @@ final class InstanceRoutes extends AccountScopedRoutes {
 
     void summary(Context ctx) {
         var account = account(ctx);
-        replies.jsonLater(ctx, service.summary(account, id(ctx)));
+        String id = id(ctx);
+        replies.jsonLater(ctx, service.summary(account, id, checked(ctx, () -> service.read(account, id))));
     }
 
     void update(Context ctx) {
@@ -57,7 +58,8 @@ final class InstanceRoutes extends AccountScopedRoutes {
         var account = account(ctx);
         String id = id(ctx);
         CostWindow window = parsed(() -> CostWindow.parse(ctx.queryParam("start"), ctx.queryParam("end")));
-        replies.jsonLater(ctx, service.costs(account, id, window, aggregationPeriod(ctx)));
+        String period = aggregationPeriod(ctx);
+        replies.jsonLater(ctx, service.costs(account, id, window, period, checked(ctx, () -> service.read(account, id))));
     }
 
     private static boolean detach(String value) {
@@ -72,7 +74,8 @@ final class InstanceRoutes extends AccountScopedRoutes {
 
     void status(Context ctx) {
         var account = account(ctx);
-        replies.jsonLater(ctx, service.status(account, id(ctx)));
+        String id = id(ctx);
+        replies.jsonLater(ctx, service.status(account, id, checked(ctx, () -> service.read(account, id))));
     }
 
     private static String id(Context ctx) {

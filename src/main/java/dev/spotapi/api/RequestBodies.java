@@ -5,8 +5,8 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spotapi.json.ExactJson;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,7 +19,7 @@ public final class RequestBodies {
     /** Spot objects nest about six levels; anything far deeper is hostile. */
     static final int MAX_NESTING = 64;
 
-    private final ObjectMapper strict = JsonMapper.builder(JsonFactory.builder()
+    private final ObjectMapper strict = ExactJson.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder()
                             .maxNestingDepth(MAX_NESTING)
                             .maxStringLength(1_000_000)
@@ -29,7 +29,33 @@ public final class RequestBodies {
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
+    private static final String ATTRIBUTE = "spot-api.body";
+
+    /**
+     * A before-matched handler for the routes in {@code bodyRoutes} ("METHOD template"): reads and
+     * checks the body first, so that a bad one is refused before any other work (org check, Spot call).
+     */
+    public io.javalin.http.Handler checkFirst(java.util.Set<String> bodyRoutes) {
+        return ctx -> {
+            var endpoint = ctx.endpoints().matchedHttpEndpoint();
+            if (endpoint != null && bodyRoutes.contains(ctx.method().name() + ' ' + endpoint.path)) {
+                object(ctx);
+            }
+        };
+    }
+
+    /** The request body as one JSON object (read once per request); 400 for anything else. */
     public ObjectNode object(Context ctx) {
+        ObjectNode read = ctx.attribute(ATTRIBUTE);
+        if (read != null) {
+            return read;
+        }
+        ObjectNode object = parse(ctx);
+        ctx.attribute(ATTRIBUTE, object);
+        return object;
+    }
+
+    private ObjectNode parse(Context ctx) {
         byte[] bytes = ctx.bodyAsBytes(); // enforces the configured size limit (413)
         if (bytes.length == 0) {
             throw ApiException.badRequest("cannot decode body: the body is empty, a JSON object is expected");

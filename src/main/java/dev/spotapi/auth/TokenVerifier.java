@@ -68,6 +68,7 @@ public final class TokenVerifier implements AutoCloseable {
                 }, new ThreadPoolExecutor.AbortPolicy());
         this.pool.allowCoreThreadTimeOut(true);
         this.verdicts = Caffeine.newBuilder()
+                .executor(Runnable::run) // evict on the calling thread: the bound holds without a background pool
                 .maximumSize(settings.cachedVerdicts())
                 .expireAfterAccess(Duration.ofHours(1))
                 .buildAsync();

@@ -41,6 +41,7 @@ public final class Main {
         CommandLine cl = new CommandLine(new ServeCommand());
         cl.addSubcommand("simulator", new SimulatorCommand());
         cl.addSubcommand("hash-token", new HashTokenCommand());
+        cl.addSubcommand("org-adopt", new OrgAdoptCommand());
         cl.addSubcommand("cds-training", new TrainingCommand());
         return cl;
     }

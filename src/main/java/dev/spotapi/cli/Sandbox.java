@@ -88,7 +88,7 @@ final class Sandbox {
         if (!ConfigLoader.ENV_TOKEN.equals(key.origin())) {
             // the sandbox's own key (kept in its directory): showing it and a token for it is how a newcomer learns it
             String token = TokenVerifier.hash(key.value(), 10);
-            out.println("  Pre-shared key : " + key.value() + "  (kept in " + key.origin() + "; set "
+            out.println("  Pre-shared key : " + key.value() + "  (generated, kept in " + key.origin() + "; set "
                     + ConfigLoader.ENV_TOKEN + " to choose one)");
             out.println("  X-Auth-Token   : " + token);
             out.println("  Try it         : curl -s -H 'X-Auth-Token: " + token + "' " + base + "/" + ACCOUNT + "/instances");

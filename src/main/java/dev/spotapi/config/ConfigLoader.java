@@ -127,6 +127,10 @@ public final class ConfigLoader {
         if (config.org() == null || config.org().isBlank()) {
             throw new ConfigException("org: must not be empty");
         }
+        if (!ServiceConfig.ORG_ISOLATION_ENFORCE.equals(config.orgIsolation())
+                && !ServiceConfig.ORG_ISOLATION_OFF.equals(config.orgIsolation())) {
+            throw new ConfigException("orgIsolation: must be enforce or off; got '" + config.orgIsolation() + "'");
+        }
         if (!LOG_LEVELS.contains(config.logLevel())) {
             throw new ConfigException("logLevel: must be one of error, warn, info, debug; got '" + config.logLevel() + "'");
         }

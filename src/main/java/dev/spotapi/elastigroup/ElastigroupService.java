@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.spotapi.account.Account;
 import dev.spotapi.spot.Correlation;
+import dev.spotapi.org.Ownership;
 import dev.spotapi.instance.CostWindow;
 import dev.spotapi.power.PowerState;
 import dev.spotapi.spot.Deallocation;
@@ -23,7 +24,8 @@ import java.util.concurrent.CompletableFuture;
  * costs, activity events and Elastilog (OAS {@code /aws/ec2/group/{groupId}/...}; contract §9.9).
  */
 public final class ElastigroupService {
-    static final SpotResource GROUPS = new SpotResource("/aws/ec2/group", "group", "elastigroup");
+    /** Spot's elastigroup calls (OAS {@code /aws/ec2/group}). */
+    public static final SpotResource GROUPS = new SpotResource("/aws/ec2/group", "group", "elastigroup");
 
     /**
      * The tag a stopped group carries on {@code compute.launchSpecification.tags}: its capacity before
@@ -31,13 +33,26 @@ public final class ElastigroupService {
      */
     public static final String STOPPED_CAPACITY_TAG = "spot-api:stopped-capacity";
 
-    public CompletableFuture<List<String>> list(Account account) {
-        return GROUPS.listIds(account.spot());
+    private final Ownership ownership;
+
+    /** @param ownership which groups are this org's, and how their tag is kept on writes */
+    public ElastigroupService(Ownership ownership) {
+        this.ownership = ownership;
+    }
+
+    /** The ids of this org's groups (of one space when {@code space} is not null), from one Spot list call. */
+    public CompletableFuture<List<String>> list(Account account, String space) {
+        return GROUPS.list(account.spot()).thenApply(items -> items.stream()
+                .filter(item -> ownership.listed(item, space))
+                .map(item -> item.path("id"))
+                .filter(JsonNode::isTextual)
+                .map(JsonNode::asText)
+                .toList());
     }
 
     /** Creates the group carrying {@code correlation}'s tag (see {@link SpotResource#create}). */
     public CompletableFuture<JsonNode> create(Account account, ObjectNode group, Correlation correlation) {
-        return GROUPS.create(account.spot(), group, correlation);
+        return GROUPS.create(account.spot(), ownership.forCreate(group), correlation);
     }
 
     public CompletableFuture<JsonNode> get(Account account, String id) {
@@ -46,7 +61,7 @@ public final class ElastigroupService {
 
     /** The id in the path wins: any id in the body is dropped before it reaches Spot. */
     public CompletableFuture<JsonNode> update(Account account, String id, ObjectNode partial) {
-        return GROUPS.update(account.spot(), id, partial);
+        return GROUPS.update(account.spot(), id, ownership.forUpdate(partial));
     }
 
     /** Deletes the group; {@code statefulDeallocation} deletes what {@code deallocation} does not keep. */
@@ -85,13 +100,14 @@ public final class ElastigroupService {
      * Stop: remembers the capacity in {@link #STOPPED_CAPACITY_TAG} and sets 0/0/0, in one group update.
      * Start: restores the remembered capacity and removes the tag. A CONFLICT when the group is already
      * stopped (tagged, or at 0/0/0) or already started (no tag); reboot is not a group operation.
+     * {@code read} is the read of the group (the org check's, when there was one).
      */
-    public CompletableFuture<Void> power(Account account, String id, PowerState state) {
+    public CompletableFuture<Void> power(Account account, String id, PowerState state, CompletableFuture<JsonNode> read) {
         if (state == PowerState.REBOOT) {
             return CompletableFuture.failedFuture(conflict("reboot elastigroup",
                     "an elastigroup cannot be rebooted: stop and start it, or reboot its instances"));
         }
-        return GROUPS.read(account.spot(), id).thenCompose(group -> {
+        return read.thenCompose(group -> {
             ArrayNode tags = tags(group);
             String remembered = tagValue(tags, STOPPED_CAPACITY_TAG);
             Capacity current = Capacity.of(group.path("capacity"));
@@ -117,7 +133,7 @@ public final class ElastigroupService {
                 change.set("capacity", restored.toJson());
             }
             change.putObject("compute").putObject("launchSpecification").set("tags", newTags);
-            return GROUPS.update(account.spot(), id, change).thenApply(updated -> (Void) null);
+            return GROUPS.update(account.spot(), id, ownership.forUpdate(change)).thenApply(updated -> (Void) null);
         });
     }
 
@@ -125,10 +141,11 @@ public final class ElastigroupService {
      * Spot's group costs over the window, with {@code aggregationPeriod} passed through when given
      * (then every item, else the one item). Spot requires dates: a lifetime query asks from the day the
      * group was created through tomorrow ({@code toDate} = the day after tomorrow). The group is read first (lifetime) or at the same time, because
-     * Spot's costs call does not reliably answer "not found" (contract §9.1).
+     * Spot's costs call does not reliably answer "not found" (contract §9.1). {@code group} is that
+     * read (the org check's, when there was one).
      */
-    public CompletableFuture<JsonNode> costs(Account account, String id, CostWindow window, String aggregationPeriod) {
-        CompletableFuture<JsonNode> group = GROUPS.read(account.spot(), id);
+    public CompletableFuture<JsonNode> costs(Account account, String id, CostWindow window, String aggregationPeriod,
+            CompletableFuture<JsonNode> group) {
         CompletableFuture<SpotReply> costs;
         if (window.isLifetime()) {
             costs = group.thenCompose(g -> account.spot().send(costsCall(id, lifetimeFrom(g),

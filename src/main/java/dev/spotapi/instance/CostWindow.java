@@ -5,14 +5,15 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
 
-/** The optional {@code start}/{@code end} dates of a costs query, validated as the old service did. */
+/**
+ * The optional {@code start}/{@code end} dates of a costs query: both or neither, each a valid
+ * {@code yyyy-MM-dd} calendar date (any four-digit year, as the old service accepted), end after start.
+ */
 public record CostWindow(LocalDate start, LocalDate end) {
     public static final CostWindow LIFETIME = new CostWindow(null, null);
 
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("uuuu-MM-dd")
             .withResolverStyle(ResolverStyle.STRICT);
-    private static final LocalDate EARLIEST = LocalDate.of(2000, 1, 1);
-    private static final LocalDate LATEST = LocalDate.of(2999, 12, 31);
 
     /** @throws IllegalArgumentException with a message fit for the caller */
     public static CostWindow parse(String start, String end) {
@@ -53,9 +54,6 @@ public record CostWindow(LocalDate start, LocalDate end) {
             date = LocalDate.parse(value, DATE);
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException(name + " date must be yyyy-MM-dd");
-        }
-        if (date.isBefore(EARLIEST) || date.isAfter(LATEST)) {
-            throw new IllegalArgumentException(name + " date must be between " + EARLIEST + " and " + LATEST);
         }
         return date;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.account.Account;
 import dev.spotapi.spot.Correlation;
+import dev.spotapi.org.Ownership;
 import dev.spotapi.power.PowerState;
 import dev.spotapi.spot.Deallocation;
 import dev.spotapi.spot.SpotException;
@@ -17,10 +18,16 @@ import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Managed instances (AWS) of one account, as the old service exposed them. */
 public final class InstanceService {
-    static final SpotResource INSTANCES = new SpotResource("/aws/ec2/managedInstance", "managedInstance",
+    /** Spot's managed-instance calls (OAS {@code /aws/ec2/managedInstance}). */
+    public static final SpotResource INSTANCES = new SpotResource("/aws/ec2/managedInstance", "managedInstance",
             "managed instance");
 
     /**
@@ -32,23 +39,37 @@ public final class InstanceService {
             "MANAGED_INSTANCE_IN_TRANSITION",
             "MANAGED_INSTANCE_ALREADY_ACTIVE");
 
-    private final String org;
+    private static final Logger LOG = LoggerFactory.getLogger(InstanceService.class);
 
-    public InstanceService(String org) {
-        this.org = org;
+    private final Ownership ownership;
+    private final MeterRegistry registry;
+    private final Map<String, Counter> statusLookupFailures = new ConcurrentHashMap<>();
+
+    /**
+     * @param ownership which instances are this org's, and how their tag is kept on writes
+     * @param registry  where the count of failed optional lookups goes
+     */
+    public InstanceService(Ownership ownership, MeterRegistry registry) {
+        this.ownership = ownership;
+        this.registry = registry;
     }
 
-    public CompletableFuture<List<Map<String, String>>> list(Account account) {
-        return INSTANCES.listIds(account.spot())
-                .thenApply(ids -> ids.stream().map(id -> Map.of("id", id)).toList());
+    /** {@code [{"id": ...}]} of this org's instances (of one space when {@code space} is not null), one Spot call. */
+    public CompletableFuture<List<Map<String, String>>> list(Account account, String space) {
+        return INSTANCES.list(account.spot()).thenApply(items -> items.stream()
+                .filter(item -> ownership.listed(item, space))
+                .map(item -> item.path("id"))
+                .filter(JsonNode::isTextual)
+                .map(id -> Map.of("id", id.asText()))
+                .toList());
     }
 
     /**
      * Creates the instance, filling {@code compute.vpcId} from the account's defaultVPC and carrying
-     * {@code correlation}'s tag (see {@link SpotResource#create}); answers the new id.
+     * {@code correlation}'s tag and this org's {@code spinup:org} tag (a caller's own value is replaced) (see {@link SpotResource#create}); answers the new id.
      */
     public CompletableFuture<String> create(Account account, ObjectNode instance, Correlation correlation) {
-        ObjectNode body = instance.deepCopy();
+        ObjectNode body = ownership.forCreate(instance).deepCopy();
         if (account.config().hasDefaultVpc()) {
             JsonNode compute = body.get("compute");
             ObjectNode computeObject = compute instanceof ObjectNode o ? o : body.putObject("compute");
@@ -60,16 +81,27 @@ public final class InstanceService {
         return INSTANCES.create(account.spot(), body, correlation).thenApply(created -> created.path("id").asText());
     }
 
-    /** The summary needs the object and its status: both Spot reads run at once. */
-    public CompletableFuture<ObjectNode> summary(Account account, String id) {
-        CompletableFuture<JsonNode> instance = INSTANCES.read(account.spot(), id);
-        CompletableFuture<SpotReply> status = account.spot().send(statusCall(id));
-        return instance.thenCombine(status, (mi, st) -> InstanceSummary.of(mi,
-                st.firstItem().map(s -> s.path("status").asText("")).orElse(""), org));
+    /**
+     * The summary needs the object and its status: both Spot reads run at once. {@code instance} is the
+     * read of the object (perhaps already made by the org check). The status only fills {@code state}:
+     * when its lookup fails the summary still answers, with {@code "state": ""} (logged and counted in
+     * {@code spotapi.optional.lookup.failures}), as the old service did; a missing instance stays a 404.
+     */
+    public CompletableFuture<ObjectNode> summary(Account account, String id, CompletableFuture<JsonNode> instance) {
+        CompletableFuture<String> state = account.spot().send(statusCall(id))
+                .thenApply(st -> st.firstItem().map(s -> s.path("status").asText("")).orElse(""))
+                .exceptionally(failure -> {
+                    Throwable cause = unwrap(failure);
+                    statusLookupFailures.computeIfAbsent(account.name(), this::statusLookupCounter).increment();
+                    LOG.warn("managed instance status lookup failed, answering the summary with an empty state"
+                            + " account={} instance={}: {}", account.name(), id, cause.getMessage());
+                    return "";
+                });
+        return instance.thenCombine(state, InstanceSummary::of);
     }
 
     public CompletableFuture<JsonNode> update(Account account, String id, ObjectNode partial) {
-        return INSTANCES.update(account.spot(), id, partial);
+        return INSTANCES.update(account.spot(), id, ownership.forUpdate(partial));
     }
 
     /**
@@ -121,23 +153,31 @@ public final class InstanceService {
 
     /**
      * Spot's costs over the window (lifetime when none); {@code aggregationPeriod} is passed through
-     * when given, and then every item is answered (one per period), else the one item.
+     * when given, and then every item is answered (one per period), else the one item. {@code instance}
+     * is the existence check, run in parallel with the costs call because Spot answers costs of an
+     * unknown id with a zero item (contract §9.1).
      */
-    public CompletableFuture<JsonNode> costs(Account account, String id, CostWindow window, String aggregationPeriod) {
+    public CompletableFuture<JsonNode> costs(Account account, String id, CostWindow window, String aggregationPeriod,
+            CompletableFuture<JsonNode> instance) {
         SpotCall call = SpotCall.get("get managed instance costs", INSTANCES.path(id) + "/costs");
         if (!window.isLifetime()) {
             call = call.withQuery("fromDate", window.fromDate()).withQuery("toDate", window.toDate());
         }
         if (aggregationPeriod != null) {
-            SpotCall aggregated = call.withQuery("aggregationPeriod", aggregationPeriod);
-            CompletableFuture<JsonNode> exists = INSTANCES.read(account.spot(), id);
-            return account.spot().send(aggregated).thenCombine(exists, (reply, mi) -> (JsonNode) reply.items());
+            call = call.withQuery("aggregationPeriod", aggregationPeriod);
+            return itemsOfExisting(account, call, instance);
         }
-        return itemOfExisting(account, id, call);
+        return itemOfExisting(account, call, instance);
     }
 
-    public CompletableFuture<JsonNode> status(Account account, String id) {
-        return itemOfExisting(account, id, statusCall(id));
+    /** Spot's status item, with the existence check in parallel as for {@link #costs}. */
+    public CompletableFuture<JsonNode> status(Account account, String id, CompletableFuture<JsonNode> instance) {
+        return itemOfExisting(account, statusCall(id), instance);
+    }
+
+    /** The read of the object, for callers that have none from the org check. */
+    public CompletableFuture<JsonNode> read(Account account, String id) {
+        return INSTANCES.read(account.spot(), id);
     }
 
     private static SpotCall statusCall(String id) {
@@ -145,13 +185,45 @@ public final class InstanceService {
     }
 
     /**
-     * Spot answers an unknown id with MANAGED_INSTANCE_DOESNT_EXIST, so one call settles the common
-     * case; only a reply without an item needs a second look to tell "gone" from "nothing to report".
+     * Both calls at once: the existence check decides first (a missing instance is a 404 whatever the
+     * other call said), then the call's own failure, then its first item (an empty object when none).
      */
-    private CompletableFuture<JsonNode> itemOfExisting(Account account, String id, SpotCall call) {
-        return account.spot().send(call).thenCompose(reply -> reply.firstItem()
-                .map(CompletableFuture::completedFuture)
-                .orElseGet(() -> INSTANCES.read(account.spot(), id)
-                        .thenApply(exists -> (JsonNode) JsonNodeFactory.instance.objectNode())));
+    private static CompletableFuture<JsonNode> itemOfExisting(Account account, SpotCall call,
+            CompletableFuture<JsonNode> instance) {
+        CompletableFuture<SpotReply> reply = account.spot().send(call);
+        return CompletableFuture.allOf(instance, reply).handle((ignored, failure) -> {
+            if (instance.isCompletedExceptionally()) {
+                instance.join(); // rethrows the existence check's failure
+            }
+            return reply.join().firstItem().orElseGet(JsonNodeFactory.instance::objectNode);
+        });
+    }
+
+    /** As {@link #itemOfExisting}, answering every item (an array, possibly empty). */
+    private static CompletableFuture<JsonNode> itemsOfExisting(Account account, SpotCall call,
+            CompletableFuture<JsonNode> instance) {
+        CompletableFuture<SpotReply> reply = account.spot().send(call);
+        return CompletableFuture.allOf(instance, reply).handle((ignored, failure) -> {
+            if (instance.isCompletedExceptionally()) {
+                instance.join();
+            }
+            return (JsonNode) reply.join().items();
+        });
+    }
+
+    private Counter statusLookupCounter(String accountName) {
+        return Counter.builder("spotapi.optional.lookup.failures")
+                .description("Optional Spot lookups that failed while the answer went out without them")
+                .tag("account", accountName)
+                .tag("lookup", "managed instance status")
+                .register(registry);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        Throwable cur = t;
+        while (cur instanceof java.util.concurrent.CompletionException && cur.getCause() != null) {
+            cur = cur.getCause();
+        }
+        return cur;
     }
 }

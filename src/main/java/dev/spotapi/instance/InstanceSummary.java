@@ -31,7 +31,9 @@ final class InstanceSummary {
     private InstanceSummary() {
     }
 
-    static ObjectNode of(JsonNode instance, String state, String org) {
+    /** The summary of {@code instance}; its {@code spinup:org} entry is the instance's own tag ("" when untagged). */
+    static ObjectNode of(JsonNode instance, String state) {
+        String org = "";
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         out.put("id", instance.path("id").asText(""));
         putDate(out, "created_at", instance.get("createdAt"));
@@ -46,6 +48,9 @@ final class InstanceSummary {
         ArrayNode tags = out.putArray("tags");
         for (JsonNode tag : instance.path("compute").path("launchSpecification").path("tags")) {
             String key = tag.path("tagKey").asText(null);
+            if (ORG_TAG.equals(key)) {
+                org = tag.path("tagValue").asText("");
+            }
             // the correlation tag is spot-api's own bookkeeping, not part of the old service's summary
             if (key == null || NAME_TAG.equals(key) || ORG_TAG.equals(key) || Correlation.TAG_KEY.equals(key)) {
                 continue;

@@ -82,7 +82,10 @@ final class EnvelopeDecoder {
         boolean hasError = firstError != null && firstError.isObject();
         String code = hasError ? text(firstError, "code") : null;
         String message = hasError && text(firstError, "message") != null ? text(firstError, "message")
-                : reason(status, envelope);
+                : errorText(envelope);
+        if (message == null) {
+            message = reason(status, envelope);
+        }
         Kind kind;
         if (status == 429) {
             kind = Kind.RATE_LIMITED;
@@ -97,6 +100,29 @@ final class EnvelopeDecoder {
         }
         boolean mayHaveActed = status >= 500; // Spot may have done the work before failing to answer
         return new SpotException(kind, call.operation(), status, code, message, requestId, retryAfter, mayHaveActed);
+    }
+
+    /**
+     * Spot's other error shape (contract §9.8): no {@code errors} array, only a {@code response.error}
+     * string and an {@code error_id}. Answers the text with the id, or null when the body has no such text.
+     */
+    private static String errorText(JsonNode envelope) {
+        if (envelope == null) {
+            return null;
+        }
+        JsonNode response = envelope.path("response");
+        JsonNode error = response.get("error");
+        if (error == null || !error.isTextual() || error.asText().isBlank()) {
+            error = envelope.get("error");
+        }
+        if (error == null || !error.isTextual() || error.asText().isBlank()) {
+            return null;
+        }
+        String id = text(response, "error_id");
+        if (id == null) {
+            id = text(envelope, "error_id");
+        }
+        return id == null || id.isBlank() ? error.asText() : error.asText() + " (error_id " + id + ")";
     }
 
     private static String reason(int status, JsonNode envelope) {

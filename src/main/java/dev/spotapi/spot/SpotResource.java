@@ -51,6 +51,15 @@ public final class SpotResource {
         });
     }
 
+    /** Every object of the account, as Spot's list returns them (whole objects: flat or {@code config}-wrapped). */
+    public CompletableFuture<List<JsonNode>> list(SpotClient spot) {
+        return spot.send(SpotCall.get("list " + noun + "s", basePath)).thenApply(reply -> {
+            List<JsonNode> items = new ArrayList<>(reply.items().size());
+            reply.items().forEach(items::add);
+            return items;
+        });
+    }
+
     /**
      * Creates the object with the correlation tag, so that no create is ever lost: when an earlier attempt
      * may have created it ({@link Correlation#lookFirst()}) the object is looked for before creating; when

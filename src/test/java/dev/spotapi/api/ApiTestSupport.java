@@ -149,6 +149,17 @@ abstract class ApiTestSupport {
         return out;
     }
 
+    /**
+     * Nothing but the org check's read of the object reached Spot (issue 12: per-resource routes read
+     * the object, check its org, then act): a refused request costs no write.
+     */
+    void assertOnlyOrgChecksReachedSpot() {
+        assertThat(allSpotRequests()).allSatisfy(r -> {
+            assertThat(r.path("method").asText()).as("only the org check's read").isEqualTo("GET");
+            assertThat(r.path("path").asText()).matches("/aws/ec2/(group|managedInstance)/(sig|smi)-[0-9a-f]+");
+        });
+    }
+
     List<JsonNode> allSpotRequests() {
         return spotRequests(null, null);
     }

@@ -107,7 +107,7 @@ class ElastigroupOperationsTest extends ApiTestSupport {
         assertError(put(id, "capacity", "{\"target\":\"3\"}"), 400);
         assertError(put(id, "capacity", "{\"target\":3,\"desired\":3}"), 400);
         assertError(put(id, "capacity", "[3]"), 400);
-        assertThat(allSpotRequests()).isEmpty();
+        assertOnlyOrgChecksReachedSpot();
     }
 
     @Test
@@ -164,7 +164,7 @@ class ElastigroupOperationsTest extends ApiTestSupport {
         assertError(put(id, "scale", "{\"direction\":\"up\",\"adjustment\":0}"), 400);
         assertError(put(id, "scale", "{\"direction\":\"up\",\"adjustment\":1,\"x\":1}"), 400);
         assertError(put(id, "scale", "{\"adjustment\":1}"), 400);
-        assertThat(allSpotRequests()).isEmpty();
+        assertOnlyOrgChecksReachedSpot();
         assertError(put("sig-00000000", "scale", "{\"direction\":\"up\",\"adjustment\":1}"), 404);
         assertError(call("PUT", "/other/elastigroups/" + id + "/scale", "{\"direction\":\"up\",\"adjustment\":1}"), 404);
     }
@@ -215,9 +215,9 @@ class ElastigroupOperationsTest extends ApiTestSupport {
         String id = createGroup(body);
 
         assertThat(put(id, "power", "{\"state\":\"pause\"}").status()).isEqualTo(204);
-        assertThat(tagKeys(id)).containsExactly("team", TAG);
+        assertThat(tagKeys(id)).containsExactly("team", TAG, "spinup:org");
         assertThat(put(id, "power", "{\"state\":\"resume\"}").status()).isEqualTo(204);
-        assertThat(tagKeys(id)).containsExactly("team");
+        assertThat(tagKeys(id)).containsExactly("team", "spinup:org");
     }
 
     @Test
@@ -226,7 +226,7 @@ class ElastigroupOperationsTest extends ApiTestSupport {
         clearSpotRequests();
         assertError(put(id, "power", "{\"state\":\"off\"}"), 400);
         assertError(put(id, "power", "{}"), 400);
-        assertThat(allSpotRequests()).isEmpty();
+        assertOnlyOrgChecksReachedSpot();
         assertThat(assertError(put(id, "power", "{\"state\":\"reboot\"}"), 409)).contains("cannot be rebooted");
         assertError(put("sig-00000000", "power", "{\"state\":\"stop\"}"), 404);
         assertError(call("PUT", "/other/elastigroups/" + id + "/power", "{\"state\":\"stop\"}"), 404);

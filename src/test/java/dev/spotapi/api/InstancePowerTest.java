@@ -134,7 +134,11 @@ class InstancePowerTest extends ApiTestSupport {
         assertError(call("PUT", "/main/instances/" + id + "/power", "[\"stop\"]"), 400);
         assertError(call("PUT", "/main/instances/" + id + "/power", "stop"), 400);
         assertError(call("PUT", "/main/instances/" + id + "/power", null), 400);
-        assertThat(allSpotRequests()).isEmpty();
+        // only the org check's read of the instance (issue 12: read, check, then act) reaches Spot
+        assertThat(allSpotRequests()).allSatisfy(r -> {
+            assertThat(r.path("method").asText()).isEqualTo("GET");
+            assertThat(r.path("path").asText()).isEqualTo("/aws/ec2/managedInstance/" + id);
+        });
     }
 
     @Test

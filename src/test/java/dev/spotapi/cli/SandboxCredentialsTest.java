@@ -35,7 +35,7 @@ class SandboxCredentialsTest {
             assertThat(firstExport).matches("In your shell  : export B=http://127\\.0\\.0\\.1:" + port
                     + "/v1/spot T='\\$2a\\$10\\$[./A-Za-z0-9]{53}'");
             key = Files.readString(dir.resolve(".sandbox/pre-shared-key")).strip();
-            assertThat(run.output()).contains("Pre-shared key : " + key + "  (kept in .sandbox/pre-shared-key");
+            assertThat(run.output()).contains("Pre-shared key : " + key + "  (generated, kept in .sandbox/pre-shared-key");
             assertThat(Files.getPosixFilePermissions(dir.resolve(".sandbox/pre-shared-key")))
                     .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
             assertThat(pasted(firstExport)).isEqualTo("200 []");

@@ -50,10 +50,11 @@ class ShutdownPastStopTimeoutTest {
                 inFlight.add(HTTP.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (h.spotRequests().size() < 3 && System.nanoTime() < deadline) {
+            // the GET and the PUT's org check read the same group: the Spot client shares that one call
+            while (h.spotRequests().size() < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertThat(h.spotRequests()).as("the three calls are waiting on Spot").hasSize(3);
+            assertThat(h.spotRequests()).as("the three calls are waiting on Spot (two Spot requests)").hasSize(2);
 
             long start = System.nanoTime();
             assertThatCode(h.svc.api::close).as("stopping never throws").doesNotThrowAnyException();

@@ -126,7 +126,8 @@ class SpotRetryTest {
     void aGetIsRetriedAfterADroppedConnection() {
         String id = h.createInstance();
         h.clearRequestLog();
-        h.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance/**\",\"action\":\"drop\",\"count\":1}");
+        // the exact path: the org check's read of the instance must not take the drop
+        h.fault("{\"method\":\"GET\",\"path\":\"" + INSTANCES + "/" + id + "/status\",\"action\":\"drop\",\"count\":1}");
 
         Reply r = h.get("/main/instances/" + id + "/status");
 

@@ -48,11 +48,12 @@ class StarvationTest {
         // no per-client budget here: every bogus token goes to the verify pool, the worst case for CPU
         try (Harness h = Harness.start(Harness.quick(), c -> c.withLimits(
                 new AuthSettings(0, 0, 0, 1_000_000, 0), new HttpSettings(0, 0, 0, 0, 2_000)))) {
-            String group = h.createGroup();
-            String read = "/v1/spot/main/elastigroups/" + group;
+            // a verified read answered by spot-api itself (an id that is not a Spot id: 404 without a Spot
+            // call), so that the simulator sharing this JVM does not add its own latency to the figure
+            String read = "/v1/spot/main/instances/not-an-instance-id";
             for (int i = 0; i < 20; i++) {
                 assertThat(timedGet(h.port(), "/v1/spot/ping", null).status()).isEqualTo(200);
-                assertThat(timedGet(h.port(), read, TestService.TOKEN).status()).isEqualTo(200);
+                assertThat(timedGet(h.port(), read, TestService.TOKEN).status()).isEqualTo(404);
             }
             // the same measurement without load first: on a shared machine the quiet p99 is not 1 ms
             List<Long> quietPing = new CopyOnWriteArrayList<>();
@@ -95,8 +96,10 @@ class StarvationTest {
                 long limit = Math.max(100, 10 * quiet);
                 assertThat(pingP99).as("/ping p99 in ms (quiet p99 %d ms)", quiet).isLessThan(limit);
                 assertThat(readP99).as("verified read p99 in ms (quiet p99 %d ms)", quiet).isLessThan(limit);
+                // 403 once verified, 503 when the queue is full; -1 when the sender gave up (8 s) while its
+                // token still waited in the queue (bcrypt gets little CPU on a loaded machine)
                 assertThat(bogusAnswers.keySet()).as("bogus tokens are refused (403) or turned away (503)")
-                        .isSubsetOf(403, 503).isNotEmpty();
+                        .isSubsetOf(403, 503, -1).contains(503);
                 assertThat(slow.answers().keySet()).as("slow bodies are refused with 408").contains(408);
             } finally {
                 stop.set(true);
@@ -321,7 +324,7 @@ class StarvationTest {
         return new Thread(() -> {
             for (int i = 0; i < 150; i++) {
                 RawHttp.Answer a = timedGet(port, path, token);
-                millis.add(a.status() == 200 ? a.millis() : 60_000L);
+                millis.add(a.status() == 200 || a.status() == 404 && token != null ? a.millis() : 60_000L);
                 pause(10);
             }
         }, "sampler " + path);

@@ -37,9 +37,9 @@ class InstanceSummaryTest {
     @Test
     void theContractsExample() {
         JsonNode mi = instance("\"2021-05-10T15:04:05.000Z\"", "\"2021-05-11T09:00:00.000Z\"",
-                "[{\"tagKey\": \"CreatedBy\", \"tagValue\": \"me\"}]");
+                "[{\"tagKey\": \"CreatedBy\", \"tagValue\": \"me\"}, {\"tagKey\": \"spinup:org\", \"tagValue\": \"localdev\"}]");
 
-        ObjectNode summary = InstanceSummary.of(mi, "", "localdev");
+        ObjectNode summary = InstanceSummary.of(mi, "");
 
         assertThat(summary).isEqualTo(json("""
                 {"id": "smi-0a1b2c3d", "created_at": "2021/05/10 15:04:05", "modified_at": "2021/05/11 09:00:00",
@@ -50,7 +50,7 @@ class InstanceSummaryTest {
     @Test
     void keysComeInTheOldServicesOrder() {
         ObjectNode summary = InstanceSummary.of(instance("\"2021-05-10T15:04:05.000Z\"",
-                "\"2021-05-11T09:00:00.000Z\"", "[]"), "ACTIVE", "org");
+                "\"2021-05-11T09:00:00.000Z\"", "[]"), "ACTIVE");
 
         List<String> keys = new ArrayList<>();
         summary.fieldNames().forEachRemaining(keys::add);
@@ -61,9 +61,9 @@ class InstanceSummaryTest {
     void stateIsTheGivenSpotStatus() {
         JsonNode mi = instance("\"2021-05-10T15:04:05.000Z\"", "\"2021-05-11T09:00:00.000Z\"", "[]");
 
-        assertThat(InstanceSummary.of(mi, "ACTIVE", "o").path("state").asText()).isEqualTo("ACTIVE");
-        assertThat(InstanceSummary.of(mi, "PAUSED", "o").path("state").asText()).isEqualTo("PAUSED");
-        assertThat(InstanceSummary.of(mi, null, "o").path("state").asText()).isEqualTo("");
+        assertThat(InstanceSummary.of(mi, "ACTIVE").path("state").asText()).isEqualTo("ACTIVE");
+        assertThat(InstanceSummary.of(mi, "PAUSED").path("state").asText()).isEqualTo("PAUSED");
+        assertThat(InstanceSummary.of(mi, null).path("state").asText()).isEqualTo("");
     }
 
     @Test
@@ -75,26 +75,26 @@ class InstanceSummaryTest {
                  {"tagKey": "Alpha", "tagValue": "a"},
                  {"tagKey": "CreatedBy", "tagValue": "me"}]""");
 
-        JsonNode tags = InstanceSummary.of(mi, "ACTIVE", "testorg").path("tags");
+        JsonNode tags = InstanceSummary.of(mi, "ACTIVE").path("tags");
 
-        assertThat(tags).isEqualTo(json("""
-                [{"Zeta": "z"}, {"Alpha": "a"}, {"CreatedBy": "me"}, {"Name": "mi-test"}, {"spinup:org": "testorg"}]"""));
+        assertThat(tags).as("issue 12: the org entry is the instance's own tag").isEqualTo(json("""
+                [{"Zeta": "z"}, {"Alpha": "a"}, {"CreatedBy": "me"}, {"Name": "mi-test"}, {"spinup:org": "someone-else"}]"""));
     }
 
     @Test
     void withoutTagsThereAreStillNameAndOrg() {
         JsonNode mi = json("{\"id\": \"smi-1\", \"name\": \"n\"}");
 
-        JsonNode tags = InstanceSummary.of(mi, "", "org").path("tags");
+        JsonNode tags = InstanceSummary.of(mi, "").path("tags");
 
-        assertThat(tags).isEqualTo(json("[{\"Name\": \"n\"}, {\"spinup:org\": \"org\"}]"));
+        assertThat(tags).as("untagged: the entry stays, empty").isEqualTo(json("[{\"Name\": \"n\"}, {\"spinup:org\": \"\"}]"));
     }
 
     @Test
     void aTagWithoutValueBecomesAnEmptyString() {
         JsonNode mi = instance("null", "null", "[{\"tagKey\": \"Flag\"}]");
 
-        assertThat(InstanceSummary.of(mi, "", "o").path("tags").path(0)).isEqualTo(json("{\"Flag\": \"\"}"));
+        assertThat(InstanceSummary.of(mi, "").path("tags").path(0)).isEqualTo(json("{\"Flag\": \"\"}"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -110,7 +110,7 @@ class InstanceSummaryTest {
     void bothSpotDateFormsAreReadAndShownInUtc(String spot, String shown) {
         JsonNode mi = instance("\"" + spot + "\"", "\"" + spot + "\"", "[]");
 
-        ObjectNode summary = InstanceSummary.of(mi, "", "o");
+        ObjectNode summary = InstanceSummary.of(mi, "");
 
         assertThat(summary.path("created_at").asText()).isEqualTo(shown);
         assertThat(summary.path("modified_at").asText()).isEqualTo(shown);
@@ -120,7 +120,7 @@ class InstanceSummaryTest {
     void absentOrUnreadableDatesAreOmitted() {
         JsonNode mi = instance("null", "\"not a date\"", "[]");
 
-        ObjectNode summary = InstanceSummary.of(mi, "", "o");
+        ObjectNode summary = InstanceSummary.of(mi, "");
 
         assertThat(summary.has("created_at")).isFalse();
         assertThat(summary.has("modified_at")).isFalse();
@@ -132,6 +132,6 @@ class InstanceSummaryTest {
         JsonNode mi = json("""
                 {"id": "smi-1", "name": "n", "compute": {"launchSpecification": {"instanceTypes": {"types": ["t3.micro"]}}}}""");
 
-        assertThat(InstanceSummary.of(mi, "", "o").has("type")).isFalse();
+        assertThat(InstanceSummary.of(mi, "").has("type")).isFalse();
     }
 }

@@ -248,4 +248,32 @@ class EnvelopeDecoderTest {
         assertThat(EnvelopeDecoder.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT")).as("a past date").isEqualTo(Duration.ZERO);
         assertThat(EnvelopeDecoder.retryAfter("999999999")).as("capped").isLessThanOrEqualTo(Duration.ofHours(1));
     }
+
+    /** Contract §9.8 (issue 11 item 4): an error with only {@code response.error} and {@code error_id}. */
+    @Test
+    void anErrorStringWithoutErrorsArrayIsSurfaced() {
+        SpotException e = failure(READ, 400, "{" + REQUEST + """
+                , "response": {"status": {"code": 400, "message": "Bad Request"},
+                  "error": "Group name is too long", "error_id": "ERR-7a1b"}}""", null);
+
+        assertThat(e.kind()).isEqualTo(Kind.REJECTED);
+        assertThat(e.spotMessage()).isEqualTo("Group name is too long (error_id ERR-7a1b)");
+    }
+
+    @Test
+    void anErrorStringWithoutIdOrStatusIsSurfacedToo() {
+        SpotException e = failure(READ, 400, """
+                {"response": {"error": "Unsupported instance type"}}""", null);
+
+        assertThat(e.spotMessage()).isEqualTo("Unsupported instance type");
+    }
+
+    @Test
+    void theErrorsArrayStillWinsOverTheErrorString() {
+        SpotException e = failure(READ, 400, """
+                {"response": {"errors": [{"code": "ValidationError", "message": "bad field"}],
+                  "error": "other text", "error_id": "E1"}}""", null);
+
+        assertThat(e.spotMessage()).isEqualTo("bad field");
+    }
 }

@@ -79,4 +79,14 @@ class CostWindowTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("after");
     }
+
+    /** Issue 11 item 5: the old service had no 2000-2999 rule; every valid date is passed on to Spot. */
+    @ParameterizedTest(name = "start={0} end={1}")
+    @CsvSource({"1970-01-01,1970-01-02", "0001-01-01,9999-12-31", "1999-12-31,2000-01-01", "2999-12-31,3000-01-01"})
+    void everyValidDateIsAccepted(String start, String end) {
+        CostWindow w = CostWindow.parse(start, end);
+
+        assertThat(w.fromDate()).isEqualTo(start);
+        assertThat(w.toDate()).isEqualTo(end);
+    }
 }

@@ -1,0 +1,68 @@
+package dev.spotapi.org;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spotapi.spot.SpotClient;
+import dev.spotapi.spot.SpotResource;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Migration to {@code orgIsolation: enforce}: finds the resources of an account that carry no
+ * {@code spinup:org} tag (invisible under enforce) and tags them with this org, so a deployment keeps
+ * sight of what it created before isolation existed. Resources of another org are never touched.
+ */
+public final class OrgAdoption {
+    /** One untagged resource: its kind ("elastigroup" or "managed instance"), id and name. */
+    public record Untagged(String kind, String id, String name) {
+    }
+
+    private final Ownership ownership;
+    private final List<SpotResource> resources;
+
+    /** @param resources the kinds of Spot objects to look at (elastigroups, managed instances) */
+    public OrgAdoption(Ownership ownership, List<SpotResource> resources) {
+        this.ownership = ownership;
+        this.resources = List.copyOf(resources);
+    }
+
+    /** The untagged resources of the account (one list call per kind). */
+    public List<Untagged> untagged(SpotClient spot) {
+        List<Untagged> out = new ArrayList<>();
+        for (SpotResource resource : resources) {
+            for (JsonNode item : resource.list(spot).join()) {
+                String org = Ownership.tag(item, Ownership.ORG_TAG);
+                if (org == null || org.isBlank()) {
+                    JsonNode config = item.get("config");
+                    JsonNode body = config != null && config.isObject() ? config : item;
+                    out.add(new Untagged(resource.noun(), item.path("id").asText(), body.path("name").asText("")));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Tags one untagged resource: reads it (it may have changed since the list), and when it is still
+     * without an org tag, updates its tags to the current ones plus ours (Spot replaces the array).
+     *
+     * @return false when the resource has meanwhile got an org tag (then it is left alone)
+     */
+    public boolean adopt(SpotClient spot, Untagged target) {
+        SpotResource resource = resources.stream().filter(r -> r.noun().equals(target.kind())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown kind " + target.kind()));
+        JsonNode current = resource.read(spot, target.id()).join();
+        String org = Ownership.tag(current, Ownership.ORG_TAG);
+        if (org != null && !org.isBlank()) {
+            return false;
+        }
+        JsonNode tags = Ownership.tags(current);
+        ArrayNode withOurs = ownership.withOurTag(tags instanceof ArrayNode a ? a : JsonNodeFactory.instance.arrayNode());
+        ObjectNode partial = JsonNodeFactory.instance.objectNode();
+        partial.putObject("compute").putObject("launchSpecification").set("tags", withOurs);
+        resource.update(spot, target.id(), partial).join();
+        return true;
+    }
+}

@@ -1,0 +1,206 @@
+package dev.spotapi.org;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spotapi.account.Account;
+import dev.spotapi.api.ApiException;
+import dev.spotapi.spot.SpotException;
+import dev.spotapi.spot.SpotIds;
+import dev.spotapi.spot.SpotResource;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.router.Endpoint;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Org isolation of every per-resource route: any route whose template has an {@code {instance}} or
+ * {@code {elastigroup}} path parameter, including routes added later, without code in its handler.
+ *
+ * <p>Before the handler, the guard reads the object from Spot and checks its {@code spinup:org} tag
+ * ({@link Ownership}). A missing object, one of another org and an untagged one all answer the same
+ * 404 after the same single read. Other methods than GET wait for the check (read, check, then act: no
+ * mutating call reaches Spot for a refused object). A GET runs its handler in parallel with the check
+ * (one round trip: the check starts when the handler asks for the object, see {@link #resource}) and
+ * the guard replaces its answer with the refusal after the handler, so nothing of a foreign object
+ * leaves. The checked object is offered to the handler ({@link #resource}) so it
+ * need not read it again. Refusals of existing foreign or untagged objects are counted in
+ * {@code spotapi.org.refused} (by account and route template) and logged with the request id.
+ */
+public final class OrgGuard {
+    private static final Logger LOG = LoggerFactory.getLogger(OrgGuard.class);
+    private static final String CHECK = "spot-api.org.check";
+    private static final String REFUSED_LOCALLY = "spot-api.org.refusedLocally";
+
+    /** A kind of per-resource route: its path parameter, how ids look, and the Spot object behind it. */
+    public record Kind(String param, Predicate<String> isId, SpotResource resource, String malformedMessage) {
+    }
+
+    /** Managed instances: {@code {instance}}. */
+    public static Kind instances(SpotResource resource) {
+        return new Kind("instance", SpotIds::isManagedInstanceId, resource,
+                "managed instance not found: not a managed instance id");
+    }
+
+    /** Elastigroups: {@code {elastigroup}}. */
+    public static Kind elastigroups(SpotResource resource) {
+        return new Kind("elastigroup", SpotIds::isGroupId, resource, "elastigroup not found: not an elastigroup id");
+    }
+
+    private final Ownership ownership;
+    private final Map<String, Kind> kinds;
+    private final Function<Context, Account> accounts;
+    private final Function<Context, String> requestIds;
+    private final MeterRegistry registry;
+    private final BiConsumer<Context, CompletableFuture<?>> later;
+    private final Map<String, Counter> refused = new ConcurrentHashMap<>();
+
+    /**
+     * @param kinds      the per-resource kinds, keyed by path parameter name
+     * @param accounts   resolves the {@code {account}} path parameter (throws for an unknown account)
+     * @param requestIds the request id of a request, for the log line
+     * @param later      makes the request wait for a future (as {@code ctx.future}, cut short with the
+     *                   server's 503 when a stop runs out of time)
+     */
+    public OrgGuard(Ownership ownership, Map<String, Kind> kinds, Function<Context, Account> accounts,
+            Function<Context, String> requestIds, MeterRegistry registry, BiConsumer<Context, CompletableFuture<?>> later) {
+        this.ownership = ownership;
+        this.kinds = Map.copyOf(kinds);
+        this.accounts = accounts;
+        this.requestIds = requestIds;
+        this.registry = registry;
+        this.later = later;
+    }
+
+    /**
+     * The checked object of this request, when the guard read it; the handler may use it instead of
+     * reading the object itself. Empty when isolation is off or the route has no resource parameter.
+     */
+    public static CompletableFuture<JsonNode> resource(Context ctx, Supplier<CompletableFuture<JsonNode>> orRead) {
+        Check check = ctx.attribute(CHECK);
+        return check != null ? check.start() : orRead.get();
+    }
+
+    /**
+     * Marks a request that spot-api refused by itself (bad query, bad id) before its GET handler asked
+     * for the object: such an answer says nothing about the object, so it stands and no check is made.
+     */
+    public static void refusedLocally(Context ctx) {
+        ctx.attribute(REFUSED_LOCALLY, Boolean.TRUE);
+    }
+
+    /**
+     * The before-matched handler. Other methods than GET wait for the check before their handler runs;
+     * a GET's check starts when its handler asks for the object (or, at the latest, after the handler).
+     */
+    public void before(Context ctx) {
+        if (!ownership.enforced()) {
+            return;
+        }
+        Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
+        Kind kind = endpoint == null ? null : kindOf(endpoint.path);
+        if (kind == null) {
+            return;
+        }
+        Account account = accounts.apply(ctx);
+        String id = ctx.pathParam(kind.param());
+        if (!kind.isId().test(id)) {
+            throw ApiException.notFound(kind.malformedMessage());
+        }
+        String route = endpoint.path;
+        Check check = new Check(() -> kind.resource().read(account.spot(), id).handle((object, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                if (cause instanceof SpotException s && s.kind() == SpotException.Kind.NOT_FOUND) {
+                    throw notFound(kind, id);
+                }
+                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+            }
+            if (!ownership.owns(object)) {
+                refuse(ctx, account, route, kind, id, object);
+                throw notFound(kind, id);
+            }
+            return object;
+        }));
+        ctx.attribute(CHECK, check);
+        if (!isRead(ctx)) {
+            later.accept(ctx, check.start());
+        }
+    }
+
+    /**
+     * The after-matched handler of a GET: waits for the check (starting it if the handler never asked)
+     * and lets a refusal replace whatever the handler answered, through the exception mappers.
+     */
+    public void after(Context ctx) {
+        Check check = ctx.attribute(CHECK);
+        if (check == null || !isRead(ctx)) {
+            return;
+        }
+        if (!check.started() && Boolean.TRUE.equals(ctx.attribute(REFUSED_LOCALLY))) {
+            return;
+        }
+        later.accept(ctx, check.start());
+    }
+
+    private static boolean isRead(Context ctx) {
+        return HandlerType.GET.equals(ctx.method()) || HandlerType.HEAD.equals(ctx.method());
+    }
+
+    /** The read-and-check of one request, started at most once. */
+    private static final class Check {
+        private final Supplier<CompletableFuture<JsonNode>> read;
+        private CompletableFuture<JsonNode> started;
+
+        Check(Supplier<CompletableFuture<JsonNode>> read) {
+            this.read = read;
+        }
+
+        synchronized CompletableFuture<JsonNode> start() {
+            if (started == null) {
+                started = read.get();
+            }
+            return started;
+        }
+
+        synchronized boolean started() {
+            return started != null;
+        }
+    }
+
+    private Kind kindOf(String template) {
+        for (Map.Entry<String, Kind> e : kinds.entrySet()) {
+            if (template.contains("{" + e.getKey() + "}")) {
+                return e.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** The one answer for a missing, foreign or untagged object: the caller cannot tell them apart. */
+    static ApiException notFound(Kind kind, String id) {
+        return ApiException.notFound(kind.resource().noun() + " '" + id + "' does not exist");
+    }
+
+    private void refuse(Context ctx, Account account, String route, Kind kind, String id, JsonNode object) {
+        refused.computeIfAbsent(account.name() + ' ' + route, k -> Counter.builder("spotapi.org.refused")
+                .description("Requests refused because the Spot resource belongs to another org or to none")
+                .tag("account", account.name())
+                .tag("route", route)
+                .register(registry)).increment();
+        String owner = Ownership.tag(object, Ownership.ORG_TAG);
+        LOG.warn("org isolation refused a request requestId={} account={} method={} route={} {}={} owner={}",
+                requestIds.apply(ctx), account.name(), ctx.method().name(), route, kind.param(), id,
+                owner == null ? "(untagged)" : owner);
+    }
+}

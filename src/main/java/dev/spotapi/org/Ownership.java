@@ -1,0 +1,132 @@
+package dev.spotapi.org;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Which Spot resources belong to this deployment: those whose {@code compute.launchSpecification.tags}
+ * (where elastigroups and managed instances both keep their tags, OAS {@code elastigroup-compute} and
+ * {@code mi-compute}) hold {@code spinup:org} = the configured org. The one place that reads and writes
+ * that tag; with isolation off every check passes and bodies go to Spot unchanged.
+ */
+public final class Ownership {
+    /** The tag that names a resource's org. */
+    public static final String ORG_TAG = "spinup:org";
+    /** The tag that names a resource's space, for {@code ?space=} filters. */
+    public static final String SPACE_TAG = "spinup:spaceid";
+
+    private final String org;
+    private final boolean enforced;
+
+    /**
+     * @param org      the configured org
+     * @param enforced false for {@code orgIsolation: off}
+     */
+    public Ownership(String org, boolean enforced) {
+        this.org = org;
+        this.enforced = enforced;
+    }
+
+    public String org() {
+        return org;
+    }
+
+    public boolean enforced() {
+        return enforced;
+    }
+
+    /** True when the resource (a Spot object, flat or {@code config}-wrapped as in list items) is ours. */
+    public boolean owns(JsonNode resource) {
+        return org.equals(tag(resource, ORG_TAG));
+    }
+
+    /** Whether a list item is shown: ours (when enforced) and, when {@code space} is given, of that space. */
+    public boolean listed(JsonNode item, String space) {
+        if (enforced && !owns(item)) {
+            return false;
+        }
+        return space == null || space.equals(tag(item, SPACE_TAG));
+    }
+
+    /** The value of tag {@code key} of a resource, or null when it has none. */
+    public static String tag(JsonNode resource, String key) {
+        for (JsonNode t : tags(resource)) {
+            JsonNode k = t.get("tagKey");
+            if (k != null && key.equals(k.asText())) {
+                JsonNode v = t.get("tagValue");
+                return v == null || v.isNull() ? "" : v.asText();
+            }
+        }
+        return null;
+    }
+
+    /** The tags array of a resource (empty when it has none). */
+    public static JsonNode tags(JsonNode resource) {
+        JsonNode config = resource.get("config");
+        JsonNode body = config != null && config.isObject() ? config : resource;
+        return body.path("compute").path("launchSpecification").path("tags");
+    }
+
+    /**
+     * A create body with our tag set: any {@code spinup:org} the caller sent is replaced, other tags kept.
+     * Answers the body unchanged when isolation is off.
+     */
+    public ObjectNode forCreate(ObjectNode body) {
+        if (!enforced) {
+            return body;
+        }
+        ObjectNode copy = body.deepCopy();
+        ObjectNode compute = object(copy, "compute");
+        ObjectNode launchSpecification = compute == null ? null : object(compute, "launchSpecification");
+        if (launchSpecification == null) {
+            return copy; // a compute or launchSpecification that is not an object: Spot refuses the create
+        }
+        JsonNode tags = launchSpecification.get("tags");
+        if (tags != null && !tags.isNull() && !tags.isArray()) {
+            return copy; // likewise for tags that are not an array
+        }
+        launchSpecification.set("tags", withOurTag(tags instanceof ArrayNode a ? a : copy.arrayNode()));
+        return copy;
+    }
+
+    /**
+     * An update body that cannot drop or change our tag: Spot replaces arrays, so when the update sends
+     * {@code compute.launchSpecification.tags} our tag is put (back) into that array. An update that
+     * does not touch tags leaves the stored ones, ours included, alone.
+     */
+    public ObjectNode forUpdate(ObjectNode partial) {
+        if (!enforced) {
+            return partial;
+        }
+        JsonNode tags = partial.path("compute").path("launchSpecification").get("tags");
+        if (tags == null || tags.isNull() || !tags.isArray()) {
+            return partial; // nulls are never sent (SpotPayloads); a non-array is Spot's to refuse
+        }
+        ObjectNode copy = partial.deepCopy();
+        ObjectNode launchSpecification = (ObjectNode) copy.path("compute").path("launchSpecification");
+        launchSpecification.set("tags", withOurTag((ArrayNode) tags));
+        return copy;
+    }
+
+    /** A copy of {@code tags} without any {@code spinup:org} entry, then ours at the end. */
+    public ArrayNode withOurTag(ArrayNode tags) {
+        ArrayNode out = tags.arrayNode();
+        for (JsonNode t : tags) {
+            if (!(t.isObject() && ORG_TAG.equals(t.path("tagKey").asText(null)))) {
+                out.add(t.deepCopy());
+            }
+        }
+        out.addObject().put("tagKey", ORG_TAG).put("tagValue", org);
+        return out;
+    }
+
+    /** The object at {@code field}, created when absent or null; null when something else is there. */
+    private static ObjectNode object(ObjectNode parent, String field) {
+        JsonNode child = parent.get(field);
+        if (child instanceof ObjectNode o) {
+            return o;
+        }
+        return child == null || child.isNull() ? parent.putObject(field) : null;
+    }
+}
