@@ -110,6 +110,7 @@ public final class ApiServer {
             config.routes.before(cors::before);
             config.routes.before(access::before);
             config.routes.beforeMatched(bodies.checkFirst(Routes.bodyRoutes(table)));
+            config.routes.beforeMatched(Idempotency.checkHeaderFirst(Routes.keyedRoutes(table)));
             config.routes.beforeMatched(orgGuard::before);
             config.routes.afterMatched(orgGuard::after);
             config.routes.after(Tracing::after);

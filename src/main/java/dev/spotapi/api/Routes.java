@@ -136,6 +136,12 @@ final class Routes {
      * or act on resources): their body is read and checked before anything else happens, so a bad one
      * is a 400 that costs no Spot call.
      */
+    /** "METHOD /path" of every route that takes an {@code Idempotency-Key}. */
+    static Set<String> keyedRoutes(List<Route> table) {
+        return table.stream().filter(r -> r.idempotency() != null).map(Route::key)
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
     static Set<String> bodyRoutes(List<Route> table) {
         return table.stream().filter(r -> r.effect() != Effect.READ)
                 .filter(r -> HandlerType.POST.equals(r.method()) || HandlerType.PUT.equals(r.method()))

@@ -83,6 +83,20 @@ public final class Idempotency {
         this.org = org;
     }
 
+    /**
+     * A before-matched handler that refuses (400) a malformed {@value #HEADER} on the routes that take one
+     * ({@code keyedRoutes}: "METHOD /path-template"), before anything else of the request reaches Spot.
+     */
+    public static Handler checkHeaderFirst(java.util.Set<String> keyedRoutes) {
+        return ctx -> {
+            var endpoint = ctx.endpoints().matchedHttpEndpoint();
+            String given = ctx.header(HEADER);
+            if (given != null && endpoint != null && keyedRoutes.contains(ctx.method().name() + ' ' + endpoint.path)) {
+                parse(given);
+            }
+        };
+    }
+
     /** {@code handler} with idempotency-key handling in front of it. */
     public Handler wrap(Handler handler, Mode mode) {
         return ctx -> handle(ctx, handler, mode);

@@ -86,9 +86,11 @@ class CommandLineTest {
     void sandboxFlagIgnoresAnExistingConfigFile() throws Exception {
         writeConfig("{\"listenAddress\":\"127.0.0.1:1\"}"); // invalid: would fail if it were read
         int port = ProgramRun.freePort();
-        // --seed loads the sandbox's simulator (issue 11 item 10): top-level objects go to the sandbox account
+        // --seed loads the sandbox's simulator (issue 11 item 10): top-level objects go to the sandbox account;
+        // the sandbox's org is "sandbox", and under org isolation only objects tagged with it are visible
         Path seed = Files.writeString(dir.resolve("seed.json"), "{\"managedInstances\": [{\"id\": \"smi-5eed0001\", \"name\": \"seeded\","
-                + " \"region\": \"us-east-1\", \"compute\": {\"subnetIds\": [\"subnet-1\"], \"vpcId\": \"vpc-1\"}}]}");
+                + " \"region\": \"us-east-1\", \"compute\": {\"subnetIds\": [\"subnet-1\"], \"vpcId\": \"vpc-1\","
+                + " \"launchSpecification\": {\"tags\": [{\"tagKey\": \"spinup:org\", \"tagValue\": \"sandbox\"}]}}}]}");
         try (ProgramRun run = ProgramRun.start(dir, Map.of("SPOT_API_LISTEN", "127.0.0.1:" + port), "--sandbox",
                 "--seed", seed.toString())) {
             run.awaitLine(l -> l.contains("Try it"), START);
