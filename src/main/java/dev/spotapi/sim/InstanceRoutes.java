@@ -38,9 +38,23 @@ final class InstanceRoutes {
         if (to < from) {
             throw SpotException.validation("query:toDate", "\"toDate\" must be later than \"fromDate\"");
         }
-        InstanceState state = InstanceState.of(find(ctx).state());
-        envelope.items(ctx, CostCalculator.KIND, CostCalculator.items(state.intervals(), from, to, clock.now(),
+        envelope.items(ctx, CostCalculator.KIND, CostCalculator.items(activeIntervals(ctx), from, to, clock.now(),
                 ctx.queryParam("aggregationPeriod")));
+    }
+
+    /**
+     * The instance's ACTIVE intervals; none for an id that does not exist: real Spot answers costs of an
+     * unknown id with a zero costs item, not MANAGED_INSTANCE_DOESNT_EXIST (contract §9.1).
+     */
+    private java.util.List<InstanceState.ActiveInterval> activeIntervals(Context ctx) {
+        try {
+            return InstanceState.of(find(ctx).state()).intervals();
+        } catch (SpotException e) {
+            if (ManagedInstanceType.INSTANCE.notFoundCode().equals(e.code())) {
+                return java.util.List.of();
+            }
+            throw e;
+        }
     }
 
     private void transition(Context ctx, InstanceActions.Transition transition) {

@@ -118,14 +118,22 @@ class ManagedInstanceApiTest extends SimTestBase {
         assertThat(client.get(INSTANCES + "/" + id).status()).isEqualTo(200);
     }
 
+    /** Contract §9.1: real Spot answers costs of an unknown id with a zero costs item, not "doesn't exist". */
+    static void assertZeroCosts(SimClient.Reply r) {
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.item().path("costs").path("actual").decimalValue()).isZero();
+        assertThat(r.item().path("costs").path("potential").decimalValue()).isZero();
+        assertThat(r.item().path("running").path("value").decimalValue()).isZero();
+    }
+
     @Test
-    void everyRouteAnswersDoesntExistForAnUnknownId() {
+    void everyRouteAnswersDoesntExistForAnUnknownIdButCostsAZeroItem() {
         String unknown = INSTANCES + "/smi-00000000";
         assertSpotError(client.get(unknown), 400, "MANAGED_INSTANCE_DOESNT_EXIST");
         assertSpotError(client.put(unknown, "{\"managedInstance\":{\"name\":\"x\"}}"), 400, "MANAGED_INSTANCE_DOESNT_EXIST");
         assertSpotError(client.delete(unknown, "{}"), 400, "MANAGED_INSTANCE_DOESNT_EXIST");
         assertSpotError(client.get(unknown + "/status"), 400, "MANAGED_INSTANCE_DOESNT_EXIST");
-        assertSpotError(client.get(unknown + "/costs"), 400, "MANAGED_INSTANCE_DOESNT_EXIST");
+        assertZeroCosts(client.get(unknown + "/costs"));
         assertSpotError(client.put(unknown + "/pause", null), 400, "MANAGED_INSTANCE_DOESNT_EXIST");
         assertSpotError(client.put(unknown + "/resume", null), 400, "MANAGED_INSTANCE_DOESNT_EXIST");
         assertSpotError(client.put(unknown + "/recycle", null), 400, "MANAGED_INSTANCE_DOESNT_EXIST");
