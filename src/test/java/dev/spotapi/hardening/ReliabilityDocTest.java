@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
  * this package, and every test method of this package is named in it.
  */
 class ReliabilityDocTest {
-    private static final Pattern REFERENCE = Pattern.compile("`?([A-Z][A-Za-z0-9]*Test)#([a-z][A-Za-z0-9]*)`?");
+    private static final Pattern REFERENCE = Pattern.compile("`?([A-Z][A-Za-z0-9]*(?:Test|IT))#([a-z][A-Za-z0-9]*)`?");
     private static final String PACKAGE = ReliabilityDocTest.class.getPackageName();
 
     @Test
@@ -98,7 +98,7 @@ class ReliabilityDocTest {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.sorted().toList()) {
                 String name = f.getFileName().toString();
-                if (name.endsWith("Test.class") && !name.contains("$")) {
+                if ((name.endsWith("Test.class") || name.endsWith("IT.class")) && !name.contains("$")) {
                     out.add(Class.forName(PACKAGE + "." + name.substring(0, name.length() - ".class".length())));
                 }
             }
