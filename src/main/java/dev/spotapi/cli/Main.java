@@ -22,7 +22,8 @@ public final class Main {
             StartupWarmup.begin();
         }
         int exit = commandLine().execute(args);
-        if (exit != 0) {
+        // cds-training must end even if a server thread it started lingers (the archive is written at exit)
+        if (exit != 0 || (args.length > 0 && "cds-training".equals(args[0]))) {
             System.exit(exit);
         }
     }

@@ -25,6 +25,12 @@ class BcryptHeaderAndCacheTest {
             v.check(TokenVerifier.hash("key-" + i, 4));
         }
 
+        // Caffeine settles an async entry's eviction on the thread that completed its verdict (the bcrypt
+        // pool), which may run just after check() returned here: poll briefly instead of reading once.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (v.cachedVerdicts() > 3 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
         assertThat(v.cachedVerdicts()).isLessThanOrEqualTo(3);
     }
 }
