@@ -10,9 +10,6 @@ import dev.spotapi.support.TestService.Reply;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (contract §2.1) must make every operation answer 502, never OK, 404 or an empty list; a delete so
  * answered deleted nothing, an update changed nothing. The simulator's {@code json} fault answers the body.
  */
-class EnvelopeOnlySuccessTest {
+class EnvelopeOnlySuccessTest extends HarnessPerClass {
     private static final String REQUEST = "\"request\":{\"id\":\"00000000-0000-4000-8000-000000000000\"}";
     /** JSON objects (and one array) that are not Spot's success envelope for the call they answer. */
     private static final List<String> NOT_ENVELOPES = List.of(
@@ -35,25 +32,6 @@ class EnvelopeOnlySuccessTest {
             "{" + REQUEST + ",\"response\":{\"status\":{\"code\":200},\"kind\":\"spotinst:aws:ec2:managedInstance\"}}",
             "{" + REQUEST + ",\"response\":{\"status\":{\"code\":200},\"kind\":\"spotinst:aws:ec2:scale\",\"items\":[]}}",
             "{" + REQUEST + ",\"response\":{\"status\":{\"code\":\"OK\"},\"items\":[]}}");
-
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = Harness.start(Harness.quick());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
-    }
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();

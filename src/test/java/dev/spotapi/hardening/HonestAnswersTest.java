@@ -10,9 +10,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.spotapi.support.TestService.Reply;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -24,27 +21,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * exceeded → 504 (see {@link SpotTimeoutsTest}); Spot unreachable → 502. Each with a JSON body and the
  * request id, and the Spot request id in the log."
  */
-class HonestAnswersTest {
+class HonestAnswersTest extends HarnessPerClass {
     private static final Pattern SPOT_REQUEST_ID =
             Pattern.compile("spotRequestId=([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = Harness.start(Harness.quick());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
-    }
 
     @Test
     void spot429AfterTheRetriesIs429WithRetryAfter() {

@@ -18,8 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -36,11 +34,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Requests go over a raw socket ({@link RawHttp}) so that nothing is repaired on the way. "Quickly" is
  * under 2 s each; "no Spot call" is an empty simulator request log.
  */
-class HostileInputTest {
+class HostileInputTest extends HarnessPerClass {
     private static final long QUICK_MS = 2_000;
     private static final String TOKEN = TestService.TOKEN;
     private static final Map<String, String> AUTH = Map.of("X-Auth-Token", TOKEN);
-    private static Harness h;
 
     /** One hostile request and the statuses that count as its clear refusal. */
     record Hostile(String name, String method, byte[] target, Map<String, String> headers, byte[] body,
@@ -52,18 +49,6 @@ class HostileInputTest {
 
         Answer send() {
             return RawHttp.send(h.port(), method, target, headers, body, 15_000);
-        }
-    }
-
-    @BeforeAll
-    static void start() {
-        h = Harness.start(Harness.quick());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (h != null) {
-            h.close();
         }
     }
 

@@ -17,9 +17,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,26 +24,7 @@ import org.junit.jupiter.api.Test;
  * 422 for another request, 409 while in flight, nothing stored for failures that changed nothing, the
  * correlation tag on every create, and the configurable TTL. (IETF httpapi idempotency-key draft; Stripe.)
  */
-class IdempotencyKeyTest {
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = Harness.start(Harness.quick());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
-    }
-
+class IdempotencyKeyTest extends HarnessPerClass {
     static Reply keyed(Harness h, String method, String path, Object body, String key) {
         return h.svc.call(method, path, body, Map.of("X-Auth-Token", TestService.TOKEN, "Idempotency-Key", key));
     }

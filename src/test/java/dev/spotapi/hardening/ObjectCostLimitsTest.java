@@ -17,9 +17,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,26 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * is refused (by the simulator as Spot, passed on as 400/413), and a reply from Spot of any size cannot make
  * spot-api hold more than {@code BoundedBody.MAX_REPLY_BYTES} of it: it is abandoned and answered 502.
  */
-class ObjectCostLimitsTest {
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = Harness.start(Harness.quick());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
-    }
-
+class ObjectCostLimitsTest extends HarnessPerClass {
     @Test
     void aGroupWithAHugeCapacityIsRefusedAndNothingIsCreated() {
         ObjectNode body = Harness.groupBody(Harness.uniqueName("huge"));

@@ -9,8 +9,6 @@ import dev.spotapi.support.TestService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * the Spot tokens of the accounts, in no formatted message, argument, MDC value or exception text, at
  * DEBUG level too; and the simulator's request log masks the bearer token.
  */
-class SecretsInLogsTest {
+class SecretsInLogsTest extends HarnessPerClass {
     private static final String WRONG_TOKEN = TokenVerifier.hash("a-guessed-key", 4);
     private static final String MALFORMED_TOKEN = "not-bcrypt-but-secret-looking-0123456789";
     private static final String EXPENSIVE_TOKEN = "$2a$31$" + TestService.TOKEN.substring(7);
@@ -26,19 +24,6 @@ class SecretsInLogsTest {
             EXPENSIVE_TOKEN, "main-spot-token", "other-spot-token", "not-the-token",
             // the variable part of a bcrypt hash is secret-bearing on its own
             TestService.TOKEN.substring(7), WRONG_TOKEN.substring(7));
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = Harness.start(Harness.quick());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
 
     @Test
     void noSecretAppearsInAnyLogEventAtDebugLevel() throws InterruptedException {
