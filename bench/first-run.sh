@@ -24,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 
 say() { printf '[first-run %s] %s\n' "$(date +%T)" "$*" >&2; }
-now() { date +%s.%N; }
+now() { echo "$EPOCHREALTIME"; }   # a built-in clock: no fork
 # CPU seconds (user + system) of this shell's finished children.
 children_cpu() { awk -v t="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.1f", ($14 + $15) / t}' /proc/$$/stat; }
 free_port() {
@@ -36,20 +36,34 @@ free_port() {
   return 1
 }
 
+# pong PORT: true when GET /v1/spot/ping answers pong. Bash built-ins only (/dev/tcp, read): a poll that
+# forked curl every few milliseconds would take CPU from the start it measures.
+pong() {
+  local c reply=""
+  exec {c}<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null || return 1
+  printf 'GET /v1/spot/ping HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&"$c" 2>/dev/null || { exec {c}>&-; return 1; }
+  IFS= read -r -d '' -t 5 -u "$c" reply || true
+  exec {c}>&-
+  [[ "$reply" == *$'\r\n\r\n'pong ]]
+}
+
 # start LABEL: runs ./spot-api in the clone until the first pong, then stops it; sets took (s), cpu (s).
 start() {
-  local label="$1" port t0 cpu0
+  local label="$1" port t0 cpu0 tick
   port="$(free_port)"
+  [ -p "$work/tick" ] || mkfifo "$work/tick"
+  exec {tick}<>"$work/tick"   # read -t on it is a sleep without a fork
   cpu0="$(children_cpu)"
   t0="$(now)"
   (cd "$work/clone" && SPOT_API_LISTEN="127.0.0.1:$port" exec ./spot-api) >"$work/$label.log" 2>&1 &
   pid=$!
-  until [ "$(curl -s --max-time 1 "http://127.0.0.1:$port/v1/spot/ping" 2>/dev/null || true)" = pong ]; do
+  until pong "$port"; do
     kill -0 "$pid" 2>/dev/null || { cat "$work/$label.log" >&2; say "$label: ./spot-api exited"; exit 1; }
-    [ "$(echo "$(now) - $t0 < 600" | bc)" = 1 ] || { cat "$work/$label.log" >&2; say "$label: no pong in 600 s"; exit 1; }
-    sleep 0.02
+    (( ${EPOCHREALTIME/./} - ${t0/./} < 600000000 )) || { cat "$work/$label.log" >&2; say "$label: no pong in 600 s"; exit 1; }
+    read -r -t 0.01 -u "$tick" _ || true
   done
   took="$(echo "$(now) - $t0" | bc)"
+  exec {tick}>&-
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   pid=""

@@ -17,10 +17,10 @@ public final class Main {
             System.setProperty(COMMON_POOL_PARALLELISM,
                     Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
         }
-        dev.spotapi.spot.SpotClient.stopJdkResends();
         if (startsAServer(args)) {
-            StartupWarmup.begin();
+            StartupWarmup.begin(runsTheSimulator(args));
         }
+        dev.spotapi.spot.SpotClient.stopJdkResends();
         int exit = commandLine().execute(args);
         // cds-training must end even if a server thread it started lingers (the archive is written at exit)
         if (exit != 0 || (args.length > 0 && "cds-training".equals(args[0]))) {
@@ -36,6 +36,17 @@ public final class Main {
             }
         }
         return args.length == 0 || args[0].startsWith("-") || List.of("simulator", "cds-training").contains(args[0]);
+    }
+
+    /**
+     * Whether this start will surely run the simulator: the {@code simulator} command, {@code --sandbox}, or
+     * no arguments and no config file at the default path (sandbox mode). Only a start-up hint.
+     */
+    static boolean runsTheSimulator(String[] args) {
+        if (args.length == 0) {
+            return !java.nio.file.Files.exists(ServeCommand.DEFAULT_CONFIG);
+        }
+        return "simulator".equals(args[0]) || List.of(args).contains("--sandbox");
     }
 
     public static CommandLine commandLine() {

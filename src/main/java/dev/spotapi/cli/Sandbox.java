@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Zero-config start: the built-in simulator in-process on a loopback port, one account named
@@ -27,8 +28,13 @@ final class Sandbox {
     private Sandbox() {
     }
 
-    /** A running sandbox: the simulator and the service in front of it. */
-    record Running(SpotSimulator simulator, SpotApi api, ServiceConfig config, SandboxKey key)
+    /**
+     * A running sandbox: the simulator and the service in front of it; {@code token} is the banner's
+     * X-Auth-Token for the sandbox's own key (hashed while the servers start), null when the key came
+     * from SPOT_API_TOKEN.
+     */
+    record Running(SpotSimulator simulator, SpotApi api, ServiceConfig config, SandboxKey key,
+                   CompletableFuture<String> token)
             implements AutoCloseable {
         @Override
         public void close() {
@@ -50,6 +56,10 @@ final class Sandbox {
     /** Starts the simulator (loading {@code seed} when not null) and the service in front of it. */
     static Running start(Path dir, Path seed, Map<String, String> env, String listen) {
         String spotToken = randomSecret();
+        SandboxKey key = SandboxKey.resolve(dir, env);
+        // bcrypt at cost 10 takes ~80 ms: done beside the servers' start rather than after it
+        CompletableFuture<String> token = ConfigLoader.ENV_TOKEN.equals(key.origin()) ? null
+                : CompletableFuture.supplyAsync(() -> TokenVerifier.hash(key.value(), 10));
         SpotSimulator simulator = SpotSimulator.builder()
                 .bind("127.0.0.1")
                 .port(0)
@@ -58,14 +68,13 @@ final class Sandbox {
                 .seed(seed)
                 .start();
         try {
-            SandboxKey key = SandboxKey.resolve(dir, env);
             ServiceConfig config = ConfigLoader.validate(new ConfigLoader(env).applyEnvironment(new ServiceConfig(
                     listen,
                     Map.of(ACCOUNT, new AccountConfig("us-east-1", SPOT_ACCOUNT_ID, spotToken, DEFAULT_VPC,
                             simulator.baseUrl())),
                     key.value(), "info", "text", ACCOUNT, 0, null)));
             Logging.apply(config);
-            return new Running(simulator, SpotApi.start(config), config, key);
+            return new Running(simulator, SpotApi.start(config), config, key, token);
         } catch (RuntimeException e) {
             simulator.close();
             throw e;
@@ -87,7 +96,7 @@ final class Sandbox {
         out.println("  Account        : " + ACCOUNT);
         if (!ConfigLoader.ENV_TOKEN.equals(key.origin())) {
             // the sandbox's own key (kept in its directory): showing it and a token for it is how a newcomer learns it
-            String token = TokenVerifier.hash(key.value(), 10);
+            String token = running.token().join();
             out.println("  Pre-shared key : " + key.value() + "  (generated, kept in " + key.origin() + "; set "
                     + ConfigLoader.ENV_TOKEN + " to choose one)");
             out.println("  X-Auth-Token   : " + token);

@@ -1,34 +1,51 @@
 package dev.spotapi.cli;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.javalin.Javalin;
+import java.lang.management.ManagementFactory;
 import java.security.NoSuchAlgorithmException;
 import javax.net.ssl.SSLContext;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs the slow one-time initialisations of the start path on a second thread while the main thread
- * parses arguments and reads the config: the logging backend, the JDK's default TLS context (loads the
- * CA certificates; the Spot HttpClient needs it) and Jackson's databind classes. Each of them is
- * idempotent and thread-safe, so the main thread simply finds them done (or waits on their own locks).
- * With the C1-only JIT the second CPU is otherwise idle during start-up.
+ * parses arguments (picocli alone takes ~150 ms) and reads the config: the logging backend, the JDK's
+ * default TLS context (loads the CA certificates; the Spot HttpClient needs it), Jackson's databind
+ * classes, the platform MBean server (Jetty's thread pool asks it for the cache line size: ~80 ms),
+ * Javalin's configuration classes, the signed jar of bcrypt's byte helpers (its signature is checked
+ * when the first class loads) and, when this start runs the simulator, SQLite's native library (an
+ * {@code uname} process and a copy to the temporary directory). Each of them is idempotent and
+ * thread-safe, so the main thread simply finds them done (or waits on their own locks). With the C1-only
+ * JIT the second CPU is otherwise idle during start-up. Measured by bench/first-run.sh (warm start).
  */
 final class StartupWarmup {
     private StartupWarmup() {
     }
 
-    static void begin() {
-        Thread thread = new Thread(StartupWarmup::run, "startup-warmup");
+    /** Starts the warm-up thread (a daemon: it never delays the exit). */
+    static void begin(boolean simulator) {
+        Thread thread = new Thread(() -> run(simulator), "startup-warmup");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private static void run() {
+    private static void run(boolean simulator) {
         LoggerFactory.getILoggerFactory();
+        if (simulator) {
+            try {
+                org.sqlite.SQLiteJDBCLoader.initialize();
+            } catch (Exception e) {
+                // The simulator reports the same problem, with context, when it opens its database.
+            }
+        }
+        ManagementFactory.getPlatformMBeanServer();
+        Javalin.create(config -> config.startup.showJavalinBanner = false);
+        JsonMapper.builder().build().createObjectNode();
+        at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "warm-up".toCharArray());
         try {
             SSLContext.getDefault();
         } catch (NoSuchAlgorithmException e) {
             // The HttpClient reports the same problem, with context, when it is built.
         }
-        JsonMapper.builder().build().createObjectNode();
     }
 }
