@@ -40,7 +40,7 @@ free_port() {
 # forked curl every few milliseconds would take CPU from the start it measures.
 pong() {
   local c reply=""
-  exec {c}<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null || return 1
+  { exec {c}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
   printf 'GET /v1/spot/ping HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&"$c" 2>/dev/null || { exec {c}>&-; return 1; }
   IFS= read -r -d '' -t 5 -u "$c" reply || true
   exec {c}>&-
