@@ -21,7 +21,7 @@ public final class Main {
             StartupWarmup.begin(runsTheSimulator(args));
         }
         dev.spotapi.spot.SpotClient.stopJdkResends();
-        int exit = commandLine().execute(args);
+        int exit = args.length == 0 ? ServeCommand.serveWithoutArguments() : commandLine().execute(args);
         // cds-training must end even if a server thread it started lingers (the archive is written at exit)
         if (exit != 0 || (args.length > 0 && "cds-training".equals(args[0]))) {
             System.exit(exit);

@@ -36,14 +36,14 @@ public class ServeCommand implements Callable<Integer> {
 
     @Option(names = {"-config", "--config"}, paramLabel = "FILE",
             description = "Config file (default: ${DEFAULT-VALUE}).", defaultValue = "config/config.json")
-    Path config;
+    Path config = DEFAULT_CONFIG;
 
     @Option(names = "--sandbox", description = "Run against the built-in Spot simulator, ignoring any config file.")
     boolean sandbox;
 
     @Option(names = "--sandbox-dir", paramLabel = "DIR", defaultValue = ".sandbox",
             description = "Where sandbox mode keeps the simulator's state (default: ${DEFAULT-VALUE}).")
-    Path sandboxDir;
+    Path sandboxDir = Path.of(".sandbox");
 
     @Option(names = "--seed", paramLabel = "FILE",
             description = "Sandbox mode: load these groups and managed instances into the simulator at start "
@@ -58,8 +58,25 @@ public class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream out = spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true);
-        boolean explicitConfig = spec.commandLine().getParseResult().hasMatchedOption("-config");
+        return serve(spec.commandLine().getParseResult().hasMatchedOption("-config"));
+    }
+
+    /**
+     * What {@link #call()} does for a start without arguments (the defaults above), without picocli: building
+     * its command model takes 150-300 ms of a ~1 s warm start (bench/first-run.sh), and there is nothing to parse.
+     * Returns the exit code; an unexpected failure is printed, as picocli prints it, with exit code 1.
+     */
+    static int serveWithoutArguments() {
+        try {
+            return new ServeCommand().serve(false);
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            return 1;
+        }
+    }
+
+    private int serve(boolean explicitConfig) {
+        PrintStream out = new PrintStream(System.out, true);
         String listen = System.getenv().getOrDefault(ConfigLoader.ENV_LISTEN, Sandbox.DEFAULT_LISTEN);
         try {
             if (sandbox || (!explicitConfig && !Files.exists(config))) {
