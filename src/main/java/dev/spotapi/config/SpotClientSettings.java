@@ -10,6 +10,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * may send in one window of {@code rateWindowMs} (default 60000: Spot counts over 60 s, contract section 9.2);
  * 0 = no budget. Whatever the budget, a route that Spot answered 429 or {@code X-RateLimit-Remaining: 0}
  * is held for the window (or Spot's {@code Retry-After}).
+ *
+ * <p>{@code orphanSearchMs}: after a create that Spot may have carried out without spot-api seeing the reply,
+ * how long spot-api keeps looking for the object by its correlation tag before answering 502/504
+ * (default: one attempt timeout, at most 10 s; Spot finishing the call late).
  */
 public record SpotClientSettings(
         @JsonProperty("connectTimeoutMs") long connectTimeoutMs,
@@ -19,7 +23,8 @@ public record SpotClientSettings(
         @JsonProperty("initialBackoffMs") long initialBackoffMs,
         @JsonProperty("maxBackoffMs") long maxBackoffMs,
         @JsonProperty("rateBudgetPerMinute") int rateBudgetPerMinute,
-        @JsonProperty("rateWindowMs") long rateWindowMs) {
+        @JsonProperty("rateWindowMs") long rateWindowMs,
+        @JsonProperty("orphanSearchMs") long orphanSearchMs) {
 
     public static final SpotClientSettings DEFAULTS = new SpotClientSettings(0, 0, 0, 0, 0, 0, 0);
 
@@ -27,7 +32,14 @@ public record SpotClientSettings(
     public SpotClientSettings(long connectTimeoutMs, long attemptTimeoutMs, long deadlineMs, int maxAttempts,
             long initialBackoffMs, long maxBackoffMs, int rateBudgetPerMinute) {
         this(connectTimeoutMs, attemptTimeoutMs, deadlineMs, maxAttempts, initialBackoffMs, maxBackoffMs,
-                rateBudgetPerMinute, 0);
+                rateBudgetPerMinute, 0, 0);
+    }
+
+    /** Settings with the default orphan search (one attempt timeout, at most 10 s). */
+    public SpotClientSettings(long connectTimeoutMs, long attemptTimeoutMs, long deadlineMs, int maxAttempts,
+            long initialBackoffMs, long maxBackoffMs, int rateBudgetPerMinute, long rateWindowMs) {
+        this(connectTimeoutMs, attemptTimeoutMs, deadlineMs, maxAttempts, initialBackoffMs, maxBackoffMs,
+                rateBudgetPerMinute, rateWindowMs, 0);
     }
 
     public SpotClientSettings {
@@ -39,6 +51,7 @@ public record SpotClientSettings(
         maxBackoffMs = orDefault(maxBackoffMs, 5_000);
         rateBudgetPerMinute = Math.max(0, rateBudgetPerMinute);
         rateWindowMs = orDefault(rateWindowMs, 60_000);
+        orphanSearchMs = orDefault(orphanSearchMs, Math.min(attemptTimeoutMs, 10_000));
     }
 
     private static long orDefault(long value, long fallback) {
@@ -53,5 +66,10 @@ public record SpotClientSettings(
     /** Spot's rate-limit window. */
     public java.time.Duration rateWindow() {
         return java.time.Duration.ofMillis(rateWindowMs);
+    }
+
+    /** How long to look for a create's object by its correlation tag after an ambiguous failure. */
+    public java.time.Duration orphanSearch() {
+        return java.time.Duration.ofMillis(orphanSearchMs);
     }
 }

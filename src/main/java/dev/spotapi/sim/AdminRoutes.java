@@ -22,6 +22,8 @@ final class AdminRoutes {
     private final SimClock clock;
     private final FaultInjector faults;
     private final RequestLog requestLog;
+    /** Requests the simulator's server is still handling, this one included (Jetty's StatisticsHandler). */
+    private final java.util.function.IntSupplier requestsActive;
     private final Accounts accounts;
     private final boolean persistent;
     private final RateLimiter rateLimiter;
@@ -31,7 +33,9 @@ final class AdminRoutes {
     private final StateSnapshot snapshot;
 
     AdminRoutes(ResourceStore store, SimClock clock, FaultInjector faults, RequestLog requestLog, Accounts accounts,
-                boolean persistent, RateLimiter rateLimiter, TransitionTime transitionTime, StateSnapshot snapshot) {
+                boolean persistent, RateLimiter rateLimiter, TransitionTime transitionTime, StateSnapshot snapshot,
+                java.util.function.IntSupplier requestsActive) {
+        this.requestsActive = requestsActive;
         this.store = store;
         this.clock = clock;
         this.faults = faults;
@@ -201,6 +205,8 @@ final class AdminRoutes {
         }
         ObjectNode body = SimJson.object();
         body.set("requests", requestLog.recent(Math.min(limit, RequestLog.CAPACITY)));
+        // e.g. requests still held by a delay fault: a test waits for 0 before reading the final state
+        body.put("inProgress", Math.max(0, requestsActive.getAsInt() - 1));
         reply(ctx, body);
     }
 

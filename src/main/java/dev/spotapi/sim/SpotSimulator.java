@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.eclipse.jetty.server.handler.StatisticsHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,8 @@ public final class SpotSimulator implements AutoCloseable {
             }
             InstanceActions instanceActions = new InstanceActions(store, clock, transitionTime);
             this.bind = b.bind;
-            this.app = Javalin.create(config -> configure(config, b, envelope,
+            StatisticsHandler statistics = new StatisticsHandler();
+            this.app = Javalin.create(config -> configure(config, b, envelope, statistics,
                     new SpotApiFilter(requestLog, faults, configured, clock), new MatchedRouteFilter(rateLimiter),
                     // Javalin serves the first route that matches: a route with a literal segment where an id
                     // could stand (e.g. PUT /aws/ec2/managedInstance/state) must come before ResourceRoutes.
@@ -62,7 +64,7 @@ public final class SpotSimulator implements AutoCloseable {
                             new GroupRoutes(store, clock, envelope)::register,
                             new InstanceRoutes(clock, envelope, instanceActions)::register,
                             new AdminRoutes(store, clock, faults, requestLog, configured, persistence.durable(),
-                                    rateLimiter, transitionTime, snapshot)::register)))
+                                    rateLimiter, transitionTime, snapshot, statistics::getRequestsActive)::register)))
                     .start();
         } catch (RuntimeException e) {
             persistence.close();
@@ -121,12 +123,14 @@ public final class SpotSimulator implements AutoCloseable {
         LOG.info("Spot simulator on port {} stopped", port);
     }
 
-    private static void configure(JavalinConfig config, Builder b, Envelope envelope, SpotApiFilter filter,
+    private static void configure(JavalinConfig config, Builder b, Envelope envelope, StatisticsHandler statistics,
+                                  SpotApiFilter filter,
                                   MatchedRouteFilter matched, List<Consumer<RoutesConfig>> routeSets) {
         config.jetty.host = b.bind;
         config.jetty.port = b.port;
         config.startup.showJavalinBanner = false;
         config.startup.showOldJavalinVersionWarning = false;
+        config.jetty.modifyServer(server -> server.insertHandler(statistics));
         // "/aws/ec2/group/" (an SDK call with an empty id) must not be served as the list.
         config.router.ignoreTrailingSlashes = false;
         // Spot API bodies are held to Limits.MAX_BODY_BYTES by SpotApiFilter; this bound covers /_sim/state imports

@@ -131,11 +131,11 @@ public final class SpotClient {
 
     /**
      * How long, after a create that Spot may have carried out without our seeing the reply, spot-api
-     * keeps looking for the created object by its correlation tag: one attempt timeout (Spot finishing
-     * the call late), at most 10 s.
+     * keeps looking for the created object by its correlation tag: {@code spot.orphanSearchMs} (default one
+     * attempt timeout, Spot finishing the call late, at most 10 s).
      */
     public Duration orphanSearchWindow() {
-        return Duration.ofMillis(Math.min(settings.attemptTimeoutMs(), 10_000));
+        return settings.orphanSearch();
     }
 
     SpotMetrics metrics() {

@@ -18,10 +18,11 @@ import java.util.function.Predicate;
 final class ProgramRun implements AutoCloseable {
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Thread reader;
 
     private ProgramRun(Process process) {
         this.process = process;
-        Thread reader = new Thread(() -> {
+        reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     lines.add(line);
@@ -52,7 +53,7 @@ final class ProgramRun implements AutoCloseable {
             process.destroyForcibly();
             throw new AssertionError("program did not finish within " + limit + "; output: " + output());
         }
-        Thread.sleep(100); // let the reader drain the last lines
+        reader.join(5_000); // it ends at the end of the output: every line is in
         return process.exitValue();
     }
 

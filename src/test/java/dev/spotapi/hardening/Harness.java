@@ -50,10 +50,12 @@ final class Harness implements AutoCloseable {
 
     /**
      * Small timeouts and backoffs: connect 2 s, attempt 3 s, deadline 8 s, 3 attempts, backoff 20..200 ms,
-     * no rate budget, a 100 ms Spot rate window (the hold after a Spot 429 without Retry-After).
+     * no rate budget, a 100 ms Spot rate window (the hold after a Spot 429 without Retry-After), and a
+     * 300 ms orphan search (two looks for the correlation tag: OrphanRecoveryTest covers the search itself,
+     * these tests only the answer after it).
      */
     static SpotClientSettings quick() {
-        return new SpotClientSettings(2_000, 3_000, 8_000, 3, 20, 200, 0, 100);
+        return new SpotClientSettings(2_000, 3_000, 8_000, 3, 20, 200, 0, 100, 300);
     }
 
     @Override
@@ -93,6 +95,26 @@ final class Harness implements AutoCloseable {
 
     void clearFaults() {
         assertThat(svc.sim("DELETE", "/_sim/faults", null).status()).isEqualTo(200);
+    }
+
+    /**
+     * Waits (at most 30 s) until the simulator handles no request but this one: e.g. requests a delay
+     * fault still holds have finished, so what they change in Spot is in the stored state.
+     */
+    void awaitSimulatorIdle() throws InterruptedException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        int active;
+        do {
+            Reply r = svc.sim("GET", "/_sim/requests?limit=1", null);
+            assertThat(r.status()).as("GET /_sim/requests: %s", r.body()).isEqualTo(200);
+            active = r.json().path("inProgress").asInt(-1);
+            assertThat(active).as("inProgress in %s", r.body()).isNotNegative();
+            if (active == 0) {
+                return;
+            }
+            Thread.sleep(20);
+        } while (System.nanoTime() < end);
+        throw new AssertionError(active + " simulator requests still in progress after 30 s");
     }
 
     void clearRequestLog() {

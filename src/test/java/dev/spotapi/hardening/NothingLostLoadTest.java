@@ -39,8 +39,8 @@ import org.junit.jupiter.api.Test;
  */
 class NothingLostLoadTest {
     private static final int CLIENTS = 10;
-    private static final long RUN_MS = 15_000;
-    private static final long KEYED_RUN_MS = 10_000;
+    private static final long RUN_MS = 10_000;
+    private static final long KEYED_RUN_MS = 6_000;
     private static final double FAULT_PROBABILITY = 0.02;
     private static final String[] FAULTS = {
             "{\"path\":\"/aws/**\",\"action\":\"status\",\"status\":503,\"probability\":P}",
@@ -132,7 +132,7 @@ class NothingLostLoadTest {
         }
 
         h.clearFaults();
-        Thread.sleep(3_500); // requests still sleeping in a delay fault finish in Spot
+        h.awaitSimulatorIdle(); // requests still held by a delay fault finish in Spot
         Map<String, List<String>> groupNames = namesToIds(h.storedAll(GROUPS));
         Map<String, List<String>> instanceNames = namesToIds(h.storedAll(INSTANCES));
         Set<String> existing = new HashSet<>();

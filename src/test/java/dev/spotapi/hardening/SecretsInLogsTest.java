@@ -31,7 +31,10 @@ class SecretsInLogsTest extends HarnessPerClass {
         List<ILoggingEvent> events;
         try (LogCapture logs = LogCapture.startAtDebug()) {
             exerciseEverythingThatLogs();
-            Thread.sleep(500); // events logged after a reply was sent
+            // access lines are written after the reply: the last request's line comes after the others'
+            h.callWithRequestId("GET", "/ping", null, "secrets-last-request");
+            assertThat(logs.await(e -> LogCapture.everything(e).contains("secrets-last-request"), 5_000))
+                    .as("the last request's access line").isNotNull();
             events = logs.events();
         }
 

@@ -103,7 +103,7 @@ class SpotTimeoutsTest {
                 Thread.sleep(100);
                 named = h.storedAll(INSTANCES).stream().filter(it -> name.equals(Harness.nameOf(it))).toList();
             }
-            Thread.sleep(500);
+            h.awaitSimulatorIdle(); // nothing still on its way to Spot could add a second one
             named = h.storedAll(INSTANCES).stream().filter(it -> name.equals(Harness.nameOf(it))).toList();
             assertThat(named).as("one instance for one timed-out create").hasSize(1);
             assertThat(h.countSpotRequests("POST", INSTANCES)).isEqualTo(1);
@@ -163,6 +163,8 @@ class SpotTimeoutsTest {
         assertThat(d.rateBudgetPerMinute()).as("rate budget off by default").isZero();
         assertThat(d.rateBudgeted()).isFalse();
         assertThat(d.rateWindowMs()).as("Spot's window").isEqualTo(60_000);
+        assertThat(d.orphanSearchMs()).as("one attempt timeout, at most 10 s").isEqualTo(10_000);
+        assertThat(new SpotClientSettings(0, 4_000, 0, 0, 0, 0, 0).orphanSearchMs()).isEqualTo(4_000);
         assertThat(d.connectTimeoutMs()).isLessThan(d.attemptTimeoutMs());
         assertThat(d.attemptTimeoutMs()).isLessThan(d.deadlineMs());
         assertThat(d.initialBackoffMs()).isLessThan(d.maxBackoffMs());
@@ -176,11 +178,11 @@ class SpotTimeoutsTest {
                  "accounts": {"a": {"id": "act-12345678", "token": "t", "endpoint": "http://127.0.0.1:1"}},
                  "spot": {"connectTimeoutMs": 111, "attemptTimeoutMs": 222, "deadlineMs": 3333, "maxAttempts": 7,
                           "initialBackoffMs": 44, "maxBackoffMs": 555, "rateBudgetPerMinute": 6,
-                          "rateWindowMs": 30000}}""");
+                          "rateWindowMs": 30000, "orphanSearchMs": 77}}""");
 
         ServiceConfig config = new ConfigLoader(Map.of()).load(file);
 
-        assertThat(config.spot()).isEqualTo(new SpotClientSettings(111, 222, 3_333, 7, 44, 555, 6, 30_000));
+        assertThat(config.spot()).isEqualTo(new SpotClientSettings(111, 222, 3_333, 7, 44, 555, 6, 30_000, 77));
     }
 
     @Test

@@ -188,4 +188,20 @@ class AdminApiTest extends SimTestBase {
         assertThat(all.get(0).path("query").asText()).isEqualTo("n=20");
         assertThat(client.admin("GET", "/_sim/requests", null).json().path("requests")).hasSize(100);
     }
+
+    @Test
+    void theRequestLogCountsRequestsStillInProgress() throws Exception {
+        assertThat(client.admin("GET", "/_sim/requests", null).json().path("inProgress").asInt(-1)).isZero();
+        client.admin("POST", "/_sim/faults", "{\"path\":\"/aws/ec2/group\",\"action\":\"delay\",\"delayMs\":1500}");
+        java.util.concurrent.CompletableFuture<SimClient.Reply> held =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> client.get(GROUPS));
+        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        int seen = 0;
+        while (seen == 0 && !held.isDone() && System.nanoTime() < end) {
+            seen = client.admin("GET", "/_sim/requests", null).json().path("inProgress").asInt(-1);
+        }
+        assertThat(seen).as("the request held by the delay fault").isEqualTo(1);
+        assertThat(held.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+        assertThat(client.admin("GET", "/_sim/requests", null).json().path("inProgress").asInt(-1)).isZero();
+    }
 }
