@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 4, "Timeouts: connect and per-attempt timeouts and an overall deadline per client request, all
  * configurable, with sane defaults" and "deadline exceeded → 504". Slowness is a {@code delay} fault.
  */
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT) // each test waits on its own service
 class SpotTimeoutsTest {
 
     @Test

@@ -19,12 +19,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's start command, {@code ./spot-api}, after {@code package}: it execs java on the launcher's
+ * The README's start command, {@code ./spot-api}, on what {@code process-classes} built (the launcher's app jar and class path): it execs java on the launcher's
  * app jar and class path with the service's JVM flags, starts without waiting for class-data sharing,
  * records the archive in the background, and uses it from the next start on; the standalone simulator
  * keeps the full JIT. (Start-up times are measured by bench/first-run.sh, not asserted here.)
  */
-class LauncherIT {
+class LauncherTest {
     private static final Path LAUNCHER = Path.of("spot-api").toAbsolutePath();
     private static final Path ARCHIVE = Path.of("target", "launcher", "spot-api.jsa");
     private static final Duration START = Duration.ofSeconds(120);
