@@ -120,8 +120,9 @@ class CommandLineTest {
             assertThat(BCrypt.verifyer().verify("s3cret".toCharArray(), hash).verified).isTrue();
         }
         Path keyFile = Files.writeString(dir.resolve("key.txt"), "from-stdin\n");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "hash-token")
+        List<String> command = new java.util.ArrayList<>(dev.spotapi.support.ChildJvm.command("128m"));
+        command.addAll(List.of(Main.class.getName(), "hash-token"));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectInput(keyFile.toFile()).redirectErrorStream(true);
         Process p = pb.start();
         String hash = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();

@@ -36,9 +36,8 @@ final class ProgramRun implements AutoCloseable {
     }
 
     static ProgramRun start(Path workDir, Map<String, String> env, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                Main.class.getName()));
+        List<String> command = new ArrayList<>(dev.spotapi.support.ChildJvm.command("128m"));
+        command.add(Main.class.getName());
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
         pb.environment().remove("SPOT_API_TOKEN");

@@ -191,7 +191,7 @@ class DocsPageBrowserTest {
         driver.get(url);
         ((JavascriptExecutor) driver).executeScript("window.localStorage.clear();");
         driver.get(url);
-        new WebDriverWait(driver, WAIT).withMessage("Swagger UI rendered no .opblock operations at " + url)
+        waiting(WAIT).withMessage("Swagger UI rendered no .opblock operations at " + url)
                 .until(d -> !d.findElements(By.cssSelector(".opblock .opblock-summary-path")).isEmpty());
     }
 
@@ -199,24 +199,24 @@ class DocsPageBrowserTest {
     private static WebElement openOperation(String method, String path) {
         By block = By.xpath("//div[contains(concat(' ', normalize-space(@class), ' '), ' opblock-" + method + " ')]"
                 + "[.//*[contains(@class, 'opblock-summary-path') and @data-path='" + path + "']]");
-        WebElement op = new WebDriverWait(driver, WAIT).withMessage("no operation " + method + " " + path)
+        WebElement op = waiting(WAIT).withMessage("no operation " + method + " " + path)
                 .until(ExpectedConditions.presenceOfElementLocated(block));
         if (!op.getAttribute("class").contains("is-open")) {
             op.findElement(By.cssSelector(".opblock-summary-control")).click();
         }
-        new WebDriverWait(driver, WAIT).withMessage(method + " " + path + " did not open")
+        waiting(WAIT).withMessage(method + " " + path + " did not open")
                 .until(d -> !op.findElements(By.cssSelector(".opblock-body")).isEmpty());
         return op;
     }
 
     /** Clicks "Try it out" unless the page already has it on (tryItOutEnabled), then waits for Execute. */
     private static void tryItOut(WebElement op) {
-        WebElement button = new WebDriverWait(driver, WAIT).withMessage("no Try it out button")
+        WebElement button = waiting(WAIT).withMessage("no Try it out button")
                 .until(d -> op.findElements(By.cssSelector("button.try-out__btn")).stream().findFirst().orElse(null));
         if (button.getText().trim().startsWith("Try it out")) {
             button.click();
         }
-        new WebDriverWait(driver, WAIT).withMessage("no Execute button after Try it out")
+        waiting(WAIT).withMessage("no Execute button after Try it out")
                 .until(d -> op.findElements(By.cssSelector("button.execute")).stream()
                         .anyMatch(WebElement::isDisplayed));
     }
@@ -232,17 +232,17 @@ class DocsPageBrowserTest {
     /** Enters the token in the Authorize dialog of the X-Auth-Token scheme and closes it. */
     private static void authorize(String token) {
         driver.findElement(By.cssSelector(".auth-wrapper button.authorize")).click();
-        WebElement dialog = new WebDriverWait(driver, WAIT).withMessage("Authorize dialog did not open")
+        WebElement dialog = waiting(WAIT).withMessage("Authorize dialog did not open")
                 .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".modal-ux")));
         assertThat(dialog.getText()).as("Authorize dialog").contains("XAuthToken").contains("X-Auth-Token");
         WebElement input = dialog.findElement(By.cssSelector("input#api_key_value, .auth-container input"));
         input.sendKeys(token);
         dialog.findElement(By.cssSelector("button.modal-btn.authorize")).click();
-        new WebDriverWait(driver, WAIT).withMessage("Authorize did not take the token (no Logout button)")
+        waiting(WAIT).withMessage("Authorize did not take the token (no Logout button)")
                 .until(d -> d.findElements(By.cssSelector(".modal-ux .auth-btn-wrapper button")).stream()
                         .anyMatch(b -> b.getText().trim().equals("Logout")));
         dialog.findElement(By.cssSelector("button.btn-done")).click();
-        new WebDriverWait(driver, WAIT).withMessage("Authorize dialog did not close")
+        waiting(WAIT).withMessage("Authorize dialog did not close")
                 .until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector(".modal-ux")));
     }
 
@@ -253,7 +253,7 @@ class DocsPageBrowserTest {
     private static Response awaitLiveResponse(WebElement op, String expectedStatus) {
         By status = By.cssSelector(".live-responses-table tbody .response .response-col_status");
         try {
-            new WebDriverWait(driver, CALL_WAIT).until(d -> op.findElements(status).stream()
+            waiting(CALL_WAIT).until(d -> op.findElements(status).stream()
                     .anyMatch(e -> e.getText().trim().startsWith(expectedStatus)));
         } catch (org.openqa.selenium.TimeoutException e) {
             // fall through: report what the page shows instead of a bare timeout
@@ -320,5 +320,12 @@ class DocsPageBrowserTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A wait that looks every 50 ms (Selenium's default, 500 ms, adds up to seconds per test). */
+    private static WebDriverWait waiting(Duration timeout) {
+        WebDriverWait wait = new WebDriverWait(driver, timeout);
+        wait.pollingEvery(Duration.ofMillis(50));
+        return wait;
     }
 }

@@ -73,8 +73,9 @@ class GracefulShutdownTest {
                           "initialBackoffMs": 50, "maxBackoffMs": 500, "rateBudgetPerMinute": 0}}"""
                 .formatted(port, TestService.KEY, TestService.MAIN_ID, sim.baseUrl()));
         Path output = dir.resolve("spot-api.log");
-        Process process = new ProcessBuilder(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", classPath(), "dev.spotapi.cli.Main", "-config", config.toString())
+        List<String> command = new java.util.ArrayList<>(dev.spotapi.support.ChildJvm.command("256m"));
+        command.addAll(List.of("dev.spotapi.cli.Main", "-config", config.toString()));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         try {
             String base = "http://127.0.0.1:" + port + "/v1/spot";
@@ -222,16 +223,6 @@ class GracefulShutdownTest {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
-    }
-
-    private static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    /** The test classpath (surefire may hand this JVM a manifest-only jar instead). */
-    private static String classPath() {
-        String real = System.getProperty("surefire.test.class.path");
-        return real != null && !real.isBlank() ? real : System.getProperty("java.class.path");
     }
 
     private static String tail(Path output) {

@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -47,9 +48,9 @@ class SandboxBannerTest {
     /** Starts the sandbox (its own JVM), returns its output once the banner is complete, then stops it. */
     private String banner(String key) throws Exception {
         Path output = dir.resolve("out-" + System.nanoTime() + ".txt");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", classPath(), "dev.spotapi.cli.Main", "--sandbox",
-                "--sandbox-dir", dir.resolve("sandbox").toString())
+        List<String> command = new java.util.ArrayList<>(dev.spotapi.support.ChildJvm.command("128m"));
+        command.addAll(List.of("dev.spotapi.cli.Main", "--sandbox", "--sandbox-dir", dir.resolve("sandbox").toString()));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().remove("SPOT_API_TOKEN");
         pb.environment().put("SPOT_API_LISTEN", "127.0.0.1:" + freePort());
@@ -84,9 +85,5 @@ class SandboxBannerTest {
         }
     }
 
-    private static String classPath() {
-        String real = System.getProperty("surefire.test.class.path");
-        return real != null && !real.isBlank() ? real : System.getProperty("java.class.path");
-    }
 
 }
