@@ -16,9 +16,9 @@ import java.util.List;
  *
  * <p>Without the archive a child JVM spends ~2.7 s of CPU until its first answer; with it ~1.4 s (the
  * same figures as {@code ./spot-api} without and with its own archive). The suite starts some 25 of them, on
- * two cores beside the other test forks, so the first test JVM that asks records the archive once, in the
- * background, with the program's own {@code cds-training} command (as the launcher does); children started
- * before it is ready simply run without it. The archive belongs to this build's {@code target/}.
+ * two cores beside the other test forks, so the first test JVM that starts a service ({@link #prepare()}) or a
+ * child records the archive once, in the background, with the program's own {@code cds-training} command (as
+ * the launcher does); children started before it is ready simply run without it. The archive belongs to this build's {@code target/}.
  */
 public final class ChildJvm {
     private static final Path TARGET = Path.of("target").toAbsolutePath();
@@ -49,6 +49,16 @@ public final class ChildJvm {
         }
         command.addAll(List.of("-cp", classPath));
         return command;
+    }
+
+    /**
+     * Starts recording the archive now, unless it exists or another test JVM does it: called when a test JVM
+     * starts its first service ({@link TestService}), so that the archive is ready before the child-JVM tests.
+     */
+    public static void prepare() {
+        if (!current(ARCHIVE)) {
+            startTraining(classPath());
+        }
     }
 
     /** The main classes and runtime dependencies; the whole test class path where process-classes did not run. */

@@ -85,6 +85,7 @@ public final class TestService implements AutoCloseable {
 
     /** A service whose config is the usual test config changed by {@code adjust} (limits, timeouts, shared state). */
     public static TestService start(SpotClientSettings settings, UnaryOperator<ServiceConfig> adjust) {
+        ChildJvm.prepare(); // the child-JVM tests find their class-data-sharing archive ready
         SpotSimulator sim = simulator();
         try {
             return new TestService(sim, SpotApi.start(ConfigLoader.validate(adjust.apply(config(sim.baseUrl(), settings)))));
