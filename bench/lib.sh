@@ -294,8 +294,8 @@ start_service() {
     grep -q 'X-Auth-Token   :' "$work/service.log" && break
     sleep 0.1
   done
-  token="$(sed -n 's/^ *X-Auth-Token *: *//p' "$work/service.log" | sed -n "1,1p")"
-  [ -n "$token" ] || token="$("$app/spot-api" hash-token "$key")"
+  # the key is ours (SPOT_API_TOKEN): the banner shows no token for it, only how to make one
+  token="$("$app/spot-api" hash-token "$key")"
 
   sleep 2
   rss_idle_kb="$(rss_kb "$svc")"
