@@ -28,11 +28,11 @@ public record AuthSettings(
     public static final AuthSettings DEFAULTS = new AuthSettings(0, 0, 0, 0, 0);
 
     public AuthSettings {
-        maxCost = maxCost > 0 ? maxCost : 14;
-        verifyThreads = verifyThreads > 0 ? verifyThreads : 1;
-        verifyQueue = verifyQueue > 0 ? verifyQueue : 16;
-        failedVerificationsPerMinute = failedVerificationsPerMinute > 0 ? failedVerificationsPerMinute : 10;
-        cachedVerdicts = cachedVerdicts > 0 ? cachedVerdicts : 10_000;
+        maxCost = Defaults.positiveOr(maxCost, 14);
+        verifyThreads = Defaults.positiveOr(verifyThreads, 1);
+        verifyQueue = Defaults.positiveOr(verifyQueue, 16);
+        failedVerificationsPerMinute = Defaults.positiveOr(failedVerificationsPerMinute, 10);
+        cachedVerdicts = Defaults.positiveOr(cachedVerdicts, 10_000);
     }
 
     /** Refuses values that cannot work: a cost cap outside bcrypt's range [4, 31]. */

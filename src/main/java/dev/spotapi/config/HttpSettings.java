@@ -28,11 +28,11 @@ public record HttpSettings(
     public static final HttpSettings DEFAULTS = new HttpSettings(0, 0, 0, 0, 0);
 
     public HttpSettings {
-        maxThreads = maxThreads > 0 ? maxThreads : 64;
-        idleTimeoutMs = idleTimeoutMs > 0 ? idleTimeoutMs : 30_000;
-        bodyTimeoutMs = bodyTimeoutMs > 0 ? bodyTimeoutMs : 10_000;
-        minBodyBytesPerSecond = minBodyBytesPerSecond > 0 ? minBodyBytesPerSecond : 1_024;
-        stopTimeoutMs = stopTimeoutMs > 0 ? stopTimeoutMs : 10_000;
+        maxThreads = Defaults.positiveOr(maxThreads, 64);
+        idleTimeoutMs = Defaults.positiveOr(idleTimeoutMs, 30_000);
+        bodyTimeoutMs = Defaults.positiveOr(bodyTimeoutMs, 10_000);
+        minBodyBytesPerSecond = Defaults.positiveOr(minBodyBytesPerSecond, 1_024);
+        stopTimeoutMs = Defaults.positiveOr(stopTimeoutMs, 10_000);
     }
 
     /** Refuses values that cannot work. */

@@ -11,7 +11,7 @@ public record IdempotencyConfig(@JsonProperty("ttlSeconds") long ttlSeconds) {
     public static final IdempotencyConfig DEFAULTS = new IdempotencyConfig(0);
 
     public IdempotencyConfig {
-        ttlSeconds = ttlSeconds > 0 ? ttlSeconds : 86_400;
+        ttlSeconds = Defaults.positiveOr(ttlSeconds, 86_400);
     }
 
     public Duration ttl() {

@@ -36,7 +36,7 @@ public record ServiceConfig(
         accounts = accounts == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(accounts));
         logLevel = logLevel == null || logLevel.isBlank() ? "info" : logLevel.strip().toLowerCase(java.util.Locale.ROOT);
         logFormat = logFormat == null || logFormat.isBlank() ? "text" : logFormat.strip().toLowerCase(java.util.Locale.ROOT);
-        maxBodyBytes = maxBodyBytes > 0 ? maxBodyBytes : 1_048_576;
+        maxBodyBytes = Defaults.positiveOr(maxBodyBytes, 1_048_576);
         shutdownDelayMs = Math.max(0, shutdownDelayMs);
         spot = spot == null ? SpotClientSettings.DEFAULTS : spot;
         auth = auth == null ? AuthSettings.DEFAULTS : auth;

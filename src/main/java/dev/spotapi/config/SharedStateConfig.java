@@ -17,7 +17,7 @@ public record SharedStateConfig(
 
     public SharedStateConfig {
         redisUrl = redisUrl == null || redisUrl.isBlank() ? null : redisUrl.strip();
-        timeoutMs = timeoutMs > 0 ? timeoutMs : 1_000;
+        timeoutMs = Defaults.positiveOr(timeoutMs, 1_000);
     }
 
     public boolean usesRedis() {

@@ -43,19 +43,15 @@ public record SpotClientSettings(
     }
 
     public SpotClientSettings {
-        connectTimeoutMs = orDefault(connectTimeoutMs, 5_000);
-        attemptTimeoutMs = orDefault(attemptTimeoutMs, 30_000);
-        deadlineMs = orDefault(deadlineMs, 60_000);
-        maxAttempts = (int) orDefault(maxAttempts, 4);
-        initialBackoffMs = orDefault(initialBackoffMs, 200);
-        maxBackoffMs = orDefault(maxBackoffMs, 5_000);
+        connectTimeoutMs = Defaults.positiveOr(connectTimeoutMs, 5_000);
+        attemptTimeoutMs = Defaults.positiveOr(attemptTimeoutMs, 30_000);
+        deadlineMs = Defaults.positiveOr(deadlineMs, 60_000);
+        maxAttempts = Defaults.positiveOr(maxAttempts, 4);
+        initialBackoffMs = Defaults.positiveOr(initialBackoffMs, 200);
+        maxBackoffMs = Defaults.positiveOr(maxBackoffMs, 5_000);
         rateBudgetPerMinute = Math.max(0, rateBudgetPerMinute);
-        rateWindowMs = orDefault(rateWindowMs, 60_000);
-        orphanSearchMs = orDefault(orphanSearchMs, Math.min(attemptTimeoutMs, 10_000));
-    }
-
-    private static long orDefault(long value, long fallback) {
-        return value > 0 ? value : fallback;
+        rateWindowMs = Defaults.positiveOr(rateWindowMs, 60_000);
+        orphanSearchMs = Defaults.positiveOr(orphanSearchMs, Math.min(attemptTimeoutMs, 10_000));
     }
 
     /** Whether a rate budget is set. */

@@ -31,27 +31,25 @@ final class GroupActivity {
     /** Appends the scale event (and its log line) for instances launched or terminated at {@code now}. */
     static void fleetChanged(ObjectNode state, String groupId, long now, List<ObjectNode> launched,
                              List<ObjectNode> terminated) {
-        if (!launched.isEmpty()) {
-            ObjectNode e = entry(state, now, "INFO", "Scaled up group " + groupId + ": launched "
-                    + launched.size() + " instance(s) " + ids(launched));
-            ObjectNode sub = e.putObject("event").put("type", "scaleUp");
-            ArrayNode spots = sub.putArray("newSpots");
-            ArrayNode instances = sub.putArray("newInstances");
-            for (ObjectNode i : launched) {
-                spots.addObject().put("spotInstanceRequestId", i.path("spotInstanceRequestId").asText());
-                instances.add(i.path("instanceId").asText());
-            }
+        scaleEvent(state, now, launched, "Scaled up group " + groupId + ": launched ", "scaleUp", "newSpots",
+                "newInstances");
+        scaleEvent(state, now, terminated, "Scaled down group " + groupId + ": terminated ", "scaleDown",
+                "victimSpots", "victimInstances");
+    }
+
+    /** One scale event (none for no instances): its log line, type and the two id lists Spot's event carries. */
+    private static void scaleEvent(ObjectNode state, long now, List<ObjectNode> changed, String message, String type,
+                                   String spotsField, String instancesField) {
+        if (changed.isEmpty()) {
+            return;
         }
-        if (!terminated.isEmpty()) {
-            ObjectNode e = entry(state, now, "INFO", "Scaled down group " + groupId + ": terminated "
-                    + terminated.size() + " instance(s) " + ids(terminated));
-            ObjectNode sub = e.putObject("event").put("type", "scaleDown");
-            ArrayNode spots = sub.putArray("victimSpots");
-            ArrayNode instances = sub.putArray("victimInstances");
-            for (ObjectNode i : terminated) {
-                spots.addObject().put("spotInstanceRequestId", i.path("spotInstanceRequestId").asText());
-                instances.add(i.path("instanceId").asText());
-            }
+        ObjectNode e = entry(state, now, "INFO", message + changed.size() + " instance(s) " + ids(changed));
+        ObjectNode sub = e.putObject("event").put("type", type);
+        ArrayNode spots = sub.putArray(spotsField);
+        ArrayNode instances = sub.putArray(instancesField);
+        for (ObjectNode i : changed) {
+            spots.addObject().put("spotInstanceRequestId", i.path("spotInstanceRequestId").asText());
+            instances.add(i.path("instanceId").asText());
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spotapi.support.SeedExamples;
 import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
 import java.util.ArrayList;
@@ -57,19 +58,7 @@ abstract class ApiTestSupport {
     // ---- bodies from the contract (seed-api.md) -----------------------------------------------
 
     static ObjectNode groupBody() {
-        return TestService.json("""
-                {"name": "test202018", "strategy": {"risk": 100, "onDemandCount": null,
-                "availabilityVsCost": "balanced", "drainingTimeout": 120, "fallbackToOd": true, "scalingStrategy":
-                {"terminationPolicy": "newestInstance"}, "lifetimePeriod": "days", "revertToSpot": {"performAt":
-                "always"}, "persistence": {}}, "capacity": {"target": 2, "minimum": 2, "maximum": 4, "unit":
-                "instance"}, "scaling": {"up": null, "down": null}, "compute": {"instanceTypes": {"ondemand":
-                "t3.micro", "spot": ["t3.micro", "t3a.micro", "t3a.nano", "t3.nano"]}, "availabilityZones":
-                [{"name": "us-east-1a", "subnetId": "subnet-00000000000000000"}], "product": "Linux/UNIX",
-                "launchSpecification": {"securityGroupIds": ["sg-00000000000000000"], "monitoring": false,
-                "ebsOptimized": false, "imageId": "ami-00000000000000000", "keyPair": "user", "healthCheckType":
-                null, "tenancy": "default", "userData": null, "shutdownScript": null}, "elasticIps": null,
-                "preferredAvailabilityZones": null}, "multai": null, "scheduling": {}, "region": "us-east-1",
-                "thirdPartiesIntegration": {}}""");
+        return TestService.json(SeedExamples.GROUP);
     }
 
     static ObjectNode instanceBody() {

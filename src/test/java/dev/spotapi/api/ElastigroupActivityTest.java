@@ -104,11 +104,7 @@ class ElastigroupActivityTest extends ApiTestSupport {
         assertError(get("/main/elastigroups/sig-00000000/costs"), 404);
         assertError(get("/main/elastigroups/sig-00000000/costs?start=2024-01-01&end=2024-02-01"), 404);
         assertError(get("/other/elastigroups/" + id + "/costs?start=2024-01-01&end=2024-02-01"), 404);
-        addFault("""
-                {"method":"GET","path":"/aws/ec2/group/*/costs","action":"status","status":429,"retryAfter":20}""");
-        // account throttled: Spot's 429 holds the route for its Retry-After (issue 14)
-        String throttled = createGroupIn("throttled", groupBody());
-        assertError(get("/throttled/elastigroups/" + throttled + "/costs?start=2024-01-01&end=2024-02-01"), 429);
+        assertSpots429IsAnswered429("costs", "?start=2024-01-01&end=2024-02-01");
     }
 
     // ---- events ---------------------------------------------------------------------------------
@@ -145,11 +141,7 @@ class ElastigroupActivityTest extends ApiTestSupport {
         assertError(get("/main/elastigroups/" + id + "/events?start=yesterday"), 400);
         assertError(get("/main/elastigroups/sig-00000000/events"), 404);
         assertError(get("/other/elastigroups/" + id + "/events"), 404);
-        addFault("""
-                {"method":"GET","path":"/aws/ec2/group/*/events","action":"status","status":429,"retryAfter":20}""");
-        // account throttled: Spot's 429 holds the route for its Retry-After (issue 14)
-        String throttled = createGroupIn("throttled", groupBody());
-        assertError(get("/throttled/elastigroups/" + throttled + "/events"), 429);
+        assertSpots429IsAnswered429("events", "");
     }
 
     // ---- logs -----------------------------------------------------------------------------------
@@ -199,10 +191,17 @@ class ElastigroupActivityTest extends ApiTestSupport {
         assertThat(get("/main/elastigroups/" + id + "/logs?limit=1000").status()).isEqualTo(200);
         assertError(get("/main/elastigroups/sig-00000000/logs"), 404);
         assertError(get("/other/elastigroups/" + id + "/logs"), 404);
-        addFault("""
-                {"method":"GET","path":"/aws/ec2/group/*/logs","action":"status","status":429,"retryAfter":20}""");
-        // account throttled: Spot's 429 holds the route for its Retry-After (issue 14)
+        assertSpots429IsAnswered429("logs", "");
+    }
+
+    /**
+     * Spot answers 429 on the group's {@code segment} route: spot-api answers 429 too. Account throttled: Spot's
+     * 429 holds the route for its Retry-After (issue 14), which must not reach the other tests' accounts.
+     */
+    private void assertSpots429IsAnswered429(String segment, String query) {
+        addFault("{\"method\":\"GET\",\"path\":\"/aws/ec2/group/*/" + segment
+                + "\",\"action\":\"status\",\"status\":429,\"retryAfter\":20}");
         String throttled = createGroupIn("throttled", groupBody());
-        assertError(get("/throttled/elastigroups/" + throttled + "/logs"), 429);
+        assertError(get("/throttled/elastigroups/" + throttled + "/" + segment + query), 429);
     }
 }

@@ -14,8 +14,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,24 +23,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * template), never by a path prefix; no account can be named like a public route; the OpenAPI document
  * has no ambiguous paths. Kind 2 (method tunnelling) is {@link MethodTunnellingTest}.
  */
-class EndpointAccessTest {
+class EndpointAccessTest extends HarnessPerClass {
     private static final Set<String> PUBLIC = Set.of("GET /v1/spot/ping", "GET /v1/spot/version",
             "GET /v1/spot/metrics", "GET /v1/spot/ready", "GET /v1/spot/openapi.json", "GET /v1/spot/docs",
             "GET /v1/spot/docs/assets/{asset}");
     private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "TRACE",
             "PROPFIND", "M123x1");
-
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = Harness.start(Harness.quick());
-    }
-
-    @AfterAll
-    static void stop() {
-        h.close();
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"docs", "ping", "version", "metrics", "ready", "openapi.json", "Docs", "PING"})

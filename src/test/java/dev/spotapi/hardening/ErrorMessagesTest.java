@@ -4,32 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spotapi.support.TestService.Reply;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Issue 10, kind 8: error messages name the spot-api account and the operation, never a URL (Spot's
  * endpoint, the simulator's address) or a Spot account id, whatever Spot's own message contains.
  */
-class ErrorMessagesTest {
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = Harness.start(Harness.quick());
-    }
-
-    @AfterAll
-    static void stop() {
-        h.close();
-    }
-
-    @BeforeEach
-    void clean() {
-        h.clearFaults();
-    }
+class ErrorMessagesTest extends HarnessPerClass {
 
     @Test
     void anUnreachableSpotIsNamedByAccountAndOperationNotByUrl() {

@@ -19,34 +19,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Issue 4, "Identical concurrent GETs for the same Spot object share one upstream call while it is in
  * flight." Spot is made slow (a {@code delay} fault) so that the callers overlap.
  */
-class GetDeduplicationTest {
-    private static Harness h;
+class GetDeduplicationTest extends HarnessPerClass {
     private static ExecutorService pool;
 
     @BeforeAll
-    static void start() {
-        h = Harness.start(Harness.quick());
+    static void startPool() {
         pool = Executors.newFixedThreadPool(12);
     }
 
     @AfterAll
-    static void stop() {
+    static void stopPool() {
         pool.shutdownNow();
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
     }
 
     @Test

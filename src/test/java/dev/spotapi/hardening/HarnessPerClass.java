@@ -1,24 +1,33 @@
 package dev.spotapi.hardening;
 
+import dev.spotapi.config.SpotClientSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInstance;
 
 /**
- * Base of the hardening test classes that share one {@link Harness#quick()} service and simulator per
- * class: started before the class's first test, reset (simulator state, faults, request log) before
- * each test, closed after the class.
+ * Base of the hardening test classes that share one service and simulator per class: started before the
+ * class's first test with {@link #settings()} (default {@link Harness#quick()}), reset (simulator state,
+ * faults, request log) before each test, closed after the class. One test instance per class, so that
+ * {@link #settings()} can be overridden; the subclasses keep no per-test instance state.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class HarnessPerClass {
     static Harness h;
 
+    /** The Spot client settings of this class's service. */
+    SpotClientSettings settings() {
+        return Harness.quick();
+    }
+
     @BeforeAll
-    static void startHarness() {
-        h = Harness.start(Harness.quick());
+    void startHarness() {
+        h = Harness.start(settings());
     }
 
     @AfterAll
-    static void stopHarness() {
+    void stopHarness() {
         if (h != null) {
             h.close();
             h = null;

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spotapi.support.TestService;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,21 +12,9 @@ import org.junit.jupiter.api.Test;
  * honours X-HTTP-Method-Override; spot-api refuses every override form with 400 before routing), and HEAD
  * never mutates.
  */
-class MethodTunnellingTest {
+class MethodTunnellingTest extends HarnessPerClass {
     private static final List<String> OVERRIDE_HEADERS = List.of("X-HTTP-Method-Override", "X-Method-Override",
             "X-HTTP-Method", "x-http-method-override", "X-Original-Method");
-
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = Harness.start(Harness.quick());
-    }
-
-    @AfterAll
-    static void stop() {
-        h.close();
-    }
 
     @Test
     void noOverrideHeaderTurnsAReadIntoAWrite() {

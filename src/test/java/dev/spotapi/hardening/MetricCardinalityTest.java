@@ -12,8 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,19 +19,8 @@ import org.junit.jupiter.api.Test;
  * methods become {@code method="OTHER"}, unknown paths {@code route="UNMATCHED"}, and each series has the
  * 11 SLO buckets (+Inf), not 74.
  */
-class MetricCardinalityTest {
+class MetricCardinalityTest extends HarnessPerClass {
     private static final int MADE_UP_METHODS = 3_000;
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = Harness.start(Harness.quick());
-    }
-
-    @AfterAll
-    static void stop() {
-        h.close();
-    }
 
     @Test
     void thousandsOfMadeUpMethodsAndPathsLeaveTheScrapeSmall() throws Exception {

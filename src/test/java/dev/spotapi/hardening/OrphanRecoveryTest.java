@@ -15,9 +15,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,27 +24,13 @@ import org.junit.jupiter.api.Test;
  * tag, never "unreachable"; a retry with the same {@code Idempotency-Key} then gets the object the first
  * attempt made, without a second create.
  */
-class OrphanRecoveryTest {
-    /** Attempts of 1 s, so the orphan search after a lost reply lasts 1 s; deadline 4 s. */
-    private static final SpotClientSettings SETTINGS = new SpotClientSettings(1_000, 1_000, 4_000, 3, 20, 200, 0, 100);
+class OrphanRecoveryTest extends HarnessPerClass {
     private static final Pattern TOKEN = Pattern.compile(Pattern.quote(Correlation.TAG_KEY) + "=([0-9a-f]{32})");
-    private static Harness h;
 
-    @BeforeAll
-    static void start() {
-        h = Harness.start(SETTINGS);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
+    /** Attempts of 1 s, so the orphan search after a lost reply lasts 1 s; deadline 4 s. */
+    @Override
+    SpotClientSettings settings() {
+        return new SpotClientSettings(1_000, 1_000, 4_000, 3, 20, 200, 0, 100);
     }
 
     @Test

@@ -21,9 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,25 +31,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * retried only when Spot cannot have acted on it (connection refused, 429), never after a timeout or a
  * dropped reply." Attempts are counted in the simulator's request log.
  */
-class SpotRetryTest {
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        h = Harness.start(Harness.quick()); // 3 attempts, backoff 20..200 ms, deadline 8 s
-    }
-
-    @AfterAll
-    static void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
-    }
+class SpotRetryTest extends HarnessPerClass { // Harness.quick(): 3 attempts, backoff 20..200 ms, deadline 8 s
 
     // ---- GET, PUT, DELETE -----------------------------------------------------------------------
 

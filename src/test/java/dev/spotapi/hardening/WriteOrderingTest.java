@@ -10,9 +10,6 @@ import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,25 +21,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * never shares a read that started before it. Spot's slowness is the simulator's {@code delay} fault (before
  * handling, or {@code after} handling: Spot acted, the answer is late).
  */
-class WriteOrderingTest {
-    private static Harness h;
-
-    @BeforeAll
-    static void start() {
-        // attempts of 500 ms, deadline 2 s, 3 attempts, backoff 20..200 ms
-        h = Harness.start(new SpotClientSettings(1_000, 500, 2_000, 3, 20, 200, 0));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
+class WriteOrderingTest extends HarnessPerClass {
+    /** Attempts of 500 ms, deadline 2 s, 3 attempts, backoff 20..200 ms. */
+    @Override
+    SpotClientSettings settings() {
+        return new SpotClientSettings(1_000, 500, 2_000, 3, 20, 200, 0);
     }
 
     private static Reply setTarget(String id, int target) {

@@ -116,19 +116,9 @@ class SpotValidationTest extends SimTestBase {
     /** The seed's example bodies (seed-api.md) stay valid, unknown fields included; nulls mean "not set". */
     @Test
     void theSeedsExampleBodiesAreAccepted() {
-        SimClient.Reply created = client.post(GROUPS, """
-                {"group": {"name": "test202018", "strategy": {"risk": 100, "onDemandCount": null,
-                "availabilityVsCost": "balanced", "drainingTimeout": 120, "fallbackToOd": true, "scalingStrategy":
-                {"terminationPolicy": "newestInstance"}, "lifetimePeriod": "days", "revertToSpot": {"performAt":
-                "always"}, "persistence": {}}, "capacity": {"target": 2, "minimum": 2, "maximum": 4, "unit":
-                "instance"}, "scaling": {"up": null, "down": null}, "compute": {"instanceTypes": {"ondemand":
-                "t3.micro", "spot": ["t3.micro", "t3a.micro", "t3a.nano", "t3.nano"]}, "availabilityZones":
-                [{"name": "us-east-1a", "subnetId": "subnet-00000000000000000"}], "product": "Linux/UNIX",
-                "launchSpecification": {"securityGroupIds": ["sg-00000000000000000"], "monitoring": false,
-                "ebsOptimized": false, "imageId": "ami-00000000000000000", "keyPair": "user", "healthCheckType":
-                null, "tenancy": "default", "userData": null, "shutdownScript": null}, "elasticIps": null,
-                "preferredAvailabilityZones": null}, "multai": null, "scheduling": {}, "region": "us-east-1",
-                "thirdPartiesIntegration": {}, "ourOwnField": {"kept": [1, "two"]}}}""");
+        ObjectNode group = dev.spotapi.support.TestService.json(dev.spotapi.support.SeedExamples.GROUP);
+        group.set("ourOwnField", dev.spotapi.support.TestService.json("{\"kept\": [1, \"two\"]}"));
+        SimClient.Reply created = client.post(GROUPS, "{\"group\": " + group + "}");
         assertThat(created.status()).as(created.toString()).isEqualTo(200);
         assertThat(created.item().path("ourOwnField").toString()).isEqualTo("{\"kept\":[1,\"two\"]}");
         String id = created.item().path("id").asText();
