@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.EagerContentHandler;
 import org.eclipse.jetty.util.component.LifeCycle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -29,6 +30,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /** Assembles the HTTP server: Jetty settings, access control, routes, error mapping and observation. */
 public final class ApiServer {
+    /** Pending connections the kernel keeps for the acceptor (the listen backlog; Linux caps it at somaxconn). */
+    static final int ACCEPT_QUEUE = 1024;
+
     /** Everything the HTTP layer needs; built by {@link dev.spotapi.SpotApi}. */
     public record Parts(ListenAddress listen, int maxBodyBytes, HttpSettings http, TokenVerifier verifier,
             AccountRegistry accounts, ElastigroupService groups, InstanceService instances,
@@ -99,6 +103,12 @@ public final class ApiServer {
                         for (Connector c : server.getConnectors()) {
                             if (c instanceof AbstractConnector connector) {
                                 connector.setIdleTimeout(idle);
+                            }
+                            if (c instanceof ServerConnector connector) {
+                                // Java's default listen backlog is 50: under a burst of new connections (floods
+                                // of bogus tokens, slow bodies) the kernel drops further SYNs and a client waits
+                                // 1 s for its retransmit (StarvationIT saw /ping take 1,029 ms)
+                                connector.setAcceptQueueSize(ACCEPT_QUEUE);
                             }
                         }
                     }
