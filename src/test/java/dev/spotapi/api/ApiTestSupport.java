@@ -12,12 +12,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Shared helpers of the black-box HTTP tests: the shared service (simulator + spot-api on loopback),
  * a simulator reset before every test, request bodies from the contract, and readers of the
  * simulator's request log and stored objects.
  */
+@ResourceLock(TestService.SHARED)
 abstract class ApiTestSupport {
     static final String MAIN_ID = TestService.MAIN_ID;
     static final String GROUP_ID_PATTERN = "sig-[0-9a-f]{8}";

@@ -14,8 +14,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** One structured audit line per mutating call (the CHANGE and ACTION routes), none for reads. */
+@Isolated // reads every log event of the JVM: runs last, alone
 class AuditLogTest extends ApiTestSupport {
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
     private final Logger audit = (Logger) LoggerFactory.getLogger("dev.spotapi.audit");

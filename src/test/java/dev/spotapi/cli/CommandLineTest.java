@@ -19,8 +19,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Order;
 
 /** The program as a user starts it: sandbox banner and its example, version, hash-token, config errors. */
+@Order(4) // long: started first
 class CommandLineTest {
     private static final Duration START = Duration.ofSeconds(90);
     private static final ObjectMapper JSON = new ObjectMapper();

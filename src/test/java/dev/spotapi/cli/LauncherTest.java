@@ -17,6 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Order;
 
 /**
  * The README's start command, {@code ./spot-api}, on what {@code process-classes} built (the launcher's app jar and class path): it execs java on the launcher's
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * records the archive in the background, and uses it from the next start on; the standalone simulator
  * keeps the full JIT. (Start-up times are measured by bench/first-run.sh, not asserted here.)
  */
+@Order(3) // long: started first
 class LauncherTest {
     private static final Path LAUNCHER = Path.of("spot-api").toAbsolutePath();
     private static final Path ARCHIVE = Path.of("target", "launcher", "spot-api.jsa");

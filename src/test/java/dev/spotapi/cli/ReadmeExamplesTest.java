@@ -10,12 +10,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Order;
 
 /**
  * README.md's "Try it" block, run as written by bash against a sandbox started as a user starts it,
  * after the banner's {@code export B=… T='…'} line: every command must succeed (curl fails the run on
  * any HTTP error status), top to bottom, with the ids it captures.
  */
+@Order(14) // long: started first
 class ReadmeExamplesTest {
     private static final String MARKER = "<!-- readme-examples -->";
     private static final Duration START = Duration.ofSeconds(240); // generous: the machine may be shared

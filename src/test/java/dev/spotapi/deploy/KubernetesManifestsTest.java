@@ -52,6 +52,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Order;
 
 /**
  * The Kubernetes manifests of deploy/k8s (a base and the production and sandbox overlays, each
@@ -60,6 +61,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (selectors, names, ports, keys), and the probe and scrape paths are routes the real service answers
  * without a token. Most checks are on the production overlay.
  */
+@Order(11) // long: started first
 class KubernetesManifestsTest {
     static final String PREFIX = "/v1/spot";
     static final String CONFIG_PATH = "/etc/spot-api/config.json";

@@ -35,6 +35,8 @@ import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.Order;
 
 /**
  * Issue 6: the Swagger UI page at {@code /v1/spot/docs}, opened in Debian's headless Chromium, renders the
@@ -43,6 +45,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * <p>Chromium and ChromeDriver come from Debian ({@code .ci/install-browser.sh}); Selenium Manager is never
  * used (no downloads), and every hostname but 127.0.0.1 is unresolvable inside the browser.
  */
+@ResourceLock(TestService.SHARED)
+@Order(5) // long: started first
 class DocsPageBrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");

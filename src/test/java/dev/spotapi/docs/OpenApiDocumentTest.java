@@ -24,12 +24,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Issue 6: the OpenAPI 3 document at {@code GET /v1/spot/openapi.json} describes exactly the routes the
  * server serves, with their parameters, bodies, responses and the X-Auth-Token scheme; the Swagger UI page
  * at {@code GET /v1/spot/docs} is public and loads only same-origin assets, all of which exist.
  */
+@ResourceLock(TestService.SHARED)
 class OpenApiDocumentTest {
     private static final String PREFIX = "/v1/spot";
     /** The routes that need no X-Auth-Token (everything else does). */

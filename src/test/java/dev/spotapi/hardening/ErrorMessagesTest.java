@@ -51,7 +51,7 @@ class ErrorMessagesTest extends HarnessPerClass {
         }
     }
 
-    private static void assertNoInternals(String message) {
+    private void assertNoInternals(String message) {
         assertThat(message).doesNotContainPattern("(?i)[a-z]+://").doesNotContain("127.0.0.1")
                 .doesNotContain(String.valueOf(h.svc.simulator.baseUrl())).doesNotContainPattern("act-[0-9a-z]+");
     }

@@ -20,11 +20,13 @@ import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Order;
 
 /**
  * Issue 4, "Identical concurrent GETs for the same Spot object share one upstream call while it is in
  * flight." Spot is made slow (a {@code delay} fault) so that the callers overlap.
  */
+@Order(6) // long: started first
 class GetDeduplicationTest extends HarnessPerClass {
     private static ExecutorService pool;
 

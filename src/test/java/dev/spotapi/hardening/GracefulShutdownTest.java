@@ -29,12 +29,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Order;
 
 /**
  * Issue 4, "SIGTERM during in-flight requests: they complete, new ones are refused cleanly, exit is prompt."
  * spot-api runs as its own JVM ({@code dev.spotapi.cli.Main -config FILE}) against a simulator in this JVM
  * that makes creates slow; {@link Process#destroy()} sends SIGTERM on Linux.
  */
+@Order(13) // long: started first
 class GracefulShutdownTest {
     private static final long SLOW_MS = 4_000;
     private static final int IN_FLIGHT = 3;

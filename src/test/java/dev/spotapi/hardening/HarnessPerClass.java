@@ -10,11 +10,12 @@ import org.junit.jupiter.api.TestInstance;
  * Base of the hardening test classes that share one service and simulator per class: started before the
  * class's first test with {@link #settings()} (default {@link Harness#quick()}), reset (simulator state,
  * faults, request log) before each test, closed after the class. One test instance per class, so that
- * {@link #settings()} can be overridden; the subclasses keep no per-test instance state.
+ * {@link #settings()} can be overridden; the subclasses keep no per-test instance state. The harness is an
+ * instance field, not a static one: subclasses run concurrently in the one test JVM.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class HarnessPerClass {
-    static Harness h;
+    Harness h;
 
     /** The Spot client settings of this class's service. */
     SpotClientSettings settings() {

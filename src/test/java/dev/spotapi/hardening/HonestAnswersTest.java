@@ -156,7 +156,9 @@ class HonestAnswersTest extends HarnessPerClass {
             Reply r = h.callWithRequestId("GET", "/main/instances", null, "honest-spot-id-1");
             assertJsonError(r, 502);
 
-            ILoggingEvent line = logs.await(e -> SPOT_REQUEST_ID.matcher(e.getFormattedMessage()).find(), 5_000);
+            // this request's line: other test classes log Spot request ids of their own meanwhile
+            ILoggingEvent line = logs.await(e -> SPOT_REQUEST_ID.matcher(e.getFormattedMessage()).find()
+                    && LogCapture.everything(e).contains("honest-spot-id-1"), 5_000);
 
             assertThat(line).as("a log line with Spot's request id").isNotNull();
             assertThat(line.getLevel().isGreaterOrEqual(Level.WARN)).as("logged at WARN or above").isTrue();
@@ -171,9 +173,10 @@ class HonestAnswersTest extends HarnessPerClass {
             Reply r = h.callWithRequestId("GET", "/main/instances", null, "honest-spot-id-2");
             assertJsonError(r, 502);
 
-            ILoggingEvent line = logs.await(e -> SPOT_REQUEST_ID.matcher(e.getFormattedMessage()).find(), 5_000);
+            ILoggingEvent line = logs.await(e -> SPOT_REQUEST_ID.matcher(e.getFormattedMessage()).find()
+                    && LogCapture.everything(e).contains("honest-spot-id-2"), 5_000);
 
-            assertThat(line).as("a log line with Spot's request id").isNotNull();
+            assertThat(line).as("a log line with Spot's request id and ours").isNotNull();
             Matcher m = SPOT_REQUEST_ID.matcher(line.getFormattedMessage());
             assertThat(m.find()).isTrue();
             assertThat(LogCapture.everything(line)).as("the Spot request id's log line names our request id")

@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Order;
 
 /**
  * Issue 4, "Nothing lost: many concurrent clients create, update, read and delete instances and groups for
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * one name. 5xx and 429 answers are allowed: they are honest answers. Each client works only on what it
  * created itself, so a 404 on reading or updating a live object would be a loss.
  */
+@Order(1) // long: started first
 class NothingLostLoadTest {
     private static final int CLIENTS = 10;
     private static final long RUN_MS = 10_000;

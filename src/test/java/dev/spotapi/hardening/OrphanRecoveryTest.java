@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Order;
 
 /**
  * Issue 14, orphan recovery: a create whose reply is lost after Spot acted (reply later than the attempt
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * tag, never "unreachable"; a retry with the same {@code Idempotency-Key} then gets the object the first
  * attempt made, without a second create.
  */
+@Order(9) // long: started first
 class OrphanRecoveryTest extends HarnessPerClass {
     private static final Pattern TOKEN = Pattern.compile(Pattern.quote(Correlation.TAG_KEY) + "=([0-9a-f]{32})");
 
@@ -133,7 +135,7 @@ class OrphanRecoveryTest extends HarnessPerClass {
         assertThat(assertJsonError(down, 502)).contains("unreachable").doesNotContain(Correlation.TAG_KEY);
     }
 
-    private static List<JsonNode> named(String kind, String name) {
+    private List<JsonNode> named(String kind, String name) {
         return h.storedAll(kind).stream().filter(i -> name.equals(Harness.nameOf(i))).toList();
     }
 }

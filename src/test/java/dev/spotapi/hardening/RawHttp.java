@@ -40,9 +40,20 @@ final class RawHttp {
      */
     static Answer send(int port, String method, byte[] target, Map<String, String> headers, byte[] body,
             int timeoutMs) {
+        return send(port, method, target, headers, body, timeoutMs, socket -> { });
+    }
+
+    /**
+     * {@link #send(int, String, byte[], Map, byte[], int)}, telling {@code connected} the socket once it is
+     * connected: a load generator closes the sockets still waiting when it stops, instead of waiting out
+     * their timeouts.
+     */
+    static Answer send(int port, String method, byte[] target, Map<String, String> headers, byte[] body,
+            int timeoutMs, java.util.function.Consumer<Socket> connected) {
         long start = System.nanoTime();
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            connected.accept(socket);
             socket.setSoTimeout(timeoutMs);
             ByteArrayOutputStream head = new ByteArrayOutputStream();
             head.write(method.getBytes(StandardCharsets.ISO_8859_1));

@@ -10,12 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Issue 4, "Secrets never appear in logs": the X-Auth-Token value (right or wrong), the pre-shared key and
  * the Spot tokens of the accounts, in no formatted message, argument, MDC value or exception text, at
  * DEBUG level too; and the simulator's request log masks the bearer token.
  */
+@Isolated // reads every log event of the JVM: runs last, alone
 class SecretsInLogsTest extends HarnessPerClass {
     private static final String WRONG_TOKEN = TokenVerifier.hash("a-guessed-key", 4);
     private static final String MALFORMED_TOKEN = "not-bcrypt-but-secret-looking-0123456789";
@@ -80,7 +82,7 @@ class SecretsInLogsTest extends HarnessPerClass {
     }
 
     /** Every path that logs: access lines, auth refusals, Spot successes and failures of every kind. */
-    private static void exerciseEverythingThatLogs() {
+    private void exerciseEverythingThatLogs() {
         Map<String, String> wrong = Map.of("X-Auth-Token", WRONG_TOKEN);
         h.svc.call("GET", "/main/instances", null, wrong);
         h.svc.call("GET", "/main/instances", null, Map.of("X-Auth-Token", MALFORMED_TOKEN));

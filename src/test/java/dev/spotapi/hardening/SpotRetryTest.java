@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Order;
 
 /**
  * Issue 4, "Retries with exponential backoff and jitter for GET, PUT and DELETE on 429, 502, 503, 504 and
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * retried only when Spot cannot have acted on it (connection refused, 429), never after a timeout or a
  * dropped reply." Attempts are counted in the simulator's request log.
  */
+@Order(2) // long: started first
 class SpotRetryTest extends HarnessPerClass { // Harness.quick(): 3 attempts, backoff 20..200 ms, deadline 8 s
 
     // ---- GET, PUT, DELETE -----------------------------------------------------------------------

@@ -29,12 +29,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Order;
 
 /**
  * Issue 4, "Timeouts: connect and per-attempt timeouts and an overall deadline per client request, all
  * configurable, with sane defaults" and "deadline exceeded → 504". Slowness is a {@code delay} fault.
  */
 @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT) // each test waits on its own service
+@Order(7) // long: started first
 class SpotTimeoutsTest {
 
     @Test

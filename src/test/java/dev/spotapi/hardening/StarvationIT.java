@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -50,8 +51,9 @@ class StarvationIT {
     @Test
     void pingAndAVerifiedReadKeepP99Under100msUnderBogusTokensAndSlowBodies() throws Exception {
         // no per-client budget here: every bogus token goes to the verify pool, the worst case for CPU
+        // a 300 ms stop timeout: at the end, requests with bogus tokens still queued for bcrypt are cut short
         try (Harness h = Harness.start(Harness.quick(), c -> c.withLimits(
-                new AuthSettings(0, 0, 0, 1_000_000, 0), new HttpSettings(0, 0, 0, 0, 2_000)))) {
+                new AuthSettings(0, 0, 0, 1_000_000, 0), new HttpSettings(0, 0, 0, 0, 300)))) {
             // a verified read answered by spot-api itself (an id that is not a Spot id: 404 without a Spot
             // call), so that the simulator sharing this JVM does not add its own latency to the figure
             String read = "/v1/spot/main/instances/not-an-instance-id";
@@ -65,7 +67,8 @@ class StarvationIT {
             runBoth(sampler(h.port(), "/v1/spot/ping", null, quietPing), sampler(h.port(), read, TestService.TOKEN, quietRead));
             AtomicBoolean stop = new AtomicBoolean();
             Map<Integer, AtomicInteger> bogusAnswers = new ConcurrentHashMap<>();
-            ExecutorService bogus = bogusTokenSenders(h.port(), stop, bogusAnswers);
+            Set<Socket> bogusSockets = ConcurrentHashMap.newKeySet();
+            ExecutorService bogus = bogusTokenSenders(h.port(), stop, bogusAnswers, bogusSockets);
             SlowBodies slow = new SlowBodies(h.port(), SLOW_BODIES, TestService.TOKEN);
             slow.start();
             try {
@@ -109,6 +112,7 @@ class StarvationIT {
                 stop.set(true);
                 slow.stop();
                 bogus.shutdownNow();
+                closeAll(bogusSockets); // their requests wait for bcrypt: nothing left to measure
                 bogus.awaitTermination(15, TimeUnit.SECONDS);
             }
         }
@@ -116,14 +120,23 @@ class StarvationIT {
 
     // ---- load generators ---------------------------------------------------------------------------------
 
-    /** 64 senders, each keeping one request with a new made-up cost-12 token in flight; Retry-After honoured. */
-    static ExecutorService bogusTokenSenders(int port, AtomicBoolean stop, Map<Integer, AtomicInteger> answers) {
+    /**
+     * 64 senders, each keeping one request with a new made-up cost-12 token in flight; Retry-After honoured.
+     * Each request's socket is in {@code sockets} while it waits for its answer.
+     */
+    static ExecutorService bogusTokenSenders(int port, AtomicBoolean stop, Map<Integer, AtomicInteger> answers,
+            Set<Socket> sockets) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, BOGUS_TOKENS));
         for (int i = 0; i < BOGUS_TOKENS; i++) {
             pool.execute(() -> {
                 while (!stop.get() && !Thread.currentThread().isInterrupted()) {
+                    Socket[] mine = new Socket[1];
                     RawHttp.Answer a = RawHttp.send(port, "GET", "/v1/spot/main/instances".getBytes(StandardCharsets.UTF_8),
-                            Map.of("X-Auth-Token", bogusToken(12)), null, 8_000);
+                            Map.of("X-Auth-Token", bogusToken(12)), null, 8_000, s -> sockets.add(mine[0] = s));
+                    sockets.remove(mine[0]);
+                    if (stop.get()) {
+                        return; // closed by the stop: not an answer
+                    }
                     answers.computeIfAbsent(a.status(), k -> new AtomicInteger()).incrementAndGet();
                     if (a.header("Retry-After") != null) {
                         pause(1_000);
@@ -233,6 +246,16 @@ class StarvationIT {
         void stop() throws InterruptedException {
             running = false;
             ticker.join(10_000);
+        }
+    }
+
+    private static void closeAll(Set<Socket> sockets) {
+        for (Socket s : sockets) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Order;
 
 /**
  * Issue 10, kind 4, the behaviour that keeps clients from starving CPU or threads: a per-client budget of
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * deadline and a minimum data rate (408). The latency target under all of it is {@link StarvationIT}, which
  * runs alone; these tests assert no latency tighter than a second and run with the other classes.
  */
+@Order(10) // long: started first
 class StarvationTest {
     private static final int BOGUS_TOKENS = StarvationIT.BOGUS_TOKENS;
 

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Order;
 
 /**
  * Issue 10 item 5, "Writes retried after Spot may already have acted": a caller must never see or cause a
@@ -21,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * never shares a read that started before it. Spot's slowness is the simulator's {@code delay} fault (before
  * handling, or {@code after} handling: Spot acted, the answer is late).
  */
+@Order(8) // long: started first
 class WriteOrderingTest extends HarnessPerClass {
     /** Attempts of 500 ms, deadline 2 s, 3 attempts, backoff 20..200 ms. */
     @Override
@@ -28,11 +30,11 @@ class WriteOrderingTest extends HarnessPerClass {
         return new SpotClientSettings(1_000, 500, 2_000, 3, 20, 200, 0);
     }
 
-    private static Reply setTarget(String id, int target) {
+    private Reply setTarget(String id, int target) {
         return h.call("PUT", "/main/elastigroups/" + id, TestService.json("{\"capacity\": {\"target\": " + target + "}}"));
     }
 
-    private static long storedTarget(String id) {
+    private long storedTarget(String id) {
         return h.stored(GROUPS, id).path("capacity").path("target").asLong();
     }
 

@@ -7,8 +7,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /** One simulator per test class with two accounts, reset before each test. */
+@ResourceLock("dev.spotapi.sim.SimTestBase") // one class at a time: sim, client and other are static
 abstract class SimTestBase {
     static final String ACCOUNT = "act-1234abcd";
     static final String TOKEN = "token-abc";

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Conformance of spot-api's own requests to Spot (issue 11, "Done when"): every seed route is called
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * with the right type ({@code group-fields.json}, {@code managedInstance-fields.json}) or, for
  * deletes, in the Go SDK's delete structs (contract §3.1, §3.2).
  */
+@ResourceLock(TestService.SHARED)
 class SpotApiRequestConformanceTest {
     private final TestService svc = TestService.shared();
 

@@ -40,6 +40,12 @@ public final class TestService implements AutoCloseable {
     public static final String ORG = "testorg";
     public static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * The {@code @ResourceLock} key of {@link #shared()}: test classes run concurrently in one JVM, and those
+     * that use the shared service (they reset its simulator, inject faults) take this lock, one at a time.
+     */
+    public static final String SHARED = "dev.spotapi.support.TestService.shared";
+
     private static TestService shared;
 
     public final SpotSimulator simulator;
@@ -63,6 +69,7 @@ public final class TestService implements AutoCloseable {
         this.simBase = simulator.baseUrl();
     }
 
+    /** The JVM's one shared service; a class that uses it says {@code @ResourceLock(TestService.SHARED)}. */
     public static synchronized TestService shared() {
         if (shared == null) {
             shared = start(fastSettings());
