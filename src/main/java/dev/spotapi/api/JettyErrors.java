@@ -42,6 +42,7 @@ final class JettyErrors extends ErrorHandler {
     }
 
     @Override
+    @SuppressWarnings("removal") // deprecated in Jetty 12.1, still what it calls for requests its parser refuses
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(new HttpField(HttpHeader.CONTENT_TYPE, Replies.JSON));
         return ByteBuffer.wrap(body(status, reason, UUID.randomUUID().toString()));

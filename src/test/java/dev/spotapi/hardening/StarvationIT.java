@@ -39,8 +39,8 @@ import org.junit.jupiter.api.Test;
  * with 64 distinct made-up cost-12 tokens and 200 slow-body connections in flight, {@code /ping} and an
  * already-verified caller's read keep p99 under 100 ms.
  *
- * <p>An integration test (failsafe, after the parallel unit-test forks): a latency target measured while
- * other test JVMs load the same two cores measures them, not spot-api.
+ * <p>An integration test (failsafe, after the unit tests, which run several classes at once): a latency target
+ * measured while other test classes load the same two cores measures them, not spot-api.
  */
 class StarvationIT {
     private static final String B64 = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

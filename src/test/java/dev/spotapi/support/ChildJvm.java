@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <p>Without the archive a child JVM spends ~2.7 s of CPU until its first answer; with it ~1.4 s (the
  * same figures as {@code ./spot-api} without and with its own archive). The suite starts some 25 of them, on
- * two cores beside the other test forks, so the first test JVM that starts a service ({@link #prepare()}) or a
+ * two cores beside the other test classes, so the first test JVM that starts a service ({@link #prepare()}) or a
  * child records the archive once, in the background, with the program's own {@code cds-training} command (as
  * the launcher does); children started before it is ready simply run without it. The archive belongs to this build's {@code target/}.
  */
