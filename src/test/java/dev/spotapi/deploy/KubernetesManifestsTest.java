@@ -63,6 +63,8 @@ import org.junit.jupiter.api.Order;
  */
 @Order(11) // long: started first
 class KubernetesManifestsTest {
+    /** Figures for the reader, in the test JVM's log (target/surefire-reports/test-jvm.log). */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KubernetesManifestsTest.class);
     static final String PREFIX = "/v1/spot";
     static final String CONFIG_PATH = "/etc/spot-api/config.json";
 
@@ -155,7 +157,7 @@ class KubernetesManifestsTest {
                     .as("overlay %s builds on the base (directly or through another overlay)", overlay)
                     .anyMatch(r -> r.equals("../../base") || r.startsWith("../"));
         }
-        System.out.println("[KubernetesManifestsTest] rendered with "
+        LOG.info("rendered with "
                 + (Kustomize.viaKubectl() ? "kubectl kustomize" : "the built-in kustomize subset (no kubectl)"));
     }
 
@@ -163,7 +165,7 @@ class KubernetesManifestsTest {
     @Test
     void builtInRenderMatchesKubectlKustomize() {
         if (!Kustomize.viaKubectl()) {
-            System.out.println("[KubernetesManifestsTest] no kubectl: the built-in render is the only one");
+            LOG.info("no kubectl: the built-in render is the only one");
         }
         for (String overlay : Manifests.overlays()) {
             Path dir = Manifests.OVERLAYS.resolve(overlay);

@@ -38,6 +38,8 @@ import org.junit.jupiter.api.Order;
  */
 @Order(13) // long: started first
 class GracefulShutdownTest {
+    /** Figures for the reader, in the test JVM's log (target/surefire-reports/test-jvm.log). */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GracefulShutdownTest.class);
     private static final long SLOW_MS = 4_000;
     private static final int IN_FLIGHT = 3;
     private static SpotSimulator sim;
@@ -115,7 +117,7 @@ class GracefulShutdownTest {
             }
             boolean exited = process.waitFor(Math.max(1, 20_000 - Harness.millisSince(sigterm)), TimeUnit.MILLISECONDS);
             long exitMillis = Harness.millisSince(sigterm);
-            System.out.println("after SIGTERM: probes " + probes + ", exited=" + exited + " after " + exitMillis + " ms");
+            LOG.info("after SIGTERM: probes " + probes + ", exited=" + exited + " after " + exitMillis + " ms");
 
             for (int i = 0; i < IN_FLIGHT; i++) {
                 HttpResponse<String> r = inFlight.get(i).get(30, TimeUnit.SECONDS);

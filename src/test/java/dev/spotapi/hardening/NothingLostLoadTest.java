@@ -40,6 +40,8 @@ import org.junit.jupiter.api.Order;
  */
 @Order(1) // long: started first
 class NothingLostLoadTest {
+    /** Figures for the reader, in the test JVM's log (target/surefire-reports/test-jvm.log). */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NothingLostLoadTest.class);
     private static final int CLIENTS = 10;
     private static final long RUN_MS = 10_000;
     private static final long KEYED_RUN_MS = 6_000;
@@ -141,7 +143,7 @@ class NothingLostLoadTest {
         groupNames.values().forEach(existing::addAll);
         instanceNames.values().forEach(existing::addAll);
 
-        System.out.println("load test (" + (keyed ? "with" : "without") + " Idempotency-Key) answers by operation and status: "
+        LOG.info("load test (" + (keyed ? "with" : "without") + " Idempotency-Key) answers by operation and status: "
                 + new TreeMap<>(statuses));
         List<String> anomalies = new ArrayList<>();
         List<String> lost = new ArrayList<>();
@@ -205,7 +207,7 @@ class NothingLostLoadTest {
                 }
             }
         }
-        System.out.println("load test (" + (keyed ? "with" : "without") + " Idempotency-Key): orphans " + orphans.size()
+        LOG.info("load test (" + (keyed ? "with" : "without") + " Idempotency-Key): orphans " + orphans.size()
                 + " of " + unanswered + " creates never answered 200 (" + orphansNotNamed.size()
                 + " of them without their correlation tag in the answer); " + createdOk + " creates answered 200");
         return new Outcome(orphans, orphansNotNamed);

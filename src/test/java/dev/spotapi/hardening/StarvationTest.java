@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Order;
  */
 @Order(10) // long: started first
 class StarvationTest {
+    /** Figures for the reader, in the test JVM's log (target/surefire-reports/test-jvm.log). */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StarvationTest.class);
     private static final int BOGUS_TOKENS = StarvationIT.BOGUS_TOKENS;
 
     @Test
@@ -35,10 +37,10 @@ class StarvationTest {
             long spent = StarvationIT.bcryptCpuNanos() - before;
             long forbidden = answers.stream().filter(a -> a.status() == 403).count();
             List<RawHttp.Answer> throttled = answers.stream().filter(a -> a.status() == 429).toList();
-            System.out.printf("[StarvationTest] CPU per bogus cost-12 token: before (bcrypt on the request thread,"
+            LOG.info(String.format("CPU per bogus cost-12 token: before (bcrypt on the request thread,"
                             + " every token) %.1f ms; after %.1f ms (%d tokens: %d verified and refused 403, %d refused"
-                            + " 429 without hashing)%n", perVerify / 1e6, spent / 1e6 / BOGUS_TOKENS, BOGUS_TOKENS,
-                    forbidden, throttled.size());
+                            + " 429 without hashing)", perVerify / 1e6, spent / 1e6 / BOGUS_TOKENS, BOGUS_TOKENS,
+                    forbidden, throttled.size()));
             assertThat(answers).allSatisfy(a -> assertThat(a.status()).as("%s", a).isIn(403, 429, 503));
             assertThat(forbidden).as("bcrypt runs at most the budget of 10 per client and minute").isLessThanOrEqualTo(10);
             assertThat(throttled).hasSizeGreaterThanOrEqualTo(BOGUS_TOKENS - 10 - 16);

@@ -50,16 +50,25 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     private void startServer() {
-        try {
-            server = RedisServer.newRedisServer()
-                    .bind("127.0.0.1")
-                    .port(port)
-                    .setting("save \"\"")
-                    .setting("appendonly no")
-                    .build();
-            server.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                server = RedisServer.newRedisServer()
+                        .bind("127.0.0.1")
+                        .port(port)
+                        .setting("save \"\"")
+                        .setting("appendonly no")
+                        .build();
+                server.start();
+                break;
+            } catch (IOException e) {
+                // embedded-redis writes the binary to a new temp file and runs it; a child process that another
+                // test thread forks meanwhile inherits the file still open for writing, and the exec fails
+                // with ETXTBSY until that child has exec'd (JDK-8068370): try again shortly
+                if (attempt >= 10 || !textFileBusy(e)) {
+                    throw new UncheckedIOException(e);
+                }
+                pause(50L * attempt);
+            }
         }
         long until = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < until) {
@@ -71,6 +80,24 @@ public final class RedisProcess implements AutoCloseable {
             }
         }
         throw new IllegalStateException("redis-server did not start on port " + port);
+    }
+
+    private static boolean textFileBusy(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("Text file busy")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static int freePort() {
