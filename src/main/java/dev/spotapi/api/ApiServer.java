@@ -107,7 +107,7 @@ public final class ApiServer {
                             if (c instanceof ServerConnector connector) {
                                 // Java's default listen backlog is 50: under a burst of new connections (floods
                                 // of bogus tokens, slow bodies) the kernel drops further SYNs and a client waits
-                                // 1 s for its retransmit (StarvationIT saw /ping take 1,029 ms)
+                                // 1 s for its retransmit (StarvationLatencyTest saw /ping take 1,029 ms)
                                 connector.setAcceptQueueSize(ACCEPT_QUEUE);
                             }
                         }

@@ -16,25 +16,25 @@ import org.junit.jupiter.api.Order;
 /**
  * Issue 10, kind 4, the behaviour that keeps clients from starving CPU or threads: a per-client budget of
  * failed verifications (429 without hashing), a bounded verify queue (503 at once) and body reads under a
- * deadline and a minimum data rate (408). The latency target under all of it is {@link StarvationIT}, which
+ * deadline and a minimum data rate (408). The latency target under all of it is {@link StarvationLatencyTest}, which
  * runs alone; these tests assert no latency tighter than a second and run with the other classes.
  */
 @Order(10) // long: started first
 class StarvationTest {
     /** Figures for the reader, in the test JVM's log (target/surefire-reports/test-jvm.log). */
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StarvationTest.class);
-    private static final int BOGUS_TOKENS = StarvationIT.BOGUS_TOKENS;
+    private static final int BOGUS_TOKENS = StarvationLatencyTest.BOGUS_TOKENS;
 
     @Test
     void aClientPastItsFailedVerificationsGets429WithoutHashing() throws Exception {
         try (Harness h = Harness.start(Harness.quick())) {
             assertThat(h.get("/main/instances").status()).as("a caller verified before the flood").isEqualTo(200);
-            long perVerify = StarvationIT.cpuOfOneCost12Verification();
-            long before = StarvationIT.bcryptCpuNanos();
-            List<RawHttp.Answer> answers = StarvationIT.concurrently(BOGUS_TOKENS, () -> RawHttp.send(h.port(), "GET",
+            long perVerify = StarvationLatencyTest.cpuOfOneCost12Verification();
+            long before = StarvationLatencyTest.bcryptCpuNanos();
+            List<RawHttp.Answer> answers = StarvationLatencyTest.concurrently(BOGUS_TOKENS, () -> RawHttp.send(h.port(), "GET",
                     "/v1/spot/main/instances".getBytes(StandardCharsets.UTF_8),
-                    Map.of("X-Auth-Token", StarvationIT.bogusToken(12)), null, 30_000));
-            long spent = StarvationIT.bcryptCpuNanos() - before;
+                    Map.of("X-Auth-Token", StarvationLatencyTest.bogusToken(12)), null, 30_000));
+            long spent = StarvationLatencyTest.bcryptCpuNanos() - before;
             long forbidden = answers.stream().filter(a -> a.status() == 403).count();
             List<RawHttp.Answer> throttled = answers.stream().filter(a -> a.status() == 429).toList();
             LOG.info(String.format("CPU per bogus cost-12 token: before (bcrypt on the request thread,"
@@ -57,9 +57,9 @@ class StarvationTest {
     void aFullVerifyQueueIsAnswered503WithRetryAfterAtOnce() throws Exception {
         try (Harness h = Harness.start(Harness.quick(), c -> c.withLimits(
                 new AuthSettings(0, 1, 1, 1_000_000, 0), HttpSettings.DEFAULTS))) {
-            List<RawHttp.Answer> answers = StarvationIT.concurrently(12, () -> RawHttp.send(h.port(), "GET",
+            List<RawHttp.Answer> answers = StarvationLatencyTest.concurrently(12, () -> RawHttp.send(h.port(), "GET",
                     "/v1/spot/main/instances".getBytes(StandardCharsets.UTF_8),
-                    Map.of("X-Auth-Token", StarvationIT.bogusToken(12)), null, 30_000));
+                    Map.of("X-Auth-Token", StarvationLatencyTest.bogusToken(12)), null, 30_000));
             List<RawHttp.Answer> busy = answers.stream().filter(a -> a.status() == 503).toList();
             assertThat(answers).allSatisfy(a -> assertThat(a.status()).as("%s", a).isIn(403, 503));
             assertThat(busy).as("one running + one queued; the rest turned away").hasSizeGreaterThanOrEqualTo(8);
@@ -75,7 +75,7 @@ class StarvationTest {
         // 8 worker threads only, 40 slow senders: were a body read on a worker, /ping would starve
         try (Harness h = Harness.start(Harness.quick(), c -> c.withLimits(AuthSettings.DEFAULTS,
                 new HttpSettings(8, 0, 3_000, 0, 0)))) {
-            StarvationIT.SlowBodies slow = new StarvationIT.SlowBodies(h.port(), 40, TestService.TOKEN);
+            StarvationLatencyTest.SlowBodies slow = new StarvationLatencyTest.SlowBodies(h.port(), 40, TestService.TOKEN);
             slow.start();
             try {
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -83,7 +83,7 @@ class StarvationTest {
                     Thread.sleep(20);
                 }
                 for (int i = 0; i < 20; i++) {
-                    RawHttp.Answer ping = StarvationIT.timedGet(h.port(), "/v1/spot/ping", null);
+                    RawHttp.Answer ping = StarvationLatencyTest.timedGet(h.port(), "/v1/spot/ping", null);
                     assertThat(ping.status()).isEqualTo(200);
                     assertThat(ping.millis()).as("ping while 40 bodies trickle in").isLessThan(1_000);
                 }

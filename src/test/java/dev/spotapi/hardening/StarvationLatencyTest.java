@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Issue 10, kind 4: unauthenticated or slow clients cannot starve CPU or threads (the behaviour behind it:
@@ -39,10 +40,13 @@ import org.junit.jupiter.api.Test;
  * with 64 distinct made-up cost-12 tokens and 200 slow-body connections in flight, {@code /ping} and an
  * already-verified caller's read keep p99 under 100 ms.
  *
- * <p>An integration test (failsafe, after the unit tests, which run several classes at once): a latency target
- * measured while other test classes load the same two cores measures them, not spot-api.
+ * <p>It runs alone ({@code @Isolated}: after the classes that run concurrently): a latency target measured
+ * while other test classes load the same two cores measures them, not spot-api.
  */
-class StarvationIT {
+@Isolated
+class StarvationLatencyTest {
+    /** The measured figures, in the test JVM's log (target/surefire-reports/test-jvm.log). */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StarvationLatencyTest.class);
     private static final String B64 = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     private static final SecureRandom RANDOM = new SecureRandom();
     static final int BOGUS_TOKENS = Integer.getInteger("bogus", 64);
@@ -85,15 +89,15 @@ class StarvationIT {
                 long pingP99 = p99(ping);
                 long readP99 = p99(verified);
                 long quiet = Math.max(p99(quietPing), p99(quietRead));
-                System.out.printf("[StarvationIT] without load: /ping p50 %d ms, p99 %d ms; verified read p50 %d ms,"
-                        + " p99 %d ms%n", percentile(quietPing, 50), p99(quietPing), percentile(quietRead, 50),
-                        p99(quietRead));
-                System.out.printf("[StarvationIT] under %d bogus cost-12 tokens + %d slow bodies: /ping p50 %d ms,"
+                LOG.info(String.format("without load: /ping p50 %d ms, p99 %d ms; verified read p50 %d ms,"
+                        + " p99 %d ms", percentile(quietPing, 50), p99(quietPing), percentile(quietRead, 50),
+                        p99(quietRead)));
+                LOG.info(String.format("under %d bogus cost-12 tokens + %d slow bodies: /ping p50 %d ms,"
                                 + " p99 %d ms, max %d ms (%d samples); verified read p50 %d ms, p99 %d ms, max %d ms"
-                                + " (%d samples); bogus answers %s; slow bodies refused %s%n",
+                                + " (%d samples); bogus answers %s; slow bodies refused %s",
                         BOGUS_TOKENS, SLOW_BODIES, percentile(ping, 50), pingP99, percentile(ping, 100), ping.size(),
                         percentile(verified, 50), readP99, percentile(verified, 100), verified.size(), bogusAnswers,
-                        slow.answers());
+                        slow.answers()));
                 assertThat(ping).as("ping samples").hasSizeGreaterThan(100);
                 assertThat(verified).as("verified read samples").hasSizeGreaterThan(100);
                 // The target is 100 ms, asserted as such on a machine whose quiet p99 is under 10 ms. A shared,
