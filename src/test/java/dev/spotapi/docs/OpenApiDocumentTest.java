@@ -3,8 +3,8 @@ package dev.spotapi.docs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
+import dev.spotapi.support.TestService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

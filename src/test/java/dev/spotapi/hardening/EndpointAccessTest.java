@@ -8,6 +8,7 @@ import dev.spotapi.config.AccountConfig;
 import dev.spotapi.config.ConfigException;
 import dev.spotapi.config.ConfigLoader;
 import dev.spotapi.config.ServiceConfig;
+import dev.spotapi.support.RawHttp;
 import dev.spotapi.support.TestService;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -5,8 +5,8 @@ import static dev.spotapi.hardening.Harness.INSTANCES;
 import static dev.spotapi.hardening.Harness.assertJsonError;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
+import dev.spotapi.support.TestService;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 
 /**
  * Issue 4, "Identical concurrent GETs for the same Spot object share one upstream call while it is in

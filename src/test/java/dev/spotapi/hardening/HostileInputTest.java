@@ -3,7 +3,8 @@ package dev.spotapi.hardening;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.spotapi.hardening.RawHttp.Answer;
+import dev.spotapi.support.RawHttp.Answer;
+import dev.spotapi.support.RawHttp;
 import dev.spotapi.support.TestService;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

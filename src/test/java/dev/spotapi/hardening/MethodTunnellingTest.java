@@ -2,6 +2,7 @@ package dev.spotapi.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spotapi.support.RawHttp;
 import dev.spotapi.support.TestService;
 import java.util.List;
 import java.util.Map;

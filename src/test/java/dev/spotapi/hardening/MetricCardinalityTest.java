@@ -2,6 +2,7 @@ package dev.spotapi.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spotapi.support.RawHttp;
 import dev.spotapi.support.TestService.Reply;
 import java.util.Map;
 import java.util.Set;

@@ -3,7 +3,8 @@ package dev.spotapi.hardening;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spotapi.hardening.HostileInputTest.Hostile;
-import dev.spotapi.hardening.RawHttp.Answer;
+import dev.spotapi.support.RawHttp.Answer;
+import dev.spotapi.support.RawHttp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

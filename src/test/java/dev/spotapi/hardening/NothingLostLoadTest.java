@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spotapi.config.SpotClientSettings;
-import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
+import dev.spotapi.support.TestService;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,8 +26,8 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 
 /**
  * Issue 4, "Nothing lost: many concurrent clients create, update, read and delete instances and groups for

@@ -14,8 +14,8 @@ import dev.spotapi.config.SharedStateConfig;
 import dev.spotapi.config.SpotClientSettings;
 import dev.spotapi.sim.SpotSimulator;
 import dev.spotapi.support.RedisProcess;
-import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
+import dev.spotapi.support.TestService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,8 +25,8 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 
 /**
  * Issue 14, several replicas: two spot-api replicas share one real Redis (a redis-server process on a

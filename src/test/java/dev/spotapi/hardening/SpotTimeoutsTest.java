@@ -10,8 +10,8 @@ import dev.spotapi.SpotApi;
 import dev.spotapi.config.ConfigLoader;
 import dev.spotapi.config.ServiceConfig;
 import dev.spotapi.config.SpotClientSettings;
-import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
+import dev.spotapi.support.TestService;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -27,9 +27,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.Order;
 
 /**
  * Issue 4, "Timeouts: connect and per-attempt timeouts and an overall deadline per client request, all

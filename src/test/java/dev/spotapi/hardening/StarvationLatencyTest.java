@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import dev.spotapi.config.AuthSettings;
 import dev.spotapi.config.HttpSettings;
+import dev.spotapi.support.RawHttp;
 import dev.spotapi.support.TestService;
 import java.io.IOException;
 import java.io.InputStream;

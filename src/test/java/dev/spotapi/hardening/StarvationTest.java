@@ -4,14 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spotapi.config.AuthSettings;
 import dev.spotapi.config.HttpSettings;
+import dev.spotapi.support.RawHttp;
 import dev.spotapi.support.TestService;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 
 /**
  * Issue 10, kind 4, the behaviour that keeps clients from starving CPU or threads: a per-client budget of

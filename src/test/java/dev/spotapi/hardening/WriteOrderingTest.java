@@ -6,14 +6,14 @@ import static dev.spotapi.hardening.Harness.assertJsonError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spotapi.config.SpotClientSettings;
-import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
+import dev.spotapi.support.TestService;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Order;
 
 /**
  * Issue 10 item 5, "Writes retried after Spot may already have acted": a caller must never see or cause a

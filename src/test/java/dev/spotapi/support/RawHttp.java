@@ -1,4 +1,4 @@
-package dev.spotapi.hardening;
+package dev.spotapi.support;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,13 +17,14 @@ import java.util.Map;
  * refuses to send or silently repairs: raw bytes in the path, odd methods, huge headers, bodies that
  * lie about their size. Every request asks for {@code Connection: close}; reads are bounded in time.
  */
-final class RawHttp {
+public final class RawHttp {
     private RawHttp() {
     }
 
     /** The answer, or how the exchange failed when no status line arrived. */
-    record Answer(int status, Map<String, String> headers, String body, String failure, long millis) {
-        String header(String name) {
+    public record Answer(int status, Map<String, String> headers, String body, String failure, long millis) {
+        /** The header's value (any case), or null. */
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
 
@@ -38,7 +39,7 @@ final class RawHttp {
      * Sends {@code method target} with the given extra header lines (each "Name: value", no CRLF) and
      * body, and reads the reply until the server closes the connection or {@code timeoutMs} passes.
      */
-    static Answer send(int port, String method, byte[] target, Map<String, String> headers, byte[] body,
+    public static Answer send(int port, String method, byte[] target, Map<String, String> headers, byte[] body,
             int timeoutMs) {
         return send(port, method, target, headers, body, timeoutMs, socket -> { });
     }
@@ -48,7 +49,7 @@ final class RawHttp {
      * connected: a load generator closes the sockets still waiting when it stops, instead of waiting out
      * their timeouts.
      */
-    static Answer send(int port, String method, byte[] target, Map<String, String> headers, byte[] body,
+    public static Answer send(int port, String method, byte[] target, Map<String, String> headers, byte[] body,
             int timeoutMs, java.util.function.Consumer<Socket> connected) {
         long start = System.nanoTime();
         try (Socket socket = new Socket()) {
@@ -86,7 +87,7 @@ final class RawHttp {
         }
     }
 
-    static Answer send(int port, String method, String target, Map<String, String> headers, byte[] body) {
+    public static Answer send(int port, String method, String target, Map<String, String> headers, byte[] body) {
         return send(port, method, target.getBytes(StandardCharsets.UTF_8), headers, body, 10_000);
     }
 
