@@ -2,29 +2,51 @@ package dev.spotapi.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.json.ExactJson;
+import dev.spotapi.spot.SpotSchema;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Reads a request body as one JSON object, refusing anything else with a 400. */
+/**
+ * Reads a request body as one JSON object, refusing anything else with a 400 "cannot decode body: ..."
+ * that says in plain words what is wrong: not JSON, not one object, invalid UTF-8, a key given twice
+ * in one object, an unpaired UTF-16 surrogate (an escaped high or low surrogate alone, such as
+ * backslash-u D800), nesting deeper than {@value #MAX_NESTING}, strings or numbers beyond their limits. Bodies of the routes that carry a Spot
+ * object are also checked against {@link SpotSchema}: a field Spot does not define, or a number Spot
+ * cannot hold, is refused with every such field named (issue 20: ambiguous input is a 400, never a guess).
+ */
 public final class RequestBodies {
     /** Spot objects nest about six levels; anything far deeper is hostile. */
     static final int MAX_NESTING = 64;
+    /** Longest string value or key, in characters. */
+    static final int MAX_STRING = 1_000_000;
+    /** Longest number, in characters. */
+    static final int MAX_NUMBER = 100;
+    /** How many offending fields a refusal names at most. */
+    private static final int NAMED_AT_MOST = 20;
 
     private final ObjectMapper strict = ExactJson.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder()
                             .maxNestingDepth(MAX_NESTING)
-                            .maxStringLength(1_000_000)
-                            .maxNumberLength(100)
+                            .maxStringLength(MAX_STRING)
+                            .maxNumberLength(MAX_NUMBER)
                             .build())
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .build())
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
@@ -34,14 +56,54 @@ public final class RequestBodies {
     /**
      * A before-matched handler for the routes in {@code bodyRoutes} ("METHOD template"): reads and
      * checks the body first, so that a bad one is refused before any other work (org check, Spot call).
+     * The bodies of the routes in {@code spotObjects} are Spot objects and must also fit that schema.
      */
-    public io.javalin.http.Handler checkFirst(java.util.Set<String> bodyRoutes) {
+    public io.javalin.http.Handler checkFirst(Set<String> bodyRoutes, Map<String, SpotSchema> spotObjects) {
         return ctx -> {
             var endpoint = ctx.endpoints().matchedHttpEndpoint();
-            if (endpoint != null && bodyRoutes.contains(ctx.method().name() + ' ' + endpoint.path)) {
-                object(ctx);
+            if (endpoint == null) {
+                return;
+            }
+            String route = ctx.method().name() + ' ' + endpoint.path;
+            if (bodyRoutes.contains(route)) {
+                ObjectNode body = object(ctx);
+                SpotSchema schema = spotObjects.get(route);
+                if (schema != null) {
+                    requireFits(body, schema);
+                }
             }
         };
+    }
+
+    /**
+     * Refuses a body with fields outside {@code schema} or numbers Spot cannot hold, naming each (400).
+     * Nothing of such a body reaches Spot, nor does spot-api read anything from it.
+     */
+    static void requireFits(ObjectNode body, SpotSchema schema) {
+        List<SpotSchema.Problem> problems = schema.problems(body);
+        if (problems.isEmpty()) {
+            return;
+        }
+        List<String> unknown = problems.stream().filter(p -> SpotSchema.UNKNOWN.equals(p.reason()))
+                .map(SpotSchema.Problem::path).toList();
+        List<String> other = problems.stream().filter(p -> !SpotSchema.UNKNOWN.equals(p.reason()))
+                .map(SpotSchema.Problem::toString).toList();
+        StringBuilder message = new StringBuilder("cannot decode body: ");
+        if (!unknown.isEmpty()) {
+            message.append(unknown.size() == 1 ? "a field that Spot's " : "fields that Spot's ").append(schema.kind())
+                    .append(unknown.size() == 1 ? " does not have: " : " does not have: ")
+                    .append(named(unknown))
+                    .append(" (spot-api passes on only Spot's own fields)");
+        }
+        if (!other.isEmpty()) {
+            message.append(unknown.isEmpty() ? "" : "; ").append(named(other));
+        }
+        throw ApiException.badRequest(message.toString());
+    }
+
+    private static String named(List<String> items) {
+        String shown = String.join(", ", items.subList(0, Math.min(items.size(), NAMED_AT_MOST)));
+        return items.size() > NAMED_AT_MOST ? shown + " and " + (items.size() - NAMED_AT_MOST) + " more" : shown;
     }
 
     /** The request body as one JSON object (read once per request); 400 for anything else. */
@@ -73,7 +135,62 @@ public final class RequestBodies {
             throw ApiException.badRequest("cannot decode body: a JSON object is expected, got "
                     + (node == null ? "nothing" : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
         }
+        String surrogate = unpairedSurrogate(object, "");
+        if (surrogate != null) {
+            throw ApiException.badRequest("cannot decode body: " + surrogate);
+        }
         return object;
+    }
+
+    /**
+     * Where {@code node} holds a string or key with half of a UTF-16 surrogate pair (a
+     * backslash-u D800 escape without its partner: no character at all, which would reach Spot as {@code ?}),
+     * or null when it holds none.
+     */
+    private static String unpairedSurrogate(JsonNode node, String path) {
+        if (node.isTextual()) {
+            return hasUnpairedSurrogate(node.textValue()) ? "the string at " + (path.isEmpty() ? "the top" : path)
+                    + " holds an unpaired UTF-16 surrogate escape (\\uD800-\\uDFFF without its partner), "
+                    + "which is no character" : null;
+        }
+        if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                String at = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+                if (hasUnpairedSurrogate(field.getKey())) {
+                    return "a key " + (path.isEmpty() ? "at the top" : "in " + path)
+                            + " holds an unpaired UTF-16 surrogate escape (\\uD800-\\uDFFF without its partner), "
+                            + "which is no character";
+                }
+                String found = unpairedSurrogate(field.getValue(), at);
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String found = unpairedSurrogate(node.get(i), path + "." + i);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    static boolean hasUnpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return true;
+                }
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Jackson's decoder tolerates overlong forms (C0 AF reads as '/'); the JDK's strict decoder does not. */
@@ -88,18 +205,86 @@ public final class RequestBodies {
         }
     }
 
-    private static String describe(JsonProcessingException e) {
-        String message = e.getOriginalMessage();
-        if (message == null) {
-            return "invalid JSON";
-        }
-        // keep the reason, drop Jackson's echo of the input (it may be long or binary)
-        int cut = message.indexOf('\n');
-        String reason = cut < 0 ? message : message.substring(0, cut);
-        if (reason.length() > 200) {
-            reason = reason.substring(0, 200) + "...";
-        }
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'", Pattern.DOTALL);
+    private static final Pattern CHARACTER = Pattern.compile("Unexpected character \\('(.+?)' \\(code (\\d+)[^)]*\\)\\)");
+    private static final Pattern TOKEN = Pattern.compile("Unrecognized token '(.{0,40}?)'");
+    private static final Pattern NON_STANDARD = Pattern.compile("Non-standard token '(.{0,40}?)'");
+
+    /**
+     * What is wrong with the JSON, in plain words: Jackson's own messages name its settings and features
+     * ({@code StreamReadConstraints}, {@code maxNestingDepth}, {@code ALLOW_COMMENTS}, ...), which mean
+     * nothing to a caller. The position (line, column) is added when known.
+     */
+    static String describe(JsonProcessingException e) {
+        String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        String reason = plain(e, message);
         var where = e.getLocation();
-        return reason + (where == null ? "" : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")");
+        return reason + (where == null || where.getLineNr() < 1 ? ""
+                : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")");
+    }
+
+    private static String plain(JsonProcessingException e, String message) {
+        Matcher m;
+        if (e instanceof StreamConstraintsException) {
+            if (message.contains("Nesting") || message.contains("nesting")) {
+                return "it nests objects and arrays deeper than " + MAX_NESTING + " levels";
+            }
+            if (message.contains("Number") || message.contains("number")) {
+                return "a number is longer than " + MAX_NUMBER + " characters";
+            }
+            if (message.contains("String") || message.contains("string") || message.contains("Name")
+                    || message.contains("name")) {
+                return "a string or key is longer than " + MAX_STRING + " characters";
+            }
+            return "it is larger or deeper than spot-api accepts";
+        }
+        if ((m = DUPLICATE.matcher(message)).find()) {
+            String key = m.group(1);
+            return "the key \"" + (key.length() > 64 ? key.substring(0, 64) + "..." : key)
+                    + "\" appears more than once in one object";
+        }
+        if (message.startsWith("Trailing token")) {
+            return "there is more after the JSON object (one JSON value is expected)";
+        }
+        if (message.contains("end-of-input")) {
+            return "the JSON ends too early (an object, array or string is not closed)";
+        }
+        if (message.contains("comment")) {
+            return "JSON has no comments";
+        }
+        if (message.contains("Leading zeroes") || message.contains("Leading zeros")) {
+            return "a number starts with a zero (write 7, not 07)";
+        }
+        if ((m = NON_STANDARD.matcher(message)).find() || (m = TOKEN.matcher(message)).find()) {
+            String token = m.group(1);
+            if (token.equals("NaN") || token.contains("Infinity")) {
+                return "'" + token + "' is not a JSON number (JSON numbers are finite)";
+            }
+            return "'" + token + "' is not a JSON value (strings need double quotes)";
+        }
+        if (message.contains("unquoted character") || message.contains("CTRL-CHAR")) {
+            return "a string holds a control character (a tab, line break, ...) that must be escaped";
+        }
+        if (message.contains("Unrecognized character escape")) {
+            return "a string holds an unknown escape (JSON knows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)";
+        }
+        if ((m = CHARACTER.matcher(message)).find()) {
+            String what = m.group(1);
+            if (message.contains("double-quote to start field name")) {
+                return "a key is not a string in double quotes (found '" + what + "')";
+            }
+            if (message.contains("expecting comma") || message.contains("expecting a colon")) {
+                return "a comma or colon is missing (found '" + what + "')";
+            }
+            return "unexpected '" + what + "'";
+        }
+        if (message.contains("Invalid numeric value") || message.contains("Invalid number")
+                || message.contains("numeric value")) {
+            return "a number is not written as JSON writes numbers";
+        }
+        if (message.contains("UTF") || message.contains("Invalid UTF-8")) {
+            return "it is not valid UTF-8";
+        }
+        return "it is not valid JSON";
     }
 }

@@ -142,6 +142,23 @@ final class Routes {
                 .collect(Collectors.toUnmodifiableSet());
     }
 
+    /**
+     * "METHOD template" of the routes whose body is a Spot object (creates and updates), with the
+     * schema it must fit ({@link dev.spotapi.spot.SpotSchema}); checked with the body, before anything else.
+     * Each must be a body route of {@code table} (else the start fails: a renamed route must not lose its check).
+     */
+    static Map<String, dev.spotapi.spot.SpotSchema> spotObjectBodies(List<Route> table) {
+        Map<String, dev.spotapi.spot.SpotSchema> out = Map.of(
+                "POST " + PREFIX + "/{account}/elastigroups", dev.spotapi.spot.SpotSchema.GROUP,
+                "PUT " + PREFIX + "/{account}/elastigroups/{elastigroup}", dev.spotapi.spot.SpotSchema.GROUP,
+                "POST " + PREFIX + "/{account}/instances", dev.spotapi.spot.SpotSchema.MANAGED_INSTANCE,
+                "PUT " + PREFIX + "/{account}/instances/{instance}", dev.spotapi.spot.SpotSchema.MANAGED_INSTANCE);
+        if (!bodyRoutes(table).containsAll(out.keySet())) {
+            throw new IllegalStateException("Spot object bodies " + out.keySet() + " must all be body routes");
+        }
+        return out;
+    }
+
     static Set<String> bodyRoutes(List<Route> table) {
         return table.stream().filter(r -> r.effect() != Effect.READ)
                 .filter(r -> HandlerType.POST.equals(r.method()) || HandlerType.PUT.equals(r.method()))

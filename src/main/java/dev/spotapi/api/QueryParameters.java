@@ -1,0 +1,31 @@
+package dev.spotapi.api;
+
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One check for every route: a query parameter given more than once ({@code ?keep=a&keep=b},
+ * {@code ?detach=true&detach=false}, {@code ?start=..&start=..}) is a 400 naming it. No handler then
+ * has to choose one of the values, or join them: ambiguous input is refused, never guessed (issue 20).
+ * Names are compared after percent-decoding, as the handlers read them ({@code ke%65p} is {@code keep}).
+ */
+final class QueryParameters {
+    private QueryParameters() {
+    }
+
+    /** The before-matched handler: 400 for the first parameter that is given more than once. */
+    static void refuseRepeated(Context ctx) {
+        if (ctx.queryString() == null) {
+            return;
+        }
+        for (Map.Entry<String, List<String>> p : ctx.queryParamMap().entrySet()) {
+            if (p.getValue().size() > 1) {
+                String name = p.getKey().length() > 64 ? p.getKey().substring(0, 64) + "..." : p.getKey();
+                throw ApiException.badRequest("the query parameter '" + name + "' is given " + p.getValue().size()
+                        + " times; give it once" + ("keep".equals(p.getKey())
+                        ? " (keep takes a comma-separated list, e.g. keep=volumes,snapshots)" : ""));
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package dev.spotapi.spot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The fields of one kind of Spot object that spot-api lets reach Spot in a create or update body
+ * (the service's own table; the simulator keeps its own). A field outside it, at any depth, makes the
+ * body invalid: spot-api never passes on, nor decides anything from, a field Spot does not define
+ * (issue 20; the Go service decoded bodies into typed structs and dropped such fields).
+ *
+ * <p>The table ({@code group-schema.json}, {@code managedInstance-schema.json} beside this class) is
+ * the union of the request schemas of Spot's OpenAPI description ({@code POST/PUT /aws/ec2/group},
+ * {@code POST/PUT /aws/ec2/managedInstance}) and the official SDKs' types (Go SDK
+ * {@code service/elastigroup/providers/aws} {@code Group}, {@code service/managedinstance/providers/aws}
+ * {@code ManagedInstance}; Python SDK {@code spotinst_sdk2.models.elastigroup.aws.Elastigroup},
+ * {@code spotinst_sdk2.models.managed_instance.aws.ManagedInstance}), the wider source winning; made by
+ * {@code tools/spot-schema/gen.py}. An object node lists its keys ({@code "$array": true} on it: an
+ * array of such objects is accepted too, where the sources disagree on the shape); a one-element array
+ * gives the element type; a leaf is {@code string}, {@code integer}, {@code number}, {@code boolean},
+ * {@code any} (free-form: anything inside), {@code null} (a field Spot no longer has: accepted only as
+ * {@code null}, which is never sent) or alternatives ({@code integer|string}).
+ *
+ * <p>Besides names, numbers are checked, anywhere in the body: every number must be a finite double
+ * that does not underflow to zero ({@code 1e999999}, {@code -1e400}, {@code 1e-400} are refused), and
+ * a number in an {@code integer} field must be a whole number within ±(2<sup>53</sup>−1), the exact
+ * integers of Spot's JSON numbers. Other type mismatches are Spot's to refuse, with its own message.
+ */
+public final class SpotSchema {
+    /** Elastigroups: the {@code group} object. */
+    public static final SpotSchema GROUP = load("group");
+    /** Managed instances: the {@code managedInstance} object. */
+    public static final SpotSchema MANAGED_INSTANCE = load("managedInstance");
+
+    /** The reason of a {@link Problem} that is a field Spot does not define. */
+    public static final String UNKNOWN = "is not a field of Spot's object";
+
+    private static final String ARRAY_TOO = "$array";
+    private static final BigDecimal MAX_SAFE_INTEGER = BigDecimal.valueOf((1L << 53) - 1);
+
+    /** One reason a body is invalid: the field's path (dots; array elements by index) and what is wrong. */
+    public record Problem(String path, String reason) {
+        @Override
+        public String toString() {
+            return path + " " + reason;
+        }
+    }
+
+    private final String kind;
+    private final JsonNode table;
+
+    private SpotSchema(String kind, JsonNode table) {
+        this.kind = kind;
+        this.table = table;
+    }
+
+    private static SpotSchema load(String kind) {
+        String name = kind + "-schema.json";
+        try (InputStream in = SpotSchema.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new SpotSchema(kind, new ObjectMapper().readTree(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The Spot name of the object this table describes ({@code group}, {@code managedInstance}). */
+    public String kind() {
+        return kind;
+    }
+
+    /** The table itself (read-only use: the tests compare it with the simulator's). */
+    public JsonNode table() {
+        return table;
+    }
+
+    /**
+     * Every problem of {@code body}: unknown fields (each named once, its contents not inspected), and
+     * numbers Spot cannot hold exactly. Empty when the body may go to Spot.
+     */
+    public List<Problem> problems(ObjectNode body) {
+        List<Problem> out = new ArrayList<>();
+        check(body, table, "", out);
+        return out;
+    }
+
+    private static void check(JsonNode value, JsonNode spec, String path, List<Problem> out) {
+        if (value.isNull()) {
+            return;
+        }
+        if (spec.isObject()) {
+            if (value.isObject()) {
+                for (Map.Entry<String, JsonNode> field : value.properties()) {
+                    String at = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+                    JsonNode fieldSpec = ARRAY_TOO.equals(field.getKey()) ? null : spec.get(field.getKey());
+                    if (fieldSpec == null) {
+                        out.add(new Problem(at, UNKNOWN));
+                        numbers(field.getValue(), at, out); // its numbers are never looked at either way
+                        continue;
+                    }
+                    check(field.getValue(), fieldSpec, at, out);
+                }
+                return;
+            }
+            if (value.isArray() && spec.path(ARRAY_TOO).asBoolean(false)) {
+                for (int i = 0; i < value.size(); i++) {
+                    check(value.get(i), spec, path + "." + i, out);
+                }
+                return;
+            }
+            numbers(value, path, out); // a type mismatch: Spot's to refuse
+            return;
+        }
+        if (spec.isArray()) {
+            if (value.isArray()) {
+                for (int i = 0; i < value.size(); i++) {
+                    check(value.get(i), spec.get(0), path + "." + i, out);
+                }
+                return;
+            }
+            numbers(value, path, out);
+            return;
+        }
+        leaf(value, spec.asText(), path, out);
+    }
+
+    private static void leaf(JsonNode value, String type, String path, List<Problem> out) {
+        if (type.equals("null")) {
+            out.add(new Problem(path, "is no longer a field of Spot's object; only null (left out) is accepted"));
+            return;
+        }
+        if (value.isNumber()) {
+            boolean integer = false;
+            for (String alternative : type.split("\\|")) {
+                if (alternative.equals("integer")) {
+                    integer = true;
+                } else if (alternative.equals("number") || alternative.equals("any")) {
+                    integer = false;
+                    break;
+                }
+            }
+            number(value, path, integer, out);
+            return;
+        }
+        numbers(value, path, out);
+    }
+
+    /** Checks every number inside {@code value} (no field names known here). */
+    private static void numbers(JsonNode value, String path, List<Problem> out) {
+        if (value.isNumber()) {
+            number(value, path, false, out);
+        } else if (value.isObject()) {
+            for (Map.Entry<String, JsonNode> field : value.properties()) {
+                numbers(field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey(), out);
+            }
+        } else if (value.isArray()) {
+            for (int i = 0; i < value.size(); i++) {
+                numbers(value.get(i), path + "." + i, out);
+            }
+        }
+    }
+
+    private static void number(JsonNode value, String path, boolean integer, List<Problem> out) {
+        BigDecimal exact;
+        try {
+            exact = value.decimalValue();
+        } catch (NumberFormatException e) { // an exponent beyond what BigDecimal holds (1e9999999999)
+            out.add(new Problem(path, "is a number too large for Spot (beyond ±1.8e308)"));
+            return;
+        }
+        double asDouble = exact.doubleValue();
+        if (Double.isInfinite(asDouble)) {
+            out.add(new Problem(path, "is a number too large for Spot (beyond ±1.8e308)"));
+            return;
+        }
+        if (asDouble == 0 && exact.signum() != 0) {
+            out.add(new Problem(path, "is a number too small for Spot to tell from 0 (below 4.9e-324)"));
+            return;
+        }
+        if (integer) {
+            if (exact.stripTrailingZeros().scale() > 0) {
+                out.add(new Problem(path, "must be a whole number"));
+            } else if (exact.abs().compareTo(MAX_SAFE_INTEGER) > 0) {
+                out.add(new Problem(path, "is a whole number beyond ±9007199254740991, the largest Spot keeps exactly"));
+            }
+        }
+    }
+}
