@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class InstanceService {
     /** Spot's managed-instance calls (OAS {@code /aws/ec2/managedInstance}). */
     public static final SpotResource INSTANCES = new SpotResource("/aws/ec2/managedInstance", "managedInstance",
-            "managed instance");
+            "managed instance", true);
 
     /**
      * Spot's 400 codes meaning "not in a state for this": already paused, not paused, paused when a

@@ -34,10 +34,8 @@ public final class OrgAdoption {
         for (SpotResource resource : resources) {
             for (JsonNode item : resource.list(spot).join()) {
                 String org = Ownership.tag(item, Ownership.ORG_TAG);
-                if (org == null || org.isBlank()) {
-                    JsonNode config = item.get("config");
-                    JsonNode body = config != null && config.isObject() ? config : item;
-                    out.add(new Untagged(resource.noun(), item.path("id").asText(), body.path("name").asText("")));
+                if (org == null || org.isBlank()) { // items come unwrapped: tags only where Spot keeps them
+                    out.add(new Untagged(resource.noun(), item.path("id").asText(), item.path("name").asText("")));
                 }
             }
         }

@@ -36,7 +36,10 @@ public final class Ownership {
         return enforced;
     }
 
-    /** True when the resource (a Spot object, flat or {@code config}-wrapped as in list items) is ours. */
+    /**
+     * True when the resource (a Spot object as a read answers it; list items unwrapped by
+     * {@link dev.spotapi.spot.SpotResource#list}) is ours.
+     */
     public boolean owns(JsonNode resource) {
         return org.equals(tag(resource, ORG_TAG));
     }
@@ -61,11 +64,14 @@ public final class Ownership {
         return null;
     }
 
-    /** The tags array of a resource (empty when it has none). */
+    /**
+     * The tags array of a resource (missing when it has none), from the one place Spot keeps them:
+     * {@code compute.launchSpecification.tags} of the object itself (OAS {@code elastigroup-compute},
+     * {@code mi-compute}; Go SDK {@code LaunchSpecification.Tags}). A tag anywhere else, such as under an
+     * unknown top-level {@code config}, is caller data and never decides ownership.
+     */
     public static JsonNode tags(JsonNode resource) {
-        JsonNode config = resource.get("config");
-        JsonNode body = config != null && config.isObject() ? config : resource;
-        return body.path("compute").path("launchSpecification").path("tags");
+        return resource.path("compute").path("launchSpecification").path("tags");
     }
 
     /**

@@ -42,9 +42,12 @@ public record Correlation(String token, boolean lookFirst) {
         return object;
     }
 
-    /** Whether a listed or read object (flat, or {@code config}-wrapped as managed-instance lists are) carries this tag. */
-    boolean taggedOn(JsonNode item) {
-        JsonNode object = item.has("config") && item.get("config").isObject() ? item.get("config") : item;
+    /**
+     * Whether an object (as a read answers it; list items are first unwrapped by
+     * {@link SpotResource#object}) carries this tag where Spot keeps tags, {@code compute.launchSpecification.tags}.
+     * No other place counts: a caller's own copy of the tag elsewhere in the object decides nothing.
+     */
+    boolean taggedOn(JsonNode object) {
         for (JsonNode tag : object.path("compute").path("launchSpecification").path("tags")) {
             if (TAG_KEY.equals(tag.path("tagKey").asText(null)) && token.equals(tag.path("tagValue").asText(null))) {
                 return true;

@@ -17,16 +17,51 @@ public final class SpotResource {
     private final String basePath;
     private final String wrapper;
     private final String noun;
+    private final boolean wrappedList;
 
     /**
+     * A kind whose list items are the objects themselves (elastigroups: the Go SDK decodes
+     * {@code items[i]} of {@code GET /aws/ec2/group} into its {@code Group}).
+     *
      * @param basePath e.g. {@code /aws/ec2/group}
      * @param wrapper  the body wrapper, e.g. {@code group}
      * @param noun     how messages name it, e.g. {@code elastigroup}
      */
     public SpotResource(String basePath, String wrapper, String noun) {
+        this(basePath, wrapper, noun, false);
+    }
+
+    /**
+     * @param wrappedList whether list items may come as {@code {"id","createdAt","updatedAt","config":{...}}}
+     *                    (managed instances: OAS {@code mi-getAll}, the Java SDK; the Go SDK reads them flat;
+     *                    contract §3.2); reads, creates and updates answer the object itself either way
+     */
+    public SpotResource(String basePath, String wrapper, String noun, boolean wrappedList) {
         this.basePath = basePath;
         this.wrapper = wrapper;
         this.noun = noun;
+        this.wrappedList = wrappedList;
+    }
+
+    /**
+     * A list item as the object itself, the shape a read answers, so that its tags are read where Spot
+     * keeps them ({@code compute.launchSpecification.tags}) and nowhere else. A {@code config}-wrapped
+     * item (only of a kind with {@code wrappedList}, and only when the item has no {@code compute} of
+     * its own) becomes its {@code config} with the item's {@code id}, {@code createdAt} and
+     * {@code updatedAt}. Any other {@code config} key is just an unknown field: never read.
+     */
+    public JsonNode object(JsonNode item) {
+        JsonNode config = item.get("config");
+        if (!wrappedList || !(config instanceof ObjectNode c) || item.has("compute")) {
+            return item;
+        }
+        ObjectNode flat = c.deepCopy();
+        for (String top : new String[] {"id", "createdAt", "updatedAt"}) {
+            if (item.has(top)) {
+                flat.set(top, item.get(top));
+            }
+        }
+        return flat;
     }
 
     public String path(String id) {
@@ -51,11 +86,11 @@ public final class SpotResource {
         });
     }
 
-    /** Every object of the account, as Spot's list returns them (whole objects: flat or {@code config}-wrapped). */
+    /** Every object of the account, each as the object itself ({@link #object}: a wrapped list item unwrapped). */
     public CompletableFuture<List<JsonNode>> list(SpotClient spot) {
         return spot.send(SpotCall.get("list " + noun + "s", basePath)).thenApply(reply -> {
             List<JsonNode> items = new ArrayList<>(reply.items().size());
-            reply.items().forEach(items::add);
+            reply.items().forEach(item -> items.add(object(item)));
             return items;
         });
     }
@@ -92,8 +127,9 @@ public final class SpotResource {
         return spot.send(SpotCall.get("list " + noun + "s", basePath)).thenApply(reply -> {
             List<JsonNode> matches = new ArrayList<>();
             reply.items().forEach(item -> {
-                if (correlation.taggedOn(item)) {
-                    matches.add(item);
+                JsonNode object = object(item);
+                if (correlation.taggedOn(object)) {
+                    matches.add(object);
                 }
             });
             if (matches.size() > 1) {
