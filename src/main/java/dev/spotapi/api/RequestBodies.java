@@ -243,6 +243,9 @@ public final class RequestBodies {
             return "the key \"" + (key.length() > 64 ? key.substring(0, 64) + "..." : key)
                     + "\" appears more than once in one object";
         }
+        if (message.toLowerCase(java.util.Locale.ROOT).contains("surrogate")) {
+            return "a string or key holds an unpaired UTF-16 surrogate escape (half of a pair), which is no character";
+        }
         if (message.startsWith("Trailing token")) {
             return "there is more after the JSON object (one JSON value is expected)";
         }

@@ -43,6 +43,8 @@ public final class SpotSchema {
     /** The reason of a {@link Problem} that is a field Spot does not define. */
     public static final String UNKNOWN = "is not a field of Spot's object";
 
+    private static final String TOO_LARGE = "is a number too large for Spot (beyond ±1.8e308)";
+    private static final String TOO_SMALL = "is a number too small for Spot to tell from 0 (below 4.9e-324)";
     private static final String ARRAY_TOO = "$array";
     private static final BigDecimal MAX_SAFE_INTEGER = BigDecimal.valueOf((1L << 53) - 1);
 
@@ -136,7 +138,7 @@ public final class SpotSchema {
 
     private static void leaf(JsonNode value, String type, String path, List<Problem> out) {
         if (type.equals("null")) {
-            out.add(new Problem(path, "is no longer a field of Spot's object; only null (left out) is accepted"));
+            out.add(new Problem(path, "is a field Spot no longer has: only null (left out) is accepted"));
             return;
         }
         if (value.isNumber()) {
@@ -175,16 +177,17 @@ public final class SpotSchema {
         try {
             exact = value.decimalValue();
         } catch (NumberFormatException e) { // an exponent beyond what BigDecimal holds (1e9999999999)
-            out.add(new Problem(path, "is a number too large for Spot (beyond ±1.8e308)"));
+            String text = value.asText();
+            out.add(new Problem(path, text.contains("e-") || text.contains("E-") ? TOO_SMALL : TOO_LARGE));
             return;
         }
         double asDouble = exact.doubleValue();
         if (Double.isInfinite(asDouble)) {
-            out.add(new Problem(path, "is a number too large for Spot (beyond ±1.8e308)"));
+            out.add(new Problem(path, TOO_LARGE));
             return;
         }
         if (asDouble == 0 && exact.signum() != 0) {
-            out.add(new Problem(path, "is a number too small for Spot to tell from 0 (below 4.9e-324)"));
+            out.add(new Problem(path, TOO_SMALL));
             return;
         }
         if (integer) {

@@ -95,7 +95,7 @@ class BadBodyTest extends ApiTestSupport {
     @Test
     void aBodyJustUnderTheSizeLimitIsRead() {
         // a valid but large object passes the size check and reaches Spot (which then validates it)
-        String large = "{\"name\": \"mi\", \"padding\": \"" + "x".repeat(512 * 1024) + "\"}";
+        String large = "{\"name\": \"mi\", \"description\": \"" + "x".repeat(512 * 1024) + "\"}";
 
         Reply r = call("POST", "/main/instances", large.getBytes(StandardCharsets.UTF_8));
 

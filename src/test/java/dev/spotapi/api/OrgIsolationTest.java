@@ -252,6 +252,109 @@ class OrgIsolationTest {
                 .isEqualTo(TestService.json("{\"spinup:org\": \"\"}"));
     }
 
+    // ---- tags only where Spot keeps them (issue 20) -------------------------------------------------
+
+    /** A {@code config} object holding {@code compute.launchSpecification.tags} with spinup:org = {@code org}. */
+    static ObjectNode smuggledConfig(String org) {
+        return TestService.json("{\"compute\": {\"launchSpecification\": {\"tags\": [{\"tagKey\": \"spinup:org\","
+                + " \"tagValue\": \"" + org + "\"}]}}}");
+    }
+
+    @Test
+    void aCreateOrUpdateSmugglingTagsInConfigIsRefusedAndChangesNothing() {
+        String alphas = createGroup(alpha, ApiTestSupport.groupBody());
+        clearRequests();
+        ObjectNode create = ApiTestSupport.groupBody();
+        create.set("config", smuggledConfig("beta"));
+        ObjectNode empty = ApiTestSupport.groupBody();
+        empty.putObject("config");
+        ObjectNode instance = ApiTestSupport.instanceBody();
+        instance.set("config", smuggledConfig("beta"));
+        ObjectNode update = TestService.JSON.createObjectNode();
+        update.set("config", smuggledConfig("beta"));
+
+        for (SpotApi api : List.of(alpha, beta, off)) {
+            assertThat(call(api, "POST", "/main/elastigroups", create.toString()).status()).isEqualTo(400);
+            assertThat(call(api, "POST", "/main/elastigroups", empty.toString()).status()).isEqualTo(400);
+            assertThat(call(api, "POST", "/main/instances", instance.toString()).status()).isEqualTo(400);
+            Reply r = call(api, "PUT", "/main/elastigroups/" + alphas, update.toString());
+            assertThat(r.status()).as(r.body()).isEqualTo(400);
+            assertThat(r.json().path("message").asText()).contains("config");
+        }
+
+        assertThat(requests()).as("nothing reached Spot").isEmpty();
+        assertThat(ids(call(beta, "GET", "/main/elastigroups", null))).isEmpty();
+        assertThat(ids(call(alpha, "GET", "/main/elastigroups", null))).containsExactly(alphas);
+        assertThat(stored("group", alphas).has("config")).isFalse();
+    }
+
+    /**
+     * Objects that already carry a {@code config} in Spot (made by another tool, or before spot-api refused it):
+     * ownership and correlation read only {@code compute.launchSpecification.tags}, so org beta cannot list,
+     * read, change or delete alpha's group whose {@code config} names beta, and alpha keeps full use of its
+     * group with an empty {@code config}.
+     */
+    @Test
+    void aConfigStoredInSpotNeitherGivesAwayNorHidesAGroup() {
+        ObjectNode claimedByBeta = ApiTestSupport.groupBody();
+        launchTags(claimedByBeta).addObject().put("tagKey", "spinup:org").put("tagValue", "alpha");
+        claimedByBeta.set("config", smuggledConfig("beta"));
+        ObjectNode emptyConfig = ApiTestSupport.groupBody();
+        launchTags(emptyConfig).addObject().put("tagKey", "spinup:org").put("tagValue", "alpha");
+        emptyConfig.putObject("config");
+        String a = createUntagged("group", claimedByBeta);
+        String b = createUntagged("group", emptyConfig);
+        clearRequests();
+
+        assertThat(ids(call(beta, "GET", "/main/elastigroups", null))).isEmpty();
+        for (String id : List.of(a, b)) {
+            assertThat(call(beta, "GET", "/main/elastigroups/" + id, null).status()).isEqualTo(404);
+            assertThat(call(beta, "PUT", "/main/elastigroups/" + id, "{\"description\": \"mine\"}").status())
+                    .isEqualTo(404);
+            assertThat(call(beta, "DELETE", "/main/elastigroups/" + id, null).status()).isEqualTo(404);
+        }
+        assertThat(requests()).as("beta only read").allSatisfy(r -> assertThat(r.path("method").asText()).isEqualTo("GET"));
+
+        assertThat(ids(call(alpha, "GET", "/main/elastigroups", null))).containsExactlyInAnyOrder(a, b);
+        for (String id : List.of(a, b)) {
+            assertThat(call(alpha, "GET", "/main/elastigroups/" + id, null).status()).isEqualTo(200);
+            assertThat(call(alpha, "PUT", "/main/elastigroups/" + id, "{\"description\": \"ours\"}").status())
+                    .isEqualTo(200);
+            assertThat(call(alpha, "DELETE", "/main/elastigroups/" + id, null).status()).isEqualTo(200);
+        }
+        assertThat(stored("group", a)).isNull();
+        assertThat(stored("group", b)).isNull();
+    }
+
+    @Test
+    void orgAdoptReadsTagsOnlyWhereSpotKeepsThem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        ObjectNode claimsAlpha = ApiTestSupport.groupBody(); // untagged, but its config says alpha
+        claimsAlpha.set("config", smuggledConfig("alpha"));
+        ObjectNode claimsBeta = ApiTestSupport.groupBody(); // untagged, but its config says beta
+        claimsBeta.set("config", smuggledConfig("beta"));
+        String a = createUntagged("group", claimsAlpha);
+        String b = createUntagged("group", claimsBeta);
+        assertThat(ids(call(alpha, "GET", "/main/elastigroups", null))).as("untagged: invisible").isEmpty();
+        java.nio.file.Path file = dir.resolve("config.json");
+        java.nio.file.Files.writeString(file, """
+                {"listenAddress": "127.0.0.1:0", "token": "%s", "org": "alpha",
+                 "accounts": {"main": {"region": "us-east-1", "id": "%s", "token": "main-spot-token", "endpoint": "%s"}}}"""
+                .formatted(TestService.KEY, TestService.MAIN_ID, sim.baseUrl()));
+
+        String[] dry = adopt("--config", file.toString(), "--account", "main", "--dry-run");
+
+        assertThat(dry[0]).as(dry[1]).isEqualTo("0");
+        assertThat(dry[1]).contains("2 resource(s) without a spinup:org tag", a, b);
+
+        String[] real = adopt("--config", file.toString(), "--account", "main");
+
+        assertThat(real[0]).as(real[1]).isEqualTo("0");
+        assertThat(orgTags(stored("group", a))).containsExactly("alpha");
+        assertThat(orgTags(stored("group", b))).containsExactly("alpha");
+        assertThat(ids(call(alpha, "GET", "/main/elastigroups", null))).containsExactlyInAnyOrder(a, b);
+        assertThat(ids(call(beta, "GET", "/main/elastigroups", null))).isEmpty();
+    }
+
     // ---- migration ----------------------------------------------------------------------------------
 
     @Test

@@ -121,7 +121,9 @@ class SpotFidelityTest {
 
     @Test
     void numbersFromTheCallerReachSpotExactlyAsTheyCame() {
-        String sent = "{\"strategy\":{\"spotPercentage\":0.00005,\"risk\":100.0},\"x\":1e-7,\"y\":2.50}";
+        // Spot's own number fields (issue 20: no other field is passed on); whole numbers in integer fields
+        String sent = "{\"compute\":{\"launchSpecification\":{\"blockDeviceMappings\":[{\"ebs\":"
+                + "{\"throughput\":0.00005,\"volumeSize\":100.0,\"iops\":1e3}}]}},\"healthCheck\":{\"gracePeriod\":2.50e2}}";
 
         Reply r = call(enforce, "PUT", "/main/instances/" + OURS, sent);
 
