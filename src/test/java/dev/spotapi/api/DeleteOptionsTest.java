@@ -30,12 +30,26 @@ class DeleteOptionsTest extends ApiTestSupport {
         assertThat(deleteInstance("?keep=volumes,snapshots")).isEqualTo(TestService.json("""
                 {"deallocationConfig":{"shouldDeleteVolumes":false,"shouldDeleteSnapshots":false,
                 "shouldDeleteImages":true,"shouldDeleteNetworkInterfaces":true,"shouldTerminateInstance":true}}"""));
-        assertThat(deleteInstance("?keep=images&keep=networkInterfaces")).isEqualTo(TestService.json("""
+        assertThat(deleteInstance("?keep=images,networkInterfaces")).isEqualTo(TestService.json("""
                 {"deallocationConfig":{"shouldDeleteVolumes":true,"shouldDeleteSnapshots":true,
                 "shouldDeleteImages":false,"shouldDeleteNetworkInterfaces":false,"shouldTerminateInstance":true}}"""));
         assertThat(deleteInstance("?keep=volumes,snapshots,images,networkInterfaces")).isEqualTo(TestService.json("""
                 {"deallocationConfig":{"shouldDeleteVolumes":false,"shouldDeleteSnapshots":false,
                 "shouldDeleteImages":false,"shouldDeleteNetworkInterfaces":false,"shouldTerminateInstance":true}}"""));
+    }
+
+    /** Issue 20: a repeated parameter is ambiguous (one list or two?): 400, nothing deleted. */
+    @Test
+    void aRepeatedKeepIsRefusedAndNothingIsDeleted() {
+        String id = createInstance();
+        clearSpotRequests();
+
+        String message = assertError(call("DELETE", "/main/instances/" + id + "?keep=images&keep=networkInterfaces",
+                null), 400);
+
+        assertThat(message).contains("'keep' is given 2 times", "keep=volumes,snapshots");
+        assertThat(allSpotRequests()).isEmpty();
+        assertThat(storedInstance(id).path("id").asText()).isEqualTo(id);
     }
 
     @Test
