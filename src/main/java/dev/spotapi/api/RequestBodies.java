@@ -26,9 +26,10 @@ import java.util.regex.Pattern;
  * Reads a request body as one JSON object, refusing anything else with a 400 "cannot decode body: ..."
  * that says in plain words what is wrong: not JSON, not one object, invalid UTF-8, a key given twice
  * in one object, an unpaired UTF-16 surrogate (an escaped high or low surrogate alone, such as
- * backslash-u D800), nesting deeper than {@value #MAX_NESTING}, strings or numbers beyond their limits. Bodies of the routes that carry a Spot
- * object are also checked against {@link SpotSchema}: a field Spot does not define, or a number Spot
- * cannot hold, is refused with every such field named (issue 20: ambiguous input is a 400, never a guess).
+ * backslash-u D800), nesting deeper than {@value #MAX_NESTING}, strings or numbers beyond their limits.
+ * Bodies of the routes that carry a Spot object are also checked against {@link SpotSchema}: a field
+ * Spot does not define, or a number Spot cannot hold, is refused with every such field named (issue 20:
+ * ambiguous input is a 400, never a guess).
  */
 public final class RequestBodies {
     /** Spot objects nest about six levels; anything far deeper is hostile. */
@@ -91,8 +92,7 @@ public final class RequestBodies {
         StringBuilder message = new StringBuilder("cannot decode body: ");
         if (!unknown.isEmpty()) {
             message.append(unknown.size() == 1 ? "a field that Spot's " : "fields that Spot's ").append(schema.kind())
-                    .append(unknown.size() == 1 ? " does not have: " : " does not have: ")
-                    .append(named(unknown))
+                    .append(" does not have: ").append(named(unknown))
                     .append(" (spot-api passes on only Spot's own fields)");
         }
         if (!other.isEmpty()) {
@@ -101,8 +101,10 @@ public final class RequestBodies {
         throw ApiException.badRequest(message.toString());
     }
 
+    /** The first {@value #NAMED_AT_MOST} items, each cut at 120 characters (they echo the caller's keys). */
     private static String named(List<String> items) {
-        String shown = String.join(", ", items.subList(0, Math.min(items.size(), NAMED_AT_MOST)));
+        String shown = String.join(", ", items.subList(0, Math.min(items.size(), NAMED_AT_MOST)).stream()
+                .map(item -> item.length() > 120 ? item.substring(0, 120) + "..." : item).toList());
         return items.size() > NAMED_AT_MOST ? shown + " and " + (items.size() - NAMED_AT_MOST) + " more" : shown;
     }
 
