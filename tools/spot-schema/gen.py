@@ -3,7 +3,8 @@
 
 The union of three sources (the wider one wins on a conflict):
   1. Spot's OpenAPI description (spot-aws.yaml): request schemas of POST /aws/ec2/group,
-     PUT /aws/ec2/group/{groupId}, POST /aws/ec2/managedInstance, PUT /aws/ec2/managedInstance/{MI_ID};
+     PUT /aws/ec2/group/{groupId}, POST /aws/ec2/managedInstance, PUT /aws/ec2/managedInstance/{MI_ID}
+     (and the names of fields only the reply item of GET /aws/ec2/group/{groupId} has);
   2. the Go SDK's types (service/elastigroup/providers/aws/aws.go: Group;
      service/managedinstance/providers/aws/aws.go: ManagedInstance);
   3. the Python SDK's models (spotinst_sdk2/models/elastigroup/aws: Elastigroup;
@@ -111,8 +112,23 @@ def openapi(path, refs):
     result = None
     for ref, wrapper in refs:
         top = walk({"$ref": "#/components/schemas/" + ref})
-        result = merge(result, top[wrapper])
+        result = merge(result, top[wrapper] if wrapper else top)
     return result
+
+
+def add_names(base, extra):
+    """base with the fields of extra that base lacks (their types from extra); base's own types and shapes
+    stay: for reply schemas, whose shapes are known to be wrong in places (spot-openapi/README.md)."""
+    if isinstance(base, dict) and isinstance(extra, dict):
+        out = dict(base)
+        for k, v in extra.items():
+            out[k] = add_names(base[k], v) if k in base else v
+        return out
+    if isinstance(base, list) and isinstance(extra, list):
+        return [add_names(base[0], extra[0])]
+    if isinstance(base, list) and isinstance(extra, dict):
+        return [add_names(base[0], extra)]
+    return base
 
 
 # ---------------------------------------------------------------- Go SDK
@@ -231,10 +247,15 @@ def main():
             curated.get("managedInstance"),
         ],
     }
+    # field names (not shapes) of the item GET /aws/ec2/group/{groupId} answers: read-only fields such as
+    # scheduling.tasks[].createdAt, so that a read group can be sent back (GET of a managed instance answers mi)
+    replies = {"group": openapi(yaml_path, [("items-list-group", None)])}
     for kind, parts in kinds.items():
         result = None
         for p in parts:
             result = merge(result, p)
+        if kind in replies:
+            result = add_names(result, replies[kind])
         result = settle(result)
         with open(f"{out_dir}/{kind}-schema.json", "w") as f:
             json.dump(result, f, indent=1, sort_keys=True)
