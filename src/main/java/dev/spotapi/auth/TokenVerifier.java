@@ -35,8 +35,8 @@ import java.util.concurrent.TimeUnit;
  *       turn and a new caller waits for at most one check per other waiting address; when a lane is full
  *       the newcomer pushes out the newest token of the longest queue, or, when its own queue is the
  *       longest, is answered {@link Verdict#BUSY} at once (as is a pushed-out token);</li>
- *   <li>each client (remote address) may start at most {@code failedVerificationsPerMinute} bcrypt runs
- *       that end in a wrong token per minute (a run is charged when it starts and refunded when the token
+ *   <li>a client is its remote address, for IPv6 its /64 ({@link ClientAddress}); each may start at most
+ *       {@code failedVerificationsPerMinute} bcrypt runs that end in a wrong token per minute (a run is charged when it starts and refunded when the token
  *       proves right); past that the answer is {@link Verdict#THROTTLED} without hashing.</li>
  * </ul>
  * The cache belongs to this verifier, which holds one key: a new key means a new verifier.
@@ -99,7 +99,7 @@ public final class TokenVerifier implements AutoCloseable {
         if (cost < MIN_COST || cost > settings.maxCost()) {
             return done(Verdict.COST_REFUSED);
         }
-        String clientKey = client == null ? "?" : client;
+        String clientKey = ClientAddress.key(client);
         Bucket allowance = failuresByClient.get(clientKey, c -> Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(settings.failedVerificationsPerMinute())
                         .refillGreedy(settings.failedVerificationsPerMinute(), Duration.ofMinutes(1)).build())
