@@ -24,10 +24,10 @@ import java.util.concurrent.TimeUnit;
  * <p>bcrypt costs tens to thousands of milliseconds of CPU, so:
  * <ul>
  *   <li>each distinct header value is verified once and the verdict remembered in a bounded cache keyed by
- *       a SHA-256 digest of the value (the raw value is never kept); a known value is answered at once;</li>
+ *       a SHA-256 digest of the value (the raw value is never kept); a known value, right or wrong, is
+ *       answered at once;</li>
  *   <li>hashes that are not bcrypt, or whose cost is outside [{@value AuthSettings#MIN_COST},
  *       {@code maxCost}], are refused without hashing;</li>
- *   <li>a value already known to be wrong is answered from the same bounded cache, without hashing;</li>
  *   <li>bcrypt runs only on {@link VerifyLanes}, never on a request thread: hashes of cost at most
  *       {@code cheapLaneMaxCost} on {@code cheapLaneThreads} threads of their own, costlier ones on
  *       {@code verifyThreads}; each lane queues at most {@code verifyQueue} tokens, one queue per client
@@ -36,8 +36,9 @@ import java.util.concurrent.TimeUnit;
  *       the newcomer pushes out the newest token of the longest queue, or, when its own queue is the
  *       longest, is answered {@link Verdict#BUSY} at once (as is a pushed-out token);</li>
  *   <li>a client is its remote address, for IPv6 its /64 ({@link ClientAddress}); each may start at most
- *       {@code failedVerificationsPerMinute} bcrypt runs that end in a wrong token per minute (a run is charged when it starts and refunded when the token
- *       proves right); past that the answer is {@link Verdict#THROTTLED} without hashing.</li>
+ *       {@code failedVerificationsPerMinute} bcrypt runs that end in a wrong token per minute (a run is
+ *       charged when it starts and refunded when the token proves right); past that the answer is
+ *       {@link Verdict#THROTTLED} without hashing.</li>
  * </ul>
  * The cache belongs to this verifier, which holds one key: a new key means a new verifier.
  */

@@ -120,6 +120,12 @@ final class VerifyLanes implements AutoCloseable {
                     job.verdict().complete(bcrypt.test(job.header()));
                 } catch (RuntimeException e) {
                     job.verdict().completeExceptionally(e);
+                } catch (Error e) {
+                    job.verdict().completeExceptionally(e);
+                    synchronized (this) {
+                        running--; // this drainer ends: the next submit starts another
+                    }
+                    throw e;
                 }
             }
         }
