@@ -13,13 +13,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Checks an {@code X-Auth-Token} header (a bcrypt hash of the pre-shared key) against the key.
@@ -27,14 +24,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>bcrypt costs tens to thousands of milliseconds of CPU, so:
  * <ul>
  *   <li>each distinct header value is verified once and the verdict remembered in a bounded cache keyed by
- *       a SHA-256 digest of the value (the raw value is never kept); a known value is answered at once;</li>
+ *       a SHA-256 digest of the value (the raw value is never kept); a known value, right or wrong, is
+ *       answered at once;</li>
  *   <li>hashes that are not bcrypt, or whose cost is outside [{@value AuthSettings#MIN_COST},
  *       {@code maxCost}], are refused without hashing;</li>
- *   <li>bcrypt runs only on a small pool ({@code verifyThreads}) with a bounded queue ({@code verifyQueue}),
- *       never on a request thread; when the queue is full the answer is {@link Verdict#BUSY} at once;</li>
- *   <li>each client (remote address) may start at most {@code failedVerificationsPerMinute} bcrypt runs
- *       that end in a wrong token per minute (a run is charged when it starts and refunded when the token
- *       proves right); past that the answer is {@link Verdict#THROTTLED} without hashing.</li>
+ *   <li>bcrypt runs only on {@link VerifyLanes}, never on a request thread: hashes of cost at most
+ *       {@code cheapLaneMaxCost} on {@code cheapLaneThreads} threads of their own, costlier ones on
+ *       {@code verifyThreads}; each lane queues at most {@code verifyQueue} tokens, one queue per client
+ *       address served round-robin ({@link FairQueue}), so a few flooding addresses get no more than their
+ *       turn and a new caller waits for at most one check per other waiting address; when a lane is full
+ *       the newcomer pushes out the newest token of the longest queue, or, when its own queue is the
+ *       longest, is answered {@link Verdict#BUSY} at once (as is a pushed-out token);</li>
+ *   <li>a client is its remote address, for IPv6 its /64 ({@link ClientAddress}); each may start at most
+ *       {@code failedVerificationsPerMinute} bcrypt runs that end in a wrong token per minute (a run is
+ *       charged when it starts and refunded when the token proves right); past that the answer is
+ *       {@link Verdict#THROTTLED} without hashing.</li>
  * </ul>
  * The cache belongs to this verifier, which holds one key: a new key means a new verifier.
  */
@@ -48,7 +52,7 @@ public final class TokenVerifier implements AutoCloseable {
     private final AuthSettings settings;
     private final AsyncCache<String, Boolean> verdicts;
     private final Cache<String, Bucket> failuresByClient;
-    private final ThreadPoolExecutor pool;
+    private final VerifyLanes lanes;
 
     /** A verifier with the default {@link AuthSettings}. */
     public TokenVerifier(String preSharedKey) {
@@ -58,15 +62,8 @@ public final class TokenVerifier implements AutoCloseable {
     public TokenVerifier(String preSharedKey, AuthSettings settings) {
         this.key = preSharedKey.getBytes(StandardCharsets.UTF_8);
         this.settings = settings;
-        AtomicInteger n = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(settings.verifyThreads(), settings.verifyThreads(), 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(settings.verifyQueue()), r -> {
-                    Thread t = new Thread(r, "bcrypt-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    t.setPriority(Thread.MIN_PRIORITY);
-                    return t;
-                }, new ThreadPoolExecutor.AbortPolicy());
-        this.pool.allowCoreThreadTimeOut(true);
+        this.lanes = new VerifyLanes(settings.cheapLaneMaxCost(), settings.cheapLaneThreads(), settings.verifyThreads(),
+                settings.verifyQueue(), this::bcrypt);
         this.verdicts = Caffeine.newBuilder()
                 .executor(Runnable::run) // evict on the calling thread: the bound holds without a background pool
                 .maximumSize(settings.cachedVerdicts())
@@ -103,7 +100,8 @@ public final class TokenVerifier implements AutoCloseable {
         if (cost < MIN_COST || cost > settings.maxCost()) {
             return done(Verdict.COST_REFUSED);
         }
-        Bucket allowance = failuresByClient.get(client == null ? "?" : client, c -> Bucket.builder()
+        String clientKey = ClientAddress.key(client);
+        Bucket allowance = failuresByClient.get(clientKey, c -> Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(settings.failedVerificationsPerMinute())
                         .refillGreedy(settings.failedVerificationsPerMinute(), Duration.ofMinutes(1)).build())
                 .build());
@@ -114,11 +112,7 @@ public final class TokenVerifier implements AutoCloseable {
         }
         CompletableFuture<Boolean> running;
         try {
-            running = verdicts.get(digest, (d, unused) -> {
-                Job job = new Job(header, new CompletableFuture<>());
-                pool.execute(job);
-                return job.verdict();
-            });
+            running = verdicts.get(digest, (d, unused) -> lanes.submit(clientKey, cost, header));
         } catch (RejectedExecutionException full) {
             allowance.addTokens(1);
             return CompletableFuture.completedFuture(Result.BUSY);
@@ -159,9 +153,9 @@ public final class TokenVerifier implements AutoCloseable {
         return verdicts.synchronous().estimatedSize();
     }
 
-    /** Tokens waiting for a verify thread now. */
+    /** Tokens waiting for a verify thread now, both lanes. */
     public int queued() {
-        return pool.getQueue().size();
+        return lanes.queued();
     }
 
     private boolean bcrypt(String header) {
@@ -189,33 +183,7 @@ public final class TokenVerifier implements AutoCloseable {
     /** Stops the verify threads; verifications still queued complete as {@link Verdict#BUSY}. */
     @Override
     public void close() {
-        for (Runnable queued : pool.shutdownNow()) {
-            ((Job) queued).verdict().cancel(false); // answered BUSY; a cancellation is not logged as a failure
-        }
-    }
-
-    /** One bcrypt run on the pool; its future is failed if the pool stops before running it. */
-    private final class Job implements Runnable {
-        private final String header;
-        private final CompletableFuture<Boolean> verdict;
-
-        Job(String header, CompletableFuture<Boolean> verdict) {
-            this.header = header;
-            this.verdict = verdict;
-        }
-
-        CompletableFuture<Boolean> verdict() {
-            return verdict;
-        }
-
-        @Override
-        public void run() {
-            try {
-                verdict.complete(bcrypt(header));
-            } catch (RuntimeException e) {
-                verdict.completeExceptionally(e);
-            }
-        }
+        lanes.close();
     }
 
     /** What the verification found, and for THROTTLED and BUSY how many seconds to wait ({@code Retry-After}). */
@@ -233,7 +201,7 @@ public final class TokenVerifier implements AutoCloseable {
         OK, MISSING, MALFORMED, COST_REFUSED, WRONG,
         /** This client used up its failed verifications for now (answer 429). */
         THROTTLED,
-        /** The verify queue is full (answer 503). */
+        /** The verify lane is full, or this token was pushed out of it by a newer caller (answer 503). */
         BUSY;
 
         public boolean allowed() {

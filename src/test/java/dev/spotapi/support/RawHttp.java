@@ -51,8 +51,21 @@ public final class RawHttp {
      */
     public static Answer send(int port, String method, byte[] target, Map<String, String> headers, byte[] body,
             int timeoutMs, java.util.function.Consumer<Socket> connected) {
+        return sendFrom(null, port, method, target, headers, body, timeoutMs, connected);
+    }
+
+    /**
+     * {@link #send(int, String, byte[], Map, byte[], int, java.util.function.Consumer)} from the local address
+     * {@code source} (e.g. 127.0.0.2: the whole 127.0.0.0/8 is loopback on Linux), so that the server sees
+     * another client address; null: the system's choice.
+     */
+    public static Answer sendFrom(java.net.InetAddress source, int port, String method, byte[] target,
+            Map<String, String> headers, byte[] body, int timeoutMs, java.util.function.Consumer<Socket> connected) {
         long start = System.nanoTime();
         try (Socket socket = new Socket()) {
+            if (source != null) {
+                socket.bind(new InetSocketAddress(source, 0));
+            }
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
             connected.accept(socket);
             socket.setSoTimeout(timeoutMs);

@@ -1,0 +1,152 @@
+package dev.spotapi.auth;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * Where bcrypt runs: two lanes, each a {@link FairQueue} (per-address round-robin, bounded) with threads of
+ * its own. Hashes of cost at most {@code cheapMaxCost} go to the cheap lane, the others to the full lane;
+ * a lane's threads never take the other lane's work, so a cheap hash (the scheduler's cost 6, a client's
+ * cost 10) never waits behind a running cost-14 one, and a flood of either kind costs at most its own lane's
+ * threads in CPU.
+ *
+ * <p>Threads are started when work arrives and end after 60 s idle; each is named {@code bcrypt-...}.
+ */
+final class VerifyLanes implements AutoCloseable {
+    private final int cheapMaxCost;
+    private final Lane cheap;
+    private final Lane full;
+
+    /**
+     * @param cheapMaxCost highest cost of the cheap lane
+     * @param cheapThreads threads of the cheap lane
+     * @param fullThreads threads of the lane for costlier hashes
+     * @param queuePerLane items waiting at most in each lane
+     * @param bcrypt the check itself: true when the header is a hash of the key
+     */
+    VerifyLanes(int cheapMaxCost, int cheapThreads, int fullThreads, int queuePerLane, Predicate<String> bcrypt) {
+        this.cheapMaxCost = cheapMaxCost;
+        this.cheap = new Lane("bcrypt-cheap-", cheapThreads, queuePerLane, bcrypt);
+        this.full = new Lane("bcrypt-", fullThreads, queuePerLane, bcrypt);
+    }
+
+    /**
+     * Queues the check of {@code header} (bcrypt cost {@code cost}) for {@code client}. The future completes
+     * with the verdict on a lane thread, or is cancelled when the item is pushed out by a newcomer or the
+     * lanes close.
+     *
+     * @throws RejectedExecutionException when the lane is full and this client's queue is the longest
+     */
+    CompletableFuture<Boolean> submit(String client, int cost, String header) {
+        return (cost <= cheapMaxCost ? cheap : full).submit(client, cost, header);
+    }
+
+    /** Items waiting in both lanes. */
+    int queued() {
+        return cheap.queued() + full.queued();
+    }
+
+    /** Stops both lanes; waiting items are cancelled. */
+    @Override
+    public void close() {
+        cheap.close();
+        full.close();
+    }
+
+    private static final class Lane {
+        private final int threads;
+        private final FairQueue<Job> waiting;
+        private final ThreadPoolExecutor executor;
+        private final Predicate<String> bcrypt;
+        private int running;
+        private boolean closed;
+
+        Lane(String prefix, int threads, int capacity, Predicate<String> bcrypt) {
+            this.threads = threads;
+            this.waiting = new FairQueue<>(capacity);
+            this.bcrypt = bcrypt;
+            AtomicInteger n = new AtomicInteger();
+            // never more than `threads` drainers are submitted, so the executor's own queue stays empty
+            this.executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                    r -> {
+                        Thread t = new Thread(r, prefix + n.incrementAndGet());
+                        t.setDaemon(true);
+                        t.setPriority(Thread.MIN_PRIORITY);
+                        return t;
+                    });
+            this.executor.allowCoreThreadTimeOut(true);
+        }
+
+        CompletableFuture<Boolean> submit(String client, int cost, String header) {
+            Job job = new Job(header, new CompletableFuture<>());
+            FairQueue.Offer<Job> offer;
+            synchronized (this) {
+                if (closed) {
+                    throw new RejectedExecutionException("verifier closed");
+                }
+                offer = waiting.offer(client, cost, job);
+                if (offer.admitted() && running < threads) {
+                    running++;
+                    executor.execute(this::drain);
+                }
+            }
+            if (!offer.admitted()) {
+                throw new RejectedExecutionException("verify queue full");
+            }
+            if (offer.pushedOut() != null) {
+                offer.pushedOut().verdict().cancel(false); // answered BUSY, outside the lock
+            }
+            return job.verdict();
+        }
+
+        private void drain() {
+            while (true) {
+                Job job;
+                synchronized (this) {
+                    job = closed ? null : waiting.poll();
+                    if (job == null) {
+                        running--;
+                        return;
+                    }
+                }
+                try {
+                    job.verdict().complete(bcrypt.test(job.header()));
+                } catch (RuntimeException e) {
+                    job.verdict().completeExceptionally(e);
+                } catch (Error e) {
+                    job.verdict().completeExceptionally(e);
+                    synchronized (this) {
+                        running--; // this drainer ends: the next submit starts another
+                    }
+                    throw e;
+                }
+            }
+        }
+
+        synchronized int queued() {
+            return waiting.size();
+        }
+
+        void close() {
+            List<Job> left;
+            synchronized (this) {
+                closed = true;
+                left = new ArrayList<>(waiting.drain());
+            }
+            executor.shutdownNow();
+            for (Job job : left) {
+                job.verdict().cancel(false); // answered BUSY; a cancellation is not logged as a failure
+            }
+        }
+    }
+
+    private record Job(String header, CompletableFuture<Boolean> verdict) {
+    }
+}
