@@ -141,9 +141,10 @@ public final class Idempotency {
                 ctx.attribute(CLAIM, new Claimed(key, mode, resumed));
                 // the same key and request always get the same tag; always look for it before creating: a claim
                 // that found no record cannot tell a first use from a record lost (restart of an embedded store,
-                // Redis FLUSHALL or restart without persistence; issue 20), so a create never relies on the store
+                // Redis FLUSHALL or restart without persistence; issue 20), so a create never relies on the store;
+                // only after a known doubtful attempt (resumed) must that look-up succeed before creating
                 ctx.attribute(CORRELATION, new Correlation(sha256("correlation\n" + key + '\n' + fingerprint)
-                        .substring(0, 32), true));
+                        .substring(0, 32), true, resumed));
                 handler.handle(ctx);
             }
         }
