@@ -86,9 +86,11 @@ final class WriteFence {
                 }
                 if (shared.tryLease(lease, owner, LEASE)) {
                     held = true;
-                    long every = LEASE.toMillis() / 3;
-                    renewal = scheduler.scheduleAtFixedRate(() -> shared.renewLease(lease, owner, LEASE),
-                            every, every, TimeUnit.MILLISECONDS);
+                    if (shared.durable()) { // a lease other processes see: keep it while the write is open
+                        long every = LEASE.toMillis() / 3;
+                        renewal = scheduler.scheduleAtFixedRate(() -> shared.renewLease(lease, owner, LEASE),
+                                every, every, TimeUnit.MILLISECONDS);
+                    }
                     leased.complete(null);
                     return;
                 }
