@@ -100,8 +100,12 @@ final class WriteFence {
                 leased.completeExceptionally(new TimeoutException("another replica's write to " + object));
                 return;
             }
-            scheduler.schedule(() -> acquire(leased, deadline, Math.min(200, pauseMs * 2)), Math.min(left, pauseMs),
-                    TimeUnit.MILLISECONDS);
+            try {
+                scheduler.schedule(() -> acquire(leased, deadline, Math.min(200, pauseMs * 2)), Math.min(left, pauseMs),
+                        TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                leased.completeExceptionally(new TimeoutException("shutting down"));
+            }
         }
 
         /** This write is over at Spot (answered, or never sent): the next one may go once the earlier ones are. */
