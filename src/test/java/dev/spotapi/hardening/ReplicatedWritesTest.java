@@ -37,8 +37,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Order(12) // long: started first
 class ReplicatedWritesTest {
-    /** Attempts of 500 ms, deadline 2 s, 3 attempts, backoff 20..200 ms. */
-    private static final SpotClientSettings SETTINGS = new SpotClientSettings(1_000, 500, 2_000, 3, 20, 200, 0, 100);
+    /**
+     * Attempts of 800 ms, deadline 3 s, 3 attempts, backoff 20..200 ms: room for a write that waited for the
+     * fence to still be answered on a loaded machine.
+     */
+    private static final SpotClientSettings SETTINGS = new SpotClientSettings(1_000, 800, 3_000, 3, 20, 200, 0, 100);
     private static RedisProcess redis;
     private static SpotSimulator sim;
     private static Harness a;
@@ -133,7 +136,7 @@ class ReplicatedWritesTest {
     void aWriteOnOneReplicaBehindOneSpotHasNotAnsweredOnTheOtherIs409AndIsNotSent() throws Exception {
         String id = a.createGroup();
         a.clearRequestLog();
-        a.fault("{\"method\":\"PUT\",\"path\":\"" + GROUPS + "/*\",\"action\":\"delay\",\"delayMs\":3000,\"count\":1}");
+        a.fault("{\"method\":\"PUT\",\"path\":\"" + GROUPS + "/*\",\"action\":\"delay\",\"delayMs\":4500,\"count\":1}");
 
         Reply first = setTarget(a, id, 3);
         Reply second = setTarget(b, id, 1);
