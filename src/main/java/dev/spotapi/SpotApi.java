@@ -126,8 +126,11 @@ public final class SpotApi implements AutoCloseable {
                 config.http().stopTimeoutMs(), inFlight, verifier, shared);
     }
 
-    /** Redis when {@code sharedState.redisUrl} is set (password from the environment), else in this process. */
-    private static SharedState sharedState(ServiceConfig config) {
+    /**
+     * Redis when {@code sharedState.redisUrl} is set (password from the environment), else in this process;
+     * also used by the {@code org-adopt} command, so that its writes queue behind the service's (write fence).
+     */
+    public static SharedState sharedState(ServiceConfig config) {
         if (!config.sharedState().usesRedis()) {
             return new EmbeddedSharedState();
         }

@@ -10,7 +10,6 @@ import dev.spotapi.instance.InstanceService;
 import dev.spotapi.json.ExactJson;
 import dev.spotapi.org.OrgAdoption;
 import dev.spotapi.org.Ownership;
-import dev.spotapi.shared.EmbeddedSharedState;
 import dev.spotapi.spot.RateBudget;
 import dev.spotapi.spot.SpotClient;
 import dev.spotapi.spot.SpotException;
@@ -74,13 +73,15 @@ public class OrgAdoptCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
+        dev.spotapi.shared.SharedState shared = null;
         try {
+            shared = dev.spotapi.SpotApi.sharedState(cfg); // Redis when configured: the service's write fence
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofMillis(cfg.spot().connectTimeoutMs())).build();
             SpotClient spot = new SpotClient(account, accountConfig.effectiveEndpoint(), accountConfig.id(),
                     accountConfig.token(), http, cfg.spot(), new SpotMetrics(new SimpleMeterRegistry()), scheduler,
                     ExactJson.mapper(), BuildInfo.current().userAgent(),
-                    new RateBudget(new EmbeddedSharedState(), cfg.spot()));
+                    new RateBudget(shared, cfg.spot()));
             OrgAdoption adoption = new OrgAdoption(new Ownership(cfg.org(), true),
                     List.of(ElastigroupService.GROUPS, InstanceService.INSTANCES));
             List<OrgAdoption.Untagged> untagged = adoption.untagged(spot);
@@ -112,6 +113,9 @@ public class OrgAdoptCommand implements Callable<Integer> {
             return 1;
         } finally {
             scheduler.shutdownNow();
+            if (shared != null) {
+                shared.close();
+            }
         }
     }
 }

@@ -100,14 +100,25 @@ public final class ElastigroupService {
      * Stop: remembers the capacity in {@link #STOPPED_CAPACITY_TAG} and sets 0/0/0, in one group update.
      * Start: restores the remembered capacity and removes the tag. A CONFLICT when the group is already
      * stopped (tagged, or at 0/0/0) or already started (no tag); reboot is not a group operation.
-     * {@code read} is the read of the group (the org check's, when there was one).
+     * {@code read} is the org check's read (when there was one): only its failure counts. The tags written
+     * come from a read of the group made inside the group's write fence ({@link dev.spotapi.spot.SpotClient#exclusive}),
+     * so no write answered before can be undone by this one and none can come between its read and its
+     * write, on any replica (issue 20: a stale read lost a tag update and a capacity update).
      */
     public CompletableFuture<Void> power(Account account, String id, PowerState state, CompletableFuture<JsonNode> read) {
         if (state == PowerState.REBOOT) {
             return CompletableFuture.failedFuture(conflict("reboot elastigroup",
                     "an elastigroup cannot be rebooted: stop and start it, or reboot its instances"));
         }
-        return read.thenCompose(group -> {
+        String operation = (state == PowerState.STOP ? "stop" : "start") + " elastigroup";
+        return read.thenCompose(checked -> account.spot().exclusive(GROUPS.path(id), operation,
+                spot -> GROUPS.read(spot, id).thenCompose(group -> powerFrom(spot, id, state, group))));
+    }
+
+    /** The power change computed from {@code group}, a read made inside the fence {@code spot} holds. */
+    private CompletableFuture<Void> powerFrom(dev.spotapi.spot.SpotClient spot, String id, PowerState state,
+            JsonNode group) {
+        {
             ArrayNode tags = tags(group);
             String remembered = tagValue(tags, STOPPED_CAPACITY_TAG);
             Capacity current = Capacity.of(group.path("capacity"));
@@ -133,8 +144,8 @@ public final class ElastigroupService {
                 change.set("capacity", restored.toJson());
             }
             change.putObject("compute").putObject("launchSpecification").set("tags", newTags);
-            return GROUPS.update(account.spot(), id, ownership.forUpdate(change)).thenApply(updated -> (Void) null);
-        });
+            return GROUPS.update(spot, id, ownership.forUpdate(change)).thenApply(updated -> (Void) null);
+        }
     }
 
     /**

@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  *     {@code Retry-After}. Key not 1-255 printable ASCII characters: 400.</li>
  * <li>An answer that certainly changed nothing (4xx, or a Spot failure before anything was sent) is not
  *     stored: the key can be used again. An answer that may have changed something (502/504 after the
- *     request reached Spot): for a {@link Mode#CREATE} the key is marked uncertain and a retry first looks
- *     for the object by the correlation tag derived from the key; for an {@link Mode#ACTION} the answer is
+ *     request reached Spot): for a {@link Mode#CREATE} the key is marked uncertain; every keyed create (a
+ *     first claim too: the store may have lost an earlier record) first looks for the object by the
+ *     correlation tag derived from the key; for an {@link Mode#ACTION} the answer is
  *     stored and replayed, so the action never runs twice (Stripe does the same with its 500s).</li>
  * <li>The store cannot be reached (Redis down): 503 with {@code Retry-After}, nothing runs (fail closed).</li>
  * </ul>
@@ -138,10 +139,12 @@ public final class Idempotency {
             case NEW, RESUMED -> {
                 boolean resumed = claim.outcome() == Outcome.RESUMED;
                 ctx.attribute(CLAIM, new Claimed(key, mode, resumed));
-                // the same key and request always get the same tag; look before creating when an earlier
-                // attempt may have made it, or when a restart could have lost the record of one
+                // the same key and request always get the same tag; always look for it before creating: a claim
+                // that found no record cannot tell a first use from a record lost (restart of an embedded store,
+                // Redis FLUSHALL or restart without persistence; issue 20), so a create never relies on the store;
+                // only after a known doubtful attempt (resumed) must that look-up succeed before creating
                 ctx.attribute(CORRELATION, new Correlation(sha256("correlation\n" + key + '\n' + fingerprint)
-                        .substring(0, 32), resumed || !state.durable()));
+                        .substring(0, 32), true, resumed));
                 handler.handle(ctx);
             }
         }

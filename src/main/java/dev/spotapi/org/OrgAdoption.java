@@ -44,23 +44,27 @@ public final class OrgAdoption {
 
     /**
      * Tags one untagged resource: reads it (it may have changed since the list), and when it is still
-     * without an org tag, updates its tags to the current ones plus ours (Spot replaces the array).
+     * without an org tag, updates its tags to the current ones plus ours (Spot replaces the array). The read
+     * and the update run inside the object's write fence ({@link SpotClient#exclusive}): a tag change made
+     * through spot-api (any replica sharing the same Redis) is never undone by this one (issue 20).
      *
      * @return false when the resource has meanwhile got an org tag (then it is left alone)
      */
     public boolean adopt(SpotClient spot, Untagged target) {
         SpotResource resource = resources.stream().filter(r -> r.noun().equals(target.kind())).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown kind " + target.kind()));
-        JsonNode current = resource.read(spot, target.id()).join();
-        String org = Ownership.tag(current, Ownership.ORG_TAG);
-        if (org != null && !org.isBlank()) {
-            return false;
-        }
-        JsonNode tags = Ownership.tags(current);
-        ArrayNode withOurs = ownership.withOurTag(tags instanceof ArrayNode a ? a : JsonNodeFactory.instance.arrayNode());
-        ObjectNode partial = JsonNodeFactory.instance.objectNode();
-        partial.putObject("compute").putObject("launchSpecification").set("tags", withOurs);
-        resource.update(spot, target.id(), partial).join();
-        return true;
+        return spot.exclusive(resource.path(target.id()), "adopt " + resource.noun(),
+                fenced -> resource.read(fenced, target.id()).thenCompose(current -> {
+                    String org = Ownership.tag(current, Ownership.ORG_TAG);
+                    if (org != null && !org.isBlank()) {
+                        return java.util.concurrent.CompletableFuture.completedFuture(false);
+                    }
+                    JsonNode tags = Ownership.tags(current);
+                    ArrayNode withOurs = ownership.withOurTag(tags instanceof ArrayNode a ? a
+                            : JsonNodeFactory.instance.arrayNode());
+                    ObjectNode partial = JsonNodeFactory.instance.objectNode();
+                    partial.putObject("compute").putObject("launchSpecification").set("tags", withOurs);
+                    return resource.update(fenced, target.id(), partial).thenApply(updated -> true);
+                })).join();
     }
 }

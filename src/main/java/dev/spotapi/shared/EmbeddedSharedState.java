@@ -111,6 +111,32 @@ public final class EmbeddedSharedState implements SharedState {
         holds.asMap().merge(bucket, until, (a, b) -> b - a > 0 ? b : a);
     }
 
+    /** One process: the in-process fence and read sharing already see every write; nothing to share. */
+    @Override
+    public String writeMark(String scope) {
+        return "";
+    }
+
+    @Override
+    public void markWritten(String scope) {
+        // one process: SpotClient counts its own writes
+    }
+
+    @Override
+    public boolean tryLease(String object, String owner, Duration lease) {
+        return true;
+    }
+
+    @Override
+    public boolean renewLease(String object, String owner, Duration lease) {
+        return true;
+    }
+
+    @Override
+    public void releaseLease(String object, String owner) {
+        // nothing held
+    }
+
     @Override
     public boolean durable() {
         return false;

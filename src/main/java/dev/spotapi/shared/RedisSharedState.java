@@ -9,6 +9,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -43,6 +44,24 @@ public final class RedisSharedState implements SharedState {
     private static final String IDEM = "spot-api:idem:";
     private static final String BUDGET = "spot-api:budget:";
     private static final String HOLD = "spot-api:hold:";
+    private static final String MARK = "spot-api:wmark:";
+    private static final String LEASE = "spot-api:wlease:";
+    /** How long a write mark is kept: far longer than any read can be in flight. */
+    private static final long MARK_TTL_MS = 24L * 3600 * 1000;
+    /** KEYS[1] lease; ARGV owner, ms: extends the lease only when {@code owner} holds it. */
+    private static final String RENEW = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            end
+            return 0
+            """;
+    /** KEYS[1] lease; ARGV owner: deletes the lease only when {@code owner} holds it. */
+    private static final String RELEASE = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              return redis.call('DEL', KEYS[1])
+            end
+            return 0
+            """;
 
     /** KEYS[1] record; ARGV fingerprint, now ms, lease-until ms, ttl ms. */
     private static final String CLAIM = """
@@ -88,6 +107,9 @@ public final class RedisSharedState implements SharedState {
     private final AtomicLong lastConnectAttempt = new AtomicLong();
     private volatile Connections connections;
     private volatile boolean closed;
+    /** This process's part of every write mark it sets: marks of two replicas never collide. */
+    private final String replica = java.util.UUID.randomUUID().toString();
+    private final AtomicLong marks = new AtomicLong();
 
     /** The two connections: strings for records and holds, byte values for Bucket4j. */
     private record Connections(StatefulRedisConnection<String, String> strings,
@@ -242,6 +264,54 @@ public final class RedisSharedState implements SharedState {
                 new String[] {HOLD + bucket}, Long.toString(Math.max(1, duration.toMillis()))));
     }
 
+    /** One GET (one round trip); a unique value when Redis cannot be reached, so that nothing is shared then. */
+    @Override
+    public String writeMark(String scope) {
+        try {
+            String mark = redis().get(MARK + scope);
+            return mark == null ? "" : mark;
+        } catch (RuntimeException e) {
+            warn("read a write mark", e);
+            return "unreachable:" + replica + ':' + marks.incrementAndGet();
+        }
+    }
+
+    /** One SET of a value never used before (this replica's id and a counter): survives no FLUSHALL, needs none. */
+    @Override
+    public void markWritten(String scope) {
+        String mark = replica + ':' + marks.incrementAndGet();
+        run("set a write mark", () -> redis().set(MARK + scope, mark, SetArgs.Builder.px(MARK_TTL_MS)));
+    }
+
+    /** One {@code SET NX PX} (one round trip). */
+    @Override
+    public boolean tryLease(String object, String owner, Duration lease) {
+        try {
+            return "OK".equals(redis().set(LEASE + object, owner, SetArgs.Builder.nx().px(Math.max(1, lease.toMillis()))));
+        } catch (RuntimeException e) {
+            warn("take a write lease (writes are ordered per replica only until Redis is back)", e);
+            return true;
+        }
+    }
+
+    @Override
+    public boolean renewLease(String object, String owner, Duration lease) {
+        try {
+            Long r = redis().eval(RENEW, ScriptOutputType.INTEGER, new String[] {LEASE + object}, owner,
+                    Long.toString(Math.max(1, lease.toMillis())));
+            return r != null && r == 1;
+        } catch (RuntimeException e) {
+            warn("renew a write lease", e);
+            return false;
+        }
+    }
+
+    @Override
+    public void releaseLease(String object, String owner) {
+        run("release a write lease", () -> redis().eval(RELEASE, ScriptOutputType.INTEGER,
+                new String[] {LEASE + object}, owner));
+    }
+
     @Override
     public boolean durable() {
         return true;
@@ -283,7 +353,7 @@ public final class RedisSharedState implements SharedState {
         long now = System.nanoTime();
         long last = lastWarning.get();
         if ((last == 0 || now - last > 10_000_000_000L) && lastWarning.compareAndSet(last, now)) {
-            LOG.warn("shared state: cannot {} in Redis ({}); the rate budget is per replica until Redis is back",
+            LOG.warn("shared state: cannot {} in Redis ({}); the rate budget, write fence and read sharing are per replica until Redis is back",
                     what, describe(e));
         }
     }

@@ -42,6 +42,33 @@ public interface SharedState extends AutoCloseable {
     /** Holds every call of {@code bucket} for {@code duration} (Spot said the budget is spent). */
     void hold(String bucket, Duration duration);
 
+    /**
+     * The current write mark of {@code scope} (one Spot account): a value that changes whenever any replica
+     * calls {@link #markWritten} for it. Readers put it in the key under which identical reads in flight share
+     * one Spot call, so that a read never joins one that started before a write acknowledged by any replica.
+     * Never throws: when the store cannot be reached, a value that matches no other is answered (no sharing).
+     */
+    String writeMark(String scope);
+
+    /** A write to an object of {@code scope} was answered by Spot: changes {@link #writeMark}. Never throws. */
+    void markWritten(String scope);
+
+    /**
+     * Tries to take the cluster-wide write lease on {@code object} for {@code owner} (a token unique to the
+     * caller) until {@code lease} has passed, unless another owner holds it. Embedded: always true (the
+     * in-process fence orders writes). When the store cannot be reached: true (fail open, ordering per replica
+     * only while it is down; logged).
+     *
+     * @return whether {@code owner} holds the lease now
+     */
+    boolean tryLease(String object, String owner, Duration lease);
+
+    /** Extends {@code owner}'s lease on {@code object}; false when it no longer holds it. Never throws. */
+    boolean renewLease(String object, String owner, Duration lease);
+
+    /** Ends {@code owner}'s lease on {@code object} (nothing when another owner holds it). Never throws. */
+    void releaseLease(String object, String owner);
+
     /** Whether the records survive a restart of this process and are seen by other replicas. */
     boolean durable();
 

@@ -14,11 +14,19 @@ import java.util.concurrent.ThreadLocalRandom;
  * created. With an {@code Idempotency-Key} the token is derived from the hashed key, so a retry finds
  * what an earlier attempt made, on any replica, after any restart.
  *
- * @param token     the tag value
- * @param lookFirst whether an earlier attempt may have created the resource already: look before creating
+ * @param token          the tag value
+ * @param lookFirst      whether an earlier attempt may have created the resource already: look before creating
+ * @param lookupRequired whether a failed look-up must stop the create (an earlier attempt is known to have
+ *                       been left in doubt); when false a failed look-up is logged and the create goes ahead
+ *                       (a first claim of a key, whose earlier record could only have been lost)
  */
-public record Correlation(String token, boolean lookFirst) {
+public record Correlation(String token, boolean lookFirst, boolean lookupRequired) {
     public static final String TAG_KEY = "spot-api:correlation";
+
+    /** A correlation whose look-up, when it looks first, must succeed before creating. */
+    public Correlation(String token, boolean lookFirst) {
+        this(token, lookFirst, lookFirst);
+    }
 
     /** A fresh token for a create without an idempotency key. */
     public static Correlation random() {

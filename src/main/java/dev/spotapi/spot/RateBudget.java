@@ -34,6 +34,11 @@ public final class RateBudget {
         state.hold(bucket(account, call), hold);
     }
 
+    /** The shared state the budget lives in (also holds the write marks and fence leases). */
+    SharedState shared() {
+        return state;
+    }
+
     /** The window length (for messages). */
     Duration window() {
         return window;

@@ -2,6 +2,7 @@ package dev.spotapi.spot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.config.SpotClientSettings;
+import dev.spotapi.shared.SharedState;
 import dev.spotapi.spot.SpotException.Kind;
 import dev.spotapi.trace.TraceContext;
 import io.github.resilience4j.core.IntervalFunction;
@@ -35,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * exponential backoff and jitter (honouring {@code Retry-After}) when {@link SpotRetryPolicy} says it is
  * safe: reads on 429, 502, 503, 504, timeouts and dropped connections; writes only when the attempt provably
  * did not reach Spot (429, connection refused). Writes to one object are kept in order by a
- * {@link WriteFence}. Identical GETs in flight at the same time share one upstream call, but never across a
- * write answered in between (read-after-write).
+ * {@link WriteFence} (cluster-wide with Redis). Identical GETs in flight at the same time share one upstream
+ * call, but never across a write answered in between, by this replica or (Redis) any other (read-after-write:
+ * {@link SharedState#writeMark}).
  */
 public final class SpotClient {
     private static final Logger LOG = LoggerFactory.getLogger(SpotClient.class);
@@ -59,6 +61,14 @@ public final class SpotClient {
     private final WriteFence fence;
     /** Told the Spot request id of every call made through this view (null: nobody listens). */
     private final Consumer<String> spotRequestIds;
+    /** Where the write marks of other replicas are read ({@link SharedState#writeMark}). */
+    private final SharedState shared;
+    /** The Spot account id: the scope of write marks and fence leases. */
+    private final String scope;
+    /** The object whose write fence this view holds ({@link #exclusive}), or null. */
+    private final String heldObject;
+    /** Counts the calls open inside {@link #exclusive} (null outside one). */
+    private final Hold hold;
 
     public SpotClient(String accountName, String baseUrl, String accountId, String token, HttpClient http,
             SpotClientSettings settings, SpotMetrics metrics, ScheduledExecutorService scheduler,
@@ -78,12 +88,16 @@ public final class SpotClient {
         this.budget = budget;
         this.getsInFlight = new ConcurrentHashMap<>();
         this.writesAnswered = new java.util.concurrent.atomic.AtomicLong();
-        this.fence = new WriteFence();
+        this.shared = budget.shared();
+        this.scope = accountId;
+        this.fence = new WriteFence(shared, accountId, scheduler);
         this.spotRequestIds = null;
+        this.heldObject = null;
+        this.hold = null;
     }
 
     /** A view sharing everything with {@code base} (budget, retries, GETs in flight) that reports request ids. */
-    private SpotClient(SpotClient base, Consumer<String> spotRequestIds) {
+    private SpotClient(SpotClient base, Consumer<String> spotRequestIds, String heldObject, Hold hold) {
         this.accountName = base.accountName;
         this.baseUrl = base.baseUrl;
         this.bearer = base.bearer;
@@ -99,7 +113,11 @@ public final class SpotClient {
         this.getsInFlight = base.getsInFlight;
         this.writesAnswered = base.writesAnswered;
         this.fence = base.fence;
+        this.shared = base.shared;
+        this.scope = base.scope;
         this.spotRequestIds = spotRequestIds;
+        this.heldObject = heldObject;
+        this.hold = hold;
     }
 
     /**
@@ -107,7 +125,28 @@ public final class SpotClient {
      * call that got a reply, success or error; used to put Spot's ids in the audit line of one request.
      */
     public SpotClient reportingTo(Consumer<String> spotRequestIds) {
-        return new SpotClient(this, spotRequestIds);
+        return new SpotClient(this, spotRequestIds, heldObject, hold);
+    }
+
+    /**
+     * Runs {@code body} holding the write fence of {@code object} (e.g. {@code /aws/ec2/group/sig-1}): a
+     * read-modify-write that no other write to the object, from this replica or (Redis) another, can come
+     * between. {@code body} gets a view of this client whose reads are never shared with other callers (they
+     * see every write answered before) and whose writes to {@code object} do not queue again. The fence is
+     * held until {@code body}'s future completes and every write it sent has been answered by Spot (or its
+     * connection closed). Waits for the fence at most {@code spot.deadlineMs}, else fails with
+     * {@link Kind#IN_PROGRESS} (409 with Retry-After) and runs nothing.
+     */
+    public <T> CompletableFuture<T> exclusive(String object, String operation,
+            java.util.function.Function<SpotClient, CompletableFuture<T>> body) {
+        WriteFence.Ticket ticket = fence.enter(object);
+        Hold inside = new Hold(ticket::leave);
+        CompletableFuture<T> result = ticket.turn(settings.deadlineMs())
+                .handle((ready, notYet) -> notYet)
+                .thenCompose(notYet -> notYet != null ? CompletableFuture.<T>failedFuture(stillInProgress(operation))
+                        : body.apply(new SpotClient(this, spotRequestIds, object, inside)));
+        result.whenComplete((r, failure) -> inside.close());
+        return result;
     }
 
     /**
@@ -167,13 +206,20 @@ public final class SpotClient {
         CompletableFuture<SpotReply> mine = new CompletableFuture<>();
         if (!call.isRead()) {
             execute(call, trace).whenComplete((reply, failure) -> {
-                // a read that starts after this write was answered must not share a read that started before it
+                // a read that starts after this write was answered must not share a read that started before it,
+                // on this replica or (Redis) any other
                 writesAnswered.incrementAndGet();
+                shared.markWritten(scope);
                 complete(mine, reply, failure, trace);
             });
             return mine;
         }
-        String key = writesAnswered.get() + " " + call.path() + '?' + call.query();
+        if (heldObject != null) {
+            // inside a read-modify-write: a read of its own, never one that started before the fence was taken
+            execute(call, trace).whenComplete((reply, failure) -> complete(mine, reply, failure, trace));
+            return mine;
+        }
+        String key = writesAnswered.get() + " " + shared.writeMark(scope) + " " + call.path() + '?' + call.query();
         CompletableFuture<SpotReply> existing = getsInFlight.putIfAbsent(key, mine);
         if (existing != null) {
             return existing;
@@ -205,12 +251,17 @@ public final class SpotClient {
         if (object == null) {
             attempts = attempts(call, deadline, state, trace);
             attempts.whenComplete((reply, failure) -> state.finish(null));
+        } else if (object.equals(heldObject)) {
+            // the fence is held by the exclusive() this call runs in: it stays held until this exchange ends
+            hold.open();
+            attempts = attempts(call, deadline, state, trace);
+            attempts.whenComplete((reply, failure) -> state.finish(hold::close));
         } else {
             WriteFence.Ticket ticket = fence.enter(object);
             attempts = ticket.turn(settings.deadlineMs())
                     .handle((ready, notYet) -> notYet)
                     .thenCompose(notYet -> notYet == null ? attempts(call, deadline, state, trace)
-                            : CompletableFuture.failedFuture(stillInProgress(call)));
+                            : CompletableFuture.failedFuture(stillInProgress(call.operation())));
             attempts.whenComplete((reply, failure) -> state.finish(ticket::leave));
         }
         CompletableFuture<SpotReply> result = attempts.handle((reply, failure) -> {
@@ -253,8 +304,8 @@ public final class SpotClient {
                 e.spotRequestId(), e.retryAfter(), true);
     }
 
-    private SpotException stillInProgress(SpotCall call) {
-        return new SpotException(Kind.IN_PROGRESS, call.operation(), 0, null,
+    private SpotException stillInProgress(String operation) {
+        return new SpotException(Kind.IN_PROGRESS, operation, 0, null,
                 "an earlier change to the same object has not been answered by Spot yet; this change was not sent",
                 null, Duration.ofSeconds(1), false);
     }
@@ -290,9 +341,10 @@ public final class SpotClient {
             return CompletableFuture.failedFuture(timeout(call, false));
         }
         long attemptMs = Math.max(1, Math.min(remainingMs, settings.attemptTimeoutMs()));
-        // A read's exchange ends with its attempt. A write's exchange stays open after the attempt timeout
-        // (up to writeSettleMs) so that the fence knows when Spot has really answered it.
-        HttpRequest request = request(call, call.isRead() ? attemptMs : writeSettleMs(), trace);
+        // A read's exchange ends with its attempt. A write's exchange stays open after the attempt timeout, with
+        // no time limit, until Spot answers or closes the connection: only then does the fence know the write can
+        // no longer land after a newer one (issue 20: a limit let a write held past it land last)
+        HttpRequest request = request(call, call.isRead() ? attemptMs : 0, trace);
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request,
                 BoundedBody.handler(BoundedBody.MAX_REPLY_BYTES));
         exchange.whenComplete((response, failure) -> {
@@ -325,11 +377,7 @@ public final class SpotClient {
         });
     }
 
-    /** How long a write's exchange may stay open waiting for Spot's answer after its caller got 504. */
-    private long writeSettleMs() {
-        return Math.max(30_000, settings.deadlineMs() * 10);
-    }
-
+    /** {@code timeoutMs} 0: no timeout (a write's exchange, see {@link #attempt}). */
     private HttpRequest request(SpotCall call, long timeoutMs, TraceContext trace) {
         StringBuilder uri = new StringBuilder(baseUrl.length() + call.path().length() + 64)
                 .append(baseUrl).append(call.path()).append('?').append(accountIdQuery);
@@ -337,12 +385,14 @@ public final class SpotClient {
         HttpRequest.BodyPublisher body = new SendOnceBody(call.body() == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(call.body().toString()));
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(uri.toString()))
-                .timeout(Duration.ofMillis(Math.max(1, timeoutMs)))
                 .header("Authorization", bearer)
                 .header("Accept", "application/json")
                 .header("Content-Type", "application/json")
                 .header("User-Agent", userAgent)
                 .method(call.method(), body);
+        if (timeoutMs > 0) {
+            builder.timeout(Duration.ofMillis(timeoutMs));
+        }
         if (trace != null) {
             builder.header(TraceContext.TRACEPARENT, trace.traceparent());
             if (trace.tracestate() != null) {
@@ -497,6 +547,26 @@ public final class SpotClient {
             }
             if (now && idle != null) {
                 idle.run();
+            }
+        }
+    }
+
+    /** The body of an {@link #exclusive} and the writes it sent: runs {@code whenIdle} once all have ended. */
+    private static final class Hold {
+        private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger(1);
+        private final Runnable whenIdle;
+
+        Hold(Runnable whenIdle) {
+            this.whenIdle = whenIdle;
+        }
+
+        void open() {
+            open.incrementAndGet();
+        }
+
+        void close() {
+            if (open.decrementAndGet() == 0) {
+                whenIdle.run();
             }
         }
     }

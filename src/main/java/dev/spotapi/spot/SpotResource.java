@@ -97,7 +97,8 @@ public final class SpotResource {
 
     /**
      * Creates the object with the correlation tag, so that no create is ever lost: when an earlier attempt
-     * may have created it ({@link Correlation#lookFirst()}) the object is looked for before creating; when
+     * may have created it ({@link Correlation#lookFirst()}) the object is looked for before creating (a failed
+     * look-up stops the create only when {@link Correlation#lookupRequired()}); when
      * the create call fails in a way that Spot may have acted on (timeout, connection lost after sending,
      * 5xx, bad reply), spot-api looks for the tag for up to {@link SpotClient#orphanSearchWindow()} and
      * answers the object it finds as the normal success (logged as recovered). Found nothing: the
@@ -106,8 +107,14 @@ public final class SpotResource {
     public CompletableFuture<JsonNode> create(SpotClient spot, ObjectNode object, Correlation correlation) {
         SpotCall call = SpotCall.post("create " + noun, basePath,
                 SpotPayloads.wrap(wrapper, correlation.tag(SpotPayloads.forSpot(object))));
-        CompletableFuture<JsonNode> earlier = correlation.lookFirst() ? find(spot, correlation)
-                : CompletableFuture.completedFuture(null);
+        CompletableFuture<JsonNode> earlier = !correlation.lookFirst() ? CompletableFuture.completedFuture(null)
+                : correlation.lookupRequired() ? find(spot, correlation)
+                : find(spot, correlation).exceptionally(failure -> {
+                    LOG.warn("create look-up failed account={} operation='{}' correlation={}: {}; creating (no earlier "
+                            + "attempt is known)", spot.accountName(), call.operation(), correlation.token(),
+                            SpotClient.unwrap(failure).getMessage());
+                    return null;
+                });
         return earlier.thenCompose(found -> {
             if (found != null) {
                 LOG.info("create recovered account={} operation='{}' correlation={} id={}: an earlier attempt with "

@@ -1,39 +1,127 @@
 package dev.spotapi.spot;
 
+import dev.spotapi.shared.SharedState;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Keeps the writes to one Spot object (one elastigroup or managed instance of one account) in order: a
  * write is sent only after every earlier write to the same object has been <em>answered by Spot</em>, not
  * merely given up on by its caller. A write whose caller was told 504 keeps its HTTP exchange open until
- * Spot answers it (or a hard limit passes), so its late landing can never overwrite a newer write that a
- * caller has been told succeeded (issue 10 item 5). In-process only: replicas do not share it.
+ * Spot answers it or closes the connection (no time limit: a limit would let a newer write go while the
+ * older one may still land), so its late landing can never overwrite a newer write that a caller has been
+ * told succeeded (issue 10 item 5, issue 20).
+ *
+ * <p>Two layers: an in-process queue per object (first come, first served) and, for the write at the head
+ * of the queue, a cluster-wide lease on the object in {@link SharedState} ({@link SharedState#tryLease}),
+ * renewed while its exchange is open and released when it ends. With Redis the replicas so share one fence;
+ * a replica that dies loses its lease after {@link #LEASE}. Embedded: the lease is always granted.
  */
 final class WriteFence {
+    /** How long a lease lasts without renewal (a dead replica's writes block the object at most this long). */
+    static final Duration LEASE = Duration.ofSeconds(10);
     private static final CompletableFuture<Void> OPEN = CompletableFuture.completedFuture(null);
 
     private final ConcurrentHashMap<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
+    private final SharedState shared;
+    private final String scope;
+    private final ScheduledExecutorService scheduler;
+    private final String owners = java.util.UUID.randomUUID().toString();
+    private final AtomicLong tickets = new AtomicLong();
+
+    /**
+     * @param shared    where the cluster-wide leases live
+     * @param scope     the Spot account the objects belong to (its id): part of every lease's name
+     * @param scheduler runs lease renewals and the pauses between lease attempts
+     */
+    WriteFence(SharedState shared, String scope, ScheduledExecutorService scheduler) {
+        this.shared = shared;
+        this.scope = scope;
+        this.scheduler = scheduler;
+    }
 
     /** A place in one object's queue of writes. */
     final class Ticket {
         private final String object;
+        private final String lease;
+        private final String owner = owners + ':' + tickets.incrementAndGet();
         private final CompletableFuture<Void> previous;
         private final CompletableFuture<Void> done = new CompletableFuture<>();
+        private boolean held;
+        private boolean left;
+        private ScheduledFuture<?> renewal;
 
         private Ticket(String object, CompletableFuture<Void> previous) {
             this.object = object;
+            this.lease = scope + ':' + object;
             this.previous = previous;
         }
 
-        /** Completes when every earlier write to the object has been answered; fails after {@code waitMs}. */
+        /**
+         * Completes when every earlier write to the object has been answered, in this process and (lease)
+         * in every replica; fails with a {@link TimeoutException} after {@code waitMs}.
+         */
         CompletableFuture<Void> turn(long waitMs) {
-            return previous.isDone() ? OPEN : previous.copy().orTimeout(Math.max(1, waitMs), TimeUnit.MILLISECONDS);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, waitMs));
+            CompletableFuture<Void> local = previous.isDone() ? OPEN
+                    : previous.copy().orTimeout(Math.max(1, waitMs), TimeUnit.MILLISECONDS);
+            return local.thenCompose(ready -> {
+                CompletableFuture<Void> leased = new CompletableFuture<>();
+                acquire(leased, deadline, 10);
+                return leased;
+            });
+        }
+
+        private void acquire(CompletableFuture<Void> leased, long deadline, long pauseMs) {
+            synchronized (this) {
+                if (left) {
+                    leased.completeExceptionally(new TimeoutException("left"));
+                    return;
+                }
+                if (shared.tryLease(lease, owner, LEASE)) {
+                    held = true;
+                    if (shared.durable()) { // a lease other processes see: keep it while the write is open
+                        long every = LEASE.toMillis() / 3;
+                        renewal = scheduler.scheduleAtFixedRate(() -> shared.renewLease(lease, owner, LEASE),
+                                every, every, TimeUnit.MILLISECONDS);
+                    }
+                    leased.complete(null);
+                    return;
+                }
+            }
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                leased.completeExceptionally(new TimeoutException("another replica's write to " + object));
+                return;
+            }
+            try {
+                scheduler.schedule(() -> acquire(leased, deadline, Math.min(200, pauseMs * 2)), Math.min(left, pauseMs),
+                        TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                leased.completeExceptionally(new TimeoutException("shutting down"));
+            }
         }
 
         /** This write is over at Spot (answered, or never sent): the next one may go once the earlier ones are. */
         void leave() {
+            boolean release;
+            synchronized (this) {
+                left = true;
+                release = held;
+                held = false;
+                if (renewal != null) {
+                    renewal.cancel(false);
+                }
+            }
+            if (release) {
+                shared.releaseLease(lease, owner);
+            }
             previous.whenComplete((ignored, failure) -> {
                 done.complete(null);
                 tails.remove(object, done);

@@ -80,6 +80,38 @@ class WriteOrderingTest extends HarnessPerClass {
         assertThat(storedTarget(id)).isEqualTo(1);
     }
 
+    /**
+     * Issue 20 item 3: Spot holds the first write longer than the fence used to wait for it (30 s, then the
+     * exchange was given up and the next write went, and the held one landed last). The fence now waits for
+     * Spot's answer however long it takes: every newer write meanwhile is 409, not sent; the first one sent
+     * after Spot answered lands last. Long (31 s of Spot holding a request) by nature.
+     */
+    @Test
+    void aWriteSpotHoldsPastTheOldGiveUpTimeCannotLandAfterANewerOne() throws Exception {
+        String id = h.createGroup(); // target 2
+        h.clearRequestLog();
+        h.fault("{\"method\":\"PUT\",\"path\":\"/aws/ec2/group/*\",\"action\":\"delay\",\"delayMs\":31000,\"count\":1}");
+
+        Reply first = setTarget(id, 3);
+        assertThat(assertJsonError(first, 504)).contains("may have been applied");
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+        Reply newer;
+        int refused = 0;
+        do {
+            newer = setTarget(id, 1);
+            if (newer.status() == 409) {
+                refused++;
+                assertThat(newer.header("Retry-After")).isNotNull();
+            }
+        } while (newer.status() == 409 && System.nanoTime() < until);
+        h.awaitSimulatorIdle();
+
+        assertThat(newer.status()).as(newer.body()).isEqualTo(200);
+        assertThat(refused).as("newer writes refused while Spot held the first").isPositive();
+        assertThat(h.countSpotRequests("PUT", GROUPS + "/" + id)).as("the first and the one acknowledged").isEqualTo(2);
+        assertThat(storedTarget(id)).as("the acknowledged write landed last").isEqualTo(1);
+    }
+
     @Test
     void aReadAfterAnAcknowledgedWriteSeesIt() throws Exception {
         String id = h.createGroup();
