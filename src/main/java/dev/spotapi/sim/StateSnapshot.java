@@ -116,6 +116,18 @@ final class StateSnapshot {
                 throw new AdminException("duplicate " + e.type().wrapper() + " id " + e.resource().id() + " in account " + e.account());
             }
         }
+        long bytes = 0;
+        long instances = 0;
+        for (Entry e : entries) {
+            ResourceStore.Cost cost = ResourceStore.cost(e.resource());
+            bytes += cost.bytes();
+            instances += cost.instances();
+        }
+        try {
+            store.requireRoom(new ResourceStore.Cost(bytes, instances), replace);
+        } catch (SpotException e) {
+            throw new AdminException(e.getMessage());
+        }
         if (snapshotNow != null && snapshotNow > clock.now()) {
             clock.set(snapshotNow, null);
         }
