@@ -89,7 +89,8 @@ public final class ApiServer {
             config.jetty.port = p.listen().port();
             config.jetty.threadPool = threadPool(p.http().maxThreads());
             config.jetty.modifyServer(server -> {
-                // outermost last: Graceful -> SizeLimit -> SlowBodyGuard -> EagerContent (async body read) -> Javalin
+                // outermost last: Graceful -> SizeLimit -> SlowBodyGuard -> EagerContent (async body read) -> HeadAsGet -> Javalin
+                server.insertHandler(new HeadAsGet());
                 server.insertHandler(new EagerContentHandler(
                         new EagerContentHandler.RetainedContentLoaderFactory(p.maxBodyBytes() + 1L, 0, true)));
                 server.insertHandler(new SlowBodyGuard(p.http().bodyTimeoutMs(), p.http().minBodyBytesPerSecond()));
