@@ -127,6 +127,7 @@ public final class ApiServer {
             config.routes.after(Tracing::after);
             Routes.register(config.routes, table, p.idempotency());
             config.routes.after(p.idempotency()::after);
+            config.routes.after(new DeletedRecently(p.idempotency().state(), p.ownership().org(), replies)::after);
             errors.register(config.routes);
             config.routes.after(audit::after);
             config.requestLogger.http(observer::observe);

@@ -139,6 +139,9 @@ final class ErrorMapper {
     }
 
     private static final Pattern URL = Pattern.compile("(?i)\\b[a-z][a-z0-9+.-]*://[^\\s'\"<>]*");
+    /** Java exception text in a Spot message: a qualified Throwable class name, or a stack frame. */
+    private static final Pattern JAVA_EXCEPTION = Pattern.compile(
+            "\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error|Throwable)\\b|\\bat [a-z][\\w.$]+\\([\\w.]+(?::\\d+)?\\)");
     private static final Pattern SPOT_ACCOUNT_ID = Pattern.compile("\\bact-[0-9a-zA-Z]+\\b");
 
     /**
@@ -148,6 +151,10 @@ final class ErrorMapper {
     static String redact(String message) {
         if (message == null || message.isEmpty()) {
             return "no details";
+        }
+        if (JAVA_EXCEPTION.matcher(message).find()) {
+            // a server's own failure text (an exception class, a stack frame): nothing a caller can act on
+            return "internal error in Spot (details not shown)";
         }
         String clean = URL.matcher(message).replaceAll("(URL hidden)");
         return SPOT_ACCOUNT_ID.matcher(clean).replaceAll("(account id hidden)");

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@link SharedState} in Redis (Lettuce), shared by every replica and surviving their restarts.
  * Records are hashes under {@code spot-api:idem:<key hash>} changed by Lua scripts (one round trip,
  * atomic); budgets are Bucket4j buckets under {@code spot-api:budget:...} (compare-and-swap), holds
- * are keys with a TTL under {@code spot-api:hold:...}.
+ * are keys with a TTL under {@code spot-api:hold:...}, deleted-object records strings with a TTL under
+ * {@code spot-api:deleted:...} (bounded by the TTL; each about 100 bytes).
  *
  * <p>When Redis cannot be reached, every command fails within {@code timeout} (commands are rejected
  * while disconnected, never queued): claims throw {@link SharedStateUnavailableException} (fail
@@ -43,6 +44,7 @@ public final class RedisSharedState implements SharedState {
     private static final String IDEM = "spot-api:idem:";
     private static final String BUDGET = "spot-api:budget:";
     private static final String HOLD = "spot-api:hold:";
+    private static final String DELETED = "spot-api:deleted:";
 
     /** KEYS[1] record; ARGV fingerprint, now ms, lease-until ms, ttl ms. */
     private static final String CLAIM = """
@@ -240,6 +242,23 @@ public final class RedisSharedState implements SharedState {
         fallback.hold(bucket, duration);
         run("hold a rate budget", () -> redis().eval(HOLD_SCRIPT, ScriptOutputType.INTEGER,
                 new String[] {HOLD + bucket}, Long.toString(Math.max(1, duration.toMillis()))));
+    }
+
+    @Override
+    public void recordDeleted(String object, long atMillis, Duration ttl) {
+        run("record a deleted object", () -> redis().psetex(DELETED + object, Math.max(1, ttl.toMillis()),
+                Long.toString(atMillis)));
+    }
+
+    @Override
+    public java.util.OptionalLong deletedAt(String object) {
+        try {
+            String at = redis().get(DELETED + object);
+            return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Long.parseLong(at));
+        } catch (RuntimeException e) {
+            warn("read a deleted object", e);
+            return java.util.OptionalLong.empty();
+        }
     }
 
     @Override

@@ -42,6 +42,19 @@ public interface SharedState extends AutoCloseable {
     /** Holds every call of {@code bucket} for {@code duration} (Spot said the budget is spent). */
     void hold(String bucket, Duration duration);
 
+    /**
+     * Remembers that spot-api deleted (or sent the delete of, with its outcome unknown) the object named by
+     * {@code object} at {@code atMillis} (epoch ms), for {@code ttl}; the store keeps a bounded number of
+     * these. Never throws: when the store cannot be reached the record is lost (and logged).
+     */
+    void recordDeleted(String object, long atMillis, Duration ttl);
+
+    /**
+     * When spot-api deleted {@code object} (epoch ms), if that was recorded and {@code ttl} has not passed;
+     * empty otherwise, and when the store cannot be reached. Never throws.
+     */
+    java.util.OptionalLong deletedAt(String object);
+
     /** Whether the records survive a restart of this process and are seen by other replicas. */
     boolean durable();
 
