@@ -13,12 +13,15 @@ import java.time.temporal.ChronoUnit;
 /** Spot's timestamp formats: always UTC with a literal Z (the Go SDK cannot parse "+0000"). */
 final class Timestamps {
     private static final DateTimeFormatter MILLIS =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
-    /** The earliest time any date input may name: 0001-01-01T00:00:00Z (Spot's dates are four-digit years). */
-    static final long MIN_TIME = Instant.parse("0001-01-01T00:00:00Z").toEpochMilli();
-    /** The latest: 2999-12-31T23:59:59.999Z, the simulated clock's cap ({@link SimClock#MAX_NOW}). */
-    static final long MAX_TIME = Instant.parse("3000-01-01T00:00:00Z").toEpochMilli() - 1;
+    /** The earliest time any date input may name: 0000-01-01T00:00:00Z (Spot's dates are four-digit years). */
+    static final long MIN_TIME = Instant.parse("0000-01-01T00:00:00Z").toEpochMilli();
+    /**
+     * The latest: 9999-12-31T23:59:59.999Z. Query windows may reach it; the simulated clock itself stops at
+     * {@link SimClock#MAX_NOW}.
+     */
+    static final long MAX_TIME = Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli();
 
     private Timestamps() {
     }
