@@ -76,6 +76,24 @@ final class GroupFleet {
         return new Change(next, launched, terminated);
     }
 
+    /**
+     * Makes the values that instances repeat (type, zone, launch times) one shared node each, across every
+     * state given the same {@code shared} map: a state read back from storage costs as little heap as a fresh
+     * one. Called on the states loaded at start; {@code state} is changed in place before it is stored.
+     */
+    static void share(ObjectNode state, java.util.Map<String, JsonNode> shared) {
+        for (JsonNode i : state.path("instances")) {
+            if (i instanceof ObjectNode instance) {
+                for (String field : List.of("instanceType", "availabilityZone", "createdAt", LAUNCH_MILLIS)) {
+                    JsonNode value = instance.get(field);
+                    if (value != null && value.isValueNode() && shared.size() < 10_000) {
+                        instance.set(field, shared.computeIfAbsent(field + '=' + value, k -> value));
+                    }
+                }
+            }
+        }
+    }
+
     /** Every period an instance of the group ran (current ones still open), for costs. */
     static List<InstanceState.ActiveInterval> runningIntervals(ObjectNode state) {
         List<InstanceState.ActiveInterval> out = new ArrayList<>();
@@ -152,7 +170,7 @@ final class GroupFleet {
     /**
      * One new instance. Values its siblings launched at the same time repeat (type, zone, times) are one
      * shared immutable node each ({@code shared}), so that a big scale-up costs memory for the ids and
-     * addresses only (measured with ScratchMem: 1,215 heap bytes per instance with its activity entry before).
+     * addresses only (1,046 heap bytes per instance with its activity entry, 1,215 before; docs/simulator.md).
      */
     private static ObjectNode launch(ObjectNode group, int index, long now, java.util.Map<String, JsonNode> shared) {
         ObjectNode instance = SimJson.object();

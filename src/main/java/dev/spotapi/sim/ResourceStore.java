@@ -37,7 +37,11 @@ final class ResourceStore {
 
     ResourceStore(Persistence persistence) {
         this.persistence = persistence;
+        Map<String, JsonNode> shared = new java.util.HashMap<>();
         for (Persistence.Row row : persistence.loadAll()) {
+            if (GroupType.INSTANCE.wrapper().equals(row.type())) {
+                GroupFleet.share(row.resource().state(), shared);
+            }
             String refusal = loadRefusal(row);
             if (refusal == null) {
                 Cost cost = cost(row.resource());
