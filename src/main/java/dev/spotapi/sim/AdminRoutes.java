@@ -95,6 +95,10 @@ final class AdminRoutes {
         body.putArray("accounts").addAll(accounts.asMap().keySet().stream().map(SimJson.NODES::textNode).toList());
         body.put("groups", store.count(GroupType.INSTANCE));
         body.put("managedInstances", store.count(ManagedInstanceType.INSTANCE));
+        ResourceStore.Cost used = store.total();
+        body.putObject("budget")
+                .put("instances", used.instances()).put("maxInstances", Limits.MAX_FLEET_INSTANCES)
+                .put("storedBytes", used.bytes()).put("maxStoredBytes", Limits.MAX_STORED_BYTES);
         reply(ctx, body);
     }
 

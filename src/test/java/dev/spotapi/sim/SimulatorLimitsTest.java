@@ -55,6 +55,10 @@ class SimulatorLimitsTest extends SimTestBase {
         for (int i = 0; i < full; i++) {
             createGroup(i % 2 == 0 ? client : other, "big" + i, 0, 1000, 1000);
         }
+        JsonNode budget = client.admin("GET", "/_sim/health", null).json().path("budget");
+        assertThat(budget.path("instances").asInt()).isEqualTo(Limits.MAX_FLEET_INSTANCES);
+        assertThat(budget.path("maxInstances").asInt()).isEqualTo(Limits.MAX_FLEET_INSTANCES);
+        assertThat(budget.path("storedBytes").asLong()).isBetween(1L, Limits.MAX_STORED_BYTES);
         SimClient.Reply create = client.post(GROUPS, groupBody("one-too-many", 0, 1000, 1000));
         assertThat(create.status()).as(create.toString()).isEqualTo(400);
         assertThat(create.errorCode()).isEqualTo(Limits.LIMIT_CODE);
