@@ -87,6 +87,31 @@ class SimulatorLimitsTest extends SimTestBase {
     }
 
     @Test
+    void theStoredBytesBudgetRefusesGrowthButNeverARead() {
+        assertThat(client.admin("PUT", "/_sim/transitions", "{\"seconds\":60}").status()).isEqualTo(200);
+        String paused = createInstance(client, "pausing", "t3a.micro").path("id").asText();
+        assertThat(client.put(INSTANCES + "/" + paused + "/pause", null).status()).isEqualTo(200);
+        String big = "x".repeat(30_000);
+        String body = instanceBody("big", "t3a.micro").replace("\"description\": \"test MI\"",
+                "\"a\":\"" + big + "\",\"b\":\"" + big + "\",\"c\":\"" + big + "\",\"d\":\"" + big + "\",\"e\":\"" + big + "\"");
+        SimClient.Reply last = null;
+        for (int i = 0; i < 2 * Limits.MAX_STORED_BYTES / 150_000 && (last == null || last.status() == 200); i++) {
+            last = client.post(INSTANCES, body);
+        }
+        assertThat(last.status()).as(last.toString()).isEqualTo(400);
+        assertThat(last.errorCode()).isEqualTo(Limits.LIMIT_CODE);
+        assertThat(last.error().path("message").asText()).contains("bytes");
+        assertThat(client.admin("GET", "/_sim/health", null).json().path("budget").path("storedBytes").asLong())
+                .isLessThanOrEqualTo(Limits.MAX_STORED_BYTES);
+
+        assertThat(client.admin("POST", "/_sim/clock/advance", "{\"seconds\":61}").status()).isEqualTo(200);
+        SimClient.Reply status = client.get(INSTANCES + "/" + paused + "/status");
+        assertThat(status.status()).as("completing the transition on a read: %s", status).isEqualTo(200);
+        assertThat(status.item().path("status").asText()).isEqualTo("PAUSED");
+        assertThat(client.delete(INSTANCES + "/" + paused, null).status()).isEqualTo(200);
+    }
+
+    @Test
     void aStateImportBeyondTheBudgetIsRefusedWholeAndChangesNothing() {
         StringBuilder groups = new StringBuilder();
         for (int i = 0; i <= Limits.MAX_FLEET_INSTANCES / Limits.MAX_GROUP_CAPACITY; i++) {
