@@ -70,7 +70,7 @@ final class ErrorMapper {
             }
             case AUTH_REJECTED -> write(ctx, 502, failed + ": Spot rejected the credentials configured for this account (HTTP "
                     + e.httpStatus() + ")");
-            case BAD_REPLY -> write(ctx, 502, failed + ": bad reply from Spot: " + detail);
+            case BAD_REPLY -> write(ctx, 502, failed + ": bad reply from Spot: " + withoutInternals(detail));
             // once a request went out, Spot was reached: say what broke, never "unreachable"
             case UNREACHABLE -> write(ctx, 502, failed + (e.mayHaveActed() ? ": " : ": Spot is unreachable: ") + detail);
             case TIMEOUT -> write(ctx, 504, failed + ": " + detail);
@@ -152,12 +152,17 @@ final class ErrorMapper {
         if (message == null || message.isEmpty()) {
             return "no details";
         }
-        if (JAVA_EXCEPTION.matcher(message).find()) {
-            // a server's own failure text (an exception class, a stack frame): nothing a caller can act on
-            return "internal error in Spot (details not shown)";
-        }
         String clean = URL.matcher(message).replaceAll("(URL hidden)");
         return SPOT_ACCOUNT_ID.matcher(clean).replaceAll("(account id hidden)");
+    }
+
+    /**
+     * The message of a Spot failure (5xx, a reply that is not Spot's answer) as a caller may see it: a
+     * server's own failure text (a Java exception class, a stack frame) is nothing a caller can act on and
+     * tells them about the server's insides, so it is replaced. Spot's refusals (4xx) keep their message.
+     */
+    static String withoutInternals(String message) {
+        return JAVA_EXCEPTION.matcher(message).find() ? "internal error in Spot (details not shown)" : message;
     }
 
     private static String clip(String s) {
