@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 20 kind 4, "The sandbox survives its own limits": the sandbox as {@code ./spot-api} runs it (service and
  * simulator in one JVM with {@code -Xmx64m}) is asked for 37 groups of target 1000 and a capacity far above the
- * simulator's cap; it answers each with 200 or 400, keeps serving, and starts again on the state it saved.
+ * simulator's cap; it answers each with 200 or 400, exports and imports its whole state, keeps serving, and
+ * starts again on the state it saved.
  */
 class SandboxMemoryTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -58,6 +59,15 @@ class SandboxMemoryTest {
                     "{\"maximum\":2147483647,\"target\":2147483647,\"minimum\":2147483647}")) {
                 HttpResponse<String> r = call("PUT", base + "/elastigroups/" + smallId.group(1) + "/capacity", capacity);
                 assertThat(r.statusCode()).as("capacity %s: %s", capacity, r.body()).isEqualTo(400);
+            }
+            // the whole state exported and imported again, three times, by the simulator's admin API
+            Matcher simulator = Pattern.compile("Spot simulator : (http://\\S+)").matcher(Files.readString(dir.resolve("first.txt")));
+            assertThat(simulator.find()).isTrue();
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> state = call("GET", simulator.group(1) + "/_sim/state", null);
+                assertThat(state.statusCode()).isEqualTo(200);
+                HttpResponse<String> put = call("PUT", simulator.group(1) + "/_sim/state", state.body());
+                assertThat(put.statusCode()).as("import %d of %d bytes: %s", i, state.body().length(), put.body()).isEqualTo(200);
             }
             HttpResponse<String> list = call("GET", base + "/elastigroups", null);
             assertThat(list.statusCode()).as("still serving: %s", list.body()).isEqualTo(200);
