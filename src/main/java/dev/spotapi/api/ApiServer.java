@@ -85,12 +85,13 @@ public final class ApiServer {
             config.jsonMapper(new JavalinJackson(p.mapper(), false));
             config.http.prefer405over404 = true;
             config.http.maxRequestSize = p.maxBodyBytes();
+            // innermost handler, inserted before the others below: a HEAD reaches Javalin as its GET
+            config.jetty.modifyServer(server -> server.insertHandler(new HeadAsGet()));
             config.jetty.host = p.listen().host();
             config.jetty.port = p.listen().port();
             config.jetty.threadPool = threadPool(p.http().maxThreads());
             config.jetty.modifyServer(server -> {
-                // outermost last: Graceful -> SizeLimit -> SlowBodyGuard -> EagerContent (async body read) -> HeadAsGet -> Javalin
-                server.insertHandler(new HeadAsGet());
+                // outermost last: Graceful -> SizeLimit -> SlowBodyGuard -> EagerContent (async body read) -> Javalin
                 server.insertHandler(new EagerContentHandler(
                         new EagerContentHandler.RetainedContentLoaderFactory(p.maxBodyBytes() + 1L, 0, true)));
                 server.insertHandler(new SlowBodyGuard(p.http().bodyTimeoutMs(), p.http().minBodyBytesPerSecond()));

@@ -44,7 +44,6 @@ public final class RedisSharedState implements SharedState {
     private static final String IDEM = "spot-api:idem:";
     private static final String BUDGET = "spot-api:budget:";
     private static final String HOLD = "spot-api:hold:";
-    private static final String DELETED = "spot-api:deleted:";
 
     /** KEYS[1] record; ARGV fingerprint, now ms, lease-until ms, ttl ms. */
     private static final String CLAIM = """
@@ -213,6 +212,26 @@ public final class RedisSharedState implements SharedState {
         run("release an idempotency key", () -> redis().del(IDEM + key));
     }
 
+    /** Deleted-object records: strings with a TTL under this prefix (see {@link #recordDeleted}). */
+    private static final String DELETED = "spot-api:deleted:";
+
+    @Override
+    public void recordDeleted(String object, long atMillis, Duration ttl) {
+        run("record a deleted object", () -> redis().psetex(DELETED + object, Math.max(1, ttl.toMillis()),
+                Long.toString(atMillis)));
+    }
+
+    @Override
+    public java.util.OptionalLong deletedAt(String object) {
+        try {
+            String at = redis().get(DELETED + object);
+            return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Long.parseLong(at));
+        } catch (RuntimeException e) {
+            warn("read a deleted object", e);
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     @Override
     public Duration tryTake(String bucket, long perWindow, Duration window) {
         try {
@@ -242,23 +261,6 @@ public final class RedisSharedState implements SharedState {
         fallback.hold(bucket, duration);
         run("hold a rate budget", () -> redis().eval(HOLD_SCRIPT, ScriptOutputType.INTEGER,
                 new String[] {HOLD + bucket}, Long.toString(Math.max(1, duration.toMillis()))));
-    }
-
-    @Override
-    public void recordDeleted(String object, long atMillis, Duration ttl) {
-        run("record a deleted object", () -> redis().psetex(DELETED + object, Math.max(1, ttl.toMillis()),
-                Long.toString(atMillis)));
-    }
-
-    @Override
-    public java.util.OptionalLong deletedAt(String object) {
-        try {
-            String at = redis().get(DELETED + object);
-            return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Long.parseLong(at));
-        } catch (RuntimeException e) {
-            warn("read a deleted object", e);
-            return java.util.OptionalLong.empty();
-        }
     }
 
     @Override

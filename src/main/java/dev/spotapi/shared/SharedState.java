@@ -31,18 +31,6 @@ public interface SharedState extends AutoCloseable {
     void release(String key);
 
     /**
-     * Takes one call from the budget {@code bucket} ({@code perWindow} calls per {@code window}), unless
-     * the bucket is held (see {@link #hold}). Never throws: when a shared store is down, a local budget
-     * of the same size stands in (fail open, per replica).
-     *
-     * @return {@link Duration#ZERO} when the call may go ahead, else how long until it may
-     */
-    Duration tryTake(String bucket, long perWindow, Duration window);
-
-    /** Holds every call of {@code bucket} for {@code duration} (Spot said the budget is spent). */
-    void hold(String bucket, Duration duration);
-
-    /**
      * Remembers that spot-api deleted (or sent the delete of, with its outcome unknown) the object named by
      * {@code object} at {@code atMillis} (epoch ms), for {@code ttl}; the store keeps a bounded number of
      * these. Never throws: when the store cannot be reached the record is lost (and logged).
@@ -54,6 +42,18 @@ public interface SharedState extends AutoCloseable {
      * empty otherwise, and when the store cannot be reached. Never throws.
      */
     java.util.OptionalLong deletedAt(String object);
+
+    /**
+     * Takes one call from the budget {@code bucket} ({@code perWindow} calls per {@code window}), unless
+     * the bucket is held (see {@link #hold}). Never throws: when a shared store is down, a local budget
+     * of the same size stands in (fail open, per replica).
+     *
+     * @return {@link Duration#ZERO} when the call may go ahead, else how long until it may
+     */
+    Duration tryTake(String bucket, long perWindow, Duration window);
+
+    /** Holds every call of {@code bucket} for {@code duration} (Spot said the budget is spent). */
+    void hold(String bucket, Duration duration);
 
     /** Whether the records survive a restart of this process and are seen by other replicas. */
     boolean durable();
