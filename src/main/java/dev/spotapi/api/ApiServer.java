@@ -85,6 +85,8 @@ public final class ApiServer {
             config.jsonMapper(new JavalinJackson(p.mapper(), false));
             config.http.prefer405over404 = true;
             config.http.maxRequestSize = p.maxBodyBytes();
+            // innermost handler, inserted before the others below: a HEAD reaches Javalin as its GET
+            config.jetty.modifyServer(server -> server.insertHandler(new HeadAsGet()));
             config.jetty.host = p.listen().host();
             config.jetty.port = p.listen().port();
             config.jetty.threadPool = threadPool(p.http().maxThreads());
@@ -127,6 +129,7 @@ public final class ApiServer {
             config.routes.after(Tracing::after);
             Routes.register(config.routes, table, p.idempotency());
             config.routes.after(p.idempotency()::after);
+            config.routes.after(new DeletedRecently(p.idempotency().state(), p.ownership().org(), replies)::after);
             errors.register(config.routes);
             config.routes.after(audit::after);
             config.requestLogger.http(observer::observe);

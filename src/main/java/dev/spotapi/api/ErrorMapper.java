@@ -70,7 +70,7 @@ final class ErrorMapper {
             }
             case AUTH_REJECTED -> write(ctx, 502, failed + ": Spot rejected the credentials configured for this account (HTTP "
                     + e.httpStatus() + ")");
-            case BAD_REPLY -> write(ctx, 502, failed + ": bad reply from Spot: " + detail);
+            case BAD_REPLY -> write(ctx, 502, failed + ": bad reply from Spot: " + withoutInternals(detail));
             // once a request went out, Spot was reached: say what broke, never "unreachable"
             case UNREACHABLE -> write(ctx, 502, failed + (e.mayHaveActed() ? ": " : ": Spot is unreachable: ") + detail);
             case TIMEOUT -> write(ctx, 504, failed + ": " + detail);
@@ -139,6 +139,9 @@ final class ErrorMapper {
     }
 
     private static final Pattern URL = Pattern.compile("(?i)\\b[a-z][a-z0-9+.-]*://[^\\s'\"<>]*");
+    /** Java exception text in a Spot message: a qualified Throwable class name, or a stack frame. */
+    private static final Pattern JAVA_EXCEPTION = Pattern.compile(
+            "\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error|Throwable)\\b|\\bat [a-z][\\w.$]+\\([\\w.]+(?::\\d+)?\\)");
     private static final Pattern SPOT_ACCOUNT_ID = Pattern.compile("\\bact-[0-9a-zA-Z]+\\b");
 
     /**
@@ -151,6 +154,15 @@ final class ErrorMapper {
         }
         String clean = URL.matcher(message).replaceAll("(URL hidden)");
         return SPOT_ACCOUNT_ID.matcher(clean).replaceAll("(account id hidden)");
+    }
+
+    /**
+     * The message of a Spot failure (5xx, a reply that is not Spot's answer) as a caller may see it: a
+     * server's own failure text (a Java exception class, a stack frame) is nothing a caller can act on and
+     * tells them about the server's insides, so it is replaced. Spot's refusals (4xx) keep their message.
+     */
+    static String withoutInternals(String message) {
+        return JAVA_EXCEPTION.matcher(message).find() ? "internal error in Spot (details not shown)" : message;
     }
 
     private static String clip(String s) {

@@ -14,7 +14,9 @@ import java.util.Locale;
  * (midnight UTC) or an ISO-8601 date-time with offset ({@code 2026-11-29T08:00:00Z}); for logs also
  * {@code severity} (ALL, INFO, DEBUG, WARN; Spot's default ALL) and {@code limit} (1 to
  * {@value #MAX_LIMIT}; Spot's default 500). Without {@code start}: {@value #DEFAULT_DAYS} days before
- * {@code end}; without {@code end}: now.
+ * {@code end}; without {@code end}: now. Both must lie in [{@link #EARLIEST}, {@link #LATEST}] (1970 to four-digit
+ * years: Spot's logs take epoch milliseconds, its other dates four-digit years); anything else is refused,
+ * naming the parameter, before any arithmetic on it.
  */
 public record ActivityQuery(Instant start, Instant end, boolean startIsDate, String severity, Integer limit) {
     /** Spot's cap on Elastilog lines per call (OAS {@code /aws/ec2/group/{groupId}/logs}). */
@@ -22,6 +24,10 @@ public record ActivityQuery(Instant start, Instant end, boolean startIsDate, Str
     public static final int DEFAULT_DAYS = 7;
     /** Elastilog severities (OAS). */
     public static final List<String> SEVERITIES = List.of("ALL", "INFO", "DEBUG", "WARN");
+    /** The earliest {@code start} or {@code end}: 1970-01-01T00:00:00Z (epoch 0). */
+    public static final Instant EARLIEST = Instant.EPOCH;
+    /** The latest {@code start} or {@code end}: 9999-12-31T23:59:59.999Z. */
+    public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
 
     /**
      * @throws IllegalArgumentException with a message for the caller
@@ -76,14 +82,20 @@ public record ActivityQuery(Instant start, Instant end, boolean startIsDate, Str
 
     private static Instant moment(String name, String value) {
         String v = value.trim();
+        Instant at;
         try {
-            if (v.length() == 10) {
-                return LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant();
+            if (v.length() > 64) {
+                throw new DateTimeParseException("too long", v.substring(0, 64), 64);
             }
-            return OffsetDateTime.parse(v).toInstant();
-        } catch (DateTimeParseException e) {
+            at = v.length() == 10 ? LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant()
+                    : OffsetDateTime.parse(v).toInstant();
+        } catch (java.time.DateTimeException | ArithmeticException e) {
             throw new IllegalArgumentException(name + " must be yyyy-MM-dd or an ISO-8601 date-time such as "
                     + "2026-11-29T08:00:00Z");
         }
+        if (at.isBefore(EARLIEST) || at.isAfter(LATEST)) {
+            throw new IllegalArgumentException(name + " must be from " + EARLIEST + " to " + LATEST);
+        }
+        return at;
     }
 }

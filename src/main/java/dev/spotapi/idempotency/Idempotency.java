@@ -84,6 +84,11 @@ public final class Idempotency {
         this.org = org;
     }
 
+    /** The shared state the records live in (also used by other per-request records, e.g. deleted objects). */
+    public SharedState state() {
+        return state;
+    }
+
     /**
      * A before-matched handler that refuses (400) a malformed {@value #HEADER} on the routes that take one
      * ({@code keyedRoutes}: "METHOD /path-template"), before anything else of the request reaches Spot.

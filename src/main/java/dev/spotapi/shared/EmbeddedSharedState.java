@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class EmbeddedSharedState implements SharedState {
     static final long MAX_BYTES = 64L * 1024 * 1024;
+    /** Deleted-object records kept at most (the oldest are forgotten first beyond it): about 10 MB. */
+    static final long MAX_DELETED = 50_000;
 
     private final Cache<String, Record> records = Caffeine.newBuilder()
             .maximumWeight(MAX_BYTES)
@@ -39,6 +41,26 @@ public final class EmbeddedSharedState implements SharedState {
             .build();
     private final Cache<String, Bucket> buckets = Caffeine.newBuilder().expireAfterAccess(10, TimeUnit.MINUTES).build();
     private final Cache<String, Long> holds = Caffeine.newBuilder().expireAfterWrite(1, TimeUnit.HOURS).build();
+    /** Objects deleted by this process: epoch ms of the delete and, in nanoTime terms, when to forget it. */
+    private final Cache<String, long[]> deleted = Caffeine.newBuilder()
+            .maximumSize(MAX_DELETED)
+            .expireAfter(new Expiry<String, long[]>() {
+                @Override
+                public long expireAfterCreate(String key, long[] r, long now) {
+                    return r[1] - System.nanoTime();
+                }
+
+                @Override
+                public long expireAfterUpdate(String key, long[] r, long now, long current) {
+                    return r[1] - System.nanoTime();
+                }
+
+                @Override
+                public long expireAfterRead(String key, long[] r, long now, long current) {
+                    return current;
+                }
+            })
+            .build();
 
     /** One record; immutable, replaced on every change. {@code expiresAt} is in {@link System#nanoTime()} terms. */
     private record Record(String fingerprint, char state, long leaseUntil, StoredReply reply, long expiresAt) {
@@ -138,6 +160,17 @@ public final class EmbeddedSharedState implements SharedState {
     }
 
     @Override
+    public void recordDeleted(String object, long atMillis, Duration ttl) {
+        deleted.put(object, new long[] {atMillis, System.nanoTime() + ttl.toNanos()});
+    }
+
+    @Override
+    public java.util.OptionalLong deletedAt(String object) {
+        long[] r = deleted.getIfPresent(object);
+        return r == null || r[1] - System.nanoTime() <= 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(r[0]);
+    }
+
+    @Override
     public boolean durable() {
         return false;
     }
@@ -150,5 +183,6 @@ public final class EmbeddedSharedState implements SharedState {
     @Override
     public void close() {
         records.invalidateAll();
+        deleted.invalidateAll();
     }
 }

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * {@link SharedState} in Redis (Lettuce), shared by every replica and surviving their restarts.
  * Records are hashes under {@code spot-api:idem:<key hash>} changed by Lua scripts (one round trip,
  * atomic); budgets are Bucket4j buckets under {@code spot-api:budget:...} (compare-and-swap), holds
- * are keys with a TTL under {@code spot-api:hold:...}.
+ * are keys with a TTL under {@code spot-api:hold:...}, deleted-object records strings with a TTL under
+ * {@code spot-api:deleted:...} (bounded by the TTL; each about 100 bytes).
  *
  * <p>When Redis cannot be reached, every command fails within {@code timeout} (commands are rejected
  * while disconnected, never queued): claims throw {@link SharedStateUnavailableException} (fail
@@ -231,6 +232,26 @@ public final class RedisSharedState implements SharedState {
     @Override
     public void release(String key) {
         run("release an idempotency key", () -> redis().del(IDEM + key));
+    }
+
+    /** Deleted-object records: strings with a TTL under this prefix (see {@link #recordDeleted}). */
+    private static final String DELETED = "spot-api:deleted:";
+
+    @Override
+    public void recordDeleted(String object, long atMillis, Duration ttl) {
+        run("record a deleted object", () -> redis().psetex(DELETED + object, Math.max(1, ttl.toMillis()),
+                Long.toString(atMillis)));
+    }
+
+    @Override
+    public java.util.OptionalLong deletedAt(String object) {
+        try {
+            String at = redis().get(DELETED + object);
+            return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Long.parseLong(at));
+        } catch (RuntimeException e) {
+            warn("read a deleted object", e);
+            return java.util.OptionalLong.empty();
+        }
     }
 
     @Override

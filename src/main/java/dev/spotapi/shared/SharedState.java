@@ -31,6 +31,19 @@ public interface SharedState extends AutoCloseable {
     void release(String key);
 
     /**
+     * Remembers that spot-api deleted (or sent the delete of, with its outcome unknown) the object named by
+     * {@code object} at {@code atMillis} (epoch ms), for {@code ttl}; the store keeps a bounded number of
+     * these. Never throws: when the store cannot be reached the record is lost (and logged).
+     */
+    void recordDeleted(String object, long atMillis, Duration ttl);
+
+    /**
+     * When spot-api deleted {@code object} (epoch ms), if that was recorded and {@code ttl} has not passed;
+     * empty otherwise, and when the store cannot be reached. Never throws.
+     */
+    java.util.OptionalLong deletedAt(String object);
+
+    /**
      * Takes one call from the budget {@code bucket} ({@code perWindow} calls per {@code window}), unless
      * the bucket is held (see {@link #hold}). Never throws: when a shared store is down, a local budget
      * of the same size stands in (fail open, per replica).

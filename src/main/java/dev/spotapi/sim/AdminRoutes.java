@@ -95,6 +95,10 @@ final class AdminRoutes {
         body.putArray("accounts").addAll(accounts.asMap().keySet().stream().map(SimJson.NODES::textNode).toList());
         body.put("groups", store.count(GroupType.INSTANCE));
         body.put("managedInstances", store.count(ManagedInstanceType.INSTANCE));
+        ResourceStore.Cost used = store.total();
+        body.putObject("budget")
+                .put("instances", used.instances()).put("maxInstances", Limits.MAX_FLEET_INSTANCES)
+                .put("storedBytes", used.bytes()).put("maxStoredBytes", Limits.MAX_STORED_BYTES);
         reply(ctx, body);
     }
 
@@ -118,7 +122,7 @@ final class AdminRoutes {
             if (value == null || value.isNull()) {
                 continue;
             }
-            if (!value.isNumber() || value.decimalValue().signum() < 0
+            if (!finite(value) || value.decimalValue().signum() < 0
                     || value.decimalValue().compareTo(BigDecimal.valueOf(SimClock.MAX_NOW)) > 0) {
                 throw new AdminException("\"" + unit.getKey() + "\" must be a number from 0 to " + SimClock.MAX_NOW);
             }
@@ -159,6 +163,12 @@ final class AdminRoutes {
         reply(ctx, clockJson(clock.set(target, freeze)));
     }
 
+    /** A JSON number with a decimal value: {@code 1e309} is parsed as an infinite double, which has none. */
+    private static boolean finite(JsonNode value) {
+        return value.isNumber() && (!value.isFloatingPointNumber() || value.isBigDecimal()
+                || Double.isFinite(value.doubleValue()));
+    }
+
     private ObjectNode transitionsJson() {
         ObjectNode body = SimJson.object();
         body.put("seconds", BigDecimal.valueOf(transitionTime.millis()).movePointLeft(3).stripTrailingZeros());
@@ -168,7 +178,7 @@ final class AdminRoutes {
     /** {@code {"seconds": N}}: how long PAUSING, RESUMING and RECYCLING last (0 = at once). */
     private void setTransitions(Context ctx) {
         JsonNode seconds = body(ctx).get("seconds");
-        if (seconds == null || !seconds.isNumber() || seconds.decimalValue().signum() < 0
+        if (seconds == null || !finite(seconds) || seconds.decimalValue().signum() < 0
                 || seconds.decimalValue().compareTo(BigDecimal.valueOf(365L * 86_400)) > 0) {
             throw new AdminException("give \"seconds\": a number from 0 to 31536000");
         }

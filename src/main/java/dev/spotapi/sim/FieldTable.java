@@ -145,6 +145,10 @@ final class FieldTable {
 
     /** Null when {@code value} has {@code type}, else Joi's complaint. */
     private static String problem(JsonNode value, String type) {
+        if (value.isNumber() && value.isFloatingPointNumber() && !value.isBigDecimal()
+                && !Double.isFinite(value.doubleValue())) {
+            return "cannot be infinity"; // e.g. 1e309: Joi's message; it has no decimal value to check further
+        }
         return switch (type) {
             case "string" -> value.isTextual() ? null : "must be a string";
             case "number" -> value.isNumber() ? null : "must be a number";

@@ -15,6 +15,13 @@ import java.util.Locale;
  */
 final class GroupActivity {
     static final int RETENTION = 2000;
+    /**
+     * Instance ids all kept events may list together (a scale of 1000 lists 1000): the oldest entries are
+     * dropped beyond it, so one group's activity stays under about 300 KB of JSON whatever its scaling.
+     */
+    static final int RETAINED_EVENT_IDS = 4000;
+    /** Instance ids a log line names; further ones are counted ("and 990 more"), the event lists them all. */
+    static final int IDS_IN_MESSAGE = 10;
     static final String LOG_KIND = "spotinst:aws:ec2:group:log";
     static final String EVENT_KIND = "spotinst:aws:ec2:group:event";
     /** Elastilog severities a caller may filter on (OAS {@code /aws/ec2/group/{groupId}/logs}). */
@@ -48,8 +55,9 @@ final class GroupActivity {
         ArrayNode spots = sub.putArray(spotsField);
         ArrayNode instances = sub.putArray(instancesField);
         for (ObjectNode i : changed) {
-            spots.addObject().put("spotInstanceRequestId", i.path("spotInstanceRequestId").asText());
-            instances.add(i.path("instanceId").asText());
+            // the instance's own (immutable) text nodes: no second copy of each id in memory
+            spots.addObject().set("spotInstanceRequestId", i.path("spotInstanceRequestId"));
+            instances.add(i.path("instanceId"));
         }
     }
 
@@ -114,10 +122,23 @@ final class GroupActivity {
         while (activity.size() >= RETENTION) {
             activity.remove(0);
         }
+        int ids = 0;
+        for (JsonNode e : activity) {
+            ids += eventIds(e);
+        }
+        while (ids > RETAINED_EVENT_IDS && !activity.isEmpty()) {
+            ids -= eventIds(activity.remove(0));
+        }
         return activity.addObject().put("time", now).put("severity", severity).put("message", message);
     }
 
+    private static int eventIds(JsonNode entry) {
+        JsonNode event = entry.path("event");
+        return event.path("newInstances").size() + event.path("victimInstances").size();
+    }
+
     private static String ids(List<ObjectNode> instances) {
-        return instances.stream().map(i -> i.path("instanceId").asText()).toList().toString();
+        String named = instances.stream().limit(IDS_IN_MESSAGE).map(i -> i.path("instanceId").asText()).toList().toString();
+        return instances.size() <= IDS_IN_MESSAGE ? named : named + " and " + (instances.size() - IDS_IN_MESSAGE) + " more";
     }
 }

@@ -19,7 +19,7 @@ import java.util.List;
 final class GroupFleet {
     private static final String DEFAULT_TYPE = "t3.micro";
     /** Terminated instances remembered for costs; the oldest are forgotten beyond this. */
-    static final int HISTORY_RETENTION = 5000;
+    static final int HISTORY_RETENTION = 2000;
     /** Internal: the exact simulated launch time (createdAt has whole seconds only); never shown. */
     private static final String LAUNCH_MILLIS = "launchedAtMillis";
 
@@ -44,8 +44,9 @@ final class GroupFleet {
         for (ObjectNode i : instances) {
             units += weight(group, i.path("instanceType").asText());
         }
+        java.util.Map<String, JsonNode> shared = new java.util.HashMap<>();
         while (units < target) {
-            ObjectNode instance = launch(group, instances.size(), now);
+            ObjectNode instance = launch(group, instances.size(), now, shared);
             instances.add(instance);
             launched.add(instance);
             units += weight(group, instance.path("instanceType").asText());
@@ -73,6 +74,24 @@ final class GroupFleet {
         GroupActivity.carry(state, next);
         GroupActivity.fleetChanged(next, group.path("id").asText(), now, launched, terminated);
         return new Change(next, launched, terminated);
+    }
+
+    /**
+     * Makes the values that instances repeat (type, zone, launch times) one shared node each, across every
+     * state given the same {@code shared} map: a state read back from storage costs as little heap as a fresh
+     * one. Called on the states loaded at start; {@code state} is changed in place before it is stored.
+     */
+    static void share(ObjectNode state, java.util.Map<String, JsonNode> shared) {
+        for (JsonNode i : state.path("instances")) {
+            if (i instanceof ObjectNode instance) {
+                for (String field : List.of("instanceType", "availabilityZone", "createdAt", LAUNCH_MILLIS)) {
+                    JsonNode value = instance.get(field);
+                    if (value != null && value.isValueNode() && shared.size() < 10_000) {
+                        instance.set(field, shared.computeIfAbsent(field + '=' + value, k -> value));
+                    }
+                }
+            }
+        }
     }
 
     /** Every period an instance of the group ran (current ones still open), for costs. */
@@ -148,16 +167,21 @@ final class GroupFleet {
         return item;
     }
 
-    private static ObjectNode launch(ObjectNode group, int index, long now) {
+    /**
+     * One new instance. Values its siblings launched at the same time repeat (type, zone, times) are one
+     * shared immutable node each ({@code shared}), so that a big scale-up costs memory for the ids and
+     * addresses only (1,046 heap bytes per instance with its activity entry, 1,215 before; docs/simulator.md).
+     */
+    private static ObjectNode launch(ObjectNode group, int index, long now, java.util.Map<String, JsonNode> shared) {
         ObjectNode instance = SimJson.object();
         instance.put("instanceId", RandomIds.ec2InstanceId());
         instance.put("spotInstanceRequestId", RandomIds.spotRequestId());
-        instance.put("instanceType", instanceType(group, index));
-        instance.put("availabilityZone", availabilityZone(group, index));
+        instance.set("instanceType", shared.computeIfAbsent("t:" + instanceType(group, index), k -> SimJson.NODES.textNode(k.substring(2))));
+        instance.set("availabilityZone", shared.computeIfAbsent("z:" + availabilityZone(group, index), k -> SimJson.NODES.textNode(k.substring(2))));
         instance.put("privateIp", RandomIds.privateIp());
         instance.put("publicIp", RandomIds.publicIp());
-        instance.put("createdAt", Timestamps.seconds(now));
-        instance.put(LAUNCH_MILLIS, now);
+        instance.set("createdAt", shared.computeIfAbsent("createdAt", k -> SimJson.NODES.textNode(Timestamps.seconds(now))));
+        instance.set(LAUNCH_MILLIS, shared.computeIfAbsent("launched", k -> SimJson.NODES.numberNode(now)));
         return instance;
     }
 

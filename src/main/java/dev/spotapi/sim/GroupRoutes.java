@@ -65,6 +65,10 @@ final class GroupRoutes {
             long minimum = capacity.path("minimum").asLong();
             long maximum = capacity.path("maximum").asLong();
             long target = capacity.path("target").asLong();
+            if (maximum > Limits.MAX_GROUP_CAPACITY) {
+                throw SpotException.validation("body:capacity.maximum",
+                        "\"maximum\" must be less than or equal to " + Limits.MAX_GROUP_CAPACITY);
+            }
             if (minimum > maximum) {
                 throw SpotException.validation("body:capacity.minimum",
                         "\"minimum\" must be less than or equal to " + maximum);
@@ -135,7 +139,12 @@ final class GroupRoutes {
     private static long logDate(Context ctx, String name) {
         String value = ctx.queryParam(name);
         if (value != null && value.trim().length() >= 12 && value.trim().chars().allMatch(Character::isDigit)) {
-            return Long.parseLong(value.trim());
+            try {
+                return Timestamps.parseEpochMillis(value);
+            } catch (IllegalArgumentException e) {
+                throw SpotException.validation("query:" + name, "\"" + name + "\" must be epoch milliseconds up to "
+                        + Timestamps.MAX_TIME + ", an ISO 8601 date or date-time, or Unix seconds");
+            }
         }
         return requiredDate(ctx, name);
     }
@@ -181,7 +190,7 @@ final class GroupRoutes {
         }
         JsonNode body = Bodies.json(ctx);
         JsonNode fromBody = body == null ? null : body.get("adjustment");
-        if (fromBody != null && fromBody.isIntegralNumber() && fromBody.asInt() >= 1) {
+        if (fromBody != null && fromBody.isIntegralNumber() && fromBody.canConvertToInt() && fromBody.asInt() >= 1) {
             return fromBody.asInt();
         }
         throw SpotException.validation("query:adjustment", "\"adjustment\" is required and must be a positive integer");

@@ -88,6 +88,10 @@ final class GroupType implements ResourceType {
         if (!instances.isArray()) {
             throw new IllegalArgumentException("\"instances\" must be an array");
         }
+        if (instances.size() > Limits.MAX_GROUP_CAPACITY) {
+            throw new IllegalArgumentException("\"instances\" may hold at most " + Limits.MAX_GROUP_CAPACITY
+                    + " instances (the capacity cap), not " + instances.size());
+        }
         instances.forEach(i -> {
             if (!i.isObject() || !i.path("instanceId").isTextual()) {
                 throw new IllegalArgumentException("each instance must be an object with an \"instanceId\"");

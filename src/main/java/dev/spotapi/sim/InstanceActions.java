@@ -34,7 +34,7 @@ final class InstanceActions {
         }
         return store.update(ManagedInstanceType.INSTANCE, account, id, current -> new StoredResource(current.id(),
                 current.object(), InstanceLifecycle.settle(current.object(), InstanceState.of(current.state()),
-                        clock.now()).toJson()));
+                        clock.now()).toJson()), false);
     }
 
     /** Starts {@code transition} on the instance (after completing a due one); a Spot 400 when not allowed. */

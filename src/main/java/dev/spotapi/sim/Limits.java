@@ -19,8 +19,26 @@ final class Limits {
     static final int MAX_OBJECT_BYTES = 256 * 1024;
     /** Longest string value anywhere in an object, in characters. */
     static final int MAX_STRING_CHARS = 32 * 1024;
-    /** Largest {@code capacity.maximum} of a group: its fleet holds up to this many instances. */
+    /**
+     * Largest {@code capacity.maximum} (and so target) of a group, on every route that sets one (create,
+     * update, capacity, scale, seed and state import): its fleet holds up to this many instances.
+     */
     static final long MAX_GROUP_CAPACITY = 1_000;
+    /**
+     * Fake EC2 instances all groups of all accounts may run together. One costs about 1 KB of heap
+     * (measured: 1,046 bytes with its activity entry as launched, 1,179 as loaded from the database, 324
+     * bytes of JSON), so the whole fleet stays near 6 MB, and the sandbox (simulator and service in one
+     * 64 MB heap) cannot run out of memory.
+     */
+    static final int MAX_FLEET_INSTANCES = 5_000;
+    /**
+     * Everything stored together (every object and simulated state, as JSON bytes; 3 to 4 times that
+     * in heap): a change that would grow the total past it is refused, whatever it is made of (objects,
+     * instances, their history and activity). Also the most a saved database or an import may load.
+     */
+    static final long MAX_STORED_BYTES = 4L * 1024 * 1024;
+    /** Spot's error code (HTTP 400) for a change the simulator has no room for; ours, Spot has no such limit. */
+    static final String LIMIT_CODE = "SIMULATOR_LIMIT_EXCEEDED";
 
     private Limits() {
     }
@@ -33,6 +51,12 @@ final class Limits {
             throw SpotException.validation("body:" + wrapper, "\"" + wrapper + "\" must be at most " + MAX_OBJECT_BYTES
                     + " bytes of JSON (it would be " + size + ")");
         }
+    }
+
+    /** The 400 for a change past {@link #MAX_FLEET_INSTANCES} or {@link #MAX_STORED_BYTES}. */
+    static SpotException full(String what) {
+        return SpotException.badRequest(LIMIT_CODE, "The Spot simulator has no room for this change: " + what
+                + " (delete groups or instances, or POST /_sim/reset)");
     }
 
     private static void checkStrings(String path, JsonNode node, int depth) {

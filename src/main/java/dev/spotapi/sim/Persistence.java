@@ -19,6 +19,13 @@ interface Persistence extends AutoCloseable {
 
     List<Row> loadAll();
 
+    /**
+     * Sets a stored resource aside (kept for a human, never loaded again) because it breaks the simulator's
+     * limits; logged with {@code reason}. Nothing to do without storage.
+     */
+    default void quarantine(String type, String account, String id, String reason) {
+    }
+
     Optional<String> meta(String key);
 
     void putMeta(String key, String value);

@@ -67,7 +67,7 @@ final class RateLimiter {
             }
             value = body.get("limit");
             if (value != null) {
-                if (!value.isIntegralNumber() || value.asLong() < 1 || value.asLong() > MAX_LIMIT) {
+                if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 1 || value.asLong() > MAX_LIMIT) {
                     throw new AdminException("\"limit\" must be an integer from 1 to " + MAX_LIMIT);
                 }
                 max = value.asInt();
@@ -82,7 +82,7 @@ final class RateLimiter {
                     throw new AdminException("\"routes\" may name at most " + MAX_ROUTES + " routes");
                 }
                 for (Map.Entry<String, JsonNode> e : value.properties()) {
-                    if (e.getKey().length() > 200 || !e.getKey().matches("[A-Z]+ /\\S*") || !e.getValue().isIntegralNumber()
+                    if (e.getKey().length() > 200 || !e.getKey().matches("[A-Z]+ /\\S*") || !e.getValue().isIntegralNumber() || !e.getValue().canConvertToLong()
                             || e.getValue().asLong() < 1 || e.getValue().asLong() > MAX_LIMIT) {
                         throw new AdminException("\"routes\": each key is \"METHOD /route/{id}\" and each value an integer from 1 to "
                                 + MAX_LIMIT + "; got " + Fault.clip(e.getKey()) + "=" + Fault.clip(e.getValue().toString()));

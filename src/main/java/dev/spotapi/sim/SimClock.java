@@ -4,11 +4,15 @@ import java.util.function.LongSupplier;
 
 /**
  * Simulated time: real time plus an offset, or frozen at one instant. It only moves forward, so
- * recorded ACTIVE intervals (and therefore costs) stay consistent. Persisted when a data dir is used.
+ * recorded ACTIVE intervals (and therefore costs) stay consistent, and never passes {@link #MAX_NOW}: a
+ * running clock that reaches it stays there. Persisted when a data dir is used, with the latest time it
+ * showed, so that a restart (a real clock set back, a stored value out of range) never moves it back.
  */
 final class SimClock {
     private static final String OFFSET_KEY = "clock.offsetMillis";
     private static final String FROZEN_KEY = "clock.frozenAtMillis";
+    /** The latest simulated time shown before the last stop or change: the floor after a restart. */
+    private static final String SHOWN_KEY = "clock.shownMillis";
     /** The latest simulated time: 2999-12-31T23:59:59.999Z (Spot's dates are four-digit years). */
     static final long MAX_NOW = java.time.Instant.parse("3000-01-01T00:00:00Z").toEpochMilli() - 1;
 
@@ -32,10 +36,17 @@ final class SimClock {
         this.persistence = persistence;
         long offset = persistence.meta(OFFSET_KEY).map(SimClock::parseOr0).orElse(0L);
         long frozenAt = persistence.meta(FROZEN_KEY).map(v -> v.isEmpty() ? -1L : parseOr0(v)).orElse(-1L);
-        Setting loaded = new Setting(offset, frozenAt);
-        long now = loaded.frozen() ? frozenAt : realTime.getAsLong() + offset;
-        // a stored clock out of range (written before the bounds existed) must not break every reply
-        this.setting = now < 0 || now > MAX_NOW || Math.abs(offset) > MAX_NOW ? new Setting(0, -1) : loaded;
+        long shown = Math.max(0, Math.min(MAX_NOW, persistence.meta(SHOWN_KEY).map(SimClock::parseOr0).orElse(0L)));
+        long real = realTime.getAsLong();
+        // a stored clock out of range (written before the bounds existed, or a hand-edited database) is
+        // clamped into range, never reset to real time: it must not jump centuries back
+        offset = Math.max(-real, Math.min(MAX_NOW - real, offset));
+        if (frozenAt >= 0) {
+            this.setting = new Setting(offset, Math.max(shown, Math.min(MAX_NOW, frozenAt)));
+        } else {
+            long now = real + offset;
+            this.setting = new Setting(now < shown ? shown - real : offset, -1);
+        }
     }
 
     private static long parseOr0(String value) {
@@ -46,15 +57,25 @@ final class SimClock {
         }
     }
 
+    /** Simulated epoch milliseconds, from 0 to {@link #MAX_NOW}. */
     long now() {
-        Setting s = setting;
-        return s.frozen() ? s.frozenAt : realTime.getAsLong() + s.offsetMillis;
+        return now(setting);
+    }
+
+    private long now(Setting s) {
+        // offsets are kept within [-real, MAX_NOW - real] when set, so this cannot overflow
+        return s.frozen() ? s.frozenAt : Math.max(0, Math.min(MAX_NOW, realTime.getAsLong() + s.offsetMillis));
     }
 
     Reading read() {
         Setting s = setting;
-        long now = s.frozen() ? s.frozenAt : realTime.getAsLong() + s.offsetMillis;
+        long now = now(s);
         return new Reading(now, now - realTime.getAsLong(), s.frozen());
+    }
+
+    /** Stores the time shown now as the floor of the next start (called when the simulator stops). */
+    synchronized void checkpoint() {
+        persistence.putMeta(SHOWN_KEY, Long.toString(now()));
     }
 
     synchronized Reading advance(long millis) {
@@ -66,7 +87,8 @@ final class SimClock {
                     + (MAX_NOW - now()) + " ms");
         }
         Setting s = setting;
-        store(s.frozen() ? new Setting(s.offsetMillis, s.frozenAt + millis) : new Setting(s.offsetMillis + millis, -1));
+        long to = now() + millis;
+        store(s.frozen() ? new Setting(s.offsetMillis, to) : new Setting(to - realTime.getAsLong(), -1));
         return read();
     }
 
@@ -96,7 +118,7 @@ final class SimClock {
     /** Both values in one transaction: a crash never leaves an offset from one setting with another's freeze. */
     private void store(Setting s) {
         persistence.putMeta(java.util.Map.of(OFFSET_KEY, Long.toString(s.offsetMillis),
-                FROZEN_KEY, Long.toString(s.frozenAt)));
+                FROZEN_KEY, Long.toString(s.frozenAt), SHOWN_KEY, Long.toString(now(s))));
         setting = s;
     }
 }

@@ -27,6 +27,7 @@ public final class SpotSimulator implements AutoCloseable {
 
     private final Javalin app;
     private final Persistence persistence;
+    private final SimClock clock;
     private final Map<String, String> accounts;
     private final String bind;
     private boolean closed;
@@ -38,6 +39,7 @@ public final class SpotSimulator implements AutoCloseable {
             Accounts configured = new Accounts(b.accounts.isEmpty() ? defaultAccount(persistence) : b.accounts);
             this.accounts = configured.asMap();
             SimClock clock = new SimClock(System::currentTimeMillis, persistence);
+            this.clock = clock;
             ResourceStore store = new ResourceStore(persistence);
             Envelope envelope = new Envelope(clock);
             FaultInjector faults = new FaultInjector(envelope);
@@ -117,6 +119,7 @@ public final class SpotSimulator implements AutoCloseable {
         int port = app.port();
         try {
             app.stop();
+            clock.checkpoint();
         } finally {
             persistence.close();
         }
@@ -160,11 +163,12 @@ public final class SpotSimulator implements AutoCloseable {
             }
         });
         config.routes.exception(Exception.class, (e, ctx) -> {
+            // the exception goes to the log only: a reply never carries Java exception text
             LOG.error("unexpected error on {} {}", ctx.method().name(), ctx.path(), e);
             if (AdminRoutes.isAdminPath(ctx.path())) {
-                AdminRoutes.message(ctx, 500, "internal error: " + e);
+                AdminRoutes.message(ctx, 500, "internal error (see the simulator's log)");
             } else {
-                envelope.error(ctx, new SpotException(500, "INTERNAL_ERROR", "Internal error: " + e, null));
+                envelope.error(ctx, new SpotException(500, "INTERNAL_ERROR", "Internal error", null));
             }
         });
     }

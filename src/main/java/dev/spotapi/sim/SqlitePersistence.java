@@ -41,6 +41,9 @@ final class SqlitePersistence implements Persistence {
                     + " id TEXT NOT NULL, object TEXT NOT NULL, state TEXT NOT NULL,"
                     + " PRIMARY KEY (type, account, id))");
             s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS quarantine (type TEXT NOT NULL, account TEXT NOT NULL,"
+                    + " id TEXT NOT NULL, object TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,"
+                    + " at TEXT NOT NULL)");
         }
         upsert = connection.prepareStatement(
                 "INSERT OR REPLACE INTO resources (type, account, id, object, state) VALUES (?, ?, ?, ?, ?)");
@@ -95,20 +98,104 @@ final class SqlitePersistence implements Persistence {
         }
     }
 
+    /**
+     * Every stored row that can be held: a row whose JSON is larger than {@link Limits#MAX_STORED_BYTES},
+     * that comes after the rows already read add up to that, or that is not JSON objects is moved to the
+     * {@code quarantine} table (with the reason, logged) without being parsed, so that a database written
+     * before the limits (or edited by hand) never fails a start or fills the heap.
+     */
     @Override
     public synchronized List<Row> loadAll() {
         List<Row> rows = new ArrayList<>();
+        List<String[]> refused = new ArrayList<>();
+        long total = 0;
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT type, account, id, object, state FROM resources")) {
+             ResultSet rs = s.executeQuery("SELECT type, account, id, length(object) + length(state) FROM resources"
+                     + " ORDER BY rowid")) {
+            List<String[]> keys = new ArrayList<>();
             while (rs.next()) {
-                StoredResource r = new StoredResource(rs.getString(3),
-                        (ObjectNode) SimJson.parse(rs.getString(4)), (ObjectNode) SimJson.parse(rs.getString(5)));
-                rows.add(new Row(rs.getString(1), rs.getString(2), r));
+                long size = rs.getLong(4);
+                String[] key = {rs.getString(1), rs.getString(2), rs.getString(3), null};
+                if (size > Limits.MAX_STORED_BYTES - total) {
+                    key[3] = size + " bytes of JSON do not fit the simulator's budget of " + Limits.MAX_STORED_BYTES
+                            + " bytes (" + total + " already loaded)";
+                    refused.add(key);
+                } else {
+                    total += size;
+                    keys.add(key);
+                }
+            }
+            for (String[] key : keys) {
+                Row row = read(key[0], key[1], key[2]);
+                if (row == null) {
+                    key[3] = "not a JSON object";
+                    refused.add(key);
+                } else {
+                    rows.add(row);
+                }
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot load the simulator database: " + e.getMessage(), e);
         }
+        for (String[] key : refused) {
+            quarantine(key[0], key[1], key[2], key[3]);
+        }
         return rows;
+    }
+
+    /** One row, parsed; null when its object or state is not a JSON object. */
+    private Row read(String type, String account, String id) throws SQLException {
+        try (PreparedStatement q = connection.prepareStatement(
+                "SELECT object, state FROM resources WHERE type = ? AND account = ? AND id = ?")) {
+            q.setString(1, type);
+            q.setString(2, account);
+            q.setString(3, id);
+            try (ResultSet rs = q.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                try {
+                    if (SimJson.parse(rs.getString(1)) instanceof ObjectNode object
+                            && SimJson.parse(rs.getString(2)) instanceof ObjectNode state) {
+                        return new Row(type, account, new StoredResource(id, object, state));
+                    }
+                } catch (RuntimeException e) {
+                    LOG.debug("row {} {} {} is not JSON", type, account, id, e);
+                }
+                return null;
+            }
+        }
+    }
+
+    @Override
+    public synchronized void quarantine(String type, String account, String id, String reason) {
+        LOG.warn("simulator state: {} {} of account {} not loaded ({}); moved to the quarantine table of {}",
+                type, id, account, reason, FILE_NAME);
+        try {
+            boolean auto = connection.getAutoCommit();
+            connection.setAutoCommit(false);
+            try (PreparedStatement copy = connection.prepareStatement("INSERT INTO quarantine"
+                    + " SELECT type, account, id, object, state, ?, ? FROM resources WHERE type = ? AND account = ? AND id = ?")) {
+                copy.setString(1, reason);
+                copy.setString(2, java.time.Instant.now().toString());
+                copy.setString(3, type);
+                copy.setString(4, account);
+                copy.setString(5, id);
+                copy.executeUpdate();
+                delete.setString(1, type);
+                delete.setString(2, account);
+                delete.setString(3, id);
+                delete.executeUpdate();
+                connection.commit();
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot quarantine " + id + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

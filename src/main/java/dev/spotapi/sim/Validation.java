@@ -53,6 +53,9 @@ final class Validation {
         if (!value.isIntegralNumber()) {
             throw fail(path, "must be an integer");
         }
+        if (!value.canConvertToLong()) {
+            throw fail(path, "must be a safe number"); // Joi's message past 2^53; asLong() would wrap around
+        }
         if (value.asLong() < 0) {
             throw fail(path, "must be larger than or equal to 0");
         }
