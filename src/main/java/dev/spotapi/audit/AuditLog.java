@@ -24,6 +24,8 @@ public final class AuditLog {
     public static final String USER_HEADER = "X-Spinup-User";
     private static final Logger AUDIT = LoggerFactory.getLogger(LOGGER);
     private static final int MAX_USER = 128;
+    /** The flywheel task of an asynchronous request ({@code Prefer: respond-async}): logged as {@code taskId}. */
+    private static final String TASK_HEADER = "X-Flywheel-Task";
     private static final List<String> ID_PARAMS = List.of("instance", "elastigroup");
 
     private final Map<String, String> operations;
@@ -63,9 +65,14 @@ public final class AuditLog {
         if (user != null) {
             line = line.addKeyValue("user", user);
         }
-        line.log("audit operation=\"{}\" account={} resourceId={} outcome={} status={} requestId={} spotRequestId={}{}",
+        String task = ctx.res().getHeader(TASK_HEADER);
+        String taskId = task == null ? null : clean(task, 64);
+        if (taskId != null) {
+            line = line.addKeyValue("taskId", taskId);
+        }
+        line.log("audit operation=\"{}\" account={} resourceId={} outcome={} status={} requestId={} spotRequestId={}{}{}",
                 operation, account, resource, outcome, status, requestId, spotRequestId,
-                user == null ? "" : " user=" + user);
+                user == null ? "" : " user=" + user, taskId == null ? "" : " taskId=" + taskId);
     }
 
     /** The id in the path, or for a successful create the id in the reply (a JSON string or an object's id). */

@@ -1,0 +1,72 @@
+package dev.spotapi.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code "tasks": {...}}: asynchronous requests ({@code Prefer: respond-async}) and their flywheel tasks.
+ *
+ * <ul>
+ * <li>{@code namespace} (default {@code spot-api}): the flywheel namespace; in Redis the task is the hash
+ *     {@code <namespace>:tasks:<id>} and its events the list {@code <namespace>:events:<id>}.</li>
+ * <li>{@code ttlSeconds} (default 3600, flywheel's 60 min): how long a task is kept after its last write.</li>
+ * <li>{@code pollMs} (default 2000): how often a running task reads Spot's state (one read per task).</li>
+ * <li>{@code maxRunning} (default 200): tasks one replica waits on at once; {@code maxQueue} (default 2000):
+ *     tasks waiting for a replica (Redis) or in total; beyond, an async request is a 503 with Retry-After.</li>
+ * <li>{@code maxEvents} (default 100): events kept per task (the oldest are dropped).</li>
+ * <li>{@code leaseSeconds} (default 30): a task whose replica has not renewed it for this long is claimed
+ *     by another replica (Redis); {@code staleSeconds} (default 300): a running task without a check-in for
+ *     this long is marked failed by the reaper.</li>
+ * <li>{@code deadlineSeconds}: per kind ({@code instanceCreate}, {@code instanceDelete},
+ *     {@code instancePower}, {@code groupCreate}, {@code groupDelete}, {@code groupPower},
+ *     {@code groupCapacity}, {@code groupScale}), how long a task may wait for Spot (default 1800).</li>
+ * </ul>
+ */
+public record TaskConfig(
+        @JsonProperty("namespace") String namespace,
+        @JsonProperty("ttlSeconds") long ttlSeconds,
+        @JsonProperty("pollMs") long pollMs,
+        @JsonProperty("maxRunning") int maxRunning,
+        @JsonProperty("maxQueue") int maxQueue,
+        @JsonProperty("maxEvents") int maxEvents,
+        @JsonProperty("leaseSeconds") long leaseSeconds,
+        @JsonProperty("staleSeconds") long staleSeconds,
+        @JsonProperty("deadlineSeconds") Map<String, Long> deadlineSeconds) {
+
+    /** Default deadline of a kind without its own entry: 30 minutes. */
+    public static final long DEFAULT_DEADLINE_SECONDS = 1_800;
+    public static final TaskConfig DEFAULTS = new TaskConfig(null, 0, 0, 0, 0, 0, 0, 0, null);
+
+    public TaskConfig {
+        namespace = namespace == null || namespace.isBlank() ? "spot-api" : namespace.strip();
+        ttlSeconds = Defaults.positiveOr(ttlSeconds, 3_600);
+        pollMs = Defaults.positiveOr(pollMs, 2_000);
+        maxRunning = Defaults.positiveOr(maxRunning, 200);
+        maxQueue = Defaults.positiveOr(maxQueue, 2_000);
+        maxEvents = Defaults.positiveOr(maxEvents, 100);
+        leaseSeconds = Defaults.positiveOr(leaseSeconds, 30);
+        staleSeconds = Defaults.positiveOr(staleSeconds, 300);
+        deadlineSeconds = deadlineSeconds == null ? Map.of() : Map.copyOf(new LinkedHashMap<>(deadlineSeconds));
+    }
+
+    /** The deadline of a kind (its {@code deadlineSeconds} entry, else {@value #DEFAULT_DEADLINE_SECONDS} s). */
+    public Duration deadline(String kind) {
+        Long s = deadlineSeconds.get(kind);
+        return Duration.ofSeconds(s == null || s <= 0 ? DEFAULT_DEADLINE_SECONDS : s);
+    }
+
+    /** The same settings with a few changed (tests). */
+    public TaskConfig with(long newPollMs, int newMaxRunning, int newMaxQueue, long newLeaseSeconds,
+            long newStaleSeconds, Map<String, Long> newDeadlines) {
+        return new TaskConfig(namespace, ttlSeconds, newPollMs, newMaxRunning, newMaxQueue, maxEvents, newLeaseSeconds,
+                newStaleSeconds, newDeadlines);
+    }
+
+    /** The same settings in another namespace. */
+    public TaskConfig inNamespace(String newNamespace) {
+        return new TaskConfig(newNamespace, ttlSeconds, pollMs, maxRunning, maxQueue, maxEvents, leaseSeconds,
+                staleSeconds, deadlineSeconds);
+    }
+}
