@@ -48,6 +48,7 @@ public final class Tasks implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final ExecutorService workers;
     private volatile boolean closed;
+    private final AutoCloseable resources;
 
     private static final class Running {
         final TaskWork work;
@@ -68,9 +69,11 @@ public final class Tasks implements AutoCloseable {
      * @param org      this deployment's org: tasks are answered only to it
      * @param registry where the task metrics go
      * @param clock    the time of task fields and deadlines
+     * @param resources closed last by {@link #close()} (the Redis connection)
      */
     public Tasks(TaskStore store, WorkQueue queue, AccountRegistry accounts, TaskConfig config, String org,
-            MeterRegistry registry, Clock clock) {
+            MeterRegistry registry, Clock clock, AutoCloseable resources) {
+        this.resources = resources;
         this.store = store;
         this.queue = queue;
         this.accounts = accounts;
@@ -317,6 +320,11 @@ public final class Tasks implements AutoCloseable {
         workers.shutdownNow();
         quietly(queue::close);
         quietly(store::close);
+        try {
+            resources.close();
+        } catch (Exception e) {
+            LOG.debug("ignored: {}", e.toString());
+        }
     }
 
     private static void quietly(Runnable r) {
