@@ -66,8 +66,14 @@ public final class RedisWorkQueue implements WorkQueue {
     @Override
     public void offer(String taskId) {
         ensureGroup();
-        Long added = redis.run("queue a task", r -> r.eval(OFFER, ScriptOutputType.INTEGER,
-                new String[] {open, stream}, taskId, Integer.toString(maxQueue)));
+        Long added;
+        try {
+            added = redis.run("queue a task", r -> r.eval(OFFER, ScriptOutputType.INTEGER,
+                    new String[] {open, stream}, taskId, Integer.toString(maxQueue)));
+        } catch (TaskStoreUnavailableException e) {
+            groupReady = false; // a restarted, empty Redis has no group: make it again next time
+            throw e;
+        }
         if (added == null || added == 0) {
             throw new TaskRefusedException("too many asynchronous tasks (" + maxQueue + ") are not finished", 5);
         }
@@ -75,6 +81,15 @@ public final class RedisWorkQueue implements WorkQueue {
 
     @Override
     public List<Taken> take(int max) {
+        try {
+            return takeFromGroup(max);
+        } catch (TaskStoreUnavailableException e) {
+            groupReady = false; // NOGROUP after a restart of an empty Redis: make it again next time
+            throw e;
+        }
+    }
+
+    private List<Taken> takeFromGroup(int max) {
         ensureGroup();
         List<Taken> out = new ArrayList<>();
         Consumer<String> me = Consumer.from(GROUP, consumer);

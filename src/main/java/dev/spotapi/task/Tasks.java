@@ -48,6 +48,7 @@ public final class Tasks implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final ExecutorService workers;
     private volatile boolean closed;
+    private volatile long lastPumpWarning = System.nanoTime() - 20_000_000_000L;
     private final AutoCloseable resources;
 
     private static final class Running {
@@ -167,7 +168,11 @@ public final class Tasks implements AutoCloseable {
                 begin(taken);
             }
         } catch (RuntimeException e) {
-            LOG.warn("taking task work failed (retried): {}", e.toString());
+            long now = System.nanoTime();
+            if (now - lastPumpWarning > 10_000_000_000L) {
+                lastPumpWarning = now;
+                LOG.warn("taking task work failed (retried every {} ms, logged every 10 s): {}", PUMP_MS, e.toString());
+            }
         }
     }
 
