@@ -122,4 +122,27 @@ class RedisTasksTest {
         }
         assertThat(awaitEnd(svc, accepted(again)).path("status").asText()).isEqualTo("completed");
     }
+
+    @Test
+    void theReaperFailsATaskWhoseCheckInIsStaleAndWhoseWorkIsLost() throws InterruptedException {
+        String ns = "reaper-test";
+        String id = java.util.UUID.randomUUID().toString();
+        String old = Instant.now().minusSeconds(600).toString();
+        raw().hset(ns + ":tasks:" + id, Map.of("checkin_at", old, "completed_at", "", "created_at", old, "id", id,
+                "status", "running", "failed_at", "", "failure", ""));
+        raw().rpush(ns + ":events:" + id, old + " starting task " + id);
+        raw().hset(ns + ":spotapi:work:" + id, Map.of("org", TestService.ORG, "kind", "instanceCreate",
+                "account", "main", "resource", "smi-00000000", "target", "", "created_ms", "0",
+                "deadline_ms", Long.toString(Long.MAX_VALUE)));
+        raw().sadd(ns + ":spotapi:open", id);
+
+        TaskConfig reaping = TaskConfig.DEFAULTS.with(20, 10, 100, 2, 1, Map.of()).inNamespace(ns);
+        try (TestService replica = TestService.replica(svc.simulator, TestService.fastSettings(), c -> c
+                .withSharedState(new SharedStateConfig(redis.url(), 2_000)).withTasks(reaping))) {
+            JsonNode t = awaitEnd(replica, id);
+            assertThat(t.path("status").asText()).isEqualTo("failed");
+            assertThat(t.path("failure").asText()).contains("no check-in for 1 s");
+            assertThat(raw().sismember(ns + ":spotapi:open", id)).isFalse();
+        }
+    }
 }
