@@ -22,6 +22,8 @@ import java.util.Map;
  * <li>{@code deadlineSeconds}: per kind ({@code instanceCreate}, {@code instanceDelete},
  *     {@code instancePower}, {@code groupCreate}, {@code groupDelete}, {@code groupPower},
  *     {@code groupCapacity}, {@code groupScale}), how long a task may wait for Spot (default 1800).</li>
+ * <li>{@code stateFile} (default none; the sandbox sets {@code <sandbox dir>/tasks.json}): without Redis, the
+ *     tasks are saved there (JSON, each second and at stop) and loaded at start, unfinished ones resumed.</li>
  * </ul>
  */
 public record TaskConfig(
@@ -33,11 +35,12 @@ public record TaskConfig(
         @JsonProperty("maxEvents") int maxEvents,
         @JsonProperty("leaseSeconds") long leaseSeconds,
         @JsonProperty("staleSeconds") long staleSeconds,
-        @JsonProperty("deadlineSeconds") Map<String, Long> deadlineSeconds) {
+        @JsonProperty("deadlineSeconds") Map<String, Long> deadlineSeconds,
+        @JsonProperty("stateFile") String stateFile) {
 
     /** Default deadline of a kind without its own entry: 30 minutes. */
     public static final long DEFAULT_DEADLINE_SECONDS = 1_800;
-    public static final TaskConfig DEFAULTS = new TaskConfig(null, 0, 0, 0, 0, 0, 0, 0, null);
+    public static final TaskConfig DEFAULTS = new TaskConfig(null, 0, 0, 0, 0, 0, 0, 0, null, null);
 
     public TaskConfig {
         namespace = namespace == null || namespace.isBlank() ? "spot-api" : namespace.strip();
@@ -49,6 +52,7 @@ public record TaskConfig(
         leaseSeconds = Defaults.positiveOr(leaseSeconds, 30);
         staleSeconds = Defaults.positiveOr(staleSeconds, 300);
         deadlineSeconds = deadlineSeconds == null ? Map.of() : Map.copyOf(new LinkedHashMap<>(deadlineSeconds));
+        stateFile = stateFile == null || stateFile.isBlank() ? null : stateFile.strip();
     }
 
     /** The deadline of a kind (its {@code deadlineSeconds} entry, else {@value #DEFAULT_DEADLINE_SECONDS} s). */
@@ -61,12 +65,18 @@ public record TaskConfig(
     public TaskConfig with(long newPollMs, int newMaxRunning, int newMaxQueue, long newLeaseSeconds,
             long newStaleSeconds, Map<String, Long> newDeadlines) {
         return new TaskConfig(namespace, ttlSeconds, newPollMs, newMaxRunning, newMaxQueue, maxEvents, newLeaseSeconds,
-                newStaleSeconds, newDeadlines);
+                newStaleSeconds, newDeadlines, stateFile);
     }
 
     /** The same settings in another namespace. */
     public TaskConfig inNamespace(String newNamespace) {
         return new TaskConfig(newNamespace, ttlSeconds, pollMs, maxRunning, maxQueue, maxEvents, leaseSeconds,
-                staleSeconds, deadlineSeconds);
+                staleSeconds, deadlineSeconds, stateFile);
+    }
+
+    /** The same settings keeping the embedded store's tasks in {@code file} (JSON) across restarts. */
+    public TaskConfig withStateFile(String file) {
+        return new TaskConfig(namespace, ttlSeconds, pollMs, maxRunning, maxQueue, maxEvents, leaseSeconds,
+                staleSeconds, deadlineSeconds, file);
     }
 }

@@ -32,6 +32,14 @@ public final class MemoryTaskStore implements TaskStore {
     }
 
     private final Map<String, Entry> tasks = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+    private long savedAt = -1;
+
+    /** One task as saved in the state file. */
+    record Saved(String id, String org, String kind, String account, String resource, String target, long createdMs,
+            long deadlineMs, String status, String createdAt, String checkinAt, String completedAt, String failedAt,
+            String failure, List<String> events, long expiresAtMillis) {
+    }
     private final Clock clock;
     private final Duration ttl;
     private final int maxEvents;
@@ -70,6 +78,7 @@ public final class MemoryTaskStore implements TaskStore {
         update(id, e -> {
             e.checkinAt = now();
             e.expiresAtMillis = clock.millis() + ttl.toMillis();
+            changes.incrementAndGet();
         });
     }
 
@@ -139,6 +148,7 @@ public final class MemoryTaskStore implements TaskStore {
     /** Forgets the tasks whose time to live has passed. */
     public void sweep() {
         long now = clock.millis();
+        changes.incrementAndGet();
         tasks.entrySet().removeIf(t -> {
             synchronized (t.getValue()) {
                 return t.getValue().expiresAtMillis <= now;
@@ -171,12 +181,84 @@ public final class MemoryTaskStore implements TaskStore {
         }
     }
 
+    /**
+     * Writes every task to {@code file} (JSON, through a temporary file and an atomic move) when anything changed
+     * since the last save. Throws {@link java.io.UncheckedIOException} when the file cannot be written.
+     */
+    public synchronized void save(java.nio.file.Path file) {
+        long version = changes.get();
+        if (version == savedAt) {
+            return;
+        }
+        List<Saved> out = new ArrayList<>();
+        for (Map.Entry<String, Entry> t : tasks.entrySet()) {
+            Entry e = t.getValue();
+            synchronized (e) {
+                TaskWork w = e.work;
+                out.add(new Saved(w.id(), w.org(), w.kind().configName(), w.account(), w.resource(), w.target(),
+                        w.createdAtMillis(), w.deadlineMillis(), e.status, e.createdAt, e.checkinAt, e.completedAt,
+                        e.failedAt, e.failure, List.copyOf(e.events), e.expiresAtMillis));
+            }
+        }
+        try {
+            java.nio.file.Path dir = file.toAbsolutePath().getParent();
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dir, "tasks", ".tmp");
+            new com.fasterxml.jackson.databind.ObjectMapper().writeValue(tmp.toFile(), out);
+            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            savedAt = version;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Loads the tasks saved in {@code file} (none when it does not exist; expired ones are skipped) and answers
+     * the ids of those not finished, to be resumed. Throws {@link java.io.UncheckedIOException} when it cannot be read.
+     */
+    public List<String> load(java.nio.file.Path file) {
+        if (!java.nio.file.Files.exists(file)) {
+            return List.of();
+        }
+        List<Saved> saved;
+        try {
+            saved = new com.fasterxml.jackson.databind.ObjectMapper().readValue(file.toFile(),
+                    new com.fasterxml.jackson.core.type.TypeReference<List<Saved>>() { });
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        List<String> unfinished = new ArrayList<>();
+        long now = clock.millis();
+        for (Saved s : saved) {
+            if (s.expiresAtMillis() <= now) {
+                continue;
+            }
+            Entry e = new Entry(new TaskWork(s.id(), s.org(), TaskKind.ofConfigName(s.kind()), s.account(),
+                    s.resource(), s.target(), s.createdMs(), s.deadlineMs()));
+            e.status = s.status();
+            e.createdAt = s.createdAt();
+            e.checkinAt = s.checkinAt();
+            e.completedAt = s.completedAt();
+            e.failedAt = s.failedAt();
+            e.failure = s.failure();
+            e.events.addAll(s.events());
+            e.expiresAtMillis = s.expiresAtMillis();
+            tasks.put(s.id(), e);
+            if (Task.CREATED.equals(s.status()) || Task.RUNNING.equals(s.status())) {
+                unfinished.add(s.id());
+            }
+        }
+        return unfinished;
+    }
+
     private void log(Entry e, String message) {
         e.events.addLast(now() + " " + message);
         while (e.events.size() > maxEvents) {
             e.events.removeFirst();
         }
         e.expiresAtMillis = clock.millis() + ttl.toMillis();
+        changes.incrementAndGet();
     }
 
     private String now() {

@@ -5,10 +5,16 @@ import dev.spotapi.config.ConfigLoader;
 import dev.spotapi.config.ServiceConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Builds the task machinery a config asks for: in this process, or in Redis when {@code sharedState.redisUrl} is set. */
 public final class TaskStores {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskStores.class);
+
     private TaskStores() {
     }
 
@@ -25,8 +31,31 @@ public final class TaskStores {
                     t.maxEvents(), queue::openIds);
             return new Tasks(store, queue, accounts, t, config.org(), registry, clock, redis);
         }
-        TaskStore store = new MemoryTaskStore(clock, Duration.ofSeconds(t.ttlSeconds()), t.maxEvents());
+        MemoryTaskStore store = new MemoryTaskStore(clock, Duration.ofSeconds(t.ttlSeconds()), t.maxEvents());
         WorkQueue queue = new MemoryWorkQueue(t.maxQueue());
-        return new Tasks(store, queue, accounts, t, config.org(), registry, clock, () -> { });
+        if (t.stateFile() == null) {
+            return new Tasks(store, queue, accounts, t, config.org(), registry, clock, () -> { });
+        }
+        Path file = Path.of(t.stateFile());
+        try {
+            List<String> unfinished = store.load(file);
+            unfinished.forEach(queue::offer);
+            if (!unfinished.isEmpty()) {
+                LOG.info("tasks: {} unfinished task(s) loaded from {} are resumed", unfinished.size(), file);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("tasks: cannot load {} (starting without its tasks): {}", file, e.toString());
+        }
+        Tasks tasks = new Tasks(store, queue, accounts, t, config.org(), registry, clock, () -> saveQuietly(store, file));
+        tasks.every(Duration.ofSeconds(1), () -> saveQuietly(store, file));
+        return tasks;
+    }
+
+    private static void saveQuietly(MemoryTaskStore store, Path file) {
+        try {
+            store.save(file);
+        } catch (RuntimeException e) {
+            LOG.warn("tasks: cannot save {}: {}", file, e.toString());
+        }
     }
 }

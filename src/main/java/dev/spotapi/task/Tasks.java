@@ -149,6 +149,12 @@ public final class Tasks implements AutoCloseable {
         return out;
     }
 
+    /** Runs {@code job} every {@code period} on the task workers until {@link #close()}. */
+    void every(Duration period, Runnable job) {
+        timer.scheduleWithFixedDelay(() -> workers.execute(job), period.toMillis(), period.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
     /** Tasks this replica is running now. */
     public int runningHere() {
         return running.size();
