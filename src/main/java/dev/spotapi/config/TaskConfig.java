@@ -55,6 +55,23 @@ public record TaskConfig(
         stateFile = stateFile == null || stateFile.isBlank() ? null : stateFile.strip();
     }
 
+    /** The kinds {@code deadlineSeconds} may name (see {@code dev.spotapi.task.TaskKind}). */
+    public static final java.util.Set<String> KINDS = java.util.Set.of("instanceCreate", "instanceDelete",
+            "instancePower", "groupCreate", "groupDelete", "groupPower", "groupCapacity", "groupScale");
+
+    /** Throws {@link ConfigException} for an unknown kind in {@code deadlineSeconds} or a namespace with spaces. */
+    void validate() {
+        for (String kind : deadlineSeconds.keySet()) {
+            if (!KINDS.contains(kind)) {
+                throw new ConfigException("tasks.deadlineSeconds." + kind + ": not a task kind; one of "
+                        + new java.util.TreeSet<>(KINDS));
+            }
+        }
+        if (!namespace.chars().allMatch(c -> c > ' ' && c < 127)) {
+            throw new ConfigException("tasks.namespace: printable ASCII without spaces, got '" + namespace + "'");
+        }
+    }
+
     /** The deadline of a kind (its {@code deadlineSeconds} entry, else {@value #DEFAULT_DEADLINE_SECONDS} s). */
     public Duration deadline(String kind) {
         Long s = deadlineSeconds.get(kind);

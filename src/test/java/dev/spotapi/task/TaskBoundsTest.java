@@ -8,6 +8,7 @@ import static dev.spotapi.task.TaskTestSupport.transitionSeconds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spotapi.config.TaskConfig;
 import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
 import java.util.Map;
@@ -56,5 +57,25 @@ class TaskBoundsTest {
 
         Reply later = async(svc, "PUT", "/main/instances/" + c + "/power", "{\"state\":\"stop\"}");
         accepted(later);
+    }
+
+    @Test
+    void aReplicaRunsAtMostMaxRunningTasksTheOthersWait() throws InterruptedException {
+        TaskConfig one = TaskConfig.DEFAULTS.with(20, 1, 10, 2, 300, Map.of());
+        try (TestService single = TestService.replica(svc.simulator, TestService.fastSettings(), c -> c.withTasks(one))) {
+            svc.resetSimulator();
+            String a = createInstance(single);
+            String b = createInstance(single);
+            transitionSeconds(single, 60);
+            String ta = accepted(async(single, "PUT", "/main/instances/" + a + "/power", "{\"state\":\"stop\"}"));
+            TaskTestSupport.awaitEvent(single, ta, "is PAUSING");
+            String tb = accepted(async(single, "PUT", "/main/instances/" + b + "/power", "{\"state\":\"stop\"}"));
+            Thread.sleep(300);
+            assertThat(TaskTestSupport.task(single, tb).path("status").asText()).as("waits for a slot")
+                    .isEqualTo("created");
+            TaskTestSupport.advanceSimClock(single, 61);
+            assertThat(awaitEnd(single, ta).path("status").asText()).isEqualTo("completed");
+            assertThat(awaitEnd(single, tb).path("status").asText()).isEqualTo("completed");
+        }
     }
 }

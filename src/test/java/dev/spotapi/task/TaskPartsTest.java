@@ -57,6 +57,18 @@ class TaskPartsTest {
         assertThat(queue.size()).isEqualTo(2);
     }
 
+    @Test
+    void theConfigKnowsEveryKindAndRefusesOthers() {
+        assertThat(java.util.Arrays.stream(TaskKind.values()).map(TaskKind::configName))
+                .containsExactlyInAnyOrderElementsOf(dev.spotapi.config.TaskConfig.KINDS);
+        var bad = dev.spotapi.config.TaskConfig.DEFAULTS.with(20, 1, 1, 1, 1, java.util.Map.of("instanceCreat", 5L));
+        var config = dev.spotapi.support.TestService.config("http://127.0.0.1:9", dev.spotapi.support.TestService
+                .fastSettings()).withTasks(bad);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.spotapi.config.ConfigLoader.validate(config))
+                .hasMessageContaining("tasks.deadlineSeconds.instanceCreat");
+        assertThat(dev.spotapi.config.TaskConfig.DEFAULTS.deadline("instancePower")).isEqualTo(Duration.ofMinutes(30));
+    }
+
     private static final class MutableClock extends Clock {
         Instant now;
 
