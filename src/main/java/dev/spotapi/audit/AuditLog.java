@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * delete, power, capacity, scale — the CHANGE and ACTION rows of the route table), one line on the
  * {@code dev.spotapi.audit} logger with: request id, account, resource id, operation, outcome
  * ({@code success} below HTTP 400, else {@code failure}) and HTTP status, Spot's request id(s), and the
- * caller's {@code X-Spinup-User} when present. Never a token or a body. Registered once as an
+ * caller's {@code X-Spinup-User} when present, and for an asynchronous request ({@code Prefer: respond-async})
+ * its flywheel task id ({@code taskId}). Never a token or a body. Registered once as an
  * after-handler; handlers know nothing of it. Requests refused before routing (403 without a valid
  * token) reach no route and are in the access log only.
  */

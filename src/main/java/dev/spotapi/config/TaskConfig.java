@@ -15,6 +15,8 @@ import java.util.Map;
  * <li>{@code pollMs} (default 2000): how often a running task reads Spot's state (one read per task).</li>
  * <li>{@code maxRunning} (default 200): tasks one replica waits on at once; {@code maxQueue} (default 2000):
  *     tasks waiting for a replica (Redis) or in total; beyond, an async request is a 503 with Retry-After.</li>
+ * <li>{@code maxReads} (default 32): Spot reads of tasks in flight at once per replica (the others wait their
+ *     turn): bounds the connections and Spot calls tasks take beside interactive callers.</li>
  * <li>{@code maxEvents} (default 100): events kept per task (the oldest are dropped).</li>
  * <li>{@code leaseSeconds} (default 30): a task whose replica has not renewed it for this long is claimed
  *     by another replica (Redis); {@code staleSeconds} (default 300): a running task without a check-in for
@@ -36,11 +38,12 @@ public record TaskConfig(
         @JsonProperty("leaseSeconds") long leaseSeconds,
         @JsonProperty("staleSeconds") long staleSeconds,
         @JsonProperty("deadlineSeconds") Map<String, Long> deadlineSeconds,
-        @JsonProperty("stateFile") String stateFile) {
+        @JsonProperty("stateFile") String stateFile,
+        @JsonProperty("maxReads") int maxReads) {
 
     /** Default deadline of a kind without its own entry: 30 minutes. */
     public static final long DEFAULT_DEADLINE_SECONDS = 1_800;
-    public static final TaskConfig DEFAULTS = new TaskConfig(null, 0, 0, 0, 0, 0, 0, 0, null, null);
+    public static final TaskConfig DEFAULTS = new TaskConfig(null, 0, 0, 0, 0, 0, 0, 0, null, null, 0);
 
     public TaskConfig {
         namespace = namespace == null || namespace.isBlank() ? "spot-api" : namespace.strip();
@@ -53,6 +56,7 @@ public record TaskConfig(
         staleSeconds = Defaults.positiveOr(staleSeconds, 300);
         deadlineSeconds = deadlineSeconds == null ? Map.of() : Map.copyOf(new LinkedHashMap<>(deadlineSeconds));
         stateFile = stateFile == null || stateFile.isBlank() ? null : stateFile.strip();
+        maxReads = Defaults.positiveOr(maxReads, 32);
     }
 
     /** The kinds {@code deadlineSeconds} may name (see {@code dev.spotapi.task.TaskKind}). */
@@ -82,18 +86,18 @@ public record TaskConfig(
     public TaskConfig with(long newPollMs, int newMaxRunning, int newMaxQueue, long newLeaseSeconds,
             long newStaleSeconds, Map<String, Long> newDeadlines) {
         return new TaskConfig(namespace, ttlSeconds, newPollMs, newMaxRunning, newMaxQueue, maxEvents, newLeaseSeconds,
-                newStaleSeconds, newDeadlines, stateFile);
+                newStaleSeconds, newDeadlines, stateFile, maxReads);
     }
 
     /** The same settings in another namespace. */
     public TaskConfig inNamespace(String newNamespace) {
         return new TaskConfig(newNamespace, ttlSeconds, pollMs, maxRunning, maxQueue, maxEvents, leaseSeconds,
-                staleSeconds, deadlineSeconds, stateFile);
+                staleSeconds, deadlineSeconds, stateFile, maxReads);
     }
 
     /** The same settings keeping the embedded store's tasks in {@code file} (JSON) across restarts. */
     public TaskConfig withStateFile(String file) {
         return new TaskConfig(namespace, ttlSeconds, pollMs, maxRunning, maxQueue, maxEvents, leaseSeconds,
-                staleSeconds, deadlineSeconds, file);
+                staleSeconds, deadlineSeconds, file, maxReads);
     }
 }

@@ -45,6 +45,9 @@ public final class Tasks implements AutoCloseable {
     private final Clock clock;
     private final TaskMetrics metrics;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    /** Spot reads in flight at once ({@code maxReads}); polls beyond wait in {@link #waitingReads}. */
+    private final java.util.concurrent.Semaphore reads;
+    private final java.util.Queue<Running> waitingReads = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final ScheduledExecutorService timer;
     private final ExecutorService workers;
     private volatile boolean closed;
@@ -56,6 +59,8 @@ public final class Tasks implements AutoCloseable {
         final long startedNanos = System.nanoTime();
         String lastState;
         long lastCheckinMillis;
+        /** When the next read is due (System.nanoTime): polls keep a fixed rate from a random phase. */
+        long nextDueNanos;
 
         Running(TaskWork work) {
             this.work = work;
@@ -81,6 +86,7 @@ public final class Tasks implements AutoCloseable {
         this.config = config;
         this.org = org;
         this.clock = clock;
+        this.reads = new java.util.concurrent.Semaphore(config.maxReads());
         this.metrics = new TaskMetrics(registry, () -> running.size(), queue::size);
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("tasks-timer"));
         this.workers = Executors.newFixedThreadPool(2, daemon("tasks"));
@@ -205,6 +211,10 @@ public final class Tasks implements AutoCloseable {
             store.start(work.id());
             metrics.status(work.kind(), Task.RUNNING);
         }
+        // the first read at once, the following ones on a random phase of the poll period: the reads of many
+        // tasks started together spread over the period instead of reaching Spot in bursts
+        r.nextDueNanos = System.nanoTime() - java.util.concurrent.ThreadLocalRandom.current()
+                .nextLong(TimeUnit.MILLISECONDS.toNanos(config.pollMs()));
         workers.execute(() -> poll(r));
     }
 
@@ -225,10 +235,34 @@ public final class Tasks implements AutoCloseable {
                 finish(r, "account '" + w.account() + "' is not configured on this replica");
                 return;
             }
-            SpotProbe.look(account, w).whenCompleteAsync((seen, failure) -> observed(r, seen, failure), workers);
+            waitingReads.add(r);
+            startReads();
         } catch (RuntimeException e) {
             LOG.warn("task {} poll failed (retried): {}", w.id(), e.toString());
             later(r);
+        }
+    }
+
+    /** Starts the waiting reads while fewer than {@code maxReads} are in flight. */
+    private void startReads() {
+        while (!closed && !waitingReads.isEmpty() && reads.tryAcquire()) {
+            Running next = waitingReads.poll();
+            if (next == null) {
+                reads.release();
+                continue;
+            }
+            Account account = accounts.all().get(next.work.account());
+            try {
+                SpotProbe.look(account, next.work).whenCompleteAsync((seen, failure) -> {
+                    reads.release();
+                    startReads();
+                    observed(next, seen, failure);
+                }, workers);
+            } catch (RuntimeException e) {
+                reads.release();
+                LOG.warn("task {} read failed to start (retried): {}", next.work.id(), e.toString());
+                later(next);
+            }
         }
     }
 
@@ -265,9 +299,12 @@ public final class Tasks implements AutoCloseable {
         later(r);
     }
 
+    /** Schedules the next read one poll period after the previous due time (never in the past: no catch-up). */
     private void later(Running r) {
         if (!closed) {
-            timer.schedule(() -> workers.execute(() -> poll(r)), config.pollMs(), TimeUnit.MILLISECONDS);
+            long now = System.nanoTime();
+            r.nextDueNanos = Math.max(now, r.nextDueNanos + TimeUnit.MILLISECONDS.toNanos(config.pollMs()));
+            timer.schedule(() -> workers.execute(() -> poll(r)), r.nextDueNanos - now, TimeUnit.NANOSECONDS);
         }
     }
 
