@@ -250,6 +250,19 @@ class FlywheelTasksTest {
     }
 
     @Test
+    void browsersMaySendPreferAndReadTheTaskHeader() {
+        Reply preflight = svc.call("OPTIONS", "/main/instances", null, Map.of("Origin", "https://portal.example.org",
+                "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type,prefer"));
+        assertThat(preflight.status()).isEqualTo(200);
+        assertThat(preflight.header("Access-Control-Allow-Headers").toLowerCase()).contains("prefer");
+        Reply r = svc.call("POST", "/main/instances", instanceBody(), Map.of("X-Auth-Token", TestService.TOKEN,
+                "Prefer", "respond-async", "Origin", "https://portal.example.org"));
+        accepted(r);
+        assertThat(r.header("Access-Control-Expose-Headers").toLowerCase()).contains("x-flywheel-task")
+                .contains("preference-applied");
+    }
+
+    @Test
     void metricsCountTasksByKindAndStatus() throws InterruptedException {
         String id = accepted(async(svc, "POST", "/main/instances", instanceBody()));
         awaitEnd(svc, id);
