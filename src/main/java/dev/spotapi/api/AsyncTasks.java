@@ -172,15 +172,20 @@ final class AsyncTasks {
         }
     }
 
-    /** The instance state a power task waits for: PAUSED after stop, ACTIVE after start or reboot. */
+    /** The instance state a power task waits for: PAUSED after stop, ACTIVE after start, RECYCLED after reboot. */
     private String target(Context ctx, TaskKind kind) {
         if (kind != TaskKind.INSTANCE_POWER) {
             return "";
         }
         try {
             JsonNode body = mapper.readTree(ctx.bodyAsBytes());
-            return body instanceof com.fasterxml.jackson.databind.node.ObjectNode o
-                    && PowerState.fromBody(o) == PowerState.STOP ? "PAUSED" : "ACTIVE";
+            PowerState state = body instanceof com.fasterxml.jackson.databind.node.ObjectNode o ? PowerState.fromBody(o)
+                    : PowerState.START;
+            return switch (state) {
+                case STOP -> "PAUSED";
+                case REBOOT -> "RECYCLED";
+                case START -> "ACTIVE";
+            };
         } catch (java.io.IOException | RuntimeException e) {
             return "ACTIVE";
         }

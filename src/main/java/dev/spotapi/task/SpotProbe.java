@@ -23,18 +23,29 @@ final class SpotProbe {
      * when the target is reached, {@code failure} (not null) when the task must fail with that reason,
      * {@code transientError} when the read failed in a way worth retrying.
      */
-    record Observation(String state, boolean done, String failure, boolean transientError) {
+    record Observation(String state, boolean done, String failure, boolean transientError, boolean inTransition) {
+        Observation(String state, boolean done, String failure, boolean transientError) {
+            this(state, done, failure, transientError, false);
+        }
+
         static Observation failed(String state, String failure) {
             return new Observation(state, false, failure, false);
         }
     }
 
+    /** The target of a reboot: ACTIVE again after a RECYCLING phase, on a new EC2 instance. */
+    static final String RECYCLED = "RECYCLED";
+
     private SpotProbe() {
     }
 
-    static CompletableFuture<Observation> look(Account account, TaskWork work) {
+    /**
+     * @param sawTransition whether this task already saw its instance out of ACTIVE (a reboot then completes on
+     *                      the next ACTIVE)
+     */
+    static CompletableFuture<Observation> look(Account account, TaskWork work, boolean sawTransition) {
         CompletableFuture<Observation> seen = switch (work.kind()) {
-            case INSTANCE_CREATE, INSTANCE_POWER -> instanceStatus(account, work);
+            case INSTANCE_CREATE, INSTANCE_POWER -> instanceStatus(account, work, sawTransition);
             case INSTANCE_DELETE -> gone(account, work, InstanceService.INSTANCES.read(account.spot(), work.resource()),
                     "managed instance");
             case GROUP_DELETE -> gone(account, work, ElastigroupService.GROUPS.read(account.spot(), work.resource()),
@@ -44,22 +55,40 @@ final class SpotProbe {
         return seen.exceptionally(SpotProbe::failedRead);
     }
 
-    private static CompletableFuture<Observation> instanceStatus(Account account, TaskWork work) {
-        String target = work.target() == null || work.target().isEmpty() ? "ACTIVE" : work.target();
+    private static CompletableFuture<Observation> instanceStatus(Account account, TaskWork work, boolean sawTransition) {
+        boolean reboot = RECYCLED.equals(work.target());
+        String target = work.target() == null || work.target().isEmpty() || reboot ? "ACTIVE" : work.target();
         SpotCall call = SpotCall.get("get managed instance status",
                 InstanceService.INSTANCES.path(work.resource()) + "/status");
         return account.spot().send(call).thenApply(reply -> {
             String status = reply.firstItem().map(i -> i.path("status").asText("")).orElse("");
             String state = "managed instance " + work.resource() + " is " + (status.isEmpty() ? "(no status)" : status);
+            boolean inTransition = !status.isEmpty() && !status.equalsIgnoreCase(target);
             if (status.equalsIgnoreCase(target)) {
-                return new Observation(state, true, null, false);
+                // a reboot is done once the instance was seen recycling, or runs on an EC2 instance launched
+                // after the task began (Spot's launchedAt; 5 s for clock skew); without launchedAt: at once
+                boolean done = !reboot || sawTransition || launchedSince(reply.firstItem().orElse(null),
+                        work.createdAtMillis() - 5_000);
+                return new Observation(done ? state : state + " (not recycled yet)", done, null, false, false);
             }
             if (status.equalsIgnoreCase("ERROR") || status.equalsIgnoreCase("FAILED")) {
                 return Observation.failed(state, "Spot reports managed instance " + work.resource() + " in state "
                         + status + " (waiting for " + target + ")");
             }
-            return new Observation(state, false, null, false);
+            return new Observation(state, false, null, false, inTransition);
         });
+    }
+
+    private static boolean launchedSince(JsonNode item, long sinceMillis) {
+        String launched = item == null ? "" : item.path("launchedAt").asText("");
+        if (launched.isEmpty()) {
+            return true;
+        }
+        try {
+            return java.time.Instant.parse(launched).toEpochMilli() >= sinceMillis;
+        } catch (java.time.format.DateTimeParseException e) {
+            return true;
+        }
     }
 
     private static CompletableFuture<Observation> gone(Account account, TaskWork work, CompletableFuture<JsonNode> read,

@@ -59,6 +59,8 @@ public final class Tasks implements AutoCloseable {
         final long startedNanos = System.nanoTime();
         String lastState;
         long lastCheckinMillis;
+        /** The instance was seen out of its target state (e.g. RECYCLING). */
+        volatile boolean sawTransition;
         /** When the next read is due (System.nanoTime): polls keep a fixed rate from a random phase. */
         long nextDueNanos;
 
@@ -253,7 +255,7 @@ public final class Tasks implements AutoCloseable {
             }
             Account account = accounts.all().get(next.work.account());
             try {
-                SpotProbe.look(account, next.work).whenCompleteAsync((seen, failure) -> {
+                SpotProbe.look(account, next.work, next.sawTransition).whenCompleteAsync((seen, failure) -> {
                     reads.release();
                     startReads();
                     observed(next, seen, failure);
@@ -274,6 +276,9 @@ public final class Tasks implements AutoCloseable {
         try {
             if (failure != null) {
                 seen = new SpotProbe.Observation("read failed: " + SpotProbe.unwrap(failure), false, null, true);
+            }
+            if (seen.inTransition()) {
+                r.sawTransition = true;
             }
             if (!seen.state().equals(r.lastState)) {
                 r.lastState = seen.state();

@@ -108,6 +108,22 @@ class FlywheelTasksTest {
     }
 
     @Test
+    void aRebootTaskWaitsForTheRecycleToEnd() throws InterruptedException {
+        String instance = createInstance(svc);
+        String quick = accepted(async(svc, "PUT", "/main/instances/" + instance + "/power", "{\"state\":\"reboot\"}"));
+        assertThat(awaitEnd(svc, quick).path("status").asText()).as("a recycle that takes no time").isEqualTo("completed");
+
+        transitionSeconds(svc, 60);
+        String slow = accepted(async(svc, "PUT", "/main/instances/" + instance + "/power", "{\"state\":\"reboot\"}"));
+        awaitEvent(svc, slow, "is RECYCLING");
+        assertThat(task(svc, slow).path("status").asText()).isEqualTo("running");
+        advanceSimClock(svc, 61);
+        JsonNode t = awaitEnd(svc, slow);
+        assertThat(t.path("status").asText()).as("%s", t).isEqualTo("completed");
+        assertThat(t.path("events").toString()).contains("is ACTIVE");
+    }
+
+    @Test
     void asyncInstanceDeleteCompletesWhenSpotNoLongerKnowsIt() throws InterruptedException {
         String instance = createInstance(svc);
         Reply r = async(svc, "DELETE", "/main/instances/" + instance, null);
