@@ -12,7 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Tasks in this process (the embedded default, one replica): the same fields and events as flywheel's
  * Redis layout, lost with the process. A task expires {@code ttl} after its last write (swept by
- * {@link #sweep()}); at most {@code maxEvents} events per task are kept (oldest dropped).
+ * {@link #sweep()}); at most {@code maxEvents} events per task are kept (oldest dropped); beyond
+ * {@code maxTasks} tasks the finished ones that expire first are forgotten early (memory stays bounded
+ * whatever the request rate).
  */
 public final class MemoryTaskStore implements TaskStore {
     private static final class Entry {
@@ -43,6 +45,7 @@ public final class MemoryTaskStore implements TaskStore {
     private final Clock clock;
     private final Duration ttl;
     private final int maxEvents;
+    private int maxTasks = Integer.MAX_VALUE;
 
     /**
      * @param clock     the time of {@code *_at} fields and events
@@ -55,8 +58,17 @@ public final class MemoryTaskStore implements TaskStore {
         this.maxEvents = maxEvents;
     }
 
+    /** At most {@code max} tasks are kept: beyond, finished tasks are forgotten, those expiring first first. */
+    public MemoryTaskStore bounded(int max) {
+        this.maxTasks = max;
+        return this;
+    }
+
     @Override
     public void create(TaskWork work) {
+        if (tasks.size() >= maxTasks) {
+            evictFinished(tasks.size() - maxTasks + 1);
+        }
         Entry e = new Entry(work);
         synchronized (e) {
             e.createdAt = now();
@@ -154,6 +166,24 @@ public final class MemoryTaskStore implements TaskStore {
                 return t.getValue().expiresAtMillis <= now;
             }
         });
+    }
+
+    private synchronized void evictFinished(int count) {
+        sweep();
+        List<Map.Entry<String, Long>> finished = new ArrayList<>();
+        for (Map.Entry<String, Entry> t : tasks.entrySet()) {
+            synchronized (t.getValue()) {
+                String s = t.getValue().status;
+                if (Task.COMPLETED.equals(s) || Task.FAILED.equals(s)) {
+                    finished.add(Map.entry(t.getKey(), t.getValue().expiresAtMillis));
+                }
+            }
+        }
+        finished.sort(Map.Entry.comparingByValue());
+        for (int i = 0; i < Math.min(count, finished.size()); i++) {
+            tasks.remove(finished.get(i).getKey());
+        }
+        changes.incrementAndGet();
     }
 
     /** Tasks held (expired ones not yet swept included). */

@@ -31,7 +31,9 @@ public final class TaskStores {
                     t.maxEvents(), queue::openIds);
             return new Tasks(store, queue, accounts, t, config.org(), registry, clock, redis);
         }
-        MemoryTaskStore store = new MemoryTaskStore(clock, Duration.ofSeconds(t.ttlSeconds()), t.maxEvents());
+        // finished tasks kept until their TTL, at most ten times the open ones
+        MemoryTaskStore store = new MemoryTaskStore(clock, Duration.ofSeconds(t.ttlSeconds()), t.maxEvents())
+                .bounded(10 * t.maxQueue());
         WorkQueue queue = new MemoryWorkQueue(t.maxQueue());
         if (t.stateFile() == null) {
             return new Tasks(store, queue, accounts, t, config.org(), registry, clock, () -> { });

@@ -45,6 +45,24 @@ class TaskPartsTest {
     }
 
     @Test
+    void theMemoryStoreForgetsTheOldestFinishedTasksBeyondItsBound() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-06T18:00:00Z"));
+        MemoryTaskStore store = new MemoryTaskStore(clock, Duration.ofMinutes(60), 10).bounded(3);
+        for (String id : new String[] {"a", "b", "c"}) {
+            store.create(new TaskWork(id, "o", TaskKind.GROUP_SCALE, "main", "sig-1", "", 0, Long.MAX_VALUE));
+            clock.now = clock.now.plusSeconds(1);
+        }
+        store.complete("b");
+        clock.now = clock.now.plusSeconds(1);
+        store.complete("a");
+        store.create(new TaskWork("d", "o", TaskKind.GROUP_SCALE, "main", "sig-1", "", 0, Long.MAX_VALUE));
+        assertThat(store.size()).isEqualTo(3);
+        assertThat(store.get("b", "o")).as("the finished task expiring first is forgotten").isNull();
+        assertThat(store.get("a", "o")).isNotNull();
+        assertThat(store.get("c", "o")).as("unfinished tasks are never forgotten").isNotNull();
+    }
+
+    @Test
     void theMemoryQueueIsBounded() {
         MemoryWorkQueue queue = new MemoryWorkQueue(2);
         queue.offer("a");
