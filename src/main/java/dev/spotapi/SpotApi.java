@@ -19,6 +19,8 @@ import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.instance.InstanceService;
 import dev.spotapi.json.ExactJson;
 import dev.spotapi.org.Ownership;
+import dev.spotapi.task.Tasks;
+import dev.spotapi.task.TaskStores;
 import dev.spotapi.metrics.MetricLimits;
 import dev.spotapi.spot.SpotClient;
 import dev.spotapi.spot.SpotMetrics;
@@ -55,14 +57,17 @@ public final class SpotApi implements AutoCloseable {
     private final long shutdownDelayMs;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final SharedState shared;
+    private final Tasks tasks;
 
     private final long stopTimeoutMs;
     private final InFlight inFlight;
     private final TokenVerifier verifier;
 
     private SpotApi(Javalin server, List<ExecutorService> executors, JvmGcMetrics gcMetrics, Readiness readiness,
-            long shutdownDelayMs, long stopTimeoutMs, InFlight inFlight, TokenVerifier verifier, SharedState shared) {
+            long shutdownDelayMs, long stopTimeoutMs, InFlight inFlight, TokenVerifier verifier, SharedState shared,
+            Tasks tasks) {
         this.shared = shared;
+        this.tasks = tasks;
         this.server = server;
         this.executors = executors;
         this.gcMetrics = gcMetrics;
@@ -104,12 +109,14 @@ public final class SpotApi implements AutoCloseable {
         }
         TokenVerifier verifier = new TokenVerifier(config.token(), config.auth());
         InFlight inFlight = new InFlight();
+        AccountRegistry accountRegistry = new AccountRegistry(accounts);
+        Tasks tasks = TaskStores.tasks(config, accountRegistry, registry);
         Javalin server = ApiServer.create(new ApiServer.Parts(
                 ListenAddress.parse(config.listenAddress()),
                 config.maxBodyBytes(),
                 config.http(),
                 verifier,
-                new AccountRegistry(accounts),
+                accountRegistry,
                 new ElastigroupService(ownership),
                 new InstanceService(ownership, registry),
                 registry,
@@ -118,12 +125,13 @@ public final class SpotApi implements AutoCloseable {
                 inFlight,
                 ownership,
                 config.corsOrigins(),
-                new Idempotency(shared, config.idempotency().ttl(), leaseMs(config), config.org())));
+                new Idempotency(shared, config.idempotency().ttl(), leaseMs(config), config.org()),
+                tasks, config.org()));
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);
         return new SpotApi(server, List.of(scheduler, httpExecutor), gc, readiness, config.shutdownDelayMs(),
-                config.http().stopTimeoutMs(), inFlight, verifier, shared);
+                config.http().stopTimeoutMs(), inFlight, verifier, shared, tasks);
     }
 
     /**
@@ -220,6 +228,7 @@ public final class SpotApi implements AutoCloseable {
             LOG.warn("error while stopping the HTTP server (ignored, shutting down anyway): {}", e.toString());
         } finally {
             quietly(verifier::close);
+            quietly(tasks::close);
             executors.forEach(e -> quietly(e::shutdownNow));
             quietly(gcMetrics::close);
             quietly(shared::close);

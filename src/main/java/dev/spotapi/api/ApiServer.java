@@ -11,6 +11,7 @@ import dev.spotapi.idempotency.Idempotency;
 import dev.spotapi.instance.InstanceService;
 import dev.spotapi.org.OrgGuard;
 import dev.spotapi.org.Ownership;
+import dev.spotapi.task.Tasks;
 import io.javalin.Javalin;
 import java.util.Map;
 import java.util.List;
@@ -37,7 +38,7 @@ public final class ApiServer {
     public record Parts(ListenAddress listen, int maxBodyBytes, HttpSettings http, TokenVerifier verifier,
             AccountRegistry accounts, ElastigroupService groups, InstanceService instances,
             PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness, InFlight inFlight,
-            Ownership ownership, List<String> corsOrigins, Idempotency idempotency) {
+            Ownership ownership, List<String> corsOrigins, Idempotency idempotency, Tasks tasks, String org) {
     }
 
     /**
@@ -57,11 +58,13 @@ public final class ApiServer {
         RequestObserver observer = new RequestObserver(p.registry());
         AccountLookup lookup = new AccountLookup(p.accounts());
         RequestBodies bodies = new RequestBodies();
+        AsyncTasks async = new AsyncTasks(p.tasks(), replies, p.org());
         var table = Routes.table(
                 new SystemRoutes(replies, p.registry(), p.readiness()),
                 new DocsRoutes(replies, p.mapper()),
                 new ElastigroupRoutes(p.groups(), lookup, bodies, replies),
-                new InstanceRoutes(p.instances(), lookup, bodies, replies));
+                new InstanceRoutes(p.instances(), lookup, bodies, replies),
+                async);
         Set<String> publicSegments = Routes.reservedSegments(table);
         if (!RESERVED_ACCOUNT_NAMES.containsAll(publicSegments)) {
             throw new IllegalStateException("public routes " + publicSegments + " must all be reserved account names");
@@ -125,9 +128,11 @@ public final class ApiServer {
             config.routes.beforeMatched(bodies.checkFirst(Routes.bodyRoutes(table), Routes.spotObjectBodies(table)));
             config.routes.beforeMatched(Idempotency.checkHeaderFirst(Routes.keyedRoutes(table)));
             config.routes.beforeMatched(orgGuard::before);
+            config.routes.beforeMatched(async::before);
             config.routes.afterMatched(orgGuard::after);
             config.routes.after(Tracing::after);
             Routes.register(config.routes, table, p.idempotency());
+            config.routes.after(async::after);
             config.routes.after(p.idempotency()::after);
             config.routes.after(new DeletedRecently(p.idempotency().state(), p.ownership().org(), replies)::after);
             errors.register(config.routes);

@@ -19,9 +19,10 @@ import java.util.Set;
 final class Cors {
     /** The request headers a preflight allows. */
     static final String ALLOWED_HEADERS = "Content-Type, X-Auth-Token, X-Request-Id, Idempotency-Key, X-Spinup-User,"
-            + " traceparent, tracestate";
+            + " traceparent, tracestate, Prefer";
     /** The response headers scripts of an allowed origin may read. */
-    static final String EXPOSED_HEADERS = "X-Request-Id, Retry-After, Idempotency-Replayed";
+    static final String EXPOSED_HEADERS = "X-Request-Id, Retry-After, Idempotency-Replayed, X-Flywheel-Task,"
+            + " Preference-Applied";
     static final String ALLOWED_METHODS = "GET, POST, PUT, DELETE, OPTIONS";
     /** How long (seconds) a browser may cache a preflight's answer. */
     static final int MAX_AGE = 600;

@@ -53,7 +53,8 @@ final class Routes {
     private Routes() {
     }
 
-    static List<Route> table(SystemRoutes system, DocsRoutes docs, ElastigroupRoutes groups, InstanceRoutes instances) {
+    static List<Route> table(SystemRoutes system, DocsRoutes docs, ElastigroupRoutes groups, InstanceRoutes instances,
+            AsyncTasks tasks) {
         return List.of(
                 open(HandlerType.GET, "/ping", system::ping),
                 open(HandlerType.GET, "/version", system::version),
@@ -86,7 +87,9 @@ final class Routes {
                 auth(HandlerType.GET, "/{account}/instances/{instance}/status", instances::status),
                 action(HandlerType.PUT, "/{account}/instances/{instance}/power", "power instance", instances::power),
 
-                auth(HandlerType.GET, "/{account}/volumes", system::notImplemented));
+                auth(HandlerType.GET, "/{account}/volumes", system::notImplemented),
+
+                auth(HandlerType.GET, "/flywheel", tasks::flywheel));
     }
 
     static void register(RoutesConfig config, List<Route> table, Idempotency idempotency) {

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * delete, power, capacity, scale — the CHANGE and ACTION rows of the route table), one line on the
  * {@code dev.spotapi.audit} logger with: request id, account, resource id, operation, outcome
  * ({@code success} below HTTP 400, else {@code failure}) and HTTP status, Spot's request id(s), and the
- * caller's {@code X-Spinup-User} when present. Never a token or a body. Registered once as an
+ * caller's {@code X-Spinup-User} when present, and for an asynchronous request ({@code Prefer: respond-async})
+ * its flywheel task id ({@code taskId}). Never a token or a body. Registered once as an
  * after-handler; handlers know nothing of it. Requests refused before routing (403 without a valid
  * token) reach no route and are in the access log only.
  */
@@ -24,6 +25,8 @@ public final class AuditLog {
     public static final String USER_HEADER = "X-Spinup-User";
     private static final Logger AUDIT = LoggerFactory.getLogger(LOGGER);
     private static final int MAX_USER = 128;
+    /** The flywheel task of an asynchronous request ({@code Prefer: respond-async}): logged as {@code taskId}. */
+    private static final String TASK_HEADER = "X-Flywheel-Task";
     private static final List<String> ID_PARAMS = List.of("instance", "elastigroup");
 
     private final Map<String, String> operations;
@@ -63,9 +66,14 @@ public final class AuditLog {
         if (user != null) {
             line = line.addKeyValue("user", user);
         }
-        line.log("audit operation=\"{}\" account={} resourceId={} outcome={} status={} requestId={} spotRequestId={}{}",
+        String task = ctx.res().getHeader(TASK_HEADER);
+        String taskId = task == null ? null : clean(task, 64);
+        if (taskId != null) {
+            line = line.addKeyValue("taskId", taskId);
+        }
+        line.log("audit operation=\"{}\" account={} resourceId={} outcome={} status={} requestId={} spotRequestId={}{}{}",
                 operation, account, resource, outcome, status, requestId, spotRequestId,
-                user == null ? "" : " user=" + user);
+                user == null ? "" : " user=" + user, taskId == null ? "" : " taskId=" + taskId);
     }
 
     /** The id in the path, or for a successful create the id in the reply (a JSON string or an object's id). */

@@ -6,6 +6,7 @@ import dev.spotapi.auth.TokenVerifier;
 import dev.spotapi.config.AccountConfig;
 import dev.spotapi.config.ConfigLoader;
 import dev.spotapi.config.ServiceConfig;
+import dev.spotapi.config.TaskConfig;
 import dev.spotapi.sim.SpotSimulator;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -72,7 +73,9 @@ final class Sandbox {
                     listen,
                     Map.of(ACCOUNT, new AccountConfig("us-east-1", SPOT_ACCOUNT_ID, spotToken, DEFAULT_VPC,
                             simulator.baseUrl())),
-                    key.value(), "info", "text", ACCOUNT, 0, null)));
+                    key.value(), "info", "text", ACCOUNT, 0, null))
+                    // async tasks survive restarts of the sandbox (without Redis they live in this process)
+                    .withTasks(TaskConfig.DEFAULTS.withStateFile(dir.resolve("tasks.json").toString())));
             Logging.apply(config);
             return new Running(simulator, SpotApi.start(config), config, key, token);
         } catch (RuntimeException e) {

@@ -153,6 +153,7 @@ public final class ConfigLoader {
             throw new ConfigException("corsOrigins: \"*\" allows every origin; list origins or \"*\" alone");
         }
         validateSharedState(config.sharedState());
+        config.tasks().validate();
         return config;
     }
 

@@ -21,7 +21,8 @@ public record ServiceConfig(
         @JsonProperty("corsOrigins") List<String> corsOrigins,
         @JsonProperty("sharedState") SharedStateConfig sharedState,
         @JsonProperty("idempotency") IdempotencyConfig idempotency,
-        @JsonProperty("orgIsolation") String orgIsolation) {
+        @JsonProperty("orgIsolation") String orgIsolation,
+        @JsonProperty("tasks") TaskConfig tasks) {
 
     public static final String DEFAULT_LISTEN = ":8080";
     /** Browsers on any origin may call the API (the token, not the origin, is the access control). */
@@ -46,6 +47,22 @@ public record ServiceConfig(
         idempotency = idempotency == null ? IdempotencyConfig.DEFAULTS : idempotency;
         orgIsolation = orgIsolation == null || orgIsolation.isBlank() ? ORG_ISOLATION_ENFORCE
                 : orgIsolation.strip().toLowerCase(java.util.Locale.ROOT);
+        tasks = tasks == null ? TaskConfig.DEFAULTS : tasks;
+    }
+
+    /** The old canonical form: default task settings. */
+    public ServiceConfig(String listenAddress, Map<String, AccountConfig> accounts, String token, String logLevel,
+            String logFormat, String org, int maxBodyBytes, long shutdownDelayMs, SpotClientSettings spot,
+            AuthSettings auth, HttpSettings http, List<String> corsOrigins, SharedStateConfig sharedState,
+            IdempotencyConfig idempotency, String orgIsolation) {
+        this(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs, spot, auth, http,
+                corsOrigins, sharedState, idempotency, orgIsolation, null);
+    }
+
+    /** The same config with other task settings. */
+    public ServiceConfig withTasks(TaskConfig newTasks) {
+        return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
+                spot, auth, http, corsOrigins, sharedState, idempotency, orgIsolation, newTasks);
     }
 
     /** A config with the embedded shared state, default idempotency settings and org isolation ({@value #ORG_ISOLATION_ENFORCE}). */
@@ -64,13 +81,13 @@ public record ServiceConfig(
     /** The same config with another {@code orgIsolation} mode. */
     public ServiceConfig withOrgIsolation(String mode) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, corsOrigins, sharedState, idempotency, mode);
+                spot, auth, http, corsOrigins, sharedState, idempotency, mode, tasks);
     }
 
     /** The same config for another org. */
     public ServiceConfig withOrg(String newOrg) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, newOrg, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, corsOrigins, sharedState, idempotency, orgIsolation);
+                spot, auth, http, corsOrigins, sharedState, idempotency, orgIsolation, tasks);
     }
 
     /** A config with the default auth and HTTP settings. */
@@ -87,36 +104,36 @@ public record ServiceConfig(
 
     public ServiceConfig withToken(String newToken) {
         return new ServiceConfig(listenAddress, accounts, newToken, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, corsOrigins, sharedState, idempotency, orgIsolation);
+                spot, auth, http, corsOrigins, sharedState, idempotency, orgIsolation, tasks);
     }
 
     public ServiceConfig withListenAddress(String newListen) {
         return new ServiceConfig(newListen, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, corsOrigins, sharedState, idempotency, orgIsolation);
+                spot, auth, http, corsOrigins, sharedState, idempotency, orgIsolation, tasks);
     }
 
     /** The same config with other auth and HTTP settings. */
     public ServiceConfig withLimits(AuthSettings newAuth, HttpSettings newHttp) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, newAuth, newHttp, corsOrigins, sharedState, idempotency, orgIsolation);
+                spot, newAuth, newHttp, corsOrigins, sharedState, idempotency, orgIsolation, tasks);
     }
 
     /** The same config with other CORS origins ({@code ["*"]}, or a list of origins). */
     public ServiceConfig withCorsOrigins(List<String> origins) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, origins, sharedState, idempotency, orgIsolation);
+                spot, auth, http, origins, sharedState, idempotency, orgIsolation, tasks);
     }
 
     /** The same config with another shared-state section. */
     public ServiceConfig withSharedState(SharedStateConfig newSharedState) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, corsOrigins, newSharedState, idempotency, orgIsolation);
+                spot, auth, http, corsOrigins, newSharedState, idempotency, orgIsolation, tasks);
     }
 
     /** The same config with other idempotency settings. */
     public ServiceConfig withIdempotency(IdempotencyConfig newIdempotency) {
         return new ServiceConfig(listenAddress, accounts, token, logLevel, logFormat, org, maxBodyBytes, shutdownDelayMs,
-                spot, auth, http, corsOrigins, sharedState, newIdempotency, orgIsolation);
+                spot, auth, http, corsOrigins, sharedState, newIdempotency, orgIsolation, tasks);
     }
 
     @Override
@@ -125,6 +142,6 @@ public record ServiceConfig(
                 + logLevel + ", logFormat=" + logFormat + ", org=" + org + ", maxBodyBytes=" + maxBodyBytes
                 + ", shutdownDelayMs=" + shutdownDelayMs + ", spot=" + spot + ", auth=" + auth + ", http=" + http
                 + ", corsOrigins=" + corsOrigins + ", sharedState=" + sharedState + ", idempotency=" + idempotency
-                + ", orgIsolation=" + orgIsolation + "]";
+                + ", orgIsolation=" + orgIsolation + ", tasks=" + tasks + "]";
     }
 }

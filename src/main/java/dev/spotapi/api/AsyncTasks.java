@@ -1,0 +1,216 @@
+package dev.spotapi.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spotapi.idempotency.Idempotency;
+import dev.spotapi.power.PowerState;
+import dev.spotapi.task.TaskKind;
+import dev.spotapi.task.TaskRefusedException;
+import dev.spotapi.task.Tasks;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Opt-in asynchronous answers (RFC 7240 {@code Prefer: respond-async}) on the create, delete and action
+ * routes of {@link #KINDS}, in flywheel's protocol: the request runs as usual; when Spot accepted it, the
+ * answer is {@code 202 Accepted} with {@value #TASK_HEADER}, {@code Preference-Applied: respond-async} and
+ * the body the synchronous route answers (the created id for a create), and a task waits for Spot's target
+ * state ({@link Tasks}). Without the preference every route answers as before. When the task bounds are
+ * reached the request is refused before Spot is called: 503 with Retry-After. When the task cannot be
+ * recorded after Spot acted, the preference is not applied: the synchronous answer goes out.
+ * With an {@code Idempotency-Key} the task id is derived from the key and the request, so a replayed 202
+ * names the same task.
+ */
+final class AsyncTasks {
+    /** flywheel's response header naming the task. */
+    static final String TASK_HEADER = "X-Flywheel-Task";
+    static final String PREFERENCE_APPLIED = "Preference-Applied";
+    /** Most task ids one flywheel query may ask for. */
+    static final int MAX_IDS = 100;
+
+    /** The task kind of each route that may answer asynchronously, by "METHOD /v1/spot/...template". */
+    static final Map<String, TaskKind> KINDS = Map.of(
+            "POST " + Routes.PREFIX + "/{account}/instances", TaskKind.INSTANCE_CREATE,
+            "DELETE " + Routes.PREFIX + "/{account}/instances/{instance}", TaskKind.INSTANCE_DELETE,
+            "PUT " + Routes.PREFIX + "/{account}/instances/{instance}/power", TaskKind.INSTANCE_POWER,
+            "POST " + Routes.PREFIX + "/{account}/elastigroups", TaskKind.GROUP_CREATE,
+            "DELETE " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}", TaskKind.GROUP_DELETE,
+            "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/power", TaskKind.GROUP_POWER,
+            "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/capacity", TaskKind.GROUP_CAPACITY,
+            "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/scale", TaskKind.GROUP_SCALE);
+
+    private static final String KIND = "spot-api.task.kind";
+    private static final String ID = "spot-api.task.id";
+
+    private final Tasks tasks;
+    private final Replies replies;
+    private final String org;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    AsyncTasks(Tasks tasks, Replies replies, String org) {
+        this.tasks = tasks;
+        this.replies = replies;
+        this.org = org;
+    }
+
+    /** True when a {@code Prefer} header asks for {@code respond-async} (RFC 7240 §4.1; tokens are case-insensitive). */
+    static boolean prefersAsync(List<String> preferHeaders) {
+        for (String header : preferHeaders) {
+            for (String pref : header.split(",")) {
+                String token = pref.split(";", 2)[0].split("=", 2)[0].strip();
+                if (token.toLowerCase(Locale.ROOT).equals("respond-async")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Before-matched: marks an async request and checks the bounds before anything reaches Spot. */
+    void before(Context ctx) {
+        var endpoint = ctx.endpoints().matchedHttpEndpoint();
+        if (endpoint == null) {
+            return;
+        }
+        TaskKind kind = KINDS.get(ctx.method().name() + ' ' + endpoint.path);
+        if (kind == null || !prefersAsync(java.util.Collections.list(ctx.req().getHeaders("Prefer")))) {
+            return;
+        }
+        try {
+            tasks.checkRoom();
+        } catch (TaskRefusedException e) {
+            ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
+            throw new ApiException(503, "the asynchronous request was not run: " + e.getMessage()
+                    + "; retry later, or send it without Prefer: respond-async");
+        }
+        ctx.attribute(KIND, kind);
+        ctx.attribute(ID, taskId(ctx));
+    }
+
+    /**
+     * After the route (before the idempotency store keeps the answer): a successful async request gets its task
+     * and the 202; a replayed 202 gets its task id back.
+     */
+    void after(Context ctx) {
+        TaskKind kind = ctx.attribute(KIND);
+        String id = ctx.attribute(ID);
+        if (kind == null || id == null) {
+            return;
+        }
+        int status = ctx.statusCode();
+        if ("true".equals(ctx.res().getHeader(Idempotency.REPLAYED))) {
+            if (status == 202) {
+                applied(ctx, id);
+            }
+            return;
+        }
+        if (status < 200 || status >= 300) {
+            return;
+        }
+        String resource = resourceId(ctx);
+        if (resource.isEmpty()) {
+            return;
+        }
+        try {
+            tasks.submit(id, kind, ctx.pathParam("account"), resource, target(ctx, kind));
+        } catch (TaskRefusedException e) {
+            return; // Spot acted: the synchronous answer stands (the preference is not applied)
+        }
+        ctx.status(202);
+        applied(ctx, id);
+    }
+
+    private static void applied(Context ctx, String id) {
+        ctx.header(TASK_HEADER, id);
+        ctx.header(PREFERENCE_APPLIED, "respond-async");
+    }
+
+    /**
+     * {@code GET /v1/spot/flywheel?task=<id>[&task=<id2>...]}: flywheel's answer, an object keyed by task id;
+     * unknown ids (and tasks of another org's deployment) are left out; no {@code task} is a 400.
+     */
+    void flywheel(Context ctx) {
+        List<String> ids = ctx.queryParams("task").stream().filter(s -> !s.isEmpty()).distinct().toList();
+        if (ids.isEmpty()) {
+            throw ApiException.badRequest("the task query parameter is required: ?task=<id>[&task=<id2>...]");
+        }
+        if (ids.size() > MAX_IDS) {
+            throw ApiException.badRequest("at most " + MAX_IDS + " task ids per request");
+        }
+        try {
+            replies.json(ctx, tasks.get(ids));
+        } catch (dev.spotapi.task.TaskStoreUnavailableException e) {
+            ctx.header("Retry-After", "5");
+            throw new ApiException(503, "the task store cannot be reached: " + e.getMessage());
+        }
+    }
+
+    /** The path's id, or for a create the id in the answer (a JSON string or an object's {@code id}). */
+    private String resourceId(Context ctx) {
+        for (String name : List.of("instance", "elastigroup")) {
+            if (ctx.pathParamMap().containsKey(name)) {
+                return ctx.pathParam(name);
+            }
+        }
+        try {
+            String body = ctx.result();
+            if (body == null || body.isEmpty()) {
+                return "";
+            }
+            JsonNode reply = mapper.readTree(body);
+            JsonNode id = reply.isTextual() ? reply : reply.path("id");
+            return id.isTextual() ? id.asText() : "";
+        } catch (java.io.IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** The instance state a power task waits for: PAUSED after stop, ACTIVE after start, RECYCLED after reboot. */
+    private String target(Context ctx, TaskKind kind) {
+        if (kind != TaskKind.INSTANCE_POWER) {
+            return "";
+        }
+        try {
+            JsonNode body = mapper.readTree(ctx.bodyAsBytes());
+            PowerState state = body instanceof com.fasterxml.jackson.databind.node.ObjectNode o ? PowerState.fromBody(o)
+                    : PowerState.START;
+            return switch (state) {
+                case STOP -> "PAUSED";
+                case REBOOT -> "RECYCLED";
+                case START -> "ACTIVE";
+            };
+        } catch (java.io.IOException | RuntimeException e) {
+            return "ACTIVE";
+        }
+    }
+
+    /**
+     * The task id: with an {@code Idempotency-Key}, derived from this org, the key and the request (method,
+     * path, query, body digest), so that the same keyed request always names the same task; else random.
+     */
+    private String taskId(Context ctx) {
+        String key = ctx.header(Idempotency.HEADER);
+        if (key == null) {
+            return Tasks.newId();
+        }
+        String query = ctx.queryString();
+        String seed = "flywheel-task\n" + org + '\n' + key.strip() + '\n' + ctx.method().name() + '\n' + ctx.path()
+                + '\n' + (query == null ? "" : query) + '\n' + sha256(ctx.bodyAsBytes());
+        return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.spotapi.task;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The Redis connection of the task store and work queue (Lettuce, made lazily and remade after an
+ * outage). Every command fails within {@code timeout} while Redis cannot be reached (commands are rejected
+ * while disconnected, never queued): {@link #run} then throws {@link TaskStoreUnavailableException}.
+ */
+public final class RedisTaskConnection implements AutoCloseable {
+    private final ClientResources resources;
+    private final RedisClient client;
+    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile long lastAttemptNanos;
+    private volatile boolean closed;
+
+    /**
+     * @param url      {@code redis://host:port[/db]} or {@code rediss://...}
+     * @param password the password (from the environment), or null
+     * @param timeout  bound on connecting and on every command
+     */
+    public RedisTaskConnection(String url, String password, Duration timeout) {
+        RedisURI uri = RedisURI.create(url);
+        if (password != null && !password.isEmpty()) {
+            uri.setPassword(password.toCharArray());
+        }
+        uri.setTimeout(timeout);
+        this.resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources, uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
+                .build());
+    }
+
+    /** Runs {@code command}; any Redis failure becomes a {@link TaskStoreUnavailableException}. */
+    public <T> T run(String what, Function<RedisCommands<String, String>, T> command) {
+        try {
+            return command.apply(commands());
+        } catch (TaskStoreUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new TaskStoreUnavailableException("Redis failed to " + what + ": " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+        }
+    }
+
+    private RedisCommands<String, String> commands() {
+        StatefulRedisConnection<String, String> c = connection;
+        if (c != null) {
+            return c.sync();
+        }
+        synchronized (this) {
+            if (connection != null) {
+                return connection.sync();
+            }
+            if (closed) {
+                throw new TaskStoreUnavailableException("closed", null);
+            }
+            long now = System.nanoTime();
+            if (lastAttemptNanos != 0 && now - lastAttemptNanos < 1_000_000_000L) {
+                throw new TaskStoreUnavailableException("Redis is not reachable (retrying each second)", null);
+            }
+            lastAttemptNanos = now;
+            try {
+                connection = client.connect();
+                return connection.sync();
+            } catch (RuntimeException e) {
+                throw new TaskStoreUnavailableException("Redis is not reachable: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (connection != null) {
+            connection.close();
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        resources.shutdown(0, 1, TimeUnit.SECONDS);
+    }
+}

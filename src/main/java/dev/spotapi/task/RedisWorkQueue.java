@@ -1,0 +1,172 @@
+package dev.spotapi.task;
+
+import io.lettuce.core.models.stream.ClaimedMessages;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.RedisBusyException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAutoClaimArgs;
+import io.lettuce.core.XClaimArgs;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Durable work items: a Redis Stream {@code <namespace>:spotapi:queue} (field {@code task} = the task id)
+ * read through the consumer group {@code spot-api}, one consumer per replica process. A replica renews
+ * the items it works on ({@code XCLAIM ... JUSTID}, which resets their idle time) at every check-in; an item
+ * idle longer than the lease belongs to a replica that died, and {@code XAUTOCLAIM} gives it to the next
+ * replica with room. A finished item is acknowledged and deleted ({@code XACK}, {@code XDEL}). The set
+ * {@code <namespace>:spotapi:open} holds the ids not finished: its size bounds the queue ({@code maxQueue},
+ * checked atomically with the {@code XADD}) and the reaper walks it.
+ */
+public final class RedisWorkQueue implements WorkQueue {
+    static final String GROUP = "spot-api";
+    /** KEYS open set, stream; ARGV task id, max open. */
+    private static final String OFFER = """
+            if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+            redis.call('SADD', KEYS[1], ARGV[1])
+            redis.call('XADD', KEYS[2], 'MAXLEN', '~', tonumber(ARGV[2]) * 4, '*', 'task', ARGV[1])
+            return 1
+            """;
+
+    private final RedisTaskConnection redis;
+    private final String stream;
+    private final String open;
+    private final int maxQueue;
+    private final Duration lease;
+    private final String consumer = "replica-" + UUID.randomUUID();
+    private final Map<String, String> entries = new ConcurrentHashMap<>();
+    private volatile boolean groupReady;
+
+    /**
+     * @param redis     the connection (shared with the {@link RedisTaskStore})
+     * @param namespace flywheel's namespace
+     * @param maxQueue  most items not finished
+     * @param lease     how long an item may go without renewal before another replica takes it
+     */
+    public RedisWorkQueue(RedisTaskConnection redis, String namespace, int maxQueue, Duration lease) {
+        this.redis = redis;
+        this.stream = namespace + ":spotapi:queue";
+        this.open = namespace + ":spotapi:open";
+        this.maxQueue = maxQueue;
+        this.lease = lease;
+    }
+
+    /** This replica's consumer name in the group. */
+    public String consumer() {
+        return consumer;
+    }
+
+    @Override
+    public void offer(String taskId) {
+        ensureGroup();
+        Long added;
+        try {
+            added = redis.run("queue a task", r -> r.eval(OFFER, ScriptOutputType.INTEGER,
+                    new String[] {open, stream}, taskId, Integer.toString(maxQueue)));
+        } catch (TaskStoreUnavailableException e) {
+            groupReady = false; // a restarted, empty Redis has no group: make it again next time
+            throw e;
+        }
+        if (added == null || added == 0) {
+            throw new TaskRefusedException("too many asynchronous tasks (" + maxQueue + ") are not finished", 5);
+        }
+    }
+
+    @Override
+    public List<Taken> take(int max) {
+        try {
+            return takeFromGroup(max);
+        } catch (TaskStoreUnavailableException e) {
+            groupReady = false; // NOGROUP after a restart of an empty Redis: make it again next time
+            throw e;
+        }
+    }
+
+    private List<Taken> takeFromGroup(int max) {
+        ensureGroup();
+        List<Taken> out = new ArrayList<>();
+        Consumer<String> me = Consumer.from(GROUP, consumer);
+        ClaimedMessages<String, String> claimed = redis.run("claim abandoned tasks", r -> r.xautoclaim(stream,
+                XAutoClaimArgs.Builder.xautoclaim(me, lease, "0-0").count(max)));
+        for (StreamMessage<String, String> m : claimed.getMessages()) {
+            add(out, m, true);
+        }
+        int room = max - out.size();
+        if (room > 0) {
+            List<StreamMessage<String, String>> fresh = redis.run("read new tasks", r -> r.xreadgroup(me,
+                    XReadArgs.Builder.count(room), XReadArgs.StreamOffset.lastConsumed(stream)));
+            for (StreamMessage<String, String> m : fresh) {
+                add(out, m, false);
+            }
+        }
+        return out;
+    }
+
+    private void add(List<Taken> out, StreamMessage<String, String> m, boolean claimed) {
+        String task = m.getBody() == null ? null : m.getBody().get("task");
+        if (task == null) {
+            redis.run("drop a bad queue entry", r -> r.xack(stream, GROUP, m.getId()) + r.xdel(stream, m.getId()));
+            return;
+        }
+        entries.put(task, m.getId());
+        out.add(new Taken(task, claimed));
+    }
+
+    @Override
+    public void renew(String taskId) {
+        String entry = entries.get(taskId);
+        if (entry != null) {
+            redis.run("renew a task's lease", r -> r.xclaim(stream, Consumer.from(GROUP, consumer),
+                    XClaimArgs.Builder.justid().minIdleTime(0), entry));
+        }
+    }
+
+    @Override
+    public void done(String taskId) {
+        String entry = entries.remove(taskId);
+        redis.run("finish a task's work", r -> {
+            if (entry != null) {
+                r.xack(stream, GROUP, entry);
+                r.xdel(stream, entry);
+            }
+            return r.srem(open, taskId);
+        });
+    }
+
+    @Override
+    public long size() {
+        return redis.run("count open tasks", r -> r.scard(open));
+    }
+
+    /** The ids of tasks not finished (all replicas). */
+    public List<String> openIds() {
+        return new ArrayList<>(redis.run("list open tasks", r -> r.smembers(open)));
+    }
+
+    @Override
+    public void close() {
+        entries.clear();
+    }
+
+    private void ensureGroup() {
+        if (groupReady) {
+            return;
+        }
+        redis.run("create the consumer group", r -> {
+            try {
+                r.xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), GROUP, XGroupCreateArgs.Builder.mkstream());
+            } catch (RedisBusyException exists) {
+                // BUSYGROUP: another replica made it
+            }
+            return null;
+        });
+        groupReady = true;
+    }
+}

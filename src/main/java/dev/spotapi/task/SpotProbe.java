@@ -1,0 +1,158 @@
+package dev.spotapi.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spotapi.account.Account;
+import dev.spotapi.elastigroup.ElastigroupService;
+import dev.spotapi.instance.InstanceService;
+import dev.spotapi.spot.SpotCall;
+import dev.spotapi.spot.SpotException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * One look at Spot's actual state of a task's object, compared with what the task waits for. Reads: a
+ * managed instance's status ({@code GET /aws/ec2/managedInstance/{id}/status}, its {@code status} field:
+ * PENDING, ACTIVE, PAUSING, PAUSED, RESUMING, RECYCLING, ERROR; contract §9.10), the object itself for a
+ * delete (gone = Spot's {@code *_DOESNT_EXIST} or no item), and for a group its capacity
+ * ({@code GET /aws/ec2/group/{id}}) and its instances ({@code GET .../status}, {@code status: fulfilled}).
+ * Every read goes through the account's Spot client, so it shares the rate budget of interactive callers.
+ */
+final class SpotProbe {
+    /**
+     * What was seen: {@code state} is a short description (an event is written when it changes), {@code done}
+     * when the target is reached, {@code failure} (not null) when the task must fail with that reason,
+     * {@code transientError} when the read failed in a way worth retrying.
+     */
+    record Observation(String state, boolean done, String failure, boolean transientError, boolean inTransition) {
+        Observation(String state, boolean done, String failure, boolean transientError) {
+            this(state, done, failure, transientError, false);
+        }
+
+        static Observation failed(String state, String failure) {
+            return new Observation(state, false, failure, false);
+        }
+    }
+
+    /** The target of a reboot: ACTIVE again after a RECYCLING phase, on a new EC2 instance. */
+    static final String RECYCLED = "RECYCLED";
+
+    private SpotProbe() {
+    }
+
+    /**
+     * @param sawTransition whether this task already saw its instance out of ACTIVE (a reboot then completes on
+     *                      the next ACTIVE)
+     */
+    static CompletableFuture<Observation> look(Account account, TaskWork work, boolean sawTransition) {
+        CompletableFuture<Observation> seen = switch (work.kind()) {
+            case INSTANCE_CREATE, INSTANCE_POWER -> instanceStatus(account, work, sawTransition);
+            case INSTANCE_DELETE -> gone(account, work, InstanceService.INSTANCES.read(account.spot(), work.resource()),
+                    "managed instance");
+            case GROUP_DELETE -> gone(account, work, ElastigroupService.GROUPS.read(account.spot(), work.resource()),
+                    "elastigroup");
+            case GROUP_CREATE, GROUP_POWER, GROUP_CAPACITY, GROUP_SCALE -> groupCapacity(account, work);
+        };
+        return seen.exceptionally(SpotProbe::failedRead);
+    }
+
+    private static CompletableFuture<Observation> instanceStatus(Account account, TaskWork work, boolean sawTransition) {
+        boolean reboot = RECYCLED.equals(work.target());
+        String target = work.target() == null || work.target().isEmpty() || reboot ? "ACTIVE" : work.target();
+        SpotCall call = SpotCall.get("get managed instance status",
+                InstanceService.INSTANCES.path(work.resource()) + "/status");
+        return account.spot().send(call).thenApply(reply -> {
+            String status = reply.firstItem().map(i -> i.path("status").asText("")).orElse("");
+            String state = "managed instance " + work.resource() + " is " + (status.isEmpty() ? "(no status)" : status);
+            boolean inTransition = !status.isEmpty() && !status.equalsIgnoreCase(target);
+            if (status.equalsIgnoreCase(target)) {
+                // a reboot is done once the instance was seen recycling, or runs on an EC2 instance launched
+                // after the task began (Spot's launchedAt; 5 s for clock skew); without launchedAt: at once
+                boolean done = !reboot || sawTransition || launchedSince(reply.firstItem().orElse(null),
+                        work.createdAtMillis() - 5_000);
+                return new Observation(done ? state : state + " (not recycled yet)", done, null, false, false);
+            }
+            if (status.equalsIgnoreCase("ERROR") || status.equalsIgnoreCase("FAILED")) {
+                return Observation.failed(state, "Spot reports managed instance " + work.resource() + " in state "
+                        + status + " (waiting for " + target + ")");
+            }
+            return new Observation(state, false, null, false, inTransition);
+        });
+    }
+
+    private static boolean launchedSince(JsonNode item, long sinceMillis) {
+        String launched = item == null ? "" : item.path("launchedAt").asText("");
+        if (launched.isEmpty()) {
+            return true;
+        }
+        try {
+            return java.time.Instant.parse(launched).toEpochMilli() >= sinceMillis;
+        } catch (java.time.format.DateTimeParseException e) {
+            return true;
+        }
+    }
+
+    private static CompletableFuture<Observation> gone(Account account, TaskWork work, CompletableFuture<JsonNode> read,
+            String noun) {
+        return read.handle((object, failure) -> {
+            if (failure == null) {
+                return new Observation(noun + " " + work.resource() + " still exists", false, null, false);
+            }
+            if (unwrap(failure) instanceof SpotException s && s.kind() == SpotException.Kind.NOT_FOUND) {
+                return new Observation(noun + " " + work.resource() + " is deleted", true, null, false);
+            }
+            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
+    }
+
+    private static CompletableFuture<Observation> groupCapacity(Account account, TaskWork work) {
+        CompletableFuture<JsonNode> group = ElastigroupService.GROUPS.read(account.spot(), work.resource());
+        CompletableFuture<JsonNode> status = account.spot().send(SpotCall.get("get elastigroup status",
+                ElastigroupService.GROUPS.path(work.resource()) + "/status")).thenApply(r -> (JsonNode) r.items());
+        return group.thenCombine(status, (g, items) -> {
+            JsonNode capacity = g.path("capacity");
+            int target = capacity.path("target").asInt(0);
+            boolean weighted = "weight".equalsIgnoreCase(capacity.path("unit").asText("instance"));
+            int fulfilled = 0;
+            int other = 0;
+            for (JsonNode i : items) {
+                if ("fulfilled".equalsIgnoreCase(i.path("status").asText(""))) {
+                    fulfilled++;
+                } else {
+                    other++;
+                }
+            }
+            String state = "elastigroup " + work.resource() + ": " + fulfilled + " instance(s) fulfilled"
+                    + (other > 0 ? ", " + other + " pending" : "") + ", target " + target
+                    + (weighted ? " (weighted)" : "");
+            // weighted capacity: the instance count cannot be compared with the target; all fulfilled and some
+            // running (none for target 0) is "fulfilled"
+            boolean done = other == 0 && (weighted ? (target == 0) == (fulfilled == 0) : fulfilled == target);
+            return new Observation(state, done, null, false);
+        });
+    }
+
+    /**
+     * A failed read: Spot's refusal (4xx with its code and message) or the object gone fails the task with
+     * Spot's reason; throttling, 5xx, timeouts and connection failures are retried at the next poll.
+     */
+    private static Observation failedRead(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        if (cause instanceof SpotException s) {
+            String reason = "Spot: " + (s.code() == null ? "" : s.code() + ": ") + s.spotMessage();
+            return switch (s.kind()) {
+                case NOT_FOUND -> Observation.failed("gone", "the object no longer exists in Spot (" + reason + ")");
+                case REJECTED, CONFLICT, AUTH_REJECTED -> Observation.failed("refused", reason);
+                default -> new Observation("read failed: " + reason, false, null, true);
+            };
+        }
+        return new Observation("read failed: " + cause, false, null, true);
+    }
+
+    static Throwable unwrap(Throwable t) {
+        Throwable cur = t;
+        while (cur instanceof CompletionException && cur.getCause() != null) {
+            cur = cur.getCause();
+        }
+        return cur;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.spotapi.task;
+
+import dev.spotapi.account.AccountRegistry;
+import dev.spotapi.config.ConfigLoader;
+import dev.spotapi.config.ServiceConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the task machinery a config asks for: in this process, or in Redis when {@code sharedState.redisUrl} is set. */
+public final class TaskStores {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskStores.class);
+
+    private TaskStores() {
+    }
+
+    /** The running {@link Tasks} of this replica. */
+    public static Tasks tasks(ServiceConfig config, AccountRegistry accounts, MeterRegistry registry) {
+        var t = config.tasks();
+        Clock clock = Clock.systemUTC();
+        if (config.sharedState().usesRedis()) {
+            RedisTaskConnection redis = new RedisTaskConnection(config.sharedState().redisUrl(),
+                    System.getenv(ConfigLoader.ENV_REDIS_PASSWORD), Duration.ofMillis(config.sharedState().timeoutMs()));
+            RedisWorkQueue queue = new RedisWorkQueue(redis, t.namespace(), t.maxQueue(),
+                    Duration.ofSeconds(t.leaseSeconds()));
+            TaskStore store = new RedisTaskStore(redis, t.namespace(), clock, Duration.ofSeconds(t.ttlSeconds()),
+                    t.maxEvents(), queue::openIds);
+            return new Tasks(store, queue, accounts, t, config.org(), registry, clock, redis);
+        }
+        // finished tasks kept until their TTL, at most ten times the open ones
+        MemoryTaskStore store = new MemoryTaskStore(clock, Duration.ofSeconds(t.ttlSeconds()), t.maxEvents())
+                .bounded(10 * t.maxQueue());
+        WorkQueue queue = new MemoryWorkQueue(t.maxQueue());
+        if (t.stateFile() == null) {
+            return new Tasks(store, queue, accounts, t, config.org(), registry, clock, () -> { });
+        }
+        Path file = Path.of(t.stateFile());
+        try {
+            List<String> unfinished = store.load(file);
+            unfinished.forEach(queue::offer);
+            if (!unfinished.isEmpty()) {
+                LOG.info("tasks: {} unfinished task(s) loaded from {} are resumed", unfinished.size(), file);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("tasks: cannot load {} (starting without its tasks): {}", file, e.toString());
+        }
+        Tasks tasks = new Tasks(store, queue, accounts, t, config.org(), registry, clock, () -> saveQuietly(store, file));
+        tasks.every(Duration.ofSeconds(1), () -> saveQuietly(store, file));
+        return tasks;
+    }
+
+    private static void saveQuietly(MemoryTaskStore store, Path file) {
+        try {
+            store.save(file);
+        } catch (RuntimeException e) {
+            LOG.warn("tasks: cannot save {}: {}", file, e.toString());
+        }
+    }
+}

@@ -1,0 +1,399 @@
+package dev.spotapi.task;
+
+import dev.spotapi.account.Account;
+import dev.spotapi.account.AccountRegistry;
+import dev.spotapi.config.TaskConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The flywheel tasks of asynchronous requests: creates them, runs them and answers them.
+ *
+ * <p>A task is created after Spot accepted the request (so a create's id is known) and its work item is
+ * offered to the {@link WorkQueue}. Every {@code pumpMs} each replica takes as many items as it has room for
+ * ({@code maxRunning} minus its running tasks). A running task reads Spot's state ({@link SpotProbe}) every
+ * {@code pollMs}, writes an event for each change it sees, checks in (which renews its lease), and completes
+ * when the target state is reached, or fails with Spot's reason, or when the kind's deadline passes. The
+ * reaper fails tasks whose check-in is older than {@code staleSeconds} (their replica died and nobody took
+ * the item over). Nothing here ever repeats the Spot request itself: a task taken over from a dead replica
+ * only looks at Spot's actual state.
+ */
+public final class Tasks implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Tasks.class);
+    private static final long PUMP_MS = 100;
+
+    private final TaskStore store;
+    private final WorkQueue queue;
+    private final AccountRegistry accounts;
+    private final TaskConfig config;
+    private final String org;
+    private final Clock clock;
+    private final TaskMetrics metrics;
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
+    /** Spot reads in flight at once ({@code maxReads}); polls beyond wait in {@link #waitingReads}. */
+    private final java.util.concurrent.Semaphore reads;
+    private final java.util.Queue<Running> waitingReads = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ScheduledExecutorService timer;
+    private final ExecutorService workers;
+    private volatile boolean closed;
+    private volatile long lastPumpWarning = System.nanoTime() - 20_000_000_000L;
+    private final AutoCloseable resources;
+
+    private static final class Running {
+        final TaskWork work;
+        final long startedNanos = System.nanoTime();
+        String lastState;
+        long lastCheckinMillis;
+        /** The instance was seen out of its target state (e.g. RECYCLING). */
+        volatile boolean sawTransition;
+        /** When the next read is due (System.nanoTime): polls keep a fixed rate from a random phase. */
+        long nextDueNanos;
+
+        Running(TaskWork work) {
+            this.work = work;
+        }
+    }
+
+    /**
+     * @param store    where tasks are recorded
+     * @param queue    where work items wait
+     * @param accounts the configured accounts (a task reads Spot with its account's client and rate budget)
+     * @param config   the {@code tasks} settings
+     * @param org      this deployment's org: tasks are answered only to it
+     * @param registry where the task metrics go
+     * @param clock    the time of task fields and deadlines
+     * @param resources closed last by {@link #close()} (the Redis connection)
+     */
+    public Tasks(TaskStore store, WorkQueue queue, AccountRegistry accounts, TaskConfig config, String org,
+            MeterRegistry registry, Clock clock, AutoCloseable resources) {
+        this.resources = resources;
+        this.store = store;
+        this.queue = queue;
+        this.accounts = accounts;
+        this.config = config;
+        this.org = org;
+        this.clock = clock;
+        this.reads = new java.util.concurrent.Semaphore(config.maxReads());
+        this.metrics = new TaskMetrics(registry, () -> running.size(), queue::size);
+        this.timer = Executors.newSingleThreadScheduledExecutor(daemon("tasks-timer"));
+        this.workers = Executors.newFixedThreadPool(2, daemon("tasks"));
+        timer.scheduleWithFixedDelay(() -> workers.execute(this::pump), PUMP_MS, PUMP_MS, TimeUnit.MILLISECONDS);
+        long reapEvery = Math.max(1_000, Math.min(config.staleSeconds() * 1_000 / 2, 30_000));
+        timer.scheduleWithFixedDelay(() -> workers.execute(this::reap), reapEvery, reapEvery, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Throws {@link TaskRefusedException} when a new task would exceed the bounds ({@code maxQueue} tasks not
+     * finished) or the store cannot be reached; called before the Spot request is sent.
+     */
+    public void checkRoom() {
+        long open;
+        try {
+            open = queue.size();
+        } catch (TaskStoreUnavailableException e) {
+            throw new TaskRefusedException("the task store cannot be reached: " + e.getMessage(), 5);
+        }
+        if (open >= config.maxQueue()) {
+            throw new TaskRefusedException("too many asynchronous tasks (" + config.maxQueue()
+                    + ") are not finished", 5);
+        }
+    }
+
+    /** A new random task id (flywheel's: a UUID). */
+    public static String newId() {
+        return UUID.randomUUID().toString();
+    }
+
+    /**
+     * Records and queues the task of an accepted request. {@code target} is {@code ACTIVE}/{@code PAUSED} for an
+     * instance's power, else empty. Throws {@link TaskRefusedException} when the store or queue refuse it.
+     * Answers the work (its id is the task id).
+     */
+    public TaskWork submit(String id, TaskKind kind, String account, String resource, String target) {
+        long now = clock.millis();
+        TaskWork work = new TaskWork(id, org, kind, account, resource, target == null ? "" : target, now,
+                now + config.deadline(kind.configName()).toMillis());
+        try {
+            store.create(work);
+            queue.offer(id);
+        } catch (TaskStoreUnavailableException e) {
+            throw new TaskRefusedException("the task store cannot be reached: " + e.getMessage(), 5);
+        } catch (TaskRefusedException e) {
+            quietly(() -> store.fail(id, "refused: " + e.getMessage()));
+            throw e;
+        }
+        metrics.status(kind, Task.CREATED);
+        workers.execute(this::pump);
+        return work;
+    }
+
+    /** The tasks of this org among {@code ids}, by id, in the order asked; unknown ids are left out. */
+    public Map<String, Task> get(List<String> ids) {
+        Map<String, Task> out = new LinkedHashMap<>();
+        for (String id : ids) {
+            if (out.containsKey(id)) {
+                continue;
+            }
+            Task t = store.get(id, org);
+            if (t != null) {
+                out.put(id, t);
+            }
+        }
+        return out;
+    }
+
+    /** Runs {@code job} every {@code period} on the task workers until {@link #close()}. */
+    void every(Duration period, Runnable job) {
+        timer.scheduleWithFixedDelay(() -> workers.execute(job), period.toMillis(), period.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Tasks this replica is running now. */
+    public int runningHere() {
+        return running.size();
+    }
+
+    /** Takes work items while this replica has room. */
+    private void pump() {
+        if (closed) {
+            return;
+        }
+        try {
+            int room = config.maxRunning() - running.size();
+            if (room <= 0) {
+                return;
+            }
+            for (WorkQueue.Taken taken : queue.take(room)) {
+                begin(taken);
+            }
+        } catch (RuntimeException e) {
+            long now = System.nanoTime();
+            if (now - lastPumpWarning > 10_000_000_000L) {
+                lastPumpWarning = now;
+                LOG.warn("taking task work failed (retried every {} ms, logged every 10 s): {}", PUMP_MS, e.toString());
+            }
+        }
+    }
+
+    private void begin(WorkQueue.Taken taken) {
+        TaskWork work = store.work(taken.taskId());
+        if (work == null) {
+            queue.done(taken.taskId()); // expired or never recorded: nothing to wait for
+            return;
+        }
+        Task now = store.get(work.id(), work.org());
+        if (now != null && now.finished()) {
+            queue.done(work.id());
+            return;
+        }
+        Running r = new Running(work);
+        if (running.putIfAbsent(work.id(), r) != null) {
+            return;
+        }
+        if (taken.claimedFromAnother()) {
+            metrics.claimedAfterCrash();
+            store.event(work.id(), "taken over: the replica that ran this task stopped renewing it; resuming from"
+                    + " Spot's actual state");
+        } else {
+            store.start(work.id());
+            metrics.status(work.kind(), Task.RUNNING);
+        }
+        // the first read at once, the following ones on a random phase of the poll period: the reads of many
+        // tasks started together spread over the period instead of reaching Spot in bursts
+        r.nextDueNanos = System.nanoTime() - java.util.concurrent.ThreadLocalRandom.current()
+                .nextLong(TimeUnit.MILLISECONDS.toNanos(config.pollMs()));
+        workers.execute(() -> poll(r));
+    }
+
+    private void poll(Running r) {
+        if (closed) {
+            return;
+        }
+        TaskWork w = r.work;
+        try {
+            if (clock.millis() > w.deadlineMillis()) {
+                finish(r, "deadline of " + Duration.ofMillis(w.deadlineMillis() - w.createdAtMillis()).toSeconds()
+                        + " s for " + w.kind().configName() + " passed; last seen: "
+                        + (r.lastState == null ? "nothing yet" : r.lastState));
+                return;
+            }
+            Account account = accounts.all().get(w.account());
+            if (account == null) {
+                finish(r, "account '" + w.account() + "' is not configured on this replica");
+                return;
+            }
+            waitingReads.add(r);
+            startReads();
+        } catch (RuntimeException e) {
+            LOG.warn("task {} poll failed (retried): {}", w.id(), e.toString());
+            later(r);
+        }
+    }
+
+    /** Starts the waiting reads while fewer than {@code maxReads} are in flight. */
+    private void startReads() {
+        while (!closed && !waitingReads.isEmpty() && reads.tryAcquire()) {
+            Running next = waitingReads.poll();
+            if (next == null) {
+                reads.release();
+                continue;
+            }
+            Account account = accounts.all().get(next.work.account());
+            try {
+                SpotProbe.look(account, next.work, next.sawTransition).whenCompleteAsync((seen, failure) -> {
+                    reads.release();
+                    startReads();
+                    observed(next, seen, failure);
+                }, workers);
+            } catch (RuntimeException e) {
+                reads.release();
+                LOG.warn("task {} read failed to start (retried): {}", next.work.id(), e.toString());
+                later(next);
+            }
+        }
+    }
+
+    private void observed(Running r, SpotProbe.Observation seen, Throwable failure) {
+        if (closed) {
+            return;
+        }
+        String id = r.work.id();
+        try {
+            if (failure != null) {
+                seen = new SpotProbe.Observation("read failed: " + SpotProbe.unwrap(failure), false, null, true);
+            }
+            if (seen.inTransition()) {
+                r.sawTransition = true;
+            }
+            if (!seen.state().equals(r.lastState)) {
+                r.lastState = seen.state();
+                store.event(id, seen.state());
+            }
+            if (seen.failure() != null) {
+                finish(r, seen.failure());
+                return;
+            }
+            if (seen.done()) {
+                finish(r, null);
+                return;
+            }
+            long now = clock.millis();
+            if (now - r.lastCheckinMillis >= Math.min(config.leaseSeconds() * 1_000 / 3, 5_000)) {
+                store.checkin(id);
+                queue.renew(id);
+                r.lastCheckinMillis = now;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("task {}: recording progress failed (retried): {}", id, e.toString());
+        }
+        later(r);
+    }
+
+    /** Schedules the next read one poll period after the previous due time (never in the past: no catch-up). */
+    private void later(Running r) {
+        if (!closed) {
+            long now = System.nanoTime();
+            r.nextDueNanos = Math.max(now, r.nextDueNanos + TimeUnit.MILLISECONDS.toNanos(config.pollMs()));
+            timer.schedule(() -> workers.execute(() -> poll(r)), r.nextDueNanos - now, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Completes ({@code failure} null) or fails the task; the item is done and the slot free. */
+    private void finish(Running r, String failure) {
+        String id = r.work.id();
+        try {
+            if (failure == null) {
+                store.complete(id);
+            } else {
+                store.fail(id, failure);
+            }
+            queue.done(id);
+        } catch (RuntimeException e) {
+            LOG.warn("task {}: recording its end failed (another replica will take it over): {}", id, e.toString());
+        }
+        running.remove(id);
+        String status = failure == null ? Task.COMPLETED : Task.FAILED;
+        metrics.finished(r.work.kind(), status, System.nanoTime() - r.startedNanos);
+        LOG.info("task {} {} kind={} account={} resource={}{}", id, status, r.work.kind().configName(),
+                r.work.account(), r.work.resource(), failure == null ? "" : " failure=\"" + failure + "\"");
+        workers.execute(this::pump);
+    }
+
+    /** Fails the unfinished tasks whose last check-in (or creation) is older than {@code staleSeconds}. */
+    void reap() {
+        if (closed) {
+            return;
+        }
+        try {
+            Instant stale = clock.instant().minusSeconds(config.staleSeconds());
+            for (String id : store.unfinished(config.maxQueue())) {
+                if (running.containsKey(id)) {
+                    continue;
+                }
+                TaskWork w = store.work(id);
+                Task t = w == null ? null : store.get(id, w.org());
+                if (t == null || t.finished()) {
+                    continue;
+                }
+                String last = t.checkinAt() != null && !t.checkinAt().isEmpty() ? t.checkinAt() : t.createdAt();
+                if (last != null && !last.isEmpty() && FlywheelTime.parse(last).isBefore(stale)) {
+                    store.fail(id, "no check-in for " + config.staleSeconds() + " s: the replica running this task"
+                            + " stopped and no other took it over");
+                    queue.done(id);
+                    metrics.reaped(w.kind());
+                }
+            }
+            if (store instanceof MemoryTaskStore m) {
+                m.sweep();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("task reaper failed (retried): {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        timer.shutdownNow();
+        workers.shutdownNow();
+        quietly(queue::close);
+        quietly(store::close);
+        try {
+            resources.close();
+        } catch (Exception e) {
+            LOG.debug("ignored: {}", e.toString());
+        }
+    }
+
+    private static void quietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.debug("ignored: {}", e.toString());
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
