@@ -124,7 +124,7 @@ public final class ApiServer {
             config.routes.before(Tracing::before);
             config.routes.before(cors::before);
             config.routes.before(access::before);
-            config.routes.beforeMatched(QueryParameters::refuseRepeated);
+            config.routes.beforeMatched(QueryParameters.refuseRepeated(Routes.listParameters()));
             config.routes.beforeMatched(bodies.checkFirst(Routes.bodyRoutes(table), Routes.spotObjectBodies(table)));
             config.routes.beforeMatched(Idempotency.checkHeaderFirst(Routes.keyedRoutes(table)));
             config.routes.beforeMatched(orgGuard::before);

@@ -1,26 +1,45 @@
 package dev.spotapi.api;
 
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One check for every route: a query parameter given more than once ({@code ?keep=a&keep=b},
  * {@code ?detach=true&detach=false}, {@code ?start=..&start=..}) is a 400 naming it. No handler then
  * has to choose one of the values, or join them: ambiguous input is refused, never guessed (issue 20).
  * Names are compared after percent-decoding, as the handlers read them ({@code ke%65p} is {@code keep}).
+ * The only exceptions are the parameters a route defines as a list ({@link Routes#listParameters()}, e.g.
+ * flywheel's {@code ?task=a&task=b}).
  */
 final class QueryParameters {
     private QueryParameters() {
     }
 
-    /** The before-matched handler: 400 for the first parameter that is given more than once. */
-    static void refuseRepeated(Context ctx) {
+    /**
+     * The before-matched handler: 400 for the first parameter that is given more than once, unless the
+     * matched route ("METHOD template" in {@code lists}) takes that parameter as a list.
+     */
+    static Handler refuseRepeated(Map<String, Set<String>> lists) {
+        return ctx -> check(ctx, listsOf(ctx, lists));
+    }
+
+    private static Set<String> listsOf(Context ctx, Map<String, Set<String>> lists) {
+        var endpoint = ctx.endpoints().matchedHttpEndpoint();
+        if (endpoint == null) {
+            return Set.of();
+        }
+        return lists.getOrDefault(ctx.method().name() + ' ' + endpoint.path, Set.of());
+    }
+
+    private static void check(Context ctx, Set<String> allowed) {
         if (ctx.queryString() == null) {
             return;
         }
         for (Map.Entry<String, List<String>> p : ctx.queryParamMap().entrySet()) {
-            if (p.getValue().size() > 1) {
+            if (p.getValue().size() > 1 && !allowed.contains(p.getKey())) {
                 String name = p.getKey().length() > 64 ? p.getKey().substring(0, 64) + "..." : p.getKey();
                 throw ApiException.badRequest("the query parameter '" + name + "' is given " + p.getValue().size()
                         + " times; give it once" + ("keep".equals(p.getKey())

@@ -168,4 +168,12 @@ final class Routes {
                 .map(Route::key)
                 .collect(Collectors.toUnmodifiableSet());
     }
+
+    /**
+     * Query parameters that a route takes as a list, repeated ({@code ?task=a&task=b}), by "METHOD template":
+     * every other parameter given twice is refused ({@link QueryParameters}).
+     */
+    static Map<String, Set<String>> listParameters() {
+        return Map.of("GET " + PREFIX + "/flywheel", Set.of("task"));
+    }
 }

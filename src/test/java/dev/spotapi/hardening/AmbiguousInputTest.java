@@ -240,6 +240,8 @@ class AmbiguousInputTest extends HarnessPerClass {
                 {"GET", "/main/elastigroups/" + group + "/events?start=2026-01-01&start=2026-01-02", "start"},
                 {"PUT", "/main/instances/" + instance + "/power?x=1&x=2", "x"},
                 {"GET", "/ping?a=1&a=1", "a"},
+                // flywheel takes task as a list (?task=a&task=b); any other repeated parameter is still refused
+                {"GET", "/flywheel?task=a&task=b&x=1&x=2", "x"},
         };
         for (String[] q : requests) {
             Object body = q[0].equals("PUT") ? "{\"state\": \"stop\"}" : null;
