@@ -27,12 +27,22 @@ final class SystemRoutes {
                 .register(registry);
     }
 
+    /** Liveness: 200 {@code pong}; 503 once a fatal error was seen ({@link Readiness}), so that the pod is restarted. */
     void ping(Context ctx) {
+        if (!readiness.alive()) {
+            throw new ApiException(503, "not alive: fatal error (" + readiness.fatalError() + "), restart needed");
+        }
         replies.text(ctx, "pong");
     }
 
-    /** 200 while serving, 503 once shutdown has begun, so that Kubernetes drains the pod first. */
+    /**
+     * 200 while serving, 503 once shutdown has begun, so that Kubernetes drains the pod first, and 503 once a
+     * fatal error was seen.
+     */
     void ready(Context ctx) {
+        if (!readiness.alive()) {
+            throw new ApiException(503, "not serving: fatal error (" + readiness.fatalError() + ")");
+        }
         if (!readiness.serving()) {
             throw new ApiException(503, "shutting down");
         }
