@@ -26,6 +26,8 @@ abstract class HostileClients implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     volatile boolean running = true;
+    /** How long a client waits before its next connection, in ms. */
+    volatile long reconnectPauseMs = 50;
 
     HostileClients(int port) {
         this.port = port;
@@ -50,7 +52,7 @@ abstract class HostileClients implements AutoCloseable {
                     } catch (IOException e) {
                         // closed by the server or by close(): next connection
                     }
-                    pause(50);
+                    pause(reconnectPauseMs);
                 }
             }, name + "-" + i);
             t.setDaemon(true);

@@ -68,7 +68,7 @@ class UnauthenticatedBodiesTest {
             List<Socket> held = new ArrayList<>();
             try {
                 for (int i = 0; i < fit; i++) {
-                    held.add(stalledBody(h.port(), "POST", "/v1/spot/main/instances", TestService.TOKEN, 1));
+                    held.add(stalledBody(h.port(), "POST", "/v1/spot/main/instances", TestService.TOKEN, 200));
                 }
                 Thread.sleep(500); // the server has seen their headers
                 long start = System.nanoTime();
