@@ -9,18 +9,22 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Large constant answers (the OpenAPI document, the Swagger UI assets) written without a thread. A route
+ * Large public answers (the OpenAPI document, the Swagger UI assets, the metrics scrape) written without a
+ * thread. A route
  * calls {@link #send} instead of {@code ctx.result(...)}: it writes nothing itself, and when the
  * application completes the response (an empty last write, which Jetty makes asynchronously once the
  * route returns), this handler puts the body in that last write. A client that never reads its answers
  * (pipelining requests on one connection and reading nothing) then leaves a write pending on its
  * connection, not a worker thread blocked in a write; the next pipelined request is not parsed until the
- * pending answer is written. The bodies are shared read-only buffers: no copy per request.
+ * pending answer is written. The constant bodies are shared read-only buffers: no copy per request.
  */
 final class StaticBodies extends Handler.Wrapper {
     private static final String ATTRIBUTE = "spot-api.staticBody";
 
-    /** Answers {@code ctx} with {@code body} (a shared buffer, never modified) of type {@code contentType}. */
+    /**
+     * Answers {@code ctx} with {@code body} (never modified; it may be shared) of type {@code contentType}.
+     * Large public answers use it: the OpenAPI document, the Swagger UI assets, the metrics scrape.
+     */
     static void send(Context ctx, String contentType, ByteBuffer body) {
         ctx.contentType(contentType);
         ctx.req().setAttribute(ATTRIBUTE, body);

@@ -53,8 +53,10 @@ final class SystemRoutes {
         replies.json(ctx, BuildInfo.current());
     }
 
+    /** The Prometheus scrape, written without a thread ({@link StaticBodies}): a client that never reads holds none. */
     void metrics(Context ctx) {
-        ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape());
+        StaticBodies.send(ctx, PROMETHEUS_TEXT,
+                java.nio.ByteBuffer.wrap(registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     void notImplemented(Context ctx) {
