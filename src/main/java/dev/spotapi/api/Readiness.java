@@ -47,6 +47,7 @@ public final class Readiness {
         return fatal.get();
     }
 
+    /** Shutdown has begun: not ready from now on (still alive). */
     public void shutdownBegun() {
         serving.set(false);
     }
