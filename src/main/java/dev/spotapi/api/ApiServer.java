@@ -101,9 +101,12 @@ public final class ApiServer {
                 server.insertHandler(new StaticBodies());
                 server.insertHandler(new HeapBodyLoader(p.maxBodyBytes()));
                 server.insertHandler(new SlowBodyGuard(p.http().bodyTimeoutMs(), p.http().minBodyBytesPerSecond()));
-                server.insertHandler(new BodyGate(p.verifier(), () -> state.internalRouter, Routes.bodyRoutes(table),
-                        new BodyBudget(BodyBudget.defaultCapacity(Runtime.getRuntime().maxMemory(), p.maxBodyBytes())),
+                BodyBudget budget = new BodyBudget(BodyBudget.defaultCapacity(Runtime.getRuntime().maxMemory(),
                         p.maxBodyBytes()));
+                org.slf4j.LoggerFactory.getLogger(ApiServer.class).info(
+                        "request bodies buffered at once: at most {} bytes", budget.capacity());
+                server.insertHandler(new BodyGate(p.verifier(), () -> state.internalRouter, Routes.bodyRoutes(table),
+                        budget, p.maxBodyBytes()));
                 server.insertHandler(new FatalErrorGuard(p.readiness()));
                 server.insertHandler(new SizeLimitHandler(p.maxBodyBytes(), -1));
                 server.insertHandler(new GracefulHandler());

@@ -103,8 +103,38 @@ final class BodyGate extends Handler.Wrapper {
             request.setAttribute(BUDGET_FULL, Boolean.TRUE);
             return withoutBody(request, response, callback);
         }
-        Request.addCompletionListener(request, failure -> budget.release(reserve));
-        return super.handle(request, response, callback);
+        // given back exactly once, when the handling below is done (answered or failed)
+        Callback releasing = new Callback.Nested(callback) {
+            private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+
+            private void release() {
+                if (released.compareAndSet(false, true)) {
+                    budget.release(reserve);
+                }
+            }
+
+            @Override
+            public void succeeded() {
+                release();
+                super.succeeded();
+            }
+
+            @Override
+            public void failed(Throwable x) {
+                release();
+                super.failed(x);
+            }
+        };
+        try {
+            if (super.handle(request, response, releasing)) {
+                return true;
+            }
+        } catch (Throwable t) {
+            releasing.failed(t);
+            return true;
+        }
+        budget.release(reserve); // not handled: Jetty answers 404 with the original callback
+        return false;
     }
 
     /** The request has a body: a positive Content-Length or a Transfer-Encoding (chunked). */

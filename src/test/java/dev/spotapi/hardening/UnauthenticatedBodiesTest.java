@@ -2,8 +2,6 @@ package dev.spotapi.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spotapi.config.AuthSettings;
-import dev.spotapi.config.HttpSettings;
 import dev.spotapi.support.RawHttp;
 import dev.spotapi.support.TestService;
 import java.io.InputStream;
@@ -44,6 +42,20 @@ class UnauthenticatedBodiesTest {
     }
 
     @Test
+    void aChunkedBodyWithoutAValidTokenIsRefusedBeforeItIsRead() throws Exception {
+        try (Harness h = Harness.start(Harness.quick()); Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", h.port()), 5_000);
+            OutputStream out = s.getOutputStream();
+            // one chunk announced as 1 MB, 10 KB of it sent: the body cannot end before the server answers
+            out.write(("POST /v1/spot/main/instances HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\nF4240\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(new byte[10_000]);
+            out.flush();
+            assertThat(readReply(s, 5_000)).startsWith("HTTP/1.1 403").containsIgnoringCase("connection: close");
+        }
+    }
+
+    @Test
     void aBodyForAnEndpointThatTakesNoneIsNeverRead() throws Exception {
         try (Harness h = Harness.start(Harness.quick())) {
             // a verified read, a public endpoint and an unknown path, each with a stalled 1 MB body
@@ -57,31 +69,43 @@ class UnauthenticatedBodiesTest {
         }
     }
 
+    /**
+     * In a JVM with a 32 MiB heap the budget is about 4 MB (an eighth of the heap, as logged at start): as
+     * many verified 1 MB bodies in progress as fit fill it, and the next verified body is turned away at once, before a byte of it is read.
+     */
     @Test
-    void verifiedBodiesBeyondTheBudgetAre503WithRetryAfterAtOnce() throws Exception {
-        // slow bodies are allowed here (1 byte/s for a minute): the held ones keep their reservations
-        try (Harness h = Harness.start(Harness.quick(), c -> c.withLimits(AuthSettings.DEFAULTS,
-                new HttpSettings(0, 0, 60_000, 1, 0)))) {
-            // the budget is an eighth of the heap, at most 64 MiB: declare 1 MB bodies until it is full
-            long budget = Math.max(1_048_577, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
-            int fit = (int) (budget / MB);
+    void verifiedBodiesBeyondTheBudgetAre503WithRetryAfterAtOnce(@TempDir Path dir) throws Exception {
+        try (ServiceJvm jvm = ServiceJvm.start(dir, List.of("-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))) {
+            java.util.regex.Matcher logged = java.util.regex.Pattern.compile("buffered at once: at most (\\d+) bytes")
+                    .matcher(java.nio.file.Files.readString(jvm.log));
+            assertThat(logged.find()).as("the budget is logged at start").isTrue();
+            int fit = (int) (Long.parseLong(logged.group(1)) / MB);
+            assertThat(fit).as("1 MB bodies in the budget of a 32 MiB heap").isBetween(1, 5);
             List<Socket> held = new ArrayList<>();
             try {
                 for (int i = 0; i < fit; i++) {
-                    held.add(stalledBody(h.port(), "POST", "/v1/spot/main/instances", TestService.TOKEN, 200));
+                    // all but the last byte: in time for the rate check, never complete
+                    held.add(stalledBody(jvm.port, "POST", "/v1/spot/main/instances", TestService.TOKEN, MB - 1));
                 }
-                Thread.sleep(500); // the server has seen their headers
+                // the server reserves as it reads their headers (later on a loaded machine): wait for the first 503
+                long deadline = System.nanoTime() + 8_000_000_000L;
+                String first = "";
+                while (!first.startsWith("HTTP/1.1 503") && System.nanoTime() < deadline) {
+                    try (Socket s = stalledBody(jvm.port, "POST", "/v1/spot/main/instances", TestService.TOKEN, 1)) {
+                        first = readReply(s, 3_000);
+                    }
+                }
                 long start = System.nanoTime();
-                List<String> refused = new ArrayList<>();
+                List<String> refused = new ArrayList<>(List.of(first));
                 for (int i = 0; i < 3; i++) {
-                    try (Socket s = stalledBody(h.port(), "POST", "/v1/spot/main/instances", TestService.TOKEN, 1)) {
+                    try (Socket s = stalledBody(jvm.port, "POST", "/v1/spot/main/instances", TestService.TOKEN, 1)) {
                         refused.add(readReply(s, 5_000));
                     }
                 }
                 assertThat(refused).allSatisfy(r -> assertThat(r).startsWith("HTTP/1.1 503")
                         .containsIgnoringCase("retry-after: 1").contains("too many request bodies"));
                 assertThat(Harness.millisSince(start)).as("turned away at once").isLessThan(3_000);
-                assertThat(h.get("/ping").status()).isEqualTo(200);
+                assertThat(jvm.get("/v1/spot/ping", null, 5_000).status()).isEqualTo(200);
             } finally {
                 for (Socket s : held) {
                     s.close();
@@ -91,7 +115,7 @@ class UnauthenticatedBodiesTest {
             long until = System.nanoTime() + 10_000_000_000L;
             RawHttp.Answer a;
             do {
-                a = RawHttp.send(h.port(), "POST", "/v1/spot/main/instances".getBytes(StandardCharsets.UTF_8),
+                a = RawHttp.send(jvm.port, "POST", "/v1/spot/main/instances".getBytes(StandardCharsets.UTF_8),
                         Map.of("X-Auth-Token", TestService.TOKEN), "[]".getBytes(StandardCharsets.UTF_8), 5_000);
             } while (a.status() == 503 && System.nanoTime() < until && pause());
             assertThat(a.status()).as("%s", a).isEqualTo(400);
