@@ -38,6 +38,11 @@ final class ServiceJvm implements AutoCloseable {
 
     /** Starts the service with {@code jvmFlags} (heap flags included) and waits until /ping answers. */
     static ServiceJvm start(Path dir, List<String> jvmFlags) throws Exception {
+        return start(dir, jvmFlags, "");
+    }
+
+    /** {@link #start(Path, List)} with {@code extraConfig} (e.g. {@code "http": {...},}) added to the config file. */
+    static ServiceJvm start(Path dir, List<String> jvmFlags, String extraConfig) throws Exception {
         SpotSimulator sim = SpotSimulator.builder().port(0).account(TestService.MAIN_ID, "main-spot-token").start();
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -46,10 +51,10 @@ final class ServiceJvm implements AutoCloseable {
         Path config = dir.resolve("config.json");
         Files.writeString(config, """
                 {"listenAddress": "127.0.0.1:%d", "token": "%s", "logLevel": "info", "org": "testorg",
-                 "shutdownDelayMs": 0,
+                 "shutdownDelayMs": 0, %s
                  "accounts": {"main": {"region": "us-east-1", "id": "%s", "token": "main-spot-token",
                                        "defaultVPC": "vpc-default0001", "endpoint": "%s"}}}"""
-                .formatted(port, TestService.KEY, TestService.MAIN_ID, sim.baseUrl()));
+                .formatted(port, TestService.KEY, extraConfig, TestService.MAIN_ID, sim.baseUrl()));
         Path log = dir.resolve("spot-api.log");
         List<String> command = new ArrayList<>();
         // ChildJvm's command with the given flags instead of its own heap and JIT flags
