@@ -20,7 +20,9 @@ import java.util.function.Supplier;
  * already known to be right passes at once; otherwise the request is suspended (no thread held) until
  * the verdict arrives. Refusals: 403 for a missing or wrong token, 429 with {@code Retry-After} when
  * this client has used up its failed verifications, 503 with {@code Retry-After} when the verify queue
- * is full.
+ * is full. A request with a body was already verified by {@link BodyGate} (before its body was read): its
+ * verdict is applied here without a second verification, and a verified body that did not fit the body
+ * budget is answered 503 with {@code Retry-After}.
  */
 final class AccessControl {
     static final String TOKEN_HEADER = "X-Auth-Token";
@@ -51,6 +53,20 @@ final class AccessControl {
             return;
         }
         if (Access.of(ctx, router) == Access.PUBLIC) {
+            return;
+        }
+        Result early = ctx.attribute(BodyGate.VERDICT);
+        if (early != null) {
+            apply(ctx, early); // verified by BodyGate before the body was read
+        }
+        if (ctx.attribute(BodyGate.BUDGET_FULL) != null) {
+            if (early == null || early.verdict().allowed()) {
+                ctx.header("Retry-After", "1");
+                refuse(ctx, 503, "too many request bodies in progress, retry later");
+            }
+            return;
+        }
+        if (early != null) {
             return;
         }
         String token = ctx.header(TOKEN_HEADER);

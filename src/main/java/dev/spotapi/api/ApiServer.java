@@ -21,8 +21,8 @@ import java.util.Locale;
 import java.util.Set;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.EagerContentHandler;
 import org.eclipse.jetty.util.component.LifeCycle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -33,6 +33,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class ApiServer {
     /** Pending connections the kernel keeps for the acceptor (the listen backlog; Linux caps it at somaxconn). */
     static final int ACCEPT_QUEUE = 1024;
+    /**
+     * Open connections at most; past it Jetty stops accepting (new ones wait in the listen backlog) until
+     * one closes. Each connection costs at most an input buffer while its request arrives and an output
+     * buffer while its answer is written, so this bounds the server's network buffers whatever the clients do.
+     */
+    static final int MAX_CONNECTIONS = 512;
 
     /** Everything the HTTP layer needs; built by {@link dev.spotapi.SpotApi}. */
     public record Parts(ListenAddress listen, int maxBodyBytes, HttpSettings http, TokenVerifier verifier,
@@ -94,12 +100,23 @@ public final class ApiServer {
             config.jetty.port = p.listen().port();
             config.jetty.threadPool = threadPool(p.http().maxThreads());
             config.jetty.modifyServer(server -> {
-                // outermost last: Graceful -> SizeLimit -> SlowBodyGuard -> EagerContent (async body read) -> Javalin
-                server.insertHandler(new EagerContentHandler(
-                        new EagerContentHandler.RetainedContentLoaderFactory(p.maxBodyBytes() + 1L, 0, true)));
+                // outermost last: HeaderDeadline -> Graceful -> SizeLimit -> FatalErrorGuard -> BodyGate (token
+                // verified, body budget) -> SlowBodyGuard -> HeapBodyLoader (async body read into the heap)
+                // -> StaticBodies (docs written without a thread) -> Javalin
+                server.insertHandler(new StaticBodies());
+                server.insertHandler(new HeapBodyLoader(p.maxBodyBytes()));
                 server.insertHandler(new SlowBodyGuard(p.http().bodyTimeoutMs(), p.http().minBodyBytesPerSecond()));
+                BodyBudget budget = new BodyBudget(BodyBudget.defaultCapacity(Runtime.getRuntime().maxMemory(),
+                        p.maxBodyBytes()));
+                org.slf4j.LoggerFactory.getLogger(ApiServer.class).info(
+                        "request bodies buffered at once: at most {} bytes", budget.capacity());
+                server.insertHandler(new BodyGate(p.verifier(), () -> state.internalRouter, Routes.bodyRoutes(table),
+                        budget, p.maxBodyBytes()));
+                server.insertHandler(new FatalErrorGuard(p.readiness()));
                 server.insertHandler(new SizeLimitHandler(p.maxBodyBytes(), -1));
                 server.insertHandler(new GracefulHandler());
+                HeaderDeadline headerDeadline = new HeaderDeadline(p.http().bodyTimeoutMs());
+                server.insertHandler(headerDeadline);
                 server.setStopTimeout(p.http().stopTimeoutMs());
                 long idle = p.http().idleTimeoutMs();
                 server.addEventListener(new LifeCycle.Listener() {
@@ -115,12 +132,18 @@ public final class ApiServer {
                                 // 1 s for its retransmit (StarvationLatencyTest saw /ping take 1,029 ms)
                                 connector.setAcceptQueueSize(ACCEPT_QUEUE);
                             }
+                            c.addBean(headerDeadline.listener());
                         }
                     }
                 });
                 server.setErrorHandler(new JettyErrors(p.mapper()));
+                // every connection holds an input buffer while its request arrives: a bounded number of them
+                server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, server));
             });
-            config.router.javaLangErrorHandler(errors::fatal);
+            config.router.javaLangErrorHandler((response, error) -> {
+                p.readiness().fatal(error);
+                errors.fatal(response, error);
+            });
             config.routes.before(Tracing::before);
             config.routes.before(cors::before);
             config.routes.before(access::before);

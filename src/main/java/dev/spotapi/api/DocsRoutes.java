@@ -7,10 +7,14 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The OpenAPI document and the Swagger UI page, served from the jar (the UI from its webjar, no CDN). */
+/**
+ * The OpenAPI document and the Swagger UI page, served from the jar (the UI from its webjar, no CDN). The
+ * document and the assets are written without a thread ({@link StaticBodies}).
+ */
 final class DocsRoutes {
     static final String SWAGGER_UI = "META-INF/resources/webjars/swagger-ui/5.32.6/";
     private static final Map<String, String> ASSETS = Map.of(
@@ -46,16 +50,16 @@ final class DocsRoutes {
             """.formatted(Routes.PREFIX);
 
     private final Replies replies;
-    private final byte[] openApi;
-    private final Map<String, byte[]> loaded = new ConcurrentHashMap<>();
+    private final ByteBuffer openApi;
+    private final Map<String, ByteBuffer> loaded = new ConcurrentHashMap<>();
 
     DocsRoutes(Replies replies, ObjectMapper mapper) {
         this.replies = replies;
-        this.openApi = loadOpenApi(mapper);
+        this.openApi = StaticBodies.shared(loadOpenApi(mapper));
     }
 
     void openApi(Context ctx) {
-        ctx.contentType(Replies.JSON).result(openApi);
+        StaticBodies.send(ctx, Replies.JSON, openApi);
     }
 
     void page(Context ctx) {
@@ -69,7 +73,7 @@ final class DocsRoutes {
             throw ApiException.notFound("no such docs asset");
         }
         ctx.header("Cache-Control", "public, max-age=86400");
-        ctx.contentType(type).result(loaded.computeIfAbsent(name, n -> resource(SWAGGER_UI + n)));
+        StaticBodies.send(ctx, type, loaded.computeIfAbsent(name, n -> StaticBodies.shared(resource(SWAGGER_UI + n))));
     }
 
     private static byte[] loadOpenApi(ObjectMapper mapper) {

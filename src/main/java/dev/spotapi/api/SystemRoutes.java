@@ -27,12 +27,22 @@ final class SystemRoutes {
                 .register(registry);
     }
 
+    /** Liveness: 200 {@code pong}; 503 once a fatal error was seen ({@link Readiness}), so that the pod is restarted. */
     void ping(Context ctx) {
+        if (!readiness.alive()) {
+            throw new ApiException(503, "not alive: fatal error (" + readiness.fatalError() + "), restart needed");
+        }
         replies.text(ctx, "pong");
     }
 
-    /** 200 while serving, 503 once shutdown has begun, so that Kubernetes drains the pod first. */
+    /**
+     * 200 while serving, 503 once shutdown has begun, so that Kubernetes drains the pod first, and 503 once a
+     * fatal error was seen.
+     */
     void ready(Context ctx) {
+        if (!readiness.alive()) {
+            throw new ApiException(503, "not serving: fatal error (" + readiness.fatalError() + ")");
+        }
         if (!readiness.serving()) {
             throw new ApiException(503, "shutting down");
         }
@@ -43,8 +53,10 @@ final class SystemRoutes {
         replies.json(ctx, BuildInfo.current());
     }
 
+    /** The Prometheus scrape, written without a thread ({@link StaticBodies}): a client that never reads holds none. */
     void metrics(Context ctx) {
-        ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape());
+        StaticBodies.send(ctx, PROMETHEUS_TEXT,
+                java.nio.ByteBuffer.wrap(registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     void notImplemented(Context ctx) {

@@ -11,7 +11,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *   <li>{@code idleTimeoutMs} (default 30000): a connection on which nothing arrives for this long is closed.</li>
  *   <li>{@code bodyTimeoutMs} (default 10000): a request body must arrive completely within this time after
  *       the headers, else 408. Bodies are read without holding a worker thread, so slow senders only cost a
- *       connection.</li>
+ *       connection. The same time bounds a request's headers from its first byte (else the connection is
+ *       closed).</li>
  *   <li>{@code minBodyBytesPerSecond} (default 1024): after the first second, a body arriving slower than
  *       this on average is refused with 408.</li>
  *   <li>{@code stopTimeoutMs} (default 10000): how long a stop waits for in-flight requests; those still

@@ -56,7 +56,8 @@ class LauncherTest {
         awaitUp("http://127.0.0.1:" + port + "/v1/spot/ping");
         List<String> jvm = commandLine(process);
         assertThat(jvm.get(0)).as("the launcher execs java: same pid").endsWith("java");
-        assertThat(jvm).contains("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "dev.spotapi.cli.Main");
+        assertThat(jvm).contains("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
+                "-XX:MaxDirectMemorySize=32m", "dev.spotapi.cli.Main");
         assertThat(jvm.get(jvm.indexOf("-cp") + 1)).startsWith(Path.of("target/launcher/spot-api-app.jar").toAbsolutePath() + ":");
         assertThat(jvm).noneMatch(a -> a.startsWith("-XX:SharedArchiveFile="));
 
@@ -80,7 +81,8 @@ class LauncherTest {
         awaitUp("http://127.0.0.1:" + port + "/_sim/health");
 
         List<String> jvm = commandLine(process);
-        assertThat(jvm).contains("-XX:+UseSerialGC", "-Xmx64m").doesNotContain("-XX:TieredStopAtLevel=1");
+        assertThat(jvm).contains("-XX:+UseSerialGC", "-Xmx64m").doesNotContain("-XX:TieredStopAtLevel=1",
+                "-XX:MaxDirectMemorySize=32m");
         assertThat(jvm.subList(jvm.indexOf("dev.spotapi.cli.Main") + 1, jvm.size())).startsWith("simulator");
     }
 

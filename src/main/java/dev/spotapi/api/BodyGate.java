@@ -1,0 +1,179 @@
+package dev.spotapi.api;
+
+import dev.spotapi.auth.TokenVerifier;
+import dev.spotapi.auth.TokenVerifier.Result;
+import io.javalin.http.HandlerType;
+import io.javalin.router.InternalRouter;
+import io.javalin.router.ParsedEndpoint;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Decides, from the request line and headers alone, whether a request's body may be read at all, before
+ * a byte of it is buffered:
+ * <ul>
+ *   <li>a body sent to an endpoint that takes none (every public endpoint, every unknown path, reads and
+ *       deletes) is never read;</li>
+ *   <li>a body for an endpoint that takes one is read only once its {@code X-Auth-Token} is verified: a
+ *       known token at once, another on the verifier's pool while the request waits without a thread;</li>
+ *   <li>and only if it fits in the process-wide {@link BodyBudget}.</li>
+ * </ul>
+ * A request whose body is not read goes on to the application with an empty body, the verifier's verdict
+ * (request attribute {@link #VERDICT}) and, when the budget was full, {@link #BUDGET_FULL}: {@link
+ * AccessControl} answers it (403/429/503) as it would any request, and the connection is closed after the
+ * answer, so the unread body is never read.
+ */
+final class BodyGate extends Handler.Wrapper {
+    /** Request attribute: the {@link Result} of the token verification done here. */
+    static final String VERDICT = "spot-api.tokenVerdict";
+    /** Request attribute, present when the body was refused because the body budget was full. */
+    static final String BUDGET_FULL = "spot-api.bodyBudgetFull";
+
+    private final TokenVerifier verifier;
+    private final Supplier<InternalRouter> router;
+    private final Set<String> bodyRoutes;
+    private final BodyBudget budget;
+    private final long maxBodyBytes;
+
+    /**
+     * @param bodyRoutes the endpoints that take a body, as "METHOD template" ({@link Routes#bodyRoutes})
+     * @param maxBodyBytes the largest body accepted (what a chunked body reserves)
+     */
+    BodyGate(TokenVerifier verifier, Supplier<InternalRouter> router, Set<String> bodyRoutes, BodyBudget budget,
+            long maxBodyBytes) {
+        this.verifier = verifier;
+        this.router = router;
+        this.bodyRoutes = bodyRoutes;
+        this.budget = budget;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        if (!hasBody(request)) {
+            return super.handle(request, response, callback);
+        }
+        long length = request.getLength();
+        if (!takesBody(request)) {
+            return withoutBody(request, response, callback);
+        }
+        String token = request.getHeaders().get(AccessControl.TOKEN_HEADER);
+        if (verifier.knownGood(token)) {
+            return admit(request, response, callback, length);
+        }
+        CompletableFuture<Result> verdict = verifier.verify(token, Request.getRemoteAddr(request));
+        if (verdict.isDone() && !verdict.isCompletedExceptionally()) {
+            return decided(request, response, callback, length, verdict.join());
+        }
+        // no thread waits for bcrypt: the request goes on when the verdict arrives
+        verdict.whenComplete((result, failure) -> request.getContext().execute(() -> {
+            Result r = failure != null || result == null
+                    ? new Result(TokenVerifier.Verdict.BUSY, 1) : result;
+            try {
+                if (!decided(request, response, callback, length, r)) {
+                    Response.writeError(request, response, callback, 404);
+                }
+            } catch (Throwable t) {
+                Response.writeError(request, response, callback, t);
+            }
+        }));
+        return true;
+    }
+
+    private boolean decided(Request request, Response response, Callback callback, long length, Result result)
+            throws Exception {
+        request.setAttribute(VERDICT, result);
+        if (!result.verdict().allowed()) {
+            return withoutBody(request, response, callback);
+        }
+        return admit(request, response, callback, length);
+    }
+
+    private boolean admit(Request request, Response response, Callback callback, long length) throws Exception {
+        long reserve = length > 0 ? Math.min(length, maxBodyBytes + 1) : maxBodyBytes + 1;
+        if (!budget.tryReserve(reserve)) {
+            request.setAttribute(BUDGET_FULL, Boolean.TRUE);
+            return withoutBody(request, response, callback);
+        }
+        // given back exactly once, when the handling below is done (answered or failed)
+        Callback releasing = new Callback.Nested(callback) {
+            private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+
+            private void release() {
+                if (released.compareAndSet(false, true)) {
+                    budget.release(reserve);
+                }
+            }
+
+            @Override
+            public void succeeded() {
+                release();
+                super.succeeded();
+            }
+
+            @Override
+            public void failed(Throwable x) {
+                release();
+                super.failed(x);
+            }
+        };
+        try {
+            if (super.handle(request, response, releasing)) {
+                return true;
+            }
+        } catch (Throwable t) {
+            releasing.failed(t);
+            return true;
+        }
+        budget.release(reserve); // not handled: Jetty answers 404 with the original callback
+        return false;
+    }
+
+    /** The request has a body: a positive Content-Length or a Transfer-Encoding (chunked). */
+    static boolean hasBody(Request request) {
+        return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+    }
+
+    /** The endpoint this request is routed to takes a body (Javalin's own router, as {@link Access} uses it). */
+    private boolean takesBody(Request request) {
+        String method = request.getMethod();
+        ParsedEndpoint matched = router.get().findFirstHttpHandlerEntry(HandlerType.findOrDefault(method),
+                request.getHttpURI().getPath());
+        return matched != null && bodyRoutes.contains(matched.endpoint.method.name() + ' ' + matched.endpoint.path);
+    }
+
+    private boolean withoutBody(Request request, Response response, Callback callback) throws Exception {
+        response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        return super.handle(new NoBody(request), response, callback);
+    }
+
+    /** The request as if it had no body: its content is never read (the connection closes after the answer). */
+    private static final class NoBody extends Request.Wrapper {
+        NoBody(Request request) {
+            super(request);
+        }
+
+        @Override
+        public long getLength() {
+            return 0;
+        }
+
+        @Override
+        public Content.Chunk read() {
+            return Content.Chunk.EOF;
+        }
+
+        @Override
+        public void demand(Runnable demandCallback) {
+            demandCallback.run();
+        }
+    }
+}

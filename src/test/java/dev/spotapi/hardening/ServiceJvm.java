@@ -1,0 +1,122 @@
+package dev.spotapi.hardening;
+
+import dev.spotapi.sim.SpotSimulator;
+import dev.spotapi.support.ChildJvm;
+import dev.spotapi.support.RawHttp;
+import dev.spotapi.support.TestService;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * spot-api in a JVM of its own ({@code dev.spotapi.cli.Main -config FILE}) with the memory flags of the
+ * launcher ({@code ./spot-api}) or others, against a simulator in this JVM: for the tests whose subject is the
+ * JVM's own limits (heap, direct memory, resident size), which the test JVM does not have.
+ */
+final class ServiceJvm implements AutoCloseable {
+    /** The launcher's memory and JIT flags (./spot-api, jvm_flags). */
+    static final List<String> LAUNCHER_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms16m",
+            "-Xmx64m", "-Xss512k", "-XX:ReservedCodeCacheSize=32m", "-XX:MaxDirectMemorySize=32m",
+            "-XX:+ExitOnOutOfMemoryError", "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
+
+    final SpotSimulator sim;
+    final Process process;
+    final int port;
+    final Path log;
+
+    private ServiceJvm(SpotSimulator sim, Process process, int port, Path log) {
+        this.sim = sim;
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /** Starts the service with {@code jvmFlags} (heap flags included) and waits until /ping answers. */
+    static ServiceJvm start(Path dir, List<String> jvmFlags) throws Exception {
+        return start(dir, jvmFlags, "");
+    }
+
+    /** {@link #start(Path, List)} with {@code extraConfig} (e.g. {@code "http": {...},}) added to the config file. */
+    static ServiceJvm start(Path dir, List<String> jvmFlags, String extraConfig) throws Exception {
+        SpotSimulator sim = SpotSimulator.builder().port(0).account(TestService.MAIN_ID, "main-spot-token").start();
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, """
+                {"listenAddress": "127.0.0.1:%d", "token": "%s", "logLevel": "info", "org": "testorg",
+                 "shutdownDelayMs": 0, %s
+                 "accounts": {"main": {"region": "us-east-1", "id": "%s", "token": "main-spot-token",
+                                       "defaultVPC": "vpc-default0001", "endpoint": "%s"}}}"""
+                .formatted(port, TestService.KEY, extraConfig, TestService.MAIN_ID, sim.baseUrl()));
+        Path log = dir.resolve("spot-api.log");
+        List<String> command = new ArrayList<>();
+        // ChildJvm's command with the given flags instead of its own heap and JIT flags
+        List<String> base = ChildJvm.command("64m");
+        command.add(base.get(0));
+        command.addAll(jvmFlags);
+        base.stream().skip(1).filter(a -> !a.startsWith("-Xmx") && !a.startsWith("-XX:TieredStopAtLevel")
+                && !a.equals("-XX:+UseSerialGC")).forEach(command::add);
+        command.addAll(List.of("dev.spotapi.cli.Main", "-config", config.toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ServiceJvm jvm = new ServiceJvm(sim, process, port, log);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                jvm.close();
+                throw new AssertionError("spot-api exited with " + process.exitValue() + ":\n" + jvm.tail());
+            }
+            if (jvm.get("/v1/spot/ping", null, 2_000).status() == 200) {
+                return jvm;
+            }
+            Thread.sleep(100);
+        }
+        jvm.close();
+        throw new AssertionError("spot-api did not start:\n" + jvm.tail());
+    }
+
+    /** GET {@code path} with the token (or none), over a new connection. */
+    RawHttp.Answer get(String path, String token, int timeoutMs) {
+        return RawHttp.send(port, "GET", path.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                token == null ? Map.of() : Map.of("X-Auth-Token", token), null, timeoutMs);
+    }
+
+    /** The child's resident set size now, in KiB (VmRSS), or -1 when it cannot be read. */
+    long rssKib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** The last 4,000 characters of the child's output. */
+    String tail() {
+        try {
+            String all = Files.readString(log);
+            return all.substring(Math.max(0, all.length() - 4_000));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        sim.close();
+    }
+}
