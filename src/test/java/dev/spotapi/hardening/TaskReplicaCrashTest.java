@@ -70,11 +70,12 @@ class TaskReplicaCrashTest {
                 awaitStatus(baseA, task, "running");
                 awaitInProgress(sim);
 
+                // A dies first (SIGKILL), while its read is held: B, started only then, is the one that can finish
+                a.destroyForcibly();
+                assertThat(a.waitFor(10, TimeUnit.SECONDS)).as("replica A is gone").isTrue();
                 TaskConfig tasks = TaskConfig.DEFAULTS.with(50, 10, 100, 2, 120, Map.of());
                 try (TestService b = TestService.replica(sim, TestService.fastSettings(), c -> c
                         .withSharedState(new SharedStateConfig(redis.url(), 2_000)).withTasks(tasks))) {
-                    a.destroyForcibly(); // SIGKILL
-                    assertThat(a.waitFor(10, TimeUnit.SECONDS)).as("replica A is gone").isTrue();
 
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                     JsonNode t = b.call("GET", "/flywheel?task=" + task, null).json().path(task);
