@@ -51,9 +51,12 @@ public record CostWindow(LocalDate start, LocalDate end) {
         return today.minusYears(1).toString();
     }
 
-    /** {@code toDate} of a lifetime query: the day after tomorrow (Spot's {@code toDate} is exclusive; time zones). */
+    /**
+     * {@code toDate} of a lifetime query: a week after {@code today} (spot-api's UTC day). Spot has no costs
+     * after its own now, so the margin only absorbs clocks that disagree (Spot's, or a simulator's moved on).
+     */
     public static String lifetimeToDate(LocalDate today) {
-        return today.plusDays(2).toString();
+        return today.plusDays(7).toString();
     }
 
     public boolean isLifetime() {

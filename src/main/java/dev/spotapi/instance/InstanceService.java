@@ -105,7 +105,8 @@ public final class InstanceService {
     }
 
     /**
-     * Deletes the instance: {@code deallocationConfig} deletes what {@code deallocation} does not keep;
+     * Deletes the instance: {@code deallocationConfig} and {@code amiBackup} delete what {@code deallocation}
+     * does not keep;
      * {@code detach} sends {@code shouldTerminateInstance: false} (Spot stops managing it, the EC2
      * instance lives on and keeps its volumes and network interfaces).
      */
@@ -116,6 +117,7 @@ public final class InstanceService {
         ObjectNode flags = effective.flags().put("shouldTerminateInstance", !detach);
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.set("deallocationConfig", flags);
+        body.set("amiBackup", effective.amiBackup());
         return INSTANCES.delete(account.spot(), id, body);
     }
 

@@ -146,7 +146,7 @@ class ElastigroupActivityTest extends ApiTestSupport {
         assertThat(get("/main/elastigroups/" + id + "/events?start=" + today + "T08:00:00.123456789Z").status())
                 .isEqualTo(200);
         assertThat(onlySpotRequest("GET", "/aws/ec2/group/" + id + "/events").path("query").asText())
-                .contains("fromDate=" + today + "T08:00:00Z");
+                .contains("fromDate=" + today + "T08%3A00%3A00Z");
 
         Reply later = get("/main/elastigroups/" + id + "/events?start=" + today.plusDays(1));
         assertThat(later.status()).as(later.body()).isEqualTo(200);
