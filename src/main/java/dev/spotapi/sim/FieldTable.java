@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.BigIntegerNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -54,7 +55,9 @@ final class FieldTable {
      * Checks every known field of {@code object} (nulls are "not set" and pass); throws the first error.
      * A whole number written with a fraction ({@code 2.0}) in an integer field is accepted, as Joi does, and
      * rewritten in {@code object} as the integer {@code 2}, which Spot returns and the Go SDK's {@code int}
-     * decodes (issue 24).
+     * decodes (issue 24). A number in an {@code integer|string} field (the scaling actions' numbers) is
+     * stored as its string: the Go SDK types them {@code *string}, and Terraform, which reads groups through it
+     * and types them as strings, could not read back a group whose actions Spot returned as numbers.
      */
     void check(ObjectNode object) {
         checkObject(object, table, new ArrayList<>());
@@ -149,7 +152,10 @@ final class FieldTable {
         if (type.indexOf('|') > 0) {
             for (String alternative : type.split("\\|")) {
                 if (problem(value, alternative) == null) {
-                    return "integer".equals(alternative) ? whole(value) : value;
+                    // "integer|string" (scaling actions): stored as the string the Go SDK's *string decodes
+                    return "integer".equals(alternative) && type.equals("integer|string")
+                            ? TextNode.valueOf(whole(value).asText())
+                            : "integer".equals(alternative) ? whole(value) : value;
                 }
             }
             throw fail(path, "does not match any of the allowed types");

@@ -61,6 +61,21 @@ class SimStrictnessTest extends SimTestBase {
                 "body:group.capacity.target");
     }
 
+    /** The Go SDK types the scaling actions' numbers {@code *string}: an integer sent is returned as its string. */
+    @Test
+    void scalingActionNumbersComeBackAsTheStringsTheGoSdkDecodes() {
+        SimClient.Reply created = client.post(GROUPS, groupBody("g", 1, 1, 2).replace("\"compute\":",
+                "\"scaling\": {\"up\": [{\"policyName\": \"p\", \"metricName\": \"CPU\", \"namespace\": \"AWS/EC2\","
+                        + " \"action\": {\"type\": \"adjustment\", \"adjustment\": 2, \"minTargetCapacity\": \"3\"}}]},"
+                        + " \"compute\":"));
+        assertThat(created.status()).as(created.toString()).isEqualTo(200);
+        JsonNode action = created.item().path("scaling").path("up").path(0).path("action");
+        assertThat(action.path("adjustment").isTextual()).isTrue();
+        assertThat(action.path("adjustment").asText()).isEqualTo("2");
+        assertThat(action.path("minTargetCapacity").asText()).isEqualTo("3");
+        assertThat(GoStructs.problems("Group", client.get(GROUPS + "/" + created.item().path("id").asText()).item())).isEmpty();
+    }
+
     @Test
     void theGroupsRevertToSpotIsCheckedAsTheManagedInstancesIs() {
         SimClient.Reply reply = client.post(GROUPS, groupBody("g", 1, 1, 2)
