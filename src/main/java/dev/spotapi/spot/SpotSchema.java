@@ -8,8 +8,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The fields of one kind of Spot object that spot-api lets reach Spot in a create or update body
@@ -85,11 +87,11 @@ public final class SpotSchema {
      * which may not change (contract §9.3; Terraform refuses the update for both kinds). The managed
      * instance's {@code compute} and {@code compute.launchSpecification} hold those or the instance types.
      */
-    private static final Map<String, java.util.Set<String>> NOT_NULLABLE = Map.of(
-            "group", java.util.Set.of("name", "region", "capacity", "capacity.minimum", "capacity.maximum",
+    private static final Map<String, Set<String>> NOT_NULLABLE = Map.of(
+            "group", Set.of("name", "region", "capacity", "capacity.minimum", "capacity.maximum",
                     "capacity.target", "strategy", "strategy.availabilityVsCost", "compute", "compute.product",
                     "compute.launchSpecification"),
-            "managedInstance", java.util.Set.of("name", "region", "compute", "compute.subnetIds", "compute.vpcId",
+            "managedInstance", Set.of("name", "region", "compute", "compute.subnetIds", "compute.vpcId",
                     "compute.product", "compute.launchSpecification"));
 
     /**
@@ -115,7 +117,7 @@ public final class SpotSchema {
                 String at = path.isEmpty() ? f.getKey() : path + "." + f.getKey();
                 String name = field.isEmpty() ? f.getKey() : field + "." + f.getKey();
                 if (f.getValue().isNull()) {
-                    if (NOT_NULLABLE.getOrDefault(kind, java.util.Set.of()).contains(name)) {
+                    if (NOT_NULLABLE.getOrDefault(kind, Set.of()).contains(name)) {
                         out.add(new Problem(at, "cannot be null: Spot's " + kind + " cannot be without it"));
                     }
                 } else if (!(f.getValue().isArray() || fieldSpec.isArray())) {
@@ -150,7 +152,7 @@ public final class SpotSchema {
             }
             return;
         }
-        java.util.Iterator<Map.Entry<String, JsonNode>> it = obj.properties().iterator();
+        Iterator<Map.Entry<String, JsonNode>> it = obj.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> f = it.next();
             JsonNode fieldSpec = ARRAY_TOO.equals(f.getKey()) ? null : spec.get(f.getKey());
