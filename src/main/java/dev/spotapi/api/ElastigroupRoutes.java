@@ -47,6 +47,10 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
         var account = account(ctx);
         String id = id(ctx);
         Deallocation keep = keep(ctx);
+        if (keep.kept().contains(Deallocation.Kept.AMI_BACKUPS)) {
+            throw ApiException.badRequest("keep=amiBackups applies to managed instances only: Spot's group delete "
+                    + "has no AMI backup flag");
+        }
         if (ctx.queryParam("detach") != null) {
             throw ApiException.badRequest("detach applies to managed instances only; an elastigroup is deleted "
                     + "with its instances");

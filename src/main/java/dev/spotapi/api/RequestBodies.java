@@ -70,18 +70,22 @@ public final class RequestBodies {
                 ObjectNode body = object(ctx);
                 SpotSchema schema = spotObjects.get(route);
                 if (schema != null) {
-                    requireFits(body, schema);
+                    requireFits(body, schema, ctx.method() == io.javalin.http.HandlerType.PUT);
                 }
             }
         };
     }
 
     /**
-     * Refuses a body with fields outside {@code schema} or numbers Spot cannot hold, naming each (400).
+     * Refuses a body with fields outside {@code schema} or numbers Spot cannot hold, and (an update) a null
+     * where Spot's object cannot take one ({@link SpotSchema#nullProblems}), naming each (400).
      * Nothing of such a body reaches Spot, nor does spot-api read anything from it.
      */
-    static void requireFits(ObjectNode body, SpotSchema schema) {
-        List<SpotSchema.Problem> problems = schema.problems(body);
+    static void requireFits(ObjectNode body, SpotSchema schema, boolean update) {
+        List<SpotSchema.Problem> problems = new java.util.ArrayList<>(schema.problems(body));
+        if (update) {
+            problems.addAll(schema.nullProblems(body)); // an update's nulls go to Spot (issue 24): those it cannot take
+        }
         if (problems.isEmpty()) {
             return;
         }

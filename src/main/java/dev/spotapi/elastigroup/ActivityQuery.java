@@ -61,19 +61,28 @@ public record ActivityQuery(Instant start, Instant end, boolean startIsDate, Str
     }
 
     /**
-     * The events query: only {@code start} (default {@value #DEFAULT_DAYS} days ago); events have no end.
+     * The events query: only {@code start} (default: the start of the UTC day {@value #DEFAULT_DAYS} days
+     * ago, a date as Spot's OpenAPI file shows {@code fromDate=2016-10-01}); events have no end.
      *
      * @throws IllegalArgumentException with a message for the caller
      */
     public static ActivityQuery events(String start, Instant now) {
-        boolean isDate = present(start) && start.trim().length() == 10;
-        Instant from = present(start) ? moment("start", start) : now.minus(Duration.ofDays(DEFAULT_DAYS));
-        return new ActivityQuery(from, null, isDate, null, null);
+        if (!present(start)) {
+            LocalDate day = LocalDate.ofInstant(now.minus(Duration.ofDays(DEFAULT_DAYS)), ZoneOffset.UTC);
+            return new ActivityQuery(day.atStartOfDay(ZoneOffset.UTC).toInstant(), null, true, null, null);
+        }
+        boolean isDate = start.trim().length() == 10;
+        return new ActivityQuery(moment("start", start), null, isDate, null, null);
     }
 
-    /** {@code fromDate} of the events call: the date as given, else the ISO instant. */
+    /**
+     * {@code fromDate} of the events call: the date ({@code yyyy-MM-dd}), or for a date-time start the ISO
+     * instant in whole seconds ({@code 2026-11-29T08:00:00Z}; a fraction is dropped, so the window only
+     * grows), never Java's nine fractional digits.
+     */
     public String eventsFromDate() {
-        return startIsDate ? LocalDate.ofInstant(start, ZoneOffset.UTC).toString() : start.toString();
+        return startIsDate ? LocalDate.ofInstant(start, ZoneOffset.UTC).toString()
+                : start.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 
     private static boolean present(String s) {

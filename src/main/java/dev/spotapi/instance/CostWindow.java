@@ -33,6 +33,32 @@ public record CostWindow(LocalDate start, LocalDate end) {
         return new CostWindow(from, to);
     }
 
+    /**
+     * {@code fromDate} of a lifetime query: the UTC day {@code resource.createdAt} names (Spot's
+     * {@code yyyy-MM-ddTHH:mm:ss.SSSZ}), else a year ago. Spot's OpenAPI file marks {@code fromDate} and
+     * {@code toDate} required on costs and the Python SDK's {@code get_managed_instance_costs} requires both,
+     * so a lifetime query names the instance's whole life instead of leaving them out (issue 24).
+     */
+    public static String lifetimeFromDate(com.fasterxml.jackson.databind.JsonNode resource, LocalDate today) {
+        String created = resource == null ? "" : resource.path("createdAt").asText("");
+        if (created.length() >= 10) {
+            try {
+                return LocalDate.parse(created.substring(0, 10), DATE).toString();
+            } catch (DateTimeParseException e) {
+                // fall through
+            }
+        }
+        return today.minusYears(1).toString();
+    }
+
+    /**
+     * {@code toDate} of a lifetime query: a week after {@code today} (spot-api's UTC day). Spot has no costs
+     * after its own now, so the margin only absorbs clocks that disagree (Spot's, or a simulator's moved on).
+     */
+    public static String lifetimeToDate(LocalDate today) {
+        return today.plusDays(7).toString();
+    }
+
     public boolean isLifetime() {
         return start == null;
     }

@@ -105,7 +105,8 @@ public final class InstanceService {
     }
 
     /**
-     * Deletes the instance: {@code deallocationConfig} deletes what {@code deallocation} does not keep;
+     * Deletes the instance: {@code deallocationConfig} and {@code amiBackup} delete what {@code deallocation}
+     * does not keep;
      * {@code detach} sends {@code shouldTerminateInstance: false} (Spot stops managing it, the EC2
      * instance lives on and keeps its volumes and network interfaces).
      */
@@ -116,6 +117,7 @@ public final class InstanceService {
         ObjectNode flags = effective.flags().put("shouldTerminateInstance", !detach);
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.set("deallocationConfig", flags);
+        body.set("amiBackup", effective.amiBackup());
         return INSTANCES.delete(account.spot(), id, body);
     }
 
@@ -152,17 +154,29 @@ public final class InstanceService {
     }
 
     /**
-     * Spot's costs over the window (lifetime when none); {@code aggregationPeriod} is passed through
+     * Spot's costs over the window (lifetime when none: from the day the instance was created, see
+     * {@link CostWindow#lifetimeFromDate}); {@code aggregationPeriod} is passed through
      * when given, and then every item is answered (one per period), else the one item. {@code instance}
      * is the existence check, run in parallel with the costs call because Spot answers costs of an
      * unknown id with a zero item (contract §9.1).
      */
     public CompletableFuture<JsonNode> costs(Account account, String id, CostWindow window, String aggregationPeriod,
             CompletableFuture<JsonNode> instance) {
-        SpotCall call = SpotCall.get("get managed instance costs", INSTANCES.path(id) + "/costs");
-        if (!window.isLifetime()) {
-            call = call.withQuery("fromDate", window.fromDate()).withQuery("toDate", window.toDate());
+        if (window.isLifetime()) {
+            // Spot requires both dates (OAS, Python SDK): the lifetime is the instance's, read first (issue 24)
+            return instance.thenCompose(mi -> {
+                java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+                return costs(account, id, CostWindow.lifetimeFromDate(mi, today), CostWindow.lifetimeToDate(today),
+                        aggregationPeriod, instance);
+            });
         }
+        return costs(account, id, window.fromDate(), window.toDate(), aggregationPeriod, instance);
+    }
+
+    private CompletableFuture<JsonNode> costs(Account account, String id, String fromDate, String toDate,
+            String aggregationPeriod, CompletableFuture<JsonNode> instance) {
+        SpotCall call = SpotCall.get("get managed instance costs", INSTANCES.path(id) + "/costs")
+                .withQuery("fromDate", fromDate).withQuery("toDate", toDate);
         if (aggregationPeriod != null) {
             call = call.withQuery("aggregationPeriod", aggregationPeriod);
             return itemsOfExisting(account, call, instance);

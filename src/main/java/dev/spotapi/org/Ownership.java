@@ -106,12 +106,13 @@ public final class Ownership {
             return partial;
         }
         JsonNode tags = partial.path("compute").path("launchSpecification").get("tags");
-        if (tags == null || tags.isNull() || !tags.isArray()) {
-            return partial; // nulls are never sent (SpotPayloads); a non-array is Spot's to refuse
+        if (tags == null || !(tags.isNull() || tags.isArray())) {
+            return partial; // a non-array is Spot's to refuse
         }
         ObjectNode copy = partial.deepCopy();
         ObjectNode launchSpecification = (ObjectNode) copy.path("compute").path("launchSpecification");
-        launchSpecification.set("tags", withOurTag((ArrayNode) tags));
+        // a null would unset every tag at Spot (issue 24: an update's nulls go through): ours stays
+        launchSpecification.set("tags", withOurTag(tags.isNull() ? copy.arrayNode() : (ArrayNode) tags));
         return copy;
     }
 

@@ -1,7 +1,11 @@
 package dev.spotapi.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BigIntegerNode;
+import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -47,7 +51,14 @@ final class FieldTable {
         }
     }
 
-    /** Checks every known field of {@code object} (nulls are "not set" and pass); throws the first error. */
+    /**
+     * Checks every known field of {@code object} (nulls are "not set" and pass); throws the first error.
+     * A whole number written with a fraction ({@code 2.0}) in an integer field is accepted, as Joi does, and
+     * rewritten in {@code object} as the integer {@code 2}, which Spot returns and the Go SDK's {@code int}
+     * decodes (issue 24). A number in an {@code integer|string} field (the scaling actions' numbers) is
+     * stored as its string: the Go SDK types them {@code *string}, and Terraform, which reads groups through it
+     * and types them as strings, could not read back a group whose actions Spot returned as numbers.
+     */
     void check(ObjectNode object) {
         checkObject(object, table, new ArrayList<>());
     }
@@ -90,15 +101,19 @@ final class FieldTable {
             JsonNode fieldSpec = spec.get(field.getKey());
             if (fieldSpec != null) {
                 path.add(field.getKey());
-                checkValue(field.getValue(), fieldSpec, path);
+                JsonNode checked = checkValue(field.getValue(), fieldSpec, path);
+                if (checked != field.getValue()) {
+                    field.setValue(checked); // same key: not a structural change of the map being walked
+                }
                 path.remove(path.size() - 1);
             }
         }
     }
 
-    private void checkValue(JsonNode value, JsonNode spec, List<String> path) {
+    /** Checks {@code value}; answers it, or its integer form when an integer field holds {@code 2.0}. */
+    private JsonNode checkValue(JsonNode value, JsonNode spec, List<String> path) {
         if (value == null || value.isNull()) {
-            return;
+            return value;
         }
         if (spec.isObject()) {
             if (!value.isObject()) {
@@ -109,17 +124,22 @@ final class FieldTable {
             if (!value.isArray()) {
                 throw fail(path, "must be an array");
             }
-            for (int i = 0; i < value.size(); i++) {
+            ArrayNode array = (ArrayNode) value;
+            for (int i = 0; i < array.size(); i++) {
                 path.add(Integer.toString(i));
-                checkValue(value.get(i), spec.get(0), path);
+                JsonNode checked = checkValue(array.get(i), spec.get(0), path);
+                if (checked != array.get(i)) {
+                    array.set(i, checked);
+                }
                 path.remove(path.size() - 1);
             }
         } else {
-            checkLeaf(value, spec.asText(), path);
+            return checkLeaf(value, spec.asText(), path);
         }
+        return value;
     }
 
-    private void checkLeaf(JsonNode value, String type, List<String> path) {
+    private JsonNode checkLeaf(JsonNode value, String type, List<String> path) {
         int colon = type.indexOf(':');
         if (colon > 0) {
             checkLeaf(value, type.substring(0, colon), path);
@@ -127,12 +147,15 @@ final class FieldTable {
             if (!allowed.contains(value.asText())) {
                 throw fail(path, "must be one of [" + String.join(", ", allowed) + "]");
             }
-            return;
+            return value;
         }
         if (type.indexOf('|') > 0) {
             for (String alternative : type.split("\\|")) {
                 if (problem(value, alternative) == null) {
-                    return;
+                    // "integer|string" (scaling actions): stored as the string the Go SDK's *string decodes
+                    return "integer".equals(alternative) && type.equals("integer|string")
+                            ? TextNode.valueOf(whole(value).asText())
+                            : "integer".equals(alternative) ? whole(value) : value;
                 }
             }
             throw fail(path, "does not match any of the allowed types");
@@ -141,6 +164,16 @@ final class FieldTable {
         if (problem != null) {
             throw fail(path, problem);
         }
+        return "integer".equals(type) ? whole(value) : value;
+    }
+
+    /** An integer-valued number as an integer node ({@code 2.0} → {@code 2}); other values unchanged. */
+    static JsonNode whole(JsonNode value) {
+        if (!value.isNumber() || value.isIntegralNumber()) {
+            return value;
+        }
+        java.math.BigInteger n = value.decimalValue().toBigIntegerExact();
+        return n.bitLength() < 64 ? LongNode.valueOf(n.longValue()) : BigIntegerNode.valueOf(n);
     }
 
     /** Null when {@code value} has {@code type}, else Joi's complaint. */

@@ -70,11 +70,39 @@ final class GroupActivity {
                 item.put("groupId", group.id());
                 item.put("eventType", "Update");
                 item.put("createdAt", Timestamps.seconds(e.path("time").asLong()));
-                item.set("subEvents", e.path("event").deepCopy());
+                item.putArray("subEvents").add(subEvent(e.path("event")));
                 out.add(item);
             }
         }
         return out;
+    }
+
+    /**
+     * One stored scale event as Spot's sub-event (an element of the {@code subEvents} array: Spot's recorded
+     * reply in the Python SDK's {@code activity_events_res.json}; the Go SDK's {@code SubEvent}, whose
+     * {@code newInstances} / {@code terminatedInstances} are arrays of objects): {@code scaleUp} with
+     * {@code newSpots [{spotInstanceRequestId}]} and {@code newInstances [{instanceId}]}, {@code scaleDown}
+     * with {@code terminatedSpots [{spotInstanceRequestId, instanceId}]} and {@code terminatedInstances
+     * [{instanceId}]}. The stored form (strings, {@code victim*}) is kept so stored states stay readable.
+     */
+    static ObjectNode subEvent(JsonNode event) {
+        String type = event.path("type").asText();
+        boolean up = !"scaleDown".equals(type);
+        JsonNode spots = event.path(up ? "newSpots" : "victimSpots");
+        JsonNode instances = event.path(up ? "newInstances" : "victimInstances");
+        ObjectNode sub = SimJson.object().put("type", type);
+        ArrayNode outSpots = sub.putArray(up ? "newSpots" : "terminatedSpots");
+        ArrayNode outInstances = sub.putArray(up ? "newInstances" : "terminatedInstances");
+        for (int i = 0; i < instances.size(); i++) {
+            ObjectNode spot = outSpots.addObject();
+            spot.set("spotInstanceRequestId", spots.path(i).path("spotInstanceRequestId"));
+            JsonNode instanceId = instances.get(i);
+            if (!up) {
+                spot.set("instanceId", instanceId);
+            }
+            outInstances.addObject().set("instanceId", instanceId);
+        }
+        return sub;
     }
 
     /**

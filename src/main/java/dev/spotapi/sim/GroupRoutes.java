@@ -48,6 +48,11 @@ final class GroupRoutes {
         ObjectNode wanted = Validation.unwrap(Bodies.json(ctx), "capacity");
         for (String field : CAPACITY_FIELDS) {
             JsonNode value = wanted.get(field);
+            if (value != null && value.isNumber() && !value.isIntegralNumber() && Double.isFinite(value.doubleValue())
+                    && value.decimalValue().stripTrailingZeros().scale() <= 0) {
+                value = FieldTable.whole(value); // 2.0 is 2, as on every other integer field (Joi; issue 24)
+                wanted.set(field, value);
+            }
             if (value != null && !(value.isIntegralNumber() && value.canConvertToInt() && value.asInt() >= 0)) {
                 throw SpotException.validation("body:capacity." + field,
                         "\"" + field + "\" must be an integer larger than or equal to 0");

@@ -56,6 +56,20 @@ final class ManagedInstanceType implements ResourceType {
         validation.requireString(compute, "compute.vpcId");
     }
 
+    /**
+     * {@code compute.product} may not change once set: Terraform's managed-instance resource refuses the
+     * update ({@code field [product] is immutable, cannot be changed post creation}), the same evidence as the
+     * group rule (contract §9.3). Sending the same value is fine.
+     */
+    @Override
+    public void validateUpdate(ObjectNode before, ObjectNode after) {
+        JsonNode product = before.path("compute").path("product");
+        if (product.isTextual()) {
+            validation.requireUnchanged(product.asText(), after.path("compute").path("product").asText(null),
+                    "compute.product");
+        }
+    }
+
     /** An {@link InstanceState} as JSON, with a status of ACTIVE or PAUSED. */
     @Override
     public void checkState(ObjectNode state) {

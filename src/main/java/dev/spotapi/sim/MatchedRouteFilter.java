@@ -43,9 +43,6 @@ final class MatchedRouteFilter implements Handler {
             }
         }
         RateLimiter.Decision decision = rateLimiter.admit(SpotApiFilter.account(ctx), ctx.method().name(), route);
-        if (decision == null) {
-            return;
-        }
         ctx.header(REMAINING_HEADER, Integer.toString(decision.remaining()));
         if (!decision.allowed()) {
             throw new SpotException(429, "RATE_LIMIT", "Too many " + ctx.method().name() + " requests to " + route

@@ -124,13 +124,17 @@ final class RateLimiter {
         windows.clear();
     }
 
-    /** Null when rate limiting is off; otherwise counts this request and decides. */
+    /**
+     * Counts this request and decides. When rate limiting is off nothing is counted and every request
+     * passes with the route's whole limit remaining: Spot sends {@code X-RateLimit-Remaining} on every
+     * reply (contract §9.2), so clients that read it find it whether the limiter is on or not (issue 24).
+     */
     Decision admit(String account, String method, String route) {
         Settings s = settings;
-        if (!s.enabled()) {
-            return null;
-        }
         int limit = s.limitFor(method, route);
+        if (!s.enabled()) {
+            return new Decision(true, limit);
+        }
         Window w = windows.computeIfAbsent(account + ' ' + method + ' ' + route, k -> new Window());
         long now = clock.now();
         synchronized (w) {

@@ -13,7 +13,8 @@ import java.util.Set;
  * delete routes). Everything not kept is deleted with the object, as the old service always did.
  * Spot's flags: {@code shouldDeleteImages|NetworkInterfaces|Volumes|Snapshots} in a group's
  * {@code statefulDeallocation} and a managed instance's {@code deallocationConfig} (OAS
- * {@code elastigroup-delete}, {@code mi-delete}).
+ * {@code elastigroup-delete}, {@code mi-delete}); for managed instances also {@code amiBackup.shouldDeleteImages}
+ * ({@link #amiBackup()}).
  */
 public record Deallocation(Set<Kept> kept) {
     /** Delete everything (the default). */
@@ -24,7 +25,13 @@ public record Deallocation(Set<Kept> kept) {
         VOLUMES("volumes", "shouldDeleteVolumes"),
         SNAPSHOTS("snapshots", "shouldDeleteSnapshots"),
         IMAGES("images", "shouldDeleteImages"),
-        NETWORK_INTERFACES("networkInterfaces", "shouldDeleteNetworkInterfaces");
+        NETWORK_INTERFACES("networkInterfaces", "shouldDeleteNetworkInterfaces"),
+        /**
+         * A managed instance's AMI backups: Spot's {@code amiBackup.shouldDeleteImages} (OAS {@code mi-delete};
+         * Go SDK {@code DeleteManagedInstanceInput.AMIBackup}; Terraform's default managed-instance delete sends
+         * it true). Not a flag of {@link #flags()}: see {@link #amiBackup()}. Groups have no such flag.
+         */
+        AMI_BACKUPS("amiBackups", null);
 
         private final String param;
         private final String flag;
@@ -71,13 +78,24 @@ public record Deallocation(Set<Kept> kept) {
         return new Deallocation(all);
     }
 
-    /** The four {@code shouldDelete*} flags: true for what is not kept. */
+    /** The four {@code shouldDelete*} flags of the deallocation: true for what is not kept. */
     public ObjectNode flags() {
         ObjectNode flags = JsonNodeFactory.instance.objectNode();
         for (Kept k : Kept.values()) {
-            flags.put(k.flag, !kept.contains(k));
+            if (k.flag != null) {
+                flags.put(k.flag, !kept.contains(k));
+            }
         }
         return flags;
+    }
+
+    /**
+     * A managed instance delete's {@code amiBackup}: {@code {"shouldDeleteImages": true}} unless
+     * {@code amiBackups} is kept (issue 24: "delete everything" deletes the AMI backups too, as Terraform's
+     * default delete does; without the flag Spot leaves them behind).
+     */
+    public ObjectNode amiBackup() {
+        return JsonNodeFactory.instance.objectNode().put("shouldDeleteImages", !kept.contains(Kept.AMI_BACKUPS));
     }
 
     private static Kept find(String name) {

@@ -17,13 +17,28 @@ public final class SpotPayloads {
 
     /**
      * A copy of {@code object} with read-only top-level fields removed and every JSON {@code null}
-     * left out (to Spot a null on update means "remove this setting", which no caller of the old
-     * service could have meant). Every other field passes through, known to us or not.
+     * left out: the create body (a null there means "not set"). Updates use {@link #forSpotUpdate}, which
+     * keeps a caller's nulls (to Spot a null on update unsets the field). Every other field passes through.
      */
     public static ObjectNode forSpot(ObjectNode object) {
         ObjectNode copy = object.deepCopy();
         READ_ONLY.forEach(copy::remove);
         dropNulls(copy);
+        return copy;
+    }
+
+    /**
+     * The update body for Spot (issue 24): read-only top-level fields removed; a JSON {@code null} for a
+     * field of {@code schema} is kept, because to Spot it unsets the field (the Go SDK's {@code nullFields}:
+     * {@code {"strategy":{"onDemandCount":null}}}); other nulls are left out as in {@link #forSpot}. The
+     * caller's nulls were checked first ({@link SpotSchema#nullProblems}). Without a schema: {@link #forSpot}.
+     */
+    public static ObjectNode forSpotUpdate(ObjectNode object, SpotSchema schema) {
+        if (schema == null) {
+            return forSpot(object);
+        }
+        ObjectNode copy = schema.keepingNulls(object);
+        READ_ONLY.forEach(copy::remove);
         return copy;
     }
 
@@ -34,7 +49,8 @@ public final class SpotPayloads {
         return body;
     }
 
-    private static void dropNulls(JsonNode node) {
+    /** Removes every JSON null inside {@code node} (fields and array elements), at every depth. */
+    static void dropNulls(JsonNode node) {
         if (node instanceof ObjectNode obj) {
             Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
             while (it.hasNext()) {

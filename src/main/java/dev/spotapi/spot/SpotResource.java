@@ -192,7 +192,8 @@ public final class SpotResource {
     }
 
     public CompletableFuture<JsonNode> update(SpotClient spot, String id, ObjectNode partial) {
-        SpotCall call = SpotCall.put("update " + noun, path(id), SpotPayloads.wrap(wrapper, SpotPayloads.forSpot(partial)));
+        SpotCall call = SpotCall.put("update " + noun, path(id), SpotPayloads.wrap(wrapper,
+                SpotPayloads.forSpotUpdate(partial, SpotSchema.forKind(wrapper))));
         return spot.send(call).thenApply(reply -> reply.firstItem().orElseThrow(() -> gone(call, id, reply)));
     }
 

@@ -8,8 +8,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The fields of one kind of Spot object that spot-api lets reach Spot in a create or update body
@@ -74,6 +76,106 @@ public final class SpotSchema {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Fields an update may not set to {@code null} (unset): what the object cannot exist without, from the
+     * {@code required} lists of Spot's OpenAPI request schemas ({@code elastigroupCreate}: {@code name},
+     * {@code capacity} and its {@code minimum}/{@code maximum}/{@code target}, {@code region}, {@code strategy},
+     * {@code strategy.availabilityVsCost}, {@code compute}, {@code compute.launchSpecification}; {@code mi}:
+     * {@code name}, {@code region}, {@code compute.subnetIds}, {@code compute.vpcId}) and {@code compute.product},
+     * which may not change (contract §9.3; Terraform refuses the update for both kinds). The managed
+     * instance's {@code compute} and {@code compute.launchSpecification} hold those or the instance types.
+     */
+    private static final Map<String, Set<String>> NOT_NULLABLE = Map.of(
+            "group", Set.of("name", "region", "capacity", "capacity.minimum", "capacity.maximum",
+                    "capacity.target", "strategy", "strategy.availabilityVsCost", "compute", "compute.product",
+                    "compute.launchSpecification"),
+            "managedInstance", Set.of("name", "region", "compute", "compute.subnetIds", "compute.vpcId",
+                    "compute.product", "compute.launchSpecification"));
+
+    /**
+     * The problems of the {@code null}s of an update {@code body} (issue 24): Spot's own clients unset a field
+     * by sending it as {@code null} (the Go SDK's {@code nullFields}), so a null for a field of this table
+     * passes through, except for a field the object cannot lose ({@link #NOT_NULLABLE}) and an array element
+     * ({@code ["a", null]}: Spot replaces arrays whole, a null element means nothing). Unknown fields are
+     * {@link #problems}' to name. Empty when every null may go to Spot.
+     */
+    public List<Problem> nullProblems(ObjectNode body) {
+        List<Problem> out = new ArrayList<>();
+        nulls(body, table, "", "", out);
+        return out;
+    }
+
+    private void nulls(JsonNode value, JsonNode spec, String path, String field, List<Problem> out) {
+        if (value.isObject() && spec.isObject()) {
+            for (Map.Entry<String, JsonNode> f : value.properties()) {
+                JsonNode fieldSpec = ARRAY_TOO.equals(f.getKey()) ? null : spec.get(f.getKey());
+                if (fieldSpec == null) {
+                    continue; // unknown: problems() names it
+                }
+                String at = path.isEmpty() ? f.getKey() : path + "." + f.getKey();
+                String name = field.isEmpty() ? f.getKey() : field + "." + f.getKey();
+                if (f.getValue().isNull()) {
+                    if (NOT_NULLABLE.getOrDefault(kind, Set.of()).contains(name)) {
+                        out.add(new Problem(at, "cannot be null: Spot's " + kind + " cannot be without it"));
+                    }
+                } else if (!(f.getValue().isArray() || fieldSpec.isArray())) {
+                    nulls(f.getValue(), fieldSpec, at, name, out);
+                } else if (f.getValue().isArray()) {
+                    for (int i = 0; i < f.getValue().size(); i++) {
+                        if (f.getValue().get(i).isNull()) {
+                            out.add(new Problem(at + "." + i, "cannot be null: an array element is a value, "
+                                    + "not a field to unset (Spot replaces arrays whole)"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A copy of an update body as it goes to Spot: nulls of fields of this table are kept (they unset the
+     * field), nulls of a retired field (type {@code null}) and nulls inside array elements (the array is
+     * replaced whole: a null there is "not set") are left out.
+     */
+    public ObjectNode keepingNulls(ObjectNode body) {
+        ObjectNode copy = body.deepCopy();
+        keepNulls(copy, table);
+        return copy;
+    }
+
+    private static void keepNulls(JsonNode value, JsonNode spec) {
+        if (!(value instanceof ObjectNode obj) || !spec.isObject()) {
+            if (value.isArray()) {
+                SpotPayloads.dropNulls(value);
+            }
+            return;
+        }
+        Iterator<Map.Entry<String, JsonNode>> it = obj.properties().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> f = it.next();
+            JsonNode fieldSpec = ARRAY_TOO.equals(f.getKey()) ? null : spec.get(f.getKey());
+            if (f.getValue().isNull()) {
+                if (fieldSpec == null || (fieldSpec.isTextual() && fieldSpec.asText().equals("null"))) {
+                    it.remove();
+                }
+            } else if (fieldSpec == null || fieldSpec.isArray() || f.getValue().isArray()
+                    || (fieldSpec.isTextual() && !fieldSpec.asText().equals("null"))) {
+                SpotPayloads.dropNulls(f.getValue()); // leaves, free-form values and arrays: as on create
+            } else {
+                keepNulls(f.getValue(), fieldSpec);
+            }
+        }
+    }
+
+    /** The table of the Spot object {@code wrapper} names ({@code group}, {@code managedInstance}); null for others. */
+    public static SpotSchema forKind(String wrapper) {
+        return switch (wrapper) {
+            case "group" -> GROUP;
+            case "managedInstance" -> MANAGED_INSTANCE;
+            default -> null;
+        };
     }
 
     /** The Spot name of the object this table describes ({@code group}, {@code managedInstance}). */

@@ -29,13 +29,21 @@ class DeleteOptionsTest extends ApiTestSupport {
     void instanceKeepClearsTheMatchingFlags() {
         assertThat(deleteInstance("?keep=volumes,snapshots")).isEqualTo(TestService.json("""
                 {"deallocationConfig":{"shouldDeleteVolumes":false,"shouldDeleteSnapshots":false,
-                "shouldDeleteImages":true,"shouldDeleteNetworkInterfaces":true,"shouldTerminateInstance":true}}"""));
+                "shouldDeleteImages":true,"shouldDeleteNetworkInterfaces":true,"shouldTerminateInstance":true},
+                "amiBackup":{"shouldDeleteImages":true}}"""));
         assertThat(deleteInstance("?keep=images,networkInterfaces")).isEqualTo(TestService.json("""
                 {"deallocationConfig":{"shouldDeleteVolumes":true,"shouldDeleteSnapshots":true,
-                "shouldDeleteImages":false,"shouldDeleteNetworkInterfaces":false,"shouldTerminateInstance":true}}"""));
+                "shouldDeleteImages":false,"shouldDeleteNetworkInterfaces":false,"shouldTerminateInstance":true},
+                "amiBackup":{"shouldDeleteImages":true}}"""));
         assertThat(deleteInstance("?keep=volumes,snapshots,images,networkInterfaces")).isEqualTo(TestService.json("""
                 {"deallocationConfig":{"shouldDeleteVolumes":false,"shouldDeleteSnapshots":false,
-                "shouldDeleteImages":false,"shouldDeleteNetworkInterfaces":false,"shouldTerminateInstance":true}}"""));
+                "shouldDeleteImages":false,"shouldDeleteNetworkInterfaces":false,"shouldTerminateInstance":true},
+                "amiBackup":{"shouldDeleteImages":true}}"""));
+        // issue 24: AMI backups are deleted unless kept (Terraform's default delete sends the flag)
+        assertThat(deleteInstance("?keep=amiBackups")).isEqualTo(TestService.json("""
+                {"deallocationConfig":{"shouldDeleteVolumes":true,"shouldDeleteSnapshots":true,
+                "shouldDeleteImages":true,"shouldDeleteNetworkInterfaces":true,"shouldTerminateInstance":true},
+                "amiBackup":{"shouldDeleteImages":false}}"""));
     }
 
     /** Issue 20: a repeated parameter is ambiguous (one list or two?): 400, nothing deleted. */
@@ -56,7 +64,8 @@ class DeleteOptionsTest extends ApiTestSupport {
     void instanceDefaultsDeleteEverythingAsBefore() {
         assertThat(deleteInstance("")).isEqualTo(TestService.json("""
                 {"deallocationConfig":{"shouldDeleteVolumes":true,"shouldDeleteSnapshots":true,
-                "shouldDeleteImages":true,"shouldDeleteNetworkInterfaces":true,"shouldTerminateInstance":true}}"""));
+                "shouldDeleteImages":true,"shouldDeleteNetworkInterfaces":true,"shouldTerminateInstance":true},
+                "amiBackup":{"shouldDeleteImages":true}}"""));
         assertThat(deleteInstance("?keep=&detach=false").path("deallocationConfig").path("shouldTerminateInstance")
                 .asBoolean()).isTrue();
     }
@@ -65,7 +74,8 @@ class DeleteOptionsTest extends ApiTestSupport {
     void detachLeavesTheEc2InstanceWithItsVolumesAndNetworkInterfaces() {
         assertThat(deleteInstance("?detach=true")).isEqualTo(TestService.json("""
                 {"deallocationConfig":{"shouldDeleteVolumes":false,"shouldDeleteSnapshots":true,
-                "shouldDeleteImages":true,"shouldDeleteNetworkInterfaces":false,"shouldTerminateInstance":false}}"""));
+                "shouldDeleteImages":true,"shouldDeleteNetworkInterfaces":false,"shouldTerminateInstance":false},
+                "amiBackup":{"shouldDeleteImages":true}}"""));
         assertThat(deleteInstance("?detach=true&keep=snapshots").path("deallocationConfig")
                 .path("shouldDeleteSnapshots").asBoolean()).isFalse();
     }
@@ -92,6 +102,8 @@ class DeleteOptionsTest extends ApiTestSupport {
         assertError(call("DELETE", "/main/instances/" + instance + "?detach=yes", null), 400);
         assertError(call("DELETE", "/main/elastigroups/" + group + "?keep=instances", null), 400);
         assertError(call("DELETE", "/main/elastigroups/" + group + "?detach=true", null), 400);
+        assertThat(assertError(call("DELETE", "/main/elastigroups/" + group + "?keep=amiBackups", null), 400))
+                .contains("managed instances only");
 
         assertOnlyOrgChecksReachedSpot();
         assertThat(storedInstance(instance).path("id").asText()).isEqualTo(instance);

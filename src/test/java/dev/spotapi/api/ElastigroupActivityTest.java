@@ -123,12 +123,30 @@ class ElastigroupActivityTest extends ApiTestSupport {
 
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         assertThat(r.json()).hasSize(3);
-        assertThat(r.json().path(0).path("subEvents").path("type").asText()).isEqualTo("scaleUp");
-        assertThat(r.json().path(0).path("subEvents").path("newInstances")).hasSize(2);
-        assertThat(r.json().path(2).path("subEvents").path("type").asText()).isEqualTo("scaleDown");
+        assertThat(r.json().path(0).path("subEvents").path(0).path("type").asText()).isEqualTo("scaleUp");
+        assertThat(r.json().path(0).path("subEvents").path(0).path("newInstances")).hasSize(2);
+        assertThat(r.json().path(2).path("subEvents").path(0).path("type").asText()).isEqualTo("scaleDown");
+        assertThat(r.json().path(2).path("subEvents").path(0).path("terminatedSpots").path(0).path("instanceId")
+                .asText()).startsWith("i-");
+        // spot-api's own events route answers items both official SDKs decode (Go's GroupEvent, Python's dicts)
+        for (JsonNode event : r.json()) {
+            assertThat(dev.spotapi.sim.GoStructs.problems("GroupEvent", event)).isEmpty();
+        }
         assertThat(r.json().path(2).path("groupId").asText()).isEqualTo(id);
         assertThat(onlySpotRequest("GET", "/aws/ec2/group/" + id + "/events").path("query").asText())
                 .contains("fromDate=" + today.minusDays(1));
+
+        // issue 24: without start, fromDate is a date (as Spot's OpenAPI file shows it), never nine fractional digits
+        clearSpotRequests();
+        assertThat(get("/main/elastigroups/" + id + "/events").status()).isEqualTo(200);
+        LocalDate realToday = LocalDate.now(ZoneOffset.UTC); // the service's clock
+        assertThat(onlySpotRequest("GET", "/aws/ec2/group/" + id + "/events").path("query").asText())
+                .matches("(.*&)?fromDate=(" + realToday.minusDays(7) + "|" + realToday.minusDays(8) + ")(&.*)?");
+        clearSpotRequests();
+        assertThat(get("/main/elastigroups/" + id + "/events?start=" + today + "T08:00:00.123456789Z").status())
+                .isEqualTo(200);
+        assertThat(onlySpotRequest("GET", "/aws/ec2/group/" + id + "/events").path("query").asText())
+                .contains("fromDate=" + today + "T08%3A00%3A00Z");
 
         Reply later = get("/main/elastigroups/" + id + "/events?start=" + today.plusDays(1));
         assertThat(later.status()).as(later.body()).isEqualTo(200);

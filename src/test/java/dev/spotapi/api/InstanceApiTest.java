@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class InstanceApiTest extends ApiTestSupport {
     private static final JsonNode DELETE_BODY = TestService.json("""
             {"deallocationConfig":{"shouldDeleteImages":true,"shouldDeleteNetworkInterfaces":true,
-            "shouldDeleteSnapshots":true,"shouldDeleteVolumes":true,"shouldTerminateInstance":true}}""");
+            "shouldDeleteSnapshots":true,"shouldDeleteVolumes":true,"shouldTerminateInstance":true},
+            "amiBackup":{"shouldDeleteImages":true}}""");
     private static final DateTimeFormatter SUMMARY_DATE =
             DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss").withZone(ZoneOffset.UTC);
 

@@ -26,8 +26,13 @@ class InstanceCostsTest extends ApiTestSupport {
                 {"costs":{"actual":0.1581,"potential":0.4794},"running":{"unit":"hours","value":51},
                  "savings":{"unit":"percentage","value":67.0213}}"""));
         JsonNode sent = onlySpotRequest("GET", "/aws/ec2/managedInstance/" + id + "/costs");
+        // issue 24: Spot's OpenAPI file and Python SDK require both dates: the lifetime is from the day the
+        // instance was created (its createdAt, simulated time) to a week after spot-api's today
+        java.time.Instant simNow = java.time.Instant.parse(svc.sim("GET", "/_sim/clock", null).json().path("now").asText());
+        java.time.LocalDate createdDay = java.time.LocalDate.ofInstant(simNow.minusSeconds(51 * 3600), java.time.ZoneOffset.UTC);
         assertThat(sent.path("query").asText()).contains("accountId=" + MAIN_ID)
-                .doesNotContain("fromDate").doesNotContain("toDate");
+                .matches(".*fromDate=" + createdDay + "(&.*)?")
+                .contains("toDate=" + java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(7));
     }
 
     @Test

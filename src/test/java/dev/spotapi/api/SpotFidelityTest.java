@@ -150,7 +150,8 @@ class SpotFidelityTest {
         for (SpotApi api : List.of(enforce, off)) {
             for (String route : List.of("/costs", "/status")) {
                 RECEIVED.clear();
-                Reply r = call(api, "GET", "/main/instances/" + UNKNOWN + route, null);
+                String query = route.equals("/costs") ? "?start=2024-01-01&end=2024-02-01" : "";
+                Reply r = call(api, "GET", "/main/instances/" + UNKNOWN + route + query, null);
 
                 assertThat(r.status()).as(route + ": " + r.body()).isEqualTo(404);
                 assertThat(RECEIVED).as("the call and the existence check, both sent")
@@ -158,6 +159,11 @@ class SpotFidelityTest {
                         .containsExactlyInAnyOrder("/aws/ec2/managedInstance/" + UNKNOWN,
                                 "/aws/ec2/managedInstance/" + UNKNOWN + route);
             }
+            // lifetime costs need the instance's createdAt for Spot's required fromDate (issue 24): the read comes first
+            RECEIVED.clear();
+            Reply lifetime = call(api, "GET", "/main/instances/" + UNKNOWN + "/costs", null);
+            assertThat(lifetime.status()).as(lifetime.body()).isEqualTo(404);
+            assertThat(RECEIVED).extracting(Received::path).containsExactly("/aws/ec2/managedInstance/" + UNKNOWN);
         }
     }
 

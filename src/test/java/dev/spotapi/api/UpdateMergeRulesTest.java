@@ -9,12 +9,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The merge rules of updates as README.md states them, through spot-api to the simulator and read back:
- * objects merge at every depth, arrays and scalars replace, JSON null changes nothing.
+ * objects merge at every depth, arrays and scalars replace, JSON null unsets the field (issue 24: passed on
+ * to Spot, as the Go SDK's nullFields do), and is refused where Spot's object cannot lose the field.
  */
 class UpdateMergeRulesTest extends ApiTestSupport {
 
     @Test
-    void aGroupUpdateMergesObjectsReplacesArraysAndScalarsAndIgnoresNull() {
+    void aGroupUpdateMergesObjectsReplacesArraysAndScalarsAndNullUnsets() {
         String id = createGroup(); // capacity 2/2/4 instance; spot types t3.micro, t3a.micro, t3a.nano, t3.nano
         Reply r = call("PUT", "/main/elastigroups/" + id, TestService.json("""
                 {"name": "renamed", "capacity": {"target": 3},
@@ -29,12 +30,17 @@ class UpdateMergeRulesTest extends ApiTestSupport {
                 .isEqualTo(TestService.json("{\"a\": [\"t3.small\"]}").get("a"));
         assertThat(group.path("compute").path("instanceTypes").path("ondemand").asText()).as("sibling kept")
                 .isEqualTo("t3.micro");
-        assertThat(group.path("compute").path("launchSpecification").path("keyPair").asText())
-                .as("null changes nothing").isEqualTo("user");
+        assertThat(group.path("compute").path("launchSpecification").has("keyPair")).as("null unsets").isFalse();
+        assertThat(group.path("compute").path("launchSpecification").path("imageId").isTextual()).as("sibling kept").isTrue();
+
+        Reply refused = call("PUT", "/main/elastigroups/" + id, TestService.json("{\"capacity\": {\"maximum\": null}}"));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.json().path("message").asText()).contains("capacity.maximum cannot be null");
+        assertThat(get("/main/elastigroups/" + id).json().path("capacity").path("maximum").asInt()).isEqualTo(4);
     }
 
     @Test
-    void anInstanceUpdateReplacesTheTagListAndIgnoresNull() {
+    void anInstanceUpdateReplacesTheTagListAndNullUnsets() {
         String id = createInstance(); // tags: CreatedBy=me; description set
         Reply r = call("PUT", "/main/instances/" + id, TestService.json("""
                 {"description": null, "compute": {"launchSpecification": {"tags": [{"tagKey": "Environment", "tagValue": "dev"}]}}}"""));
@@ -48,6 +54,6 @@ class UpdateMergeRulesTest extends ApiTestSupport {
                         TestService.json("{\"tagKey\": \"spinup:org\", \"tagValue\": \"" + TestService.ORG + "\"}"));
         assertThat(stored.path("compute").path("launchSpecification").path("imageId").asText()).as("sibling kept")
                 .isEqualTo("ami-02354e95b39ca8dec");
-        assertThat(stored.path("description").asText()).as("null changes nothing").isEqualTo("My new Spot Instance");
+        assertThat(stored.has("description")).as("null unsets").isFalse();
     }
 }

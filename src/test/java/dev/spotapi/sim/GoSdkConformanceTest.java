@@ -30,7 +30,8 @@ class GoSdkConformanceTest extends SimTestBase {
         ROUTES.put("GET /aws/ec2/group/{id}/status", "GroupInstance");
         ROUTES.put("PUT /aws/ec2/group/{id}/scale/up", "ScaleItem");
         ROUTES.put("PUT /aws/ec2/group/{id}/scale/down", "ScaleItem");
-        // the four below are not in the Go SDK: their shapes are the OpenAPI file's reply schemas and examples
+        // capacity, costs and logs are not in the Go SDK: their shapes are the OpenAPI file's reply schemas and
+        // examples; events are the Go SDK's GroupEvent (subEvents an array of SubEvent, issue 24)
         ROUTES.put("PUT /aws/ec2/group/{id}/capacity", "GroupCapacity");
         ROUTES.put("GET /aws/ec2/group/{id}/costs", "GroupCosts");
         ROUTES.put("GET /aws/ec2/group/{id}/events", "GroupEvent");
@@ -139,6 +140,18 @@ class GoSdkConformanceTest extends SimTestBase {
         assertThat(GoStructs.problems("Group", bad)).containsExactlyInAnyOrder(
                 "Group.compute.instanceTypes.ondemand must be string: [\"t3.micro\"]",
                 "Group.createdAt must be time: \"2016-01-28T16:18:14.000+0000\"");
+        // issue 24: the simulator's old events shape, which the Go SDK's GetGroupEvents could not decode
+        // ("cannot unmarshal object into Go struct field GroupEvent.subEvents of type []*aws.SubEvent")
+        JsonNode oldEvent = SimClient.JSON.valueToTree(Map.of("groupId", "sig-1", "eventType", "Update",
+                "createdAt", "2030-01-01T00:00:00.000Z", "subEvents", Map.of("type", "scaleUp",
+                        "newSpots", List.of(Map.of("spotInstanceRequestId", "sir-1")), "newInstances", List.of("i-1"))));
+        assertThat(GoStructs.problems("GroupEvent", oldEvent)).containsExactly(
+                "GroupEvent.subEvents must be an array: " + oldEvent.get("subEvents"));
+        JsonNode stringIds = SimClient.JSON.valueToTree(Map.of("groupId", "sig-1", "eventType", "Update",
+                "createdAt", "2030-01-01T00:00:00.000Z", "subEvents", List.of(Map.of("type", "scaleUp",
+                        "newInstances", List.of("i-1")))));
+        assertThat(GoStructs.problems("GroupEvent", stringIds)).containsExactly(
+                "GroupEvent.subEvents[0].newInstances[0] must be object: \"i-1\"");
         assertThat(GoStructs.problems("ManagedInstanceStatus", SimClient.JSON.createObjectNode()))
                 .containsExactlyInAnyOrder("ManagedInstanceStatus.id is missing", "ManagedInstanceStatus.status is missing");
     }

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * reports every place where a JSON value would not decode into them (Go's {@code encoding/json}
  * fails the whole call on one mismatch) or a needed field is missing.
  */
-final class GoStructs {
+public final class GoStructs {
     /** RFC 3339 as Go's {@code time.Time} parses it. */
     private static final Pattern TIME = Pattern.compile(
             "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d)");
@@ -32,7 +32,7 @@ final class GoStructs {
     }
 
     /** The problems of {@code value} as the struct {@code name}; empty when it decodes. */
-    static List<String> problems(String name, JsonNode value) {
+    public static List<String> problems(String name, JsonNode value) {
         List<String> out = new ArrayList<>();
         check(value, struct(name), name, out);
         return out;

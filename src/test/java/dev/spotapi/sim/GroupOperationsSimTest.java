@@ -66,8 +66,13 @@ class GroupOperationsSimTest extends SimTestBase {
         assertThat(events.status()).as(events.toString()).isEqualTo(200);
         JsonNode items = events.items();
         assertThat(items).hasSize(2);
-        assertThat(items.get(1).path("subEvents").path("type").asText()).isEqualTo("scaleUp");
-        assertThat(items.get(1).path("subEvents").path("newInstances")).hasSize(2);
+        assertThat(items.get(1).path("subEvents")).hasSize(1);
+        assertThat(items.get(1).path("subEvents").path(0).path("type").asText()).isEqualTo("scaleUp");
+        assertThat(items.get(1).path("subEvents").path(0).path("newInstances")).hasSize(2);
+        assertThat(items.get(1).path("subEvents").path(0).path("newInstances").path(0).path("instanceId").asText())
+                .matches("i-[0-9a-f]{17}");
+        assertThat(items.get(1).path("subEvents").path(0).path("newSpots").path(0).path("spotInstanceRequestId")
+                .asText()).startsWith("sir-");
         assertThat(items.get(1).path("createdAt").asText()).matches(RESOURCE_TIME);
         assertValidationError(client.get(GROUPS + "/" + id + "/events"), "query:fromDate");
 

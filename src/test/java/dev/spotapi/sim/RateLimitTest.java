@@ -103,7 +103,10 @@ class RateLimitTest extends SimTestBase {
         client.admin("PUT", "/_sim/rate-limit", "{\"enabled\": false}");
         SimClient.Reply off = list();
         assertThat(off.status()).isEqualTo(200);
-        assertThat(off.header("X-RateLimit-Remaining")).isNull();
+        // issue 24: Spot sends the header on every reply; switched off, the route's whole limit remains
+        assertThat(off.header("X-RateLimit-Remaining")).isEqualTo("1");
+        assertThat(list().header("X-RateLimit-Remaining")).isEqualTo("1");
+        assertThat(client.get(INSTANCES).header("X-RateLimit-Remaining")).isEqualTo("3");
         assertThat(client.admin("PUT", "/_sim/rate-limit", "{\"limit\": 0}").status()).isEqualTo(400);
         assertThat(client.admin("PUT", "/_sim/rate-limit", "{\"routes\": {\"/aws/ec2/group\": 2}}").status()).isEqualTo(400);
         assertThat(client.admin("PUT", "/_sim/rate-limit", "{\"enabled\": \"yes\"}").status()).isEqualTo(400);
@@ -113,7 +116,7 @@ class RateLimitTest extends SimTestBase {
     void resetRestoresTheStartSettingsAndTheBuilderCanSwitchItOn() {
         client.admin("POST", "/_sim/reset", null);
         assertThat(client.admin("GET", "/_sim/rate-limit", null).json().path("enabled").asBoolean()).isFalse();
-        assertThat(list().header("X-RateLimit-Remaining")).isNull();
+        assertThat(list().header("X-RateLimit-Remaining")).isEqualTo(Integer.toString(RateLimiter.DEFAULT_LIMIT));
         try (SpotSimulator limited = SpotSimulator.builder().account(ACCOUNT, TOKEN).rateLimit(2).start()) {
             SimClient c = new SimClient(limited.baseUrl(), ACCOUNT, TOKEN);
             assertThat(c.get(GROUPS).header("X-RateLimit-Remaining")).isEqualTo("1");

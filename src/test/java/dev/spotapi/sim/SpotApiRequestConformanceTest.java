@@ -20,7 +20,9 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * ({@code /_sim/requests}) is checked: a route Spot serves, the account and bearer token, query
  * dates Spot parses (contract §9.5), and bodies whose every field is in the request field table
  * with the right type ({@code group-fields.json}, {@code managedInstance-fields.json}) or, for
- * deletes, in the Go SDK's delete structs (contract §3.1, §3.2).
+ * deletes, in the Go SDK's delete structs (contract §3.1, §3.2). Issue 24: costs always carry both
+ * dates, dates are as Spot's OpenAPI file shows them, an update's nulls reach Spot as sent (and the
+ * ones Spot's object cannot take are refused before anything is sent), deletes carry every flag.
  */
 @ResourceLock(TestService.SHARED)
 class SpotApiRequestConformanceTest {
@@ -61,6 +63,29 @@ class SpotApiRequestConformanceTest {
         ok("GET", "/main/instances/" + instance + "/status", null);
         ok("GET", "/main/instances/" + instance + "/costs", null);
         ok("GET", "/main/instances/" + instance + "/costs?start=2026-01-01&end=2026-02-01", null);
+        ok("GET", "/main/elastigroups/" + group + "/events", null);
+        ok("GET", "/main/elastigroups/" + group + "/costs", null);
+        // issue 24: an update's null unsets the field at Spot (the Go SDK's nullFields), where Spot's object allows it
+        ok("PUT", "/main/elastigroups/" + group, TestService.json("{\"strategy\": {\"onDemandCount\": null}, "
+                + "\"compute\": {\"launchSpecification\": {\"keyPair\": null}}}"));
+        ok("PUT", "/main/instances/" + instance, TestService.json("{\"healthCheck\": {\"gracePeriod\": null}}"));
+        JsonNode sentNulls = svc.sim("GET", "/_sim/requests?limit=1000", null).json().path("requests");
+        List<String> refused = new ArrayList<>();
+        for (String body : List.of("{\"name\": null}", "{\"capacity\": {\"target\": null}}",
+                "{\"compute\": {\"launchSpecification\": {\"securityGroupIds\": [\"sg-1\", null]}}}")) {
+            TestService.Reply r = svc.call("PUT", "/main/elastigroups/" + group, TestService.json(body));
+            refused.add(r.status() + " " + r.body());
+        }
+        TestService.Reply vpc = svc.call("PUT", "/main/instances/" + instance,
+                TestService.json("{\"compute\": {\"vpcId\": null}}"));
+        refused.add(vpc.status() + " " + vpc.body());
+        assertThat(refused).satisfiesExactly(
+                r -> assertThat(r).startsWith("400 ").contains("name cannot be null"),
+                r -> assertThat(r).startsWith("400 ").contains("capacity.target cannot be null"),
+                r -> assertThat(r).startsWith("400 ").contains("securityGroupIds.1 cannot be null"),
+                r -> assertThat(r).startsWith("400 ").contains("compute.vpcId cannot be null"));
+        assertThat(svc.sim("GET", "/_sim/requests?limit=1000", null).json().path("requests").size())
+                .as("nothing of a refused null reached Spot").isEqualTo(sentNulls.size());
         ok("DELETE", "/main/instances/" + instance, null);
         ok("DELETE", "/main/elastigroups/" + group, null);
 
@@ -85,8 +110,17 @@ class SpotApiRequestConformanceTest {
             if (!request.path("headers").path("authorization").asText().startsWith("Bearer ")) {
                 problems.add(call + ": no bearer token");
             }
+            if (method.equals("GET") && path.endsWith("/costs")
+                    && !(params(query).containsKey("fromDate") && params(query).containsKey("toDate"))) {
+                problems.add(call + ": costs without fromDate and toDate, which Spot's OpenAPI file requires: " + query);
+            }
             for (String date : new String[] {"fromDate", "toDate"}) {
                 Map<String, String> params = params(query);
+                if (params.containsKey(date) && !path.endsWith("/logs")
+                        && !params.get(date).matches("\\d{4}-\\d\\d-\\d\\d(T\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,3})?Z)?")) {
+                    problems.add(call + ": " + date + " is not a date (or a date-time to the millisecond) as Spot's "
+                            + "OpenAPI file shows it: " + params.get(date));
+                }
                 if (params.containsKey(date)) {
                     try {
                         Timestamps.parse(params.get(date));
@@ -125,6 +159,28 @@ class SpotApiRequestConformanceTest {
         }
         assertThat(problems).isEmpty();
         assertThat(log.toString()).contains("\"vpcId\":\"" + TestService.DEFAULT_VPC + "\"");
+        List<JsonNode> puts = new ArrayList<>();
+        List<JsonNode> deletes = new ArrayList<>();
+        for (JsonNode request : log) {
+            String path = request.path("path").asText();
+            if (request.path("method").asText().equals("PUT") && path.matches("/aws/ec2/\\w+/[a-z]+-[0-9a-f]{8}")) {
+                puts.add(request.path("body"));
+            } else if (request.path("method").asText().equals("DELETE")) {
+                deletes.add(request.path("body"));
+            }
+        }
+        // the nulls went out as sent, nothing else added
+        assertThat(puts).anySatisfy(b -> assertThat(b.toString())
+                .isEqualTo("{\"group\":{\"strategy\":{\"onDemandCount\":null},\"compute\":{\"launchSpecification\":{\"keyPair\":null}}}}"));
+        assertThat(puts).anySatisfy(b -> assertThat(b.toString())
+                .isEqualTo("{\"managedInstance\":{\"healthCheck\":{\"gracePeriod\":null}}}"));
+        // the delete flags: "delete everything", AMI backups included (Terraform's default managed-instance delete)
+        assertThat(deletes).containsExactlyInAnyOrder(TestService.json("""
+                {"deallocationConfig":{"shouldDeleteVolumes":true,"shouldDeleteSnapshots":true,"shouldDeleteImages":true,
+                "shouldDeleteNetworkInterfaces":true,"shouldTerminateInstance":true},"amiBackup":{"shouldDeleteImages":true}}"""),
+                TestService.json("""
+                {"statefulDeallocation":{"shouldDeleteVolumes":true,"shouldDeleteSnapshots":true,"shouldDeleteImages":true,
+                "shouldDeleteNetworkInterfaces":true}}"""));
     }
 
     private static Map<String, String> params(String query) {

@@ -21,6 +21,18 @@ class CostWindowTest {
         assertThat(w).isEqualTo(CostWindow.LIFETIME);
     }
 
+    /** Issue 24: Spot requires both dates, so a lifetime query names the instance's life: from its createdAt day. */
+    @Test
+    void aLifetimeQuerySpansTheInstancesLife() {
+        LocalDate today = LocalDate.of(2030, 1, 10);
+        com.fasterxml.jackson.databind.node.ObjectNode mi = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode().put("createdAt", "2029-12-31T23:59:59.000Z");
+        assertThat(CostWindow.lifetimeFromDate(mi, today)).isEqualTo("2029-12-31");
+        assertThat(CostWindow.lifetimeToDate(today)).isEqualTo("2030-01-17");
+        assertThat(CostWindow.lifetimeFromDate(mi.put("createdAt", "garbage"), today)).isEqualTo("2029-01-10");
+        assertThat(CostWindow.lifetimeFromDate(null, today)).isEqualTo("2029-01-10");
+    }
+
     @Test
     void emptyDatesCountAsAbsent() {
         assertThat(CostWindow.parse("", "").isLifetime()).isTrue();

@@ -40,6 +40,42 @@ class SpotPayloadsTest {
                  "compute": {"launchSpecification": {"tags": [{"tagKey": "a"}]}}}"""));
     }
 
+    /**
+     * Issue 24: an update's nulls unset fields at Spot (the Go SDK's nullFields), so they go out as sent;
+     * a retired field's null ({@code multai}) and nulls inside array elements (the array is replaced whole)
+     * are left out, as are read-only fields.
+     */
+    @Test
+    void anUpdateKeepsTheNullsOfSpotsFields() {
+        ObjectNode in = json("""
+                {"id": "sig-12345678", "name": "g", "multai": null,
+                 "strategy": {"risk": 100, "onDemandCount": null, "revertToSpot": {"performAt": null}},
+                 "scaling": {"up": null, "down": null},
+                 "compute": {"launchSpecification": {"tags": [{"tagKey": "a", "tagValue": null}],
+                                                     "userData": null}}}""");
+
+        ObjectNode out = SpotPayloads.forSpotUpdate(in, dev.spotapi.spot.SpotSchema.GROUP);
+
+        assertThat(out).isEqualTo(json("""
+                {"name": "g",
+                 "strategy": {"risk": 100, "onDemandCount": null, "revertToSpot": {"performAt": null}},
+                 "scaling": {"up": null, "down": null},
+                 "compute": {"launchSpecification": {"tags": [{"tagKey": "a"}], "userData": null}}}"""));
+        assertThat(in.path("strategy").has("onDemandCount")).as("the caller's object is untouched").isTrue();
+        assertThat(SpotPayloads.forSpotUpdate(in, null)).isEqualTo(SpotPayloads.forSpot(in));
+    }
+
+    /** Issue 24: {@code tags: null} would unset every tag at Spot, ours included: it becomes just ours. */
+    @Test
+    void anUpdateThatUnsetsTheTagsKeepsTheOrgTag() {
+        dev.spotapi.org.Ownership ownership = new dev.spotapi.org.Ownership("org-a", true);
+        ObjectNode out = ownership.forUpdate(json("{\"compute\": {\"launchSpecification\": {\"tags\": null}}}"));
+        assertThat(out).isEqualTo(json("""
+                {"compute": {"launchSpecification": {"tags": [{"tagKey": "spinup:org", "tagValue": "org-a"}]}}}"""));
+        ObjectNode untouched = json("{\"strategy\": {\"onDemandCount\": null}}");
+        assertThat(ownership.forUpdate(untouched)).isEqualTo(untouched);
+    }
+
     @Test
     void falseZeroEmptyStringAndEmptyObjectsAreKept() {
         ObjectNode in = json("""

@@ -40,6 +40,33 @@ class SpotSchemaTest {
         assertThat(SpotSchema.MANAGED_INSTANCE.problems(exact(SeedExamples.INSTANCE_UPDATE))).isEmpty();
     }
 
+    /** Issue 24: the seed's example bodies, sent as updates, hold no null Spot's object cannot take. */
+    @Test
+    void theSeedsNullsMayAllGoToSpotInAnUpdate() {
+        assertThat(SpotSchema.GROUP.nullProblems(exact(SeedExamples.GROUP))).isEmpty();
+        assertThat(SpotSchema.GROUP.nullProblems(exact(SeedExamples.GROUP_UPDATE))).isEmpty();
+        assertThat(SpotSchema.MANAGED_INSTANCE.nullProblems(exact(SeedExamples.INSTANCE))).isEmpty();
+        assertThat(SpotSchema.MANAGED_INSTANCE.nullProblems(exact(SeedExamples.INSTANCE_UPDATE))).isEmpty();
+    }
+
+    /** Issue 24: a null for what the object cannot lose, or as an array element, is named; other nulls pass. */
+    @Test
+    void nullsSpotsObjectCannotTakeAreNamed() {
+        assertThat(SpotSchema.GROUP.nullProblems(exact("""
+                {"name": null, "capacity": {"minimum": null, "unit": null}, "strategy": {"onDemandCount": null,
+                 "availabilityVsCost": null}, "compute": {"product": null, "launchSpecification": {"keyPair": null,
+                 "securityGroupIds": ["sg-1", null], "tags": [{"tagKey": "a", "tagValue": null}]}},
+                 "scaling": {"up": null}, "ourOwn": null}""")).stream().map(SpotSchema.Problem::path))
+                .containsExactly("name", "capacity.minimum", "strategy.availabilityVsCost", "compute.product",
+                        "compute.launchSpecification.securityGroupIds.1");
+        assertThat(SpotSchema.MANAGED_INSTANCE.nullProblems(exact("""
+                {"region": null, "compute": {"subnetIds": null, "vpcId": null, "elasticIp": null},
+                 "healthCheck": {"gracePeriod": null}, "persistence": null}""")).stream().map(SpotSchema.Problem::path))
+                .containsExactly("region", "compute.subnetIds", "compute.vpcId");
+        assertThat(SpotSchema.GROUP.nullProblems(exact("{\"compute\": null}"))).extracting(SpotSchema.Problem::path)
+                .containsExactly("compute");
+    }
+
     /**
      * The simulator's field tables ({@code dev/spotapi/sim/*-fields.json}, read as resources: no simulator
      * class is used) list fields Spot type-checks; each of them must be a field of the service's schema too,
