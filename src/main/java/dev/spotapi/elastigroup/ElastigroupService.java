@@ -52,7 +52,8 @@ public final class ElastigroupService {
 
     /** Creates the group carrying {@code correlation}'s tag (see {@link SpotResource#create}). */
     public CompletableFuture<JsonNode> create(Account account, ObjectNode group, Correlation correlation) {
-        return GROUPS.create(account.spot(), ownership.forCreate(group), correlation);
+        return GROUPS.create(account.spot(), dev.spotapi.tags.ResourceTagging.withDefaults(ownership.forCreate(group)),
+                correlation);
     }
 
     public CompletableFuture<JsonNode> get(Account account, String id) {

@@ -69,7 +69,7 @@ public final class InstanceService {
      * {@code correlation}'s tag and this org's {@code spinup:org} tag (a caller's own value is replaced) (see {@link SpotResource#create}); answers the new id.
      */
     public CompletableFuture<String> create(Account account, ObjectNode instance, Correlation correlation) {
-        ObjectNode body = ownership.forCreate(instance).deepCopy();
+        ObjectNode body = dev.spotapi.tags.ResourceTagging.withDefaults(ownership.forCreate(instance)).deepCopy();
         if (account.config().hasDefaultVpc()) {
             JsonNode compute = body.get("compute");
             ObjectNode computeObject = compute instanceof ObjectNode o ? o : body.putObject("compute");
