@@ -157,7 +157,7 @@ public final class CostRollup {
                 to = q.end();
             }
             BigDecimal[] total = zero();
-            Map<String, BigDecimal[]> groups = new LinkedHashMap<>();
+            Map<String, BigDecimal[]> groups = new TreeMap<>(); // keys sorted: a stable answer
             for (var e : daily.entrySet()) {
                 BigDecimal[] sum = zero();
                 for (var d : e.getValue().entrySet()) {
