@@ -67,7 +67,7 @@ public final class ApiServer {
                 async));
         table.addAll(Routes.portalRows(new AccountListRoute(p.accounts(), replies),
                 new TagRoutes(new dev.spotapi.tags.TagService(p.ownership()), lookup, bodies, replies),
-                new CostRollupRoutes(new dev.spotapi.cost.CostRollup(p.ownership()), lookup, bodies, replies)));
+                new CostRollupRoutes(new dev.spotapi.cost.CostRollup(p.ownership(), p.idempotency().state()), lookup, bodies, replies)));
         Set<String> publicSegments = Routes.reservedSegments(table);
         if (!RESERVED_ACCOUNT_NAMES.containsAll(publicSegments)) {
             throw new IllegalStateException("public routes " + publicSegments + " must all be reserved account names");

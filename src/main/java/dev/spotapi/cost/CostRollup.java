@@ -10,6 +10,7 @@ import dev.spotapi.account.Account;
 import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.instance.InstanceService;
 import dev.spotapi.org.Ownership;
+import dev.spotapi.shared.SharedState;
 import dev.spotapi.spot.SpotCall;
 import dev.spotapi.spot.SpotResource;
 import java.math.BigDecimal;
@@ -36,7 +37,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>Spot answers 400 to concurrent cost calls of one account, so every cost call of a Spot account goes
  * through one fence ({@link dev.spotapi.spot.SpotClient#exclusive} on {@value #FENCE}: one at a time, across
  * replicas with Redis). Each resource's daily costs (Spot's {@code aggregationPeriod=daily}) are cached for
- * {@link #CACHE_TTL} in this process. At most {@link #MAX_RESOURCES} resources per roll-up; a resource over the
+ * {@link #CACHE_TTL} (closed windows only), in this process and in the shared state (Redis mode: every replica). At most {@link #MAX_RESOURCES} resources per roll-up; a resource over the
  * bound, or whose call failed, makes the answer partial: {@link Result#missing} names them and every period
  * is {@code Estimated} — never a guess.
  */
@@ -59,11 +60,18 @@ public final class CostRollup {
     }
 
     private final Ownership ownership;
+    private final SharedState shared;
     private final Cache<String, Map<LocalDate, double[]>> cache = Caffeine.newBuilder()
             .expireAfterWrite(CACHE_TTL).maximumSize(20_000).build();
 
-    public CostRollup(Ownership ownership) {
+    /**
+     * @param shared where closed windows' costs are shared between replicas (Redis mode), as stored answers
+     *               under a key derived from account, org, resource and window; an unreachable store only
+     *               costs the sharing
+     */
+    public CostRollup(Ownership ownership, SharedState shared) {
         this.ownership = ownership;
+        this.shared = shared;
     }
 
     /** Lists this org's groups and instances (of {@code q.space()} when given), then their costs, one call at a time. */
@@ -115,20 +123,42 @@ public final class CostRollup {
 
     /** The resource's costs per day of the window ({@code [actual, potential, hours]}), from the cache or Spot. */
     private CompletableFuture<Map<LocalDate, double[]>> daily(Account account, CostQuery q, Resource r) {
-        String key = account.name() + '|' + r.id() + '|' + q.start() + '|' + q.end();
+        String key = account.name() + '|' + ownership.org() + '|' + r.id() + '|' + q.start() + '|' + q.end();
         Map<LocalDate, double[]> cached = cache.getIfPresent(key);
         if (cached != null) {
             return CompletableFuture.completedFuture(cached);
         }
+        boolean closed = !q.end().isAfter(LocalDate.now(ZoneOffset.UTC)); // a window still running changes
+        String sharedKey = "spot-api:cost-cache:" + sha256(key);
+        boolean owned = false;
+        if (closed) {
+            try {
+                SharedState.Claim claim = shared.claim(sharedKey, "cost-cache", System.currentTimeMillis() + 60_000,
+                        CACHE_TTL);
+                if (claim.outcome() == SharedState.Outcome.DONE && claim.reply() != null) {
+                    Map<LocalDate, double[]> days = decode(claim.reply().body());
+                    if (days != null) {
+                        cache.put(key, days);
+                        return CompletableFuture.completedFuture(days);
+                    }
+                }
+                owned = claim.outcome() == SharedState.Outcome.NEW || claim.outcome() == SharedState.Outcome.RESUMED;
+            } catch (RuntimeException e) {
+                owned = false; // the store is unreachable: no sharing, the answer is still right
+            }
+        }
+        boolean store = owned;
         SpotCall call = SpotCall.get("get " + r.kind().noun() + " costs", r.kind().path(r.id()) + "/costs")
                 .withQuery("fromDate", q.start().toString()).withQuery("toDate", q.end().toString())
                 .withQuery("aggregationPeriod", "daily");
-        return account.spot().exclusive(FENCE, "get costs", spot -> spot.send(call)).thenApply(reply -> {
+        CompletableFuture<Map<LocalDate, double[]>> result = account.spot()
+                .exclusive(FENCE, "get costs", spot -> spot.send(call)).thenApply(reply -> {
             Map<LocalDate, double[]> days = new TreeMap<>();
             for (JsonNode item : reply.items()) {
+                String date = item.path("date").asText("");
                 LocalDate day;
                 try {
-                    day = LocalDate.parse(item.path("date").asText("").substring(0, Math.min(10, item.path("date").asText("").length())));
+                    day = LocalDate.parse(date.substring(0, Math.min(10, date.length())));
                 } catch (RuntimeException e) {
                     continue;
                 }
@@ -140,11 +170,59 @@ public final class CostRollup {
                 v[1] += item.path("costs").path("potential").asDouble(0);
                 v[2] += item.path("running").path("value").asDouble(0);
             }
-            if (!q.end().isAfter(LocalDate.now(ZoneOffset.UTC))) {
-                cache.put(key, days); // a window still running changes: only closed windows are kept
+            if (closed) {
+                cache.put(key, days);
             }
             return days;
         });
+        if (store) {
+            result.whenComplete((days, failure) -> {
+                try {
+                    if (failure == null) {
+                        shared.complete(sharedKey, new SharedState.StoredReply(200, "application/json", encode(days)),
+                                CACHE_TTL);
+                    } else {
+                        shared.release(sharedKey);
+                    }
+                } catch (RuntimeException e) {
+                    // sharing only: the answer stands
+                }
+            });
+        }
+        return result;
+    }
+
+    private static byte[] encode(Map<LocalDate, double[]> days) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        days.forEach((d, v) -> o.putArray(d.toString()).add(v[0]).add(v[1]).add(v[2]));
+        return o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The map {@link #encode} wrote, or null when the bytes are not one. */
+    private static Map<LocalDate, double[]> decode(byte[] body) {
+        try {
+            JsonNode o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+            Map<LocalDate, double[]> days = new TreeMap<>();
+            var fields = o.fields();
+            while (fields.hasNext()) {
+                var e = fields.next();
+                JsonNode v = e.getValue();
+                days.put(LocalDate.parse(e.getKey()), new double[] {v.path(0).asDouble(), v.path(1).asDouble(),
+                        v.path(2).asDouble()});
+            }
+            return days;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static ArrayNode shape(CostQuery q, Map<Resource, Map<LocalDate, double[]>> daily, boolean partial) {

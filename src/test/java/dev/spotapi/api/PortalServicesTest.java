@@ -222,4 +222,83 @@ class PortalServicesTest extends ApiTestSupport {
                     .isGreaterThanOrEqualTo(140);
         }
     }
+
+    @Test
+    void anAsyncStopOfAStoppedInstanceIsAcceptedWithATaskThatCompletes() throws InterruptedException {
+        String id = createInstance();
+        assertThat(call("PUT", "/main/instances/" + id + "/power", "{\"state\":\"stop\"}").status()).isEqualTo(204);
+        advanceSimClock("{\"hours\": 1}");
+        clearSpotRequests();
+        Reply r = svc.call("PUT", "/main/instances/" + id + "/power", "{\"state\":\"poweroff\"}",
+                Map.of("X-Auth-Token", TestService.TOKEN, "Prefer", "respond-async"));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        String task = r.header("X-Flywheel-Task");
+        assertThat(task).isNotBlank();
+        assertThat(spotRequests("PUT", "/aws/ec2/managedInstance/" + id + "/")).isEmpty();
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        String status = "";
+        while (!status.matches("completed|failed") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            status = get("/flywheel?task=" + task).json().path(task).path("status").asText();
+        }
+        assertThat(status).isEqualTo("completed");
+    }
+
+    @Test
+    void concurrentTagMergesLoseNoAcknowledgedWrite() {
+        String group = createGroup();
+        List<CompletableFuture<Reply>> merges = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String body = "{\"tags\":{\"k" + i + "\":\"v" + i + "\"}}";
+            merges.add(CompletableFuture.supplyAsync(() -> tags("PUT", "/main/elastigroups/" + group, body)));
+        }
+        List<Integer> acknowledged = new ArrayList<>();
+        for (int i = 0; i < merges.size(); i++) {
+            Reply r = merges.get(i).join();
+            assertThat(r.status()).as(r.body()).isIn(200, 409);
+            if (r.status() == 200) {
+                acknowledged.add(i);
+            }
+        }
+        assertThat(acknowledged).isNotEmpty();
+        JsonNode now = tags("GET", "/main/elastigroups/" + group, null).json().path("tags");
+        for (int i : acknowledged) {
+            assertThat(now.path("k" + i).asText()).as("k%d in %s", i, now).isEqualTo("v" + i);
+        }
+        assertThat(now.path("spinup:org").asText()).isEqualTo(TestService.ORG);
+    }
+
+    @Test
+    void aClosedWindowIsCachedAndAFailedResourceMakesAPartialAnswer() {
+        String a = createInstance();
+        String b = createInstance();
+        String window = "start=2026-01-01&end=2026-01-08";
+        clearSpotRequests();
+        Reply first = get("/main/costs?" + window + "&groupBy=resource");
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        int calls = costCalls();
+        assertThat(calls).isEqualTo(2);
+        assertThat(get("/main/costs?" + window + "&groupBy=resource").json()).isEqualTo(first.json());
+        assertThat(costCalls()).as("served from the cache").isEqualTo(calls);
+
+        addFault("""
+                {"method":"GET","path":"/aws/ec2/managedInstance/%s/costs","action":"status","status":500}""".formatted(b));
+        Reply partial = get("/main/costs?start=2026-02-01&end=2026-02-08&groupBy=resource");
+        assertThat(partial.status()).as(partial.body()).isEqualTo(200);
+        assertThat(partial.header(CostRollupRoutes.PARTIAL)).isEqualTo("true");
+        assertThat(partial.header(CostRollupRoutes.MISSING)).isEqualTo(b);
+        assertThat(partial.json()).allSatisfy(p -> assertThat(p.path("Estimated").asBoolean()).isTrue());
+        assertThat(partial.json().path(0).path("Groups")).extracting(g -> g.path("Keys").path(0).asText())
+                .containsExactly(a);
+    }
+
+    private int costCalls() {
+        int n = 0;
+        for (JsonNode r : spotRequests("GET", "/aws/ec2/")) {
+            if (r.path("path").asText().endsWith("/costs")) {
+                n++;
+            }
+        }
+        return n;
+    }
 }
