@@ -104,7 +104,10 @@ final class Routes {
                 auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/tags", tags::readGroup),
                 action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/tags", "merge elastigroup tags",
                         tags::mergeGroup),
-                auth(HandlerType.GET, "/{account}/costs", costs::costs));
+                auth(HandlerType.GET, "/{account}/costs", costs::costs),
+                // the expiry service's URL: <endpoint>/<org>/<id>/tags, the kind told by the id (sig-/smi-)
+                auth(HandlerType.GET, "/{account}/{resource}/tags", tags::readAny),
+                action(HandlerType.PUT, "/{account}/{resource}/tags", "merge tags", tags::mergeAny));
     }
 
     static void register(RoutesConfig config, List<Route> table, Idempotency idempotency) {

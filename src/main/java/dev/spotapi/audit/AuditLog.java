@@ -29,7 +29,7 @@ public final class AuditLog {
     private static final int MAX_USER = 128;
     /** The flywheel task of an asynchronous request ({@code Prefer: respond-async}): logged as {@code taskId}. */
     private static final String TASK_HEADER = "X-Flywheel-Task";
-    private static final List<String> ID_PARAMS = List.of("instance", "elastigroup");
+    private static final List<String> ID_PARAMS = List.of("instance", "elastigroup", "resource");
 
     private final Map<String, String> operations;
     private final ObjectMapper mapper = new ObjectMapper();

@@ -301,4 +301,44 @@ class PortalServicesTest extends ApiTestSupport {
         }
         return n;
     }
+
+    @Test
+    void theExpiryServicesOwnUrlAndHeadersWork() throws Exception {
+        String group = createGroup(tagged(groupBody(), "team", "blue"));
+        String instance = createInstance();
+        for (String id : List.of(group, instance)) {
+            // as the tagger sends it: <endpoint>/<org>/<id>/tags, Auth-token = bcrypt (cost 4) of the key, 30 s timeout
+            HttpRequest request = HttpRequest.newBuilder(URI.create(svc.base + "/main/" + id + "/tags"))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Auth-token", TokenVerifier.hash(TestService.KEY, 4))
+                    .header("X-Forwarded-User", "reaper")
+                    .header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"tags\":{\"spinup:expiry\":\"x\",\"renewed-at\":\"2026-12-06\"}}"))
+                    .build();
+            HttpResponse<String> refused = scheduler.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+            assertThat(refused.body()).contains("spinup:expiry");
+            HttpResponse<String> r = scheduler.send(HttpRequest.newBuilder(request.uri()).timeout(Duration.ofSeconds(30))
+                    .header("Auth-token", TokenVerifier.hash(TestService.KEY, 4)).header("X-Forwarded-User", "reaper")
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"tags\":{\"renewed-at\":\"2026-12-06\"}}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isLessThan(300);
+            JsonNode t = tags("GET", "/main/" + id, null).json().path("tags");
+            assertThat(t.path("renewed-at").asText()).isEqualTo("2026-12-06");
+            assertThat(t.path("spinup:org").asText()).isEqualTo(TestService.ORG);
+        }
+        assertThat(tags("GET", "/main/elastigroups/" + group, null).json().path("tags").path("team").asText()).isEqualTo("blue");
+        assertError(tags("PUT", "/main/not-an-id", "{\"tags\":{\"a\":\"b\"}}"), 404);
+
+        // an object of no org (made straight in Spot) is a 404 before any write
+        ObjectNode foreign = groupBody();
+        Reply made = svc.sim("POST", "/aws/ec2/group?accountId=" + MAIN_ID,
+                TestService.JSON.createObjectNode().set("group", foreign));
+        assertThat(made.status()).as(made.body()).isEqualTo(200);
+        String foreignId = made.json().path("response").path("items").path(0).path("id").asText();
+        clearSpotRequests();
+        assertError(tags("PUT", "/main/" + foreignId, "{\"tags\":{\"a\":\"b\"}}"), 404);
+        assertError(tags("GET", "/main/" + foreignId, null), 404);
+        assertThat(spotRequests("PUT", "/aws/ec2/group/")).isEmpty();
+    }
 }
