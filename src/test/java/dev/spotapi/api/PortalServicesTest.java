@@ -224,7 +224,7 @@ class PortalServicesTest extends ApiTestSupport {
     }
 
     @Test
-    void anAsyncStopOfAStoppedInstanceIsAcceptedWithATaskThatCompletes() throws InterruptedException {
+    void anAsyncStopOfAStoppedInstanceOrGroupIsAcceptedWithATaskThatCompletes() throws InterruptedException {
         String id = createInstance();
         assertThat(call("PUT", "/main/instances/" + id + "/power", "{\"state\":\"stop\"}").status()).isEqualTo(204);
         advanceSimClock("{\"hours\": 1}");
@@ -240,6 +240,22 @@ class PortalServicesTest extends ApiTestSupport {
         while (!status.matches("completed|failed") && System.nanoTime() < deadline) {
             Thread.sleep(20);
             status = get("/flywheel?task=" + task).json().path(task).path("status").asText();
+        }
+        assertThat(status).isEqualTo("completed");
+
+        String group = createGroup();
+        assertThat(call("PUT", "/main/elastigroups/" + group + "/power", "{\"state\":\"stop\"}").status()).isEqualTo(204);
+        clearSpotRequests();
+        Reply g = svc.call("PUT", "/main/elastigroups/" + group + "/power", "{\"state\":\"stop\"}",
+                Map.of("X-Auth-Token", TestService.TOKEN, "Prefer", "respond-async"));
+        assertThat(g.status()).as(g.body()).isEqualTo(202);
+        String groupTask = g.header("X-Flywheel-Task");
+        assertThat(spotRequests("PUT", "/aws/ec2/group/")).isEmpty();
+        deadline = System.nanoTime() + 15_000_000_000L;
+        status = "";
+        while (!status.matches("completed|failed") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            status = get("/flywheel?task=" + groupTask).json().path(groupTask).path("status").asText();
         }
         assertThat(status).isEqualTo("completed");
     }
