@@ -355,6 +355,8 @@ class PortalServicesTest extends ApiTestSupport {
         clearSpotRequests();
         assertError(tags("PUT", "/main/" + foreignId, "{\"tags\":{\"a\":\"b\"}}"), 404);
         assertError(tags("GET", "/main/" + foreignId, null), 404);
+        assertError(tags("PUT", "/main/elastigroups/" + foreignId, "{\"tags\":{\"a\":\"b\"}}"), 404);
+        assertError(tags("GET", "/main/elastigroups/" + foreignId, null), 404);
         assertThat(spotRequests("PUT", "/aws/ec2/group/")).isEmpty();
     }
 }
