@@ -27,6 +27,11 @@ import java.util.function.Supplier;
 final class AccessControl {
     static final String TOKEN_HEADER = "X-Auth-Token";
     /**
+     * The header the portal's scheduler (YaleSpinup/minion's instance runner) and expiry service
+     * (YaleSpinup/reaper's tagger) send the token in; read when {@link #TOKEN_HEADER} is absent.
+     */
+    static final String PORTAL_TOKEN_HEADER = "Auth-Token";
+    /**
      * Headers and query parameters that frameworks read as "serve this request as another method". None
      * is honoured here; a request carrying one is refused (400), so a read can never turn into a write.
      */
@@ -70,6 +75,9 @@ final class AccessControl {
             return;
         }
         String token = ctx.header(TOKEN_HEADER);
+        if (token == null) {
+            token = ctx.header(PORTAL_TOKEN_HEADER);
+        }
         if (verifier.knownGood(token)) {
             return;
         }

@@ -65,12 +65,15 @@ public final class ApiServer {
         AccountLookup lookup = new AccountLookup(p.accounts());
         RequestBodies bodies = new RequestBodies();
         AsyncTasks async = new AsyncTasks(p.tasks(), replies, p.org());
-        var table = Routes.table(
+        var table = new java.util.ArrayList<>(Routes.table(
                 new SystemRoutes(replies, p.registry(), p.readiness()),
                 new DocsRoutes(replies, p.mapper()),
                 new ElastigroupRoutes(p.groups(), lookup, bodies, replies),
                 new InstanceRoutes(p.instances(), lookup, bodies, replies),
-                async);
+                async));
+        table.addAll(Routes.portalRows(new AccountListRoute(p.accounts(), replies),
+                new TagRoutes(new dev.spotapi.tags.TagService(p.ownership()), lookup, bodies, replies),
+                new CostRollupRoutes(new dev.spotapi.cost.CostRollup(p.ownership(), p.idempotency().state()), lookup, bodies, replies)));
         Set<String> publicSegments = Routes.reservedSegments(table);
         if (!RESERVED_ACCOUNT_NAMES.containsAll(publicSegments)) {
             throw new IllegalStateException("public routes " + publicSegments + " must all be reserved account names");

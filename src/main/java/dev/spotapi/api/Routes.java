@@ -92,6 +92,24 @@ final class Routes {
                 auth(HandlerType.GET, "/flywheel", tasks::flywheel));
     }
 
+    /**
+     * The rows for the portal's services (issue 23): the account list, tags of instances and groups (a merge
+     * is an audited, keyed ACTION), and the cost roll-up of an account.
+     */
+    static List<Route> portalRows(AccountListRoute accountList, TagRoutes tags, CostRollupRoutes costs) {
+        return List.of(
+                auth(HandlerType.GET, "/", accountList::list),
+                auth(HandlerType.GET, "/{account}/instances/{instance}/tags", tags::readInstance),
+                action(HandlerType.PUT, "/{account}/instances/{instance}/tags", "merge instance tags", tags::mergeInstance),
+                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/tags", tags::readGroup),
+                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/tags", "merge elastigroup tags",
+                        tags::mergeGroup),
+                auth(HandlerType.GET, "/{account}/costs", costs::costs),
+                // the expiry service's URL: <endpoint>/<org>/<id>/tags, the kind told by the id (sig-/smi-)
+                auth(HandlerType.GET, "/{account}/{resource}/tags", tags::readAny),
+                action(HandlerType.PUT, "/{account}/{resource}/tags", "merge tags", tags::mergeAny));
+    }
+
     static void register(RoutesConfig config, List<Route> table, Idempotency idempotency) {
         table.forEach(r -> config.addHttpHandler(r.method(), r.path(),
                 r.idempotency() == null ? r.handler() : idempotency.wrap(r.handler(), r.idempotency()),

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * delete, power, capacity, scale — the CHANGE and ACTION rows of the route table), one line on the
  * {@code dev.spotapi.audit} logger with: request id, account, resource id, operation, outcome
  * ({@code success} below HTTP 400, else {@code failure}) and HTTP status, Spot's request id(s), and the
- * caller's {@code X-Spinup-User} when present, and for an asynchronous request ({@code Prefer: respond-async})
+ * caller's {@code X-Spinup-User} (else {@code X-Forwarded-User}) when present, sanitised and bounded, and for an asynchronous request ({@code Prefer: respond-async})
  * its flywheel task id ({@code taskId}). Never a token or a body. Registered once as an
  * after-handler; handlers know nothing of it. Requests refused before routing (403 without a valid
  * token) reach no route and are in the access log only.
@@ -23,11 +23,13 @@ public final class AuditLog {
     static final String LOGGER = "dev.spotapi.audit";
     /** The portal's header naming the person behind a call. */
     public static final String USER_HEADER = "X-Spinup-User";
+    /** The header the portal's other services (the expiry service) name themselves with; used when {@link #USER_HEADER} is absent. */
+    public static final String FORWARDED_USER_HEADER = "X-Forwarded-User";
     private static final Logger AUDIT = LoggerFactory.getLogger(LOGGER);
     private static final int MAX_USER = 128;
     /** The flywheel task of an asynchronous request ({@code Prefer: respond-async}): logged as {@code taskId}. */
     private static final String TASK_HEADER = "X-Flywheel-Task";
-    private static final List<String> ID_PARAMS = List.of("instance", "elastigroup");
+    private static final List<String> ID_PARAMS = List.of("instance", "elastigroup", "resource");
 
     private final Map<String, String> operations;
     private final ObjectMapper mapper = new ObjectMapper();
@@ -54,6 +56,9 @@ public final class AuditLog {
         List<String> spotIds = RequestFacts.spotRequestIds(ctx);
         String spotRequestId = spotIds.isEmpty() ? "" : String.join(",", spotIds);
         String user = user(ctx.header(USER_HEADER));
+        if (user == null) {
+            user = user(ctx.header(FORWARDED_USER_HEADER));
+        }
         String requestId = RequestFacts.requestId(ctx);
         var line = AUDIT.atInfo()
                 .addKeyValue("requestId", requestId)

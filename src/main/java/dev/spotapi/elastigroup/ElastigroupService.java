@@ -52,7 +52,8 @@ public final class ElastigroupService {
 
     /** Creates the group carrying {@code correlation}'s tag (see {@link SpotResource#create}). */
     public CompletableFuture<JsonNode> create(Account account, ObjectNode group, Correlation correlation) {
-        return GROUPS.create(account.spot(), ownership.forCreate(group), correlation);
+        return GROUPS.create(account.spot(), dev.spotapi.tags.ResourceTagging.withDefaults(ownership.forCreate(group)),
+                correlation);
     }
 
     public CompletableFuture<JsonNode> get(Account account, String id) {
@@ -98,8 +99,10 @@ public final class ElastigroupService {
 
     /**
      * Stop: remembers the capacity in {@link #STOPPED_CAPACITY_TAG} and sets 0/0/0, in one group update.
-     * Start: restores the remembered capacity and removes the tag. A CONFLICT when the group is already
-     * stopped (tagged, or at 0/0/0) or already started (no tag); reboot is not a group operation.
+     * Start: restores the remembered capacity and removes the tag. Idempotent: a stop of a group already
+     * stopped (tagged, or at 0/0/0) and a start of one already started (no tag, capacity above 0) succeed
+     * with no write. A CONFLICT for a start at 0/0/0 without the tag (nothing to restore); reboot is not a
+     * group operation.
      * {@code read} is the org check's read (when there was one): only its failure counts. The tags written
      * come from a read of the group made inside the group's write fence ({@link dev.spotapi.spot.SpotClient#exclusive}),
      * so no write answered before can be undone by this one and none can come between its read and its
@@ -126,15 +129,18 @@ public final class ElastigroupService {
             ArrayNode newTags = withoutTag(tags, STOPPED_CAPACITY_TAG);
             if (state == PowerState.STOP) {
                 if (current.isZero()) {
-                    return CompletableFuture.failedFuture(conflict("stop elastigroup",
-                            "elastigroup '" + id + "' is already stopped (capacity 0/0/0)"));
+                    return CompletableFuture.completedFuture(null); // already stopped: idempotent, no write
                 }
                 newTags.addObject().put("tagKey", STOPPED_CAPACITY_TAG).put("tagValue", encode(current));
                 change.set("capacity", Capacity.ZERO.toJson());
             } else {
+                if (remembered == null && !current.isZero()) {
+                    return CompletableFuture.completedFuture(null); // already started: idempotent, no write
+                }
                 if (remembered == null) {
                     return CompletableFuture.failedFuture(conflict("start elastigroup",
-                            "elastigroup '" + id + "' is not stopped (it has no " + STOPPED_CAPACITY_TAG + " tag)"));
+                            "elastigroup '" + id + "' is at capacity 0/0/0 without a " + STOPPED_CAPACITY_TAG
+                            + " tag: there is no capacity to restore; set its capacity instead"));
                 }
                 Capacity restored = decode(remembered);
                 if (restored == null) {

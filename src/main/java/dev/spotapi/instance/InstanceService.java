@@ -69,7 +69,7 @@ public final class InstanceService {
      * {@code correlation}'s tag and this org's {@code spinup:org} tag (a caller's own value is replaced) (see {@link SpotResource#create}); answers the new id.
      */
     public CompletableFuture<String> create(Account account, ObjectNode instance, Correlation correlation) {
-        ObjectNode body = ownership.forCreate(instance).deepCopy();
+        ObjectNode body = dev.spotapi.tags.ResourceTagging.withDefaults(ownership.forCreate(instance)).deepCopy();
         if (account.config().hasDefaultVpc()) {
             JsonNode compute = body.get("compute");
             ObjectNode computeObject = compute instanceof ObjectNode o ? o : body.putObject("compute");
@@ -122,10 +122,30 @@ public final class InstanceService {
     }
 
     /**
-     * Spot pause (stop), resume (start) or recycle (reboot): {@code PUT .../managedInstance/{id}/<action>}.
-     * Spot's 400 for an instance already in that state or in a transition becomes a CONFLICT.
+     * Idempotent power ({@link dev.spotapi.power.PowerPlan}): stop and start first read Spot's status; an
+     * instance already in the requested state, or moving toward it, costs no further call and succeeds;
+     * one moving the other way fails with IN_PROGRESS (409 with Retry-After). Otherwise Spot pause (stop),
+     * resume (start) or recycle (reboot): {@code PUT .../managedInstance/{id}/<action>}. Spot's 400 saying
+     * it already is there (a race) is a success; another state refusal becomes a CONFLICT. When the status
+     * read fails, Spot is asked anyway.
      */
     public CompletableFuture<Void> power(Account account, String id, PowerState state) {
+        if (state == PowerState.REBOOT) {
+            return act(account, id, state);
+        }
+        return account.spot().send(statusCall(id))
+                .handle((reply, failure) -> failure != null ? null
+                        : reply.firstItem().map(s -> s.path("status").asText("")).orElse(null))
+                .thenCompose(status -> switch (dev.spotapi.power.PowerPlan.forInstance(state, status)) {
+                    case ALREADY, UNDER_WAY -> CompletableFuture.<Void>completedFuture(null);
+                    case OPPOSITE -> CompletableFuture.<Void>failedFuture(new SpotException(SpotException.Kind.IN_PROGRESS,
+                            state.word() + " managed instance", 0, null, "managed instance '" + id + "' is " + status
+                            + ": retry when the transition is over", null, null, false));
+                    case ACT -> act(account, id, state);
+                });
+    }
+
+    private CompletableFuture<Void> act(Account account, String id, PowerState state) {
         SpotCall call = SpotCall.put(state.spotAction() + " managed instance",
                 INSTANCES.path(id) + "/" + state.spotAction(), null).withoutItems();
         return account.spot().send(call).handle((reply, failure) -> {
@@ -134,6 +154,10 @@ public final class InstanceService {
             }
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
+            if (cause instanceof SpotException s && s.kind() == SpotException.Kind.REJECTED
+                    && dev.spotapi.power.PowerPlan.alreadyThere(state, s.code())) {
+                return null;
+            }
             if (cause instanceof SpotException s && isStateConflict(s)) {
                 throw s.as(SpotException.Kind.CONFLICT);
             }

@@ -9,8 +9,8 @@ import java.util.Locale;
  * ({@code {"state": "stop" | "start" | "reboot"}}) with Spot's words accepted as synonyms.
  */
 public enum PowerState {
-    /** Managed instance: Spot pause. Elastigroup: capacity 0/0/0. */
-    STOP("stop", "pause"),
+    /** Managed instance: Spot pause. Elastigroup: capacity 0/0/0. {@code poweroff} (the sibling EC2 service's word) is a synonym. */
+    STOP("stop", "pause", "poweroff"),
     /** Managed instance: Spot resume. Elastigroup: the capacity it had before the stop. */
     START("start", "resume"),
     /** Managed instance: Spot recycle (a new EC2 instance with the same disks). */
@@ -18,10 +18,12 @@ public enum PowerState {
 
     private final String word;
     private final String spotWord;
+    private final java.util.List<String> synonyms;
 
-    PowerState(String word, String spotWord) {
+    PowerState(String word, String spotWord, String... synonyms) {
         this.word = word;
         this.spotWord = spotWord;
+        this.synonyms = java.util.List.of(synonyms);
     }
 
     /** {@code stop}, {@code start} or {@code reboot}. */
@@ -55,12 +57,12 @@ public enum PowerState {
         }
         String value = state.asText().trim().toLowerCase(Locale.ROOT);
         for (PowerState p : values()) {
-            if (p.word.equals(value) || p.spotWord.equals(value)) {
+            if (p.word.equals(value) || p.spotWord.equals(value) || p.synonyms.contains(value)) {
                 return p;
             }
         }
         throw new IllegalArgumentException("unknown state '" + clip(state.asText())
-                + "': use stop, start or reboot (or pause, resume, recycle)");
+                + "': use stop, start or reboot (or pause, resume, recycle; poweroff)");
     }
 
     private static String clip(String s) {

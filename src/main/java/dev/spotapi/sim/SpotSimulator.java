@@ -65,6 +65,7 @@ public final class SpotSimulator implements AutoCloseable {
                             new ResourceRoutes(ManagedInstanceType.INSTANCE, store, clock, envelope)::register,
                             new GroupRoutes(store, clock, envelope)::register,
                             new InstanceRoutes(clock, envelope, instanceActions)::register,
+                            new Ec2TagView(store)::register,
                             new AdminRoutes(store, clock, faults, requestLog, configured, persistence.durable(),
                                     rateLimiter, transitionTime, snapshot, statistics::getRequestsActive)::register)))
                     .start();

@@ -64,6 +64,11 @@ public final class SpotResource {
         return flat;
     }
 
+    /** The body wrapper, e.g. {@code group}. */
+    public String wrapper() {
+        return wrapper;
+    }
+
     public String path(String id) {
         return basePath + "/" + id;
     }

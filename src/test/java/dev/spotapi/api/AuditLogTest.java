@@ -70,7 +70,8 @@ class AuditLogTest extends ApiTestSupport {
         Reply created = as("alice@example.org", "POST", "/main/instances", instanceBody());
         String id = created.json().asText();
         Reply stopped = as("alice@example.org", "PUT", "/main/instances/" + id + "/power", "{\"state\":\"stop\"}");
-        Reply conflict = as(null, "PUT", "/main/instances/" + id + "/power", "{\"state\":\"stop\"}");
+        // a stop of a stopped instance is a 204 without a Spot call now (issue 23): a paused one cannot be recycled
+        Reply conflict = as(null, "PUT", "/main/instances/" + id + "/power", "{\"state\":\"reboot\"}");
         get("/main/instances/" + id);
         get("/main/instances");
 
@@ -89,7 +90,8 @@ class AuditLogTest extends ApiTestSupport {
                 .containsEntry("requestId", stopped.header("X-Request-Id"));
         String spotId = power.get("spotRequestId");
         assertThat(spotId).isNotBlank();
-        assertThat(spotRequests("PUT", "/aws/ec2/managedInstance/" + id + "/pause")).hasSize(2);
+        assertThat(spotRequests("PUT", "/aws/ec2/managedInstance/" + id + "/pause")).hasSize(1);
+        assertThat(spotRequests("PUT", "/aws/ec2/managedInstance/" + id + "/recycle")).hasSize(1);
         Map<String, String> refused = lines.get(2);
         assertThat(refused).containsEntry("outcome", "failure").containsEntry("status", "409")
                 .containsEntry("requestId", conflict.header("X-Request-Id")).doesNotContainKey("user");
@@ -130,5 +132,18 @@ class AuditLogTest extends ApiTestSupport {
 
         assertThat(line.get("user")).isEqualTo("mallory__outcome=success");
         assertThat(line).containsEntry("outcome", "failure");
+    }
+
+    @Test
+    void theExpiryServicesForwardedUserIsTheAuditUserSanitisedAndBounded() throws InterruptedException {
+        String id = svc.call("POST", "/main/instances", instanceBody()).json().asText();
+        lines(1);
+        appender.list.clear();
+        Reply r = svc.call("PUT", "/main/instances/" + id + "/tags", "{\"tags\":{\"expire-on\":\"2027-01-01\"}}",
+                Map.of("X-Auth-Token", TestService.TOKEN, "X-Forwarded-User", "reaper \"x\"" + "y".repeat(300)));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        Map<String, String> line = lines(1).get(0);
+        assertThat(line).containsEntry("operation", "merge instance tags").containsEntry("resourceId", id);
+        assertThat(line.get("user")).startsWith("reaper__x_y").hasSize(128);
     }
 }

@@ -199,7 +199,11 @@ class ElastigroupOperationsTest extends ApiTestSupport {
                 .isEqualTo("{\"minimum\":0,\"maximum\":0,\"target\":0}");
         assertThat(get("/main/elastigroups/" + id + "/status").json()).isEmpty();
 
-        assertThat(assertError(put(id, "power", "{\"state\":\"stop\"}"), 409)).contains("already stopped");
+        clearSpotRequests();
+        assertThat(put(id, "power", "{\"state\":\"stop\"}").status()).isEqualTo(204); // idempotent: no write
+        assertThat(put(id, "power", "{\"state\":\"poweroff\"}").status()).isEqualTo(204);
+        assertThat(spotRequests("PUT", "/aws/ec2/group/" + id)).isEmpty();
+        assertThat(capacity(storedGroup(id))).containsExactly(0, 0, 0);
 
         Reply start = put(id, "power", "{\"state\":\"start\"}");
         assertThat(start.status()).as(start.body()).isEqualTo(204);
@@ -207,7 +211,10 @@ class ElastigroupOperationsTest extends ApiTestSupport {
         assertThat(tagKeys(id)).doesNotContain(TAG);
         assertThat(get("/main/elastigroups/" + id + "/status").json()).hasSize(2);
 
-        assertThat(assertError(put(id, "power", "{\"state\":\"start\"}"), 409)).contains("not stopped");
+        clearSpotRequests();
+        assertThat(put(id, "power", "{\"state\":\"start\"}").status()).isEqualTo(204); // idempotent: no write
+        assertThat(spotRequests("PUT", "/aws/ec2/group/" + id)).isEmpty();
+        assertThat(capacity(storedGroup(id))).containsExactly(2, 4, 2);
     }
 
     @Test
@@ -243,12 +250,12 @@ class ElastigroupOperationsTest extends ApiTestSupport {
     }
 
     @Test
-    void aGroupAlreadyAtZeroCannotBeStopped() {
+    void aGroupAlreadyAtZeroIsStoppedButCannotBeStarted() {
         String id = createGroup();
         assertThat(put(id, "capacity", "{\"minimum\":0,\"target\":0,\"maximum\":0}").status()).isEqualTo(200);
 
-        assertThat(assertError(put(id, "power", "{\"state\":\"stop\"}"), 409)).contains("already stopped");
-        assertError(put(id, "power", "{\"state\":\"start\"}"), 409);
+        assertThat(put(id, "power", "{\"state\":\"stop\"}").status()).isEqualTo(204);
+        assertThat(assertError(put(id, "power", "{\"state\":\"start\"}"), 409)).contains("no capacity to restore");
     }
 
     // ---- metrics --------------------------------------------------------------------------------

@@ -66,40 +66,64 @@ class InstancePowerTest extends ApiTestSupport {
     }
 
     @Test
-    void stoppingAPausedInstanceIs409AndStartingAnActiveOneIs409() throws InterruptedException {
+    void powerIsIdempotentAlreadyThereIs204WithoutASpotCall() throws InterruptedException {
         String id = createInstance();
-        assertThat(assertError(power(id, "start"), 409)).contains("not paused");
+        clearSpotRequests();
+        assertThat(power(id, "start").status()).isEqualTo(204);
+        assertThat(spotRequests("PUT", "/aws/ec2/managedInstance/" + id + "/")).isEmpty();
 
-        assertThat(power(id, "stop").status()).isEqualTo(204);
+        assertThat(power(id, "poweroff").status()).isEqualTo(204);
+        onlySpotRequest("PUT", "/aws/ec2/managedInstance/" + id + "/pause");
         awaitStatus(id, "PAUSED");
-        assertThat(assertError(power(id, "stop"), 409)).contains("already paused");
+        clearSpotRequests();
+        assertThat(power(id, "stop").status()).isEqualTo(204);
+        assertThat(power(id, "poweroff").status()).isEqualTo(204);
+        assertThat(spotRequests("PUT", "/aws/ec2/managedInstance/" + id + "/")).isEmpty();
+        // a reboot is not a state: a paused instance cannot be recycled
         assertError(power(id, "reboot"), 409);
     }
 
     @Test
-    void powerDuringTheSimulatorsPausingPhaseIs409() throws InterruptedException {
+    void duringThePausingPhaseStopIs204AndStartIs409WithRetryAfter() throws InterruptedException {
         freezeSimClock();
         assertThat(svc.sim("PUT", "/_sim/transitions", "{\"seconds\": 120}").status()).isEqualTo(200);
         String id = createInstance();
 
         assertThat(power(id, "stop").status()).isEqualTo(204);
         assertThat(simStatus(id)).isEqualTo("PAUSING");
-        assertThat(assertError(power(id, "start"), 409)).contains("PAUSING");
-        assertError(power(id, "stop"), 409);
+        clearSpotRequests();
+        Reply start = power(id, "start");
+        assertThat(assertError(start, 409)).contains("PAUSING");
+        assertThat(start.header("Retry-After")).isNotBlank();
+        assertThat(power(id, "stop").status()).isEqualTo(204);
+        assertThat(spotRequests("PUT", "/aws/ec2/managedInstance/" + id + "/")).isEmpty();
         advanceSimClock("{\"seconds\": 121}");
         assertThat(simStatus(id)).isEqualTo("PAUSED");
         assertThat(power(id, "start").status()).isEqualTo(204);
         assertThat(simStatus(id)).isEqualTo("RESUMING");
+        assertThat(power(id, "start").status()).isEqualTo(204);
+        assertThat(assertError(power(id, "stop"), 409)).contains("RESUMING");
+        assertThat(spotRequests("PUT", "/aws/ec2/managedInstance/" + id + "/")).hasSize(1);
     }
 
     @Test
     void anInstanceInATransitionIs409() {
         String id = createInstance();
         addFault("""
-                {"method":"PUT","path":"/aws/ec2/managedInstance/*/resume","action":"status","status":400,
-                 "errorCode":"MANAGED_INSTANCE_IN_TRANSITION","message":"Managed instance is PAUSING","count":1}""");
+                {"method":"PUT","path":"/aws/ec2/managedInstance/*/pause","action":"status","status":400,
+                 "errorCode":"MANAGED_INSTANCE_IN_TRANSITION","message":"Managed instance is RESUMING","count":1}""");
 
-        assertThat(assertError(power(id, "start"), 409)).contains("PAUSING");
+        assertThat(assertError(power(id, "stop"), 409)).contains("RESUMING");
+    }
+
+    @Test
+    void spotSayingAlreadyPausedInARaceIs204() {
+        String id = createInstance();
+        addFault("""
+                {"method":"PUT","path":"/aws/ec2/managedInstance/*/pause","action":"status","status":400,
+                 "errorCode":"MANAGED_INSTANCE_ALREADY_PAUSED","message":"already paused","count":1}""");
+
+        assertThat(power(id, "stop").status()).isEqualTo(204);
     }
 
     @Test

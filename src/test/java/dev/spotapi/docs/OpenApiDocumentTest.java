@@ -375,6 +375,7 @@ class OpenApiDocumentTest {
         return template.replace("{account}", "main")
                 .replace("{elastigroup}", "sig-0a1b2c3d")
                 .replace("{instance}", "smi-0a1b2c3d")
+                .replace("{resource}", "sig-0a1b2c3d")
                 .replace("{asset}", "swagger-ui.css");
     }
 

@@ -1,0 +1,292 @@
+package dev.spotapi.cost;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.spotapi.account.Account;
+import dev.spotapi.elastigroup.ElastigroupService;
+import dev.spotapi.instance.InstanceService;
+import dev.spotapi.org.Ownership;
+import dev.spotapi.shared.SharedState;
+import dev.spotapi.spot.SpotCall;
+import dev.spotapi.spot.SpotResource;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The cost of this org's elastigroups and managed instances of one account over a window, in the shape of the
+ * portal's AWS cost service (YaleSpinup/cost-api answers Cost Explorer's {@code []*costexplorer.ResultByTime}:
+ * {@code [{"Estimated", "Groups": [{"Keys": [...], "Metrics": {...}}], "TimePeriod": {"Start", "End"},
+ * "Total": {"BlendedCost": {"Amount": "1.23", "Unit": "USD"}, ...}}]}), so the portal adds it to a space's cost
+ * as is. Metrics: {@code BlendedCost} and {@code UnblendedCost} = Spot's actual cost, {@code UsageQuantity} =
+ * running hours ({@code Hrs}), {@code SpotPotentialCost} = on-demand cost, {@code SpotSavings} = potential −
+ * actual (USD). Amounts are decimal strings with 4 places.
+ *
+ * <p>Spot answers 400 to concurrent cost calls of one account, so every cost call of a Spot account goes
+ * through one fence ({@link dev.spotapi.spot.SpotClient#exclusive} on {@value #FENCE}: one at a time, across
+ * replicas with Redis). Each resource's daily costs (Spot's {@code aggregationPeriod=daily}) are cached for
+ * {@link #CACHE_TTL} (closed windows only), in this process and in the shared state (Redis mode: every replica). At most {@link #MAX_RESOURCES} resources per roll-up; a resource over the
+ * bound, or whose call failed, makes the answer partial: {@link Result#missing} names them and every period
+ * is {@code Estimated} — never a guess.
+ */
+public final class CostRollup {
+    /** The fence name of an account's cost calls. */
+    static final String FENCE = "/aws/ec2/costs";
+    /** Most resources one roll-up asks Spot about. */
+    public static final int MAX_RESOURCES = 200;
+    static final Duration CACHE_TTL = Duration.ofMinutes(5);
+
+    /** One resource of the roll-up. */
+    record Resource(SpotResource kind, String id, String space) {
+    }
+
+    /** The answer: the periods, and the ids whose costs are missing from them (empty when complete). */
+    public record Result(ArrayNode resultsByTime, List<String> missing) {
+        public boolean partial() {
+            return !missing.isEmpty();
+        }
+    }
+
+    private final Ownership ownership;
+    private final SharedState shared;
+    private final Cache<String, Map<LocalDate, double[]>> cache = Caffeine.newBuilder()
+            .expireAfterWrite(CACHE_TTL).maximumSize(20_000).build();
+
+    /**
+     * @param shared where closed windows' costs are shared between replicas (Redis mode), as stored answers
+     *               under a key derived from account, org, resource and window; an unreachable store only
+     *               costs the sharing
+     */
+    public CostRollup(Ownership ownership, SharedState shared) {
+        this.ownership = ownership;
+        this.shared = shared;
+    }
+
+    /** Lists this org's groups and instances (of {@code q.space()} when given), then their costs, one call at a time. */
+    public CompletableFuture<Result> rollup(Account account, CostQuery q) {
+        CompletableFuture<List<JsonNode>> groups = ElastigroupService.GROUPS.list(account.spot());
+        CompletableFuture<List<JsonNode>> instances = InstanceService.INSTANCES.list(account.spot());
+        return groups.thenCombine(instances, (g, i) -> {
+            List<Resource> out = new ArrayList<>();
+            g.stream().filter(item -> ownership.listed(item, q.space()))
+                    .forEach(item -> out.add(resource(ElastigroupService.GROUPS, item)));
+            i.stream().filter(item -> ownership.listed(item, q.space()))
+                    .forEach(item -> out.add(resource(InstanceService.INSTANCES, InstanceService.INSTANCES.object(item))));
+            return out;
+        }).thenCompose(resources -> costs(account, q, resources));
+    }
+
+    private static Resource resource(SpotResource kind, JsonNode item) {
+        String space = Ownership.tag(item, Ownership.SPACE_TAG);
+        return new Resource(kind, item.path("id").asText(), space == null ? "" : space);
+    }
+
+    private CompletableFuture<Result> costs(Account account, CostQuery q, List<Resource> resources) {
+        List<String> missing = new ArrayList<>();
+        Map<Resource, Map<LocalDate, double[]>> daily = new LinkedHashMap<>();
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (int n = 0; n < resources.size(); n++) {
+            Resource r = resources.get(n);
+            if (n >= MAX_RESOURCES) {
+                missing.add(r.id());
+                continue;
+            }
+            chain = chain.thenCompose(ignored -> daily(account, q, r).handle((days, failure) -> {
+                synchronized (daily) {
+                    if (failure != null) {
+                        missing.add(r.id());
+                    } else {
+                        daily.put(r, days);
+                    }
+                }
+                return null;
+            }));
+        }
+        return chain.thenApply(ignored -> {
+            synchronized (daily) {
+                return new Result(shape(q, daily, !missing.isEmpty()), List.copyOf(missing));
+            }
+        });
+    }
+
+    /** The resource's costs per day of the window ({@code [actual, potential, hours]}), from the cache or Spot. */
+    private CompletableFuture<Map<LocalDate, double[]>> daily(Account account, CostQuery q, Resource r) {
+        String key = account.name() + '|' + ownership.org() + '|' + r.id() + '|' + q.start() + '|' + q.end();
+        Map<LocalDate, double[]> cached = cache.getIfPresent(key);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(cached);
+        }
+        boolean closed = !q.end().isAfter(LocalDate.now(ZoneOffset.UTC)); // a window still running changes
+        String sharedKey = "spot-api:cost-cache:" + sha256(key);
+        boolean owned = false;
+        if (closed) {
+            try {
+                SharedState.Claim claim = shared.claim(sharedKey, "cost-cache", System.currentTimeMillis() + 60_000,
+                        CACHE_TTL);
+                if (claim.outcome() == SharedState.Outcome.DONE && claim.reply() != null) {
+                    Map<LocalDate, double[]> days = decode(claim.reply().body());
+                    if (days != null) {
+                        cache.put(key, days);
+                        return CompletableFuture.completedFuture(days);
+                    }
+                }
+                owned = claim.outcome() == SharedState.Outcome.NEW || claim.outcome() == SharedState.Outcome.RESUMED;
+            } catch (RuntimeException e) {
+                owned = false; // the store is unreachable: no sharing, the answer is still right
+            }
+        }
+        boolean store = owned;
+        SpotCall call = SpotCall.get("get " + r.kind().noun() + " costs", r.kind().path(r.id()) + "/costs")
+                .withQuery("fromDate", q.start().toString()).withQuery("toDate", q.end().toString())
+                .withQuery("aggregationPeriod", "daily");
+        CompletableFuture<Map<LocalDate, double[]>> result = account.spot()
+                .exclusive(FENCE, "get costs", spot -> spot.send(call)).thenApply(reply -> {
+            Map<LocalDate, double[]> days = new TreeMap<>();
+            for (JsonNode item : reply.items()) {
+                String date = item.path("date").asText("");
+                LocalDate day;
+                try {
+                    day = LocalDate.parse(date.substring(0, Math.min(10, date.length())));
+                } catch (RuntimeException e) {
+                    continue;
+                }
+                if (day.isBefore(q.start()) || !day.isBefore(q.end())) {
+                    continue;
+                }
+                double[] v = days.computeIfAbsent(day, d -> new double[3]);
+                v[0] += item.path("costs").path("actual").asDouble(0);
+                v[1] += item.path("costs").path("potential").asDouble(0);
+                v[2] += item.path("running").path("value").asDouble(0);
+            }
+            if (closed) {
+                cache.put(key, days);
+            }
+            return days;
+        });
+        if (store) {
+            result.whenComplete((days, failure) -> {
+                try {
+                    if (failure == null) {
+                        shared.complete(sharedKey, new SharedState.StoredReply(200, "application/json", encode(days)),
+                                CACHE_TTL);
+                    } else {
+                        shared.release(sharedKey);
+                    }
+                } catch (RuntimeException e) {
+                    // sharing only: the answer stands
+                }
+            });
+        }
+        return result;
+    }
+
+    private static byte[] encode(Map<LocalDate, double[]> days) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        days.forEach((d, v) -> o.putArray(d.toString()).add(v[0]).add(v[1]).add(v[2]));
+        return o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The map {@link #encode} wrote, or null when the bytes are not one. */
+    private static Map<LocalDate, double[]> decode(byte[] body) {
+        try {
+            JsonNode o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+            Map<LocalDate, double[]> days = new TreeMap<>();
+            var fields = o.fields();
+            while (fields.hasNext()) {
+                var e = fields.next();
+                JsonNode v = e.getValue();
+                days.put(LocalDate.parse(e.getKey()), new double[] {v.path(0).asDouble(), v.path(1).asDouble(),
+                        v.path(2).asDouble()});
+            }
+            return days;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ArrayNode shape(CostQuery q, Map<Resource, Map<LocalDate, double[]>> daily, boolean partial) {
+        ArrayNode out = JsonNodeFactory.instance.arrayNode();
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        for (LocalDate from = q.start(); from.isBefore(q.end()); ) {
+            LocalDate to = q.granularity() == CostQuery.Granularity.DAILY ? from.plusDays(1)
+                    : from.withDayOfMonth(1).plusMonths(1);
+            if (to.isAfter(q.end())) {
+                to = q.end();
+            }
+            BigDecimal[] total = zero();
+            Map<String, BigDecimal[]> groups = new TreeMap<>(); // keys sorted: a stable answer
+            for (var e : daily.entrySet()) {
+                BigDecimal[] sum = zero();
+                for (var d : e.getValue().entrySet()) {
+                    if (!d.getKey().isBefore(from) && d.getKey().isBefore(to)) {
+                        for (int k = 0; k < 3; k++) {
+                            sum[k] = sum[k].add(BigDecimal.valueOf(d.getValue()[k]));
+                        }
+                    }
+                }
+                for (int k = 0; k < 3; k++) {
+                    total[k] = total[k].add(sum[k]);
+                }
+                if (q.groupBy() != null) {
+                    String groupKey = q.groupBy() == CostQuery.GroupBy.RESOURCE ? e.getKey().id() : e.getKey().space();
+                    BigDecimal[] g = groups.computeIfAbsent(groupKey, x -> zero());
+                    for (int k = 0; k < 3; k++) {
+                        g[k] = g[k].add(sum[k]);
+                    }
+                }
+            }
+            ObjectNode period = out.addObject();
+            period.put("Estimated", partial || !to.isBefore(today.plusDays(1)));
+            ArrayNode groupArray = period.putArray("Groups");
+            groups.forEach((k, v) -> {
+                ObjectNode g = groupArray.addObject();
+                g.putArray("Keys").add(k);
+                g.set("Metrics", metrics(v));
+            });
+            period.putObject("TimePeriod").put("End", to.toString()).put("Start", from.toString());
+            period.set("Total", metrics(total));
+            from = to;
+        }
+        return out;
+    }
+
+    private static BigDecimal[] zero() {
+        return new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO};
+    }
+
+    private static ObjectNode metrics(BigDecimal[] v) {
+        ObjectNode m = JsonNodeFactory.instance.objectNode();
+        m.set("BlendedCost", amount(v[0], "USD"));
+        m.set("UnblendedCost", amount(v[0], "USD"));
+        m.set("UsageQuantity", amount(v[2], "Hrs"));
+        m.set("SpotPotentialCost", amount(v[1], "USD"));
+        m.set("SpotSavings", amount(v[1].subtract(v[0]), "USD"));
+        return m;
+    }
+
+    private static ObjectNode amount(BigDecimal value, String unit) {
+        return JsonNodeFactory.instance.objectNode()
+                .put("Amount", value.setScale(4, RoundingMode.HALF_UP).toPlainString()).put("Unit", unit);
+    }
+}

@@ -1,0 +1,58 @@
+package dev.spotapi.power;
+
+import java.util.Locale;
+
+/**
+ * What a power request does given the state the resource is in now, so that {@code PUT .../power} is
+ * idempotent as HTTP defines a PUT (a scheduler's nightly "stop" on an instance a user already stopped
+ * succeeds). The table (README "Power"):
+ * <pre>
+ * requested | already there      | moving toward it           | moving the other way          | otherwise
+ * stop      | PAUSED: 204, no call | PAUSING: 204, no call    | RESUMING, RECYCLING: 409 + Retry-After | pause
+ * start     | ACTIVE: 204, no call | RESUMING, RECYCLING: 204 | PAUSING: 409 + Retry-After    | resume
+ * reboot    | (never)            | (never)                    | (never)                       | recycle
+ * </pre>
+ * Statuses are Spot's managed-instance status words (contract §5.1; OAS {@code listStatefulInstances}:
+ * PAUSE, PAUSING, PAUSED, RESUME, RESUMING, RECYCLE, RECYCLING, ACTIVE ...), matched case-insensitively;
+ * an unknown or empty status means "act" (Spot decides).
+ */
+public enum PowerPlan {
+    /** Already in the requested state: answer success, call nothing. */
+    ALREADY,
+    /** A transition toward the requested state is under way: answer success, call nothing. */
+    UNDER_WAY,
+    /** A transition away from the requested state is under way: a conflict to retry later. */
+    OPPOSITE,
+    /** Call Spot. */
+    ACT;
+
+    /** The plan for {@code requested} on a managed instance whose Spot status is {@code status} (null: unknown). */
+    public static PowerPlan forInstance(PowerState requested, String status) {
+        if (requested == PowerState.REBOOT || status == null) {
+            return ACT;
+        }
+        String s = status.trim().toUpperCase(Locale.ROOT);
+        boolean stopping = s.equals("PAUSING") || s.equals("PAUSE");
+        boolean starting = s.equals("RESUMING") || s.equals("RESUME") || s.equals("RECYCLING") || s.equals("RECYCLE");
+        if (requested == PowerState.STOP) {
+            return s.equals("PAUSED") ? ALREADY : stopping ? UNDER_WAY : starting ? OPPOSITE : ACT;
+        }
+        return s.equals("ACTIVE") ? ALREADY : starting ? UNDER_WAY : stopping ? OPPOSITE : ACT;
+    }
+
+    /**
+     * Whether a Spot refusal code of a pause/resume (a race with another caller: the status read said "act")
+     * means the instance already is where the request wants it: ALREADY_PAUSED for stop, ALREADY_ACTIVE or
+     * NOT_PAUSED for start.
+     */
+    public static boolean alreadyThere(PowerState requested, String spotCode) {
+        if (spotCode == null) {
+            return false;
+        }
+        return switch (requested) {
+            case STOP -> spotCode.equals("MANAGED_INSTANCE_ALREADY_PAUSED");
+            case START -> spotCode.equals("MANAGED_INSTANCE_ALREADY_ACTIVE") || spotCode.equals("MANAGED_INSTANCE_NOT_PAUSED");
+            case REBOOT -> false;
+        };
+    }
+}
