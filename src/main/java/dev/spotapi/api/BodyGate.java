@@ -65,7 +65,8 @@ final class BodyGate extends Handler.Wrapper {
         if (!takesBody(request)) {
             return withoutBody(request, response, callback);
         }
-        String token = request.getHeaders().get(AccessControl.TOKEN_HEADER);
+        String token = AccessControl.token(request.getHeaders().get(AccessControl.TOKEN_HEADER),
+                request.getHeaders().get(AccessControl.PORTAL_TOKEN_HEADER));
         if (verifier.knownGood(token)) {
             return admit(request, response, callback, length);
         }
