@@ -97,7 +97,7 @@ public final class Rolls {
     public static CompletableFuture<Void> stop(Account account, String groupId, String rollId) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.putObject("roll").put("status", "STOPPED");
-        return account.spot().send(SpotCall.put("stop elastigroup roll", path(groupId) + "/roll/" + rollId, body))
+        return account.spot().send(SpotCall.put("stop elastigroup roll", path(groupId) + "/roll/" + rollId, body).withoutItems())
                 .thenApply(r -> null);
     }
 
@@ -109,7 +109,7 @@ public final class Rolls {
 
     /** Detaches instances ({@code PUT .../detachInstances}, a checked {@link #detachBody}). */
     public static CompletableFuture<Void> detach(Account account, String groupId, ObjectNode body) {
-        return account.spot().send(SpotCall.put("detach elastigroup instances", path(groupId) + "/detachInstances", body))
+        return account.spot().send(SpotCall.put("detach elastigroup instances", path(groupId) + "/detachInstances", body).withoutItems())
                 .thenApply(r -> null);
     }
 

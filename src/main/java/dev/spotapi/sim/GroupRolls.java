@@ -79,7 +79,9 @@ final class GroupRolls {
         roll.put("createdAt", now).put("updatedAt", now);
         roll.put("batchSizePercentage", pct);
         roll.put("gracePeriod", params.path("gracePeriod").asInt(300));
-        roll.put("healthCheckType", params.path("healthCheckType").asText("NONE"));
+        // without one, the group's own health check (OAS start-deployment), EC2 when it has none
+        roll.put("healthCheckType", params.path("healthCheckType").asText(
+                group.path("compute").path("launchSpecification").path("healthCheckType").asText("EC2")));
         roll.put("drainingTimeout", params.path("drainingTimeout").asInt(120));
         JsonNode strategy = params.path("strategy");
         roll.put("action", strategy.path("action").asText(REPLACE));
