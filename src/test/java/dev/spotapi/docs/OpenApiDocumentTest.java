@@ -375,7 +375,9 @@ class OpenApiDocumentTest {
         return template.replace("{account}", "main")
                 .replace("{elastigroup}", "sig-0a1b2c3d")
                 .replace("{instance}", "smi-0a1b2c3d")
-                .replace("{asset}", "swagger-ui.css");
+                .replace("{asset}", "swagger-ui.css")
+                .replace("{roll}", "sbgd-0a1b2c3d")
+                .replace("{process}", "AUTO_HEALING");
     }
 
     /** The src of every script and the href of every link tag. */
