@@ -226,6 +226,48 @@ class RollsTest {
         assertThat(bad.body()).contains("batchSizePercentage");
     }
 
+    /**
+     * The closing-note figures: a 10-batch roll (10 %) of a 20-instance group with a 300 s grace period. Spot calls
+     * are counted in the simulator's request log, from the roll's start to the task's end.
+     */
+    @Test
+    void aTenBatchRollOfTwentyInstancesAndTheSpotCallsItCosts() throws InterruptedException {
+        String g = group(20);
+        Set<String> before = fleet(g).keySet();
+        setImage(g, "ami-0000000000000new4");
+        svc.sim("DELETE", "/_sim/requests", null);
+        long simStart = simNow();
+        long realStart = System.nanoTime();
+        String[] ids = started(roll(g, "{\"batchSizePercentage\": 10, \"gracePeriod\": 300}"));
+        for (int batch = 1; batch <= 10; batch++) {
+            awaitEvent(svc, ids[0], "batch " + batch + " of 10");
+            advanceSimClock(svc, 300);
+        }
+        JsonNode t = awaitEnd(svc, ids[0]);
+        long realMs = (System.nanoTime() - realStart) / 1_000_000;
+        long simMs = simNow() - simStart;
+        assertThat(t.path("status").asText()).isEqualTo("completed");
+        Map<String, String> after = fleet(g);
+        assertThat(after).hasSize(20);
+        assertThat(after.keySet()).doesNotContainAnyElementsOf(before);
+        Map<String, Integer> calls = new java.util.TreeMap<>();
+        for (JsonNode e : svc.sim("GET", "/_sim/requests?limit=1000", null).json().path("requests")) {
+            String path = e.path("path").asText().replaceAll("sig-[0-9a-f]+", "{id}").replaceAll("sbgd-[0-9a-f]+", "{rollId}");
+            if (!path.endsWith("/status") || path.contains("/roll/")) {
+                calls.merge(e.path("method").asText() + " " + path, 1, Integer::sum);
+            }
+        }
+        System.out.printf("10-batch roll of 20 instances: simulated %d s, real %d ms, Spot calls %s (task events %d)%n",
+                simMs / 1000, realMs, calls, t.path("events").size());
+        assertThat(calls.get("PUT /aws/ec2/group/{id}/roll")).isEqualTo(1);
+        assertThat(simMs).isGreaterThanOrEqualTo(3000_000L);
+    }
+
+    private static long simNow() {
+        Reply r = svc.sim("GET", "/_sim/clock", null);
+        return java.time.Instant.parse(r.json().path("now").asText()).toEpochMilli();
+    }
+
     @Test
     void spotsRefusalsAreAnswered() {
         String empty = group(0);
