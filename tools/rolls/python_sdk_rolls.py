@@ -16,7 +16,7 @@ group = {"group": {"name": "py-roll", "capacity": {"minimum": 0, "maximum": 8, "
 r = requests.post(base + "/aws/ec2/group?accountId=" + account, headers=H, data=json.dumps(group))
 r.raise_for_status()
 gid = r.json()["response"]["items"][0]["id"]
-requests.put(base + "/_sim/clock/set", data='{"frozen": true}')
+requests.post(base + "/_sim/clock/set", data='{"frozen": true}')
 session = SpotinstSession(auth_token=token, account_id=account, base_url=base)
 client = session.client("elastigroup_aws")
 strategy = eg.RollStrategy(action="REPLACE_SERVER", batch_min_healthy_percentage=50,
@@ -38,4 +38,5 @@ print("suspend_process ->", client.suspend_process(group_id=gid, processes=None,
       suspensions=[{"name": "AUTO_HEALING", "ttlInMinutes": 60}, {"name": "SCHEDULING"}]))
 print("get_suspended_processes ->", client.list_suspended_process(group_id=gid)
       if hasattr(client, "list_suspended_process") else "n/a")
-print("remove_suspended_process ->", client.remove_suspended_process(group_id=gid, processes=["AUTO_HEALING"])["response"]["status"])
+print("remove_suspended_process ->", client.remove_suspended_process(group_id=gid, processes=["AUTO_HEALING"]))
+print("list_suspended_process after ->", client.list_suspended_process(group_id=gid))

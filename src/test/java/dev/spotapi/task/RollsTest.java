@@ -269,6 +269,28 @@ class RollsTest {
     }
 
     @Test
+    void anIdempotencyKeyReplaysTheRollStartWithoutASecondRoll() throws InterruptedException {
+        String g = group(2);
+        svc.sim("DELETE", "/_sim/requests", null);
+        Map<String, String> headers = Map.of("X-Auth-Token", TestService.TOKEN, "Idempotency-Key", "roll-key-1");
+        String body = "{\"batchSizePercentage\": 100, \"gracePeriod\": 5}";
+        Reply first = svc.call("POST", "/main/elastigroups/" + g + "/rolls", body, headers);
+        String[] ids = started(first);
+        Reply again = svc.call("POST", "/main/elastigroups/" + g + "/rolls", body, headers);
+        assertThat(again.status()).isEqualTo(202);
+        assertThat(again.header("Idempotency-Replayed")).isEqualTo("true");
+        assertThat(again.header("X-Flywheel-Task")).isEqualTo(ids[0]);
+        assertThat(again.json().path("rollId").asText()).isEqualTo(ids[1]);
+        long starts = 0;
+        for (JsonNode e : svc.sim("GET", "/_sim/requests?limit=1000", null).json().path("requests")) {
+            starts += e.path("method").asText().equals("PUT") && e.path("path").asText().endsWith("/roll") ? 1 : 0;
+        }
+        assertThat(starts).as("one roll reached Spot").isEqualTo(1);
+        advanceSimClock(svc, 5);
+        assertThat(awaitEnd(svc, ids[0]).path("status").asText()).isEqualTo("completed");
+    }
+
+    @Test
     void spotsRefusalsAreAnswered() {
         String empty = group(0);
         Reply zero = roll(empty, "{\"batchSizePercentage\": 50}");
