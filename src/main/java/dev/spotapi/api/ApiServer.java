@@ -70,7 +70,8 @@ public final class ApiServer {
                 new DocsRoutes(replies, p.mapper()),
                 new ElastigroupRoutes(p.groups(), lookup, bodies, replies),
                 new InstanceRoutes(p.instances(), lookup, bodies, replies),
-                async));
+                async,
+                new RollRoutes(p.groups(), lookup, bodies, replies)));
         table.addAll(Routes.portalRows(new AccountListRoute(p.accounts(), replies),
                 new TagRoutes(new dev.spotapi.tags.TagService(p.ownership()), lookup, bodies, replies),
                 new CostRollupRoutes(new dev.spotapi.cost.CostRollup(p.ownership(), p.idempotency().state()), lookup, bodies, replies)));

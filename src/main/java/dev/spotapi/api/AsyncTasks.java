@@ -44,7 +44,10 @@ final class AsyncTasks {
             "DELETE " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}", TaskKind.GROUP_DELETE,
             "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/power", TaskKind.GROUP_POWER,
             "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/capacity", TaskKind.GROUP_CAPACITY,
-            "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/scale", TaskKind.GROUP_SCALE);
+            "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/scale", TaskKind.GROUP_SCALE,
+            "POST " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/rolls", TaskKind.GROUP_ROLL);
+    /** Group updates with {@code ?roll=}: a roll task ({@link RollRoutes#updateWithRoll}). */
+    private static final String UPDATE_ROUTE = "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}";
 
     private static final String KIND = "spot-api.task.kind";
     private static final String ID = "spot-api.task.id";
@@ -79,8 +82,11 @@ final class AsyncTasks {
         if (endpoint == null) {
             return;
         }
-        TaskKind kind = KINDS.get(ctx.method().name() + ' ' + endpoint.path);
-        if (kind == null || !prefersAsync(java.util.Collections.list(ctx.req().getHeaders("Prefer")))) {
+        String route = ctx.method().name() + ' ' + endpoint.path;
+        TaskKind kind = UPDATE_ROUTE.equals(route) && ctx.queryParam("roll") != null ? TaskKind.GROUP_ROLL : KINDS.get(route);
+        // a roll is always asynchronous (issue 22): it takes minutes to hours
+        if (kind == null || kind != TaskKind.GROUP_ROLL
+                && !prefersAsync(java.util.Collections.list(ctx.req().getHeaders("Prefer")))) {
             return;
         }
         try {
@@ -174,6 +180,10 @@ final class AsyncTasks {
 
     /** The instance state a power task waits for: PAUSED after stop, ACTIVE after start, RECYCLED after reboot. */
     private String target(Context ctx, TaskKind kind) {
+        if (kind == TaskKind.GROUP_ROLL) {
+            String roll = ctx.res().getHeader(RollRoutes.ROLL_HEADER);
+            return roll == null ? "" : roll;
+        }
         if (kind != TaskKind.INSTANCE_POWER) {
             return "";
         }

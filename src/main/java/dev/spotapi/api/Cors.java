@@ -22,7 +22,7 @@ final class Cors {
             + " traceparent, tracestate, Prefer";
     /** The response headers scripts of an allowed origin may read. */
     static final String EXPOSED_HEADERS = "X-Request-Id, Retry-After, Idempotency-Replayed, X-Flywheel-Task,"
-            + " Preference-Applied";
+            + " Preference-Applied, X-Spot-Roll";
     static final String ALLOWED_METHODS = "GET, POST, PUT, DELETE, OPTIONS";
     /** How long (seconds) a browser may cache a preflight's answer. */
     static final int MAX_AGE = 600;

@@ -54,7 +54,7 @@ final class Routes {
     }
 
     static List<Route> table(SystemRoutes system, DocsRoutes docs, ElastigroupRoutes groups, InstanceRoutes instances,
-            AsyncTasks tasks) {
+            AsyncTasks tasks, RollRoutes rolls) {
         return List.of(
                 open(HandlerType.GET, "/ping", system::ping),
                 open(HandlerType.GET, "/version", system::version),
@@ -67,7 +67,8 @@ final class Routes {
                 auth(HandlerType.GET, "/{account}/elastigroups", groups::list),
                 change(HandlerType.POST, "/{account}/elastigroups", "create elastigroup", groups::create),
                 auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}", groups::get),
-                change(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}", "update elastigroup", groups::update),
+                change(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}", "update elastigroup",
+                        ctx -> rolls.updateWithRoll(ctx, groups)),
                 change(HandlerType.DELETE, "/{account}/elastigroups/{elastigroup}", "delete elastigroup", groups::delete),
                 auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/status", groups::status),
                 auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/costs", groups::costs),
@@ -77,6 +78,21 @@ final class Routes {
                         groups::capacity),
                 action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/scale", "scale elastigroup", groups::scale),
                 action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/power", "power elastigroup", groups::power),
+
+                // issue 22: rolls and fleet operations (RollRoutes)
+                change(HandlerType.POST, "/{account}/elastigroups/{elastigroup}/rolls", "roll elastigroup", rolls::start),
+                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/rolls", rolls::list),
+                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/rolls/{roll}", rolls::get),
+                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/rolls/{roll}", "stop elastigroup roll",
+                        rolls::stop),
+                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/healthiness", rolls::healthiness),
+                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/detach", "detach elastigroup instances",
+                        rolls::detach),
+                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/suspensions", rolls::suspensions),
+                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/suspensions",
+                        "suspend elastigroup processes", rolls::suspend),
+                change(HandlerType.DELETE, "/{account}/elastigroups/{elastigroup}/suspensions/{process}",
+                        "resume elastigroup process", rolls::resume),
 
                 auth(HandlerType.GET, "/{account}/instances", instances::list),
                 change(HandlerType.POST, "/{account}/instances", "create instance", instances::create),

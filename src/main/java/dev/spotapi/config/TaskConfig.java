@@ -23,7 +23,7 @@ import java.util.Map;
  *     this long is marked failed by the reaper.</li>
  * <li>{@code deadlineSeconds}: per kind ({@code instanceCreate}, {@code instanceDelete},
  *     {@code instancePower}, {@code groupCreate}, {@code groupDelete}, {@code groupPower},
- *     {@code groupCapacity}, {@code groupScale}), how long a task may wait for Spot (default 1800).</li>
+ *     {@code groupCapacity}, {@code groupScale}, {@code groupRoll}), how long a task may wait for Spot (default 1800).</li>
  * <li>{@code stateFile} (default none; the sandbox sets {@code <sandbox dir>/tasks.json}): without Redis, the
  *     tasks are saved there (JSON, each second and at stop) and loaded at start, unfinished ones resumed.</li>
  * </ul>
@@ -61,7 +61,8 @@ public record TaskConfig(
 
     /** The kinds {@code deadlineSeconds} may name (see {@code dev.spotapi.task.TaskKind}). */
     public static final java.util.Set<String> KINDS = java.util.Set.of("instanceCreate", "instanceDelete",
-            "instancePower", "groupCreate", "groupDelete", "groupPower", "groupCapacity", "groupScale");
+            "instancePower", "groupCreate", "groupDelete", "groupPower", "groupCapacity", "groupScale",
+            "groupRoll");
 
     /** Throws {@link ConfigException} for an unknown kind in {@code deadlineSeconds} or a namespace with spaces. */
     void validate() {

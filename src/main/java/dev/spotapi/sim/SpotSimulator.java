@@ -64,6 +64,7 @@ public final class SpotSimulator implements AutoCloseable {
                     List.of(new ResourceRoutes(GroupType.INSTANCE, store, clock, envelope)::register,
                             new ResourceRoutes(ManagedInstanceType.INSTANCE, store, clock, envelope)::register,
                             new GroupRoutes(store, clock, envelope)::register,
+                            new RollRoutes(store, clock, envelope)::register,
                             new InstanceRoutes(clock, envelope, instanceActions)::register,
                             new Ec2TagView(store)::register,
                             new AdminRoutes(store, clock, faults, requestLog, configured, persistence.durable(),

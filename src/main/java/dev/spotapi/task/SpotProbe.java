@@ -51,6 +51,8 @@ final class SpotProbe {
             case GROUP_DELETE -> gone(account, work, ElastigroupService.GROUPS.read(account.spot(), work.resource()),
                     "elastigroup");
             case GROUP_CREATE, GROUP_POWER, GROUP_CAPACITY, GROUP_SCALE -> groupCapacity(account, work);
+            case GROUP_ROLL -> dev.spotapi.elastigroup.Rolls.observe(account, work.resource(), work.target())
+                    .thenApply(r -> new Observation(r.state(), r.done(), r.failure(), false));
         };
         return seen.exceptionally(SpotProbe::failedRead);
     }

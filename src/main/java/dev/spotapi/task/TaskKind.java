@@ -20,7 +20,12 @@ public enum TaskKind {
     /** {@code PUT .../capacity}: waits for the group's capacity to be fulfilled. */
     GROUP_CAPACITY("groupCapacity"),
     /** {@code PUT .../scale}: waits for the group's capacity to be fulfilled. */
-    GROUP_SCALE("groupScale");
+    GROUP_SCALE("groupScale"),
+    /**
+     * {@code POST .../rolls} and {@code PUT .../elastigroups/{id}?roll=}: follows the roll (target = Spot's roll
+     * id) to FINISHED; FAILED or STOPPED fail the task.
+     */
+    GROUP_ROLL("groupRoll");
 
     private final String configName;
 

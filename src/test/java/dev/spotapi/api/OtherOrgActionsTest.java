@@ -108,6 +108,19 @@ class OtherOrgActionsTest {
         calls.add(new String[] {"GET", "/main/elastigroups/" + group + "/costs", null});
         calls.add(new String[] {"GET", "/main/elastigroups/" + group + "/events", null});
         calls.add(new String[] {"GET", "/main/elastigroups/" + group + "/logs?limit=5", null});
+        // issue 22: rolls and fleet operations
+        String g = "/main/elastigroups/" + group;
+        calls.add(new String[] {"POST", g + "/rolls", "{\"batchSizePercentage\":50}"});
+        calls.add(new String[] {"GET", g + "/rolls", null});
+        calls.add(new String[] {"GET", g + "/rolls/sbgd-0a1b2c3d", null});
+        calls.add(new String[] {"PUT", g + "/rolls/sbgd-0a1b2c3d", "{\"status\":\"STOPPED\"}"});
+        calls.add(new String[] {"PUT", g + "?roll=true", "{\"name\":\"taken\"}"});
+        calls.add(new String[] {"GET", g + "/healthiness", null});
+        calls.add(new String[] {"PUT", g + "/detach", "{\"instancesToDetach\":[\"i-0123456789abcdef0\"],"
+                + "\"shouldDecrementTargetCapacity\":true,\"shouldTerminateInstances\":true}"});
+        calls.add(new String[] {"GET", g + "/suspensions", null});
+        calls.add(new String[] {"PUT", g + "/suspensions", "{\"suspensions\":[{\"name\":\"AUTO_HEALING\"}]}"});
+        calls.add(new String[] {"DELETE", g + "/suspensions/AUTO_HEALING", null});
         for (String[] c : calls) {
             String body = json(beta, c[0], c[1], c[2], 404);
             assertThat(body).as("%s %s", c[0], c[1]).doesNotContain("alpha");

@@ -376,7 +376,9 @@ class OpenApiDocumentTest {
                 .replace("{elastigroup}", "sig-0a1b2c3d")
                 .replace("{instance}", "smi-0a1b2c3d")
                 .replace("{resource}", "sig-0a1b2c3d")
-                .replace("{asset}", "swagger-ui.css");
+                .replace("{asset}", "swagger-ui.css")
+                .replace("{roll}", "sbgd-0a1b2c3d")
+                .replace("{process}", "AUTO_HEALING");
     }
 
     /** The src of every script and the href of every link tag. */

@@ -36,6 +36,18 @@ class GoSdkConformanceTest extends SimTestBase {
         ROUTES.put("GET /aws/ec2/group/{id}/costs", "GroupCosts");
         ROUTES.put("GET /aws/ec2/group/{id}/events", "GroupEvent");
         ROUTES.put("GET /aws/ec2/group/{id}/logs", "GroupLog");
+        // issue 22: rolls and fleet operations (Go SDK Roll, DeploymentStatus, RollStatus, StopDeployment,
+        // GetInstanceHealthiness, Detach, CreateSuspensions, ListSuspensions, DeleteSuspensions)
+        ROUTES.put("PUT /aws/ec2/group/{id}/roll", "RollGroupStatus");
+        ROUTES.put("GET /aws/ec2/group/{id}/roll", "RollGroupStatus");
+        ROUTES.put("GET /aws/ec2/group/{id}/roll/{rollId}", "RollGroupStatus");
+        ROUTES.put("GET /aws/ec2/group/{id}/roll/{rollId}/status", "RollStatusOutput");
+        ROUTES.put("PUT /aws/ec2/group/{id}/roll/{rollId}", null);
+        ROUTES.put("GET /aws/ec2/group/{id}/instanceHealthiness", "InstanceHealth");
+        ROUTES.put("PUT /aws/ec2/group/{id}/detachInstances", null);
+        ROUTES.put("POST /aws/ec2/group/{id}/suspension", "SuspendProcesses");
+        ROUTES.put("GET /aws/ec2/group/{id}/suspension", "SuspendProcesses");
+        ROUTES.put("DELETE /aws/ec2/group/{id}/suspension", null);
         ROUTES.put("GET /aws/ec2/managedInstance", "ManagedInstanceListItem");
         ROUTES.put("POST /aws/ec2/managedInstance", "ManagedInstance");
         ROUTES.put("GET /aws/ec2/managedInstance/{id}", "ManagedInstance");
@@ -76,6 +88,7 @@ class GoSdkConformanceTest extends SimTestBase {
                 + "/costs?fromDate=2030-01-01&toDate=2030-01-03&aggregationPeriod=daily", null);
         call("GET /aws/ec2/group/{id}/events", GROUPS + "/" + group + "/events?fromDate=2030-01-01", null);
         call("GET /aws/ec2/group/{id}/logs", GROUPS + "/" + group + "/logs?fromDate=1893456000000&toDate=1893715200000", null);
+        exerciseRolls(group);
         String mi = call("POST /aws/ec2/managedInstance", INSTANCES, SpotValidationTestBodies.INSTANCE)
                 .path("response").path("items").get(0).path("id").asText();
         call("GET /aws/ec2/managedInstance", INSTANCES, null);
@@ -94,6 +107,30 @@ class GoSdkConformanceTest extends SimTestBase {
                 "{\"deallocationConfig\": {\"shouldDeleteImages\": true, \"shouldDeleteNetworkInterfaces\": true,"
                         + " \"shouldDeleteSnapshots\": true, \"shouldDeleteVolumes\": true, \"shouldTerminateInstance\": true}}");
         call("DELETE /aws/ec2/group/{id}", GROUPS + "/" + group, "{\"statefulDeallocation\": {\"shouldDeleteImages\": true}}");
+    }
+
+    /** Issue 22: a roll with the Go SDK's RollGroupInput fields, its reads, a stop, detach and suspensions. */
+    private void exerciseRolls(String group) {
+        String g = GROUPS + "/" + group;
+        String roll = call("PUT /aws/ec2/group/{id}/roll", g + "/roll", "{\"batchSizePercentage\": 50, \"gracePeriod\": 60,"
+                + " \"healthCheckType\": \"EC2\", \"strategy\": {\"action\": \"REPLACE_SERVER\", \"shouldDrainInstances\": true,"
+                + " \"batchMinHealthyPercentage\": 50, \"onFailure\": {\"actionType\": \"DETACH_NEW\", \"shouldHandleAllBatches\": true,"
+                + " \"drainingTimeout\": 60, \"shouldDecrementTargetCapacity\": true}}}")
+                .path("response").path("items").get(0).path("id").asText();
+        advanceClock("{\"seconds\": 60}");
+        call("GET /aws/ec2/group/{id}/roll", g + "/roll", null);
+        call("GET /aws/ec2/group/{id}/roll/{rollId}", g + "/roll/" + roll, null);
+        call("GET /aws/ec2/group/{id}/roll/{rollId}/status", g + "/roll/" + roll + "/status", null);
+        call("GET /aws/ec2/group/{id}/instanceHealthiness", g + "/instanceHealthiness", null);
+        call("PUT /aws/ec2/group/{id}/roll/{rollId}", g + "/roll/" + roll, "{\"roll\": {\"status\": \"STOPPED\"}}");
+        String instance = call("GET /aws/ec2/group/{id}/instanceHealthiness", g + "/instanceHealthiness", null)
+                .path("response").path("items").get(0).path("instanceId").asText();
+        call("PUT /aws/ec2/group/{id}/detachInstances", g + "/detachInstances", "{\"instancesToDetach\": [\"" + instance
+                + "\"], \"shouldDecrementTargetCapacity\": false, \"shouldTerminateInstances\": true, \"drainingTimeout\": 0}");
+        call("POST /aws/ec2/group/{id}/suspension", g + "/suspension",
+                "{\"suspensions\": [{\"name\": \"AUTO_HEALING\", \"ttlInMinutes\": 60}, {\"name\": \"SCHEDULING\"}]}");
+        call("GET /aws/ec2/group/{id}/suspension", g + "/suspension", null);
+        call("DELETE /aws/ec2/group/{id}/suspension", g + "/suspension", "{\"processes\": [\"AUTO_HEALING\"]}");
     }
 
     @Test

@@ -1,0 +1,150 @@
+package dev.spotapi.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spotapi.elastigroup.ElastigroupService;
+import dev.spotapi.elastigroup.Rolls;
+import dev.spotapi.spot.SpotIds;
+import io.javalin.http.Context;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * HTTP side of a group's fleet operations (issue 22): rolls (always asynchronous: 202 with the
+ * {@code X-Flywheel-Task} of a {@code groupRoll} task and Spot's roll id in {@value #ROLL_HEADER} and the
+ * body), instance healthiness, detaching instances and suspending processes. Also the {@code ?roll=}
+ * parameter of the group update ({@link #updateWithRoll}). Bodies are Spot's shapes ({@link Rolls}).
+ */
+final class RollRoutes extends AccountScopedRoutes {
+    /** Response header naming the roll a request started. */
+    static final String ROLL_HEADER = "X-Spot-Roll";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final ElastigroupService groups;
+
+    RollRoutes(ElastigroupService groups, AccountLookup accounts, RequestBodies bodies, Replies replies) {
+        super(accounts, bodies, replies);
+        this.groups = groups;
+    }
+
+    /** {@code POST .../rolls}: Spot's start-deployment body; answers {@code {"rollId", "roll": Spot's item}}. */
+    void start(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        ObjectNode params = parsed(() -> Rolls.rollBody(body(ctx)));
+        replies.jsonLater(ctx, Rolls.start(account, id, params).thenApply(roll -> started(ctx, roll)));
+    }
+
+    /**
+     * {@code PUT .../elastigroups/{id}?roll=<JSON object or true>}: updates the group, then starts a roll with
+     * those parameters (Spot's defaults for {@code true} or an empty value); answers the updated group with
+     * the roll in {@value #ROLL_HEADER}, and a task like {@link #start}. Without {@code roll} a plain update.
+     */
+    void updateWithRoll(Context ctx, ElastigroupRoutes plain) {
+        String rollParam = ctx.queryParam("roll");
+        if (rollParam == null) {
+            plain.update(ctx);
+            return;
+        }
+        var account = account(ctx);
+        String id = id(ctx);
+        ObjectNode params = parsed(() -> Rolls.rollBody(rollQuery(rollParam)));
+        ObjectNode body = body(ctx);
+        CompletableFuture<JsonNode> done = groups.update(account, id, body)
+                .thenCompose(group -> Rolls.start(account, id, params).thenApply(roll -> {
+                    started(ctx, roll);
+                    return group;
+                }));
+        replies.jsonLater(ctx, done);
+    }
+
+    /** The {@code roll} query value: a JSON object, or {@code true} / empty for the defaults (null). */
+    private static JsonNode rollQuery(String value) {
+        String v = value.strip();
+        if (v.isEmpty() || v.equalsIgnoreCase("true")) {
+            return null;
+        }
+        try {
+            return MAPPER.readTree(v);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("roll must be true or a JSON object of roll parameters "
+                    + "(batchSizePercentage, gracePeriod, healthCheckType, drainingTimeout, strategy)");
+        }
+    }
+
+    private static ObjectNode started(Context ctx, JsonNode roll) {
+        String rollId = roll.path("id").asText("");
+        if (!rollId.isEmpty()) {
+            ctx.header(ROLL_HEADER, rollId);
+        }
+        ObjectNode out = MAPPER.createObjectNode();
+        out.put("rollId", rollId);
+        out.set("roll", roll);
+        return out;
+    }
+
+    void list(Context ctx) {
+        var account = account(ctx);
+        replies.jsonLater(ctx, Rolls.list(account, id(ctx)));
+    }
+
+    void get(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        replies.jsonLater(ctx, Rolls.get(account, id, rollId(ctx)));
+    }
+
+    /** {@code PUT .../rolls/{roll}} with {@code {"status": "STOPPED"}} (Spot's stop-deployment). */
+    void stop(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        String rollId = rollId(ctx);
+        parsed(() -> {
+            ObjectNode b = body(ctx);
+            if (b.size() != 1 || !"STOPPED".equals(b.path("status").asText())) {
+                throw new IllegalArgumentException("the body must be {\"status\": \"STOPPED\"}");
+            }
+            return b;
+        });
+        replies.noContentLater(ctx, Rolls.stop(account, id, rollId));
+    }
+
+    void healthiness(Context ctx) {
+        var account = account(ctx);
+        replies.jsonLater(ctx, Rolls.healthiness(account, id(ctx)));
+    }
+
+    void detach(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        ObjectNode body = parsed(() -> Rolls.detachBody(body(ctx)));
+        replies.noContentLater(ctx, Rolls.detach(account, id, body));
+    }
+
+    void suspensions(Context ctx) {
+        var account = account(ctx);
+        replies.jsonLater(ctx, Rolls.suspensions(account, id(ctx)));
+    }
+
+    void suspend(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        ObjectNode body = parsed(() -> Rolls.suspensionBody(body(ctx)));
+        replies.jsonLater(ctx, Rolls.suspend(account, id, body));
+    }
+
+    void resume(Context ctx) {
+        var account = account(ctx);
+        String id = id(ctx);
+        String process = parsed(() -> Rolls.process(ctx.pathParam("process")));
+        replies.noContentLater(ctx, Rolls.resume(account, id, process));
+    }
+
+    private static String id(Context ctx) {
+        return id(ctx, "elastigroup", SpotIds::isGroupId, "elastigroup not found: not an elastigroup id");
+    }
+
+    private static String rollId(Context ctx) {
+        return id(ctx, "roll", Rolls::isRollId, "roll not found: not a Spot roll id (sbgd-...)");
+    }
+}
