@@ -64,7 +64,9 @@ public final class ApiServer {
                 new DocsRoutes(replies, p.mapper()),
                 new ElastigroupRoutes(p.groups(), lookup, bodies, replies),
                 new InstanceRoutes(p.instances(), lookup, bodies, replies),
-                async);
+                async,
+                new StatefulRoutes(new dev.spotapi.stateful.StatefulService(p.ownership(), p.instances()), lookup,
+                        bodies, replies));
         Set<String> publicSegments = Routes.reservedSegments(table);
         if (!RESERVED_ACCOUNT_NAMES.containsAll(publicSegments)) {
             throw new IllegalStateException("public routes " + publicSegments + " must all be reserved account names");

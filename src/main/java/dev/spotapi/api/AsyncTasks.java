@@ -38,6 +38,7 @@ final class AsyncTasks {
     /** The task kind of each route that may answer asynchronously, by "METHOD /v1/spot/...template". */
     static final Map<String, TaskKind> KINDS = Map.of(
             "POST " + Routes.PREFIX + "/{account}/instances", TaskKind.INSTANCE_CREATE,
+            "POST " + Routes.PREFIX + "/{account}/instances/import", TaskKind.INSTANCE_CREATE,
             "DELETE " + Routes.PREFIX + "/{account}/instances/{instance}", TaskKind.INSTANCE_DELETE,
             "PUT " + Routes.PREFIX + "/{account}/instances/{instance}/power", TaskKind.INSTANCE_POWER,
             "POST " + Routes.PREFIX + "/{account}/elastigroups", TaskKind.GROUP_CREATE,

@@ -54,7 +54,7 @@ final class Routes {
     }
 
     static List<Route> table(SystemRoutes system, DocsRoutes docs, ElastigroupRoutes groups, InstanceRoutes instances,
-            AsyncTasks tasks) {
+            AsyncTasks tasks, StatefulRoutes stateful) {
         return List.of(
                 open(HandlerType.GET, "/ping", system::ping),
                 open(HandlerType.GET, "/version", system::version),
@@ -88,6 +88,13 @@ final class Routes {
                 action(HandlerType.PUT, "/{account}/instances/{instance}/power", "power instance", instances::power),
 
                 auth(HandlerType.GET, "/{account}/volumes", system::notImplemented),
+
+                // stateful nodes (issue 26): import, bulk power, volumes
+                change(HandlerType.POST, "/{account}/instances/import", "import instance", stateful::importInstance),
+                auth(HandlerType.GET, "/{account}/instances/imports/{migration}", stateful::migration),
+                action(HandlerType.PUT, "/{account}/instances-power", "power instances", stateful::bulkPower),
+                change(HandlerType.DELETE, "/{account}/instances/{instance}/volumes/{volume}", "delete instance volume",
+                        stateful::deleteVolume),
 
                 auth(HandlerType.GET, "/flywheel", tasks::flywheel));
     }

@@ -248,7 +248,13 @@ final class StatefulRoutes {
             stored.setAll(object);
             stored.put("createdAt", Timestamps.seconds(now));
             stored.put("updatedAt", Timestamps.seconds(now));
-            return new StoredResource(id, stored, ManagedInstanceType.INSTANCE.initialState(stored, now));
+            // imaged while the migration runs: RESUMING (not yet running, no cost) until it finishes, then
+            // ACTIVE on a new EC2 instance (with the kept private IP when asked)
+            InstanceState importing = new InstanceState(InstanceState.PAUSED, null,
+                    InstanceLifecycle.preferredType(stored), launch.path("imageId").asText(null),
+                    keepIp ? e.path("privateIp").asText() : null, null, now, List.of(),
+                    new InstanceState.Pending("resume", now, now + transitionTime.millis()));
+            return new StoredResource(id, stored, importing.toJson());
         });
         for (JsonNode v : e.path("volumes")) {
             store.create(VolumeType.INSTANCE, account, volumeId -> {

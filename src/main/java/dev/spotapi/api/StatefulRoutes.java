@@ -1,0 +1,61 @@
+package dev.spotapi.api;
+
+import dev.spotapi.spot.SpotIds;
+import dev.spotapi.stateful.BulkPower;
+import dev.spotapi.stateful.ImportRequest;
+import dev.spotapi.stateful.StatefulService;
+import io.javalin.http.Context;
+import java.util.regex.Pattern;
+
+/**
+ * HTTP side of the stateful-node routes (issue 26): {@code POST /{account}/instances/import},
+ * {@code GET /{account}/instances/imports/{migration}}, {@code PUT /{account}/instances-power} and
+ * {@code DELETE /{account}/instances/{instance}/volumes/{volume}}.
+ */
+final class StatefulRoutes extends AccountScopedRoutes {
+    private static final Pattern MIGRATION_ID = Pattern.compile("smg-[0-9a-z]{1,40}");
+    private static final Pattern VOLUME_ID = Pattern.compile("vol-[0-9a-z]{1,40}");
+
+    private final StatefulService service;
+
+    StatefulRoutes(StatefulService service, AccountLookup accounts, RequestBodies bodies, Replies replies) {
+        super(accounts, bodies, replies);
+        this.service = service;
+    }
+
+    /** Starts an import; answers {@code {"id", "migrationId", "state", "originalInstanceId"}}. */
+    void importInstance(Context ctx) {
+        var account = account(ctx);
+        ImportRequest request = parsed(() -> ImportRequest.parse(body(ctx)));
+        replies.jsonLater(ctx, service.importInstance(account, request));
+    }
+
+    /** The status of an import of this org. */
+    void migration(Context ctx) {
+        var account = account(ctx);
+        String id = ctx.pathParam("migration");
+        if (!MIGRATION_ID.matcher(id).matches()) {
+            throw ApiException.notFound("migration not found: not a migration id");
+        }
+        replies.jsonLater(ctx, service.migration(account, id));
+    }
+
+    /** Stop or start of many instances; one answer per id. */
+    void bulkPower(Context ctx) {
+        var account = account(ctx);
+        BulkPower request = parsed(() -> BulkPower.parse(body(ctx)));
+        replies.jsonLater(ctx, service.bulkPower(account, request), results -> java.util.Map.of("instances", results));
+    }
+
+    /** Deletes a detached volume Spot keeps for the instance (org check by the {@code {instance}} parameter). */
+    void deleteVolume(Context ctx) {
+        var account = account(ctx);
+        String instance = id(ctx, "instance", SpotIds::isManagedInstanceId,
+                "managed instance not found: not a managed instance id");
+        String volume = ctx.pathParam("volume");
+        if (!VOLUME_ID.matcher(volume).matches()) {
+            throw ApiException.notFound("volume not found: not a volume id");
+        }
+        replies.noContentLater(ctx, service.deleteVolume(account, instance, volume));
+    }
+}
