@@ -67,14 +67,22 @@ class StatefulNodesTest {
     private static Reply call(SpotApi api, String method, String path, Object body, String... headers) {
         String url = "http://127.0.0.1:" + api.port() + "/v1/spot" + path;
         try {
-            HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body instanceof String s ? s : TestService.JSON.writeValueAsString(body));
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                    .header("X-Auth-Token", TestService.TOKEN).method(method, publisher);
+            byte[] bytes = body == null ? null : body instanceof String s ? s.getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                    : TestService.JSON.writeValueAsBytes(body);
+            HttpRequest.BodyPublisher publisher = bytes == null ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(bytes);
+            Map<String, String> sent = new java.util.LinkedHashMap<>();
+            sent.put("X-Auth-Token", TestService.TOKEN);
             for (int i = 0; i < headers.length; i += 2) {
-                b.header(headers[i], headers[i + 1]);
+                sent.put(headers[i], headers[i + 1]);
             }
+            URI uri = URI.create(url);
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).method(method, publisher);
+            sent.forEach(b::header);
             HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            // every reply is held to openapi.json
+            dev.spotapi.support.OpenApiContract.get().check(method, uri, sent, bytes, r.statusCode(), r.headers().map(),
+                    r.body());
             return new Reply(r.statusCode(), r.body(), r);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
