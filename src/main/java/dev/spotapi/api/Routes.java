@@ -95,6 +95,14 @@ final class Routes {
                 action(HandlerType.PUT, "/{account}/instances-power", "power instances", stateful::bulkPower),
                 change(HandlerType.DELETE, "/{account}/instances/{instance}/volumes/{volume}", "delete instance volume",
                         stateful::deleteVolume),
+                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/stateful-instances", stateful::statefulInstances),
+                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}/power",
+                        "power stateful instance", stateful::statefulPower),
+                change(HandlerType.DELETE, "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}",
+                        "deallocate stateful instance", stateful::deallocate),
+                change(HandlerType.DELETE,
+                        "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}/volumes/{volume}",
+                        "delete stateful instance volume", stateful::deleteStatefulVolume),
 
                 auth(HandlerType.GET, "/flywheel", tasks::flywheel));
     }

@@ -62,6 +62,7 @@ public final class SpotSimulator implements AutoCloseable {
                     // Javalin serves the first route that matches: a route with a literal segment where an id
                     // could stand (e.g. PUT /aws/ec2/managedInstance/state) must come before ResourceRoutes.
                     List.of(new StatefulRoutes(store, clock, envelope, instanceActions, transitionTime, configured)::register,
+                            new StatefulGroupRoutes(store, clock, envelope, transitionTime, configured)::register,
                             new ResourceRoutes(GroupType.INSTANCE, store, clock, envelope)::register,
                             new ResourceRoutes(ManagedInstanceType.INSTANCE, store, clock, envelope)::register,
                             new GroupRoutes(store, clock, envelope)::register,

@@ -297,4 +297,54 @@ class StatefulNodesTest {
         // the old service's list of volumes stays a 501 (see the README)
         expect(alpha, "GET", "/main/volumes", null, 501);
     }
+
+    @Test
+    void statefulInstancesOfAGroupPauseResumeRecycleLoseAVolumeAndDeallocate() {
+        String group = expect(alpha, "POST", "/main/elastigroups", ApiTestSupport.groupBody(), 200).json().path("id").asText();
+        String ssi = sim("POST", "/_sim/groups/" + group + "/statefulInstances",
+                "{\"privateIp\":\"10.9.8.7\",\"volumes\":[{\"deviceName\":\"/dev/xvda\"},{\"deviceName\":\"/dev/sdf\"}]}")
+                .path("id").asText();
+        assertThat(ssi).startsWith("ssi-");
+        String base = "/main/elastigroups/" + group + "/stateful-instances";
+        JsonNode listed = expect(alpha, "GET", base, null, 200).json();
+        assertThat(listed).hasSize(1);
+        assertThat(listed.path(0).path("state").asText()).isEqualTo("ACTIVE");
+        String firstEc2 = listed.path(0).path("instanceId").asText();
+        String dataVolume = listed.path(0).path("devices").path(1).path("volumeId").asText();
+
+        // another org: nothing is shown, nothing is written
+        sim("DELETE", "/_sim/requests", null);
+        expect(beta, "GET", base, null, 404);
+        expect(beta, "PUT", base + "/" + ssi + "/power", "{\"state\":\"stop\"}", 404);
+        expect(beta, "DELETE", base + "/" + ssi, null, 404);
+        expect(beta, "DELETE", base + "/" + ssi + "/volumes/" + dataVolume, null, 404);
+        assertThat(writesToSpot()).isEmpty();
+
+        expect(alpha, "DELETE", base + "/" + ssi + "/volumes/" + dataVolume, null, 409); // not paused
+        expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"stop\"}", 204);
+        assertThat(expect(alpha, "GET", base, null, 200).json().path(0).path("state").asText()).isEqualTo("PAUSING");
+        expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"start\"}", 409); // in progress
+        advance(120);
+        assertThat(expect(alpha, "GET", base, null, 200).json().path(0).path("state").asText()).isEqualTo("PAUSED");
+        expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"reboot\"}", 409); // paused
+        expect(alpha, "DELETE", base + "/" + ssi + "/volumes/" + dataVolume, null, 204);
+        expect(alpha, "DELETE", base + "/" + ssi + "/volumes/" + dataVolume, null, 404);
+        expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"start\"}", 204);
+        advance(120);
+        JsonNode resumed = expect(alpha, "GET", base, null, 200).json().path(0);
+        assertThat(resumed.path("state").asText()).isEqualTo("ACTIVE");
+        assertThat(resumed.path("privateIp").asText()).isEqualTo("10.9.8.7");
+        assertThat(resumed.path("instanceId").asText()).isNotEqualTo(firstEc2);
+        assertThat(resumed.path("devices")).hasSize(1);
+        expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"reboot\"}", 204);
+        assertThat(expect(alpha, "GET", base, null, 200).json().path(0).path("state").asText()).isEqualTo("RECYCLING");
+        advance(120);
+        expect(alpha, "DELETE", base + "/" + ssi, null, 204);
+        assertThat(expect(alpha, "GET", base, null, 200).json().path(0).path("state").asText()).isEqualTo("DEALLOCATING");
+        advance(120);
+        assertThat(expect(alpha, "GET", base, null, 200).json()).isEmpty();
+        expect(alpha, "DELETE", base + "/" + ssi, null, 404);
+        expect(alpha, "PUT", base + "/ssi-00000000/power", "{\"state\":\"stop\"}", 404);
+        expect(alpha, "PUT", base + "/nope/power", "{\"state\":\"stop\"}", 404);
+    }
 }

@@ -375,7 +375,8 @@ class OpenApiDocumentTest {
         return template.replace("{account}", "main")
                 .replace("{elastigroup}", "sig-0a1b2c3d")
                 .replace("{instance}", "smi-0a1b2c3d")
-                .replace("{asset}", "swagger-ui.css");
+                .replace("{asset}", "swagger-ui.css")
+                .replaceAll("\\{[A-Za-z]+\\}", "x-0a1b2c3d");
     }
 
     /** The src of every script and the href of every link tag. */

@@ -271,12 +271,18 @@ public final class OpenApiContract {
                 return t.template;
             }
         }
+        // the most specific match: /{account}/instances/import before /{account}/instances/{instance}
+        PathTemplate best = null;
         for (PathTemplate t : paths) {
-            if (t.pattern.matcher(rawPath).matches()) {
-                return t.template;
+            if (t.pattern.matcher(rawPath).matches() && (best == null || params(t.template) < params(best.template))) {
+                best = t;
             }
         }
-        return null;
+        return best == null ? null : best.template;
+    }
+
+    private static long params(String template) {
+        return template.chars().filter(c -> c == '{').count();
     }
 
     private static String header(Map<String, List<String>> headers, String name) {
