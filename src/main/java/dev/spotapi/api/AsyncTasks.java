@@ -36,16 +36,15 @@ final class AsyncTasks {
     static final int MAX_IDS = 100;
 
     /** The task kind of each route that may answer asynchronously, by "METHOD /v1/spot/...template". */
-    static final Map<String, TaskKind> KINDS = Map.of(
+    static final Map<String, TaskKind> KINDS = StatefulRoutes.withTaskKinds(Map.of(
             "POST " + Routes.PREFIX + "/{account}/instances", TaskKind.INSTANCE_CREATE,
-            "POST " + Routes.PREFIX + "/{account}/instances/import", TaskKind.INSTANCE_CREATE,
             "DELETE " + Routes.PREFIX + "/{account}/instances/{instance}", TaskKind.INSTANCE_DELETE,
             "PUT " + Routes.PREFIX + "/{account}/instances/{instance}/power", TaskKind.INSTANCE_POWER,
             "POST " + Routes.PREFIX + "/{account}/elastigroups", TaskKind.GROUP_CREATE,
             "DELETE " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}", TaskKind.GROUP_DELETE,
             "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/power", TaskKind.GROUP_POWER,
             "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/capacity", TaskKind.GROUP_CAPACITY,
-            "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/scale", TaskKind.GROUP_SCALE);
+            "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/scale", TaskKind.GROUP_SCALE));
 
     private static final String KIND = "spot-api.task.kind";
     private static final String ID = "spot-api.task.id";
@@ -155,6 +154,9 @@ final class AsyncTasks {
 
     /** The path's id, or for a create the id in the answer (a JSON string or an object's {@code id}). */
     private String resourceId(Context ctx) {
+        if (ctx.pathParamMap().containsKey("statefulInstance")) {
+            return ctx.pathParam("elastigroup") + "/" + ctx.pathParam("statefulInstance");
+        }
         for (String name : List.of("instance", "elastigroup")) {
             if (ctx.pathParamMap().containsKey(name)) {
                 return ctx.pathParam(name);
@@ -175,7 +177,10 @@ final class AsyncTasks {
 
     /** The instance state a power task waits for: PAUSED after stop, ACTIVE after start, RECYCLED after reboot. */
     private String target(Context ctx, TaskKind kind) {
-        if (kind != TaskKind.INSTANCE_POWER) {
+        if (kind == TaskKind.STATEFUL_INSTANCE && "DELETE".equals(ctx.method().name())) {
+            return "GONE";
+        }
+        if (kind != TaskKind.INSTANCE_POWER && kind != TaskKind.STATEFUL_INSTANCE) {
             return "";
         }
         try {

@@ -90,8 +90,8 @@ final class Routes {
                 auth(HandlerType.GET, "/{account}/volumes", system::notImplemented),
 
                 // stateful nodes (issue 26): import, bulk power, volumes
-                change(HandlerType.POST, "/{account}/instances/import", "import instance", stateful::importInstance),
-                auth(HandlerType.GET, "/{account}/instances/imports/{migration}", stateful::migration),
+                change(HandlerType.POST, "/{account}/imports", "import instance", stateful::importInstance),
+                auth(HandlerType.GET, "/{account}/imports/{migration}", stateful::migration),
                 action(HandlerType.PUT, "/{account}/instances-power", "power instances", stateful::bulkPower),
                 change(HandlerType.DELETE, "/{account}/instances/{instance}/volumes/{volume}", "delete instance volume",
                         stateful::deleteVolume),

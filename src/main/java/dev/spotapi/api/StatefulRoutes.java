@@ -10,8 +10,8 @@ import io.javalin.http.Context;
 import java.util.regex.Pattern;
 
 /**
- * HTTP side of the stateful-node routes (issue 26): {@code POST /{account}/instances/import},
- * {@code GET /{account}/instances/imports/{migration}}, {@code PUT /{account}/instances-power} and
+ * HTTP side of the stateful-node routes (issue 26): {@code POST /{account}/imports},
+ * {@code GET /{account}/imports/{migration}}, {@code PUT /{account}/instances-power} and
  * {@code DELETE /{account}/instances/{instance}/volumes/{volume}}, and the stateful instances of a group under
  * {@code /{account}/elastigroups/{elastigroup}/stateful-instances}.
  */
@@ -80,6 +80,20 @@ final class StatefulRoutes extends AccountScopedRoutes {
             throw ApiException.notFound("volume not found: not a volume id");
         }
         return volume;
+    }
+
+    /**
+     * {@code kinds} with the asynchronous stateful routes ({@link AsyncTasks#KINDS}): an import waits as a create
+     * (the managed instance ACTIVE once the migration finished); power and deallocation of a stateful instance
+     * wait for its state.
+     */
+    static java.util.Map<String, dev.spotapi.task.TaskKind> withTaskKinds(java.util.Map<String, dev.spotapi.task.TaskKind> kinds) {
+        java.util.Map<String, dev.spotapi.task.TaskKind> out = new java.util.LinkedHashMap<>(kinds);
+        String ssi = Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}";
+        out.put("POST " + Routes.PREFIX + "/{account}/imports", dev.spotapi.task.TaskKind.INSTANCE_CREATE);
+        out.put("PUT " + ssi + "/power", dev.spotapi.task.TaskKind.STATEFUL_INSTANCE);
+        out.put("DELETE " + ssi, dev.spotapi.task.TaskKind.STATEFUL_INSTANCE);
+        return java.util.Map.copyOf(out);
     }
 
     /** Starts an import; answers {@code {"id", "migrationId", "state", "originalInstanceId"}}. */

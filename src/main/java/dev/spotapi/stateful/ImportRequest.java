@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The body of {@code POST /{account}/instances/import}: which running EC2 instance becomes a managed
+ * The body of {@code POST /{account}/imports}: which running EC2 instance becomes a managed
  * instance, and how. Fields (all but the first two optional):
  * {@code originalInstanceId} ({@code i-} + hex), {@code region}, {@code name}, {@code keepPrivateIp},
  * {@code terminateOriginal}, {@code keepMetadataOptions}, {@code product}, {@code instanceTypes} (strings),

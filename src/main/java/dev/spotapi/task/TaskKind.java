@@ -20,7 +20,12 @@ public enum TaskKind {
     /** {@code PUT .../capacity}: waits for the group's capacity to be fulfilled. */
     GROUP_CAPACITY("groupCapacity"),
     /** {@code PUT .../scale}: waits for the group's capacity to be fulfilled. */
-    GROUP_SCALE("groupScale");
+    GROUP_SCALE("groupScale"),
+    /**
+     * Power or deallocation of a stateful instance of a group (resource {@code sig-.../ssi-...}): waits for
+     * PAUSED, ACTIVE, a recycle (RECYCLED) or its disappearance (GONE).
+     */
+    STATEFUL_INSTANCE("statefulInstance");
 
     private final String configName;
 

@@ -141,6 +141,25 @@ class StatefulNodesTest {
         return out;
     }
 
+    /** The task's status once finished (completed or failed), polled for up to 20 s; the last one seen otherwise. */
+    private static String taskOutcome(String task) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        String status = "";
+        while (System.nanoTime() < deadline) {
+            status = expect(alpha, "GET", "/flywheel?task=" + task, null, 200).json().path(task).path("status").asText();
+            if (status.equals("completed") || status.equals("failed")) {
+                return status;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return status;
+    }
+
     private static String createInstance(SpotApi api) {
         return expect(api, "POST", "/main/instances", ApiTestSupport.instanceBody(), 200).json().asText();
     }
@@ -148,7 +167,7 @@ class StatefulNodesTest {
     @Test
     void importRunsAsATaskToActiveKeepsTheIpAndTagsTheOrg() throws Exception {
         String ec2 = ec2Instance("[{\"deviceName\":\"/dev/xvda\",\"size\":8}]");
-        Reply started = expect(alpha, "POST", "/main/instances/import", Map.of("originalInstanceId", ec2,
+        Reply started = expect(alpha, "POST", "/main/imports", Map.of("originalInstanceId", ec2,
                 "region", "us-east-1", "keepPrivateIp", true, "terminateOriginal", true, "name", "web-1",
                 "space", "space-7"), 202, "Prefer", "respond-async", "Idempotency-Key", "import-" + ec2);
         String task = started.raw().headers().firstValue("X-Flywheel-Task").orElseThrow();
@@ -161,35 +180,26 @@ class StatefulNodesTest {
         JsonNode tags = mi(id).path("compute").path("launchSpecification").path("tags");
         assertThat(tags.toString()).contains("\"tagKey\":\"spinup:org\",\"tagValue\":\"alpha\"")
                 .contains("\"tagKey\":\"spinup:spaceid\",\"tagValue\":\"space-7\"");
-        assertThat(expect(alpha, "GET", "/main/instances/imports/" + migration, null, 200).json().path("state").asText())
+        assertThat(expect(alpha, "GET", "/main/imports/" + migration, null, 200).json().path("state").asText())
                 .isEqualTo("MIGRATE_START");
         assertThat(status(id)).isEqualTo("RESUMING");
         // a replay of the keyed request answers the same import and names the same task
-        Reply replay = expect(alpha, "POST", "/main/instances/import", Map.of("originalInstanceId", ec2,
+        Reply replay = expect(alpha, "POST", "/main/imports", Map.of("originalInstanceId", ec2,
                 "region", "us-east-1", "keepPrivateIp", true, "terminateOriginal", true, "name", "web-1",
                 "space", "space-7"), 202, "Prefer", "respond-async", "Idempotency-Key", "import-" + ec2);
         assertThat(replay.json().path("id").asText()).isEqualTo(id);
         assertThat(replay.raw().headers().firstValue("X-Flywheel-Task")).contains(task);
 
         advance(120);
-        JsonNode done = expect(alpha, "GET", "/main/instances/imports/" + migration, null, 200).json();
+        JsonNode done = expect(alpha, "GET", "/main/imports/" + migration, null, 200).json();
         assertThat(done.path("state").asText()).isEqualTo("MIGRATE_FINISH");
         assertThat(done.path("instanceId").asText()).isEqualTo(ec2);
         assertThat(status(id)).isEqualTo("ACTIVE");
         JsonNode summary = expect(alpha, "GET", "/main/instances/" + id + "/status", null, 200).json();
         assertThat(summary.path("privateIp").asText()).isEqualTo("10.1.2.3");
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        String taskStatus = "";
-        while (System.nanoTime() < deadline) {
-            taskStatus = expect(alpha, "GET", "/flywheel?task=" + task, null, 200).json().path(task).path("status").asText();
-            if (taskStatus.equals("completed") || taskStatus.equals("failed")) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        assertThat(taskStatus).isEqualTo("completed");
+        assertThat(taskOutcome(task)).isEqualTo("completed");
         // the other org cannot see the import, nor the instance
-        expect(beta, "GET", "/main/instances/imports/" + migration, null, 404);
+        expect(beta, "GET", "/main/imports/" + migration, null, 404);
         expect(beta, "GET", "/main/instances/" + id, null, 404);
     }
 
@@ -198,23 +208,23 @@ class StatefulNodesTest {
         String ec2 = ec2Instance("[]");
         sim("DELETE", "/_sim/requests", null);
         // refused by spot-api itself: nothing reaches Spot
-        expect(alpha, "POST", "/main/instances/import", Map.of("originalInstanceId", ec2, "region", "us-east-1",
+        expect(alpha, "POST", "/main/imports", Map.of("originalInstanceId", ec2, "region", "us-east-1",
                 "keepPrivateIp", true), 400);
-        expect(alpha, "POST", "/main/instances/import", Map.of("originalInstanceId", ec2, "region", "us-east-1",
+        expect(alpha, "POST", "/main/imports", Map.of("originalInstanceId", ec2, "region", "us-east-1",
                 "shouldKeepPrivateIp", true), 400);
-        expect(alpha, "POST", "/main/instances/import", Map.of("originalInstanceId", "not-an-id", "region", "us-east-1"), 400);
-        expect(alpha, "POST", "/main/instances/import", "[]", 400);
+        expect(alpha, "POST", "/main/imports", Map.of("originalInstanceId", "not-an-id", "region", "us-east-1"), 400);
+        expect(alpha, "POST", "/main/imports", "[]", 400);
         assertThat(writesToSpot()).isEmpty();
         // refused by Spot: an unknown EC2 instance, then one already managed
-        Reply unknown = expect(alpha, "POST", "/main/instances/import", Map.of("originalInstanceId", "i-0123456789abcdef0",
+        Reply unknown = expect(alpha, "POST", "/main/imports", Map.of("originalInstanceId", "i-0123456789abcdef0",
                 "region", "us-east-1"), 404);
         assertThat(unknown.json().path("message").asText()).contains("i-0123456789abcdef0");
-        expect(alpha, "POST", "/main/instances/import", Map.of("originalInstanceId", ec2, "region", "us-east-1"), 200);
-        Reply again = expect(beta, "POST", "/main/instances/import", Map.of("originalInstanceId", ec2,
+        expect(alpha, "POST", "/main/imports", Map.of("originalInstanceId", ec2, "region", "us-east-1"), 200);
+        Reply again = expect(beta, "POST", "/main/imports", Map.of("originalInstanceId", ec2,
                 "region", "us-east-1"), 400);
         assertThat(again.body()).contains("already managed");
-        expect(alpha, "GET", "/main/instances/imports/smg-00000000", null, 404);
-        expect(alpha, "GET", "/main/instances/imports/nope", null, 404);
+        expect(alpha, "GET", "/main/imports/smg-00000000", null, 404);
+        expect(alpha, "GET", "/main/imports/nope", null, 404);
     }
 
     @Test
@@ -270,7 +280,7 @@ class StatefulNodesTest {
     void volumesOfAManagedInstanceAreDeletedOnlyWhenDetachedAndOnlyByTheOwner() {
         String ec2 = ec2Instance("[{\"deviceName\":\"/dev/xvda\",\"size\":8},"
                 + "{\"deviceName\":\"/dev/sdf\",\"size\":100,\"attached\":false}]");
-        String id = expect(alpha, "POST", "/main/instances/import", Map.of("originalInstanceId", ec2,
+        String id = expect(alpha, "POST", "/main/imports", Map.of("originalInstanceId", ec2,
                 "region", "us-east-1"), 200).json().path("id").asText();
         String attached = null;
         String detached = null;
@@ -336,12 +346,17 @@ class StatefulNodesTest {
         assertThat(resumed.path("privateIp").asText()).isEqualTo("10.9.8.7");
         assertThat(resumed.path("instanceId").asText()).isNotEqualTo(firstEc2);
         assertThat(resumed.path("devices")).hasSize(1);
-        expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"reboot\"}", 204);
+        // recycle and deallocate are long: as tasks
+        String recycle = expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"reboot\"}", 202,
+                "Prefer", "respond-async").raw().headers().firstValue("X-Flywheel-Task").orElseThrow();
         assertThat(expect(alpha, "GET", base, null, 200).json().path(0).path("state").asText()).isEqualTo("RECYCLING");
         advance(120);
-        expect(alpha, "DELETE", base + "/" + ssi, null, 204);
+        assertThat(taskOutcome(recycle)).isEqualTo("completed");
+        String deallocate = expect(alpha, "DELETE", base + "/" + ssi, null, 202, "Prefer", "respond-async")
+                .raw().headers().firstValue("X-Flywheel-Task").orElseThrow();
         assertThat(expect(alpha, "GET", base, null, 200).json().path(0).path("state").asText()).isEqualTo("DEALLOCATING");
         advance(120);
+        assertThat(taskOutcome(deallocate)).isEqualTo("completed");
         assertThat(expect(alpha, "GET", base, null, 200).json()).isEmpty();
         expect(alpha, "DELETE", base + "/" + ssi, null, 404);
         expect(alpha, "PUT", base + "/ssi-00000000/power", "{\"state\":\"stop\"}", 404);

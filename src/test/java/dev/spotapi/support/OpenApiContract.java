@@ -271,18 +271,12 @@ public final class OpenApiContract {
                 return t.template;
             }
         }
-        // the most specific match: /{account}/instances/import before /{account}/instances/{instance}
-        PathTemplate best = null;
         for (PathTemplate t : paths) {
-            if (t.pattern.matcher(rawPath).matches() && (best == null || params(t.template) < params(best.template))) {
-                best = t;
+            if (t.pattern.matcher(rawPath).matches()) {
+                return t.template;
             }
         }
-        return best == null ? null : best.template;
-    }
-
-    private static long params(String template) {
-        return template.chars().filter(c -> c == '{').count();
+        return null;
     }
 
     private static String header(Map<String, List<String>> headers, String name) {
