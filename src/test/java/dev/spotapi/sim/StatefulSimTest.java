@@ -126,4 +126,40 @@ class StatefulSimTest {
             assertThat(c.delete(INSTANCES + "/" + mi + "/volume/" + detached, null).status()).isEqualTo(200);
         }
     }
+
+    @Test
+    void statefulInstancesOfAGroupSurviveRestartsAndSnapshots() {
+        String group;
+        String ssi;
+        JsonNode exported;
+        try (SpotSimulator sim = start()) {
+            SimClient c = new SimClient(sim.baseUrl(), ACCOUNT, TOKEN);
+            group = c.post(SimTestBase.GROUPS, SimTestBase.groupBody("stateful", 0, 1, 2)).item().path("id").asText();
+            ssi = c.admin("POST", "/_sim/groups/" + group + "/statefulInstances", "{\"privateIp\": \"10.0.0.5\"}")
+                    .json().path("id").asText();
+            assertThat(c.put(SimTestBase.GROUPS + "/" + group + "/statefulInstance/" + ssi + "/pause", null).status())
+                    .isEqualTo(200);
+            assertThat(c.put(SimTestBase.GROUPS + "/" + group + "/statefulInstance/" + ssi + "/pause", null).errorCode())
+                    .isEqualTo("STATEFUL_INSTANCE_ACTION_IN_PROGRESS");
+            exported = c.admin("GET", "/_sim/state", null).json();
+            assertThat(exported.path("accounts").path(ACCOUNT).path("statefulInstances")).hasSize(1);
+        }
+        try (SpotSimulator sim = start()) {
+            SimClient c = new SimClient(sim.baseUrl(), ACCOUNT, TOKEN);
+            JsonNode item = c.get(SimTestBase.GROUPS + "/" + group + "/statefulInstance").items().get(0);
+            assertThat(item.path("id").asText()).isEqualTo(ssi);
+            assertThat(item.path("state").asText()).isEqualTo("PAUSING");
+            c.admin("POST", "/_sim/clock/advance", "{\"seconds\": 61}");
+            assertThat(c.get(SimTestBase.GROUPS + "/" + group + "/statefulInstance").items().get(0).path("state").asText())
+                    .isEqualTo("PAUSED");
+            assertThat(c.put(SimTestBase.GROUPS + "/" + group + "/statefulInstance/" + ssi + "/recycle", null).errorCode())
+                    .isEqualTo("STATEFUL_INSTANCE_NOT_ACTIVE");
+            assertThat(c.put(SimTestBase.GROUPS + "/" + group + "/statefulInstance/ssi-00000000/pause", null).errorCode())
+                    .isEqualTo("STATEFUL_INSTANCE_DOESNT_EXIST");
+            // back to the snapshot: PAUSING again, then PAUSED as of its due time
+            assertThat(c.admin("PUT", "/_sim/state", exported.toString()).status()).isEqualTo(200);
+            assertThat(c.get(SimTestBase.GROUPS + "/" + group + "/statefulInstance").items().get(0).path("state").asText())
+                    .isEqualTo("PAUSED");
+        }
+    }
 }
