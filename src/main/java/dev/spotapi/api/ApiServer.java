@@ -71,7 +71,9 @@ public final class ApiServer {
                 new ElastigroupRoutes(p.groups(), lookup, bodies, replies),
                 new InstanceRoutes(p.instances(), lookup, bodies, replies),
                 async,
-                new RollRoutes(p.groups(), lookup, bodies, replies)));
+                new RollRoutes(p.groups(), lookup, bodies, replies),
+                new StatefulRoutes(new dev.spotapi.stateful.StatefulService(p.ownership(), p.instances()), lookup,
+                        bodies, replies)));
         table.addAll(Routes.portalRows(new AccountListRoute(p.accounts(), replies),
                 new TagRoutes(new dev.spotapi.tags.TagService(p.ownership()), lookup, bodies, replies),
                 new CostRollupRoutes(new dev.spotapi.cost.CostRollup(p.ownership(), p.idempotency().state()), lookup, bodies, replies)));

@@ -36,7 +36,7 @@ final class AsyncTasks {
     static final int MAX_IDS = 100;
 
     /** The task kind of each route that may answer asynchronously, by "METHOD /v1/spot/...template". */
-    static final Map<String, TaskKind> KINDS = Map.of(
+    static final Map<String, TaskKind> KINDS = StatefulRoutes.withTaskKinds(Map.of(
             "POST " + Routes.PREFIX + "/{account}/instances", TaskKind.INSTANCE_CREATE,
             "DELETE " + Routes.PREFIX + "/{account}/instances/{instance}", TaskKind.INSTANCE_DELETE,
             "PUT " + Routes.PREFIX + "/{account}/instances/{instance}/power", TaskKind.INSTANCE_POWER,
@@ -45,7 +45,7 @@ final class AsyncTasks {
             "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/power", TaskKind.GROUP_POWER,
             "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/capacity", TaskKind.GROUP_CAPACITY,
             "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/scale", TaskKind.GROUP_SCALE,
-            "POST " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/rolls", TaskKind.GROUP_ROLL);
+            "POST " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/rolls", TaskKind.GROUP_ROLL));
     /** Group updates with {@code ?roll=}: a roll task ({@link RollRoutes#updateWithRoll}). */
     private static final String UPDATE_ROUTE = "PUT " + Routes.PREFIX + "/{account}/elastigroups/{elastigroup}";
 
@@ -160,6 +160,9 @@ final class AsyncTasks {
 
     /** The path's id, or for a create the id in the answer (a JSON string or an object's {@code id}). */
     private String resourceId(Context ctx) {
+        if (ctx.pathParamMap().containsKey("statefulInstance")) {
+            return ctx.pathParam("elastigroup") + "/" + ctx.pathParam("statefulInstance");
+        }
         for (String name : List.of("instance", "elastigroup")) {
             if (ctx.pathParamMap().containsKey(name)) {
                 return ctx.pathParam(name);
@@ -184,7 +187,10 @@ final class AsyncTasks {
             String roll = ctx.res().getHeader(RollRoutes.ROLL_HEADER);
             return roll == null ? "" : roll;
         }
-        if (kind != TaskKind.INSTANCE_POWER) {
+        if (kind == TaskKind.STATEFUL_INSTANCE && "DELETE".equals(ctx.method().name())) {
+            return "GONE";
+        }
+        if (kind != TaskKind.INSTANCE_POWER && kind != TaskKind.STATEFUL_INSTANCE) {
             return "";
         }
         try {

@@ -54,7 +54,7 @@ final class Routes {
     }
 
     static List<Route> table(SystemRoutes system, DocsRoutes docs, ElastigroupRoutes groups, InstanceRoutes instances,
-            AsyncTasks tasks, RollRoutes rolls) {
+            AsyncTasks tasks, RollRoutes rolls, StatefulRoutes stateful) {
         return List.of(
                 open(HandlerType.GET, "/ping", system::ping),
                 open(HandlerType.GET, "/version", system::version),
@@ -104,6 +104,21 @@ final class Routes {
                 action(HandlerType.PUT, "/{account}/instances/{instance}/power", "power instance", instances::power),
 
                 auth(HandlerType.GET, "/{account}/volumes", system::notImplemented),
+
+                // stateful nodes (issue 26): import, bulk power, volumes
+                change(HandlerType.POST, "/{account}/imports", "import instance", stateful::importInstance),
+                auth(HandlerType.GET, "/{account}/imports/{migration}", stateful::migration),
+                action(HandlerType.PUT, "/{account}/instances-power", "power instances", stateful::bulkPower),
+                change(HandlerType.DELETE, "/{account}/instances/{instance}/volumes/{volume}", "delete instance volume",
+                        stateful::deleteVolume),
+                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/stateful-instances", stateful::statefulInstances),
+                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}/power",
+                        "power stateful instance", stateful::statefulPower),
+                change(HandlerType.DELETE, "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}",
+                        "deallocate stateful instance", stateful::deallocate),
+                change(HandlerType.DELETE,
+                        "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}/volumes/{volume}",
+                        "delete stateful instance volume", stateful::deleteStatefulVolume),
 
                 auth(HandlerType.GET, "/flywheel", tasks::flywheel));
     }

@@ -62,7 +62,7 @@ public record TaskConfig(
     /** The kinds {@code deadlineSeconds} may name (see {@code dev.spotapi.task.TaskKind}). */
     public static final java.util.Set<String> KINDS = java.util.Set.of("instanceCreate", "instanceDelete",
             "instancePower", "groupCreate", "groupDelete", "groupPower", "groupCapacity", "groupScale",
-            "groupRoll");
+            "groupRoll", "statefulInstance");
 
     /** Throws {@link ConfigException} for an unknown kind in {@code deadlineSeconds} or a namespace with spaces. */
     void validate() {

@@ -61,7 +61,9 @@ public final class SpotSimulator implements AutoCloseable {
                     new SpotApiFilter(requestLog, faults, configured, clock), new MatchedRouteFilter(rateLimiter),
                     // Javalin serves the first route that matches: a route with a literal segment where an id
                     // could stand (e.g. PUT /aws/ec2/managedInstance/state) must come before ResourceRoutes.
-                    List.of(new ResourceRoutes(GroupType.INSTANCE, store, clock, envelope)::register,
+                    List.of(new StatefulRoutes(store, clock, envelope, instanceActions, transitionTime, configured)::register,
+                            new StatefulGroupRoutes(store, clock, envelope, transitionTime, configured)::register,
+                            new ResourceRoutes(GroupType.INSTANCE, store, clock, envelope)::register,
                             new ResourceRoutes(ManagedInstanceType.INSTANCE, store, clock, envelope)::register,
                             new GroupRoutes(store, clock, envelope)::register,
                             new RollRoutes(store, clock, envelope)::register,

@@ -26,8 +26,10 @@ import java.util.regex.Pattern;
  */
 final class StateSnapshot {
     static final String FORMAT = "spot-simulator-state/1";
-    private static final List<ResourceType> TYPES = List.of(GroupType.INSTANCE, ManagedInstanceType.INSTANCE);
-    private static final Map<String, String> KEYS = Map.of("group", "groups", "managedInstance", "managedInstances");
+    private static final List<ResourceType> TYPES = List.of(GroupType.INSTANCE, ManagedInstanceType.INSTANCE,
+            Ec2InstanceType.INSTANCE, MigrationType.INSTANCE, VolumeType.INSTANCE, StatefulInstanceType.INSTANCE);
+    private static final Map<String, String> KEYS = Map.of("group", "groups", "managedInstance", "managedInstances",
+            "ec2Instance", "ec2Instances", "migration", "migrations", "volume", "volumes", "statefulInstance", "statefulInstances");
 
     /** One resource to store. */
     record Entry(ResourceType type, String account, StoredResource resource) {

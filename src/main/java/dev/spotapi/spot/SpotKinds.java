@@ -14,6 +14,8 @@ public final class SpotKinds {
     public static final String MANAGED_INSTANCE = "spotinst:aws:ec2:managedInstance";
     public static final String MANAGED_INSTANCE_STATUS = "spotinst:aws:ec2:managedInstanceStatus";
     public static final String MANAGED_INSTANCE_COSTS = "spotinst:aws:ec2:managedInstance:costs";
+    /** Import (migration) and its status: OAS responses {@code migration}, {@code migrationStatus}. */
+    public static final String MIGRATION = "spotinst:aws:ec2:managedInstance:migration";
 
     private static final String GROUPS = "/aws/ec2/group";
     private static final String INSTANCES = "/aws/ec2/managedInstance";
@@ -29,6 +31,9 @@ public final class SpotKinds {
         }
         boolean groups = path.startsWith(GROUPS) && "group".equals(s[3]);
         boolean instances = path.startsWith(INSTANCES) && "managedInstance".equals(s[3]);
+        if (instances && s.length >= 5 && "migration".equals(s[4])) {
+            return Optional.of(MIGRATION);
+        }
         if (s.length <= 5) {
             return groups ? Optional.of(GROUP) : instances ? Optional.of(MANAGED_INSTANCE) : Optional.empty();
         }

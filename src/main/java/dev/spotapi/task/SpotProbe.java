@@ -53,6 +53,7 @@ final class SpotProbe {
             case GROUP_CREATE, GROUP_POWER, GROUP_CAPACITY, GROUP_SCALE -> groupCapacity(account, work);
             case GROUP_ROLL -> dev.spotapi.elastigroup.Rolls.observe(account, work.resource(), work.target())
                     .thenApply(r -> new Observation(r.state(), r.done(), r.failure(), false));
+            case STATEFUL_INSTANCE -> statefulInstance(account, work, sawTransition);
         };
         return seen.exceptionally(SpotProbe::failedRead);
     }
@@ -78,6 +79,48 @@ final class SpotProbe {
                         + status + " (waiting for " + target + ")");
             }
             return new Observation(state, false, null, false, inTransition);
+        });
+    }
+
+    /** The target of a deallocation: the stateful instance no longer listed. */
+    static final String GONE = "GONE";
+
+    /**
+     * A stateful instance of a group (resource {@code sig-.../ssi-...}), from the group's list
+     * ({@code GET /aws/ec2/group/{id}/statefulInstance}, OAS {@code listStatefulInstances} {@code state}).
+     */
+    private static CompletableFuture<Observation> statefulInstance(Account account, TaskWork work, boolean sawTransition) {
+        String[] ids = work.resource().split("/", 2);
+        String group = ids[0];
+        String ssi = ids.length > 1 ? ids[1] : "";
+        boolean reboot = RECYCLED.equals(work.target());
+        String target = work.target() == null || work.target().isEmpty() || reboot ? "ACTIVE" : work.target();
+        SpotCall call = SpotCall.get("list stateful instances", ElastigroupService.GROUPS.path(group) + "/statefulInstance");
+        return account.spot().send(call).thenApply(reply -> {
+            JsonNode item = null;
+            for (JsonNode i : reply.items()) {
+                if (ssi.equals(i.path("id").asText())) {
+                    item = i;
+                }
+            }
+            String status = item == null ? "" : item.path("state").asText("");
+            String state = "stateful instance " + ssi + " is " + (item == null ? "gone" : status);
+            if (GONE.equals(target)) {
+                boolean done = item == null || status.equalsIgnoreCase("DEALLOCATED");
+                return new Observation(state, done, null, false, !done);
+            }
+            if (item == null) {
+                return Observation.failed(state, "stateful instance " + ssi + " of " + group + " no longer exists");
+            }
+            if (status.equalsIgnoreCase(target)) {
+                boolean done = !reboot || sawTransition || launchedSince(item, work.createdAtMillis() - 5_000);
+                return new Observation(done ? state : state + " (not recycled yet)", done, null, false, false);
+            }
+            if (status.equalsIgnoreCase("ERROR")) {
+                return Observation.failed(state, "Spot reports stateful instance " + ssi + " in state ERROR (waiting for "
+                        + target + ")");
+            }
+            return new Observation(state, false, null, false, true);
         });
     }
 

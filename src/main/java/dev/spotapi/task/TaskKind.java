@@ -25,7 +25,12 @@ public enum TaskKind {
      * {@code POST .../rolls} and {@code PUT .../elastigroups/{id}?roll=}: follows the roll (target = Spot's roll
      * id) to FINISHED; FAILED or STOPPED fail the task.
      */
-    GROUP_ROLL("groupRoll");
+    GROUP_ROLL("groupRoll"),
+    /**
+     * Power or deallocation of a stateful instance of a group (resource {@code sig-.../ssi-...}): waits for
+     * PAUSED, ACTIVE, a recycle (RECYCLED) or its disappearance (GONE).
+     */
+    STATEFUL_INSTANCE("statefulInstance");
 
     private final String configName;
 

@@ -130,7 +130,8 @@ class OrgIsolationTest {
         for (String route : routes) {
             String method = route.substring(0, route.indexOf(' '));
             String template = route.substring(route.indexOf(' ') + 1).replace("/v1/spot/{account}", "/main")
-                    .replace("{roll}", "sbgd-0a1b2c3d").replace("{process}", "AUTO_HEALING");
+                    .replace("{roll}", "sbgd-0a1b2c3d").replace("{process}", "AUTO_HEALING")
+                    .replace("{statefulInstance}", "ssi-0a1b2c3d").replace("{volume}", "vol-0a1b2c3d");
             String body = "GET".equals(method) || "DELETE".equals(method) ? null : "{\"description\": \"hijack\"}";
             boolean isInstance = template.contains("{instance}");
             String foreignPath = template.replace("{instance}", instance).replace("{elastigroup}", group);

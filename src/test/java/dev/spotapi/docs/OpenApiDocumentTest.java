@@ -378,7 +378,8 @@ class OpenApiDocumentTest {
                 .replace("{resource}", "sig-0a1b2c3d")
                 .replace("{asset}", "swagger-ui.css")
                 .replace("{roll}", "sbgd-0a1b2c3d")
-                .replace("{process}", "AUTO_HEALING");
+                .replace("{process}", "AUTO_HEALING")
+                .replaceAll("\\{[A-Za-z]+\\}", "x-0a1b2c3d");
     }
 
     /** The src of every script and the href of every link tag. */

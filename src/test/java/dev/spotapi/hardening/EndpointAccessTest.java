@@ -133,6 +133,7 @@ class EndpointAccessTest extends HarnessPerClass {
         return template.replace("{account}", "main")
                 .replace("{elastigroup}", "sig-0a1b2c3d")
                 .replace("{instance}", "smi-0a1b2c3d")
-                .replace("{asset}", "swagger-ui.css");
+                .replace("{asset}", "swagger-ui.css")
+                .replaceAll("\\{[A-Za-z]+\\}", "x-0a1b2c3d");
     }
 }

@@ -34,7 +34,8 @@ class HeadLikeGetTest extends HarnessPerClass {
             for (String[] ids : List.of(new String[] {group, instance}, new String[] {"sig-0a1b2c3d", "smi-0a1b2c3d"},
                     new String[] {"not-an-id", "x%20y"})) {
                 String path = template.replace("{account}", "main").replace("{elastigroup}", ids[0])
-                        .replace("{instance}", ids[1]).replace("{asset}", "swagger-ui.css");
+                        .replace("{instance}", ids[1]).replace("{asset}", "swagger-ui.css")
+                        .replaceAll("\\{[A-Za-z]+\\}", "x-0a1b2c3d");
                 paths.add(path);
                 paths.add(path.replace("/main/", "/no-such-account/"));
                 if (template.endsWith("/costs") || template.endsWith("/events") || template.endsWith("/logs")) {

@@ -183,7 +183,8 @@ class IdempotencyKeyTest extends HarnessPerClass {
             assertThat(op.getValue().path("responses").has("409")).isTrue();
             assertThat(op.getValue().path("responses").has("422")).isTrue();
             String url = path.getKey().substring("/v1/spot".length()).replace("{account}", "main")
-                    .replace("{elastigroup}", "sig-00000001").replace("{instance}", "smi-00000001");
+                    .replace("{elastigroup}", "sig-00000001").replace("{instance}", "smi-00000001")
+                    .replaceAll("\\{[A-Za-z]+\\}", "x-00000001");
             Reply r = keyed(h, op.getKey().toUpperCase(java.util.Locale.ROOT), url, "{}", "k".repeat(300));
             assertThat(r.status()).as("%s %s with a 300-character key: %s", op.getKey(), url, r.body()).isEqualTo(400);
             assertThat(r.json().path("message").asText()).contains("Idempotency-Key");

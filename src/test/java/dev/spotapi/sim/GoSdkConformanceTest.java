@@ -58,6 +58,18 @@ class GoSdkConformanceTest extends SimTestBase {
         ROUTES.put("PUT /aws/ec2/managedInstance/{id}/pause", null);
         ROUTES.put("PUT /aws/ec2/managedInstance/{id}/resume", null);
         ROUTES.put("PUT /aws/ec2/managedInstance/{id}/recycle", null);
+        // issue 26: Go SDK elastigroup StatefulInstance (service/elastigroup/providers/aws ListStatefulInstances);
+        // the migration replies are not in the Go SDK: OAS migration / migrationStatus
+        ROUTES.put("POST /aws/ec2/managedInstance/migration", "Migration");
+        ROUTES.put("GET /aws/ec2/managedInstance/migration/{migrationId}", "MigrationStatus");
+        ROUTES.put("PUT /aws/ec2/managedInstance/state", null);
+        ROUTES.put("DELETE /aws/ec2/managedInstance/{id}/volume/{volumeId}", null);
+        ROUTES.put("GET /aws/ec2/group/{groupId}/statefulInstance", "StatefulInstance");
+        ROUTES.put("PUT /aws/ec2/group/{groupId}/statefulInstance/{ssi}/pause", null);
+        ROUTES.put("PUT /aws/ec2/group/{groupId}/statefulInstance/{ssi}/resume", null);
+        ROUTES.put("PUT /aws/ec2/group/{groupId}/statefulInstance/{ssi}/recycle", null);
+        ROUTES.put("PUT /aws/ec2/group/{groupId}/statefulInstance/{ssi}/deallocate", null);
+        ROUTES.put("DELETE /aws/ec2/group/{groupId}/statefulInstance/{ssi}/volume/{volumeId}", null);
     }
 
     private final Map<String, List<JsonNode>> replies = new LinkedHashMap<>();
@@ -106,6 +118,7 @@ class GoSdkConformanceTest extends SimTestBase {
         call("DELETE /aws/ec2/managedInstance/{id}", INSTANCES + "/" + mi,
                 "{\"deallocationConfig\": {\"shouldDeleteImages\": true, \"shouldDeleteNetworkInterfaces\": true,"
                         + " \"shouldDeleteSnapshots\": true, \"shouldDeleteVolumes\": true, \"shouldTerminateInstance\": true}}");
+        exerciseStatefulRoutes(group);
         call("DELETE /aws/ec2/group/{id}", GROUPS + "/" + group, "{\"statefulDeallocation\": {\"shouldDeleteImages\": true}}");
     }
 
@@ -131,6 +144,45 @@ class GoSdkConformanceTest extends SimTestBase {
                 "{\"suspensions\": [{\"name\": \"AUTO_HEALING\", \"ttlInMinutes\": 60}, {\"name\": \"SCHEDULING\"}]}");
         call("GET /aws/ec2/group/{id}/suspension", g + "/suspension", null);
         call("DELETE /aws/ec2/group/{id}/suspension", g + "/suspension", "{\"processes\": [\"AUTO_HEALING\"]}");
+    }
+
+    private void exerciseStatefulRoutes(String group) {
+        String ec2 = client.admin("POST", "/_sim/ec2Instances", "{\"accountId\": \"" + client.accountId()
+                + "\", \"volumes\": [{\"deviceName\": \"/dev/xvda\"}, {\"deviceName\": \"/dev/sdf\", \"attached\": false}]}")
+                .json().path("id").asText();
+        JsonNode migration = call("POST /aws/ec2/managedInstance/migration", INSTANCES + "/migration",
+                "{\"migration\": {\"originalInstanceId\": \"" + ec2 + "\", \"region\": \"us-east-1\", "
+                        + "\"shouldKeepPrivateIp\": true, \"shouldTerminateInstance\": true, \"managedInstanceName\": \"imp\"}}")
+                .path("response").path("items").get(0);
+        String mi = migration.path("managedInstanceId").asText();
+        call("GET /aws/ec2/managedInstance/migration/{migrationId}", INSTANCES + "/migration/"
+                + migration.path("migrationId").asText(), null);
+        advanceClock("{\"minutes\": 5}");
+        call("PUT /aws/ec2/managedInstance/state", INSTANCES + "/state",
+                "{\"managedInstanceStates\": [{\"id\": \"" + mi + "\", \"state\": \"PAUSE\"}]}");
+        String detached = null;
+        for (JsonNode v : client.admin("GET", "/_sim/state", null).json().path("accounts").path(client.accountId())
+                .path("volumes")) {
+            if (!v.path("object").path("attached").asBoolean()) {
+                detached = v.path("object").path("id").asText();
+            }
+        }
+        call("DELETE /aws/ec2/managedInstance/{id}/volume/{volumeId}", INSTANCES + "/" + mi + "/volume/" + detached, null);
+        String ssi = client.admin("POST", "/_sim/groups/" + group + "/statefulInstances", "{\"accountId\": \""
+                + client.accountId() + "\", \"volumes\": [{\"deviceName\": \"/dev/xvda\"}, {\"deviceName\": \"/dev/sdf\"}]}")
+                .json().path("id").asText();
+        String base = GROUPS + "/" + group + "/statefulInstance";
+        JsonNode listed = call("GET /aws/ec2/group/{groupId}/statefulInstance", base, null).path("response").path("items");
+        call("PUT /aws/ec2/group/{groupId}/statefulInstance/{ssi}/pause", base + "/" + ssi + "/pause", null);
+        advanceClock("{\"minutes\": 5}");
+        call("GET /aws/ec2/group/{groupId}/statefulInstance", base, null);
+        call("DELETE /aws/ec2/group/{groupId}/statefulInstance/{ssi}/volume/{volumeId}", base + "/" + ssi + "/volume/"
+                + listed.get(0).path("devices").get(1).path("volumeId").asText(), null);
+        call("PUT /aws/ec2/group/{groupId}/statefulInstance/{ssi}/resume", base + "/" + ssi + "/resume", null);
+        advanceClock("{\"minutes\": 5}");
+        call("PUT /aws/ec2/group/{groupId}/statefulInstance/{ssi}/recycle", base + "/" + ssi + "/recycle", null);
+        advanceClock("{\"minutes\": 5}");
+        call("PUT /aws/ec2/group/{groupId}/statefulInstance/{ssi}/deallocate", base + "/" + ssi + "/deallocate", null);
     }
 
     @Test

@@ -1,0 +1,131 @@
+package dev.spotapi.api;
+
+import dev.spotapi.power.PowerState;
+import dev.spotapi.spot.SpotIds;
+import dev.spotapi.stateful.GroupStatefulService;
+import dev.spotapi.stateful.BulkPower;
+import dev.spotapi.stateful.ImportRequest;
+import dev.spotapi.stateful.StatefulService;
+import io.javalin.http.Context;
+import java.util.regex.Pattern;
+
+/**
+ * HTTP side of the stateful-node routes (issue 26): {@code POST /{account}/imports},
+ * {@code GET /{account}/imports/{migration}}, {@code PUT /{account}/instances-power} and
+ * {@code DELETE /{account}/instances/{instance}/volumes/{volume}}, and the stateful instances of a group under
+ * {@code /{account}/elastigroups/{elastigroup}/stateful-instances}.
+ */
+final class StatefulRoutes extends AccountScopedRoutes {
+    private static final Pattern MIGRATION_ID = Pattern.compile("smg-[0-9a-z]{1,40}");
+    private static final Pattern VOLUME_ID = Pattern.compile("vol-[0-9a-z]{1,40}");
+
+    private static final Pattern STATEFUL_INSTANCE_ID = Pattern.compile("ssi-[0-9a-z]{1,40}");
+
+    private final StatefulService service;
+    private final GroupStatefulService groups = new GroupStatefulService();
+
+    StatefulRoutes(StatefulService service, AccountLookup accounts, RequestBodies bodies, Replies replies) {
+        super(accounts, bodies, replies);
+        this.service = service;
+    }
+
+    /** The stateful instances of a group (Spot's items). */
+    void statefulInstances(Context ctx) {
+        var account = account(ctx);
+        String group = group(ctx);
+        replies.jsonLater(ctx, groups.list(account, group));
+    }
+
+    /** stop / start / reboot of one stateful instance of a group: Spot pause / resume / recycle. */
+    void statefulPower(Context ctx) {
+        var account = account(ctx);
+        String group = group(ctx);
+        String ssi = statefulInstance(ctx);
+        PowerState state = parsed(() -> PowerState.fromBody(body(ctx)));
+        replies.noContentLater(ctx, groups.power(account, group, ssi, state));
+    }
+
+    /** Deallocates a stateful instance (its volumes, snapshots and network interface are deleted). */
+    void deallocate(Context ctx) {
+        var account = account(ctx);
+        String group = group(ctx);
+        String ssi = statefulInstance(ctx);
+        replies.noContentLater(ctx, groups.deallocate(account, group, ssi));
+    }
+
+    /** Deletes one volume of a paused stateful instance. */
+    void deleteStatefulVolume(Context ctx) {
+        var account = account(ctx);
+        String group = group(ctx);
+        String ssi = statefulInstance(ctx);
+        String volume = volume(ctx);
+        replies.noContentLater(ctx, groups.deleteVolume(account, group, ssi, volume));
+    }
+
+    private static String group(Context ctx) {
+        return id(ctx, "elastigroup", SpotIds::isGroupId, "elastigroup not found: not an elastigroup id");
+    }
+
+    private static String statefulInstance(Context ctx) {
+        String id = ctx.pathParam("statefulInstance");
+        if (!STATEFUL_INSTANCE_ID.matcher(id).matches()) {
+            throw ApiException.notFound("stateful instance not found: not a stateful instance id");
+        }
+        return id;
+    }
+
+    private static String volume(Context ctx) {
+        String volume = ctx.pathParam("volume");
+        if (!VOLUME_ID.matcher(volume).matches()) {
+            throw ApiException.notFound("volume not found: not a volume id");
+        }
+        return volume;
+    }
+
+    /**
+     * {@code kinds} with the asynchronous stateful routes ({@link AsyncTasks#KINDS}): an import waits as a create
+     * (the managed instance ACTIVE once the migration finished); power and deallocation of a stateful instance
+     * wait for its state.
+     */
+    static java.util.Map<String, dev.spotapi.task.TaskKind> withTaskKinds(java.util.Map<String, dev.spotapi.task.TaskKind> kinds) {
+        java.util.Map<String, dev.spotapi.task.TaskKind> out = new java.util.LinkedHashMap<>(kinds);
+        String ssi = Routes.PREFIX + "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}";
+        out.put("POST " + Routes.PREFIX + "/{account}/imports", dev.spotapi.task.TaskKind.INSTANCE_CREATE);
+        out.put("PUT " + ssi + "/power", dev.spotapi.task.TaskKind.STATEFUL_INSTANCE);
+        out.put("DELETE " + ssi, dev.spotapi.task.TaskKind.STATEFUL_INSTANCE);
+        return java.util.Map.copyOf(out);
+    }
+
+    /** Starts an import; answers {@code {"id", "migrationId", "state", "originalInstanceId"}}. */
+    void importInstance(Context ctx) {
+        var account = account(ctx);
+        ImportRequest request = parsed(() -> ImportRequest.parse(body(ctx)));
+        replies.jsonLater(ctx, service.importInstance(account, request));
+    }
+
+    /** The status of an import of this org. */
+    void migration(Context ctx) {
+        var account = account(ctx);
+        String id = ctx.pathParam("migration");
+        if (!MIGRATION_ID.matcher(id).matches()) {
+            throw ApiException.notFound("migration not found: not a migration id");
+        }
+        replies.jsonLater(ctx, service.migration(account, id));
+    }
+
+    /** Stop or start of many instances; one answer per id. */
+    void bulkPower(Context ctx) {
+        var account = account(ctx);
+        BulkPower request = parsed(() -> BulkPower.parse(body(ctx)));
+        replies.jsonLater(ctx, service.bulkPower(account, request), results -> java.util.Map.of("instances", results));
+    }
+
+    /** Deletes a detached volume Spot keeps for the instance (org check by the {@code {instance}} parameter). */
+    void deleteVolume(Context ctx) {
+        var account = account(ctx);
+        String instance = id(ctx, "instance", SpotIds::isManagedInstanceId,
+                "managed instance not found: not a managed instance id");
+        String volume = volume(ctx);
+        replies.noContentLater(ctx, service.deleteVolume(account, instance, volume));
+    }
+}

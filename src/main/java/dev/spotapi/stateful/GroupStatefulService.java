@@ -1,0 +1,74 @@
+package dev.spotapi.stateful;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.spotapi.account.Account;
+import dev.spotapi.elastigroup.ElastigroupService;
+import dev.spotapi.power.PowerState;
+import dev.spotapi.spot.SpotCall;
+import dev.spotapi.spot.SpotException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Stateful instances of an elastigroup (OAS {@code /aws/ec2/group/{groupId}/statefulInstance...}): list,
+ * pause/resume/recycle, deallocate, delete of one volume. The group's org is checked before (OrgGuard, by the
+ * {@code {elastigroup}} route parameter); Spot's 400 for a stateful instance in the wrong state for the
+ * action (already paused, not paused, paused when a recycle needs it running, an action in progress)
+ * becomes a CONFLICT.
+ */
+public final class GroupStatefulService {
+    /** Spot's codes (simulator: {@code STATEFUL_INSTANCE_*}) for "not in a state for this". */
+    static final Set<String> STATE_CONFLICT_CODES = Set.of("STATEFUL_INSTANCE_ALREADY_PAUSED",
+            "STATEFUL_INSTANCE_NOT_PAUSED", "STATEFUL_INSTANCE_NOT_ACTIVE", "STATEFUL_INSTANCE_ACTION_IN_PROGRESS");
+
+    private static String base(String group) {
+        return ElastigroupService.GROUPS.path(group) + "/statefulInstance";
+    }
+
+    /** Spot's stateful instance items (OAS {@code listStatefulInstances}): id, instanceId, privateIp, state, devices... */
+    public CompletableFuture<ArrayNode> list(Account account, String group) {
+        return account.spot().send(SpotCall.get("list stateful instances", base(group))).thenApply(reply -> {
+            ArrayNode out = JsonNodeFactory.instance.arrayNode();
+            reply.items().forEach(out::add);
+            return out;
+        });
+    }
+
+    /** stop = pause, start = resume, reboot = recycle ({@code PUT .../statefulInstance/{id}/<action>}). */
+    public CompletableFuture<Void> power(Account account, String group, String statefulInstance, PowerState state) {
+        return action(account, group, statefulInstance, state.spotAction());
+    }
+
+    /** Deletes every resource of the stateful instance: network interface, snapshots, volumes ({@code .../deallocate}). */
+    public CompletableFuture<Void> deallocate(Account account, String group, String statefulInstance) {
+        return action(account, group, statefulInstance, "deallocate");
+    }
+
+    /** Deletes one volume of a PAUSED stateful instance ({@code DELETE .../statefulInstance/{id}/volume/{volumeId}}). */
+    public CompletableFuture<Void> deleteVolume(Account account, String group, String statefulInstance, String volume) {
+        return conflicts(account.spot().send(SpotCall.delete("delete stateful instance volume",
+                base(group) + "/" + statefulInstance + "/volume/" + volume, null).withoutItems()));
+    }
+
+    private CompletableFuture<Void> action(Account account, String group, String statefulInstance, String action) {
+        return conflicts(account.spot().send(SpotCall.put(action + " stateful instance",
+                base(group) + "/" + statefulInstance + "/" + action, null).withoutItems()));
+    }
+
+    private static CompletableFuture<Void> conflicts(CompletableFuture<?> call) {
+        return call.handle((reply, failure) -> {
+            if (failure == null) {
+                return null;
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof SpotException s && s.kind() == SpotException.Kind.REJECTED && s.code() != null
+                    && STATE_CONFLICT_CODES.contains(s.code())) {
+                throw s.as(SpotException.Kind.CONFLICT);
+            }
+            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
+    }
+}

@@ -1,0 +1,218 @@
+package dev.spotapi.stateful;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spotapi.account.Account;
+import dev.spotapi.instance.InstanceService;
+import dev.spotapi.org.Ownership;
+import dev.spotapi.spot.SpotCall;
+import dev.spotapi.spot.SpotException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stateful-node operations of one account (issue 26): import of a running EC2 instance into a managed
+ * instance (Spot's migration), bulk power of managed instances, and deletion of a managed instance's
+ * volume. Org isolation: an import tags the new managed instance with {@code spinup:org} (and
+ * {@code spinup:spaceid}); a migration status is shown only when its managed instance is this org's; bulk
+ * power sends only this org's ids to Spot. Spot paths: OAS {@code /aws/ec2/managedInstance/migration},
+ * {@code /migration/{id}}, {@code /state}, {@code /{id}/volume/{volumeId}}.
+ */
+public final class StatefulService {
+    private static final Logger LOG = LoggerFactory.getLogger(StatefulService.class);
+    private static final String MI = InstanceService.INSTANCES.path("").replaceAll("/$", "");
+    /** Spot's 400 codes for a volume that cannot be deleted now (still attached): a CONFLICT. */
+    static final Set<String> VOLUME_CONFLICT_CODES = Set.of("VOLUME_IN_USE", "VOLUME_ATTACHED");
+
+    private final Ownership ownership;
+    private final InstanceService instances;
+
+    /**
+     * @param ownership which instances are this org's, and the tag an import gets
+     * @param instances the single-instance power call, for the per-id fallback of a refused bulk call
+     */
+    public StatefulService(Ownership ownership, InstanceService instances) {
+        this.ownership = ownership;
+        this.instances = instances;
+    }
+
+    /**
+     * Starts the import, then tags the new managed instance with this org (and the space when given).
+     * Answers {@code {"id": "smi-...", "migrationId": "smg-...", "state": "MIGRATE_START"}}. Spot refuses a
+     * second import of the same EC2 instance (already managed), which makes a retried import safe. When the
+     * tag cannot be written, the failure is answered (the untagged instance belongs to no org and is logged).
+     */
+    public CompletableFuture<ObjectNode> importInstance(Account account, ImportRequest request) {
+        SpotCall call = SpotCall.post("import instance", MI + "/migration", request.toSpot());
+        return account.spot().send(call).thenCompose(reply -> {
+            JsonNode item = reply.firstItem().orElseThrow(() -> new SpotException(SpotException.Kind.BAD_REPLY,
+                    call.operation(), 200, null, "Spot reported success but returned no migration",
+                    reply.spotRequestId(), null, true));
+            String id = item.path("managedInstanceId").asText("");
+            ObjectNode out = JsonNodeFactory.instance.objectNode();
+            out.put("id", id);
+            out.put("migrationId", item.path("migrationId").asText(""));
+            out.put("state", item.path("state").asText(""));
+            out.put("originalInstanceId", request.originalInstanceId());
+            ArrayNode tags = JsonNodeFactory.instance.arrayNode();
+            if (request.space() != null) {
+                tags.addObject().put("tagKey", Ownership.SPACE_TAG).put("tagValue", request.space());
+            }
+            ObjectNode partial = JsonNodeFactory.instance.objectNode();
+            partial.putObject("compute").putObject("launchSpecification").set("tags", tags);
+            ObjectNode update = ownership.forUpdate(partial);
+            if (update.path("compute").path("launchSpecification").path("tags").isEmpty()) {
+                return CompletableFuture.completedFuture(out);
+            }
+            return InstanceService.INSTANCES.update(account.spot(), id, update).handle((ignored, failure) -> {
+                if (failure != null) {
+                    LOG.error("imported managed instance could not be tagged with its org account={} instance={}"
+                            + " migration={}: {}", account.name(), id, out.path("migrationId").asText(),
+                            unwrap(failure).getMessage());
+                    throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+                }
+                return out;
+            });
+        });
+    }
+
+    /**
+     * The migration's status item ({@code migrationId, managedInstanceId, instanceId, state,
+     * stateDescription}), when its managed instance is this org's; otherwise Spot's NOT_FOUND.
+     */
+    public CompletableFuture<JsonNode> migration(Account account, String migrationId) {
+        SpotCall call = SpotCall.get("get migration status", MI + "/migration/" + migrationId);
+        return account.spot().send(call).thenCompose(reply -> {
+            JsonNode item = reply.firstItem().orElseThrow(() -> notFound(call, "migration '" + migrationId
+                    + "' does not exist", reply.spotRequestId()));
+            if (!ownership.enforced()) {
+                return CompletableFuture.completedFuture(item);
+            }
+            String mi = item.path("managedInstanceId").asText("");
+            return InstanceService.INSTANCES.read(account.spot(), mi).handle((object, failure) -> {
+                if (failure != null || !ownership.owns(object)) {
+                    throw notFound(call, "migration '" + migrationId + "' does not exist", null);
+                }
+                return item;
+            });
+        });
+    }
+
+    /**
+     * Stop or start of many instances: one list call (ownership), then one Spot bulk call with this org's
+     * ids. Answers one entry per requested id, in order: {@code {"id", "result": "accepted" | "not_found" |
+     * "conflict" | "failed", "message"?}}. Ids that are not this org's (or do not exist) never reach a
+     * writing call. When Spot refuses the bulk call (it is all or nothing), each id is sent on its own so
+     * each gets its own answer.
+     */
+    public CompletableFuture<List<Map<String, String>>> bulkPower(Account account, BulkPower request) {
+        return InstanceService.INSTANCES.list(account.spot()).thenCompose(items -> {
+            Set<String> ours = items.stream()
+                    .filter(item -> !ownership.enforced() || ownership.owns(item))
+                    .map(item -> item.path("id").asText(""))
+                    .collect(Collectors.toSet());
+            Map<String, Map<String, String>> results = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+            List<String> send = new ArrayList<>();
+            for (String id : request.instances()) {
+                if (ours.contains(id)) {
+                    send.add(id);
+                    results.put(id, null);
+                } else {
+                    results.put(id, result(id, "not_found", "managed instance '" + id + "' does not exist"));
+                }
+            }
+            if (send.isEmpty()) {
+                return CompletableFuture.completedFuture(List.copyOf(results.values()));
+            }
+            ObjectNode body = JsonNodeFactory.instance.objectNode();
+            ArrayNode states = body.putArray("managedInstanceStates");
+            send.forEach(id -> states.addObject().put("id", id).put("state", request.spotState()));
+            SpotCall call = SpotCall.put("update managed instance states", MI + "/state", body).withoutItems();
+            return account.spot().send(call).handle((reply, failure) -> {
+                if (failure == null) {
+                    send.forEach(id -> results.put(id, result(id, "accepted", null)));
+                    return CompletableFuture.completedFuture((Void) null);
+                }
+                Throwable cause = unwrap(failure);
+                if (!(cause instanceof SpotException s) || (s.kind() != SpotException.Kind.REJECTED
+                        && s.kind() != SpotException.Kind.NOT_FOUND && s.kind() != SpotException.Kind.CONFLICT)) {
+                    throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+                }
+                // all or nothing at Spot: one refused id refused them all; ask for each on its own
+                List<CompletableFuture<Void>> each = new ArrayList<>();
+                for (String id : send) {
+                    each.add(instances.power(account, id, request.state()).handle((ok, f) -> {
+                        results.put(id, f == null ? result(id, "accepted", null) : failed(id, unwrap(f)));
+                        return null;
+                    }));
+                }
+                return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
+            }).thenCompose(f -> f).thenApply(done -> {
+                synchronized (results) {
+                    return List.copyOf(results.values());
+                }
+            });
+        });
+    }
+
+    /**
+     * Deletes a volume Spot keeps for the managed instance ({@code DELETE .../{id}/volume/{volumeId}}).
+     * Spot's refusal of an attached volume is a CONFLICT; an unknown volume Spot's NOT_FOUND.
+     */
+    public CompletableFuture<Void> deleteVolume(Account account, String instanceId, String volumeId) {
+        SpotCall call = SpotCall.delete("delete managed instance volume",
+                InstanceService.INSTANCES.path(instanceId) + "/volume/" + volumeId, null).withoutItems();
+        return account.spot().send(call).handle((reply, failure) -> {
+            if (failure == null) {
+                return null;
+            }
+            Throwable cause = unwrap(failure);
+            if (cause instanceof SpotException s && s.kind() == SpotException.Kind.REJECTED && s.code() != null
+                    && VOLUME_CONFLICT_CODES.contains(s.code())) {
+                throw s.as(SpotException.Kind.CONFLICT);
+            }
+            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
+    }
+
+    private static Map<String, String> result(String id, String result, String message) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("id", id);
+        out.put("result", result);
+        if (message != null) {
+            out.put("message", message);
+        }
+        return out;
+    }
+
+    private static Map<String, String> failed(String id, Throwable cause) {
+        if (cause instanceof SpotException s) {
+            String result = switch (s.kind()) {
+                case NOT_FOUND -> "not_found";
+                case CONFLICT -> "conflict";
+                default -> "failed";
+            };
+            return result(id, result, s.spotMessage() != null ? s.spotMessage() : s.getMessage());
+        }
+        return result(id, "failed", "the request to Spot failed");
+    }
+
+    private static SpotException notFound(SpotCall call, String message, String requestId) {
+        return new SpotException(SpotException.Kind.NOT_FOUND, call.operation(), 200, null, message, requestId, null,
+                false);
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+}
