@@ -11,6 +11,7 @@ import dev.spotapi.idempotency.Idempotency;
 import dev.spotapi.instance.InstanceService;
 import dev.spotapi.org.OrgGuard;
 import dev.spotapi.org.Ownership;
+import dev.spotapi.trace.Telemetry;
 import dev.spotapi.task.Tasks;
 import io.javalin.Javalin;
 import java.util.Map;
@@ -52,7 +53,14 @@ public final class ApiServer {
     private ApiServer() {
     }
 
+    /** The server with tracing off (W3C trace ids only). */
     public static Javalin create(Parts p) {
+        return create(p, Telemetry.off());
+    }
+
+    /** The server; {@code telemetry} records the requests' spans (closed when the server stops). */
+    public static Javalin create(Parts p, Telemetry telemetry) {
+        Tracing tracing = new Tracing(telemetry);
         Replies replies = new Replies(p.mapper(), p.inFlight());
         ErrorMapper errors = new ErrorMapper(replies);
         RequestObserver observer = new RequestObserver(p.registry());
@@ -118,10 +126,17 @@ public final class ApiServer {
                         }
                     }
                 });
-                server.setErrorHandler(new JettyErrors(p.mapper()));
+                server.setErrorHandler(new JettyErrors(p.mapper(), cors));
             });
             config.router.javaLangErrorHandler(errors::fatal);
-            config.routes.before(Tracing::before);
+            config.router.handlerWrapper(Tracing::wrap);
+            config.jetty.modifyServer(server -> server.addEventListener(new LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStopped(LifeCycle event) {
+                    telemetry.close();
+                }
+            }));
+            config.routes.before(tracing::before);
             config.routes.before(cors::before);
             config.routes.before(access::before);
             config.routes.beforeMatched(QueryParameters::refuseRepeated);
@@ -138,6 +153,7 @@ public final class ApiServer {
             errors.register(config.routes);
             config.routes.after(audit::after);
             config.requestLogger.http(observer::observe);
+            config.requestLogger.http(Tracing::finish);
         });
     }
 
