@@ -153,7 +153,8 @@ public final class SpotApi implements AutoCloseable {
             return new EmbeddedSharedState();
         }
         LOG.info("shared state: Redis at {}", config.sharedState().redisUrlForLogs());
-        return new RedisSharedState(config.sharedState().redisUrl(), System.getenv(ConfigLoader.ENV_REDIS_PASSWORD),
+        return new RedisSharedState(config.sharedState().redisUrl(), config.sharedState().redisUsername(),
+                System.getenv(ConfigLoader.ENV_REDIS_PASSWORD),
                 Duration.ofMillis(config.sharedState().timeoutMs()));
     }
 
