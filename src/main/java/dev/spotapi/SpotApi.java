@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.account.Account;
 import dev.spotapi.account.AccountRegistry;
 import dev.spotapi.api.ApiServer;
+import dev.spotapi.trace.Telemetry;
 import dev.spotapi.api.InFlight;
 import dev.spotapi.api.Readiness;
 import dev.spotapi.auth.TokenVerifier;
@@ -78,7 +79,16 @@ public final class SpotApi implements AutoCloseable {
         this.verifier = verifier;
     }
 
+    /**
+     * Starts the service; spans are exported over OTLP when OpenTelemetry's environment variables name an
+     * endpoint ({@link Telemetry#fromEnvironment}), else tracing is off.
+     */
     public static SpotApi start(ServiceConfig config) {
+        return start(config, Telemetry.fromEnvironment(System.getenv()));
+    }
+
+    /** Starts the service recording its spans with {@code telemetry} (closed when the service stops). */
+    public static SpotApi start(ServiceConfig config, Telemetry telemetry) {
         SpotClient.stopJdkResends();
         ObjectMapper mapper = ExactJson.mapper();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -126,7 +136,7 @@ public final class SpotApi implements AutoCloseable {
                 ownership,
                 config.corsOrigins(),
                 new Idempotency(shared, config.idempotency().ttl(), leaseMs(config), config.org()),
-                tasks, config.org()));
+                tasks, config.org()), telemetry);
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);
@@ -143,7 +153,8 @@ public final class SpotApi implements AutoCloseable {
             return new EmbeddedSharedState();
         }
         LOG.info("shared state: Redis at {}", config.sharedState().redisUrlForLogs());
-        return new RedisSharedState(config.sharedState().redisUrl(), System.getenv(ConfigLoader.ENV_REDIS_PASSWORD),
+        return new RedisSharedState(config.sharedState().redisUrl(), config.sharedState().redisUsername(),
+                System.getenv(ConfigLoader.ENV_REDIS_PASSWORD),
                 Duration.ofMillis(config.sharedState().timeoutMs()));
     }
 

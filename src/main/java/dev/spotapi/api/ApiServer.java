@@ -11,6 +11,7 @@ import dev.spotapi.idempotency.Idempotency;
 import dev.spotapi.instance.InstanceService;
 import dev.spotapi.org.OrgGuard;
 import dev.spotapi.org.Ownership;
+import dev.spotapi.trace.Telemetry;
 import dev.spotapi.task.Tasks;
 import io.javalin.Javalin;
 import java.util.Map;
@@ -58,7 +59,14 @@ public final class ApiServer {
     private ApiServer() {
     }
 
+    /** The server with tracing off (W3C trace ids only). */
     public static Javalin create(Parts p) {
+        return create(p, Telemetry.off());
+    }
+
+    /** The server; {@code telemetry} records the requests' spans (closed when the server stops). */
+    public static Javalin create(Parts p, Telemetry telemetry) {
+        Tracing tracing = new Tracing(telemetry);
         Replies replies = new Replies(p.mapper(), p.inFlight());
         ErrorMapper errors = new ErrorMapper(replies);
         RequestObserver observer = new RequestObserver(p.registry());
@@ -142,7 +150,7 @@ public final class ApiServer {
                         }
                     }
                 });
-                server.setErrorHandler(new JettyErrors(p.mapper()));
+                server.setErrorHandler(new JettyErrors(p.mapper(), cors));
                 // every connection holds an input buffer while its request arrives: a bounded number of them
                 server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, server));
             });
@@ -150,7 +158,14 @@ public final class ApiServer {
                 p.readiness().fatal(error);
                 errors.fatal(response, error);
             });
-            config.routes.before(Tracing::before);
+            config.router.handlerWrapper(Tracing::wrap);
+            config.jetty.modifyServer(server -> server.addEventListener(new LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStopped(LifeCycle event) {
+                    telemetry.close();
+                }
+            }));
+            config.routes.before(tracing::before);
             config.routes.before(cors::before);
             config.routes.before(access::before);
             config.routes.beforeMatched(QueryParameters.refuseRepeated(Routes.listParameters()));
@@ -167,6 +182,7 @@ public final class ApiServer {
             errors.register(config.routes);
             config.routes.after(audit::after);
             config.requestLogger.http(observer::observe);
+            config.requestLogger.http(Tracing::finish);
         });
     }
 

@@ -2,6 +2,7 @@ package dev.spotapi.api;
 
 import io.javalin.http.Context;
 import java.util.List;
+import org.eclipse.jetty.http.HttpFields;
 import java.util.Set;
 
 /**
@@ -14,7 +15,13 @@ import java.util.Set;
  * <p>Origins come from the config's {@code corsOrigins}: {@code ["*"]} (the default) allows any
  * origin, as the token and not the origin guards the API; a list of origins allows only those, echoing
  * the caller's {@code Origin} with {@code Vary: Origin}. Credentials (cookies) are never allowed: the
- * API has none.
+ * API has none. Answers Jetty writes itself (413 for a body over the limit) get the same marks
+ * ({@link #onJettyError}).
+ *
+ * <p>Not Javalin's {@code CorsPlugin} (7.2): it answers only requests carrying {@code Origin} (a preflight on
+ * any path without one must still be 200 with the allowed headers, AuthAndCorsTest), echoes the requested
+ * method and headers instead of listing the allowed ones (CorsTest expects GET, POST, PUT, DELETE from a
+ * POST's preflight), and cannot mark the answers Jetty writes before Javalin.
  */
 final class Cors {
     /** The request headers a preflight allows. */
@@ -56,6 +63,21 @@ final class Cors {
         }
         if (allowOrigin != null) {
             ctx.header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+        }
+    }
+
+    /**
+     * The same marks on an answer Jetty writes itself, before Javalin (e.g. 413 for a body over the hard limit,
+     * {@link JettyErrors}): without them a browser script could not read the error.
+     */
+    void onJettyError(String origin, HttpFields.Mutable headers) {
+        String allowOrigin = allowOrigin(origin);
+        if (!anyOrigin) {
+            headers.put("Vary", "Origin");
+        }
+        if (allowOrigin != null) {
+            headers.put("Access-Control-Allow-Origin", allowOrigin);
+            headers.put("Access-Control-Expose-Headers", EXPOSED_HEADERS);
         }
     }
 

@@ -21,9 +21,12 @@ import org.eclipse.jetty.util.Callback;
  */
 final class JettyErrors extends ErrorHandler {
     private final ObjectMapper mapper;
+    private final Cors cors;
 
-    JettyErrors(ObjectMapper mapper) {
+    /** {@code cors}: marks these answers readable by the allowed origins too (a browser reads a 413 then). */
+    JettyErrors(ObjectMapper mapper, Cors cors) {
         this.mapper = mapper;
+        this.cors = cors;
     }
 
     /** Every method gets the JSON body (Jetty's default writes error pages only for GET, POST and HEAD). */
@@ -38,6 +41,9 @@ final class JettyErrors extends ErrorHandler {
         String requestId = UUID.randomUUID().toString();
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Replies.JSON);
         response.getHeaders().put(RequestIds.HEADER, requestId);
+        if (cors != null) {
+            cors.onJettyError(request.getHeaders().get(HttpHeader.ORIGIN), response.getHeaders());
+        }
         response.write(true, ByteBuffer.wrap(body(code, message, requestId)), callback);
     }
 

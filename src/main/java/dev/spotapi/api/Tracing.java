@@ -1,25 +1,35 @@
 package dev.spotapi.api;
 
+import dev.spotapi.trace.Telemetry;
 import dev.spotapi.trace.TraceContext;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.router.Endpoint;
 import org.slf4j.MDC;
 
 /**
- * W3C trace context of each request: before routing, the caller's {@code traceparent} (when valid)
- * or a new trace becomes the request's {@link TraceContext}, current on the request thread (the Spot
- * client passes it on) and in the logging MDC as {@code traceId} (JSON log lines carry it); the access
- * line carries it too.
+ * W3C trace context and the request's span: before routing, the caller's {@code traceparent} (when valid, as
+ * OpenTelemetry's propagator reads it) or a new trace becomes the request's {@link TraceContext}: a SERVER span
+ * when tracing is on ({@link Telemetry}), ids only when off. It is current, and in the logging MDC as
+ * {@code traceId} (JSON log lines carry it), during every handler of the request ({@link #wrap}: also after an
+ * asynchronous step such as a token verification resumed the request on another thread), so that the Spot
+ * client passes it on; the access line carries it too. When the request is done ({@link #finish}) the span
+ * gets its route template, account and status and ends.
  */
 final class Tracing {
     static final String ATTRIBUTE = "spot-api.trace";
     static final String MDC_KEY = "traceId";
 
-    private Tracing() {
+    private final Telemetry telemetry;
+
+    Tracing(Telemetry telemetry) {
+        this.telemetry = telemetry;
     }
 
-    static void before(Context ctx) {
-        TraceContext trace = TraceContext.fromHeaders(ctx.header(TraceContext.TRACEPARENT),
-                ctx.header(TraceContext.TRACESTATE));
+    void before(Context ctx) {
+        String method = ctx.req().getMethod();
+        TraceContext trace = telemetry.startRequest(ctx.header(TraceContext.TRACEPARENT),
+                ctx.header(TraceContext.TRACESTATE), method, method);
         ctx.attribute(ATTRIBUTE, trace);
         TraceContext.setCurrent(trace);
         MDC.put(MDC_KEY, trace.traceId());
@@ -28,6 +38,56 @@ final class Tracing {
     static void after(Context ctx) {
         TraceContext.setCurrent(null);
         MDC.remove(MDC_KEY);
+    }
+
+    /**
+     * Every handler runs with its request's trace current (and in the MDC), whichever thread runs it, and
+     * leaves the thread as it found it.
+     */
+    static Handler wrap(Endpoint endpoint) {
+        Handler handler = endpoint.handler;
+        return ctx -> {
+            TraceContext trace = ctx.attribute(ATTRIBUTE);
+            if (trace == null) {
+                handler.handle(ctx);
+                return;
+            }
+            TraceContext previous = TraceContext.current();
+            String previousId = MDC.get(MDC_KEY);
+            TraceContext.setCurrent(trace);
+            MDC.put(MDC_KEY, trace.traceId());
+            try {
+                handler.handle(ctx);
+            } finally {
+                // Tracing.after clears it for good: then it stays cleared
+                if (TraceContext.current() == trace) {
+                    TraceContext.setCurrent(previous);
+                    if (previousId == null) {
+                        MDC.remove(MDC_KEY);
+                    } else {
+                        MDC.put(MDC_KEY, previousId);
+                    }
+                }
+            }
+        };
+    }
+
+    /**
+     * Once the answer is complete (a request logger): names the span {@code <method> <route template>} and
+     * sets {@code http.route}, {@code http.response.status_code} and {@code spot.account}; a 5xx is an error.
+     */
+    static void finish(Context ctx, Float millis) {
+        TraceContext trace = ctx.attribute(ATTRIBUTE);
+        if (trace == null || !trace.recording()) {
+            return;
+        }
+        String route = RequestObserver.routeOf(ctx);
+        int status = ctx.statusCode();
+        trace.rename(ctx.req().getMethod() + " " + route);
+        trace.attribute("http.route", route)
+                .attribute("http.response.status_code", status)
+                .attribute("spot.account", ctx.<String>attribute(AccountLookup.ATTRIBUTE));
+        trace.end(status >= 500 ? Integer.toString(status) : null);
     }
 
     /** The trace id of the request, or null when it never got one. */

@@ -27,6 +27,8 @@ public final class ConfigLoader {
     public static final String ENV_LISTEN = "SPOT_API_LISTEN";
     /** Overrides {@code sharedState.redisUrl} (e.g. from a Kubernetes Secret). */
     public static final String ENV_REDIS_URL = "SPOT_API_REDIS_URL";
+    /** The Redis ACL user name (instead of {@code sharedState.redisUsername}). */
+    public static final String ENV_REDIS_USERNAME = "SPOT_API_REDIS_USERNAME";
     /** The Redis password; never read from the config file. */
     public static final String ENV_REDIS_PASSWORD = "SPOT_API_REDIS_PASSWORD";
 
@@ -112,7 +114,13 @@ public final class ConfigLoader {
         Placeholders.refuse(ENV_REDIS_PASSWORD, env.get(ENV_REDIS_PASSWORD), "the Redis password");
         String redisUrl = env.get(ENV_REDIS_URL);
         if (redisUrl != null && !redisUrl.isBlank()) {
-            result = result.withSharedState(new SharedStateConfig(redisUrl, result.sharedState().timeoutMs()));
+            result = result.withSharedState(new SharedStateConfig(redisUrl, result.sharedState().timeoutMs(),
+                    result.sharedState().redisUsername()));
+        }
+        String redisUsername = env.get(ENV_REDIS_USERNAME);
+        if (redisUsername != null && !redisUsername.isBlank()) {
+            result = result.withSharedState(new SharedStateConfig(result.sharedState().redisUrl(),
+                    result.sharedState().timeoutMs(), redisUsername));
         }
         return result;
     }

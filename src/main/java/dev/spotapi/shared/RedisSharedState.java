@@ -127,9 +127,17 @@ public final class RedisSharedState implements SharedState {
      * @param timeout  bound on connecting and on every command
      */
     public RedisSharedState(String url, String password, Duration timeout) {
+        this(url, null, password, timeout);
+    }
+
+    /** As above, authenticating as the Redis ACL user {@code username} (null: the {@code default} user). */
+    public RedisSharedState(String url, String username, String password, Duration timeout) {
         RedisURI uri = RedisURI.create(url);
         if (password != null && !password.isEmpty()) {
             uri.setPassword(password.toCharArray());
+        }
+        if (username != null) {
+            uri.setUsername(username); // Lettuce then sends AUTH username password (or HELLO ... AUTH)
         }
         uri.setTimeout(timeout);
         // reconnect every 500 ms-2 s after an outage (the default backs off to 30 s)

@@ -242,8 +242,15 @@ public final class SpotClient {
         });
     }
 
-    private CompletableFuture<SpotReply> execute(SpotCall call, TraceContext trace) {
+    private CompletableFuture<SpotReply> execute(SpotCall call, TraceContext requestTrace) {
         long start = System.nanoTime();
+        // the call's own span (tracing on; else the request's): its id is the parent Spot's traceparent names
+        TraceContext trace = requestTrace == null ? null
+                : requestTrace.child("spot " + call.method() + " " + RateBudget.template(call.path()))
+                        .attribute("http.request.method", call.method())
+                        .attribute("url.template", RateBudget.template(call.path()))
+                        .attribute("spot.account", accountName)
+                        .attribute("spot.operation", call.operation());
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(settings.deadlineMs());
         CallState state = new CallState();
         String object = call.objectPath();
@@ -272,6 +279,13 @@ public final class SpotClient {
         });
         result.whenComplete((reply, failure) -> {
             Throwable cause = failure == null ? null : unwrap(failure);
+            if (trace != null && trace != requestTrace) {
+                trace.attribute("spot.retries", Math.max(0, state.attemptsSent() - 1));
+                if (cause instanceof SpotException s) {
+                    trace.attribute("error.type", s.kind().name());
+                }
+                trace.end(cause == null ? null : String.valueOf(cause.getMessage()));
+            }
             metrics.record(accountName, call.operation(), SpotMetrics.outcome(cause), System.nanoTime() - start);
             if (cause instanceof SpotException s && LOG.isDebugEnabled()) {
                 LOG.debug("spot call failed account={} op={} {} {} kind={} status={} spotRequestId={} message={}",
@@ -358,6 +372,9 @@ public final class SpotClient {
         CompletableFuture<HttpResponse<byte[]>> seen = call.isRead() ? exchange
                 : exchange.copy().orTimeout(attemptMs, TimeUnit.MILLISECONDS);
         return seen.handle((response, failure) -> {
+            if (response != null && trace != null) {
+                trace.attribute("http.response.status_code", response.statusCode());
+            }
             if (failure != null) {
                 throw new CompletionException(withRetryDecision(call, classify(call, unwrap(failure), false),
                         deadlineNanos, state));
@@ -394,10 +411,7 @@ public final class SpotClient {
             builder.timeout(Duration.ofMillis(timeoutMs));
         }
         if (trace != null) {
-            builder.header(TraceContext.TRACEPARENT, trace.traceparent());
-            if (trace.tracestate() != null) {
-                builder.header(TraceContext.TRACESTATE, trace.tracestate());
-            }
+            trace.headers().forEach(builder::header);
         }
         return builder.build();
     }

@@ -32,9 +32,17 @@ public final class RedisTaskConnection implements AutoCloseable {
      * @param timeout  bound on connecting and on every command
      */
     public RedisTaskConnection(String url, String password, Duration timeout) {
+        this(url, null, password, timeout);
+    }
+
+    /** As above, authenticating as the Redis ACL user {@code username} (null: the {@code default} user). */
+    public RedisTaskConnection(String url, String username, String password, Duration timeout) {
         RedisURI uri = RedisURI.create(url);
         if (password != null && !password.isEmpty()) {
             uri.setPassword(password.toCharArray());
+        }
+        if (username != null) {
+            uri.setUsername(username); // Lettuce then sends AUTH username password (or HELLO ... AUTH)
         }
         uri.setTimeout(timeout);
         this.resources = DefaultClientResources.builder()

@@ -24,7 +24,7 @@ public final class TaskStores {
         Clock clock = Clock.systemUTC();
         if (config.sharedState().usesRedis()) {
             RedisTaskConnection redis = new RedisTaskConnection(config.sharedState().redisUrl(),
-                    System.getenv(ConfigLoader.ENV_REDIS_PASSWORD), Duration.ofMillis(config.sharedState().timeoutMs()));
+                    config.sharedState().redisUsername(), System.getenv(ConfigLoader.ENV_REDIS_PASSWORD), Duration.ofMillis(config.sharedState().timeoutMs()));
             RedisWorkQueue queue = new RedisWorkQueue(redis, t.namespace(), t.maxQueue(),
                     Duration.ofSeconds(t.leaseSeconds()));
             TaskStore store = new RedisTaskStore(redis, t.namespace(), clock, Duration.ofSeconds(t.ttlSeconds()),

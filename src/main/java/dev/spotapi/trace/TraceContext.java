@@ -1,98 +1,176 @@
 package dev.spotapi.trace;
 
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 
 /**
- * A W3C Trace Context (https://www.w3.org/TR/trace-context/) as spot-api takes part in it: the
- * trace id (from the caller's {@code traceparent}, else a new one), the span id of spot-api's own
- * work on the request, the trace flags, and the caller's {@code tracestate} (passed on unchanged).
+ * A W3C Trace Context (https://www.w3.org/TR/trace-context/) as spot-api takes part in it, read and written
+ * by OpenTelemetry's {@link W3CTraceContextPropagator}: the trace id (from the caller's {@code traceparent},
+ * else a new one), the span of spot-api's own work (a span id of ours), the sampled flag and the caller's
+ * {@code tracestate}.
  *
- * <p>The context of the request being served is held in a thread-local ({@link #current()}), set by
- * the HTTP layer and carried by the Spot client onto the threads where its replies complete, so that
- * each Spot call sends {@code traceparent: 00-<trace id>-<our span id>-<flags>}.
+ * <p>With tracing on ({@link Telemetry}), the span is an OpenTelemetry SDK span that is exported when it
+ * ends; with tracing off it only carries the ids (nothing is recorded, the SDK is not loaded).
+ *
+ * <p>The context of the request being served is held in a thread-local ({@link #current()}), set by the
+ * HTTP layer around every handler and carried by the Spot client onto the threads where its replies
+ * complete, so that each Spot call sends {@code traceparent: 00-<trace id>-<span id>-<flags>}.
  */
 public final class TraceContext {
     /** The request header (and the header sent to Spot). */
     public static final String TRACEPARENT = "traceparent";
-    /** The vendor-specific companion header, passed on as received. */
+    /** The vendor-specific companion header, passed on (as OpenTelemetry re-writes it). */
     public static final String TRACESTATE = "tracestate";
 
-    private static final Pattern HEX2 = Pattern.compile("[0-9a-f]{2}");
-    private static final Pattern HEX32 = Pattern.compile("[0-9a-f]{32}");
-    private static final Pattern HEX16 = Pattern.compile("[0-9a-f]{16}");
-    private static final int MAX_TRACESTATE = 512;
     private static final ThreadLocal<TraceContext> CURRENT = new ThreadLocal<>();
+    private static final TextMapGetter<Map<String, String>> GETTER = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Map<String, String> carrier) {
+            return carrier.keySet();
+        }
 
-    private final String traceId;
-    private final String spanId;
-    private final String flags;
-    private final String tracestate;
+        @Override
+        public String get(Map<String, String> carrier, String key) {
+            return carrier == null ? null : carrier.get(key);
+        }
+    };
+
+    private final Span span;
+    private final Tracer tracer;
     private final boolean continued;
 
-    private TraceContext(String traceId, String spanId, String flags, String tracestate, boolean continued) {
-        this.traceId = traceId;
-        this.spanId = spanId;
-        this.flags = flags;
-        this.tracestate = tracestate;
+    private TraceContext(Span span, Tracer tracer, boolean continued) {
+        this.span = span;
+        this.tracer = tracer;
         this.continued = continued;
     }
 
     /**
-     * The context for a request carrying these headers (either may be null): the caller's trace when its
-     * {@code traceparent} is valid per the W3C rules (version 00, or a later version of at least the same
-     * fields, never ff; lowercase hex; trace id and parent id not all zeros), else a new trace. Either way
-     * with a new span id of our own; {@code tracestate} is kept only with a valid {@code traceparent}.
+     * The context for a request carrying these headers (either may be null), with tracing off: the caller's
+     * trace when its {@code traceparent} is valid per the W3C rules (as OpenTelemetry's propagator checks
+     * them), else a new trace; either way with a new span id of our own. {@code tracestate} is kept only with
+     * a valid {@code traceparent}.
      */
     public static TraceContext fromHeaders(String traceparent, String tracestate) {
-        String[] parsed = parse(traceparent);
-        if (parsed == null) {
-            return new TraceContext(randomHex(16), randomHex(8), "00", null, false);
-        }
-        String state = tracestate == null || tracestate.isBlank() || tracestate.length() > MAX_TRACESTATE
-                ? null : tracestate.strip();
-        return new TraceContext(parsed[0], randomHex(8), parsed[2], state, true);
+        return start(null, traceparent, tracestate, null, null);
     }
 
-    /** {trace id, parent id, flags} of a valid header value, or null. */
-    static String[] parse(String header) {
-        if (header == null) {
-            return null;
+    /**
+     * A new span of kind SERVER named {@code name} (recorded when {@code tracer} is an SDK tracer; null: ids
+     * only), child of the caller's valid {@code traceparent} or the root of a new trace.
+     */
+    static TraceContext start(Tracer tracer, String traceparent, String tracestate, String name, String method) {
+        SpanContext parent = parent(traceparent, tracestate);
+        boolean continued = parent.isValid();
+        if (tracer == null) {
+            String traceId = continued ? parent.getTraceId() : randomHex(16);
+            SpanContext own = SpanContext.create(traceId, randomHex(8),
+                    continued && parent.isSampled() ? TraceFlags.getSampled() : TraceFlags.getDefault(),
+                    parent.getTraceState());
+            return new TraceContext(Span.wrap(own), null, continued);
         }
-        String value = header.strip();
-        if (value.length() < 55) {
-            return null;
+        Span span = tracer.spanBuilder(name)
+                .setSpanKind(SpanKind.SERVER)
+                .setParent(continued ? Context.root().with(Span.wrap(parent)) : Context.root())
+                .setAttribute(AttributeKey.stringKey("http.request.method"), method)
+                .startSpan();
+        return new TraceContext(span, tracer, continued);
+    }
+
+    /** The caller's span context (invalid when the header is missing or not valid). */
+    private static SpanContext parent(String traceparent, String tracestate) {
+        if (traceparent == null) {
+            return SpanContext.getInvalid();
         }
-        String version = value.substring(0, 2);
-        if (!HEX2.matcher(version).matches() || version.equals("ff")) {
-            return null;
+        Map<String, String> headers = new HashMap<>(2);
+        headers.put(TRACEPARENT, traceparent.strip());
+        if (tracestate != null) {
+            headers.put(TRACESTATE, tracestate.strip());
         }
-        if (version.equals("00") ? value.length() != 55 : value.length() > 55 && value.charAt(55) != '-') {
-            return null;
+        SpanContext extracted = Span.fromContext(W3CTraceContextPropagator.getInstance()
+                .extract(Context.root(), headers, GETTER)).getSpanContext();
+        byte flags = extracted.getTraceFlags().asByte();
+        if (!extracted.isValid() || flags == 0 || flags == 1) {
+            return extracted;
         }
-        if (value.charAt(2) != '-' || value.charAt(35) != '-' || value.charAt(52) != '-') {
-            return null;
+        // a later version may define other flags: only the sampled bit is carried on
+        return SpanContext.createFromRemoteParent(extracted.getTraceId(), extracted.getSpanId(),
+                extracted.getTraceFlags().isSampled() ? TraceFlags.getSampled() : TraceFlags.getDefault(),
+                extracted.getTraceState());
+    }
+
+    /**
+     * A child span of kind CLIENT (a call made on behalf of this request) named {@code name}; with tracing off,
+     * this same context (no span of its own: the call's {@code traceparent} names the request's span).
+     */
+    public TraceContext child(String name) {
+        if (tracer == null) {
+            return this;
         }
-        String traceId = value.substring(3, 35);
-        String parentId = value.substring(36, 52);
-        String flags = value.substring(53, 55);
-        if (!HEX32.matcher(traceId).matches() || !HEX16.matcher(parentId).matches() || !HEX2.matcher(flags).matches()
-                || traceId.chars().allMatch(c -> c == '0') || parentId.chars().allMatch(c -> c == '0')) {
-            return null;
+        Span child = tracer.spanBuilder(name).setSpanKind(SpanKind.CLIENT)
+                .setParent(Context.root().with(span)).startSpan();
+        return new TraceContext(child, tracer, true);
+    }
+
+    /** Whether this span is recorded (tracing on and sampled). */
+    public boolean recording() {
+        return span.isRecording();
+    }
+
+    /** Sets a string attribute of the span (nothing when not recorded; null values are left out). */
+    public TraceContext attribute(String key, String value) {
+        if (value != null && span.isRecording()) {
+            span.setAttribute(key, value);
         }
-        // A later version may define other flags: only the sampled bit is carried on.
-        String carried = version.equals("00") ? flags : ((Integer.parseInt(flags, 16) & 1) == 1 ? "01" : "00");
-        return new String[] {traceId, parentId, carried};
+        return this;
+    }
+
+    /** Sets a number attribute of the span (nothing when not recorded). */
+    public TraceContext attribute(String key, long value) {
+        if (span.isRecording()) {
+            span.setAttribute(key, value);
+        }
+        return this;
+    }
+
+    /** Renames the span (e.g. to its route template once the route is matched). */
+    public void rename(String name) {
+        if (span.isRecording()) {
+            span.updateName(name);
+        }
+    }
+
+    /** Ends the span, as an error when {@code error} is not null (its message is the status description). */
+    public void end(String error) {
+        if (!span.isRecording()) {
+            return;
+        }
+        if (error != null) {
+            span.setStatus(StatusCode.ERROR, error);
+        }
+        span.end();
     }
 
     /** The 32 lowercase hex digits of the trace id. */
     public String traceId() {
-        return traceId;
+        return span.getSpanContext().getTraceId();
     }
 
-    /** The 16 lowercase hex digits of spot-api's span id for this request. */
+    /** The 16 lowercase hex digits of spot-api's span id for this request (or call). */
     public String spanId() {
-        return spanId;
+        return span.getSpanContext().getSpanId();
     }
 
     /** Whether the trace came from the caller's valid {@code traceparent} (false: a trace started here). */
@@ -100,14 +178,26 @@ public final class TraceContext {
         return continued;
     }
 
-    /** The {@code traceparent} for calls made on behalf of this request: our span id as their parent. */
+    /** The {@code traceparent} for calls made on behalf of this span: our span id as their parent. */
     public String traceparent() {
-        return "00-" + traceId + "-" + spanId + "-" + flags;
+        return headers().get(TRACEPARENT);
     }
 
-    /** The caller's {@code tracestate}, to pass on, or null. */
+    /** The {@code tracestate} to pass on, or null. */
     public String tracestate() {
-        return tracestate;
+        return headers().get(TRACESTATE);
+    }
+
+    /** The W3C headers for a call made within this span, as OpenTelemetry's propagator writes them. */
+    public Map<String, String> headers() {
+        Map<String, String> headers = new HashMap<>(2);
+        W3CTraceContextPropagator.getInstance().inject(Context.root().with(span), headers, Map::put);
+        return headers;
+    }
+
+    /** The header names this context reads and writes. */
+    public static List<String> fields() {
+        return List.of(TRACEPARENT, TRACESTATE);
     }
 
     /** The context of the request being handled on this thread, or null. */
@@ -137,15 +227,16 @@ public final class TraceContext {
 
     private static String randomHex(int bytes) {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        StringBuilder sb = new StringBuilder(bytes * 2);
-        for (int i = 0; i < bytes; i++) {
-            int b = r.nextInt(256);
-            if (i == bytes - 1 && sb.chars().allMatch(c -> c == '0') && b == 0) {
-                b = 1; // never all zeros (invalid per the spec)
+        String hex;
+        do {
+            StringBuilder sb = new StringBuilder(bytes * 2);
+            for (int i = 0; i < bytes; i++) {
+                int b = r.nextInt(256);
+                sb.append(Character.forDigit(b >> 4, 16)).append(Character.forDigit(b & 15, 16));
             }
-            sb.append(Character.forDigit(b >> 4, 16)).append(Character.forDigit(b & 15, 16));
-        }
-        return sb.toString();
+            hex = sb.toString();
+        } while (hex.chars().allMatch(c -> c == '0')); // never all zeros (invalid per the spec)
+        return hex;
     }
 
     @Override

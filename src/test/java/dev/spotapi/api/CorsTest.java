@@ -74,6 +74,23 @@ class CorsTest extends ApiTestSupport {
     }
 
     @Test
+    void aBodyOverTheSizeLimitIsA413TheBrowserCanRead() {
+        // Jetty refuses it before Javalin (SizeLimitHandler): its error answer carries the CORS headers too
+        java.net.URI base = java.net.URI.create(svc.base);
+        dev.spotapi.support.RawHttp.Answer a = dev.spotapi.support.RawHttp.send(base.getPort(), "POST",
+                base.getPath() + "/main/instances", Map.of("X-Auth-Token", TestService.TOKEN, "Origin", PORTAL,
+                        "Content-Type", "application/json", "Content-Length", Long.toString(2L * 1024 * 1024),
+                        "Expect", "100-continue"), null);
+        assertThat(a.failure()).as("an HTTP answer: %s", a).isNull();
+        assertThat(a.status()).isEqualTo(413);
+        Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        headers.putAll(a.headers());
+        assertThat(headers.get("Access-Control-Allow-Origin")).isEqualTo("*");
+        assertThat(list(headers.get("Access-Control-Expose-Headers"))).contains("x-request-id");
+        assertThat(headers.get("X-Request-Id")).isNotBlank();
+    }
+
+    @Test
     void corsOriginsAreValidated() {
         ServiceConfig base = TestService.config(svc.simBase, TestService.fastSettings());
         for (List<String> bad : List.of(List.of("portal.example.com"), List.of("https://x.example.com/path"),

@@ -77,6 +77,10 @@ class KubernetesManifestsTest {
     static Ingress ingress;
 
     static List<Manifests.Manifest> sandbox;
+    /** The scaled overlay's Redis (a kustomization of its own). */
+    static final Path REDIS = Manifests.DIR.resolve("redis");
+    /** The optional ServiceMonitor component. */
+    static final Path SERVICE_MONITOR = Manifests.DIR.resolve("components").resolve("servicemonitor");
 
     @BeforeAll
     static void load() {
@@ -120,12 +124,14 @@ class KubernetesManifestsTest {
     /** Every YAML file of each kustomization directory is one of its resources or patches, and each exists. */
     @TestFactory
     Stream<DynamicTest> everyKustomizationUsesEveryFileOfItsDirectory() {
-        List<Path> dirs = new ArrayList<>(List.of(Manifests.BASE));
+        List<Path> dirs = new ArrayList<>(List.of(Manifests.BASE, REDIS, SERVICE_MONITOR));
         Manifests.overlays().forEach(o -> dirs.add(Manifests.OVERLAYS.resolve(o)));
         return dirs.stream().map(dir -> dynamicTest(Manifests.DIR.relativize(dir).toString(), () -> {
             JsonNode k = Manifests.kustomization(dir);
-            assertThat(k.path("apiVersion").asText()).isEqualTo("kustomize.config.k8s.io/v1beta1");
-            assertThat(k.path("kind").asText()).isEqualTo("Kustomization");
+            boolean component = dir.equals(SERVICE_MONITOR);
+            assertThat(k.path("apiVersion").asText()).isEqualTo(component ? "kustomize.config.k8s.io/v1alpha1"
+                    : "kustomize.config.k8s.io/v1beta1");
+            assertThat(k.path("kind").asText()).isEqualTo(component ? "Component" : "Kustomization");
             List<String> used = new ArrayList<>(Manifests.resources(dir));
             k.path("patches").forEach(p -> used.add(p.path("path").asText()));
             for (String entry : used) {
@@ -143,7 +149,13 @@ class KubernetesManifestsTest {
             Map<String, String> labels = new LinkedHashMap<>();
             k.path("labels").forEach(set -> set.path("pairs").fields()
                     .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText())));
-            assertThat(labels).containsEntry("app.kubernetes.io/name", "spot-api");
+            // the scaled overlay labels nothing itself: its Redis has labels of its own (checked below), which a
+            // spot-api selector label would overwrite; a component's objects carry theirs in the file
+            if (dir.endsWith("scaled") || component) {
+                assertThat(labels).as("labels of %s", dir).isEmpty();
+            } else {
+                assertThat(labels).containsEntry("app.kubernetes.io/name", dir.equals(REDIS) ? "spot-api-redis" : "spot-api");
+            }
         }));
         // (README.md sits beside them)
     }
@@ -167,8 +179,19 @@ class KubernetesManifestsTest {
         if (!Kustomize.viaKubectl()) {
             LOG.info("no kubectl: the built-in render is the only one");
         }
-        for (String overlay : Manifests.overlays()) {
-            Path dir = Manifests.OVERLAYS.resolve(overlay);
+        List<Path> dirs = new ArrayList<>(List.of(REDIS, composed("monitored-and-retagged", """
+                resources:
+                  - ../../../deploy/k8s/overlays/production
+                components:
+                  - ../../../deploy/k8s/components/servicemonitor
+                images:
+                  - name: spot-api
+                    newName: registry.example.com/team/spot-api
+                    newTag: "2.0.0"
+                """)));
+        Manifests.overlays().forEach(o -> dirs.add(Manifests.OVERLAYS.resolve(o)));
+        for (Path dir : dirs) {
+            String overlay = dir.getFileName().toString();
             Map<String, JsonNode> builtIn = byKindAndName(Kustomize.builtIn(dir));
             Map<String, JsonNode> rendered = byKindAndName(Kustomize.render(dir));
             assertThat(builtIn.keySet()).as(overlay).containsExactlyInAnyOrderElementsOf(rendered.keySet());
@@ -277,7 +300,7 @@ class KubernetesManifestsTest {
     @Test
     void containerRunsTheImageOnPort8080() {
         Container c = container();
-        assertThat(c.getImage()).isEqualTo("spot-api:1.0.0");
+        assertThat(c.getImage()).isEqualTo("spot-api:" + projectVersion());
         assertThat(c.getImagePullPolicy()).isEqualTo("IfNotPresent");
         assertThat(c.getPorts()).singleElement().satisfies(p -> {
             assertThat(p.getName()).isEqualTo("http");
@@ -474,7 +497,7 @@ class KubernetesManifestsTest {
             assertThat(pod.getServiceAccountName()).isEqualTo(sa.getMetadata().getName()).isNotEqualTo("default");
             assertThat(pod.getAutomountServiceAccountToken()).isFalse();
 
-            NetworkPolicy np = only(rendered, NetworkPolicy.class);
+            NetworkPolicy np = named(rendered, NetworkPolicy.class, "spot-api");
             assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
                     .containsAllEntriesOf(np.getSpec().getPodSelector().getMatchLabels());
             assertThat(np.getSpec().getPodSelector().getMatchLabels()).isNotEmpty();
@@ -532,6 +555,185 @@ class KubernetesManifestsTest {
         HorizontalPodAutoscaler scaledHpa = only(scaled, HorizontalPodAutoscaler.class);
         assertThat(scaledHpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(2);
         assertThat(d.getSpec().getReplicas()).isNull();
+    }
+
+    /**
+     * The scaled overlay ships its Redis (issue 25): a StatefulSet with an append-only file on a volume claim,
+     * one ACL user from the same Secret spot-api reads (keys username and password; the default user off),
+     * on the port of the Secret's url, which is also the port spot-api's NetworkPolicy lets out to those pods
+     * and the only way into them; no selector of one matches the other's pods.
+     */
+    @Test
+    void scaledOverlayShipsARedisWithAppendOnlyFileAndAnAclUser() {
+        List<Manifests.Manifest> scaled = Manifests.render(Manifests.OVERLAYS.resolve("scaled"));
+        io.fabric8.kubernetes.api.model.apps.StatefulSet redis = only(scaled,
+                io.fabric8.kubernetes.api.model.apps.StatefulSet.class);
+        Deployment api = only(scaled, Deployment.class);
+        Secret secret = named(scaled, Secret.class, "spot-api-redis");
+        Service redisService = named(scaled, Service.class, "spot-api-redis");
+        Service apiService = named(scaled, Service.class, "spot-api");
+        NetworkPolicy apiPolicy = named(scaled, NetworkPolicy.class, "spot-api");
+        NetworkPolicy redisPolicy = named(scaled, NetworkPolicy.class, "spot-api-redis");
+        Map<String, String> redisPods = redis.getSpec().getTemplate().getMetadata().getLabels();
+        Map<String, String> apiPods = api.getSpec().getTemplate().getMetadata().getLabels();
+
+        Container c = redis.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getImage()).matches("redis:[0-9][^:]*");
+        String command = String.join(" ", c.getArgs());
+        assertThat(command).contains("--appendonly yes", "--dir /data", "--user default off",
+                "--user \"$REDIS_USERNAME\" on \">$REDIS_PASSWORD\"");
+        assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/data"));
+        assertThat(redis.getSpec().getVolumeClaimTemplates()).singleElement().satisfies(pvc ->
+                assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getName()).isEqualTo(pvc.getMetadata().getName())));
+        assertThat(redis.getSpec().getReplicas()).isEqualTo(1);
+        assertThat(redis.getSpec().getSelector().getMatchLabels()).isNotEmpty();
+        assertThat(redisPods).containsAllEntriesOf(redis.getSpec().getSelector().getMatchLabels());
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(redis.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isFalse();
+
+        // the same Secret, the same keys, on both sides
+        Map<String, EnvVar> redisEnv = c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
+        Map<String, EnvVar> apiEnv = api.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .collect(Collectors.toMap(EnvVar::getName, e -> e));
+        for (String[] pair : new String[][] {{"REDIS_USERNAME", ConfigLoader.ENV_REDIS_USERNAME, "username"},
+                {"REDIS_PASSWORD", ConfigLoader.ENV_REDIS_PASSWORD, "password"}}) {
+            for (EnvVar v : List.of(redisEnv.get(pair[0]), apiEnv.get(pair[1]))) {
+                assertThat(v.getValueFrom().getSecretKeyRef().getName()).isEqualTo("spot-api-redis");
+                assertThat(v.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(pair[2]);
+            }
+            assertThat(secret.getStringData().get(pair[2])).isNotBlank();
+        }
+
+        // one port everywhere: the url's, the Service's, the container's, the two policies'
+        java.net.URI url = java.net.URI.create(secret.getStringData().get("url"));
+        assertThat(url.getHost()).isEqualTo(redisService.getMetadata().getName());
+        int port = url.getPort();
+        assertThat(redisService.getSpec().getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getPort()).isEqualTo(port);
+            assertThat(c.getPorts()).anySatisfy(cp -> {
+                assertThat(cp.getName()).isEqualTo(p.getTargetPort().getStrVal());
+                assertThat(cp.getContainerPort()).isEqualTo(port);
+            });
+        });
+        assertThat(redisService.getSpec().getSelector()).isNotEmpty();
+        assertThat(redisPods).containsAllEntriesOf(redisService.getSpec().getSelector());
+        assertThat(apiPolicy.getSpec().getEgress()).anySatisfy(rule -> {
+            assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(port));
+            assertThat(rule.getTo()).singleElement().satisfies(peer ->
+                    assertThat(redisPods).containsAllEntriesOf(peer.getPodSelector().getMatchLabels()));
+        });
+        assertThat(redisPods).containsAllEntriesOf(redisPolicy.getSpec().getPodSelector().getMatchLabels());
+        assertThat(redisPolicy.getSpec().getIngress()).singleElement().satisfies(rule -> {
+            assertThat(rule.getFrom()).singleElement().satisfies(peer -> {
+                assertThat(peer.getPodSelector().getMatchLabels()).isNotEmpty();
+                assertThat(apiPods).as("spot-api's pods may connect").containsAllEntriesOf(peer.getPodSelector().getMatchLabels());
+            });
+            assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getStrVal())
+                    .isIn(c.getPorts().stream().map(ContainerPort::getName).toList()));
+        });
+        assertThat(redisPolicy.getSpec().getEgress()).as("Redis calls no one").isNullOrEmpty();
+        assertThat(redisPolicy.getSpec().getPolicyTypes()).contains("Egress");
+
+        // neither side's selectors match the other's pods
+        assertThat(matches(apiService.getSpec().getSelector(), redisPods)).as("spot-api's Service on Redis pods").isFalse();
+        assertThat(matches(api.getSpec().getSelector().getMatchLabels(), redisPods)).isFalse();
+        assertThat(matches(apiPolicy.getSpec().getPodSelector().getMatchLabels(), redisPods)).isFalse();
+        assertThat(matches(redisService.getSpec().getSelector(), apiPods)).isFalse();
+        assertThat(redisPods).containsEntry("app.kubernetes.io/part-of", "spot-api");
+    }
+
+    /**
+     * The image tag is kustomize's (issue 25): the Deployment names the image without a tag, the base's
+     * {@code images:} sets the project's version, and an overlay's {@code images:} replaces name and tag.
+     */
+    @Test
+    void theImageTagIsSetByKustomizeImages() {
+        JsonNode base = Manifests.kustomization(Manifests.BASE);
+        assertThat(base.path("images")).singleElement().satisfies(i -> {
+            assertThat(i.path("name").asText()).isEqualTo("spot-api");
+            assertThat(i.path("newTag").asText()).isEqualTo(projectVersion());
+        });
+        assertThat(read(Manifests.BASE.resolve("deployment.yaml"))).contains("image: spot-api\n")
+                .doesNotContain("image: spot-api:");
+        List<Manifests.Manifest> retagged = Manifests.render(composed("retagged", """
+                resources:
+                  - ../../../deploy/k8s/overlays/production
+                images:
+                  - name: spot-api
+                    newName: registry.example.com/team/spot-api
+                    newTag: "2.0.1"
+                """));
+        assertThat(only(retagged, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                .isEqualTo("registry.example.com/team/spot-api:2.0.1");
+    }
+
+    /**
+     * The optional ServiceMonitor component (issue 25): added to an overlay it renders a strictly valid
+     * monitoring.coreos.com/v1 ServiceMonitor that selects spot-api's Service and scrapes its HTTP port at the
+     * public metrics route.
+     */
+    @Test
+    void theServiceMonitorComponentScrapesTheMetricsRouteThroughTheService() {
+        List<Manifests.Manifest> monitored = Manifests.render(composed("monitored", """
+                resources:
+                  - ../../../deploy/k8s/overlays/production
+                components:
+                  - ../../../deploy/k8s/components/servicemonitor
+                """));
+        io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor sm = only(monitored,
+                io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor.class);
+        Service svc = only(monitored, Service.class);
+        assertThat(matches(sm.getSpec().getSelector().getMatchLabels(), svc.getMetadata().getLabels())).isTrue();
+        assertThat(sm.getSpec().getEndpoints()).singleElement().satisfies(e -> {
+            assertThat(svc.getSpec().getPorts()).extracting(ServicePort::getName).contains(e.getPort());
+            assertThat(e.getPath()).isEqualTo(PREFIX + "/metrics");
+        });
+        assertThat(sm.getMetadata().getLabels()).containsEntry("app.kubernetes.io/name", "spot-api");
+        // without the component there is none
+        assertThat(manifests).noneMatch(m -> m.object() instanceof io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor);
+    }
+
+    /** A kustomization under target/ that composes the project's (paths relative to it, as kustomize wants). */
+    private static Path composed(String name, String body) {
+        Path dir = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("target").resolve("kustomize")
+                .resolve(name);
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("kustomization.yaml"),
+                    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" + body);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return dir;
+    }
+
+    private static boolean matches(Map<String, String> selector, Map<String, String> labels) {
+        return selector != null && !selector.isEmpty() && labels.entrySet().containsAll(selector.entrySet());
+    }
+
+    private static <T extends HasMetadata> T named(List<Manifests.Manifest> rendered, Class<T> type, String name) {
+        List<T> found = rendered.stream().map(Manifests.Manifest::object).filter(type::isInstance).map(type::cast)
+                .filter(o -> name.equals(o.getMetadata().getName())).toList();
+        assertThat(found).as("exactly one %s %s", type.getSimpleName(), name).hasSize(1);
+        return found.get(0);
+    }
+
+    /** The project's version (pom.xml), the image's tag. */
+    private static String projectVersion() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<artifactId>spot-api</artifactId>\\s*<version>([^<]+)</version>")
+                .matcher(read(Path.of(System.getProperty("basedir", ".")).resolve("pom.xml")));
+        if (!m.find()) {
+            throw new AssertionError("no project version in pom.xml");
+        }
+        return m.group(1);
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The sandbox overlay: one pod serving the built-in simulator, nothing published, no Secret. */

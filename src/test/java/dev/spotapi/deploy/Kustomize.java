@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * lists of objects merge by their {@code name}, {@code mountPath} or {@code containerPort} key, new items
  * first, other
  * lists are replaced, {@code null} deletes), and {@code labels} (on metadata, plus selectors and pod
- * templates when asked). {@link #viaKubectl()} tells which one ran.
+ * templates when asked), {@code images} (new name, tag or digest of the containers running an image) and
+ * {@code components} (a Component's resources and transformers, applied to what its user has so far).
+ * {@link #viaKubectl()} tells which one ran.
  */
 final class Kustomize {
     private static final List<String> MERGE_KEYS = List.of("name", "mountPath", "containerPort");
@@ -99,8 +101,12 @@ final class Kustomize {
     }
 
     private static List<JsonNode> fallback(Path dir) {
+        return transform(dir, new ArrayList<>());
+    }
+
+    /** Adds DIR's resources to {@code objects}, then applies its components and transformers to all of them. */
+    private static List<JsonNode> transform(Path dir, List<JsonNode> objects) {
         JsonNode k = Manifests.readTree(dir.resolve("kustomization.yaml"));
-        List<JsonNode> objects = new ArrayList<>();
         for (JsonNode r : k.path("resources")) {
             Path p = dir.resolve(r.asText()).normalize();
             if (Files.isDirectory(p)) {
@@ -108,6 +114,9 @@ final class Kustomize {
             } else {
                 objects.addAll(documents(p.toString(), read(p)));
             }
+        }
+        for (JsonNode c : k.path("components")) {
+            transform(dir.resolve(c.asText()).normalize(), objects); // a Component works on what is there so far
         }
         List<Path> patches = new ArrayList<>();
         k.path("patches").forEach(p -> patches.add(dir.resolve(p.path("path").asText())));
@@ -132,10 +141,40 @@ final class Kustomize {
                         ((ObjectNode) o.path("spec").path("template")).with("metadata").with("labels")
                                 .set(e.getKey(), e.getValue());
                     }
+                    if (templates) {
+                        // a StatefulSet's volume claim templates are templates too
+                        for (JsonNode claim : o.path("spec").path("volumeClaimTemplates")) {
+                            ((ObjectNode) claim).with("metadata").with("labels").set(e.getKey(), e.getValue());
+                        }
+                    }
                 });
             }
         }
+        for (JsonNode image : k.path("images")) {
+            for (JsonNode o : objects) {
+                for (String list : List.of("containers", "initContainers")) {
+                    for (JsonNode c : o.path("spec").path("template").path("spec").path(list)) {
+                        setImage((ObjectNode) c, image);
+                    }
+                }
+            }
+        }
         return objects;
+    }
+
+    /** kustomize's {@code images:} entry on one container: same image name (any tag), new name and/or tag. */
+    private static void setImage(ObjectNode container, JsonNode entry) {
+        String image = container.path("image").asText("");
+        String name = entry.path("name").asText();
+        int cut = image.indexOf('@') >= 0 ? image.indexOf('@') : image.lastIndexOf(':') > image.lastIndexOf('/')
+                ? image.lastIndexOf(':') : image.length();
+        if (!image.substring(0, cut).equals(name)) {
+            return;
+        }
+        String newName = entry.path("newName").asText(name);
+        String tag = entry.has("newTag") ? ":" + entry.path("newTag").asText()
+                : entry.has("digest") ? "@" + entry.path("digest").asText() : image.substring(cut);
+        container.put("image", newName + tag);
     }
 
     /** Strategic merge of {@code patch} into {@code target}, in place. */

@@ -57,7 +57,10 @@ final class Manifests {
             "HorizontalPodAutoscaler", new Kind("autoscaling/v2", HorizontalPodAutoscaler.class),
             "Ingress", new Kind("networking.k8s.io/v1", Ingress.class),
             "ServiceAccount", new Kind("v1", ServiceAccount.class),
-            "NetworkPolicy", new Kind("networking.k8s.io/v1", NetworkPolicy.class));
+            "NetworkPolicy", new Kind("networking.k8s.io/v1", NetworkPolicy.class),
+            "StatefulSet", new Kind("apps/v1", io.fabric8.kubernetes.api.model.apps.StatefulSet.class),
+            "ServiceMonitor", new Kind("monitoring.coreos.com/v1",
+                    io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor.class));
 
     static final ObjectMapper YAML = strictMapper();
 
