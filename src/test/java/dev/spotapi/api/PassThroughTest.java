@@ -92,24 +92,20 @@ class PassThroughTest extends ApiTestSupport {
         assertThat(containsNull(sent)).as("no null anywhere in %s", sent).isFalse();
     }
 
+    /** Issue 24: an explicit null in an update goes to Spot as sent (Spot's own clients unset a field so). */
     @Test
-    void jsonNullsAreNotSentOnUpdateSoNothingIsRemoved() {
+    void aJsonNullOnUpdateIsPassedToSpotToUnsetTheField() {
         String id = createInstance();
         clearSpotRequests();
 
         Reply r = call("PUT", "/main/instances/" + id, TestService.json(
-                "{\"description\": null, \"compute\": {\"launchSpecification\": {\"imageId\": null,"
+                "{\"description\": null, \"compute\": {\"launchSpecification\": {"
                         + " \"tags\": [{\"tagKey\": \"k\", \"tagValue\": \"v\"}]}}}"));
 
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         JsonNode sent = onlySpotRequest("PUT", "/aws/ec2/managedInstance/" + id).path("body").path("managedInstance");
-        assertThat(sent.has("description")).isFalse();
-        assertThat(sent.path("compute").path("launchSpecification").has("imageId")).isFalse();
-        assertThat(containsNull(sent)).isFalse();
-        JsonNode stored = storedInstance(id);
-        assertThat(stored.path("description").asText()).as("not removed").isEqualTo("My new Spot Instance");
-        assertThat(stored.path("compute").path("launchSpecification").path("imageId").asText())
-                .isEqualTo("ami-02354e95b39ca8dec");
+        assertThat(sent.has("description")).as("the null is sent: %s", sent).isTrue();
+        assertThat(sent.get("description").isNull()).isTrue();
     }
 
     @Test

@@ -134,7 +134,6 @@ class SpotRulesTest extends SimTestBase {
     /** §9.12: a path that is one of Spot's own route names is a 404, never read as an id. */
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({
-            "PUT, /aws/ec2/managedInstance/state",
             "GET, /aws/ec2/managedInstance/state",
             "GET, /aws/ec2/managedInstance/migration",
             "DELETE, /aws/ec2/managedInstance/migration",
