@@ -58,7 +58,7 @@ final class RequestObserver {
     }
 
     private Timer timer(String method, String route, int status) {
-        return MetricLimits.latencyTimer("http.server.requests")
+        return MetricLimits.latencyTimer("spotapi.http.server.requests")
                 .description("HTTP requests served, by method (unknown methods: OTHER), route template"
                         + " (no route: UNMATCHED) and status")
                 .tag("method", method)

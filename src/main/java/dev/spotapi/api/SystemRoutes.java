@@ -19,7 +19,7 @@ final class SystemRoutes {
         this.readiness = readiness;
         BuildInfo build = BuildInfo.current();
         // build_info{version,githash} 1: which build each replica runs, joinable to any other series
-        Gauge.builder("build.info", () -> 1)
+        Gauge.builder("spotapi.build.info", () -> 1)
                 .description("The running build: version and git commit; always 1")
                 .tag("version", build.version())
                 .tag("githash", build.githash())
@@ -31,12 +31,26 @@ final class SystemRoutes {
         replies.text(ctx, "pong");
     }
 
-    /** 200 while serving, 503 once shutdown has begun, so that Kubernetes drains the pod first. */
+    /**
+     * 200 while ready; 503 once shutdown has begun (so that Kubernetes drains the pod first), or while a
+     * component the replica cannot serve without is DOWN (see {@link Readiness}).
+     */
     void ready(Context ctx) {
-        if (!readiness.serving()) {
-            throw new ApiException(503, "shutting down");
+        String reason = readiness.notReadyReason();
+        if (reason != null) {
+            throw new ApiException(503, readiness.serving() ? reason : "shutting down");
         }
         replies.text(ctx, "ready");
+    }
+
+    /**
+     * The health report, Spring Boot Actuator's shape: {@code {"status":"UP|DEGRADED|DOWN","components":{...}}};
+     * 200 unless DOWN (503). Public, like /ready: details carry no secrets and no host names.
+     */
+    void health(Context ctx) {
+        dev.spotapi.health.Health health = readiness.health();
+        ctx.status(health.status() == dev.spotapi.health.Health.Status.DOWN ? 503 : 200);
+        replies.json(ctx, health);
     }
 
     void version(Context ctx) {

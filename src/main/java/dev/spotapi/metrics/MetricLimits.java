@@ -51,7 +51,7 @@ public final class MetricLimits {
      * operation, outcome); a series beyond that is denied (not recorded) rather than kept.
      */
     public static void install(MeterRegistry registry) {
-        for (String meter : new String[] {"http.server.requests", "spot.calls", "spot.retries"}) {
+        for (String meter : new String[] {"spotapi.http.server.requests", "spotapi.spot.calls", "spotapi.spot.retries"}) {
             for (String tag : new String[] {"method", "route", "status", "account", "operation", "outcome"}) {
                 registry.config().meterFilter(MeterFilter.maximumAllowableTags(meter, tag, MAX_VALUES_PER_TAG,
                         MeterFilter.deny()));
