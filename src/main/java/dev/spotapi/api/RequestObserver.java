@@ -67,8 +67,15 @@ final class RequestObserver {
                 .register(registry);
     }
 
+    /**
+     * The route template the request matched, also when it was answered before its handler ran (a bad body,
+     * a refused key: {@code matchedHttpEndpoint}); {@value #UNMATCHED} only when no route matched.
+     */
     static String routeOf(Context ctx) {
         Endpoint e = ctx.endpoints().lastHttpEndpoint();
+        if (e == null) {
+            e = ctx.endpoints().matchedHttpEndpoint();
+        }
         return e == null ? UNMATCHED : e.path;
     }
 }
