@@ -51,6 +51,9 @@ final class RequestObserver {
             }
             String traceId = Tracing.traceId(ctx);
             if (traceId != null) {
+                // one traceId key: requests answered before the after-handlers (403, preflight) still have it
+                // in the MDC, which JSON lines carry too; the access line is the request's last, so drop it
+                org.slf4j.MDC.remove(Tracing.MDC_KEY);
                 line = line.addKeyValue("traceId", traceId);
             }
             line.log("{} {} {} {}ms requestId={}", method, ctx.path(), status, duration, requestId);

@@ -32,7 +32,7 @@ class EndpointAccessTest extends HarnessPerClass {
             "PROPFIND", "M123x1");
 
     @ParameterizedTest
-    @ValueSource(strings = {"docs", "ping", "version", "metrics", "ready", "openapi.json", "Docs", "PING"})
+    @ValueSource(strings = {"docs", "ping", "version", "metrics", "ready", "health", "openapi.json", "Docs", "PING"})
     void anAccountNamedLikeAPublicRouteIsRefusedAtConfigLoad(String name) {
         ServiceConfig config = new ServiceConfig("127.0.0.1:0", Map.of(name, new AccountConfig("us-east-1",
                 TestService.MAIN_ID, "main-spot-token", null, "http://127.0.0.1:9")), TestService.KEY, "info", "text",

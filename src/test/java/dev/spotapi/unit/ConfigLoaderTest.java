@@ -121,19 +121,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aPreSharedKeyShorterThan16CharactersIsRefusedWithItsLengthAndTheMinimum() {
+        assertThatThrownBy(() -> load(write(valid("token", "\"abcde\""))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("token").hasMessageContaining("5 characters").hasMessageContaining("at least 16")
+                .hasMessageNotContaining("abcde");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of(ConfigLoader.ENV_TOKEN, "fifteen-chars-x")).load(write(valid("token", null))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("at least 16");
+        assertThat(new ConfigLoader(Map.of(ConfigLoader.ENV_TOKEN, "sixteen-chars-xy")).load(write(valid("token", null)))
+                .token()).hasSize(16);
+    }
+
+    @Test
     void spotApiTokenFromTheEnvironmentFillsAMissingToken() {
         Path file = write(valid("token", null));
 
-        ServiceConfig c = new ConfigLoader(Map.of(ConfigLoader.ENV_TOKEN, "from-env")).load(file);
+        ServiceConfig c = new ConfigLoader(Map.of(ConfigLoader.ENV_TOKEN, "from-env-0123456789")).load(file);
 
-        assertThat(c.token()).isEqualTo("from-env");
+        assertThat(c.token()).isEqualTo("from-env-0123456789");
     }
 
     @Test
     void spotApiTokenFromTheEnvironmentOverridesTheFile() {
-        ServiceConfig c = new ConfigLoader(Map.of("SPOT_API_TOKEN", "from-env")).load(write(VALID));
+        ServiceConfig c = new ConfigLoader(Map.of("SPOT_API_TOKEN", "from-env-0123456789")).load(write(VALID));
 
-        assertThat(c.token()).isEqualTo("from-env");
+        assertThat(c.token()).isEqualTo("from-env-0123456789");
     }
 
     @Test
@@ -256,10 +268,10 @@ class ConfigLoaderTest {
     void applyEnvironmentOverridesTokenAndListenAddress() {
         ServiceConfig base = config("127.0.0.1:1", "file-key", null, "org", null);
 
-        ServiceConfig c = new ConfigLoader(Map.of("SPOT_API_TOKEN", "env-key", "SPOT_API_LISTEN", " 127.0.0.1:2 "))
+        ServiceConfig c = new ConfigLoader(Map.of("SPOT_API_TOKEN", "env-key-0123456789", "SPOT_API_LISTEN", " 127.0.0.1:2 "))
                 .applyEnvironment(base);
 
-        assertThat(c.token()).isEqualTo("env-key");
+        assertThat(c.token()).isEqualTo("env-key-0123456789");
         assertThat(c.listenAddress()).isEqualTo("127.0.0.1:2");
         assertThat(new ConfigLoader(Map.of()).applyEnvironment(base)).isEqualTo(base);
     }
