@@ -181,7 +181,9 @@ class CommandLineTest {
             assertThat(get(base + "/prod/instances", fileToken).statusCode()).isEqualTo(403);
             HttpResponse<String> unreachable = get(base + "/prod/instances", envToken);
             assertThat(unreachable.statusCode()).as("authorised; the account's endpoint is down").isEqualTo(502);
-            String accessLine = run.awaitLine(l -> l.contains("\"route\":\"/v1/spot/{account}/instances\""), START);
+            // the 403 before it carries the route too (issue 25: a route label for every answer): take the 502's line
+            String accessLine = run.awaitLine(l -> l.contains("\"route\":\"/v1/spot/{account}/instances\"")
+                    && l.contains("\"status\":502"), START);
             JsonNode access = JSON.readTree(accessLine);
             assertThat(access.path("requestId").asText()).isEqualTo(unreachable.headers().firstValue("X-Request-Id").orElseThrow());
             assertThat(access.path("account").asText()).isEqualTo("prod");

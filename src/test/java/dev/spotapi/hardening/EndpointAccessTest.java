@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class EndpointAccessTest extends HarnessPerClass {
     private static final Set<String> PUBLIC = Set.of("GET /v1/spot/ping", "GET /v1/spot/version",
-            "GET /v1/spot/metrics", "GET /v1/spot/ready", "GET /v1/spot/openapi.json", "GET /v1/spot/docs",
+            "GET /v1/spot/metrics", "GET /v1/spot/ready", "GET /v1/spot/health", "GET /v1/spot/openapi.json", "GET /v1/spot/docs",
             "GET /v1/spot/docs/assets/{asset}");
     private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "TRACE",
             "PROPFIND", "M123x1");
