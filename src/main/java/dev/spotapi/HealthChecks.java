@@ -65,8 +65,12 @@ final class HealthChecks {
         }, false);
     }
 
-    /** Micrometer's Jetty thread pool binder: {@code jetty_threads_*} (busy, idle, current, config max, jobs). */
+    /**
+     * Micrometer's Jetty binders: {@code jetty_threads_*} (busy, idle, current, config min/max, jobs queued) and
+     * {@code jetty_connections_*} (current, max, request timings, bytes in/out), on every connector.
+     */
     static void jetty(Server server, MeterRegistry registry) {
         new JettyServerThreadPoolMetrics(server.getThreadPool(), Tags.empty()).bindTo(registry);
+        io.micrometer.core.instrument.binder.jetty.JettyConnectionMetrics.addToAllConnectors(server, registry);
     }
 }

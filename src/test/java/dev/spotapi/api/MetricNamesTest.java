@@ -108,7 +108,8 @@ class MetricNamesTest {
         }
         assertThat(problems).as("naming problems").isEmpty();
         assertThat(types).containsKeys("spotapi_http_server_requests_seconds", "spotapi_spot_calls_seconds",
-                "spotapi_build_info", "spotapi_auth_verify_queued", "jetty_threads_busy", "process_cpu_seconds_total")
+                "spotapi_build_info", "spotapi_auth_verify_queued", "jetty_threads_busy", "process_cpu_seconds_total",
+                "jetty_connections_current_connections")
                 .doesNotContainKeys("http_server_requests_seconds", "spot_calls_seconds", "build_info");
     }
 

@@ -37,8 +37,15 @@ class LogLineShapeTest {
     Path dir;
 
     private int send(String method, String url, Map<String, String> headers) throws Exception {
+        return send(method, url, headers, null);
+    }
+
+    private int send(String method, String url, Map<String, String> headers, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
-                .method(method, HttpRequest.BodyPublishers.noBody());
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
         headers.forEach(b::header);
         return http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
@@ -81,7 +88,8 @@ class LogLineShapeTest {
                 assertThat(send("DELETE", base + "/main/instances/smi-00000000", auth)).isEqualTo(404);
                 Map<String, String> keyed = new java.util.HashMap<>(auth);
                 keyed.put("Idempotency-Key", "k-" + System.nanoTime());
-                assertThat(send("PUT", base + "/main/instances/smi-00000000/power", keyed)).isEqualTo(503);
+                assertThat(send("PUT", base + "/main/instances/smi-00000000/power", keyed, "{\"state\": \"stop\"}"))
+                        .isEqualTo(503);
                 Thread.sleep(3_000); // Redis stays away: Lettuce would warn on each reconnect attempt
                 run.terminate(Duration.ofSeconds(30));
                 check(run.output());

@@ -159,6 +159,7 @@ class HealthReadinessTest {
                     assertThat(keyed(svc).status()).isEqualTo(503);
                 }
                 long millis = Harness.millisSince(start);
+                System.out.printf("stuck Redis: %d keyed requests took %d ms (timeout %d ms each)%n", calls, millis, timeoutMs);
                 assertThat(millis).as("%d keyed requests against a stuck Redis (timeout %d ms)", calls, timeoutMs)
                         .isLessThan(calls * timeoutMs / 2);
                 assertThat(svc.call("GET", "/metrics", null, Map.of()).body())
