@@ -94,10 +94,18 @@ public final class InstanceService {
                 .exceptionally(failure -> {
                     Throwable cause = unwrap(failure);
                     statusLookupFailures.computeIfAbsent(account.name(), this::statusLookupCounter).increment();
-                    if (STATUS_WARNINGS.allow(account.name()) >= 0) {
-                        LOG.warn("managed instance status lookup failed, answering the summary with an empty state"
-                                + " account={} instance={}: {} (logged at most every 10 s per account)",
-                                account.name(), id, cause.getMessage());
+                    // not found: the object read answers the caller's 404 (a client error, not a warning)
+                    boolean notFound = cause instanceof dev.spotapi.spot.SpotException se
+                            && se.kind() == dev.spotapi.spot.SpotException.Kind.NOT_FOUND;
+                    if (notFound) {
+                        LOG.atDebug().addKeyValue("account", account.name()).addKeyValue("instance", id)
+                                .log("managed instance status lookup: not found");
+                    } else if (STATUS_WARNINGS.allow(account.name()) >= 0) {
+                        LOG.atWarn().addKeyValue("account", account.name()).addKeyValue("instance", id)
+                                .addKeyValue("error", cause.getMessage())
+                                .log("managed instance status lookup failed, answering the summary with an empty state"
+                                        + " account={} instance={}: {} (logged at most every 10 s per account)",
+                                        account.name(), id, cause.getMessage());
                     }
                     return "";
                 });

@@ -53,16 +53,8 @@ public final class MetricLimits {
     public static void install(MeterRegistry registry) {
         // Prometheus naming (promtool check metrics): Micrometer's process.cpu.time counts nanoseconds
         // (process_cpu_time_ns_total, an abbreviated unit) and system.cpu.count is a gauge named like a
-        // histogram's part; the first gives way to process_cpu_seconds_total (see bindProcessCpu), the second
+        // histogram's part; the first gives way to process_cpu_seconds_total (below), the second
         // becomes system_cpu_logical_processors
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.OperatingSystemMXBean os) {
-            io.micrometer.core.instrument.FunctionCounter.builder("process.cpu", os,
-                            o -> o.getProcessCpuTime() / 1e9)
-                    .baseUnit("seconds")
-                    .description("CPU time used by the JVM process")
-                    .register(registry);
-        }
         registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
         registry.config().meterFilter(new MeterFilter() {
             @Override
@@ -75,6 +67,15 @@ public final class MetricLimits {
                 registry.config().meterFilter(MeterFilter.maximumAllowableTags(meter, tag, MAX_VALUES_PER_TAG,
                         MeterFilter.deny()));
             }
+        }
+        // the first meter: only after every filter (a filter added later warns and misses earlier meters)
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            io.micrometer.core.instrument.FunctionCounter.builder("process.cpu", os,
+                            o -> o.getProcessCpuTime() / 1e9)
+                    .baseUnit("seconds")
+                    .description("CPU time used by the JVM process")
+                    .register(registry);
         }
     }
 }

@@ -88,8 +88,11 @@ class LogLineShapeTest {
                 assertThat(send("DELETE", base + "/main/instances/smi-00000000", auth)).isEqualTo(404);
                 Map<String, String> keyed = new java.util.HashMap<>(auth);
                 keyed.put("Idempotency-Key", "k-" + System.nanoTime());
-                assertThat(send("PUT", base + "/main/instances/smi-00000000/power", keyed, "{\"state\": \"stop\"}"))
-                        .isEqualTo(503);
+                assertThat(send("POST", base + "/main/instances", keyed, """
+                        {"name": "log-shape", "region": "us-east-1",
+                         "compute": {"product": "Linux/UNIX", "subnetIds": ["subnet-0123"], "vpcId": "vpc-0123",
+                           "launchSpecification": {"instanceTypes": {"preferredType": "t3a.micro", "types": ["t3a.micro"]},
+                             "imageId": "ami-0123"}}}""")).isEqualTo(503);
                 Thread.sleep(3_000); // Redis stays away: Lettuce would warn on each reconnect attempt
                 run.terminate(Duration.ofSeconds(30));
                 check(run.output());
@@ -134,7 +137,8 @@ class LogLineShapeTest {
         assertThat(events.stream().filter(e -> e.path("message").asText().startsWith("spot call failed")).count())
                 .as("the second identical failure within 10 s is not logged again").isEqualTo(1);
         assertThat(events).as("client errors are not warnings").noneMatch(e -> "WARN".equals(e.path("level").asText())
-                && (e.path("message").asText().contains("smi-00000000") || e.path("message").asText().contains("404")));
+                && (e.path("message").asText().contains("smi-00000000") || e.path("status").asInt() == 404));
+        assertThat(events).as("no Micrometer warnings").noneMatch(e -> e.path("logger_name").asText().startsWith("io.micrometer"));
         assertThat(events).as("no Lettuce reconnect warnings").noneMatch(e -> e.path("logger_name").asText()
                 .startsWith("io.lettuce"));
         assertThat(events).as("no write answered after the caller's answer in a run without timeouts")
