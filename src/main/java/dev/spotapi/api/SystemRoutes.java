@@ -45,7 +45,7 @@ final class SystemRoutes {
 
     /**
      * The health report, Spring Boot Actuator's shape: {@code {"status":"UP|DEGRADED|DOWN","components":{...}}};
-     * 200 unless DOWN (503). Public, like /ready: details carry no secrets and no host names.
+     * 200 unless DOWN (503). Public, like /ready and /metrics: details never carry a password or token.
      */
     void health(Context ctx) {
         dev.spotapi.health.Health health = readiness.health();

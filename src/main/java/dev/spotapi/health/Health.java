@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * One node of the health tree, in Spring Boot Actuator's shape: {@code {"status":"UP","details":{...}}} for a
  * component, {@code {"status":"DEGRADED","components":{name: Health, ...}}} for a composite (the whole
- * replica, or Spot with one component per account). Details never carry secrets or host names.
+ * replica, or Spot with one component per account). Details never carry a password or token.
  *
  * @param status     the state of this node
  * @param details    facts about it (error text, counts), or null
