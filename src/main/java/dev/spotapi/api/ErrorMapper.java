@@ -79,8 +79,8 @@ final class ErrorMapper {
     /**
      * One line per failed Spot call, fields as fields (requestId, account, operation, kind, spotStatus,
      * spotRequestId, traceId, error): WARN for what the operator must look at (Spot unreachable, timing out,
-     * refusing the account's credentials, answering garbage), at most one line per account and kind every
-     * 10 s (the count left out in {@code suppressed}); INFO for answers about the caller's request (not found,
+     * refusing the account's credentials, answering garbage), one line per failed request (an operator holding
+     * the request id of a 502 finds Spot's request id); INFO for answers about the caller's request (not found,
      * rejected, conflict, rate limited, in progress): client errors are not warnings.
      */
     private static void logSpotFailure(Context ctx, String account, SpotException e) {
@@ -90,11 +90,7 @@ final class ErrorMapper {
         };
         org.slf4j.spi.LoggingEventBuilder line;
         if (operator) {
-            long suppressed = SPOT_WARNINGS.allow(account + ' ' + e.kind());
-            if (suppressed < 0) {
-                return;
-            }
-            line = LOG.atWarn().addKeyValue("suppressed", suppressed);
+            line = LOG.atWarn();
         } else if (LOG.isInfoEnabled()) {
             line = LOG.atInfo();
         } else {
@@ -115,8 +111,6 @@ final class ErrorMapper {
                 RequestIds.of(ctx), account, e.operation(), e.kind(), e.httpStatus(), e.spotRequestId(),
                 e.spotMessage());
     }
-
-    private static final dev.spotapi.log.Throttle SPOT_WARNINGS = new dev.spotapi.log.Throttle(10_000);
 
     private void unexpected(Exception e, Context ctx) {
         Throwable cause = e;
