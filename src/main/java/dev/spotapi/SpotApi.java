@@ -110,8 +110,11 @@ public final class SpotApi implements AutoCloseable {
         config.accounts().forEach((name, account) -> accounts.put(name, new Account(name, account,
                 new SpotClient(name, account.effectiveEndpoint(), account.id(), account.token(), http,
                         config.spot(), spotMetrics, scheduler, mapper, userAgent, budget))));
+        accounts.keySet().forEach(spotMetrics::account);
 
         Readiness readiness = new Readiness();
+        HealthChecks.sharedState(readiness, shared, registry);
+        readiness.add("spot", spotMetrics::health, false);
         Ownership ownership = new Ownership(config.org(), config.orgIsolationEnforced());
         if (!ownership.enforced()) {
             LOG.warn("orgIsolation is off: every elastigroup and managed instance of the configured Spot accounts,"
@@ -120,7 +123,9 @@ public final class SpotApi implements AutoCloseable {
         TokenVerifier verifier = new TokenVerifier(config.token(), config.auth());
         InFlight inFlight = new InFlight();
         AccountRegistry accountRegistry = new AccountRegistry(accounts);
-        Tasks tasks = TaskStores.tasks(config, accountRegistry, registry);
+        HealthChecks.verification(readiness, verifier, registry);
+        Tasks tasks = TaskStores.tasks(config, accountRegistry, registry,
+                (name, check) -> readiness.add(name, check, HealthChecks::authRefused));
         Javalin server = ApiServer.create(new ApiServer.Parts(
                 ListenAddress.parse(config.listenAddress()),
                 config.maxBodyBytes(),
@@ -140,6 +145,7 @@ public final class SpotApi implements AutoCloseable {
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);
+        HealthChecks.jetty(server.jettyServer().server(), registry);
         return new SpotApi(server, List.of(scheduler, httpExecutor), gc, readiness, config.shutdownDelayMs(),
                 config.http().stopTimeoutMs(), inFlight, verifier, shared, tasks);
     }

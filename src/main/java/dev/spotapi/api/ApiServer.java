@@ -53,7 +53,7 @@ public final class ApiServer {
      * {@code /v1/spot/docs/...}, ...), lower case. An account named like one would have its routes shadowed
      * by, or confused with, a public route. Checked against the route table at every start.
      */
-    public static final Set<String> RESERVED_ACCOUNT_NAMES = Set.of("ping", "version", "metrics", "ready",
+    public static final Set<String> RESERVED_ACCOUNT_NAMES = Set.of("ping", "version", "metrics", "ready", "health",
             "openapi.json", "docs");
 
     private ApiServer() {

@@ -52,12 +52,7 @@ final class ErrorMapper {
         }
         String failed = "failed to " + e.operation() + (account == null ? "" : " in account '" + account + "'");
         String detail = redact(e.spotMessage());
-        if (e.kind() != SpotException.Kind.NOT_FOUND && e.kind() != SpotException.Kind.REJECTED
-                && e.kind() != SpotException.Kind.CONFLICT) {
-            LOG.warn("spot call failed requestId={} account={} operation={} kind={} spotStatus={} spotRequestId={}: {}",
-                    RequestIds.of(ctx), account, e.operation(), e.kind(), e.httpStatus(), e.spotRequestId(),
-                    e.spotMessage());
-        }
+        logSpotFailure(ctx, account, e);
         switch (e.kind()) {
             case NOT_FOUND -> write(ctx, 404, failed + ": " + detail);
             case REJECTED -> write(ctx, 400, failed + ": " + detail);
@@ -79,6 +74,42 @@ final class ErrorMapper {
                 write(ctx, 409, failed + ": " + detail);
             }
         }
+    }
+
+    /**
+     * One line per failed Spot call, fields as fields (requestId, account, operation, kind, spotStatus,
+     * spotRequestId, traceId, error): WARN for what the operator must look at (Spot unreachable, timing out,
+     * refusing the account's credentials, answering garbage), one line per failed request (an operator holding
+     * the request id of a 502 finds Spot's request id); INFO for answers about the caller's request (not found,
+     * rejected, conflict, rate limited, in progress): client errors are not warnings.
+     */
+    private static void logSpotFailure(Context ctx, String account, SpotException e) {
+        boolean operator = switch (e.kind()) {
+            case UNREACHABLE, TIMEOUT, AUTH_REJECTED, BAD_REPLY -> true;
+            default -> false;
+        };
+        org.slf4j.spi.LoggingEventBuilder line;
+        if (operator) {
+            line = LOG.atWarn();
+        } else if (LOG.isInfoEnabled()) {
+            line = LOG.atInfo();
+        } else {
+            return;
+        }
+        line = line.addKeyValue("requestId", RequestIds.of(ctx))
+                .addKeyValue("account", account)
+                .addKeyValue("operation", e.operation())
+                .addKeyValue("kind", e.kind().name())
+                .addKeyValue("spotStatus", e.httpStatus())
+                .addKeyValue("spotRequestId", e.spotRequestId())
+                .addKeyValue("error", e.spotMessage());
+        String traceId = Tracing.traceId(ctx);
+        if (traceId != null && !traceId.equals(org.slf4j.MDC.get(Tracing.MDC_KEY))) {
+            line = line.addKeyValue("traceId", traceId); // off the request thread the MDC does not carry it
+        }
+        line.log("spot call failed requestId={} account={} operation={} kind={} spotStatus={} spotRequestId={}: {}",
+                RequestIds.of(ctx), account, e.operation(), e.kind(), e.httpStatus(), e.spotRequestId(),
+                e.spotMessage());
     }
 
     private void unexpected(Exception e, Context ctx) {

@@ -51,6 +51,9 @@ final class RequestObserver {
             }
             String traceId = Tracing.traceId(ctx);
             if (traceId != null) {
+                // one traceId key: requests answered before the after-handlers (403, preflight) still have it
+                // in the MDC, which JSON lines carry too; the access line is the request's last, so drop it
+                org.slf4j.MDC.remove(Tracing.MDC_KEY);
                 line = line.addKeyValue("traceId", traceId);
             }
             line.log("{} {} {} {}ms requestId={}", method, ctx.path(), status, duration, requestId);
@@ -58,7 +61,7 @@ final class RequestObserver {
     }
 
     private Timer timer(String method, String route, int status) {
-        return MetricLimits.latencyTimer("http.server.requests")
+        return MetricLimits.latencyTimer("spotapi.http.server.requests")
                 .description("HTTP requests served, by method (unknown methods: OTHER), route template"
                         + " (no route: UNMATCHED) and status")
                 .tag("method", method)
@@ -67,8 +70,15 @@ final class RequestObserver {
                 .register(registry);
     }
 
+    /**
+     * The route template the request matched, also when it was answered before its handler ran (a bad body,
+     * a refused key: {@code matchedHttpEndpoint}); {@value #UNMATCHED} only when no route matched.
+     */
     static String routeOf(Context ctx) {
         Endpoint e = ctx.endpoints().lastHttpEndpoint();
+        if (e == null) {
+            e = ctx.endpoints().matchedHttpEndpoint();
+        }
         return e == null ? UNMATCHED : e.path;
     }
 }

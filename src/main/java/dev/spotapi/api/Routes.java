@@ -60,6 +60,7 @@ final class Routes {
                 open(HandlerType.GET, "/version", system::version),
                 open(HandlerType.GET, "/metrics", system::metrics),
                 open(HandlerType.GET, "/ready", system::ready),
+                open(HandlerType.GET, "/health", system::health),
                 open(HandlerType.GET, "/openapi.json", docs::openApi),
                 open(HandlerType.GET, "/docs", docs::page),
                 open(HandlerType.GET, "/docs/assets/{asset}", docs::asset),

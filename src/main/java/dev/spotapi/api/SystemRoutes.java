@@ -19,7 +19,7 @@ final class SystemRoutes {
         this.readiness = readiness;
         BuildInfo build = BuildInfo.current();
         // build_info{version,githash} 1: which build each replica runs, joinable to any other series
-        Gauge.builder("build.info", () -> 1)
+        Gauge.builder("spotapi.build.info", () -> 1)
                 .description("The running build: version and git commit; always 1")
                 .tag("version", build.version())
                 .tag("githash", build.githash())
@@ -36,17 +36,25 @@ final class SystemRoutes {
     }
 
     /**
-     * 200 while serving, 503 once shutdown has begun, so that Kubernetes drains the pod first, and 503 once a
-     * fatal error was seen.
+     * 200 while ready; 503 once shutdown has begun (so that Kubernetes drains the pod first), once a fatal
+     * error was seen, or while a component the replica cannot serve without is DOWN (see {@link Readiness}).
      */
     void ready(Context ctx) {
-        if (!readiness.alive()) {
-            throw new ApiException(503, "not serving: fatal error (" + readiness.fatalError() + ")");
-        }
-        if (!readiness.serving()) {
-            throw new ApiException(503, "shutting down");
+        String reason = readiness.notReadyReason();
+        if (reason != null) {
+            throw new ApiException(503, reason);
         }
         replies.text(ctx, "ready");
+    }
+
+    /**
+     * The health report, Spring Boot Actuator's shape: {@code {"status":"UP|DEGRADED|DOWN","components":{...}}};
+     * 200 unless DOWN (503). Public, like /ready and /metrics: details never carry a password or token.
+     */
+    void health(Context ctx) {
+        dev.spotapi.health.Health health = readiness.health();
+        ctx.status(health.status() == dev.spotapi.health.Health.Status.DOWN ? 503 : 200);
+        replies.json(ctx, health);
     }
 
     void version(Context ctx) {

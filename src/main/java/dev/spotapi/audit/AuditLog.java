@@ -66,7 +66,7 @@ public final class AuditLog {
                 .addKeyValue("resourceId", resource)
                 .addKeyValue("operation", operation)
                 .addKeyValue("outcome", outcome)
-                .addKeyValue("status", Integer.toString(status))
+                .addKeyValue("status", status)
                 .addKeyValue("spotRequestId", spotRequestId);
         if (user != null) {
             line = line.addKeyValue("user", user);

@@ -17,6 +17,9 @@ public final class Main {
             System.setProperty(COMMON_POOL_PARALLELISM,
                     Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
         }
+        // SLF4J and Logback start here, on one thread: started by the warm-up thread and the main thread at once,
+        // SLF4J replays the calls made meanwhile and prints a three-line warning about it
+        org.slf4j.LoggerFactory.getILoggerFactory();
         if (startsAServer(args)) {
             StartupWarmup.begin(runsTheSimulator(args));
         }

@@ -97,11 +97,12 @@ final class Sandbox {
         out.println("  Spot simulator : " + simulator.baseUrl() + " (state in " + dir.resolve("simulator") + ")");
         out.println("  Base URL       : " + base);
         out.println("  Account        : " + ACCOUNT);
+        out.println("  Docs           : " + base + "/docs  (OpenAPI: " + base + "/openapi.json)");
         if (!ConfigLoader.ENV_TOKEN.equals(key.origin())) {
             // the sandbox's own key (kept in its directory): showing it and a token for it is how a newcomer learns it
             String token = running.token().join();
-            out.println("  Pre-shared key : " + key.value() + "  (generated, kept in " + key.origin() + "; set "
-                    + ConfigLoader.ENV_TOKEN + " to choose one)");
+            out.println("  Pre-shared key : " + key.value() + "  (" + (key.made() ? "generated now" : "from an earlier start")
+                    + ", kept in " + key.origin() + "; set " + ConfigLoader.ENV_TOKEN + " to choose one)");
             out.println("  X-Auth-Token   : " + token);
             out.println("  Try it         : curl -s -H 'X-Auth-Token: " + token + "' " + base + "/" + ACCOUNT + "/instances");
             out.println("  In your shell  : export B=" + base + " T='" + token + "'");

@@ -19,8 +19,13 @@ import java.util.Map;
  *
  * @param value  the key
  * @param origin where it came from, for the banner: "SPOT_API_TOKEN" or the key file's path
+ * @param made   whether this start made it (else it was set or kept from an earlier start)
  */
-record SandboxKey(String value, String origin) {
+record SandboxKey(String value, String origin, boolean made) {
+    SandboxKey(String value, String origin) {
+        this(value, origin, false);
+    }
+
     static final String FILE = "pre-shared-key";
 
     /** Reads or makes the key; an unreadable or unwritable sandbox directory is an {@link UncheckedIOException}. */
@@ -31,30 +36,33 @@ record SandboxKey(String value, String origin) {
         }
         Path file = sandboxDir.resolve(FILE);
         try {
+            boolean made = false;
             if (!Files.exists(file)) {
                 Files.createDirectories(sandboxDir);
-                write(file, randomKey());
+                made = write(file, randomKey());
             }
             String kept = Files.readString(file, StandardCharsets.UTF_8).strip();
             if (kept.isEmpty()) {
                 Files.delete(file);
-                write(file, kept = randomKey());
+                made = write(file, kept = randomKey());
             }
-            return new SandboxKey(kept, file.toString());
+            return new SandboxKey(kept, file.toString(), made);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep the sandbox key in " + file + ": " + e.getMessage(), e);
         }
     }
 
-    private static void write(Path file, String key) throws IOException {
+    /** Writes a new key file; false when another start made it first (that one is used). */
+    private static boolean write(Path file, String key) throws IOException {
         try {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException notPosix) {
             Files.createFile(file);
         } catch (FileAlreadyExistsException raced) {
-            return; // another start made it first: use that one
+            return false; // another start made it first: use that one
         }
         Files.writeString(file, key + "\n", StandardCharsets.UTF_8);
+        return true;
     }
 
     private static String randomKey() {

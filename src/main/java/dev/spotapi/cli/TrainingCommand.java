@@ -29,7 +29,7 @@ public class TrainingCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("spot-api-training");
-        String key = "training-key";
+        String key = "training-pre-shared-key";
         try (Sandbox.Running sandbox = Sandbox.start(dir, null, Map.of("SPOT_API_TOKEN", key), "127.0.0.1:0")) {
             String base = "http://127.0.0.1:" + sandbox.api().port() + "/v1/spot";
             String token = TokenVerifier.hash(key, 4);

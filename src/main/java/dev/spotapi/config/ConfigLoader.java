@@ -125,6 +125,9 @@ public final class ConfigLoader {
         return result;
     }
 
+    /** Shortest pre-shared key accepted: 16 characters (a guessable key protects nothing). */
+    public static final int MIN_TOKEN_LENGTH = 16;
+
     public static ServiceConfig validate(ServiceConfig config) {
         ListenAddress.parse(config.listenAddress());
         if (config.token() == null || config.token().isEmpty()) {
@@ -132,6 +135,10 @@ public final class ConfigLoader {
         }
         Placeholders.refuse("token", config.token(),
                 "a long random pre-shared key (in the file or " + ENV_TOKEN + ", e.g. the Secret's token key)");
+        if (config.token().length() < MIN_TOKEN_LENGTH) {
+            throw new ConfigException("token: the pre-shared key is " + config.token().length() + " characters long;"
+                    + " use at least " + MIN_TOKEN_LENGTH + " random characters (e.g. openssl rand -base64 24)");
+        }
         if (config.org() == null || config.org().isBlank()) {
             throw new ConfigException("org: must not be empty");
         }

@@ -51,6 +51,7 @@ public final class Idempotency {
     public static final String NOTHING_CHANGED = "spot-api.nothingChanged";
 
     private static final Logger LOG = LoggerFactory.getLogger(Idempotency.class);
+    private static final dev.spotapi.log.Throttle UNREACHABLE_WARNINGS = new dev.spotapi.log.Throttle(10_000);
     private static final String CLAIM = "spot-api.idempotency.claim";
     private static final String CORRELATION = "spot-api.correlation";
 
@@ -126,7 +127,11 @@ public final class Idempotency {
         try {
             claim = state.claim(key, fingerprint, System.currentTimeMillis() + leaseMs, ttl);
         } catch (SharedStateUnavailableException e) {
-            LOG.warn("idempotency store unreachable, keyed request refused: {}", e.getMessage());
+            long suppressed = UNREACHABLE_WARNINGS.allow("claim");
+            if (suppressed >= 0) {
+                LOG.atWarn().addKeyValue("suppressed", suppressed).addKeyValue("error", e.getMessage())
+                        .log("idempotency store unreachable, keyed requests refused (503; logged at most every 10 s)");
+            }
             ctx.header("Retry-After", "5");
             throw new ApiException(503, "the idempotency store cannot be reached; the request was not run: "
                     + "retry later with the same " + HEADER);

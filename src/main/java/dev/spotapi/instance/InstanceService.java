@@ -40,6 +40,7 @@ public final class InstanceService {
             "MANAGED_INSTANCE_ALREADY_ACTIVE");
 
     private static final Logger LOG = LoggerFactory.getLogger(InstanceService.class);
+    private static final dev.spotapi.log.Throttle STATUS_WARNINGS = new dev.spotapi.log.Throttle(10_000);
 
     private final Ownership ownership;
     private final MeterRegistry registry;
@@ -93,8 +94,19 @@ public final class InstanceService {
                 .exceptionally(failure -> {
                     Throwable cause = unwrap(failure);
                     statusLookupFailures.computeIfAbsent(account.name(), this::statusLookupCounter).increment();
-                    LOG.warn("managed instance status lookup failed, answering the summary with an empty state"
-                            + " account={} instance={}: {}", account.name(), id, cause.getMessage());
+                    // not found: the object read answers the caller's 404 (a client error, not a warning)
+                    boolean notFound = cause instanceof dev.spotapi.spot.SpotException se
+                            && se.kind() == dev.spotapi.spot.SpotException.Kind.NOT_FOUND;
+                    if (notFound) {
+                        LOG.atDebug().addKeyValue("account", account.name()).addKeyValue("instance", id)
+                                .log("managed instance status lookup: not found");
+                    } else if (STATUS_WARNINGS.allow(account.name()) >= 0) {
+                        LOG.atWarn().addKeyValue("account", account.name()).addKeyValue("instance", id)
+                                .addKeyValue("error", cause.getMessage())
+                                .log("managed instance status lookup failed, answering the summary with an empty state"
+                                        + " account={} instance={}: {} (logged at most every 10 s per account)",
+                                        account.name(), id, cause.getMessage());
+                    }
                     return "";
                 });
         return instance.thenCombine(state, InstanceSummary::of);

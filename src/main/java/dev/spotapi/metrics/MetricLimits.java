@@ -51,11 +51,31 @@ public final class MetricLimits {
      * operation, outcome); a series beyond that is denied (not recorded) rather than kept.
      */
     public static void install(MeterRegistry registry) {
-        for (String meter : new String[] {"http.server.requests", "spot.calls", "spot.retries"}) {
+        // Prometheus naming (promtool check metrics): Micrometer's process.cpu.time counts nanoseconds
+        // (process_cpu_time_ns_total, an abbreviated unit) and system.cpu.count is a gauge named like a
+        // histogram's part; the first gives way to process_cpu_seconds_total (below), the second
+        // becomes system_cpu_logical_processors
+        registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public io.micrometer.core.instrument.Meter.Id map(io.micrometer.core.instrument.Meter.Id id) {
+                return "system.cpu.count".equals(id.getName()) ? id.withName("system.cpu.logical.processors") : id;
+            }
+        });
+        for (String meter : new String[] {"spotapi.http.server.requests", "spotapi.spot.calls", "spotapi.spot.retries"}) {
             for (String tag : new String[] {"method", "route", "status", "account", "operation", "outcome"}) {
                 registry.config().meterFilter(MeterFilter.maximumAllowableTags(meter, tag, MAX_VALUES_PER_TAG,
                         MeterFilter.deny()));
             }
+        }
+        // the first meter: only after every filter (a filter added later warns and misses earlier meters)
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            io.micrometer.core.instrument.FunctionCounter.builder("process.cpu", os,
+                            o -> o.getProcessCpuTime() / 1e9)
+                    .baseUnit("seconds")
+                    .description("CPU time used by the JVM process")
+                    .register(registry);
         }
     }
 }

@@ -199,7 +199,8 @@ public final class OrgGuard {
                 .tag("route", route)
                 .register(registry)).increment();
         String owner = Ownership.tag(object, Ownership.ORG_TAG);
-        LOG.warn("org isolation refused a request requestId={} account={} method={} route={} {}={} owner={}",
+        // answered 404 (a client error, counted in spotapi_org_refused_total): INFO, not a warning
+        LOG.info("org isolation refused a request requestId={} account={} method={} route={} {}={} owner={}",
                 requestIds.apply(ctx), account.name(), ctx.method().name(), route, kind.param(), id,
                 owner == null ? "(untagged)" : owner);
     }

@@ -105,7 +105,8 @@ public final class RedisSharedState implements SharedState {
     private final RedisClient client;
     private final EmbeddedSharedState fallback = new EmbeddedSharedState();
     private final AtomicLong lastWarning = new AtomicLong();
-    private final AtomicLong lastConnectAttempt = new AtomicLong();
+    /** Every command goes through it: a stuck Redis costs one timeout per trial, not one per call. */
+    private final RedisBreaker breaker = new RedisBreaker("sharedState");
     private volatile Connections connections;
     private volatile boolean closed;
     /** This process's part of every write mark it sets: marks of two replicas never collide. */
@@ -152,10 +153,10 @@ public final class RedisSharedState implements SharedState {
                 .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
                 .build());
         try {
-            connections();
-        } catch (SharedStateUnavailableException e) {
-            LOG.warn("Redis at {} is not reachable yet: {}; keyed requests answer 503 until it is",
-                    uri.getHost() + ":" + uri.getPort(), e.getMessage());
+            breaker.call(this::connections);
+        } catch (RuntimeException e) {
+            LOG.atWarn().addKeyValue("component", "sharedState").addKeyValue("error", describe(e))
+                    .log("Redis is not reachable yet; keyed requests answer 503 until it is (see /v1/spot/health)");
         }
     }
 
@@ -171,12 +172,6 @@ public final class RedisSharedState implements SharedState {
             if (closed) {
                 throw new SharedStateUnavailableException("closed", null);
             }
-            long now = System.nanoTime();
-            long last = lastConnectAttempt.get();
-            if (last != 0 && now - last < 1_000_000_000L) {
-                throw new SharedStateUnavailableException("Redis is not reachable (retrying each second)", null);
-            }
-            lastConnectAttempt.set(now);
             StatefulRedisConnection<String, String> strings = null;
             try {
                 strings = client.connect();
@@ -202,13 +197,23 @@ public final class RedisSharedState implements SharedState {
         return connections().strings().sync();
     }
 
+    /** {@code command} through the breaker (fails at once while it is open). */
+    private <T> T guarded(java.util.function.Function<RedisCommands<String, String>, T> command) {
+        return breaker.call(() -> command.apply(redis()));
+    }
+
+    /** The breaker of this connection, for health and metrics. */
+    public RedisBreaker breaker() {
+        return breaker;
+    }
+
     @Override
     public Claim claim(String key, String fingerprint, long leaseUntilMillis, Duration ttl) {
         List<Object> r;
         try {
-            r = redis().eval(CLAIM, ScriptOutputType.MULTI, new String[] {IDEM + key}, fingerprint,
+            r = guarded(redis -> redis.<List<Object>>eval(CLAIM, ScriptOutputType.MULTI, new String[] {IDEM + key}, fingerprint,
                     Long.toString(System.currentTimeMillis()), Long.toString(leaseUntilMillis),
-                    Long.toString(ttl.toMillis()));
+                    Long.toString(ttl.toMillis())));
         } catch (SharedStateUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -254,7 +259,7 @@ public final class RedisSharedState implements SharedState {
     @Override
     public java.util.OptionalLong deletedAt(String object) {
         try {
-            String at = redis().get(DELETED + object);
+            String at = guarded(redis -> redis.get(DELETED + object));
             return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Long.parseLong(at));
         } catch (RuntimeException e) {
             warn("read a deleted object", e);
@@ -265,21 +270,23 @@ public final class RedisSharedState implements SharedState {
     @Override
     public Duration tryTake(String bucket, long perWindow, Duration window) {
         try {
-            Connections c = connections();
-            Long held = c.strings().sync().pttl(HOLD + bucket);
-            if (held != null && held > 0) {
-                return Duration.ofMillis(held);
-            }
-            if (perWindow <= 0) {
-                return Duration.ZERO;
-            }
-            BucketConfiguration config = BucketConfiguration.builder()
-                    .addLimit(limit -> limit.capacity(perWindow).refillIntervally(perWindow, window))
-                    .build();
-            ConsumptionProbe probe = c.buckets().builder()
-                    .build(BUDGET + bucket + ':' + perWindow + ':' + window.toMillis(), () -> config)
-                    .tryConsumeAndReturnRemaining(1);
-            return probe.isConsumed() ? Duration.ZERO : Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill()));
+            return breaker.call(() -> {
+                Connections c = connections();
+                Long held = c.strings().sync().pttl(HOLD + bucket);
+                if (held != null && held > 0) {
+                    return Duration.ofMillis(held);
+                }
+                if (perWindow <= 0) {
+                    return Duration.ZERO;
+                }
+                BucketConfiguration config = BucketConfiguration.builder()
+                        .addLimit(limit -> limit.capacity(perWindow).refillIntervally(perWindow, window))
+                        .build();
+                ConsumptionProbe probe = c.buckets().builder()
+                        .build(BUDGET + bucket + ':' + perWindow + ':' + window.toMillis(), () -> config)
+                        .tryConsumeAndReturnRemaining(1);
+                return probe.isConsumed() ? Duration.ZERO : Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill()));
+            });
         } catch (RuntimeException e) {
             warn("rate budget", e);
             return fallback.tryTake(bucket, perWindow, window);
@@ -297,7 +304,7 @@ public final class RedisSharedState implements SharedState {
     @Override
     public String writeMark(String scope) {
         try {
-            String mark = redis().get(MARK + scope);
+            String mark = guarded(redis -> redis.get(MARK + scope));
             return mark == null ? "" : mark;
         } catch (RuntimeException e) {
             warn("read a write mark", e);
@@ -316,7 +323,8 @@ public final class RedisSharedState implements SharedState {
     @Override
     public boolean tryLease(String object, String owner, Duration lease) {
         try {
-            return "OK".equals(redis().set(LEASE + object, owner, SetArgs.Builder.nx().px(Math.max(1, lease.toMillis()))));
+            return "OK".equals(guarded(redis -> redis.set(LEASE + object, owner,
+                    SetArgs.Builder.nx().px(Math.max(1, lease.toMillis())))));
         } catch (RuntimeException e) {
             warn("take a write lease (writes are ordered per replica only until Redis is back)", e);
             return true;
@@ -326,8 +334,8 @@ public final class RedisSharedState implements SharedState {
     @Override
     public boolean renewLease(String object, String owner, Duration lease) {
         try {
-            Long r = redis().eval(RENEW, ScriptOutputType.INTEGER, new String[] {LEASE + object}, owner,
-                    Long.toString(Math.max(1, lease.toMillis())));
+            Long r = guarded(redis -> redis.<Long>eval(RENEW, ScriptOutputType.INTEGER, new String[] {LEASE + object},
+                    owner, Long.toString(Math.max(1, lease.toMillis()))));
             return r != null && r == 1;
         } catch (RuntimeException e) {
             warn("renew a write lease", e);
@@ -349,7 +357,7 @@ public final class RedisSharedState implements SharedState {
     @Override
     public boolean reachable() {
         try {
-            return "PONG".equals(redis().ping());
+            return "PONG".equals(guarded(RedisCommands::ping));
         } catch (RuntimeException e) {
             return false;
         }
@@ -371,7 +379,10 @@ public final class RedisSharedState implements SharedState {
 
     private void run(String what, Runnable command) {
         try {
-            command.run();
+            breaker.call(() -> {
+                command.run();
+                return null;
+            });
         } catch (RuntimeException e) {
             warn(what, e);
         }
@@ -382,17 +393,14 @@ public final class RedisSharedState implements SharedState {
         long now = System.nanoTime();
         long last = lastWarning.get();
         if ((last == 0 || now - last > 10_000_000_000L) && lastWarning.compareAndSet(last, now)) {
-            LOG.warn("shared state: cannot {} in Redis ({}); the rate budget, write fence and read sharing are per replica until Redis is back",
-                    what, describe(e));
+            LOG.atWarn().addKeyValue("component", "sharedState").addKeyValue("operation", what)
+                    .addKeyValue("error", describe(e))
+                    .log("shared state: cannot {} in Redis; the rate budget, write fence and read sharing are per"
+                            + " replica until Redis is back (logged at most every 10 s)", what);
         }
     }
 
     private static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        return RedisBreaker.describe(e);
     }
 }

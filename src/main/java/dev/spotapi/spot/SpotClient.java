@@ -361,11 +361,18 @@ public final class SpotClient {
         HttpRequest request = request(call, call.isRead() ? attemptMs : 0, trace);
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request,
                 BoundedBody.handler(BoundedBody.MAX_REPLY_BYTES));
+        long sentNanos = System.nanoTime();
         exchange.whenComplete((response, failure) -> {
             state.endExchange();
-            if (!call.isRead() && state.isFinished()) {
-                LOG.info("spot write answered after its caller's answer account={} op={} status={}", accountName,
-                        call.operation(), response == null ? "none: " + unwrap(failure).getClass().getSimpleName()
+            // only a write whose attempt timed out can be answered after its caller's answer (the caller's
+            // answer of a write answered in time may come first only by callback order: not worth a line)
+            if (!call.isRead() && state.isFinished()
+                    && System.nanoTime() - sentNanos >= TimeUnit.MILLISECONDS.toNanos(attemptMs)) {
+                LOG.atInfo().addKeyValue("account", accountName).addKeyValue("operation", call.operation())
+                        .addKeyValue("spotStatus", response == null ? 0 : response.statusCode())
+                        .log("spot write answered after its caller's answer (attempt timed out) account={} op={}"
+                                + " status={}", accountName, call.operation(), response == null
+                                ? "none: " + unwrap(failure).getClass().getSimpleName()
                                 : Integer.toString(response.statusCode()));
             }
         });

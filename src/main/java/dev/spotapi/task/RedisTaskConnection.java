@@ -17,13 +17,15 @@ import java.util.function.Function;
 /**
  * The Redis connection of the task store and work queue (Lettuce, made lazily and remade after an
  * outage). Every command fails within {@code timeout} while Redis cannot be reached (commands are rejected
- * while disconnected, never queued): {@link #run} then throws {@link TaskStoreUnavailableException}.
+ * while disconnected, never queued): {@link #run} then throws {@link TaskStoreUnavailableException}. A circuit
+ * breaker ({@link dev.spotapi.shared.RedisBreaker}) makes commands fail at once while Redis keeps failing.
  */
 public final class RedisTaskConnection implements AutoCloseable {
     private final ClientResources resources;
     private final RedisClient client;
     private volatile StatefulRedisConnection<String, String> connection;
-    private volatile long lastAttemptNanos;
+    /** Every command goes through it: a stuck Redis costs one timeout per trial, not one per command. */
+    private final dev.spotapi.shared.RedisBreaker breaker = new dev.spotapi.shared.RedisBreaker("taskStore");
     private volatile boolean closed;
 
     /**
@@ -60,7 +62,7 @@ public final class RedisTaskConnection implements AutoCloseable {
     /** Runs {@code command}; any Redis failure becomes a {@link TaskStoreUnavailableException}. */
     public <T> T run(String what, Function<RedisCommands<String, String>, T> command) {
         try {
-            return command.apply(commands());
+            return breaker.call(() -> command.apply(commands()));
         } catch (TaskStoreUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -81,17 +83,26 @@ public final class RedisTaskConnection implements AutoCloseable {
             if (closed) {
                 throw new TaskStoreUnavailableException("closed", null);
             }
-            long now = System.nanoTime();
-            if (lastAttemptNanos != 0 && now - lastAttemptNanos < 1_000_000_000L) {
-                throw new TaskStoreUnavailableException("Redis is not reachable (retrying each second)", null);
-            }
-            lastAttemptNanos = now;
             try {
                 connection = client.connect();
                 return connection.sync();
             } catch (RuntimeException e) {
                 throw new TaskStoreUnavailableException("Redis is not reachable: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** The breaker of this connection, for health and metrics. */
+    public dev.spotapi.shared.RedisBreaker breaker() {
+        return breaker;
+    }
+
+    /** One PING through the breaker (immediate while it is open); never throws. */
+    public boolean reachable() {
+        try {
+            return "PONG".equals(run("ping", RedisCommands::ping));
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 

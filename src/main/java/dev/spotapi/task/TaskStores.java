@@ -20,11 +20,22 @@ public final class TaskStores {
 
     /** The running {@link Tasks} of this replica. */
     public static Tasks tasks(ServiceConfig config, AccountRegistry accounts, MeterRegistry registry) {
+        return tasks(config, accounts, registry, (name, check) -> { });
+    }
+
+    /**
+     * The running {@link Tasks} of this replica; with Redis, also hands {@code health} the task store's check
+     * ({@code taskStore}: one PING through its circuit breaker) and registers its breaker's meters.
+     */
+    public static Tasks tasks(ServiceConfig config, AccountRegistry accounts, MeterRegistry registry,
+            java.util.function.BiConsumer<String, dev.spotapi.health.HealthCheck> health) {
         var t = config.tasks();
         Clock clock = Clock.systemUTC();
         if (config.sharedState().usesRedis()) {
             RedisTaskConnection redis = new RedisTaskConnection(config.sharedState().redisUrl(),
                     config.sharedState().redisUsername(), System.getenv(ConfigLoader.ENV_REDIS_PASSWORD), Duration.ofMillis(config.sharedState().timeoutMs()));
+            dev.spotapi.metrics.RedisMeters.bind(registry, "taskStore", redis.breaker(), redis::reachable);
+            health.accept("taskStore", () -> redis.breaker().health(redis.reachable()));
             RedisWorkQueue queue = new RedisWorkQueue(redis, t.namespace(), t.maxQueue(),
                     Duration.ofSeconds(t.leaseSeconds()));
             TaskStore store = new RedisTaskStore(redis, t.namespace(), clock, Duration.ofSeconds(t.ttlSeconds()),

@@ -9,11 +9,11 @@ import org.junit.jupiter.api.Test;
 /** The Prometheus page reports served requests by route template and Spot calls by account and outcome. */
 class MetricsTest extends ApiTestSupport {
     private static final Pattern SPOT_CALLS_OK_MAIN = Pattern.compile(
-            "(?m)^spot_calls_seconds_count\\{account=\"main\",[^}]*outcome=\"ok\"[^}]*} \\d+(\\.\\d+)?(E\\d+)?$");
+            "(?m)^spotapi_spot_calls_seconds_count\\{account=\"main\",[^}]*outcome=\"ok\"[^}]*} \\d+(\\.\\d+)?(E\\d+)?$");
     private static final Pattern INSTANCE_ROUTE = Pattern.compile(
-            "(?m)^http_server_requests_seconds_count\\{[^}]*route=\"/v1/spot/\\{account}/instances/\\{instance}\"[^}]*} \\d+");
+            "(?m)^spotapi_http_server_requests_seconds_count\\{[^}]*route=\"/v1/spot/\\{account}/instances/\\{instance}\"[^}]*} \\d+");
     private static final Pattern SPOT_CALLS_REJECTED_OTHER = Pattern.compile(
-            "(?m)^spot_calls_seconds_count\\{account=\"other\",[^}]*outcome=\"rejected\"[^}]*} \\d+");
+            "(?m)^spotapi_spot_calls_seconds_count\\{account=\"other\",[^}]*outcome=\"rejected\"[^}]*} \\d+");
 
     @Test
     void afterSomeCallsTheMetricsShowSpotCallsAndRouteTemplates() {
@@ -23,12 +23,12 @@ class MetricsTest extends ApiTestSupport {
 
         String page = metricsEventually(INSTANCE_ROUTE);
 
-        assertThat(SPOT_CALLS_OK_MAIN.matcher(page).find()).as("spot_calls ok series for main in:\n%s",
-                grep(page, "spot_calls")).isTrue();
+        assertThat(SPOT_CALLS_OK_MAIN.matcher(page).find()).as("spotapi_spot_calls ok series for main in:\n%s",
+                grep(page, "spotapi_spot_calls")).isTrue();
         assertThat(INSTANCE_ROUTE.matcher(page).find()).as("route template series in:\n%s",
-                grep(page, "http_server_requests_seconds_count")).isTrue();
+                grep(page, "spotapi_http_server_requests_seconds_count")).isTrue();
         assertThat(SPOT_CALLS_REJECTED_OTHER.matcher(page).find()).as("rejected series for other in:\n%s",
-                grep(page, "spot_calls")).isTrue();
+                grep(page, "spotapi_spot_calls")).isTrue();
         assertThat(page).as("raw ids never become label values").doesNotContain(id);
     }
 
@@ -37,23 +37,23 @@ class MetricsTest extends ApiTestSupport {
         String odd = "/no-such-route-" + System.nanoTime();
         assertThat(get(odd).status()).isEqualTo(404);
 
-        String page = metricsEventually(Pattern.compile("http_server_requests_seconds_count"));
+        String page = metricsEventually(Pattern.compile("spotapi_http_server_requests_seconds_count"));
 
         assertThat(page).doesNotContain(odd);
     }
 
-    /** spot_calls is a histogram with exactly the server timer's buckets; build_info names the build. */
+    /** spotapi_spot_calls is a histogram with exactly the server timer's buckets; spotapi_build_info names the build. */
     @Test
     void spotCallsHaveTheServerTimersHistogramBucketsAndBuildInfoIsThere() {
         assertThat(get("/main/elastigroups").status()).isEqualTo(200);
         // both timers: the request's own server timer is recorded after its reply (the first in a fresh JVM)
-        String page = metricsEventually(Pattern.compile("(?s)(?=.*spot_calls_seconds_bucket).*http_server_requests_seconds_bucket"));
-        java.util.Set<String> spot = buckets(page, "spot_calls_seconds_bucket");
-        java.util.Set<String> server = buckets(page, "http_server_requests_seconds_bucket");
-        assertThat(spot).as("spot_calls buckets in:\n%s", grep(page, "spot_calls")).hasSizeGreaterThan(5)
+        String page = metricsEventually(Pattern.compile("(?s)(?=.*spotapi_spot_calls_seconds_bucket).*spotapi_http_server_requests_seconds_bucket"));
+        java.util.Set<String> spot = buckets(page, "spotapi_spot_calls_seconds_bucket");
+        java.util.Set<String> server = buckets(page, "spotapi_http_server_requests_seconds_bucket");
+        assertThat(spot).as("spotapi_spot_calls buckets in:\n%s", grep(page, "spotapi_spot_calls")).hasSizeGreaterThan(5)
                 .contains("+Inf").isEqualTo(server);
         dev.spotapi.BuildInfo build = dev.spotapi.BuildInfo.current();
-        assertThat(page).containsPattern("(?m)^build_info\\{githash=\"" + Pattern.quote(build.githash())
+        assertThat(page).containsPattern("(?m)^spotapi_build_info\\{githash=\"" + Pattern.quote(build.githash())
                 + "\",version=\"" + Pattern.quote(build.version()) + "\"} 1(\\.0)?$");
     }
 

@@ -51,8 +51,8 @@ class PublicRoutesTest extends ApiTestSupport {
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("Content-Type")).startsWith("text/plain");
         assertThat(r.body()).contains("# TYPE ");
-        assertThat(r.body()).contains("http_server_requests_seconds_count");
-        assertThat(r.body()).contains("spot_calls");
+        assertThat(r.body()).contains("spotapi_http_server_requests_seconds_count");
+        assertThat(r.body()).contains("spotapi_spot_calls");
     }
 
     @Test

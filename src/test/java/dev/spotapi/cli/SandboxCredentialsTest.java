@@ -35,7 +35,9 @@ class SandboxCredentialsTest {
             assertThat(firstExport).matches("In your shell  : export B=http://127\\.0\\.0\\.1:" + port
                     + "/v1/spot T='\\$2a\\$10\\$[./A-Za-z0-9]{53}'");
             key = Files.readString(dir.resolve(".sandbox/pre-shared-key")).strip();
-            assertThat(run.output()).contains("Pre-shared key : " + key + "  (generated, kept in .sandbox/pre-shared-key");
+            assertThat(run.output()).contains("Pre-shared key : " + key + "  (generated now, kept in .sandbox/pre-shared-key")
+                    .contains("Docs           : http://127.0.0.1:" + port + "/v1/spot/docs")
+                    .doesNotContain("SLF4J");
             assertThat(Files.getPosixFilePermissions(dir.resolve(".sandbox/pre-shared-key")))
                     .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
             assertThat(pasted(firstExport)).isEqualTo("200 []");
@@ -43,7 +45,8 @@ class SandboxCredentialsTest {
         }
         try (ProgramRun again = ProgramRun.start(dir, env)) {
             again.awaitLine(l -> l.contains("export B="), START);
-            assertThat(again.output()).contains("Pre-shared key : " + key + " ");
+            assertThat(again.output()).contains("Pre-shared key : " + key + "  (from an earlier start, kept in")
+                    .doesNotContain("generated");
             assertThat(pasted(firstExport)).as("the first start's T still works").isEqualTo("200 []");
         }
     }

@@ -40,6 +40,7 @@ class OpenApiDocumentTest {
             "GET /v1/spot/version",
             "GET /v1/spot/metrics",
             "GET /v1/spot/ready",
+            "GET /v1/spot/health",
             "GET /v1/spot/openapi.json",
             "GET /v1/spot/docs",
             "GET /v1/spot/docs/assets/{asset}");

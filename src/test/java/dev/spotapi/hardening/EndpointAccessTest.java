@@ -26,13 +26,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class EndpointAccessTest extends HarnessPerClass {
     private static final Set<String> PUBLIC = Set.of("GET /v1/spot/ping", "GET /v1/spot/version",
-            "GET /v1/spot/metrics", "GET /v1/spot/ready", "GET /v1/spot/openapi.json", "GET /v1/spot/docs",
+            "GET /v1/spot/metrics", "GET /v1/spot/ready", "GET /v1/spot/health", "GET /v1/spot/openapi.json", "GET /v1/spot/docs",
             "GET /v1/spot/docs/assets/{asset}");
     private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "TRACE",
             "PROPFIND", "M123x1");
 
     @ParameterizedTest
-    @ValueSource(strings = {"docs", "ping", "version", "metrics", "ready", "openapi.json", "Docs", "PING"})
+    @ValueSource(strings = {"docs", "ping", "version", "metrics", "ready", "health", "openapi.json", "Docs", "PING"})
     void anAccountNamedLikeAPublicRouteIsRefusedAtConfigLoad(String name) {
         ServiceConfig config = new ServiceConfig("127.0.0.1:0", Map.of(name, new AccountConfig("us-east-1",
                 TestService.MAIN_ID, "main-spot-token", null, "http://127.0.0.1:9")), TestService.KEY, "info", "text",

@@ -43,14 +43,14 @@ class MetricCardinalityTest extends HarnessPerClass {
         Reply scrape = h.svc.call("GET", "/metrics", null, Map.of());
         assertThat(scrape.status()).isEqualTo(200);
         String text = scrape.body();
-        Set<String> methods = labelValues(text, "http_server_requests_seconds_count", "method");
-        Set<String> routes = labelValues(text, "http_server_requests_seconds_count", "route");
+        Set<String> methods = labelValues(text, "spotapi_http_server_requests_seconds_count", "method");
+        Set<String> routes = labelValues(text, "spotapi_http_server_requests_seconds_count", "route");
         assertThat(methods).as("method labels").isSubsetOf("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH",
                 "OTHER").contains("OTHER");
         assertThat(routes).as("route labels").allSatisfy(r -> assertThat(r).matches("UNMATCHED|/v1/spot/.*"))
                 .contains("UNMATCHED").noneMatch(r -> r.contains("nope-"));
         assertThat(text.length()).as("scrape size in characters").isLessThan(150_000);
-        assertThat(h.metric("http_server_requests_seconds_count", "method", "OTHER"))
+        assertThat(h.metric("spotapi_http_server_requests_seconds_count", "method", "OTHER"))
                 .as("the made-up requests are still counted").isGreaterThanOrEqualTo(MADE_UP_METHODS);
     }
 
@@ -58,7 +58,7 @@ class MetricCardinalityTest extends HarnessPerClass {
     void eachRequestSeriesHasTheElevenSloBucketsNotSeventyFour() {
         assertThat(h.svc.call("GET", "/ping", null, Map.of()).status()).isEqualTo(200);
         String text = h.svc.call("GET", "/metrics", null, Map.of()).body();
-        Matcher m = Pattern.compile("(?m)^http_server_requests_seconds_bucket\\{([^}]*)le=\"([^\"]+)\"")
+        Matcher m = Pattern.compile("(?m)^spotapi_http_server_requests_seconds_bucket\\{([^}]*)le=\"([^\"]+)\"")
                 .matcher(text);
         Map<String, Integer> bucketsPerSeries = new java.util.HashMap<>();
         Set<String> boundaries = new TreeSet<>();

@@ -47,7 +47,7 @@ class OrphanRecoveryTest extends HarnessPerClass {
         assertThat(named).hasSize(1);
         assertThat(r.json().path("id").asText()).isEqualTo(named.get(0).path("id").asText());
         assertThat(h.countSpotRequests("POST", GROUPS)).as("not created twice").isEqualTo(1);
-        assertThat(h.metric("spot_creates_recovery_total", "outcome", "found")).isGreaterThanOrEqualTo(1);
+        assertThat(h.metric("spotapi_spot_creates_recovery_total", "outcome", "found")).isGreaterThanOrEqualTo(1);
     }
 
     @Test

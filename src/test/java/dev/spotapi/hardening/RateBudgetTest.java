@@ -57,7 +57,7 @@ class RateBudgetTest {
         assertThat(h.get("/main/elastigroups").status()).as("another route (the list) has its own budget").isEqualTo(200);
         assertThat(h.get("/other/elastigroups/sig-00009999").status()).as("another account has its own budget")
                 .isEqualTo(404);
-        assertThat(h.metric("spot_budget_refused_total", "account", "main")).isGreaterThanOrEqualTo(3);
+        assertThat(h.metric("spotapi_spot_budget_refused_total", "account", "main")).isGreaterThanOrEqualTo(3);
     }
 
     @Test

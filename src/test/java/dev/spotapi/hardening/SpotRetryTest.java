@@ -155,13 +155,13 @@ class SpotRetryTest extends HarnessPerClass { // Harness.quick(): 3 attempts, ba
 
     @Test
     void connectionRefusedIsRetriedUpToMaxAttemptsThen502() {
-        double before = h.metric("spot_retries_total", "account", "down");
+        double before = h.metric("spotapi_spot_retries_total", "account", "down");
 
         Reply r = h.get("/down/instances");
 
         String message = assertJsonError(r, 502);
         assertThat(message).contains("unreachable");
-        double retries = h.metric("spot_retries_total", "account", "down") - before;
+        double retries = h.metric("spotapi_spot_retries_total", "account", "down") - before;
         assertThat(retries).as("retries of a refused connection (maxAttempts 3)").isEqualTo(2.0);
     }
 
@@ -403,7 +403,7 @@ class SpotRetryTest extends HarnessPerClass { // Harness.quick(): 3 attempts, ba
             HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString());
             for (String line : metrics.body().split("\n")) {
-                if (line.startsWith("spot_retries_total{") && line.contains("account=\"main\"")
+                if (line.startsWith("spotapi_spot_retries_total{") && line.contains("account=\"main\"")
                         && Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) >= 1) {
                     return;
                 }

@@ -177,7 +177,7 @@ class SpotTimeoutsTest {
     void everySpotSettingIsReadFromTheConfigFile(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("config.json");
         Files.writeString(file, """
-                {"listenAddress": "127.0.0.1:0", "token": "k", "org": "o", "maxBodyBytes": 4096,
+                {"listenAddress": "127.0.0.1:0", "token": "a-key-long-enough-42", "org": "o", "maxBodyBytes": 4096,
                  "accounts": {"a": {"id": "act-12345678", "token": "t", "endpoint": "http://127.0.0.1:1"}},
                  "spot": {"connectTimeoutMs": 111, "attemptTimeoutMs": 222, "deadlineMs": 3333, "maxAttempts": 7,
                           "initialBackoffMs": 44, "maxBackoffMs": 555, "rateBudgetPerMinute": 6,
@@ -207,7 +207,7 @@ class SpotTimeoutsTest {
     void aPartialSpotSectionKeepsTheOtherDefaults(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("config.json");
         Files.writeString(file, """
-                {"listenAddress": "127.0.0.1:0", "token": "k", "org": "o", "maxBodyBytes": 4096,
+                {"listenAddress": "127.0.0.1:0", "token": "a-key-long-enough-42", "org": "o", "maxBodyBytes": 4096,
                  "accounts": {"a": {"id": "act-12345678", "token": "t", "endpoint": "http://127.0.0.1:1"}},
                  "spot": {"deadlineMs": 9000}}""");
 

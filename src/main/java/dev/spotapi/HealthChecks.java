@@ -1,0 +1,76 @@
+package dev.spotapi;
+
+import dev.spotapi.api.Readiness;
+import dev.spotapi.auth.TokenVerifier;
+import dev.spotapi.health.Health;
+import dev.spotapi.metrics.RedisMeters;
+import dev.spotapi.shared.RedisSharedState;
+import dev.spotapi.shared.SharedState;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jetty.JettyServerThreadPoolMetrics;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.eclipse.jetty.server.Server;
+
+/**
+ * The health components and their meters, wired at start (README, Operate: Health and readiness):
+ * <ul>
+ *   <li>{@code sharedState}: embedded (always UP) or Redis (one PING through its circuit breaker). DOWN
+ *       makes the replica not ready only when Redis refuses this replica's password (misconfiguration:
+ *       a rollout must stop there); when Redis is down or stuck every replica is cut off alike and reads
+ *       still work, so the replica stays ready and the health says DEGRADED.</li>
+ *   <li>{@code taskStore} (Redis only): the same rules.</li>
+ *   <li>{@code spot}: per account, from the last call (passive): DEGRADED, never not ready.</li>
+ *   <li>{@code verificationQueue}: tokens waiting for bcrypt; DEGRADED when full (new tokens answer 503).</li>
+ * </ul>
+ */
+final class HealthChecks {
+    private HealthChecks() {
+    }
+
+    /** Whether a component's health says Redis refused this replica's password (not ready then). */
+    static boolean authRefused(Health h) {
+        return h.status() == Health.Status.DOWN && h.details() != null
+                && "auth_refused".equals(h.details().get("reason"));
+    }
+
+    static void sharedState(Readiness readiness, SharedState shared, MeterRegistry registry) {
+        if (shared instanceof RedisSharedState redis) {
+            RedisMeters.bind(registry, "sharedState", redis.breaker(), redis::reachable);
+            readiness.add("sharedState", () -> redis.breaker().health(redis.reachable()), HealthChecks::authRefused);
+        } else {
+            readiness.add("sharedState", () -> Health.up(Map.of("type", "embedded")), false);
+        }
+    }
+
+    static void verification(Readiness readiness, TokenVerifier verifier, MeterRegistry registry) {
+        int capacity = 2 * verifier.settings().verifyQueue();
+        Gauge.builder("spotapi.auth.verify.queued", verifier, TokenVerifier::queued)
+                .description("Tokens waiting for a bcrypt verification thread (both lanes)")
+                .register(registry);
+        Gauge.builder("spotapi.auth.verify.queue.capacity", () -> capacity)
+                .description("Most tokens that may wait for verification (both lanes); beyond, new tokens answer 503")
+                .strongReference(true).register(registry);
+        Gauge.builder("spotapi.auth.verdicts.cached", verifier, TokenVerifier::cachedVerdicts)
+                .description("Token verdicts kept in the verification cache")
+                .register(registry);
+        readiness.add("verificationQueue", () -> {
+            int queued = verifier.queued();
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("queued", queued);
+            details.put("capacity", capacity);
+            return Health.of(queued >= capacity ? Health.Status.DEGRADED : Health.Status.UP, details);
+        }, false);
+    }
+
+    /**
+     * Micrometer's Jetty binders: {@code jetty_threads_*} (busy, idle, current, config min/max, jobs queued) and
+     * {@code jetty_connections_*} (current, max, request timings, bytes in/out), on every connector.
+     */
+    static void jetty(Server server, MeterRegistry registry) {
+        new JettyServerThreadPoolMetrics(server.getThreadPool(), Tags.empty()).bindTo(registry);
+        io.micrometer.core.instrument.binder.jetty.JettyConnectionMetrics.addToAllConnectors(server, registry);
+    }
+}
