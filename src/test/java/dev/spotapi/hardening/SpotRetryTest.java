@@ -237,6 +237,9 @@ class SpotRetryTest extends HarnessPerClass { // Harness.quick(): 3 attempts, ba
         String id = "sig-0000dddd";
         h.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/group/*\",\"action\":\"status\",\"status\":429,"
                 + "\"retryAfter\":30}");
+        // the token's bcrypt check (first request of this service, CPU shared with the other test classes) is
+        // not what is timed here: the account list verifies it without a Spot call
+        assertThat(h.get("/").status()).isEqualTo(200);
 
         long start = System.nanoTime();
         // account throttled: Spot's 429 holds the route for those 30 s (issue 14)
