@@ -9,12 +9,12 @@ import java.util.Map;
  * {@code null} removes the key. Create uses the same rule on an empty object, so a {@code null} in a
  * create body means "not set" too.
  */
-final class DeepMerge {
+public final class DeepMerge {
     private DeepMerge() {
     }
 
     /** Merges {@code patch} into {@code target} in place; {@code patch} is not modified or shared. */
-    static void merge(ObjectNode target, ObjectNode patch) {
+    public static void merge(ObjectNode target, ObjectNode patch) {
         for (Map.Entry<String, JsonNode> field : patch.properties()) {
             String key = field.getKey();
             JsonNode value = field.getValue();

@@ -4,13 +4,13 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Random identifiers in the shapes Spot and AWS use. */
-final class RandomIds {
+public final class RandomIds {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private RandomIds() {
     }
 
-    static String hex(int digits) {
+    public static String hex(int digits) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         char[] out = new char[digits];
         for (int i = 0; i < digits; i++) {
@@ -20,7 +20,7 @@ final class RandomIds {
     }
 
     /** {@code sig-}/{@code smi-} + 8 lowercase hex digits. */
-    static String resourceId(String prefix) {
+    public static String resourceId(String prefix) {
         return prefix + hex(8);
     }
 
@@ -28,27 +28,27 @@ final class RandomIds {
         return "act-" + hex(8);
     }
 
-    static String ec2InstanceId() {
+    public static String ec2InstanceId() {
         return "i-" + hex(17);
     }
 
-    static String spotRequestId() {
+    public static String spotRequestId() {
         return "sir-" + hex(8);
     }
 
-    static String privateIp() {
+    public static String privateIp() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         return "172.31." + r.nextInt(0, 256) + "." + r.nextInt(1, 255);
     }
 
     /** From 54.0.0.0/8, an AWS public range, so the addresses look real. */
-    static String publicIp() {
+    public static String publicIp() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         return "54." + r.nextInt(0, 256) + "." + r.nextInt(0, 256) + "." + r.nextInt(1, 255);
     }
 
     /** A version-4 UUID; ThreadLocalRandom is enough for request ids and cheaper than SecureRandom. */
-    static String requestId() {
+    public static String requestId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
         long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;

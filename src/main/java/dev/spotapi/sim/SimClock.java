@@ -1,5 +1,7 @@
 package dev.spotapi.sim;
 
+import dev.spotapi.sim.persistence.Persistence;
+
 import java.util.function.LongSupplier;
 
 /**
@@ -8,13 +10,13 @@ import java.util.function.LongSupplier;
  * running clock that reaches it stays there. Persisted when a data dir is used, with the latest time it
  * showed, so that a restart (a real clock set back, a stored value out of range) never moves it back.
  */
-final class SimClock {
+public final class SimClock {
     private static final String OFFSET_KEY = "clock.offsetMillis";
     private static final String FROZEN_KEY = "clock.frozenAtMillis";
     /** The latest simulated time shown before the last stop or change: the floor after a restart. */
     private static final String SHOWN_KEY = "clock.shownMillis";
     /** The latest simulated time: 2999-12-31T23:59:59.999Z (Spot's dates are four-digit years). */
-    static final long MAX_NOW = java.time.Instant.parse("3000-01-01T00:00:00Z").toEpochMilli() - 1;
+    public static final long MAX_NOW = java.time.Instant.parse("3000-01-01T00:00:00Z").toEpochMilli() - 1;
 
     /** Either running ({@code frozenAt < 0}, now = real + offset) or frozen at {@code frozenAt}. */
     private record Setting(long offsetMillis, long frozenAt) {
@@ -24,7 +26,7 @@ final class SimClock {
     }
 
     /** What {@code GET /_sim/clock} shows. */
-    record Reading(long now, long offsetMillis, boolean frozen) {
+    public record Reading(long now, long offsetMillis, boolean frozen) {
     }
 
     private final LongSupplier realTime;
@@ -58,7 +60,7 @@ final class SimClock {
     }
 
     /** Simulated epoch milliseconds, from 0 to {@link #MAX_NOW}. */
-    long now() {
+    public long now() {
         return now(setting);
     }
 
@@ -67,7 +69,7 @@ final class SimClock {
         return s.frozen() ? s.frozenAt : Math.max(0, Math.min(MAX_NOW, realTime.getAsLong() + s.offsetMillis));
     }
 
-    Reading read() {
+    public Reading read() {
         Setting s = setting;
         long now = now(s);
         return new Reading(now, now - realTime.getAsLong(), s.frozen());
@@ -78,7 +80,7 @@ final class SimClock {
         persistence.putMeta(SHOWN_KEY, Long.toString(now()));
     }
 
-    synchronized Reading advance(long millis) {
+    public synchronized Reading advance(long millis) {
         if (millis < 0) {
             throw new AdminException("the clock only moves forward: the advance must not be negative");
         }
@@ -96,7 +98,7 @@ final class SimClock {
      * Moves the clock to {@code target} (null = stay at the current time) and freezes or unfreezes
      * it (null = keep as is).
      */
-    synchronized Reading set(Long target, Boolean frozen) {
+    public synchronized Reading set(Long target, Boolean frozen) {
         long now = now();
         long to = target == null ? now : target;
         if (to > MAX_NOW) {
@@ -111,7 +113,7 @@ final class SimClock {
         return read();
     }
 
-    synchronized void reset() {
+    public synchronized void reset() {
         store(new Setting(0, -1));
     }
 

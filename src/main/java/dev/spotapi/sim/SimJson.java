@@ -12,25 +12,25 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /** The simulator's one Jackson mapper (its own, so it never depends on the service's settings). */
-final class SimJson {
-    static final ObjectMapper MAPPER = JsonMapper.builder()
+public final class SimJson {
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
             .build();
-    static final JsonNodeFactory NODES = MAPPER.getNodeFactory();
+    public static final JsonNodeFactory NODES = MAPPER.getNodeFactory();
 
     private SimJson() {
     }
 
-    static ObjectNode object() {
+    public static ObjectNode object() {
         return NODES.objectNode();
     }
 
-    static ArrayNode array() {
+    public static ArrayNode array() {
         return NODES.arrayNode();
     }
 
     /** Parses bytes as JSON; returns null for an empty or whitespace-only body. */
-    static JsonNode parse(byte[] bytes) throws IOException {
+    public static JsonNode parse(byte[] bytes) throws IOException {
         if (isBlank(bytes)) {
             return null;
         }
@@ -38,7 +38,7 @@ final class SimJson {
         return node == null || node.isMissingNode() ? null : node;
     }
 
-    static JsonNode parse(String text) {
+    public static JsonNode parse(String text) {
         try {
             return MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
@@ -46,7 +46,7 @@ final class SimJson {
         }
     }
 
-    static byte[] bytes(JsonNode node) {
+    public static byte[] bytes(JsonNode node) {
         try {
             return MAPPER.writeValueAsBytes(node);
         } catch (JsonProcessingException e) {
@@ -54,7 +54,7 @@ final class SimJson {
         }
     }
 
-    static String text(JsonNode node) {
+    public static String text(JsonNode node) {
         try {
             return MAPPER.writeValueAsString(node);
         } catch (JsonProcessingException e) {

@@ -1,42 +1,42 @@
 package dev.spotapi.sim;
 
 /** A Spot API error: answered with the error envelope and this HTTP status. */
-final class SpotException extends RuntimeException {
+public final class SpotException extends RuntimeException {
     static final String VALIDATION_ERROR = "ValidationError";
 
     private final int status;
     private final String code;
     private final String field;
 
-    SpotException(int status, String code, String message, String field) {
+    public SpotException(int status, String code, String message, String field) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
         this.field = field;
     }
 
-    static SpotException validation(String field, String message) {
+    public static SpotException validation(String field, String message) {
         return new SpotException(400, VALIDATION_ERROR, message, field);
     }
 
-    static SpotException badRequest(String code, String message) {
+    public static SpotException badRequest(String code, String message) {
         return new SpotException(400, code, message, null);
     }
 
-    static SpotException unauthorized(String message) {
+    public static SpotException unauthorized(String message) {
         return new SpotException(401, "UNAUTHORIZED", message, null);
     }
 
-    int status() {
+    public int status() {
         return status;
     }
 
-    String code() {
+    public String code() {
         return code;
     }
 
     /** The offending input, e.g. {@code body:group.capacity.minimum}; null when none. */
-    String field() {
+    public String field() {
         return field;
     }
 }

@@ -1,5 +1,29 @@
 package dev.spotapi.sim;
 
+import dev.spotapi.sim.http.Accounts;
+import dev.spotapi.sim.http.AdminRoutes;
+import dev.spotapi.sim.http.Ec2TagView;
+import dev.spotapi.sim.http.Envelope;
+import dev.spotapi.sim.faults.FaultInjector;
+import dev.spotapi.sim.http.GroupRoutes;
+import dev.spotapi.sim.state.GroupType;
+import dev.spotapi.sim.fleet.InstanceActions;
+import dev.spotapi.sim.http.InstanceRoutes;
+import dev.spotapi.sim.state.ManagedInstanceType;
+import dev.spotapi.sim.http.MatchedRouteFilter;
+import dev.spotapi.sim.persistence.Persistence;
+import dev.spotapi.sim.faults.RateLimiter;
+import dev.spotapi.sim.http.RequestLog;
+import dev.spotapi.sim.http.ResourceRoutes;
+import dev.spotapi.sim.state.ResourceStore;
+import dev.spotapi.sim.http.RollRoutes;
+import dev.spotapi.sim.http.SpotApiFilter;
+import dev.spotapi.sim.persistence.SqlitePersistence;
+import dev.spotapi.sim.state.StateSnapshot;
+import dev.spotapi.sim.http.StatefulGroupRoutes;
+import dev.spotapi.sim.http.StatefulRoutes;
+import dev.spotapi.sim.fleet.TransitionTime;
+
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;

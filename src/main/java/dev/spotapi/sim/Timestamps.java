@@ -11,7 +11,7 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 
 /** Spot's timestamp formats: always UTC with a literal Z (the Go SDK cannot parse "+0000"). */
-final class Timestamps {
+public final class Timestamps {
     private static final DateTimeFormatter MILLIS =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -21,18 +21,18 @@ final class Timestamps {
      * The latest: 9999-12-31T23:59:59.999Z. Query windows may reach it; the simulated clock itself stops at
      * {@link SimClock#MAX_NOW}.
      */
-    static final long MAX_TIME = Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli();
+    public static final long MAX_TIME = Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli();
 
     private Timestamps() {
     }
 
     /** Resource timestamps (createdAt, updatedAt, launchedAt): second precision, ".000Z". */
-    static String seconds(long epochMillis) {
+    public static String seconds(long epochMillis) {
         return MILLIS.format(Instant.ofEpochMilli(epochMillis).truncatedTo(ChronoUnit.SECONDS));
     }
 
     /** Envelope and log timestamps keep their milliseconds. */
-    static String millis(long epochMillis) {
+    public static String millis(long epochMillis) {
         return MILLIS.format(Instant.ofEpochMilli(epochMillis));
     }
 
@@ -45,7 +45,7 @@ final class Timestamps {
      *
      * @throws IllegalArgumentException when none of these fits, or the time is out of range
      */
-    static long parse(String text) {
+    public static long parse(String text) {
         long value = parseUnbounded(text);
         if (value < MIN_TIME || value > MAX_TIME) {
             throw new IllegalArgumentException("out of range: " + text);
@@ -58,7 +58,7 @@ final class Timestamps {
      *
      * @throws IllegalArgumentException when not digits or out of range
      */
-    static long parseEpochMillis(String text) {
+    public static long parseEpochMillis(String text) {
         String s = text.trim();
         if (s.isEmpty() || s.length() > 15 || !s.chars().allMatch(Character::isDigit)) {
             throw new IllegalArgumentException("not epoch milliseconds: " + text);
@@ -102,7 +102,7 @@ final class Timestamps {
      *
      * @throws SpotException a ValidationError on {@code query:<name>} when it does not parse
      */
-    static long query(Context ctx, String name, long absent) {
+    public static long query(Context ctx, String name, long absent) {
         String value = ctx.queryParam(name);
         if (value == null || value.isBlank()) {
             return absent;

@@ -1,5 +1,9 @@
 package dev.spotapi.sim;
 
+import dev.spotapi.sim.faults.Fault;
+import dev.spotapi.sim.http.PathGlob;
+import dev.spotapi.sim.http.RequestLog;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 

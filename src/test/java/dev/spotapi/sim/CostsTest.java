@@ -1,5 +1,7 @@
 package dev.spotapi.sim;
 
+import dev.spotapi.sim.fleet.PriceTable;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,7 @@
 package dev.spotapi.sim;
 
+import dev.spotapi.sim.faults.RateLimiter;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.BeforeEach;

@@ -1,5 +1,7 @@
 package dev.spotapi.sim;
 
+import dev.spotapi.sim.state.FieldTable;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -158,7 +160,7 @@ class SimStrictnessTest extends SimTestBase {
     }
 
     private static JsonNode table(String wrapper) {
-        try (InputStream in = FieldTable.class.getResourceAsStream(wrapper + "-fields.json")) {
+        try (InputStream in = FieldTable.class.getResourceAsStream("/dev/spotapi/sim/" + wrapper + "-fields.json")) {
             return SimClient.JSON.readTree(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
