@@ -103,6 +103,17 @@ final class StatefulRoutes extends AccountScopedRoutes {
         replies.jsonLater(ctx, service.importInstance(account, request));
     }
 
+    /**
+     * Imports 1 to 50 EC2 instances ({@code {"instances": [{...import fields...}]}}); answers
+     * {@code {"instances": [...]}}, one entry per instance in order (see {@link StatefulService#bulkImport}).
+     */
+    void bulkImport(Context ctx) {
+        var account = account(ctx);
+        dev.spotapi.stateful.BulkImport request = parsed(() -> dev.spotapi.stateful.BulkImport.parse(body(ctx)));
+        replies.jsonLater(ctx, service.bulkImport(account, request.instances()),
+                results -> java.util.Map.of("instances", results));
+    }
+
     /** The status of an import of this org. */
     void migration(Context ctx) {
         var account = account(ctx);

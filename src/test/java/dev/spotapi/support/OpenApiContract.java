@@ -264,19 +264,23 @@ public final class OpenApiContract {
         }
     }
 
-    /** The document's path template matching {@code rawPath}, or null when none does. */
+    /**
+     * The document's path template matching {@code rawPath}, or null when none does; the one with the fewest
+     * parameters wins (OpenAPI: concrete paths before templated ones, so {@code .../imports/bulk} is not
+     * {@code .../imports/{migration}}).
+     */
     String templateOf(String rawPath) {
+        PathTemplate best = null;
         for (PathTemplate t : paths) {
-            if (t.literal && t.pattern.matcher(rawPath).matches()) {
-                return t.template;
+            if (t.pattern.matcher(rawPath).matches() && (best == null || params(t) < params(best))) {
+                best = t;
             }
         }
-        for (PathTemplate t : paths) {
-            if (t.pattern.matcher(rawPath).matches()) {
-                return t.template;
-            }
-        }
-        return null;
+        return best == null ? null : best.template;
+    }
+
+    private static int params(PathTemplate t) {
+        return t.literal ? 0 : t.template.split("\\{", -1).length - 1;
     }
 
     private static String header(Map<String, List<String>> headers, String name) {
