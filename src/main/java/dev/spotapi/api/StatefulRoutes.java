@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * HTTP side of the stateful-node routes (issue 26): {@code POST /{account}/imports},
- * {@code GET /{account}/imports/{migration}}, {@code PUT /{account}/instances-power} and
+ * {@code GET /{account}/imports/{migration}}, {@code POST /{account}/bulk-imports}, {@code PUT /{account}/instances-power} and
  * {@code DELETE /{account}/instances/{instance}/volumes/{volume}}, and the stateful instances of a group under
  * {@code /{account}/elastigroups/{elastigroup}/stateful-instances}.
  */

@@ -210,7 +210,7 @@ class StatefulNodesTest {
         String managed = ec2Instance("[]");
         expect(alpha, "POST", "/main/imports", Map.of("originalInstanceId", managed, "region", "us-east-1"), 200);
         String unknown = "i-0fedcba987654321f";
-        Reply reply = expect(alpha, "POST", "/main/imports/bulk", Map.of("instances", List.of(
+        Reply reply = expect(alpha, "POST", "/main/bulk-imports", Map.of("instances", List.of(
                 Map.of("originalInstanceId", first, "region", "us-east-1", "name", "bulk-1"),
                 Map.of("originalInstanceId", managed, "region", "us-east-1"),
                 Map.of("originalInstanceId", unknown, "region", "us-east-1"),
@@ -240,7 +240,7 @@ class StatefulNodesTest {
         assertThat(items.get(2).path("error").path("message").asText()).contains(unknown);
         assertThat(items.get(1).has("id")).isFalse();
         // a replay of the keyed request answers the same result and imports nothing again
-        Reply replay = expect(alpha, "POST", "/main/imports/bulk", Map.of("instances", List.of(
+        Reply replay = expect(alpha, "POST", "/main/bulk-imports", Map.of("instances", List.of(
                 Map.of("originalInstanceId", first, "region", "us-east-1", "name", "bulk-1"),
                 Map.of("originalInstanceId", managed, "region", "us-east-1"),
                 Map.of("originalInstanceId", unknown, "region", "us-east-1"),
@@ -253,17 +253,17 @@ class StatefulNodesTest {
     void bulkImportRefusesBadBodiesBeforeSpot() {
         String ec2 = ec2Instance("[]");
         sim("DELETE", "/_sim/requests", null);
-        expect(alpha, "POST", "/main/imports/bulk", Map.of("instances", List.of()), 400);
-        expect(alpha, "POST", "/main/imports/bulk", "{}", 400);
-        expect(alpha, "POST", "/main/imports/bulk", Map.of("instances", List.of(Map.of("originalInstanceId", ec2,
+        expect(alpha, "POST", "/main/bulk-imports", Map.of("instances", List.of()), 400);
+        expect(alpha, "POST", "/main/bulk-imports", "{}", 400);
+        expect(alpha, "POST", "/main/bulk-imports", Map.of("instances", List.of(Map.of("originalInstanceId", ec2,
                 "region", "us-east-1"), Map.of("originalInstanceId", ec2, "region", "us-east-1"))), 400);
-        expect(alpha, "POST", "/main/imports/bulk", Map.of("instances", List.of(Map.of("originalInstanceId", ec2,
+        expect(alpha, "POST", "/main/bulk-imports", Map.of("instances", List.of(Map.of("originalInstanceId", ec2,
                 "region", "us-east-1", "keepPrivateIp", true))), 400);
         List<Map<String, Object>> many = new ArrayList<>();
         for (int i = 0; i < 51; i++) {
             many.add(Map.of("originalInstanceId", String.format("i-%017x", i + 1), "region", "us-east-1"));
         }
-        expect(alpha, "POST", "/main/imports/bulk", Map.of("instances", many), 400);
+        expect(alpha, "POST", "/main/bulk-imports", Map.of("instances", many), 400);
         assertThat(writesToSpot()).isEmpty();
     }
 

@@ -264,23 +264,19 @@ public final class OpenApiContract {
         }
     }
 
-    /**
-     * The document's path template matching {@code rawPath}, or null when none does; the one with the fewest
-     * parameters wins (OpenAPI: concrete paths before templated ones, so {@code .../imports/bulk} is not
-     * {@code .../imports/{migration}}).
-     */
+    /** The document's path template matching {@code rawPath}, or null when none does. */
     String templateOf(String rawPath) {
-        PathTemplate best = null;
         for (PathTemplate t : paths) {
-            if (t.pattern.matcher(rawPath).matches() && (best == null || params(t) < params(best))) {
-                best = t;
+            if (t.literal && t.pattern.matcher(rawPath).matches()) {
+                return t.template;
             }
         }
-        return best == null ? null : best.template;
-    }
-
-    private static int params(PathTemplate t) {
-        return t.literal ? 0 : t.template.split("\\{", -1).length - 1;
+        for (PathTemplate t : paths) {
+            if (t.pattern.matcher(rawPath).matches()) {
+                return t.template;
+            }
+        }
+        return null;
     }
 
     private static String header(Map<String, List<String>> headers, String name) {
