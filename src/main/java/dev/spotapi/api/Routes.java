@@ -108,6 +108,7 @@ final class Routes {
 
                 // stateful nodes (issue 26): import, bulk power, volumes
                 change(HandlerType.POST, "/{account}/imports", "import instance", stateful::importInstance),
+                change(HandlerType.POST, "/{account}/bulk-imports", "import instances", stateful::bulkImport),
                 auth(HandlerType.GET, "/{account}/imports/{migration}", stateful::migration),
                 action(HandlerType.PUT, "/{account}/instances-power", "power instances", stateful::bulkPower),
                 change(HandlerType.DELETE, "/{account}/instances/{instance}/volumes/{volume}", "delete instance volume",

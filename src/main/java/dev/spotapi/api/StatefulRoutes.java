@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * HTTP side of the stateful-node routes (issue 26): {@code POST /{account}/imports},
- * {@code GET /{account}/imports/{migration}}, {@code PUT /{account}/instances-power} and
+ * {@code GET /{account}/imports/{migration}}, {@code POST /{account}/bulk-imports}, {@code PUT /{account}/instances-power} and
  * {@code DELETE /{account}/instances/{instance}/volumes/{volume}}, and the stateful instances of a group under
  * {@code /{account}/elastigroups/{elastigroup}/stateful-instances}.
  */
@@ -101,6 +101,17 @@ final class StatefulRoutes extends AccountScopedRoutes {
         var account = account(ctx);
         ImportRequest request = parsed(() -> ImportRequest.parse(body(ctx)));
         replies.jsonLater(ctx, service.importInstance(account, request));
+    }
+
+    /**
+     * Imports 1 to 50 EC2 instances ({@code {"instances": [{...import fields...}]}}); answers
+     * {@code {"instances": [...]}}, one entry per instance in order (see {@link StatefulService#bulkImport}).
+     */
+    void bulkImport(Context ctx) {
+        var account = account(ctx);
+        dev.spotapi.stateful.BulkImport request = parsed(() -> dev.spotapi.stateful.BulkImport.parse(body(ctx)));
+        replies.jsonLater(ctx, service.bulkImport(account, request.instances()),
+                results -> java.util.Map.of("instances", results));
     }
 
     /** The status of an import of this org. */

@@ -64,26 +64,133 @@ public final class StatefulService {
             out.put("migrationId", item.path("migrationId").asText(""));
             out.put("state", item.path("state").asText(""));
             out.put("originalInstanceId", request.originalInstanceId());
-            ArrayNode tags = JsonNodeFactory.instance.arrayNode();
-            if (request.space() != null) {
-                tags.addObject().put("tagKey", Ownership.SPACE_TAG).put("tagValue", request.space());
-            }
-            ObjectNode partial = JsonNodeFactory.instance.objectNode();
-            partial.putObject("compute").putObject("launchSpecification").set("tags", tags);
-            ObjectNode update = ownership.forUpdate(partial);
-            if (update.path("compute").path("launchSpecification").path("tags").isEmpty()) {
-                return CompletableFuture.completedFuture(out);
-            }
-            return InstanceService.INSTANCES.update(account.spot(), id, update).handle((ignored, failure) -> {
-                if (failure != null) {
-                    LOG.error("imported managed instance could not be tagged with its org account={} instance={}"
-                            + " migration={}: {}", account.name(), id, out.path("migrationId").asText(),
-                            unwrap(failure).getMessage());
-                    throw failure instanceof CompletionException c ? c : new CompletionException(failure);
-                }
-                return out;
-            });
+            return tag(account, request, out);
         });
+    }
+
+    /** Tag attempts of an imported managed instance (the first one and two retries). */
+    static final int TAG_ATTEMPTS = 3;
+    /** Pause before a retry of the tag write, in milliseconds (times the attempt number). */
+    static final long TAG_RETRY_MILLIS = 150;
+
+    /**
+     * Tags the imported managed instance {@code out.id} with this org (and space). The write is tried
+     * {@link #TAG_ATTEMPTS} times; when it still fails, the instance exists at Spot but belongs to no org: the
+     * answer is a 502-kind failure naming the instance as untagged (the operator runs {@code org-adopt}) and an
+     * ERROR log line with account, instance and migration.
+     */
+    private CompletableFuture<ObjectNode> tag(Account account, ImportRequest request, ObjectNode out) {
+        String id = out.path("id").asText("");
+        ArrayNode tags = JsonNodeFactory.instance.arrayNode();
+        if (request.space() != null) {
+            tags.addObject().put("tagKey", Ownership.SPACE_TAG).put("tagValue", request.space());
+        }
+        ObjectNode partial = JsonNodeFactory.instance.objectNode();
+        partial.putObject("compute").putObject("launchSpecification").set("tags", tags);
+        ObjectNode update = ownership.forUpdate(partial);
+        if (update.path("compute").path("launchSpecification").path("tags").isEmpty()) {
+            return CompletableFuture.completedFuture(out);
+        }
+        return tagAttempt(account, id, update, 1).handle((ignored, failure) -> {
+            if (failure != null) {
+                Throwable cause = unwrap(failure);
+                LOG.error("imported managed instance could not be tagged with its org account={} instance={}"
+                        + " migration={} attempts={}: {} (run org-adopt)", account.name(), id,
+                        out.path("migrationId").asText(), TAG_ATTEMPTS, cause.getMessage());
+                throw new CompletionException(new SpotException(SpotException.Kind.UNREACHABLE,
+                        "tag imported managed instance", cause instanceof SpotException s ? s.httpStatus() : 0, null,
+                        "managed instance '" + id + "' (migration '" + out.path("migrationId").asText()
+                                + "') was imported but is untagged: it belongs to no org until an operator runs"
+                                + " org-adopt for it", cause instanceof SpotException s ? s.spotRequestId() : null,
+                        null, true));
+            }
+            return out;
+        });
+    }
+
+    private CompletableFuture<?> tagAttempt(Account account, String id, ObjectNode update, int attempt) {
+        return InstanceService.INSTANCES.update(account.spot(), id, update).handle((ok, failure) -> {
+            if (failure == null) {
+                return CompletableFuture.completedFuture((Object) ok);
+            }
+            Throwable cause = unwrap(failure);
+            boolean retryable = !(cause instanceof SpotException s) || (s.kind() != SpotException.Kind.REJECTED
+                    && s.kind() != SpotException.Kind.AUTH_REJECTED);
+            if (attempt >= TAG_ATTEMPTS || !retryable) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            LOG.warn("tag of imported managed instance failed, retrying account={} instance={} attempt={}: {}",
+                    account.name(), id, attempt, cause.getMessage());
+            return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(
+                    TAG_RETRY_MILLIS * attempt, java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .thenCompose(v -> tagAttempt(account, id, update, attempt + 1));
+        }).thenCompose(f -> f);
+    }
+
+    /**
+     * Imports many EC2 instances with one Spot bulk call ({@code POST /aws/ec2/managedInstance/migration/bulk},
+     * OAS {@code miBulkImportInstance}); each started migration's managed instance is tagged as a single import
+     * does. An instance Spot did not start (its {@code failures}) is imported on its own, so it gets Spot's own
+     * refusal. Answers one entry per request, in order: {@code {"originalInstanceId", "id", "migrationId",
+     * "state"}} or {@code {"originalInstanceId", "error": {"kind", "message"}}} ({@code kind}: not_found,
+     * rejected, conflict, failed; an untagged import is failed, naming the managed instance).
+     */
+    public CompletableFuture<List<ObjectNode>> bulkImport(Account account, List<ImportRequest> requests) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        ArrayNode migrations = body.putArray("migrations");
+        requests.forEach(r -> migrations.add(r.toSpot().path("migration")));
+        SpotCall call = SpotCall.post("import instances", MI + "/migration/bulk", body);
+        return account.spot().send(call).thenCompose(reply -> {
+            Map<String, JsonNode> started = new LinkedHashMap<>();
+            reply.items().forEach(item -> started.putIfAbsent(item.path("data").path("originalInstanceId").asText(""),
+                    item));
+            List<CompletableFuture<ObjectNode>> each = new ArrayList<>();
+            for (ImportRequest request : requests) {
+                JsonNode item = started.remove(request.originalInstanceId());
+                CompletableFuture<ObjectNode> one;
+                if (item != null) {
+                    ObjectNode out = JsonNodeFactory.instance.objectNode();
+                    out.put("id", item.path("managedInstanceId").asText(""));
+                    out.put("migrationId", item.path("migrationId").asText(""));
+                    out.put("state", item.path("state").asText(""));
+                    out.put("originalInstanceId", request.originalInstanceId());
+                    one = tag(account, request, out);
+                } else {
+                    one = importInstance(account, request);
+                }
+                each.add(one.handle((ok, failure) -> ok != null ? ordered(ok) : importFailure(request, unwrap(failure))));
+            }
+            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                    .thenApply(v -> each.stream().map(CompletableFuture::join).toList());
+        });
+    }
+
+    private static ObjectNode ordered(ObjectNode ok) {
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        out.set("originalInstanceId", ok.get("originalInstanceId"));
+        out.set("id", ok.get("id"));
+        out.set("migrationId", ok.get("migrationId"));
+        out.set("state", ok.get("state"));
+        return out;
+    }
+
+    private static ObjectNode importFailure(ImportRequest request, Throwable cause) {
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        out.put("originalInstanceId", request.originalInstanceId());
+        ObjectNode error = out.putObject("error");
+        if (cause instanceof SpotException s) {
+            error.put("kind", switch (s.kind()) {
+                case NOT_FOUND -> "not_found";
+                case REJECTED -> "rejected";
+                case CONFLICT -> "conflict";
+                default -> "failed";
+            });
+            error.put("message", s.spotMessage() != null ? s.spotMessage() : s.getMessage());
+        } else {
+            error.put("kind", "failed");
+            error.put("message", "the request to Spot failed");
+        }
+        return out;
     }
 
     /**

@@ -204,6 +204,104 @@ class StatefulNodesTest {
     }
 
     @Test
+    void bulkImportAnswersPerInstanceAndTagsEachNewInstanceWithTheOrg() {
+        String first = ec2Instance("[]");
+        String second = ec2Instance("[]");
+        String managed = ec2Instance("[]");
+        expect(alpha, "POST", "/main/imports", Map.of("originalInstanceId", managed, "region", "us-east-1"), 200);
+        String unknown = "i-0fedcba987654321f";
+        Reply reply = expect(alpha, "POST", "/main/bulk-imports", Map.of("instances", List.of(
+                Map.of("originalInstanceId", first, "region", "us-east-1", "name", "bulk-1"),
+                Map.of("originalInstanceId", managed, "region", "us-east-1"),
+                Map.of("originalInstanceId", unknown, "region", "us-east-1"),
+                Map.of("originalInstanceId", second, "region", "us-east-1", "space", "space-9"))), 200,
+                "Idempotency-Key", "bulk-" + first);
+        JsonNode items = reply.json().path("instances");
+        assertThat(items).hasSize(4);
+        assertThat(items.get(0).path("originalInstanceId").asText()).isEqualTo(first);
+        assertThat(items.get(1).path("originalInstanceId").asText()).isEqualTo(managed);
+        assertThat(items.get(2).path("originalInstanceId").asText()).isEqualTo(unknown);
+        assertThat(items.get(3).path("originalInstanceId").asText()).isEqualTo(second);
+        for (JsonNode ok : List.of(items.get(0), items.get(3))) {
+            assertThat(ok.path("id").asText()).startsWith("smi-");
+            assertThat(ok.path("migrationId").asText()).startsWith("smg-");
+            assertThat(ok.path("state").asText()).isEqualTo("MIGRATE_START");
+            assertThat(ok.has("error")).isFalse();
+            assertThat(mi(ok.path("id").asText()).path("compute").path("launchSpecification").path("tags").toString())
+                    .contains("\"tagKey\":\"spinup:org\",\"tagValue\":\"alpha\"");
+            expect(alpha, "GET", "/main/instances/" + ok.path("id").asText(), null, 200);
+            expect(beta, "GET", "/main/instances/" + ok.path("id").asText(), null, 404);
+        }
+        assertThat(mi(items.get(3).path("id").asText()).toString())
+                .contains("\"tagKey\":\"spinup:spaceid\",\"tagValue\":\"space-9\"");
+        assertThat(items.get(1).path("error").path("kind").asText()).isEqualTo("rejected");
+        assertThat(items.get(1).path("error").path("message").asText()).contains("already managed");
+        assertThat(items.get(2).path("error").path("kind").asText()).isEqualTo("not_found");
+        assertThat(items.get(2).path("error").path("message").asText()).contains(unknown);
+        assertThat(items.get(1).has("id")).isFalse();
+        // a replay of the keyed request answers the same result and imports nothing again
+        Reply replay = expect(alpha, "POST", "/main/bulk-imports", Map.of("instances", List.of(
+                Map.of("originalInstanceId", first, "region", "us-east-1", "name", "bulk-1"),
+                Map.of("originalInstanceId", managed, "region", "us-east-1"),
+                Map.of("originalInstanceId", unknown, "region", "us-east-1"),
+                Map.of("originalInstanceId", second, "region", "us-east-1", "space", "space-9"))), 200,
+                "Idempotency-Key", "bulk-" + first);
+        assertThat(replay.json()).isEqualTo(reply.json());
+    }
+
+    @Test
+    void bulkImportRefusesBadBodiesBeforeSpot() {
+        String ec2 = ec2Instance("[]");
+        sim("DELETE", "/_sim/requests", null);
+        expect(alpha, "POST", "/main/bulk-imports", Map.of("instances", List.of()), 400);
+        expect(alpha, "POST", "/main/bulk-imports", "{}", 400);
+        expect(alpha, "POST", "/main/bulk-imports", Map.of("instances", List.of(Map.of("originalInstanceId", ec2,
+                "region", "us-east-1"), Map.of("originalInstanceId", ec2, "region", "us-east-1"))), 400);
+        expect(alpha, "POST", "/main/bulk-imports", Map.of("instances", List.of(Map.of("originalInstanceId", ec2,
+                "region", "us-east-1", "keepPrivateIp", true))), 400);
+        List<Map<String, Object>> many = new ArrayList<>();
+        for (int i = 0; i < 51; i++) {
+            many.add(Map.of("originalInstanceId", String.format("i-%017x", i + 1), "region", "us-east-1"));
+        }
+        expect(alpha, "POST", "/main/bulk-imports", Map.of("instances", many), 400);
+        assertThat(writesToSpot()).isEmpty();
+    }
+
+    @Test
+    void aFailedTagWriteIsRetriedThenAnswered502NamingTheUntaggedInstance() {
+        // one failed tag write: the retry tags the instance
+        String retried = ec2Instance("[]");
+        sim("POST", "/_sim/faults", "{\"method\":\"PUT\",\"path\":\"/aws/ec2/managedInstance/*\","
+                + "\"action\":\"status\",\"status\":500,\"count\":1}");
+        try {
+            Reply ok = expect(alpha, "POST", "/main/imports", Map.of("originalInstanceId", retried,
+                    "region", "us-east-1"), 200);
+            assertThat(mi(ok.json().path("id").asText()).path("compute").path("launchSpecification").path("tags")
+                    .toString()).contains("\"tagKey\":\"spinup:org\",\"tagValue\":\"alpha\"");
+        } finally {
+            sim("DELETE", "/_sim/faults", null);
+        }
+        // every tag write fails: 502 naming the imported, untagged managed instance
+        String lost = ec2Instance("[]");
+        sim("POST", "/_sim/faults", "{\"method\":\"PUT\",\"path\":\"/aws/ec2/managedInstance/*\","
+                + "\"action\":\"status\",\"status\":500,\"count\":1000}");
+        try {
+            Reply failed = expect(alpha, "POST", "/main/imports", Map.of("originalInstanceId", lost,
+                    "region", "us-east-1"), 502);
+            String message = failed.json().path("message").asText();
+            assertThat(message).contains("untagged").contains("org-adopt").containsPattern("smi-[0-9a-z]+");
+            String id = message.replaceAll("(?s).*'(smi-[0-9a-z]+)'.*", "$1");
+            assertThat(mi(id).path("compute").path("launchSpecification").path("tags").toString())
+                    .doesNotContain("spinup:org");
+            long tagWrites = writesToSpot().stream().filter(r -> r.path("method").asText().equals("PUT")
+                    && r.path("path").asText().endsWith(id)).count();
+            assertThat(tagWrites).isGreaterThanOrEqualTo(2);
+        } finally {
+            sim("DELETE", "/_sim/faults", null);
+        }
+    }
+
+    @Test
     void importRefusals() {
         String ec2 = ec2Instance("[]");
         sim("DELETE", "/_sim/requests", null);

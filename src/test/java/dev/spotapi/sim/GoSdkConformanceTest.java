@@ -62,6 +62,9 @@ class GoSdkConformanceTest extends SimTestBase {
         // the migration replies are not in the Go SDK: OAS migration / migrationStatus
         ROUTES.put("POST /aws/ec2/managedInstance/migration", "Migration");
         ROUTES.put("GET /aws/ec2/managedInstance/migration/{migrationId}", "MigrationStatus");
+        // OAS bulkMigration (items as the single import's, plus failures) and bulkMigrationStatus
+        ROUTES.put("POST /aws/ec2/managedInstance/migration/bulk", "Migration");
+        ROUTES.put("POST /aws/ec2/managedInstance/migration/search", "MigrationStatus");
         ROUTES.put("PUT /aws/ec2/managedInstance/state", null);
         ROUTES.put("DELETE /aws/ec2/managedInstance/{id}/volume/{volumeId}", null);
         ROUTES.put("GET /aws/ec2/group/{groupId}/statefulInstance", "StatefulInstance");
@@ -157,6 +160,18 @@ class GoSdkConformanceTest extends SimTestBase {
         String mi = migration.path("managedInstanceId").asText();
         call("GET /aws/ec2/managedInstance/migration/{migrationId}", INSTANCES + "/migration/"
                 + migration.path("migrationId").asText(), null);
+        String ec2b = client.admin("POST", "/_sim/ec2Instances", "{\"accountId\": \"" + client.accountId() + "\"}")
+                .json().path("id").asText();
+        JsonNode bulk = call("POST /aws/ec2/managedInstance/migration/bulk", INSTANCES + "/migration/bulk",
+                "{\"migrations\": [{\"originalInstanceId\": \"" + ec2b + "\", \"region\": \"us-east-1\", "
+                        + "\"shouldKeepMetadataOptions\": true, \"product\": \"Linux/UNIX\", \"spotInstanceTypes\": [\"t3.micro\"]},"
+                        + " {\"originalInstanceId\": \"" + ec2 + "\", \"region\": \"us-east-1\"}]}")
+                .path("response");
+        assertThat(bulk.path("failures")).hasSize(1);
+        assertThat(bulk.path("failures").get(0).path("resourceId").asText()).isEqualTo(ec2);
+        call("POST /aws/ec2/managedInstance/migration/search", INSTANCES + "/migration/search",
+                "{\"migrationIds\": [\"" + migration.path("migrationId").asText() + "\", \""
+                        + bulk.path("items").get(0).path("migrationId").asText() + "\"]}");
         advanceClock("{\"minutes\": 5}");
         call("PUT /aws/ec2/managedInstance/state", INSTANCES + "/state",
                 "{\"managedInstanceStates\": [{\"id\": \"" + mi + "\", \"state\": \"PAUSE\"}]}");

@@ -62,6 +62,47 @@ class StatefulSimTest {
     }
 
     @Test
+    void bulkImportStartsEachMigrationAndListsRefusalsAsFailures() {
+        try (SpotSimulator sim = start()) {
+            SimClient c = new SimClient(sim.baseUrl(), ACCOUNT, TOKEN);
+            String a = ec2(c, "[]");
+            String b = ec2(c, "[]");
+            String managed = ec2(c, "[]");
+            assertThat(c.post(INSTANCES + "/migration", migration(managed, false, false)).status()).isEqualTo(200);
+            SimClient.Reply reply = c.post(INSTANCES + "/migration/bulk", "{\"migrations\":["
+                    + "{\"originalInstanceId\":\"" + a + "\",\"region\":\"us-east-1\"},"
+                    + "{\"originalInstanceId\":\"i-00000000\",\"region\":\"us-east-1\"},"
+                    + "{\"originalInstanceId\":\"" + managed + "\",\"region\":\"us-east-1\"},"
+                    + "{\"originalInstanceId\":\"" + b + "\",\"region\":\"us-east-1\",\"shouldKeepPrivateIp\":true}]}");
+            assertThat(reply.status()).isEqualTo(200);
+            JsonNode response = reply.json().path("response");
+            assertThat(response.path("items")).hasSize(1);
+            JsonNode item = response.path("items").get(0);
+            assertThat(item.path("data").path("originalInstanceId").asText()).isEqualTo(a);
+            assertThat(item.path("state").asText()).isEqualTo("MIGRATE_START");
+            JsonNode failures = response.path("failures");
+            assertThat(failures).hasSize(3);
+            assertThat(failures.get(0).path("resourceId").asText()).isEqualTo("i-00000000");
+            assertThat(failures.get(1).path("resourceId").asText()).isEqualTo(managed);
+            assertThat(failures.get(1).path("errorMessage").asText()).contains("already managed");
+            assertThat(failures.get(2).path("resourceId").asText()).isEqualTo(b);
+            // the refused ones were not imported: b can still be imported on its own
+            assertThat(c.post(INSTANCES + "/migration", migration(b, false, false)).status()).isEqualTo(200);
+            assertThat(c.post(INSTANCES + "/migration/bulk", "{\"migrations\":[]}").status()).isEqualTo(400);
+
+            String mig = item.path("migrationId").asText();
+            JsonNode found = c.post(INSTANCES + "/migration/search", "{\"migrationIds\":[\"" + mig
+                    + "\",\"smg-00000000\"]}").json().path("response").path("items");
+            assertThat(found).hasSize(1);
+            assertThat(found.get(0).path("migrationId").asText()).isEqualTo(mig);
+            assertThat(found.get(0).path("instanceId").asText()).isEqualTo(a);
+            c.admin("POST", "/_sim/clock/advance", "{\"seconds\": 61}");
+            assertThat(c.post(INSTANCES + "/migration/search", "{\"migrationIds\":[\"" + mig + "\"]}").json()
+                    .path("response").path("items").get(0).path("state").asText()).isEqualTo("MIGRATE_FINISH");
+        }
+    }
+
+    @Test
     void bulkStateIsAllOrNothing() {
         try (SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO)
                 .account(ACCOUNT, TOKEN).start()) {

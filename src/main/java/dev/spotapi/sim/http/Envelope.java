@@ -35,6 +35,16 @@ public final class Envelope {
         write(ctx, 200, response);
     }
 
+    /** Items and per-item {@code failures} (Spot's bulk migration reply, OAS {@code bulkMigration}). */
+    void itemsWithFailures(Context ctx, String kind, List<? extends JsonNode> items, List<? extends JsonNode> failures) {
+        ObjectNode response = SimJson.object();
+        response.put("kind", kind);
+        response.putArray("items").addAll(items);
+        response.putArray("failures").addAll(failures);
+        response.put("count", items.size());
+        write(ctx, 200, response);
+    }
+
     void item(Context ctx, String kind, JsonNode item) {
         items(ctx, kind, List.of(item));
     }

@@ -70,6 +70,8 @@ public final class StatefulRoutes {
     /** Registers the Spot routes and the admin route {@code POST /_sim/ec2Instances}. */
     public void register(RoutesConfig routes) {
         routes.post(MI + "/migration", this::importInstance);
+        routes.post(MI + "/migration/bulk", this::bulkImport);
+        routes.post(MI + "/migration/search", this::searchMigrations);
         routes.get(MI + "/migration/{migrationId}", this::migrationStatus);
         routes.put(MI + "/state", this::updateStates);
         routes.delete(MI + "/{id}/volume/{volumeId}", this::deleteVolume);
@@ -158,11 +160,73 @@ public final class StatefulRoutes {
         if (migration == null || !migration.isObject()) {
             throw SpotException.validation("migration", "\"migration\" is required");
         }
+        long now = clock.now();
+        envelope.item(ctx, MIGRATION_KIND, migrationItem(importOne(account, migration, "migration", now), now));
+    }
+
+    /**
+     * {@code POST /aws/ec2/managedInstance/migration/bulk} (OAS {@code miBulkImportInstance}): each of
+     * {@code migrations} is imported as the single import does; an instance Spot refuses (unknown, already
+     * managed, invalid) is one entry of {@code failures} ({@code resourceId}, {@code errorMessage}) and does not
+     * stop the others. A body without a non-empty {@code migrations} array is a ValidationError.
+     */
+    private void bulkImport(Context ctx) {
+        String account = SpotApiFilter.account(ctx);
+        JsonNode body = Bodies.json(ctx);
+        JsonNode migrations = body == null ? null : body.get("migrations");
+        if (migrations == null || !migrations.isArray() || migrations.isEmpty()) {
+            throw SpotException.validation("migrations", "\"migrations\" must contain at least 1 object");
+        }
+        long now = clock.now();
+        List<ObjectNode> items = new ArrayList<>();
+        List<ObjectNode> failures = new ArrayList<>();
+        for (int i = 0; i < migrations.size(); i++) {
+            JsonNode m = migrations.get(i);
+            try {
+                if (!m.isObject()) {
+                    throw SpotException.validation("migrations[" + i + "]", "\"migrations[" + i + "]\" must be an object");
+                }
+                items.add(migrationItem(importOne(account, m, "migrations[" + i + "]", now), now));
+            } catch (SpotException e) {
+                ObjectNode failure = SimJson.object();
+                failure.put("resourceId", m.path("originalInstanceId").asText(""));
+                failure.put("errorMessage", e.getMessage());
+                failures.add(failure);
+            }
+        }
+        envelope.itemsWithFailures(ctx, MIGRATION_KIND, items, failures);
+    }
+
+    /**
+     * {@code POST /aws/ec2/managedInstance/migration/search} (OAS {@code miBulkGetMigrationStatus}): the status
+     * items of the given {@code migrationIds} that exist in this account (unknown ids are left out).
+     */
+    private void searchMigrations(Context ctx) {
+        String account = SpotApiFilter.account(ctx);
+        JsonNode body = Bodies.json(ctx);
+        JsonNode ids = body == null ? null : body.get("migrationIds");
+        if (ids == null || !ids.isArray() || ids.isEmpty()) {
+            throw SpotException.validation("migrationIds", "\"migrationIds\" must contain at least 1 id");
+        }
+        long now = clock.now();
+        List<ObjectNode> items = new ArrayList<>();
+        for (JsonNode id : ids) {
+            try {
+                items.add(statusItem(store.get(MigrationType.INSTANCE, account, id.asText()), now));
+            } catch (SpotException e) {
+                // unknown migration: not listed
+            }
+        }
+        envelope.items(ctx, MIGRATION_KIND, items);
+    }
+
+    /** One import ({@code migration} object as OAS {@code miImportInstance}); Spot's refusals as exceptions. */
+    private StoredResource importOne(String account, JsonNode migration, String where, long now) {
         Set<String> known = Set.of("shouldKeepPrivateIp", "shouldKeepMetadataOptions", "originalInstanceId", "region",
                 "shouldTerminateInstance", "managedInstanceName", "product", "spotInstanceTypes", "availabilityZones");
         migration.fieldNames().forEachRemaining(f -> {
             if (!known.contains(f)) {
-                throw SpotException.validation("migration." + f, "\"migration." + f + "\" is not allowed");
+                throw SpotException.validation(where + "." + f, "\"" + where + "." + f + "\" is not allowed");
             }
         });
         String original = text(migration, "originalInstanceId");
@@ -170,14 +234,13 @@ public final class StatefulRoutes {
         boolean keepIp = bool(migration, "shouldKeepPrivateIp");
         boolean terminate = bool(migration, "shouldTerminateInstance");
         if (keepIp && !terminate) {
-            throw SpotException.validation("migration.shouldTerminateInstance",
+            throw SpotException.validation(where + ".shouldTerminateInstance",
                     "\"shouldTerminateInstance\" must be true when \"shouldKeepPrivateIp\" is true");
         }
         if (keepIp && migration.has("availabilityZones")) {
-            throw SpotException.validation("migration.availabilityZones",
+            throw SpotException.validation(where + ".availabilityZones",
                     "\"availabilityZones\" may only be given when \"shouldKeepPrivateIp\" is false");
         }
-        long now = clock.now();
         StoredResource[] mi = new StoredResource[1];
         StoredResource ec2 = store.update(Ec2InstanceType.INSTANCE, account, original, current -> {
             if (current.object().hasNonNull("managedInstanceId") || managedElsewhere(account, original)) {
@@ -214,7 +277,7 @@ public final class StatefulRoutes {
             state.put("finishesAt", until);
             return new StoredResource(id, object, state);
         });
-        envelope.item(ctx, MIGRATION_KIND, migrationItem(created, now));
+        return created;
     }
 
     private boolean managedElsewhere(String account, String ec2Id) {
@@ -293,7 +356,10 @@ public final class StatefulRoutes {
     private void migrationStatus(Context ctx) {
         String account = SpotApiFilter.account(ctx);
         StoredResource m = store.get(MigrationType.INSTANCE, account, ctx.pathParam("migrationId"));
-        long now = clock.now();
+        envelope.item(ctx, MIGRATION_KIND, statusItem(m, clock.now()));
+    }
+
+    private static ObjectNode statusItem(StoredResource m, long now) {
         ObjectNode item = SimJson.object();
         item.put("migrationId", m.id());
         item.put("managedInstanceId", m.object().path("managedInstanceId").asText());
@@ -301,7 +367,7 @@ public final class StatefulRoutes {
         boolean done = now >= m.state().path("finishesAt").asLong();
         item.put("state", done ? "MIGRATE_FINISH" : "MIGRATE_START");
         item.put("stateDescription", done ? "Migration finished" : "Creating an image from the instance");
-        envelope.item(ctx, MIGRATION_KIND, item);
+        return item;
     }
 
     private static ObjectNode migrationItem(StoredResource m, long now) {
