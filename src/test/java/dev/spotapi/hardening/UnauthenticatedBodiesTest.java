@@ -89,11 +89,13 @@ class UnauthenticatedBodiesTest {
                     // all but the last byte: in time for the rate check, never complete
                     held.add(stalledBody(jvm.port, "POST", "/v1/spot/main/instances", TestService.TOKEN, MB - 1));
                 }
-                // the server reserves as it reads their headers (later on a loaded machine): wait for the first 503
-                long deadline = System.nanoTime() + 8_000_000_000L;
+                // the server reserves as it reads their headers (later on a loaded machine): wait for the first 503.
+                // A probe that gets in before the last held body (which then gets the 503) sends half its body at
+                // once, so it stays in progress (above the minimum rate) and keeps the budget full for the next one
+                long deadline = System.nanoTime() + 12_000_000_000L;
                 String first = "";
                 while (!first.startsWith("HTTP/1.1 503") && System.nanoTime() < deadline) {
-                    try (Socket s = stalledBody(jvm.port, "POST", "/v1/spot/main/instances", TestService.TOKEN, 1)) {
+                    try (Socket s = stalledBody(jvm.port, "POST", "/v1/spot/main/instances", TestService.TOKEN, MB / 2)) {
                         first = readReply(s, 3_000);
                     }
                 }
