@@ -5,21 +5,15 @@ import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -133,25 +127,9 @@ public final class RedisSharedState implements SharedState {
 
     /** As above, authenticating as the Redis ACL user {@code username} (null: the {@code default} user). */
     public RedisSharedState(String url, String username, String password, Duration timeout) {
-        RedisURI uri = RedisURI.create(url);
-        if (password != null && !password.isEmpty()) {
-            uri.setPassword(password.toCharArray());
-        }
-        if (username != null) {
-            uri.setUsername(username); // Lettuce then sends AUTH username password (or HELLO ... AUTH)
-        }
-        uri.setTimeout(timeout);
-        // reconnect every 500 ms-2 s after an outage (the default backs off to 30 s)
-        this.resources = DefaultClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
-                .build();
-        this.client = RedisClient.create(resources, uri);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
-                .build());
+        RedisClients redis = RedisClients.create(url, username, password, timeout);
+        this.resources = redis.resources();
+        this.client = redis.client();
         try {
             breaker.call(this::connections);
         } catch (RuntimeException e) {

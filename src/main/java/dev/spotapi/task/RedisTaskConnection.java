@@ -1,15 +1,9 @@
 package dev.spotapi.task;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -39,24 +33,9 @@ public final class RedisTaskConnection implements AutoCloseable {
 
     /** As above, authenticating as the Redis ACL user {@code username} (null: the {@code default} user). */
     public RedisTaskConnection(String url, String username, String password, Duration timeout) {
-        RedisURI uri = RedisURI.create(url);
-        if (password != null && !password.isEmpty()) {
-            uri.setPassword(password.toCharArray());
-        }
-        if (username != null) {
-            uri.setUsername(username); // Lettuce then sends AUTH username password (or HELLO ... AUTH)
-        }
-        uri.setTimeout(timeout);
-        this.resources = DefaultClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
-                .build();
-        this.client = RedisClient.create(resources, uri);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
-                .build());
+        dev.spotapi.shared.RedisClients redis = dev.spotapi.shared.RedisClients.create(url, username, password, timeout);
+        this.resources = redis.resources();
+        this.client = redis.client();
     }
 
     /** Runs {@code command}; any Redis failure becomes a {@link TaskStoreUnavailableException}. */
