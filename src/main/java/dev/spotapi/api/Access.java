@@ -25,12 +25,16 @@ public enum Access implements RouteRole {
      * is served by the GET endpoint (without a body), any other method by its own endpoint. Uses the
      * method on the request line, never a method-override header. {@link #TOKEN} when nothing matches.
      */
-    static Access of(Context ctx, Supplier<InternalRouter> router) {
+    static Access of(Context ctx, Supplier<InternalRouter> router, PublicRoutes publicRoutes) {
         HandlerType method = HandlerType.findOrDefault(ctx.req().getMethod());
         if (HandlerType.HEAD.equals(method)) {
             method = HandlerType.GET;
         }
-        ParsedEndpoint matched = router.get().findFirstHttpHandlerEntry(method, ctx.path());
+        String path = ctx.path();
+        if (!publicRoutes.anyMatches(method, path)) {
+            return TOKEN; // the first match, if any, is not public either
+        }
+        ParsedEndpoint matched = router.get().findFirstHttpHandlerEntry(method, path);
         if (matched == null) {
             return TOKEN;
         }

@@ -42,6 +42,8 @@ final class AccessControl {
     private final Supplier<InternalRouter> router;
     private final ErrorMapper errors;
     private final Replies replies;
+    /** Built on the first request, when the route table is complete. */
+    private volatile PublicRoutes publicRoutes;
 
     AccessControl(TokenVerifier verifier, Supplier<InternalRouter> router, ErrorMapper errors, Replies replies) {
         this.verifier = verifier;
@@ -57,7 +59,7 @@ final class AccessControl {
             refuse(ctx, 400, "method override (" + tunnel + ") is not supported: send the request with its real method");
             return;
         }
-        if (Access.of(ctx, router) == Access.PUBLIC) {
+        if (Access.of(ctx, router, publicRoutes()) == Access.PUBLIC) {
             return;
         }
         Result early = ctx.attribute(BodyGate.VERDICT);
@@ -84,6 +86,15 @@ final class AccessControl {
         } else {
             replies.later(ctx, verdict.thenAccept(result -> apply(ctx, result)));
         }
+    }
+
+    private PublicRoutes publicRoutes() {
+        PublicRoutes routes = publicRoutes;
+        if (routes == null) {
+            routes = new PublicRoutes(router.get());
+            publicRoutes = routes;
+        }
+        return routes;
     }
 
     private void apply(Context ctx, Result result) {

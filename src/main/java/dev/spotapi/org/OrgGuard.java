@@ -12,6 +12,7 @@ import io.javalin.router.Endpoint;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,6 +59,8 @@ public final class OrgGuard {
 
     private final Ownership ownership;
     private final Map<String, Kind> kinds;
+    /** The kind each route template names (a path parameter of the kind's name), found once per template. */
+    private final Map<String, Optional<Kind>> kindsByTemplate = new ConcurrentHashMap<>();
     private final Function<Context, Account> accounts;
     private final Function<Context, String> requestIds;
     private final MeterRegistry registry;
@@ -179,12 +182,14 @@ public final class OrgGuard {
     }
 
     private Kind kindOf(String template) {
-        for (Map.Entry<String, Kind> e : kinds.entrySet()) {
-            if (template.contains("{" + e.getKey() + "}")) {
-                return e.getValue();
+        return kindsByTemplate.computeIfAbsent(template, t -> {
+            for (Map.Entry<String, Kind> e : kinds.entrySet()) {
+                if (t.contains("{" + e.getKey() + "}")) {
+                    return Optional.of(e.getValue());
+                }
             }
-        }
-        return null;
+            return Optional.empty();
+        }).orElse(null);
     }
 
     /** The one answer for a missing, foreign or untagged object: the caller cannot tell them apart. */
