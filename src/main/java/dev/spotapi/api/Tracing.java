@@ -54,6 +54,10 @@ final class Tracing {
             }
             TraceContext previous = TraceContext.current();
             String previousId = MDC.get(MDC_KEY);
+            if (previous == trace && trace.traceId().equals(previousId)) {
+                handler.handle(ctx); // already current on this thread (every handler wraps: the common case)
+                return;
+            }
             TraceContext.setCurrent(trace);
             MDC.put(MDC_KEY, trace.traceId());
             try {
