@@ -130,15 +130,22 @@ public final class Readiness {
                 status = status.worst(Health.Status.DEGRADED);
             }
         }
-        Map<String, Object> details = !alive() ? Map.of("reason", "fatal error (" + fatalError() + ")")
+        // public: the error's type, never its message
+        Map<String, Object> details = !alive() ? Map.of("reason", "fatal error (" + fatalType() + ")")
                 : serving() ? null : Map.of("reason", "shutting down");
         return new Health(status, details, parts);
+    }
+
+    /** The type of the first fatal error (its simple class name), or null. */
+    public String fatalType() {
+        String f = fatal.get();
+        return f == null ? null : f.substring(0, f.indexOf(':') < 0 ? f.length() : f.indexOf(':'));
     }
 
     /** Null when ready; else why not (a fatal error, shutting down, or the gating components that are DOWN). */
     public String notReadyReason() {
         if (!alive()) {
-            return "not serving: fatal error (" + fatalError() + ")";
+            return "not serving: fatal error (" + fatalType() + ")";
         }
         if (!serving()) {
             return "shutting down";

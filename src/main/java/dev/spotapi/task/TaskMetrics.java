@@ -40,6 +40,7 @@ final class TaskMetrics {
             for (String s : new String[] {Task.CREATED, Task.RUNNING, Task.COMPLETED, Task.FAILED}) {
                 counter(k, s);
             }
+            reapedCounter(k);
         }
     }
 
@@ -59,9 +60,13 @@ final class TaskMetrics {
     }
 
     void reaped(TaskKind kind) {
-        Counter.builder("spotapi.tasks.reaped").description("Tasks failed by the reaper (stale check-in)")
-                .tag("kind", kind.metricName()).register(registry).increment();
+        reapedCounter(kind).increment();
         status(kind, Task.FAILED);
+    }
+
+    private Counter reapedCounter(TaskKind kind) {
+        return Counter.builder("spotapi.tasks.reaped").description("Tasks failed by the reaper (stale check-in)")
+                .tag("kind", kind.metricName()).register(registry);
     }
 
     private Counter counter(TaskKind kind, String status) {
