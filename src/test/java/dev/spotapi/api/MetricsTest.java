@@ -59,7 +59,7 @@ class MetricsTest extends ApiTestSupport {
 
     private static java.util.Set<String> buckets(String page, String series) {
         java.util.Set<String> le = new java.util.TreeSet<>();
-        java.util.regex.Matcher m = Pattern.compile("(?m)^" + series + "\\{[^}]*le=\"([^\"]+)\"").matcher(page);
+        java.util.regex.Matcher m = Pattern.compile("(?m)^" + series + "\\{.*?le=\"([^\"]+)\"").matcher(page);
         while (m.find()) {
             le.add(m.group(1));
         }
