@@ -141,13 +141,15 @@ class LogLineShapeTest {
         assertThat(access).anySatisfy(e -> assertThat(e.path("status").asInt()).isEqualTo(403));
         List<JsonNode> audit = events.stream().filter(e -> "dev.spotapi.audit".equals(e.path("logger_name").asText())).toList();
         assertThat(audit).isNotEmpty().allSatisfy(e -> assertThat(e.path("status").isInt()).as(e.toString()).isTrue());
-        JsonNode spotFailed = events.stream().filter(e -> e.path("message").asText().startsWith("spot call failed"))
+        JsonNode spotFailed = events.stream().filter(e -> e.path("message").asText().startsWith("spot call failed")
+                        && "down".equals(e.path("account").asText()))
                 .findFirst().orElseThrow(() -> new AssertionError("no spot call failed line in:\n" + output));
         assertThat(spotFailed.path("level").asText()).isEqualTo("WARN");
         assertThat(spotFailed.path("account").asText()).isEqualTo("down");
         assertThat(spotFailed.path("kind").asText()).isEqualTo("UNREACHABLE");
         assertThat(spotFailed.path("traceId").asText()).isEqualTo("0af7651916cd43dd8448eb211c80319c");
-        assertThat(events.stream().filter(e -> e.path("message").asText().startsWith("spot call failed"))
+        assertThat(events.stream().filter(e -> e.path("message").asText().startsWith("spot call failed")
+                        && "down".equals(e.path("account").asText()))
                 .map(e -> e.path("requestId").asText()).distinct().count())
                 .as("one line per failed request, each with its own request id").isEqualTo(2);
         assertThat(events).as("client errors are not warnings").noneMatch(e -> "WARN".equals(e.path("level").asText())
