@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *       a component added with {@code gatesReadiness} (for example the shared state refusing this replica's
  *       Redis password: a misconfigured replica, a rollout must stop there). Other components only make the
  *       health DEGRADED (for example one Spot account unreachable: the other accounts still serve, and every
- *       replica sees the same Spot, so taking this one out would help nobody). README, Operate.</li>
+ *        replica sees the same Spot, so taking this one out would help nobody). docs/operations.md, Health and readiness.</li>
  *   <li>Neither ready nor live once a fatal {@link Error} (an {@link OutOfMemoryError}, a {@link
  *       StackOverflowError}, ...) was seen on a request path, because a JVM that has thrown one may no longer
  *       be able to serve: {@code /ready} and {@code /ping} (the liveness probe) answer 503, so that the
