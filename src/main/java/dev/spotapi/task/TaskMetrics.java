@@ -41,6 +41,8 @@ final class TaskMetrics {
                 counter(k, s);
             }
             reapedCounter(k);
+            durationTimer(k, Task.COMPLETED);
+            durationTimer(k, Task.FAILED);
         }
     }
 
@@ -50,9 +52,13 @@ final class TaskMetrics {
 
     void finished(TaskKind kind, String status, long nanos) {
         status(kind, status);
-        Timer.builder("spotapi.task.duration").description("Time from a task's start to its end")
+        durationTimer(kind, status).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer durationTimer(TaskKind kind, String status) {
+        return Timer.builder("spotapi.task.duration").description("Time from a task's start to its end")
                 .tag("kind", kind.metricName()).tag("status", status)
-                .serviceLevelObjectives(BUCKETS).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+                .serviceLevelObjectives(BUCKETS).register(registry);
     }
 
     void claimedAfterCrash() {

@@ -130,7 +130,9 @@ class MetricNamesTest {
                             + "\",lookup=\"managed instance status\"} 0.0");
         }
         assertThat(fresh).containsPattern("(?m)^spotapi_tasks_reaped_total\\{kind=\"[a-zA-Z_]+\"} 0\\.0$")
-                .containsPattern("(?m)^spotapi_tasks_claimed_after_crash_total 0\\.0$");
+                .containsPattern("(?m)^spotapi_tasks_claimed_after_crash_total 0\\.0$")
+                .containsPattern("(?m)^spotapi_task_duration_seconds_count\\{kind=\"[a-zA-Z_]+\",status=\"completed\"} 0(\\.0)?$")
+                .containsPattern("(?m)^spotapi_task_duration_seconds_count\\{kind=\"[a-zA-Z_]+\",status=\"failed\"} 0(\\.0)?$");
     }
 
     /** The general rule behind the test above: no spotapi_ counter family appears only after its first event. */
