@@ -79,6 +79,16 @@ class DocsLinksTest {
         assertThat(checked).isGreaterThan(30);
     }
 
+    /** The developers' guide: every difference from the Go service is listed in the README itself, not in docs/. */
+    @Test
+    void theDifferencesFromTheGoServiceStayInTheReadme() throws IOException {
+        Pattern heading = Pattern.compile("(?m)^## Differences from the Go service$");
+        assertThat(heading.matcher(prose(Path.of("README.md"))).results().count()).isEqualTo(1);
+        for (Path doc : documents().subList(1, documents().size())) {
+            assertThat(heading.matcher(prose(doc)).find()).as(doc + " holds no second Differences list").isFalse();
+        }
+    }
+
     @Test
     void theReadmeHasOneContentsListAndNoTableBrokenByABlankLine() throws IOException {
         for (Path doc : documents()) {
