@@ -15,7 +15,7 @@ import java.util.Map;
 import org.eclipse.jetty.server.Server;
 
 /**
- * The health components and their meters, wired at start (README, Operate: Health and readiness):
+ * The health components and their meters, wired at start (docs/operations.md, Health and readiness):
  * <ul>
  *   <li>{@code sharedState}: embedded (always UP) or Redis (one PING through its circuit breaker). DOWN
  *       makes the replica not ready only when Redis refuses this replica's password (misconfiguration:

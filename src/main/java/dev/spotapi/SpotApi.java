@@ -133,7 +133,7 @@ public final class SpotApi implements AutoCloseable {
                 verifier,
                 accountRegistry,
                 new ElastigroupService(ownership),
-                new InstanceService(ownership, registry),
+                instanceService(ownership, registry, accounts.keySet()),
                 registry,
                 mapper,
                 readiness,
@@ -165,6 +165,14 @@ public final class SpotApi implements AutoCloseable {
     }
 
     /** Longer than any request can run: the Spot deadline, the orphan search after it, and a margin. */
+    /** The instance service, its per-account counters registered at zero. */
+    private static InstanceService instanceService(Ownership ownership, io.micrometer.core.instrument.MeterRegistry registry,
+            java.util.Collection<String> accounts) {
+        InstanceService service = new InstanceService(ownership, registry);
+        accounts.forEach(service::countersAtZero);
+        return service;
+    }
+
     private static long leaseMs(ServiceConfig config) {
         return config.spot().deadlineMs() + Math.min(config.spot().attemptTimeoutMs(), 10_000) + 10_000;
     }

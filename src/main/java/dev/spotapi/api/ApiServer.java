@@ -99,6 +99,7 @@ public final class ApiServer {
                 "instance", OrgGuard.instances(InstanceService.INSTANCES),
                 "elastigroup", OrgGuard.elastigroups(ElastigroupService.GROUPS)),
                 lookup::of, RequestIds::of, p.registry(), replies::later);
+        orgGuard.countersAtZero(p.accounts().all().keySet(), table.stream().map(Routes.Route::path).distinct().toList());
         Cors cors = new Cors(p.corsOrigins());
         AuditLog audit = new AuditLog(Routes.auditedOperations(table));
 

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *       a component added with {@code gatesReadiness} (for example the shared state refusing this replica's
  *       Redis password: a misconfigured replica, a rollout must stop there). Other components only make the
  *       health DEGRADED (for example one Spot account unreachable: the other accounts still serve, and every
- *       replica sees the same Spot, so taking this one out would help nobody). README, Operate.</li>
+ *        replica sees the same Spot, so taking this one out would help nobody). docs/operations.md, Health and readiness.</li>
  *   <li>Neither ready nor live once a fatal {@link Error} (an {@link OutOfMemoryError}, a {@link
  *       StackOverflowError}, ...) was seen on a request path, because a JVM that has thrown one may no longer
  *       be able to serve: {@code /ready} and {@code /ping} (the liveness probe) answer 503, so that the
@@ -130,15 +130,22 @@ public final class Readiness {
                 status = status.worst(Health.Status.DEGRADED);
             }
         }
-        Map<String, Object> details = !alive() ? Map.of("reason", "fatal error (" + fatalError() + ")")
+        // public: the error's type, never its message
+        Map<String, Object> details = !alive() ? Map.of("reason", "fatal error (" + fatalType() + ")")
                 : serving() ? null : Map.of("reason", "shutting down");
         return new Health(status, details, parts);
+    }
+
+    /** The type of the first fatal error (its simple class name), or null. */
+    public String fatalType() {
+        String f = fatal.get();
+        return f == null ? null : f.substring(0, f.indexOf(':') < 0 ? f.length() : f.indexOf(':'));
     }
 
     /** Null when ready; else why not (a fatal error, shutting down, or the gating components that are DOWN). */
     public String notReadyReason() {
         if (!alive()) {
-            return "not serving: fatal error (" + fatalError() + ")";
+            return "not serving: fatal error (" + fatalType() + ")";
         }
         if (!serving()) {
             return "shutting down";

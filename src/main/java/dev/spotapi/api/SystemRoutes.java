@@ -30,7 +30,7 @@ final class SystemRoutes {
     /** Liveness: 200 {@code pong}; 503 once a fatal error was seen ({@link Readiness}), so that the pod is restarted. */
     void ping(Context ctx) {
         if (!readiness.alive()) {
-            throw new ApiException(503, "not alive: fatal error (" + readiness.fatalError() + "), restart needed");
+            throw new ApiException(503, "not alive: fatal error (" + readiness.fatalType() + "), restart needed");
         }
         replies.text(ctx, "pong");
     }

@@ -105,7 +105,7 @@ final class Sandbox {
                     + ", kept in " + key.origin() + "; set " + ConfigLoader.ENV_TOKEN + " to choose one)");
             out.println("  X-Auth-Token   : " + token);
             out.println("  Try it         : curl -s -H 'X-Auth-Token: " + token + "' " + base + "/" + ACCOUNT + "/instances");
-            out.println("  In your shell  : export B=" + base + " T='" + token + "'");
+            out.println("  In your shell  : export B=" + base + " T='" + token + "' S=" + simulator.baseUrl());
         } else {
             // the operator chose the key: never echo it, nor a hash of it (the hash is itself a credential)
             out.println("  Pre-shared key : from " + ConfigLoader.ENV_TOKEN + " (not shown)");
@@ -113,7 +113,7 @@ final class Sandbox {
             out.println("  Try it         : curl -s -H \"X-Auth-Token: $(./spot-api hash-token \"$"
                     + ConfigLoader.ENV_TOKEN + "\")\" " + base + "/" + ACCOUNT + "/instances");
             out.println("  In your shell  : export B=" + base + " T=\"$(./spot-api hash-token \"$"
-                    + ConfigLoader.ENV_TOKEN + "\")\"");
+                    + ConfigLoader.ENV_TOKEN + "\")\" S=" + simulator.baseUrl());
         }
         out.flush();
     }

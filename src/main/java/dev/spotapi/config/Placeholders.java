@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  *   <li>is wrapped in angle brackets ({@code <your-key>}) or is an unexpanded {@code ${VARIABLE}}, or</li>
  *   <li>is only {@code x}, {@code *} or {@code .} characters (three or more: {@code xxxx}, {@code ***}).</li>
  * </ul>
- * The same list is in README.md ("Configuration").
+ * The same list is in docs/configuration.md ("The config file").
  */
 public final class Placeholders {
     private static final Set<String> EXACT = Set.of("changeme", "change-me", "change_me", "changeit", "todo",

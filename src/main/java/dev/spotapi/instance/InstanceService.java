@@ -261,6 +261,11 @@ public final class InstanceService {
         });
     }
 
+    /** Registers the account's {@code spotapi_optional_lookup_failures_total} at zero (before any failure). */
+    public void countersAtZero(String accountName) {
+        statusLookupFailures.computeIfAbsent(accountName, this::statusLookupCounter);
+    }
+
     private Counter statusLookupCounter(String accountName) {
         return Counter.builder("spotapi.optional.lookup.failures")
                 .description("Optional Spot lookups that failed while the answer went out without them")

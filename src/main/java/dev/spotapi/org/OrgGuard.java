@@ -197,12 +197,32 @@ public final class OrgGuard {
         return ApiException.notFound(kind.resource().noun() + " '" + id + "' does not exist");
     }
 
-    private void refuse(Context ctx, Account account, String route, Kind kind, String id, JsonNode object) {
-        refused.computeIfAbsent(account.name() + ' ' + route, k -> Counter.builder("spotapi.org.refused")
+    /**
+     * Registers {@code spotapi_org_refused_total} at zero for each of {@code accounts} and each per-resource
+     * route template among {@code templates} (when isolation is enforced), so that every series exists before
+     * its first refusal (Prometheus's rule for labels known up front).
+     */
+    public void countersAtZero(java.util.Collection<String> accounts, java.util.Collection<String> templates) {
+        if (!ownership.enforced()) {
+            return;
+        }
+        for (String template : templates) {
+            if (kindOf(template) != null) {
+                accounts.forEach(a -> refusedCounter(a, template));
+            }
+        }
+    }
+
+    private Counter refusedCounter(String account, String route) {
+        return refused.computeIfAbsent(account + ' ' + route, k -> Counter.builder("spotapi.org.refused")
                 .description("Requests refused because the Spot resource belongs to another org or to none")
-                .tag("account", account.name())
+                .tag("account", account)
                 .tag("route", route)
-                .register(registry)).increment();
+                .register(registry));
+    }
+
+    private void refuse(Context ctx, Account account, String route, Kind kind, String id, JsonNode object) {
+        refusedCounter(account.name(), route).increment();
         String owner = Ownership.tag(object, Ownership.ORG_TAG);
         // answered 404 (a client error, counted in spotapi_org_refused_total): INFO, not a warning
         LOG.info("org isolation refused a request requestId={} account={} method={} route={} {}={} owner={}",

@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * What a power request does given the state the resource is in now, so that {@code PUT .../power} is
  * idempotent as HTTP defines a PUT (a scheduler's nightly "stop" on an instance a user already stopped
- * succeeds). The table (README "Power"):
+ * succeeds). The table (docs/api.md, "Use with the portal's services"):
  * <pre>
  * requested | already there      | moving toward it           | moving the other way          | otherwise
  * stop      | PAUSED: 204, no call | PAUSING: 204, no call    | RESUMING, RECYCLING: 409 + Retry-After | pause

@@ -118,7 +118,9 @@ public final class RedisBreaker {
 
     /**
      * The component's health from what the breaker has seen, plus {@code reachable} (one PING through the
-     * breaker: immediate while open): UP, or DOWN with the last error and since when.
+     * breaker: immediate while open): UP, or DOWN with the reason ({@code auth_refused} or {@code unreachable}),
+     * when the last error was seen and since when. Never the error's text: /health is public, and Redis's
+     * messages name hosts and users; the text is in the WARN line logged when the circuit opens.
      */
     public dev.spotapi.health.Health health(boolean reachable) {
         Map<String, Object> details = new LinkedHashMap<>();
@@ -132,7 +134,6 @@ public final class RedisBreaker {
             return dev.spotapi.health.Health.up(details);
         }
         if (lastError != null) {
-            details.put("error", lastError);
             details.put("errorAt", String.valueOf(lastErrorAt));
         }
         if (openedAt != null) {

@@ -40,6 +40,9 @@ final class TaskMetrics {
             for (String s : new String[] {Task.CREATED, Task.RUNNING, Task.COMPLETED, Task.FAILED}) {
                 counter(k, s);
             }
+            reapedCounter(k);
+            durationTimer(k, Task.COMPLETED);
+            durationTimer(k, Task.FAILED);
         }
     }
 
@@ -49,9 +52,13 @@ final class TaskMetrics {
 
     void finished(TaskKind kind, String status, long nanos) {
         status(kind, status);
-        Timer.builder("spotapi.task.duration").description("Time from a task's start to its end")
+        durationTimer(kind, status).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer durationTimer(TaskKind kind, String status) {
+        return Timer.builder("spotapi.task.duration").description("Time from a task's start to its end")
                 .tag("kind", kind.metricName()).tag("status", status)
-                .serviceLevelObjectives(BUCKETS).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+                .serviceLevelObjectives(BUCKETS).register(registry);
     }
 
     void claimedAfterCrash() {
@@ -59,9 +66,13 @@ final class TaskMetrics {
     }
 
     void reaped(TaskKind kind) {
-        Counter.builder("spotapi.tasks.reaped").description("Tasks failed by the reaper (stale check-in)")
-                .tag("kind", kind.metricName()).register(registry).increment();
+        reapedCounter(kind).increment();
         status(kind, Task.FAILED);
+    }
+
+    private Counter reapedCounter(TaskKind kind) {
+        return Counter.builder("spotapi.tasks.reaped").description("Tasks failed by the reaper (stale check-in)")
+                .tag("kind", kind.metricName()).register(registry);
     }
 
     private Counter counter(TaskKind kind, String status) {

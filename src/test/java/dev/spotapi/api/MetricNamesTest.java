@@ -121,6 +121,31 @@ class MetricNamesTest {
                     .contains("spotapi_spot_creates_recovery_total{account=\"" + account + "\",outcome=\"found\"} 0.0");
         }
         assertThat(fresh).containsPattern("(?m)^spotapi_tasks_total\\{[^}]*} 0\\.0$");
+        for (String account : Set.of("main", "other", "badtoken", "down", "throttled")) {
+            assertThat(fresh).contains("spotapi_org_refused_total{account=\"" + account
+                            + "\",route=\"/v1/spot/{account}/instances/{instance}\"} 0.0")
+                    .contains("spotapi_org_refused_total{account=\"" + account
+                            + "\",route=\"/v1/spot/{account}/elastigroups/{elastigroup}/power\"} 0.0")
+                    .contains("spotapi_optional_lookup_failures_total{account=\"" + account
+                            + "\",lookup=\"managed instance status\"} 0.0");
+        }
+        assertThat(fresh).containsPattern("(?m)^spotapi_tasks_reaped_total\\{kind=\"[a-zA-Z_]+\"} 0\\.0$")
+                .containsPattern("(?m)^spotapi_tasks_claimed_after_crash_total 0\\.0$")
+                .containsPattern("(?m)^spotapi_task_duration_seconds_count\\{kind=\"[a-zA-Z_]+\",status=\"completed\"} 0(\\.0)?$")
+                .containsPattern("(?m)^spotapi_task_duration_seconds_count\\{kind=\"[a-zA-Z_]+\",status=\"failed\"} 0(\\.0)?$");
+    }
+
+    /** The general rule behind the test above: no spotapi_ counter family appears only after its first event. */
+    @Test
+    void everyOwnCounterFamilyIsOnThePageBeforeAnyEvent() {
+        Map<String, String> before = types(fresh);
+        List<String> late = new ArrayList<>();
+        types(afterTraffic()).forEach((name, type) -> {
+            if (name.startsWith("spotapi_") && "counter".equals(type) && !before.containsKey(name)) {
+                late.add(name);
+            }
+        });
+        assertThat(late).as("spotapi_ counters that did not exist before their first event").isEmpty();
     }
 
     @Test

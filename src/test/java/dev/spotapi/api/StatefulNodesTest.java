@@ -403,7 +403,7 @@ class StatefulNodesTest {
         expect(alpha, "DELETE", "/main/instances/" + id + "/volumes/" + detached, null, 404);
         expect(alpha, "DELETE", "/main/instances/" + id + "/volumes/vol-00000000", null, 404);
         expect(alpha, "DELETE", "/main/instances/" + id + "/volumes/not-a-volume", null, 404);
-        // the old service's list of volumes stays a 501 (see the README)
+        // the old service's list of volumes stays a 501 (see docs/api.md, "Stateful nodes")
         expect(alpha, "GET", "/main/volumes", null, 501);
     }
 

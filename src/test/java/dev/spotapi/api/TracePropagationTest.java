@@ -62,6 +62,26 @@ class TracePropagationTest extends ApiTestSupport {
         }
     }
 
+    /**
+     * Issue 25: a request whose token is new (its bcrypt check runs off the request thread before the handler)
+     * passes the caller's trace on to Spot like any other, for reads and for writes with a body.
+     */
+    @Test
+    void aNewTokensFirstRequestPassesItsTraceOnToSpot() {
+        for (int i = 0; i < 4; i++) {
+            String token = dev.spotapi.auth.TokenVerifier.hash(TestService.KEY, 4); // a new hash: not in the verdict cache
+            String trace = java.util.UUID.randomUUID().toString().replace("-", "");
+            Map<String, String> headers = Map.of("X-Auth-Token", token, "traceparent", "00-" + trace + "-" + CALLER_SPAN + "-01",
+                    "Content-Type", "application/json");
+            clearSpotRequests();
+            Reply r = i % 2 == 0 ? svc.call("GET", "/main/elastigroups", null, headers)
+                    : svc.call("POST", "/main/instances", instanceBody().toString(), headers);
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            assertThat(allSpotRequests()).as("request %d", i).isNotEmpty().allSatisfy(e ->
+                    assertThat(e.path("headers").path("traceparent").asText()).startsWith("00-" + trace + "-"));
+        }
+    }
+
     @Test
     void withoutATraceparentSpotStillGetsOne() {
         clearSpotRequests();

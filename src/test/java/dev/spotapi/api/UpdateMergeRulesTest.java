@@ -8,7 +8,7 @@ import dev.spotapi.support.TestService.Reply;
 import org.junit.jupiter.api.Test;
 
 /**
- * The merge rules of updates as README.md states them, through spot-api to the simulator and read back:
+ * The merge rules of updates as docs/api.md ("Updates merge") states them, through spot-api to the simulator and read back:
  * objects merge at every depth, arrays and scalars replace, JSON null unsets the field (issue 24: passed on
  * to Spot, as the Go SDK's nullFields do), and is refused where Spot's object cannot lose the field.
  */

@@ -79,9 +79,22 @@ class LogLineShapeTest {
                 Map<String, String> auth = Map.of("X-Auth-Token", TestService.TOKEN, "traceparent",
                         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
                 assertThat(send("GET", base + "/main/instances", auth)).isEqualTo(200);
-                assertThat(send("GET", base + "/main/instances", Map.of())).isEqualTo(403);
+                assertThat(send("GET", base + "/main/instances", Map.of("traceparent", auth.get("traceparent"))))
+                        .isEqualTo(403);
+                send("OPTIONS", base + "/main/instances", Map.of("Origin", "http://example.test",
+                        "Access-Control-Request-Method", "GET", "traceparent", auth.get("traceparent")));
                 send("OPTIONS", base + "/main/instances", Map.of("Origin", "http://example.test",
                         "Access-Control-Request-Method", "GET"));
+                // 429s are answers to the client, not warnings: the failed-verification budget, and Spot's own 429
+                int tooMany = 0;
+                for (int i = 0; i < 12; i++) {
+                    tooMany += send("GET", base + "/main/instances", Map.of("X-Auth-Token",
+                            dev.spotapi.auth.TokenVerifier.hash("not-the-pre-shared-key-" + i, 4))) == 429 ? 1 : 0;
+                }
+                assertThat(tooMany).as("wrong tokens past auth.failedVerificationsPerMinute").isPositive();
+                send("POST", sim.baseUrl() + "/_sim/faults", Map.of("Content-Type", "application/json"),
+                        "{\"method\":\"GET\",\"path\":\"/aws/ec2/group\",\"action\":\"status\",\"status\":429,\"count\":50}");
+                assertThat(send("GET", base + "/main/elastigroups", auth)).isEqualTo(429);
                 assertThat(send("GET", base + "/main/instances/smi-00000000", auth)).isEqualTo(404);
                 assertThat(send("GET", base + "/down/instances", auth)).isEqualTo(502);
                 assertThat(send("GET", base + "/down/instances", auth)).isEqualTo(502);
@@ -128,17 +141,22 @@ class LogLineShapeTest {
         assertThat(access).anySatisfy(e -> assertThat(e.path("status").asInt()).isEqualTo(403));
         List<JsonNode> audit = events.stream().filter(e -> "dev.spotapi.audit".equals(e.path("logger_name").asText())).toList();
         assertThat(audit).isNotEmpty().allSatisfy(e -> assertThat(e.path("status").isInt()).as(e.toString()).isTrue());
-        JsonNode spotFailed = events.stream().filter(e -> e.path("message").asText().startsWith("spot call failed"))
+        JsonNode spotFailed = events.stream().filter(e -> e.path("message").asText().startsWith("spot call failed")
+                        && "down".equals(e.path("account").asText()))
                 .findFirst().orElseThrow(() -> new AssertionError("no spot call failed line in:\n" + output));
         assertThat(spotFailed.path("level").asText()).isEqualTo("WARN");
         assertThat(spotFailed.path("account").asText()).isEqualTo("down");
         assertThat(spotFailed.path("kind").asText()).isEqualTo("UNREACHABLE");
         assertThat(spotFailed.path("traceId").asText()).isEqualTo("0af7651916cd43dd8448eb211c80319c");
-        assertThat(events.stream().filter(e -> e.path("message").asText().startsWith("spot call failed"))
+        assertThat(events.stream().filter(e -> e.path("message").asText().startsWith("spot call failed")
+                        && "down".equals(e.path("account").asText()))
                 .map(e -> e.path("requestId").asText()).distinct().count())
                 .as("one line per failed request, each with its own request id").isEqualTo(2);
         assertThat(events).as("client errors are not warnings").noneMatch(e -> "WARN".equals(e.path("level").asText())
-                && (e.path("message").asText().contains("smi-00000000") || e.path("status").asInt() == 404));
+                && (e.path("message").asText().contains("smi-00000000") || e.path("status").asInt() == 404
+                        || e.path("status").asInt() == 429 || e.path("spotStatus").asInt() == 429
+                        || e.path("message").asText().contains("429") || "RATE_LIMITED".equals(e.path("kind").asText())));
+        assertThat(access).filteredOn(e -> e.path("status").asInt() == 429).hasSizeGreaterThanOrEqualTo(2);
         assertThat(events).as("no Micrometer warnings").noneMatch(e -> e.path("logger_name").asText().startsWith("io.micrometer"));
         assertThat(events).as("no Lettuce reconnect warnings").noneMatch(e -> e.path("logger_name").asText()
                 .startsWith("io.lettuce"));

@@ -33,7 +33,7 @@ class SandboxCredentialsTest {
         try (ProgramRun run = ProgramRun.start(dir, env)) {
             firstExport = run.awaitLine(l -> l.contains("export B="), START).strip();
             assertThat(firstExport).matches("In your shell  : export B=http://127\\.0\\.0\\.1:" + port
-                    + "/v1/spot T='\\$2a\\$10\\$[./A-Za-z0-9]{53}'");
+                    + "/v1/spot T='\\$2a\\$10\\$[./A-Za-z0-9]{53}' S=http://127\\.0\\.0\\.1:[0-9]+");
             key = Files.readString(dir.resolve(".sandbox/pre-shared-key")).strip();
             assertThat(run.output()).contains("Pre-shared key : " + key + "  (generated now, kept in .sandbox/pre-shared-key")
                     .contains("Docs           : http://127.0.0.1:" + port + "/v1/spot/docs")

@@ -92,7 +92,8 @@ class HealthReadinessTest {
             // the password as SPOT_API_REDIS_PASSWORD would give it (the config refuses one in the URL; a replica
             // built here skips that check, and the environment of this JVM cannot be changed)
             String wrong = "redis://:not-the-password@127.0.0.1:" + redis.port();
-            try (dev.spotapi.sim.SpotSimulator sim = TestService.simulator();
+            try (LogCapture logs = LogCapture.start();
+                    dev.spotapi.sim.SpotSimulator sim = TestService.simulator();
                     TestService svc = TestService.replica(sim, TestService.fastSettings(),
                             c -> c.withSharedState(new SharedStateConfig(wrong, 500)))) {
                 Reply h = healthUntil(svc, j -> "DOWN".equals(j.path("status").asText()));
@@ -100,8 +101,13 @@ class HealthReadinessTest {
                 JsonNode shared = h.json().path("components").path("sharedState");
                 assertThat(shared.path("status").asText()).isEqualTo("DOWN");
                 assertThat(shared.path("details").path("reason").asText()).isEqualTo("auth_refused");
-                assertThat(shared.path("details").path("error").asText()).contains("WRONGPASS");
-                assertThat(h.body()).doesNotContain("not-the-password");
+                // public: the component's state, never Redis's error text, its address or the password
+                assertThat(shared.path("details").has("error")).as(h.body()).isFalse();
+                assertThat(h.body()).doesNotContain("not-the-password").doesNotContain("WRONGPASS")
+                        .doesNotContain("127.0.0.1").doesNotContain(String.valueOf(redis.port()));
+                // the operator's view of the error is the log
+                assertThat(logs.await(e -> LogCapture.everything(e).contains("WRONGPASS"), 10_000))
+                        .as("a log line carries Redis's error").isNotNull();
                 Reply ready = ready(svc);
                 assertThat(ready.status()).isEqualTo(503);
                 assertThat(ready.json().path("message").asText()).contains("sharedState");
@@ -126,6 +132,8 @@ class HealthReadinessTest {
             assertThat(h.json().path("status").asText()).isEqualTo("DEGRADED");
             assertThat(h.json().path("components").path("sharedState").path("details").path("reason").asText())
                     .isEqualTo("unreachable");
+            assertThat(h.body()).as("no error text, host or port on the public health").doesNotContain("refused")
+                    .doesNotContain("127.0.0.1").doesNotContain(":" + redis.port()).doesNotContain("Exception");
             assertThat(ready(svc).status()).as("reads still work; every replica shares this Redis").isEqualTo(200);
             assertThat(keyed(svc).status()).isEqualTo(503);
             assertThat(svc.call("GET", "/main/instances", null).status()).isEqualTo(200);

@@ -283,7 +283,7 @@ class HostileInputTest extends HarnessPerClass {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void theRefusalIsTheJsonErrorBodyTheReadmePromises(Hostile c) {
-        // README "Errors": every error is JSON {"status", "message", "requestId"}
+        // docs/api.md "Errors": every error is JSON {"status", "message", "requestId"}
         Answer a = c.send(h.port());
 
         assertThat(a.status()).as("%s", a).isBetween(400, 499);

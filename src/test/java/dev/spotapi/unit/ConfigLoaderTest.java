@@ -283,7 +283,7 @@ class ConfigLoaderTest {
         assertThat(c.toString()).doesNotContain("the-pre-shared-key").doesNotContain("spot_api_token");
     }
 
-    /** The documented placeholder values (README "Configuration", {@link Placeholders}) are refused, naming the field. */
+    /** The documented placeholder values (docs/configuration.md "The config file", {@link Placeholders}) are refused, naming the field. */
     @ParameterizedTest
     @ValueSource(strings = {"REPLACE-WITH-A-LONG-RANDOM-PRE-SHARED-KEY", "replace_me", " CHANGEME ", "change-me",
             "changeit", "<your-key>", "${SPOT_API_TOKEN}", "xxxxxxxx", "***", "placeholder", "TODO", "your-token"})
