@@ -85,8 +85,10 @@ cleanup() {
   fi
   local g
   for g in ${groups[@]+"${groups[@]}"}; do stop_group "$g"; done
-  if [ "$rc" -eq 0 ]; then
+  if [ "$rc" -eq 0 ] && [ "${keep_work:-0}" -eq 0 ]; then
     rm -rf "$work"
+  elif [ "$rc" -eq 0 ]; then
+    log "logs, wrk output and recordings kept in $work (--keep)"
   else
     log "failed (exit $rc); logs kept in $work"
   fi
@@ -601,13 +603,15 @@ profile_scenario() {
   # by first dev.spotapi frame, and by class.
   awk '
     function bytes(v, u) { if (u ~ /^kB/) return v * 1024; if (u ~ /^MB/) return v * 1048576; if (u ~ /^GB/) return v * 1073741824; return v }
-    /^jdk.ObjectAllocationSample/ {flush(); w = 0; cls = ""; top = ""; app = ""; depth = -1; inev = 1}
+    /^jdk.ObjectAllocationSample/ {flush(); w = 0; cls = ""; top = ""; app = ""; tid = ""; depth = -1; inev = 1}
+    /eventThread = / {tid = $0; sub(/.*javaThreadId = /, "", tid); sub(/\).*/, "", tid)}
     /objectClass = / {cls = $0; sub(/.*objectClass = /, "", cls); sub(/ \(classLoader.*/, "", cls)}
     /weight = / {w = bytes($3 + 0, $4)}
     /stackTrace = \[/ {depth = 0; next}
     depth >= 0 && /^[ \t]*\]/ {depth = -1}
     depth >= 0 && /line:/ {f = $0; sub(/^[ \t]+/, "", f); sub(/[ \t]+line:.*/, "", f); if (depth == 0) top = f; if (app == "" && f ~ /^dev\.spotapi\./) app = f; depth++}
-    function flush() { if (!inev) return; total += w; tops[top] += w; apps[app == "" ? "(no dev.spotapi frame)" : app] += w; classes[cls] += w; inev = 0 }
+    # The first sample of each thread weighs what the thread allocated since before the recording: left out.
+    function flush() { if (!inev) return; inev = 0; if (!(tid in seen)) {seen[tid] = 1; return}; total += w; tops[top] += w; apps[app == "" ? "(no dev.spotapi frame)" : app] += w; classes[cls] += w }
     END {
       flush()
       for (k in tops) printf "top\t%d\t%s\n", tops[k], k
@@ -661,7 +665,8 @@ profile_scenario() {
     echo "| ---: | --- |"
     section "$work/profile.tsv" thread 8
     echo
-    echo "Allocation (jdk.ObjectAllocationSample, weighted by the bytes each sample stands for): about"
+    echo "Allocation (jdk.ObjectAllocationSample, weighted by the bytes each sample stands for; each thread's first"
+    echo "sample, which also covers what it allocated before the recording, left out): about"
     echo "$(awk -v b="${alloc_total:-0}" 'BEGIN {printf "%.0f MiB", b / 1048576}') allocated during the run$per_req. Top allocation sites (the allocating frame):"
     echo
     echo "| share of bytes | method |"

@@ -2,7 +2,7 @@
 # The spot-api benchmark (issues 5 and 27): one command, see bench/README.md.
 #
 #   bash bench/run.sh [--quick] [--duration 10s] [--warmup 10s] [--no-build] [--no-go | --go BINARY]
-#                     [--profile [SCENARIO] | --no-profile] [--cpu-baseline US] [--nmt] [--output FILE]
+#                     [--profile [SCENARIO] | --no-profile] [--cpu-baseline US] [--nmt] [--keep] [--output FILE]
 #
 # Builds what ./spot-api runs, starts a separate Spot simulator holding 3,000 managed instances of the
 # configured org, the old Go service (../shared/gopeer/spot-api-go, skipped when missing) and spot-api
@@ -31,6 +31,7 @@ nmt=0                 # 1: the service runs with -XX:NativeMemoryTracking=summar
 profile=auto          # auto: profile the summary when a spot-api target is missed; never; or a scenario
 cpu_baseline=""       # CPU µs per summary before the change: the target is half of it
 with_go=1
+keep_work=0           # 1: keep the work dir (logs, wrk output, JFR recording) after a good run
 go_bin="$root/../shared/gopeer/spot-api-go"
 [ -x "$go_bin" ] || go_bin="/work/shared/gopeer/spot-api-go"
 output="$bench_dir/results.md"
@@ -67,6 +68,7 @@ while [ $# -gt 0 ]; do
       profile=summary; shift
       case "${1:-}" in ping|version|summary|list|mix) profile="$1"; shift ;; esac ;;
     --no-profile) profile=never; shift ;;
+    --keep) keep_work=1; shift ;;
     --cpu-baseline) cpu_baseline="${2:?--cpu-baseline needs µs per request}"; shift 2 ;;
     --cpu-baseline=*) cpu_baseline="${1#*=}"; shift ;;
     --separate-simulator) shift ;;   # the only mode now (was: instead of --sandbox)
