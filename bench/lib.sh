@@ -718,7 +718,8 @@ ratio_cell() {
     cpu) va="${R_cpu[$a]}"; vb="${R_cpu[$b]}" ;;
     *) echo "—"; return ;;
   esac
-  echo "$(ratio_of "$va" "$vb")×"
+  local r; r="$(ratio_of "$va" "$vb")"
+  if [ "$r" = n/a ]; then echo "n/a"; else echo "$r×"; fi
 }
 
 verdict() {   # verdict EXIT_STATUS MISS_TEXT
@@ -897,7 +898,11 @@ write_results() {
     echo "| CPU used by other work just before the run | $m_busy% (load average $m_load; after the run $m_load_after) |"
     echo "| spot-api | $app_version; checkout $git_rev$git_dirty; jar sha256 $jar_sha… |"
     echo "| JVM flags (from ./spot-api) | \`$jvm_flags\`${service_java_opts:+ + JAVA_OPTS \`$service_java_opts\`} |"
-    echo "| Go service | ${go:+\`$go_bin\` (sha256 $(sha256sum "$go_bin" | cut -c1-12)…)}${go:-$go_missing_reason} |"
+    if [ -n "$go" ]; then
+      echo "| Go service | \`$go_bin\` (sha256 $(sha256sum "$go_bin" | cut -c1-12)…) |"
+    else
+      echo "| Go service | $go_missing_reason |"
+    fi
     echo "| load | \`wrk -t$wrk_threads -c$wrk_connections -d$duration --latency\` after a $warmup warm-up per scenario (not recorded); the list: \`wrk -t1 -c1 -d$list_duration\` after $list_warmup; Go's summary: $go_slow_duration, no warm-up, \`--timeout 10s\` |"
     echo
     echo "spot-api runs as users run it: \`./spot-api -config FILE\` (the launcher's JVM flags and its class-data-sharing"

@@ -79,7 +79,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ "$quick" -eq 1 ]; then
-  duration=3s warmup=2s list_duration=3s list_warmup=1s go_slow_duration=3s warm_starts=1
+  duration=3s warmup=2s list_duration=3s list_warmup=1s go_slow_duration=5s warm_starts=1
   [ "$profile" != auto ] || profile=never
 fi
 [ -z "$explicit_duration" ] || duration="$explicit_duration"
