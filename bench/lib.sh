@@ -231,7 +231,9 @@ prepare_app() {
     local mvn="$root/mvnw"
     [ -x "$mvn" ] || mvn=mvn
     log "building what ./spot-api runs ($(basename "$mvn") -B -q process-classes -Dmaven.test.skip=true)"
-    run_waited timeout 1800 "$mvn" -B -q -f "$root/pom.xml" process-classes -Dmaven.test.skip=true >"$work/build.log" 2>&1 \
+    # offline first (the local repository usually has everything), then online
+    run_waited timeout 1800 "$mvn" -B -q -o -f "$root/pom.xml" process-classes -Dmaven.test.skip=true >"$work/build.log" 2>&1 \
+      || run_waited timeout 1800 "$mvn" -B -q -f "$root/pom.xml" process-classes -Dmaven.test.skip=true >"$work/build.log" 2>&1 \
       || { tail -n 40 "$work/build.log" >&2; die "the build failed (log above)"; }
   fi
   [ -f "$jar" ] && [ -f "$launcher_dir/classpath" ] || die "$jar is missing (run without --no-build)"
