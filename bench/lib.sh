@@ -295,6 +295,7 @@ machine_facts() {
   m_java="$(java -version 2>&1 | sed -n "1,2p" | tr '\n' ' ' | sed 's/ *$//')"
   m_wrk="$( (wrk -v 2>&1 || true) | sed -n "1,1p" | sed 's/ *$//')"
   m_load="$(cut -d' ' -f1-3 /proc/loadavg)"
+  m_nice="$(nice)"   # the bench's niceness, which every process it starts inherits
   # Share of all CPUs busy over 2 s while this script does nothing: other work on the machine.
   cpu_sample() { awk '$1 == "cpu" {idle = $5 + $6; total = 0; for (i = 2; i <= 9; i++) total += $i; print idle, total}' /proc/stat; }
   local idle1 total1 idle2 total2
@@ -781,8 +782,9 @@ write_results() {
   [ -z "$log_md" ] || log_md="## Warnings and errors logged"$'\n\n'"(The Go service logs \`context canceled\` and \`broken pipe\` for the requests wrk abandons when a run ends.)"$'\n'"$log_md"
 
   load_label="load average $m_load before the run, $m_load_after after; $m_busy% of the CPUs busy with other work just before it"
+  [ "$m_nice" -eq 0 ] || load_label="$load_label; the bench and its processes ran at niceness $m_nice (\`nice -n $m_nice\`), below the other work"
   busy_md=""
-  if [ "$m_busy" -ge 25 ] || ! le "${m_load%% *}" 1.5; then
+  if [ "$m_busy" -ge 25 ] || ! le "${m_load%% *}" 1.5 || [ "$m_nice" -ne 0 ]; then
     busy_md="**Not a quiet machine** ($load_label): other work took CPU from both services and from wrk, so rates and latencies are low and noisy. CPU µs/req, RSS and the ratios of one run are the more comparable figures. Rerun on a quiet machine for the record."
   fi
   [ "$quick" -eq 0 ] || busy_md="${busy_md:+$busy_md }**\`--quick\` run**: short warm-up and measurement, for developers; not the figures of record."
@@ -792,6 +794,7 @@ write_results() {
     case "$k" in */spot) total_errors=$(( total_errors + R_err[$k] )) ;; esac
   done
   list_ratio="$(ratio_of "${R_p50[list/spot]}" "${R_p50[list/sim]}")"
+  local n_fmt; n_fmt="$(fmt_rps "$list_instances")"
   list_ratio_p90="$(ratio_of "${R_p90[list/spot]}" "${R_p90[list/sim]}")"
 
   local t v_ping v_version v_summary v_cpu v_rss v_warm v_list v_err miss
@@ -828,7 +831,7 @@ write_results() {
     echo "| RSS after the whole bench, the service alone | ≤ 96 MiB | $(mib "$rss_after_kb") MiB (VmHWM $(mib "$rss_peak_kb") MiB) | $v_rss |"
     echo "| process start → first pong, warm (CDS archive present) | ≤ 500 ms | $warm_ms ms (median of $warm_starts: $warm_all) | $v_warm |"
     echo "| process start → first pong, first start (no archive) | unchanged or better | $cold_ms ms | for comparison |"
-    echo "| list of $list_instances instances, median per request | ≤ 1.2× the simulator's own list | $(cell list/spot p50) ms vs $(cell list/sim p50) ms: ${list_ratio}× (p90 ${list_ratio_p90}×) | $v_list |"
+    echo "| list of $n_fmt instances, median per request | ≤ 1.2× the simulator's own list | $(cell list/spot p50) ms vs $(cell list/sim p50) ms: ${list_ratio}× (p90 ${list_ratio_p90}×) | $v_list |"
     echo "| errors in spot-api's runs (non-2xx/3xx, socket) | 0 | $total_errors | $v_err |"
   }
 
@@ -898,6 +901,7 @@ write_results() {
     echo "| Java | $m_java |"
     echo "| wrk | $m_wrk |"
     echo "| CPU used by other work just before the run | $m_busy% (load average $m_load; after the run $m_load_after) |"
+    echo "| niceness of the bench and the processes it starts | $m_nice |"
     echo "| spot-api | $app_version; checkout $git_rev$git_dirty; jar sha256 $jar_sha… |"
     echo "| JVM flags (from ./spot-api) | \`$jvm_flags\`${service_java_opts:+ + JAVA_OPTS \`$service_java_opts\`} |"
     if [ -n "$go" ]; then
@@ -908,7 +912,7 @@ write_results() {
     echo "| load | \`wrk -t$wrk_threads -c$wrk_connections -d$duration --latency\` after a $warmup warm-up per scenario (not recorded); the list: \`wrk -t1 -c1 -d$list_duration\` after $list_warmup; Go's summary: $go_slow_duration, no warm-up, \`--timeout 10s\` |"
     echo
     echo "spot-api runs as users run it: \`./spot-api -config FILE\` (the launcher's JVM flags and its class-data-sharing"
-    echo "archive), against a separate \`spot-api simulator\` process (state in memory) holding $list_instances managed"
+    echo "archive), against a separate \`spot-api simulator\` process (state in memory) holding $n_fmt managed"
     echo "instances of the configured org, loaded through the simulator's admin API. The old Go service"
     echo "(\`SPOTINST_BASE_URL\` pointing at the same simulator, the same config file) runs beside it; each scenario"
     echo "runs against spot-api, then the Go service, never both at once. Everything is on 127.0.0.1 and wrk"
@@ -938,7 +942,7 @@ write_results() {
     echo
     pair_table summary
     echo
-    echo "### list: \`GET /v1/spot/$account/instances\`, $list_instances instances"
+    echo "### list: \`GET /v1/spot/$account/instances\`, $n_fmt instances"
     echo
     echo "Per-request latency of the list, one request at a time (\`wrk -t1 -c1\`): (a) the simulator's own"
     echo "\`GET /aws/ec2/managedInstance\` ($(( sim_list_bytes / 1024 )) KiB of JSON), (b) spot-api's list (the org filter applied"
@@ -992,7 +996,7 @@ write_results() {
   echo "Side by side"
   overview_table
   echo
-  echo "List of $list_instances instances"
+  echo "List of $n_fmt instances"
   list_table
   echo
   memory_table
