@@ -442,11 +442,15 @@ start_service_cold_and_warm() {
 }
 
 # check NAME URL [curl args]: the request answers 200 (body kept in $work/NAME.sample, / in NAME as -).
-check() {
+check() { answers_200 "$@" || die "$check_error"; }
+# answers_200 NAME URL [curl args]: the same without dying; sets check_error when it fails.
+answers_200() {
   local name="$1" url="$2"; shift 2
   local code file="$work/${name//\//-}.sample"
   code="$(curl -s --max-time 60 -o "$file" -w '%{http_code}' "$@" "$url")" || code="curl-failed"
-  [ "$code" = 200 ] || die "$name: $url answered $code: $(head -c 300 "$file" 2>/dev/null)"
+  [ "$code" = 200 ] && return 0
+  check_error="$name: $url answered $code: $(head -c 300 "$file" 2>/dev/null)"
+  return 1
 }
 
 # run_scenario [-t THREADS] [-c CONNECTIONS] [-w WARMUP] [-d DURATION] [-T TIMEOUT] -p PID KEY DESCRIPTION URL [wrk args...]
@@ -690,8 +694,8 @@ profile_scenario() {
   )"
 }
 
-fmt_rps() {   # 12345.6 -> 12,346 (without depending on the machine's locales)
-  awk -v v="$1" 'BEGIN {s = sprintf("%.0f", v); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); sub(/^,/, "", s); print s}'
+fmt_rps() {   # 12345.6 -> 12,346, 27.43 -> 27.4 (without depending on the machine's locales)
+  awk -v v="$1" 'BEGIN {s = sprintf(v + 0 < 100 && v + 0 != int(v + 0) ? "%.1f" : "%.0f", v); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); sub(/^,/, "", s); print s}'
 }
 
 # cell KEY FIELD: R_FIELD[KEY] formatted for a table, or — when that run was not made.
