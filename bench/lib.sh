@@ -132,7 +132,7 @@ free_port() {
 pong_at() {
   local c reply=""
   { exec {c}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  printf 'GET /v1/spot/ping HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&"$c" 2>/dev/null || { exec {c}>&-; return 1; }
+  printf 'GET /v1/spot/ping HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' 1>&"$c" 2>/dev/null || { exec {c}>&-; return 1; }
   IFS= read -r -d '' -t 5 -u "$c" reply 2>/dev/null || true
   exec {c}>&-
   [[ "$reply" == *$'\r\n\r\n'pong ]]
