@@ -21,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -180,6 +181,39 @@ class StreamedListTest extends HarnessPerClass {
 
         assertThat(r.status()).as(r.body()).isEqualTo(400);
         assertThat(r.body()).contains("no list today");
+    }
+
+    @Test
+    void concurrentIdenticalListsShareOneCallAndOtherSpacesGetTheirOwnAnswer() throws Exception {
+        List<ObjectNode> instances = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            instances.add(tagged(Harness.instanceBody("mi-" + i), i % 4 == 3 ? OTHER_ORG : TestService.ORG,
+                    "space-" + i % 3, false));
+        }
+        importObjects("managedInstances", instances);
+        Map<String, String> expected = new java.util.HashMap<>();
+        for (String space : new String[] {"space-0", "space-1", "space-2"}) {
+            expected.put(space, instanceListBody(expectedIds(INSTANCES, space)));
+        }
+        h.clearRequestLog();
+        h.fault("{\"method\":\"GET\",\"path\":\"" + INSTANCES + "\",\"action\":\"delay\",\"delayMs\":1500}");
+
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(9);
+        try {
+            List<java.util.concurrent.Future<Reply>> calls = new ArrayList<>();
+            for (int i = 0; i < 9; i++) {
+                String space = "space-" + i % 3;
+                calls.add(pool.submit(() -> h.get("/main/instances?space=" + space)));
+            }
+            for (int i = 0; i < 9; i++) {
+                Reply r = calls.get(i).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(r.status()).as(r.body()).isEqualTo(200);
+                assertThat(r.body()).as("space-" + i % 3).isEqualTo(expected.get("space-" + i % 3));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(h.countSpotRequests("GET", INSTANCES)).as("one list call per space (ideally)").isBetween(3, 6);
     }
 
     // ---- a bare server playing Spot: replies the simulator cannot send ----------------------------
