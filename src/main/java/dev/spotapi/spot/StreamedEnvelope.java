@@ -113,6 +113,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             for (ByteBuffer b : items) {
                 if (bytes + b.remaining() > max) {
                     subscription.cancel();
+                    close();
                     result.completeExceptionally(new BoundedBody.TooLarge(max));
                     return;
                 }
@@ -121,6 +122,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             }
         } catch (RuntimeException | Error e) {
             subscription.cancel();
+            close();
             result.completeExceptionally(e);
         }
     }
@@ -172,6 +174,23 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
         } catch (IOException malformed) {
             builder.fail();
         }
+        if (builder.finished()) {
+            close();
+        }
+    }
+
+    /**
+     * Ends the parser: besides its buffers, this hands the field names it learnt back to the factory's shared
+     * table, so that the next reply's parser knows them (an unclosed one copies the table per reply).
+     */
+    private void close() {
+        if (parser != null && !parser.isClosed()) {
+            try {
+                parser.close();
+            } catch (IOException ignored) {
+                // nothing to release that could fail
+            }
+        }
     }
 
     private void pull() throws IOException {
@@ -189,6 +208,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
 
     @Override
     public void onError(Throwable failure) {
+        close();
         result.completeExceptionally(failure);
     }
 
@@ -212,8 +232,10 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
                     builder.fail();
                 }
             }
+            close();
             result.complete(new Result(builder.envelope(), bytes));
         } catch (RuntimeException | Error e) {
+            close();
             result.completeExceptionally(e);
         }
     }
@@ -372,7 +394,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
                         skipDepth = 1;
                         return;
                     }
-                    ListView.Fields fields = role == Role.PRUNED ? fieldsOfChild(top) : null;
+                    ListView.Fields fields = role == Role.PRUNED ? childFields(top) : null;
                     stack.push(new Frame(object ? nodes.objectNode() : nodes.arrayNode(), role, fields));
                 }
                 default -> {
@@ -405,10 +427,6 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             }
             // an array under a pruned field keeps no elements: only an object's fields can be named
             return parent.node.isArray() ? null : parent.fields.child(parent.name);
-        }
-
-        private ListView.Fields fieldsOfChild(Frame parent) {
-            return childFields(parent);
         }
 
         private void attach(Frame parent, JsonNode value) {
