@@ -65,6 +65,25 @@ public final class SpotResource {
         return flat;
     }
 
+    /**
+     * {@link #object} for reading only: the same fields and values, but a wrapped item's {@code config} is
+     * not copied deeply (its values are shared with {@code item}, which must then not be changed).
+     */
+    JsonNode objectView(JsonNode item) {
+        JsonNode config = item.get("config");
+        if (!wrappedList || !(config instanceof ObjectNode c) || item.has("compute")) {
+            return item;
+        }
+        ObjectNode flat = c.objectNode();
+        flat.setAll(c);
+        for (String top : new String[] {"id", "createdAt", "updatedAt"}) {
+            if (item.has(top)) {
+                flat.set(top, item.get(top));
+            }
+        }
+        return flat;
+    }
+
     /** The body wrapper, e.g. {@code group}. */
     public String wrapper() {
         return wrapper;
@@ -120,7 +139,7 @@ public final class SpotResource {
                     .under("config", reads);
         }
         return ListView.of(noun + " ids " + filterKey, fields, item -> {
-            JsonNode object = object(item);
+            JsonNode object = objectView(item);
             if (!listed.test(object)) {
                 return null;
             }

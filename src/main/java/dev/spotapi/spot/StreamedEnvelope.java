@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -395,7 +396,10 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
                         return;
                     }
                     ListView.Fields fields = role == Role.PRUNED ? childFields(top) : null;
-                    stack.push(new Frame(object ? nodes.objectNode() : nodes.arrayNode(), role, fields));
+                    // most objects here (an item's, its tags, the envelope's) hold a few fields: a small table
+                    // (a tree's default has 16 slots), which grows when needed
+                    ContainerNode<?> node = object ? new ObjectNode(nodes, new LinkedHashMap<>(4)) : nodes.arrayNode();
+                    stack.push(new Frame(node, role, fields));
                 }
                 default -> {
                     if (top.role == Role.PRUNED && childFields(top) == null) {
