@@ -40,14 +40,13 @@ public final class ElastigroupService {
         this.ownership = ownership;
     }
 
-    /** The ids of this org's groups (of one space when {@code space} is not null), from one Spot list call. */
+    /**
+     * The ids of this org's groups (of one space when {@code space} is not null), from one Spot list call read
+     * as it arrives ({@link SpotResource#listIds}).
+     */
     public CompletableFuture<List<String>> list(Account account, String space) {
-        return GROUPS.list(account.spot()).thenApply(items -> items.stream()
-                .filter(item -> ownership.listed(item, space))
-                .map(item -> item.path("id"))
-                .filter(JsonNode::isTextual)
-                .map(JsonNode::asText)
-                .toList());
+        return GROUPS.listIds(account.spot(), ownership.listedKey(space), Ownership.LISTED_READS,
+                item -> ownership.listed(item, space));
     }
 
     /** Creates the group carrying {@code correlation}'s tag (see {@link SpotResource#create}). */

@@ -55,14 +55,13 @@ public final class InstanceService {
         this.registry = registry;
     }
 
-    /** {@code [{"id": ...}]} of this org's instances (of one space when {@code space} is not null), one Spot call. */
+    /**
+     * {@code [{"id": ...}]} of this org's instances (of one space when {@code space} is not null), one Spot call
+     * read as it arrives: each item is decided on and dropped ({@link SpotResource#listIds}).
+     */
     public CompletableFuture<List<Map<String, String>>> list(Account account, String space) {
-        return INSTANCES.list(account.spot()).thenApply(items -> items.stream()
-                .filter(item -> ownership.listed(item, space))
-                .map(item -> item.path("id"))
-                .filter(JsonNode::isTextual)
-                .map(id -> Map.of("id", id.asText()))
-                .toList());
+        return INSTANCES.listIds(account.spot(), ownership.listedKey(space), Ownership.LISTED_READS,
+                item -> ownership.listed(item, space)).thenApply(ids -> ids.stream().map(id -> Map.of("id", id)).toList());
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.spotapi.org;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spotapi.spot.ListView;
 
 /**
  * Which Spot resources belong to this deployment: those whose {@code compute.launchSpecification.tags}
@@ -50,6 +51,18 @@ public final class Ownership {
             return false;
         }
         return space == null || space.equals(tag(item, SPACE_TAG));
+    }
+
+    /**
+     * The fields of a resource that {@link #listed} reads (its {@link #tags}): a streamed list reads no other
+     * ({@link dev.spotapi.spot.SpotResource#listIds}).
+     */
+    public static final ListView.Fields LISTED_READS = ListView.Fields.none().whole("compute.launchSpecification.tags");
+
+    /** Names what {@link #listed}{@code (item, space)} accepts: equal names, equal decisions. */
+    public String listedKey(String space) {
+        return (enforced ? "org " + org.length() + ":" + org : "any org")
+                + (space == null ? ", any space" : ", space " + space.length() + ":" + space);
     }
 
     /** The value of tag {@code key} of a resource, or null when it has none. */

@@ -22,13 +22,26 @@ final class EnvelopeDecoder {
         this.mapper = mapper;
     }
 
+    /** The mapper replies are read with (also by {@link StreamedEnvelope}). */
+    ObjectMapper mapper() {
+        return mapper;
+    }
+
     SpotReply decode(SpotCall call, int status, byte[] body, String retryAfterHeader, String headerRequestId) {
         JsonNode envelope = parse(body);
         String requestId = requestId(envelope, headerRequestId);
         if (status == 200) {
-            return success(call, envelope, body, requestId);
+            return success(call, envelope, body == null || body.length == 0, requestId);
         }
         throw failure(call, status, envelope, requestId, retryAfter(retryAfterHeader));
+    }
+
+    /**
+     * {@link #decode} of a 200 reply read by {@link StreamedEnvelope}: the same checks and errors; the
+     * reply's items are what the list's view kept.
+     */
+    SpotReply decodeStreamed(SpotCall call, StreamedEnvelope.Result body, String headerRequestId) {
+        return success(call, body.envelope(), body.bytes() == 0, requestId(body.envelope(), headerRequestId));
     }
 
     /**
@@ -38,9 +51,9 @@ final class EnvelopeDecoder {
      * proxy's {@code {"message":"ok"}}, a cut reply, another API's object) is not proof that Spot did the
      * work: a {@link Kind#BAD_REPLY} that may have acted, so no caller is told OK, 404 or an empty list.
      */
-    private SpotReply success(SpotCall call, JsonNode envelope, byte[] body, String requestId) {
+    private SpotReply success(SpotCall call, JsonNode envelope, boolean empty, String requestId) {
         if (envelope == null) {
-            String what = body == null || body.length == 0 ? "an empty reply" : "a reply that is not a Spot envelope";
+            String what = empty ? "an empty reply" : "a reply that is not a Spot envelope";
             throw notAnEnvelope(call, what, requestId);
         }
         JsonNode response = envelope.get("response");

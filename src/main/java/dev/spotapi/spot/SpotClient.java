@@ -187,7 +187,24 @@ public final class SpotClient {
      * again while the returned future completes, so that calls chained on it carry it too.
      */
     public CompletableFuture<SpotReply> send(SpotCall call) {
-        CompletableFuture<SpotReply> reply = sendShared(call);
+        return reported(sendShared(call, null));
+    }
+
+    /**
+     * {@link #send} of a list read ({@code GET}, with items) whose reply is read as it arrives: its
+     * {@link SpotReply#items} are what {@code view} keeps of each of Spot's items ({@link ListView}), and no
+     * more of the reply than one item's fields is held at a time. Retries, rate budget, metrics, tracing, GET
+     * sharing (per view key) and errors are those of {@link #send}: every Spot failure, a reply that is not a
+     * list envelope included, fails the same way.
+     */
+    public CompletableFuture<SpotReply> sendList(SpotCall call, ListView view) {
+        if (!call.isRead() || !call.readsItems()) {
+            throw new IllegalArgumentException("a streamed list is a GET with items: " + call.method() + " " + call.path());
+        }
+        return reported(sendShared(call, view));
+    }
+
+    private CompletableFuture<SpotReply> reported(CompletableFuture<SpotReply> reply) {
         if (spotRequestIds == null) {
             return reply;
         }
@@ -201,11 +218,11 @@ public final class SpotClient {
         });
     }
 
-    private CompletableFuture<SpotReply> sendShared(SpotCall call) {
+    private CompletableFuture<SpotReply> sendShared(SpotCall call, ListView view) {
         TraceContext trace = TraceContext.current();
         CompletableFuture<SpotReply> mine = new CompletableFuture<>();
         if (!call.isRead()) {
-            execute(call, trace).whenComplete((reply, failure) -> {
+            execute(call, trace, view).whenComplete((reply, failure) -> {
                 // a read that starts after this write was answered must not share a read that started before it,
                 // on this replica or (Redis) any other
                 writesAnswered.incrementAndGet();
@@ -216,16 +233,20 @@ public final class SpotClient {
         }
         if (heldObject != null) {
             // inside a read-modify-write: a read of its own, never one that started before the fence was taken
-            execute(call, trace).whenComplete((reply, failure) -> complete(mine, reply, failure, trace));
+            execute(call, trace, view).whenComplete((reply, failure) -> complete(mine, reply, failure, trace));
             return mine;
         }
         String key = writesAnswered.get() + " " + shared.writeMark(scope) + " " + call.path() + '?' + call.query();
+        if (view != null) {
+            key += "\u0000view " + view.key(); // a streamed list is shared only with the same view
+        }
         CompletableFuture<SpotReply> existing = getsInFlight.putIfAbsent(key, mine);
         if (existing != null) {
             return existing;
         }
-        execute(call, trace).whenComplete((reply, failure) -> {
-            getsInFlight.remove(key, mine);
+        String shareKey = key;
+        execute(call, trace, view).whenComplete((reply, failure) -> {
+            getsInFlight.remove(shareKey, mine);
             complete(mine, reply, failure, trace);
         });
         return mine;
@@ -242,7 +263,7 @@ public final class SpotClient {
         });
     }
 
-    private CompletableFuture<SpotReply> execute(SpotCall call, TraceContext requestTrace) {
+    private CompletableFuture<SpotReply> execute(SpotCall call, TraceContext requestTrace, ListView view) {
         long start = System.nanoTime();
         // the call's own span (tracing on; else the request's): its id is the parent Spot's traceparent names
         TraceContext trace = requestTrace == null ? null
@@ -256,18 +277,18 @@ public final class SpotClient {
         String object = call.objectPath();
         CompletableFuture<SpotReply> attempts;
         if (object == null) {
-            attempts = attempts(call, deadline, state, trace);
+            attempts = attempts(call, deadline, state, trace, view);
             attempts.whenComplete((reply, failure) -> state.finish(null));
         } else if (object.equals(heldObject)) {
             // the fence is held by the exclusive() this call runs in: it stays held until this exchange ends
             hold.open();
-            attempts = attempts(call, deadline, state, trace);
+            attempts = attempts(call, deadline, state, trace, view);
             attempts.whenComplete((reply, failure) -> state.finish(hold::close));
         } else {
             WriteFence.Ticket ticket = fence.enter(object);
             attempts = ticket.turn(settings.deadlineMs())
                     .handle((ready, notYet) -> notYet)
-                    .thenCompose(notYet -> notYet == null ? attempts(call, deadline, state, trace)
+                    .thenCompose(notYet -> notYet == null ? attempts(call, deadline, state, trace, view)
                             : CompletableFuture.failedFuture(stillInProgress(call.operation())));
             attempts.whenComplete((reply, failure) -> state.finish(ticket::leave));
         }
@@ -297,9 +318,9 @@ public final class SpotClient {
     }
 
     private CompletableFuture<SpotReply> attempts(SpotCall call, long deadlineNanos, CallState state,
-            TraceContext trace) {
+            TraceContext trace, ListView view) {
         long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-        return retry.executeCompletionStage(scheduler, () -> budgeted(call, deadlineNanos, state, trace))
+        return retry.executeCompletionStage(scheduler, () -> budgeted(call, deadlineNanos, state, trace, view))
                 .toCompletableFuture()
                 .orTimeout(Math.max(1, remainingMs), TimeUnit.MILLISECONDS);
     }
@@ -326,7 +347,7 @@ public final class SpotClient {
 
     /** Every attempt is one Spot call: it takes one unit of the route's rate budget first, or fails at once. */
     private CompletableFuture<SpotReply> budgeted(SpotCall call, long deadlineNanos, CallState state,
-            TraceContext trace) {
+            TraceContext trace, ListView view) {
         Duration wait = budget.take(accountName, call);
         if (!wait.isZero()) {
             metrics.budgetRefused(accountName);
@@ -336,7 +357,7 @@ public final class SpotClient {
                             + ") is used up for this window, or the route is held after Spot's own rate limit",
                     null, wait, false));
         }
-        return attempt(call, deadlineNanos, state, trace);
+        return attempt(call, deadlineNanos, state, trace, view);
     }
 
     /** A Spot 429 without Retry-After: the route is held for the window, so that is the wait to report. */
@@ -349,7 +370,7 @@ public final class SpotClient {
     }
 
     private CompletableFuture<SpotReply> attempt(SpotCall call, long deadlineNanos, CallState state,
-            TraceContext trace) {
+            TraceContext trace, ListView view) {
         long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
         if (remainingMs <= 0 || !state.beginExchange()) {
             return CompletableFuture.failedFuture(timeout(call, false));
@@ -359,8 +380,7 @@ public final class SpotClient {
         // no time limit, until Spot answers or closes the connection: only then does the fence know the write can
         // no longer land after a newer one (issue 20: a limit let a write held past it land last)
         HttpRequest request = request(call, call.isRead() ? attemptMs : 0, trace);
-        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request,
-                BoundedBody.handler(BoundedBody.MAX_REPLY_BYTES));
+        CompletableFuture<HttpResponse<Object>> exchange = http.sendAsync(request, bodyHandler(view));
         long sentNanos = System.nanoTime();
         exchange.whenComplete((response, failure) -> {
             state.endExchange();
@@ -376,7 +396,7 @@ public final class SpotClient {
                                 : Integer.toString(response.statusCode()));
             }
         });
-        CompletableFuture<HttpResponse<byte[]>> seen = call.isRead() ? exchange
+        CompletableFuture<HttpResponse<Object>> seen = call.isRead() ? exchange
                 : exchange.copy().orTimeout(attemptMs, TimeUnit.MILLISECONDS);
         return seen.handle((response, failure) -> {
             if (response != null && trace != null) {
@@ -392,13 +412,32 @@ public final class SpotClient {
                         response.headers().firstValue("Retry-After").orElse(null)));
             }
             try {
-                return decoder.decode(call, response.statusCode(), response.body(),
+                if (response.body() instanceof StreamedEnvelope.Result streamed) {
+                    return decoder.decodeStreamed(call, streamed, response.headers().firstValue("x-request-id").orElse(null));
+                }
+                return decoder.decode(call, response.statusCode(), (byte[]) response.body(),
                         response.headers().firstValue("Retry-After").orElse(null),
                         response.headers().firstValue("x-request-id").orElse(null));
             } catch (SpotException e) {
                 throw new CompletionException(withRetryDecision(call, heldFor(e), deadlineNanos, state));
             }
         });
+    }
+
+    /**
+     * The reply into memory ({@link BoundedBody}); for a streamed list ({@code view}) a 200 reply is read as it
+     * arrives ({@link StreamedEnvelope}), any other (an error envelope) into memory as for every call.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private HttpResponse.BodyHandler<Object> bodyHandler(ListView view) {
+        HttpResponse.BodyHandler bounded = BoundedBody.handler(BoundedBody.MAX_REPLY_BYTES);
+        if (view == null) {
+            return bounded; // the body is a byte[]
+        }
+        return info -> info.statusCode() == 200
+                ? (HttpResponse.BodySubscriber) StreamedEnvelope.subscriber(decoder.mapper(), view,
+                        BoundedBody.MAX_REPLY_BYTES, info)
+                : (HttpResponse.BodySubscriber) bounded.apply(info);
     }
 
     /** {@code timeoutMs} 0: no timeout (a write's exchange, see {@link #attempt}). */

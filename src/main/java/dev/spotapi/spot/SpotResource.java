@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +65,25 @@ public final class SpotResource {
         return flat;
     }
 
+    /**
+     * {@link #object} for reading only: the same fields and values, but a wrapped item's {@code config} is
+     * not copied deeply (its values are shared with {@code item}, which must then not be changed).
+     */
+    JsonNode objectView(JsonNode item) {
+        JsonNode config = item.get("config");
+        if (!wrappedList || !(config instanceof ObjectNode c) || item.has("compute")) {
+            return item;
+        }
+        ObjectNode flat = c.objectNode();
+        flat.setAll(c);
+        for (String top : new String[] {"id", "createdAt", "updatedAt"}) {
+            if (item.has(top)) {
+                flat.set(top, item.get(top));
+            }
+        }
+        return flat;
+    }
+
     /** The body wrapper, e.g. {@code group}. */
     public String wrapper() {
         return wrapper;
@@ -88,6 +108,43 @@ public final class SpotResource {
                 }
             }
             return ids;
+        });
+    }
+
+    /**
+     * The ids of the objects that {@code listed} accepts, each object as {@link #object} answers it, from one
+     * streamed list call ({@link SpotClient#sendList}): each item is read with only the fields
+     * {@code listed} reads ({@code reads}, paths within the object, e.g. {@code compute.launchSpecification.tags})
+     * plus its id, decided on and dropped; an object whose id is not a string is left out.
+     *
+     * @param filterKey names what {@code listed} accepts: identical lists in flight with the same key share one call
+     */
+    public CompletableFuture<List<String>> listIds(SpotClient spot, String filterKey, ListView.Fields reads,
+            Predicate<JsonNode> listed) {
+        return spot.sendList(SpotCall.get("list " + noun + "s", basePath), idsView(filterKey, reads, listed))
+                .thenApply(reply -> {
+                    List<String> ids = new ArrayList<>(reply.items().size());
+                    reply.items().forEach(id -> ids.add(id.asText()));
+                    return ids;
+                });
+    }
+
+    /** The view of {@link #listIds}: each item to its id (a string node) when {@code listed} accepts it, else null. */
+    ListView idsView(String filterKey, ListView.Fields reads, Predicate<JsonNode> listed) {
+        ListView.Fields fields = ListView.Fields.none().whole("id").and(reads);
+        if (wrappedList) {
+            // object(): a config-wrapped item is its config (fields read there), with the item's id on top;
+            // an item with a compute of its own is read as it is
+            fields = fields.present("compute").present("config").under("config", ListView.Fields.none().whole("id"))
+                    .under("config", reads);
+        }
+        return ListView.of(noun + " ids " + filterKey, fields, item -> {
+            JsonNode object = objectView(item);
+            if (!listed.test(object)) {
+                return null;
+            }
+            JsonNode id = object.get("id");
+            return id != null && id.isTextual() ? id : null;
         });
     }
 

@@ -1,0 +1,466 @@
+package dev.spotapi.spot;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.async.ByteBufferFeeder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ContainerNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spotapi.json.ExactNumberNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+
+/**
+ * Reads a successful Spot list reply as it arrives (Jackson's non-blocking parser fed with each received
+ * buffer): the envelope as a tree, as {@link EnvelopeDecoder} reads it, except that {@code response.items}
+ * holds what a {@link ListView} keeps of each item, read as a small tree of the view's fields only and
+ * dropped once the view has decided. The reply is bounded like {@link BoundedBody} ({@link BoundedBody#MAX_REPLY_BYTES}:
+ * a longer one fails with {@link BoundedBody.TooLarge}, the connection dropped).
+ *
+ * <p>The tree is the one {@code mapper.readTree} gives for the same bytes (exact numbers, a repeated key keeps
+ * its last value, anything after the top-level value ignored), or null wherever that read fails or gives no
+ * object. A reply in UTF-16 or UTF-32 (a zero byte or a UTF-16 byte-order mark among its first four bytes),
+ * which the non-blocking parser does not read, is kept in memory and read with the mapper's own encoding
+ * detection instead.
+ */
+final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnvelope.Result> {
+    /**
+     * What was read: {@code envelope} (null: not a JSON object) with {@code response.items} (when an array)
+     * replaced by what the view kept, and the reply's length in bytes.
+     */
+    record Result(ObjectNode envelope, long bytes) {
+    }
+
+    private static final int HEAD = 4;
+
+    private final ObjectMapper mapper;
+    private final int max;
+    private final boolean declaredTooLarge;
+    private final CompletableFuture<Result> result = new CompletableFuture<>();
+    private final Builder builder;
+    private Flow.Subscription subscription;
+    private long bytes;
+    /** The first bytes, until {@link #HEAD} of them tell the encoding. */
+    private byte[] head = new byte[HEAD];
+    private int headLength;
+    /** The non-blocking parser (UTF-8), once the reply's first bytes are known; null before and in buffered mode. */
+    private JsonParser parser;
+    /** The whole reply, in buffered mode (not UTF-8). */
+    private ByteArrayOutputStream buffered;
+
+    private StreamedEnvelope(ObjectMapper mapper, ListView view, int max, boolean declaredTooLarge) {
+        this.mapper = mapper;
+        this.max = max;
+        this.declaredTooLarge = declaredTooLarge;
+        this.builder = new Builder(mapper.getNodeFactory(), view,
+                mapper.getFactory().streamReadConstraints().getMaxStringLength());
+    }
+
+    /** A body handler reading at most {@code max} bytes; more fails with {@link BoundedBody.TooLarge}. */
+    static HttpResponse.BodySubscriber<Result> subscriber(ObjectMapper mapper, ListView view, int max,
+            HttpResponse.ResponseInfo info) {
+        return new StreamedEnvelope(mapper, view, max, info.headers().firstValueAsLong("Content-Length").orElse(-1) > max);
+    }
+
+    /** Reads a whole reply at once, as {@link #subscriber} reads it in parts (tests, and no bound on the length). */
+    static Result read(ObjectMapper mapper, ListView view, List<ByteBuffer> parts) {
+        StreamedEnvelope s = new StreamedEnvelope(mapper, view, Integer.MAX_VALUE, false);
+        s.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+        for (ByteBuffer part : parts) {
+            s.onNext(List.of(part));
+        }
+        s.onComplete();
+        return s.result.join();
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+        this.subscription = s;
+        if (declaredTooLarge) { // not a byte of it is read
+            s.cancel();
+            result.completeExceptionally(new BoundedBody.TooLarge(max));
+            return;
+        }
+        s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+        if (result.isDone()) {
+            return;
+        }
+        try {
+            for (ByteBuffer b : items) {
+                if (bytes + b.remaining() > max) {
+                    subscription.cancel();
+                    close();
+                    result.completeExceptionally(new BoundedBody.TooLarge(max));
+                    return;
+                }
+                bytes += b.remaining();
+                take(b);
+            }
+        } catch (RuntimeException | Error e) {
+            subscription.cancel();
+            close();
+            result.completeExceptionally(e);
+        }
+    }
+
+    private void take(ByteBuffer b) {
+        if (buffered != null) {
+            copy(b, buffered);
+            return;
+        }
+        if (parser == null) {
+            while (headLength < HEAD && b.hasRemaining()) {
+                head[headLength++] = b.get();
+            }
+            if (headLength < HEAD) {
+                return;
+            }
+            start();
+            if (buffered != null) {
+                copy(b, buffered);
+                return;
+            }
+        }
+        feed(b);
+    }
+
+    /** Chooses the mode from the first bytes and hands them on. */
+    private void start() {
+        if (utf8(head, headLength)) {
+            try {
+                parser = mapper.getFactory().createNonBlockingByteBufferParser();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            feed(ByteBuffer.wrap(head, 0, headLength));
+        } else {
+            buffered = new ByteArrayOutputStream();
+            buffered.write(head, 0, headLength);
+        }
+        head = null;
+    }
+
+    private void feed(ByteBuffer b) {
+        if (builder.finished() || !b.hasRemaining()) {
+            return; // the top-level value is read (or the reply is not JSON): the rest is only counted
+        }
+        try {
+            ((ByteBufferFeeder) parser).feedInput(b);
+            pull();
+        } catch (IOException malformed) {
+            builder.fail();
+        }
+        if (builder.finished()) {
+            close();
+        }
+    }
+
+    /**
+     * Ends the parser: besides its buffers, this hands the field names it learnt back to the factory's shared
+     * table, so that the next reply's parser knows them (an unclosed one copies the table per reply).
+     */
+    private void close() {
+        if (parser != null && !parser.isClosed()) {
+            try {
+                parser.close();
+            } catch (IOException ignored) {
+                // nothing to release that could fail
+            }
+        }
+    }
+
+    private void pull() throws IOException {
+        for (JsonToken t = parser.nextToken(); t != JsonToken.NOT_AVAILABLE; t = parser.nextToken()) {
+            if (t == null) {
+                builder.end();
+                return;
+            }
+            builder.token(t, parser);
+            if (builder.finished()) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+        close();
+        result.completeExceptionally(failure);
+    }
+
+    @Override
+    public void onComplete() {
+        if (result.isDone()) {
+            return;
+        }
+        try {
+            if (buffered == null && parser == null) {
+                start(); // fewer than four bytes
+            }
+            if (buffered != null) {
+                readBuffered(buffered.toByteArray());
+            } else if (!builder.finished()) {
+                ((ByteBufferFeeder) parser).endOfInput();
+                try {
+                    pull();
+                    builder.end();
+                } catch (IOException malformed) {
+                    builder.fail();
+                }
+            }
+            close();
+            result.complete(new Result(builder.envelope(), bytes));
+        } catch (RuntimeException | Error e) {
+            close();
+            result.completeExceptionally(e);
+        }
+    }
+
+    private void readBuffered(byte[] all) {
+        if (all.length == 0) {
+            builder.end();
+            return;
+        }
+        try (JsonParser p = mapper.getFactory().createParser(all)) {
+            for (JsonToken t = p.nextToken(); !builder.finished(); t = p.nextToken()) {
+                if (t == null) {
+                    builder.end();
+                    return;
+                }
+                builder.token(t, p);
+            }
+        } catch (IOException malformed) {
+            builder.fail();
+        }
+    }
+
+    @Override
+    public CompletionStage<Result> getBody() {
+        return result;
+    }
+
+    /**
+     * Whether {@code mapper.readTree} would read these first bytes as UTF-8: its encoding detection
+     * ({@code ByteSourceJsonBootstrapper}) picks another only for a UTF-16/32 byte-order mark or a zero byte.
+     */
+    static boolean utf8(byte[] first, int length) {
+        for (int i = 0; i < length; i++) {
+            if (first[i] == 0) {
+                return false;
+            }
+        }
+        if (length >= 2) {
+            int b0 = first[0] & 0xff;
+            int b1 = first[1] & 0xff;
+            return !((b0 == 0xfe && b1 == 0xff) || (b0 == 0xff && b1 == 0xfe));
+        }
+        return true;
+    }
+
+    private static void copy(ByteBuffer b, ByteArrayOutputStream out) {
+        if (b.hasArray()) {
+            out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+            b.position(b.limit());
+        } else {
+            byte[] chunk = new byte[b.remaining()];
+            b.get(chunk);
+            out.write(chunk, 0, chunk.length);
+        }
+    }
+
+    /**
+     * Builds the envelope from parser tokens, as {@code ExactTreeDeserializer} would, with the list's items
+     * handed one by one to the view. Every value gets a role from where it sits: the envelope's own fields
+     * are kept whole; {@code response.items} (an array) is the list; an item is read with its view's fields,
+     * everything else under it is skipped (only nesting is counted).
+     */
+    static final class Builder {
+        private enum Role { ROOT, RESPONSE, WHOLE, ITEMS, PRUNED }
+
+        private static final class Frame {
+            final ContainerNode<?> node;
+            final Role role;
+            final ListView.Fields fields;
+            String name;
+
+            Frame(ContainerNode<?> node, Role role, ListView.Fields fields) {
+                this.node = node;
+                this.role = role;
+                this.fields = fields;
+            }
+        }
+
+        private final JsonNodeFactory nodes;
+        private final ListView view;
+        private final int maxStringLength;
+        private final ArrayDeque<Frame> stack = new ArrayDeque<>();
+        private int skipDepth;
+        private boolean started;
+        private boolean finished;
+        private ObjectNode envelope;
+
+        Builder(JsonNodeFactory nodes, ListView view, int maxStringLength) {
+            this.nodes = nodes;
+            this.view = view;
+            this.maxStringLength = maxStringLength;
+        }
+
+        /** True once the top-level value has been read, or the reply is known not to be an envelope. */
+        boolean finished() {
+            return finished;
+        }
+
+        /** The envelope, once finished with a top-level object; else null. */
+        ObjectNode envelope() {
+            return envelope;
+        }
+
+        /** The reply could not be read as JSON: no envelope. */
+        void fail() {
+            finished = true;
+            envelope = null;
+        }
+
+        /** The reply ended: whatever is open was cut short. */
+        void end() {
+            if (!finished) {
+                fail();
+            }
+        }
+
+        void token(JsonToken t, JsonParser p) throws IOException {
+            if (t == JsonToken.VALUE_STRING && p.getTextLength() > maxStringLength) {
+                // the parser checks a string's length when its text is read: a skipped one is checked here
+                throw new StreamConstraintsException("String value length (" + p.getTextLength()
+                        + ") exceeds the maximum allowed (" + maxStringLength + ")");
+            }
+            if (skipDepth > 0) {
+                if (t.isStructStart()) {
+                    skipDepth++;
+                } else if (t.isStructEnd()) {
+                    skipDepth--;
+                }
+                return;
+            }
+            if (!started) {
+                started = true;
+                if (t != JsonToken.START_OBJECT) {
+                    fail(); // readTree gives no object: not an envelope
+                    return;
+                }
+                stack.push(new Frame(nodes.objectNode(), Role.ROOT, null));
+                return;
+            }
+            Frame top = stack.peek();
+            switch (t) {
+                case FIELD_NAME -> top.name = p.currentName();
+                case END_OBJECT, END_ARRAY -> {
+                    Frame done = stack.pop();
+                    if (stack.isEmpty()) {
+                        envelope = (ObjectNode) done.node;
+                        finished = true;
+                    } else {
+                        attach(stack.peek(), done.node);
+                    }
+                }
+                case START_OBJECT, START_ARRAY -> {
+                    boolean object = t == JsonToken.START_OBJECT;
+                    Role role = role(top, object);
+                    if (role == null) {
+                        skipDepth = 1;
+                        return;
+                    }
+                    ListView.Fields fields = role == Role.PRUNED ? childFields(top) : null;
+                    // most objects here (an item's, its tags, the envelope's) hold a few fields: a small table
+                    // (a tree's default has 16 slots), which grows when needed
+                    ContainerNode<?> node = object ? new ObjectNode(nodes, new LinkedHashMap<>(4)) : nodes.arrayNode();
+                    stack.push(new Frame(node, role, fields));
+                }
+                default -> {
+                    if (top.role == Role.PRUNED && childFields(top) == null) {
+                        return; // a field the view does not read
+                    }
+                    attach(top, scalar(t, p));
+                }
+            }
+        }
+
+        /** The role of a container starting under {@code parent}; null: skipped. */
+        private Role role(Frame parent, boolean object) {
+            return switch (parent.role) {
+                case ROOT -> "response".equals(parent.name) && object ? Role.RESPONSE : Role.WHOLE;
+                case RESPONSE -> "items".equals(parent.name) && !object ? Role.ITEMS : Role.WHOLE;
+                case WHOLE -> Role.WHOLE;
+                case ITEMS -> view.fields().isWhole() ? Role.WHOLE : Role.PRUNED;
+                case PRUNED -> {
+                    ListView.Fields f = childFields(parent);
+                    yield f == null ? null : f.isWhole() ? Role.WHOLE : Role.PRUNED;
+                }
+            };
+        }
+
+        /** What is read of the value now starting under {@code parent} (PRUNED or ITEMS); null: nothing. */
+        private ListView.Fields childFields(Frame parent) {
+            if (parent.role == Role.ITEMS) {
+                return view.fields();
+            }
+            // an array under a pruned field keeps no elements: only an object's fields can be named
+            return parent.node.isArray() ? null : parent.fields.child(parent.name);
+        }
+
+        private void attach(Frame parent, JsonNode value) {
+            if (parent.role == Role.ITEMS) {
+                JsonNode kept = view.keep(value);
+                if (kept != null) {
+                    ((ArrayNode) parent.node).add(kept);
+                }
+            } else if (parent.node instanceof ObjectNode o) {
+                o.set(parent.name, value);
+            } else {
+                ((ArrayNode) parent.node).add(value);
+            }
+        }
+
+        private JsonNode scalar(JsonToken t, JsonParser p) throws IOException {
+            return switch (t) {
+                case VALUE_STRING -> nodes.textNode(p.getText());
+                case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+                    case INT -> nodes.numberNode(p.getIntValue());
+                    case LONG -> nodes.numberNode(p.getLongValue());
+                    default -> nodes.numberNode(p.getBigIntegerValue());
+                };
+                case VALUE_NUMBER_FLOAT -> new ExactNumberNode(p.getText());
+                case VALUE_TRUE -> nodes.booleanNode(true);
+                case VALUE_FALSE -> nodes.booleanNode(false);
+                case VALUE_NULL -> nodes.nullNode();
+                case VALUE_EMBEDDED_OBJECT -> nodes.pojoNode(p.getEmbeddedObject());
+                default -> throw new IOException("unexpected token " + t);
+            };
+        }
+    }
+}
