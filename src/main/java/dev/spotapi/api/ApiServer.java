@@ -42,6 +42,8 @@ public final class ApiServer {
      * buffer while its answer is written, so this bounds the server's network buffers whatever the clients do.
      */
     static final int MAX_CONNECTIONS = 512;
+    /** Idle timeout of each connection once a stop has begun (Jetty's default is 1 s), in ms. */
+    static final long SHUTDOWN_IDLE_MS = 100;
 
     /** Everything the HTTP layer needs; built by {@link dev.spotapi.SpotApi}. */
     public record Parts(ListenAddress listen, int maxBodyBytes, HttpSettings http, TokenVerifier verifier,
@@ -154,6 +156,11 @@ public final class ApiServer {
                                 // of bogus tokens, slow bodies) the kernel drops further SYNs and a client waits
                                 // 1 s for its retransmit (StarvationLatencyTest saw /ping take 1,029 ms)
                                 connector.setAcceptQueueSize(ACCEPT_QUEUE);
+                            }
+                            if (c instanceof AbstractConnector connector) {
+                                // a stop closes idle keep-alive connections at once (as Go's Server.Shutdown does),
+                                // not after Jetty's default 1 s; in-flight requests still get the stop timeout
+                                connector.setShutdownIdleTimeout(SHUTDOWN_IDLE_MS);
                             }
                             c.addBean(headerDeadline.listener());
                         }

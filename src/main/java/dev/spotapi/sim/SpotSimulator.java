@@ -52,6 +52,7 @@ public final class SpotSimulator implements AutoCloseable {
     private final Javalin app;
     private final Persistence persistence;
     private final SimClock clock;
+    private final FaultInjector faults;
     private final Map<String, String> accounts;
     private final String bind;
     private boolean closed;
@@ -67,6 +68,7 @@ public final class SpotSimulator implements AutoCloseable {
             ResourceStore store = new ResourceStore(persistence);
             Envelope envelope = new Envelope(clock);
             FaultInjector faults = new FaultInjector(envelope);
+            this.faults = faults;
             RequestLog requestLog = new RequestLog();
             RateLimiter rateLimiter = new RateLimiter(clock, b.rateLimit);
             TransitionTime transitionTime = new TransitionTime(b.transitionDuration);
@@ -146,6 +148,7 @@ public final class SpotSimulator implements AutoCloseable {
         closed = true;
         int port = app.port();
         try {
+            faults.close(); // delays still held end now: the stop need not wait for them
             app.stop();
             clock.checkpoint();
         } finally {

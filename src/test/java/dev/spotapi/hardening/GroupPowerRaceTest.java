@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * forced with the simulator's {@code delay} fault ({@code after}: Spot read the group, its answer is late); a
  * write to another group answered first keeps the updates' own org-check reads from sharing the late read.
  */
+@org.junit.jupiter.api.Order(10) // long: started first
 class GroupPowerRaceTest extends HarnessPerClass {
     private static final String TAG = "spot-api:stopped-capacity";
 

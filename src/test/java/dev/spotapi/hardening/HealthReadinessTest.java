@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * work, keyed requests 503), Redis stuck (the circuit breaker makes it cost one timeout, not one per call).
  * Real spot-api, simulator and redis-server; no mocks.
  */
+@org.junit.jupiter.api.Order(7) // long: started first
 class HealthReadinessTest {
 
     private static Reply health(TestService svc) {

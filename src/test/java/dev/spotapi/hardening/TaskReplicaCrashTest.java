@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * read is still in flight. Replica B claims the abandoned item after the lease (XAUTOCLAIM), resumes from
  * Spot's actual state and completes the task; Spot holds exactly one new instance.
  */
+@org.junit.jupiter.api.Order(6) // long: started first
 class TaskReplicaCrashTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * Issue 21 in Redis mode, against a real redis-server: flywheel's key layout read raw, tasks scoped to
  * the org, and a Redis outage refusing async requests (503) while synchronous ones go on.
  */
+@org.junit.jupiter.api.Order(14) // long: started first
 class RedisTasksTest {
     private static final String NAMESPACE = "flywheel-test";
     private static RedisProcess redis;

@@ -9,7 +9,9 @@ import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.slf4j.Logger;
@@ -21,10 +23,13 @@ public final class FaultInjector {
 
     private static final String HOLD_REPLY_MS = "sim.holdReplyMs";
     private static final String DROP_REPLY = "sim.dropReply";
+    private static final String CLOSED = "sim.closed";
 
     private final Envelope envelope;
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
     private final AtomicLong ids = new AtomicLong();
+    /** Counted down when the simulator stops: every delay still held ends at once. */
+    private final CountDownLatch closed = new CountDownLatch(1);
 
     public FaultInjector(Envelope envelope) {
         this.envelope = envelope;
@@ -46,6 +51,14 @@ public final class FaultInjector {
 
     public synchronized void clear() {
         faults.clear();
+    }
+
+    /**
+     * The simulator is stopping: delays still held end now (the requests go on as after their delay), so
+     * that the stop does not wait for them (Jetty would interrupt them after half its 5 s stop timeout).
+     */
+    public void close() {
+        closed.countDown();
     }
 
     /**
@@ -71,7 +84,7 @@ public final class FaultInjector {
     public static void holdReply(Context ctx) {
         Long millis = ctx.attribute(HOLD_REPLY_MS);
         if (millis != null) {
-            sleep(millis);
+            sleep(millis, ctx.attribute(CLOSED));
         }
     }
 
@@ -83,8 +96,9 @@ public final class FaultInjector {
             case DELAY -> {
                 if (fault.after()) {
                     ctx.attribute(HOLD_REPLY_MS, fault.delayMs());
+                    ctx.attribute(CLOSED, closed);
                 } else {
-                    sleep(fault.delayMs());
+                    sleep(fault.delayMs(), closed);
                 }
                 return false;
             }
@@ -132,9 +146,10 @@ public final class FaultInjector {
         return bytes;
     }
 
-    private static void sleep(long millis) {
+    /** Waits {@code millis} ms, less if the simulator stops meanwhile ({@code closed} counted down). */
+    private static void sleep(long millis, CountDownLatch closed) {
         try {
-            Thread.sleep(millis);
+            closed.await(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
