@@ -61,8 +61,16 @@ free_port() {
   done
 }
 
-# The launcher builds what changed (once, before anything is timed).
-"$app/spot-api" --version >/dev/null
+# The launcher builds what changed (once, before anything is timed) and, without a current class-data-sharing
+# archive (a new build, or a snapshot: the archive names the jars' paths), records one in the background:
+# wait for it, so that every timed start is a warm one.
+"$app/spot-api" --version >/dev/null 2>&1
+jar="$app/target/launcher/spot-api-app.jar" jsa="$app/target/launcher/spot-api.jsa"
+for ((i = 0; i < 3000; i++)); do
+  [ -f "$jsa" ] && [ "$jsa" -nt "$jar" ] && break
+  sleep 0.2
+done
+[ -f "$jsa" ] && [ "$jsa" -nt "$jar" ] || echo "no class-data-sharing archive: starts are cold" >&2
 
 account=act-perf0001; sim_token=perftoken; key=perf-pre-shared-key-0123456789
 setsid "$app/spot-api" simulator --port 0 --bind 127.0.0.1 --data-dir "$work/sim" --account "$account=$sim_token" \
@@ -92,6 +100,7 @@ opts="${JAVA_OPTS:-}"
 [ "$nmt" -eq 0 ] || opts="$opts -XX:NativeMemoryTracking=summary"
 
 pongs=()
+pong_cpu=()
 for ((s = 1; s <= starts; s++)); do
   t0="$(now_us)"
   JAVA_OPTS="$opts" setsid "$app/spot-api" -config "$work/config.json" >"$work/service.log" 2>&1 </dev/null &
@@ -102,6 +111,7 @@ for ((s = 1; s <= starts; s++)); do
     sleep 0.005
   done
   pongs+=("$(awk -v d=$(( $(now_us) - t0 )) 'BEGIN {printf "%.3f", d / 1e6}')")
+  pong_cpu+=("$(cpu_ms "$svc")")
   if [ "$s" -lt "$starts" ]; then
     kill -TERM "$svc"; wait "$svc" 2>/dev/null || true
     pids=("${pids[@]/$svc}")
@@ -147,13 +157,14 @@ BENCH_TOKEN="$token" BENCH_CREATE_BODY="${body/\"perf\"/\"perf-mix\"}" \
   scenario mix "$base/sandbox/instances" -s "$bench_dir/create-delete.lua"
 
 echo "== $label"
-echo "first pong (s): ${pongs[*]} (first: maybe cold)"
+echo "first pong (s): ${pongs[*]} (first: maybe cold); CPU ms used by then: ${pong_cpu[*]}"
 printf '%s\n' "${results[@]}"
 echo "RSS: first pong $(mib "$pong_rss") MiB, idle $(mib "$idle_rss") MiB, after load $(mib "$(kb "$svc" VmRSS)") MiB, peak (VmHWM) $(mib "$(kb "$svc" VmHWM)") MiB; threads $(kb "$svc" Threads)"
 # resident memory by mapping: files (the JVM's library, the CDS archive, jars) and anonymous memory
 awk '/^[0-9a-f]+-[0-9a-f]+ / {name = ($6 == "" ? "[anonymous]" : $6); sub(/.*\//, "", name)}
      /^Rss:/ {rss[name] += $2}
      END {for (n in rss) if (rss[n] >= 512) printf "  %-28s %7.1f MiB resident\n", n, rss[n] / 1024}' "/proc/$svc/smaps" | sort -k2 -rn
+jcmd "$svc" GC.heap_info 2>/dev/null | sed -n 's/^ *\(def new generation\|tenured generation\|Metaspace\|class space\) */  \1: /p'
 if [ "$threads" -eq 1 ]; then
   jcmd "$svc" Thread.print 2>/dev/null | sed -n 's/^"\([^"]*\)".*/\1/p' | sed 's/[-#]*[0-9][0-9]*$//' | sort | uniq -c | sort -rn
 fi
