@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory, start time and throughput of the service alone, with the launcher's JVM flags (issue 27):
 #
-#   bash tools/perf/memory.sh [--duration 10] [--starts 3] [--nmt] [--threads] [--label TEXT] [--app DIR]
+#   bash tools/perf/memory.sh [--duration 10] [--starts 3] [--nmt] [--threads] [--histo] [--no-load] [--big-list N] [--only ping,summary,...]
+#                             [--label TEXT] [--app DIR]
 #
 # --app DIR: run DIR/spot-api, a snapshot (`mkdir -p DIR/target && cp -a spot-api DIR && cp -a
 # target/launcher DIR/target/`: without src/ the launcher never builds), so that edits made meanwhile
@@ -23,6 +24,10 @@ duration=10
 starts=3
 nmt=0
 threads=0
+histo=0
+noload=0
+biglist=0
+only=""
 label="${JAVA_OPTS:-launcher flags}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,9 +35,13 @@ while [ $# -gt 0 ]; do
     --starts) starts="$2"; shift 2 ;;
     --nmt) nmt=1; shift ;;
     --threads) threads=1; shift ;;
+    --histo) histo=1; shift ;;
+    --no-load) noload=1; shift ;;
+    --big-list) biglist="$2"; shift 2 ;;
+    --only) only="$2"; shift 2 ;;
     --label) label="$2"; shift 2 ;;
     --app) app="$(cd "$2" && pwd)"; shift 2 ;;
-    *) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
@@ -122,6 +131,12 @@ pong_rss="$(kb "$svc" VmRSS)"
 sleep 2
 idle_rss="$(kb "$svc" VmRSS)"
 log "first pong (s) per start: ${pongs[*]}; RSS at first pong $(mib "$pong_rss") MiB, idle $(mib "$idle_rss") MiB"
+if [ "$noload" -eq 1 ]; then   # start-up figures only
+  echo "== $label"
+  echo "first pong (s): ${pongs[*]} (first: maybe cold); CPU ms used by then: ${pong_cpu[*]}"
+  echo "RSS: first pong $(mib "$pong_rss") MiB, idle $(mib "$idle_rss") MiB"
+  exit 0
+fi
 
 auth=(-H "X-Auth-Token: $token")
 body='{"name":"perf","region":"us-east-1","compute":{"subnetIds":["subnet-0123"],"launchSpecification":{"instanceTypes":{"preferredType":"t3a.micro","types":["t3a.micro"]},"imageId":"ami-0123","tags":[{"tagKey":"CreatedBy","tagValue":"perf"}]}}}'
@@ -134,6 +149,7 @@ case "$id" in smi-*) ;; *) echo "create answered: $id" >&2; exit 1 ;; esac
 results=()
 scenario() {   # NAME URL [wrk args]
   local name="$1" url="$2"; shift 2
+  [ -z "$only" ] || [[ ",$only," == *",$name,"* ]] || return 0
   BENCH_DIR="$bench_dir" wrk -t2 -c16 -d"${duration}s" "$@" "$url" >/dev/null 2>&1 || true   # warm-up
   local c0 c1 line; c0="$(cpu_ms "$svc")"
   line="$(BENCH_DIR="$bench_dir" wrk -t2 -c16 -d"${duration}s" --latency -s "$bench_dir/report.lua" "$@" "$url" 2>&1 \
@@ -173,4 +189,16 @@ if [ "$nmt" -eq 1 ]; then
     | sed -n 's/^Total: *reserved=\([0-9]*\)KB, committed=\([0-9]*\)KB.*/total \2/p;
               s/^-  *\(.*[^ ]\) *(reserved=\([0-9]*\)KB, committed=\([0-9]*\)KB).*/\1 \3/p' \
     | awk '{c = $NF; $NF = ""; printf "  %-28s %7.1f MiB\n", $0, c / 1024}'
+fi
+if [ "$biglist" -gt 0 ]; then   # after the figures above: N more instances, then the whole list, 5 times
+  awk -v n="$biglist" 'BEGIN {printf "{\"managedInstances\": ["; for (i = 1; i <= n; i++) printf "%s{\"name\":\"big-%d\",\"region\":\"us-east-1\",\"compute\":{\"subnetIds\":[\"subnet-0123\"],\"vpcId\":\"vpc-0123456789abcdef0\",\"launchSpecification\":{\"instanceTypes\":{\"preferredType\":\"t3a.micro\",\"types\":[\"t3a.micro\"]},\"imageId\":\"ami-0123\",\"tags\":[{\"tagKey\":\"spinup:org\",\"tagValue\":\"sandbox\"}]}}}", (i > 1 ? "," : ""), i; printf "]}"}' >"$work/big.json"
+  curl -sS --max-time 120 -X POST -H "Authorization: Bearer $sim_token" --data-binary @"$work/big.json" "$sim_url/_sim/state" | head -c 200; echo
+  for ((i = 0; i < 5; i++)); do
+    curl -s --max-time 120 -o "$work/big-list.json" -w "big list: %{http_code} %{size_download} bytes %{time_total} s\n" "${auth[@]}" "$base/sandbox/instances"
+  done
+  kill -0 "$svc" 2>/dev/null || echo "the service exited during the big list (out of memory?)"
+  echo "RSS after the big list: $(mib "$(kb "$svc" VmRSS)") MiB, peak $(mib "$(kb "$svc" VmHWM)") MiB"
+fi
+if [ "$histo" -eq 1 ]; then   # last: the histogram runs a full collection first (live objects only)
+  jcmd "$svc" GC.class_histogram 2>/dev/null | sed -n '1,28p'
 fi
