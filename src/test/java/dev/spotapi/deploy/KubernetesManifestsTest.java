@@ -821,6 +821,11 @@ class KubernetesManifestsTest {
         assertThat(d.getSpec().getReplicas()).isEqualTo(1);
         Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(c.getArgs()).startsWith("--sandbox").contains("--sandbox-dir");
+        // the image's entrypoint with sandbox mode's 64 MiB heap, as ./spot-api runs sandbox mode
+        List<String> image = imageEntrypoint();
+        List<String> sandboxHeap = image.stream().filter(a -> !a.equals("-Xmn6m") && !a.startsWith("-XX:M")
+                || a.startsWith("-XX:MaxDirect")).map(a -> a.equals("-Xmx40m") ? "-Xmx64m" : a).toList();
+        assertThat(c.getCommand()).isEqualTo(sandboxHeap);
         String stateDir = c.getArgs().get(c.getArgs().indexOf("--sandbox-dir") + 1);
         assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(stateDir).startsWith(m.getMountPath() + "/"));
         assertThat(sandbox).noneMatch(m -> m.object() instanceof Secret || m.object() instanceof Ingress
