@@ -75,11 +75,11 @@ class LauncherTest {
     }
 
     /**
-     * The service from a config file (what the image runs) gets the small heap of the launcher's own flags;
-     * sandbox mode (above) and the simulator (below) keep a 64 MiB one.
+     * The service from a config file (what the image runs) gets the launcher's small fixed young generation
+     * and the old generation that shrinks; sandbox mode (above) and the simulator (below) keep the default shape.
      */
     @Test
-    void theServiceFromAConfigFileRunsWithTheSmallHeap() throws Exception {
+    void theServiceFromAConfigFileRunsWithTheSmallYoungGeneration() throws Exception {
         int port = ProgramRun.freePort();
         Path config = dir.resolve("config.json");
         Files.writeString(config, """
@@ -91,9 +91,8 @@ class LauncherTest {
         awaitUp("http://127.0.0.1:" + port + "/v1/spot/ping");
 
         List<String> jvm = commandLine(process);
-        assertThat(jvm).contains("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx40m", "-Xmn6m",
-                "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:MaxDirectMemorySize=32m")
-                .doesNotContain("-Xmx64m");
+        assertThat(jvm).contains("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xmn6m",
+                "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:MaxDirectMemorySize=32m");
         assertThat(jvm.subList(jvm.indexOf("dev.spotapi.cli.Main") + 1, jvm.size())).containsExactly("-config",
                 config.toString());
     }
@@ -106,7 +105,7 @@ class LauncherTest {
 
         List<String> jvm = commandLine(process);
         assertThat(jvm).contains("-XX:+UseSerialGC", "-Xmx64m").doesNotContain("-XX:TieredStopAtLevel=1",
-                "-XX:MaxDirectMemorySize=32m", "-Xmx40m", "-Xmn6m");
+                "-XX:MaxDirectMemorySize=32m", "-Xmn6m", "-XX:MaxHeapFreeRatio=20");
         assertThat(jvm.subList(jvm.indexOf("dev.spotapi.cli.Main") + 1, jvm.size())).startsWith("simulator");
     }
 

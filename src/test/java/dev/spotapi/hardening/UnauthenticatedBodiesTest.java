@@ -124,7 +124,7 @@ class UnauthenticatedBodiesTest {
     }
 
     /**
-     * The report, in a JVM with the launcher's flags (40 MiB heap): 100 connections without a token each send
+     * The report, in a JVM with the launcher's flags (64 MiB heap): 100 connections without a token each send
      * most of a 1 MB body and stall. Before the fix the server read them all, ran out of direct buffer
      * memory and answered nothing any more, /ping included; now each is refused unread, and the service serves.
      */

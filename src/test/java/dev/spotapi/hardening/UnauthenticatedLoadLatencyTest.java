@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Isolated;
 
 /**
- * Issue 20, kind 1, the measured target: spot-api in a JVM with the launcher's flags (40 MiB heap, 32 MiB
+ * Issue 20, kind 1, the measured target: spot-api in a JVM with the launcher's flags (64 MiB heap, 32 MiB
  * direct memory) under 100 connections without a token that each send 900 KB of a 1 MB body and stall, 100
  * clients that pipeline the OpenAPI document or the Swagger UI bundle and never read, and a header dribble:
  * {@code /ping} and an already-verified read keep p99 under 100 ms (on a loaded machine: under 10x the quiet
