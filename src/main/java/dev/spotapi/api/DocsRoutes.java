@@ -50,16 +50,32 @@ final class DocsRoutes {
             """.formatted(Routes.PREFIX);
 
     private final Replies replies;
-    private final ByteBuffer openApi;
+    private final ObjectMapper mapper;
+    /** The OpenAPI document (~0.5 MB), built on its first request: parsing it costs start-up time. */
+    private volatile ByteBuffer openApi;
     private final Map<String, ByteBuffer> loaded = new ConcurrentHashMap<>();
 
     DocsRoutes(Replies replies, ObjectMapper mapper) {
         this.replies = replies;
-        this.openApi = StaticBodies.shared(loadOpenApi(mapper));
+        this.mapper = mapper;
     }
 
     void openApi(Context ctx) {
-        StaticBodies.send(ctx, Replies.JSON, openApi);
+        StaticBodies.send(ctx, Replies.JSON, openApiDocument());
+    }
+
+    private ByteBuffer openApiDocument() {
+        ByteBuffer doc = openApi;
+        if (doc == null) {
+            synchronized (this) {
+                doc = openApi;
+                if (doc == null) {
+                    doc = StaticBodies.shared(loadOpenApi(mapper));
+                    openApi = doc;
+                }
+            }
+        }
+        return doc;
     }
 
     void page(Context ctx) {

@@ -37,7 +37,7 @@ public final class BufferedStdoutAppender extends OutputStreamAppender<ILoggingE
     private final OutputStream target;
     private OutputStream buffer;
 
-    /** Writes to the process's stdout (what logback.xml and {@link Logging} use). */
+    /** Writes to the process's stdout (what {@link LogbackSetup} and {@link Logging} use). */
     public BufferedStdoutAppender() {
         this(new FileOutputStream(FileDescriptor.out));
     }

@@ -12,11 +12,11 @@ import net.logstash.logback.encoder.LogstashEncoder;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies the config's log level and format to the logging backend: text lines (the logback.xml
+ * Applies the config's log level and format to the logging backend: text lines (the {@link LogbackSetup}
  * pattern) or one JSON object a line, both written to stdout through {@link BufferedStdoutAppender}.
  */
 final class Logging {
-    /** The appender's name in logback.xml. */
+    /** The appender's name ({@link LogbackSetup}). */
     static final String APPENDER = "STDOUT";
     static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z',UTC} %-5level %logger{24} %msg%n";
 
@@ -41,7 +41,7 @@ final class Logging {
         }
     }
 
-    private static Encoder<ILoggingEvent> text(LoggerContext context) {
+    static Encoder<ILoggingEvent> text(LoggerContext context) {
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
         encoder.setPattern(TEXT_PATTERN);

@@ -1,5 +1,6 @@
 package dev.spotapi.cli;
 
+import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
 
@@ -24,11 +25,24 @@ public final class Main {
             StartupWarmup.begin(runsTheSimulator(args));
         }
         dev.spotapi.spot.SpotClient.stopJdkResends();
-        int exit = args.length == 0 ? ServeCommand.serveWithoutArguments() : commandLine().execute(args);
+        int exit = args.length == 0 ? ServeCommand.serveWithoutArguments()
+                : isConfigOnly(args) ? ServeCommand.serveConfig(Path.of(args[1]))
+                : commandLine().execute(args);
         // cds-training must end even if a server thread it started lingers (the archive is written at exit)
         if (exit != 0 || (args.length > 0 && "cds-training".equals(args[0]))) {
             System.exit(exit);
         }
+    }
+
+    /**
+     * {@code -config FILE} (or {@code --config FILE}) and nothing else: how the image and the Kubernetes
+     * manifests start the service. Served without building picocli's command model (its ~170 classes
+     * cost start-up time and memory for nothing to parse); the same as picocli's parse of these arguments.
+     * A value starting with {@code -} or {@code @}, which picocli reads differently, still goes through picocli.
+     */
+    static boolean isConfigOnly(String[] args) {
+        return args.length == 2 && ("-config".equals(args[0]) || "--config".equals(args[0]))
+                && !args[1].isEmpty() && !args[1].startsWith("-") && !args[1].startsWith("@");
     }
 
     /** The service (the default command), the simulator or the CDS training; not version, help or hash-token. */

@@ -75,6 +75,21 @@ public class ServeCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * What {@link #call()} does for {@code -config FILE} alone (an explicit config file: a missing one is an
+     * error, exit code 2), without picocli, like {@link #serveWithoutArguments()}.
+     */
+    static int serveConfig(Path file) {
+        try {
+            ServeCommand command = new ServeCommand();
+            command.config = file;
+            return command.serve(true);
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            return 1;
+        }
+    }
+
     private int serve(boolean explicitConfig) {
         PrintStream out = new PrintStream(System.out, true);
         String listen = System.getenv().getOrDefault(ConfigLoader.ENV_LISTEN, Sandbox.DEFAULT_LISTEN);

@@ -74,6 +74,29 @@ class LauncherTest {
         assertThat(output()).doesNotContain("[cds]").doesNotContain("warning");
     }
 
+    /**
+     * The service from a config file (what the image runs) gets the launcher's small fixed young generation
+     * and the old generation that shrinks; sandbox mode (above) and the simulator (below) keep the default shape.
+     */
+    @Test
+    void theServiceFromAConfigFileRunsWithTheSmallYoungGeneration() throws Exception {
+        int port = ProgramRun.freePort();
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, """
+                {"listenAddress": "127.0.0.1:%d", "token": "launcher-test-pre-shared-key-0123", "org": "test",
+                 "accounts": {"main": {"region": "us-east-1", "id": "act-12345678", "token": "spot-token",
+                                       "defaultVPC": "vpc-0123456789abcdef0", "endpoint": "http://127.0.0.1:9"}}}"""
+                .formatted(port));
+        process = launch(Map.of(), "-config", config.toString());
+        awaitUp("http://127.0.0.1:" + port + "/v1/spot/ping");
+
+        List<String> jvm = commandLine(process);
+        assertThat(jvm).contains("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xmn6m",
+                "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:MaxDirectMemorySize=32m");
+        assertThat(jvm.subList(jvm.indexOf("dev.spotapi.cli.Main") + 1, jvm.size())).containsExactly("-config",
+                config.toString());
+    }
+
     @Test
     void theStandaloneSimulatorKeepsTheFullJit() throws Exception {
         int port = ProgramRun.freePort();
@@ -82,7 +105,7 @@ class LauncherTest {
 
         List<String> jvm = commandLine(process);
         assertThat(jvm).contains("-XX:+UseSerialGC", "-Xmx64m").doesNotContain("-XX:TieredStopAtLevel=1",
-                "-XX:MaxDirectMemorySize=32m");
+                "-XX:MaxDirectMemorySize=32m", "-Xmn6m", "-XX:MaxHeapFreeRatio=20");
         assertThat(jvm.subList(jvm.indexOf("dev.spotapi.cli.Main") + 1, jvm.size())).startsWith("simulator");
     }
 

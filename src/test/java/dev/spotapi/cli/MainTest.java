@@ -23,4 +23,18 @@ class MainTest {
         assertThat(Main.startsAServer(new String[] {"hash-token", "key"})).isFalse();
         assertThat(Main.startsAServer(new String[] {"-config", "c.json", "--version"})).isFalse();
     }
+
+    /** {@code -config FILE} alone, as the image starts the service, is served without picocli; anything else goes through it. */
+    @Test
+    void onlyAConfigFileAloneSkipsTheCommandLineParser() {
+        assertThat(Main.isConfigOnly(new String[] {"-config", "/etc/spot-api/config.json"})).isTrue();
+        assertThat(Main.isConfigOnly(new String[] {"--config", "c.json"})).isTrue();
+        assertThat(Main.isConfigOnly(new String[] {"-config"})).isFalse();
+        assertThat(Main.isConfigOnly(new String[] {"-config", "c.json", "--sandbox"})).isFalse();
+        assertThat(Main.isConfigOnly(new String[] {"-config", "--sandbox"})).isFalse();
+        assertThat(Main.isConfigOnly(new String[] {"-config", "@args.txt"})).isFalse();
+        assertThat(Main.isConfigOnly(new String[] {"-config", ""})).isFalse();
+        assertThat(Main.isConfigOnly(new String[] {"--sandbox-dir", "d"})).isFalse();
+        assertThat(Main.isConfigOnly(new String[] {"simulator", "c.json"})).isFalse();
+    }
 }

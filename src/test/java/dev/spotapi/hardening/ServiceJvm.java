@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
 final class ServiceJvm implements AutoCloseable {
     /** The launcher's memory and JIT flags (./spot-api, jvm_flags). */
     static final List<String> LAUNCHER_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms16m",
-            "-Xmx64m", "-Xss512k", "-XX:ReservedCodeCacheSize=32m", "-XX:MaxDirectMemorySize=32m",
-            "-XX:+ExitOnOutOfMemoryError", "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
+            "-Xmx64m", "-Xmn6m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-Xss512k",
+            "-XX:ReservedCodeCacheSize=32m", "-XX:MaxDirectMemorySize=32m", "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
 
     final SpotSimulator sim;
     final Process process;

@@ -1,0 +1,60 @@
+package dev.spotapi.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.Configurator.ExecutionStatus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
+
+/**
+ * Logback's configuration in code: stdout through the buffered appender at INFO, the libraries' loggers at
+ * their levels; an explicit {@code logback.configurationFile} (the test JVM's) is left to Logback's XML
+ * configurator. The service's actual log lines are checked in a child JVM by {@link LogLineShapeTest}.
+ */
+@ResourceLock("system-property:logback.configurationFile")
+class LogbackSetupTest {
+    private static final String FILE_PROPERTY = "logback.configurationFile";
+
+    @Test
+    void configuresStdoutAndTheLibraryLevelsWithoutAnXmlFile() {
+        String file = System.clearProperty(FILE_PROPERTY);
+        LoggerContext context = new LoggerContext();
+        try {
+            assertThat(new LogbackSetup().configure(context)).isEqualTo(ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+        } finally {
+            if (file != null) {
+                System.setProperty(FILE_PROPERTY, file);
+            }
+        }
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        String variable = System.getenv(LogbackSetup.LEVEL_VARIABLE);
+        assertThat(root.getLevel()).isEqualTo(variable == null || variable.isBlank() ? Level.INFO
+                : Level.toLevel(variable.trim(), Level.DEBUG));
+        assertThat(root.getAppender(Logging.APPENDER)).isInstanceOf(BufferedStdoutAppender.class);
+        assertThat(root.getAppender(Logging.APPENDER).isStarted()).isTrue();
+        assertThat(context.getLogger("org.eclipse.jetty.server.Server").getEffectiveLevel()).isEqualTo(Level.WARN);
+        assertThat(context.getLogger("io.javalin.Javalin").getEffectiveLevel()).isEqualTo(Level.WARN);
+        assertThat(context.getLogger("io.lettuce.core.protocol.ConnectionWatchdog").getLevel()).isEqualTo(Level.ERROR);
+        root.getAppender(Logging.APPENDER).stop();
+    }
+
+    @Test
+    void anExplicitConfigurationFileGoesToLogbacksOwnConfigurator() {
+        String file = System.getProperty(FILE_PROPERTY);
+        System.setProperty(FILE_PROPERTY, "some-logback.xml");
+        try {
+            LoggerContext context = new LoggerContext();
+            assertThat(new LogbackSetup().configure(context)).isEqualTo(ExecutionStatus.INVOKE_NEXT_IF_ANY);
+            assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(Logging.APPENDER)).isNull();
+        } finally {
+            if (file == null) {
+                System.clearProperty(FILE_PROPERTY);
+            } else {
+                System.setProperty(FILE_PROPERTY, file);
+            }
+        }
+    }
+}
