@@ -18,6 +18,8 @@
 # Runs from a copy of ./spot-api and target/launcher (so a build beside it cannot change what runs);
 # waits for the launcher's class-data-sharing archive before timing. Traffic stays on 127.0.0.1.
 set -euo pipefail
+# shellcheck source=tools/perf/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 instances=3000 foreign=0 requests=50 warmup=50 build=1 alloc_requests=200 from="" jfr=0
 while [ $# -gt 0 ]; do
@@ -58,7 +60,6 @@ cp "$root/spot-api" "$app/"
 from="${from:-$root/target/launcher}"
 cp "$from/spot-api-app.jar" "$from/classpath" "$app/target/launcher/"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 started=""
 start() {   # start LOGFILE CMD...: in its own process group; sets started
   local logfile="$1"; shift
@@ -152,16 +153,7 @@ sim_auth=(-H "Authorization: Bearer $simtoken")
 token="$("$app/spot-api" hash-token "$key")"
 for jit in c1 c2; do
   port="$(free_port)"
-  cat >"$work/config.json" <<CONFIG
-{
-  "listenAddress": "127.0.0.1:$port",
-  "accounts": {"perf": {"region": "us-east-1", "id": "$account", "token": "$simtoken",
-                        "defaultVPC": "vpc-0123456789abcdef0", "endpoint": "$sim_url"}},
-  "token": "$key",
-  "logLevel": "warn",
-  "org": "$org"
-}
-CONFIG
+  write_config "$work/config.json" "$port" perf "$account" "$simtoken" "$sim_url" "$key" warn "$org"
   opts=""
   [ "$jit" = c2 ] && opts="-XX:TieredStopAtLevel=4"
   [ "$jfr" -eq 0 ] || opts="${opts:+$opts }-XX:StartFlightRecording=filename=$work/$jit.jfr,settings=profile"

@@ -17,6 +17,8 @@
 # launcher's own, so e.g. JAVA_OPTS=-XX:TieredStopAtLevel=4 overrides its C1-only setting).
 # Every request goes to 127.0.0.1; every process it starts is stopped on exit.
 set -euo pipefail
+# shellcheck source=tools/perf/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bench_dir="$root/bench"
 app="$root"
@@ -62,13 +64,6 @@ clk_tck="$(getconf CLK_TCK)"
 cpu_ms() { sed 's/.*) //' "/proc/$1/stat" | awk -v t="$clk_tck" '{printf "%.0f", ($12 + $13) * 1000 / t}'; }
 kb() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
-free_port() {
-  local p
-  while :; do
-    p=$(( 20000 + RANDOM % 40000 ))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
 
 # The launcher builds what changed (once, before anything is timed) and, without a current class-data-sharing
 # archive (a new build, or a snapshot: the archive names the jars' paths), records one in the background:
@@ -94,16 +89,7 @@ done
 [ -n "$sim_url" ] || { cat "$work/sim.log" >&2; exit 1; }
 port="$(free_port)"
 base="http://127.0.0.1:$port/v1/spot"
-cat >"$work/config.json" <<CONFIG
-{
-  "listenAddress": "127.0.0.1:$port",
-  "accounts": {"sandbox": {"region": "us-east-1", "id": "$account", "token": "$sim_token",
-                           "defaultVPC": "vpc-0123456789abcdef0", "endpoint": "$sim_url"}},
-  "token": "$key",
-  "logLevel": "info",
-  "org": "sandbox"
-}
-CONFIG
+write_config "$work/config.json" "$port" sandbox "$account" "$sim_token" "$sim_url" "$key" info "sandbox"
 token="$("$app/spot-api" hash-token "$key")"
 opts="${JAVA_OPTS:-}"
 [ "$nmt" -eq 0 ] || opts="$opts -XX:NativeMemoryTracking=summary"
