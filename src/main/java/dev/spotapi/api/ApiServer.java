@@ -42,6 +42,8 @@ public final class ApiServer {
      * buffer while its answer is written, so this bounds the server's network buffers whatever the clients do.
      */
     static final int MAX_CONNECTIONS = 512;
+    /** Bytes of the buffer Javalin copies an answer through (allocated per answer; Jetty's own buffer is 32 KiB). */
+    static final int RESULT_COPY_BUFFER = 4096;
     /** Idle timeout of each connection once a stop has begun (Jetty's default is 1 s), in ms. */
     static final long SHUTDOWN_IDLE_MS = 100;
 
@@ -114,6 +116,9 @@ public final class ApiServer {
             config.http.prefer405over404 = true;
             config.http.maxRequestSize = p.maxBodyBytes();
             config.http.compressionStrategy = compression();
+            // Javalin copies each answer into the response through a buffer of this size, allocated per answer
+            // (default: Jetty's 32 KiB output buffer, which still gathers the copy): most answers are < 1 KiB
+            config.http.responseBufferSize = RESULT_COPY_BUFFER;
             // no HTTP sessions: no request has its cookies or path parameters searched for a session id
             config.jetty.modifyServletContextHandler(context -> {
                 context.getSessionHandler().setUsingCookies(false);
