@@ -30,7 +30,10 @@ final class StartupWarmup {
     }
 
     private static void run(boolean simulator) {
-        LoggerFactory.getILoggerFactory();
+        // SQLite first when the simulator runs in this process (it starts before the service); then what the
+        // main thread needs late, latest first: it reaches the TLS context (the Spot HttpClient) and Jetty only
+        // after the config, Logback, Jackson and Micrometer, which it starts on its own at once; done first
+        // here, they are ready when it gets there instead of being raced for.
         if (simulator) {
             try {
                 org.sqlite.SQLiteJDBCLoader.initialize();
@@ -38,14 +41,15 @@ final class StartupWarmup {
                 // The simulator reports the same problem, with context, when it opens its database.
             }
         }
-        ManagementFactory.getPlatformMBeanServer();
-        Javalin.create(config -> config.startup.showJavalinBanner = false);
-        JsonMapper.builder().build().createObjectNode();
-        at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "warm-up".toCharArray());
         try {
             SSLContext.getDefault();
         } catch (NoSuchAlgorithmException e) {
             // The HttpClient reports the same problem, with context, when it is built.
         }
+        Javalin.create(config -> config.startup.showJavalinBanner = false);
+        ManagementFactory.getPlatformMBeanServer();
+        at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "warm-up".toCharArray());
+        JsonMapper.builder().build().createObjectNode();
+        LoggerFactory.getILoggerFactory();
     }
 }
