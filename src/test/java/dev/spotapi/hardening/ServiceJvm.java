@@ -102,6 +102,30 @@ final class ServiceJvm implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * {@link #tail()} once the child's whole output contains {@code expected}, or after 10 s: the child writes
+     * its log through a buffer flushed in the background every 200 ms (BufferedStdoutAppender), later still on
+     * a loaded machine, so a line may reach the file well after what it reports.
+     */
+    String tailContaining(String expected) throws InterruptedException {
+        for (long end = System.nanoTime() + 10_000_000_000L; System.nanoTime() < end; Thread.sleep(50)) {
+            try {
+                if (Files.readString(log).contains(expected)) {
+                    break;
+                }
+            } catch (IOException e) {
+                // not there yet
+            }
+        }
+        return tail();
+    }
+
+    /** {@link #tail()} after the child's log buffer has been flushed (for a check that a line is absent). */
+    String flushedTail() throws InterruptedException {
+        Thread.sleep(1_000); // five of the child's 200 ms flush periods
+        return tail();
+    }
+
     /** The last 4,000 characters of the child's output. */
     String tail() {
         try {

@@ -151,7 +151,7 @@ class UnauthenticatedBodiesTest {
             assertThat(jvm.get("/v1/spot/ping", null, 5_000).status()).isEqualTo(200);
             assertThat(jvm.get("/v1/spot/main/instances/not-an-instance-id", TestService.TOKEN, 5_000).status())
                     .isEqualTo(404);
-            assertThat(jvm.tail()).doesNotContain("OutOfMemoryError");
+            assertThat(jvm.flushedTail()).doesNotContain("OutOfMemoryError");
         }
     }
 

@@ -106,7 +106,7 @@ class UnauthenticatedLoadLatencyTest {
             assertThat(maxRss.get()).as("resident size in KiB").isLessThan(CONTAINER_LIMIT_KIB);
             assertThat(bodies.answers.keySet()).as("the stalled bodies are refused unread").contains(403);
             assertThat(jvm.process.isAlive()).isTrue();
-            assertThat(jvm.tail()).doesNotContain("OutOfMemoryError");
+            assertThat(jvm.flushedTail()).doesNotContain("OutOfMemoryError");
         }
     }
 
