@@ -50,15 +50,7 @@ class OrgIsolationTest {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {alpha, beta, off, sim}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // best effort
-            }
-        }
+        TestService.closeAll(alpha, beta, off, sim);
     }
 
     static ServiceConfig config(String org, String mode) {

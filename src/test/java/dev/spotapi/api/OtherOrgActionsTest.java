@@ -40,15 +40,7 @@ class OtherOrgActionsTest {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {alpha, beta, sim}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // best effort
-            }
-        }
+        TestService.closeAll(alpha, beta, sim);
     }
 
     private static int[] statusAndBody(SpotApi api, String method, String path, Object body, StringBuilder out) {

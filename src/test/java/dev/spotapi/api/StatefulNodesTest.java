@@ -43,15 +43,7 @@ class StatefulNodesTest {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {alpha, beta, sim}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // best effort
-            }
-        }
+        TestService.closeAll(alpha, beta, sim);
     }
 
     record Reply(int status, String body, HttpResponse<String> raw) {

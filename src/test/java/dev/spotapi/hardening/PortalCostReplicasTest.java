@@ -44,15 +44,7 @@ class PortalCostReplicasTest {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, sim, redis}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
+        TestService.closeAll(a, b, sim, redis);
     }
 
     private static Harness replica() {

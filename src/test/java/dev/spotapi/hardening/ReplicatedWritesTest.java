@@ -57,15 +57,7 @@ class ReplicatedWritesTest {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {a, b}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
+        TestService.closeAll(a, b);
         if (sim != null) {
             sim.close();
         }

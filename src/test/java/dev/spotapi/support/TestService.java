@@ -212,4 +212,17 @@ public final class TestService implements AutoCloseable {
                     .map(e -> e.getValue().get(0)).findFirst().orElse(null);
         }
     }
+
+    /** Closes each part that is not null, in order, best effort: a failing close does not stop the others. */
+    public static void closeAll(AutoCloseable... parts) {
+        for (AutoCloseable c : parts) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                // best effort: the test is over
+            }
+        }
+    }
 }
