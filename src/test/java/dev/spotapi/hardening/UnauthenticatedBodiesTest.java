@@ -78,14 +78,9 @@ class UnauthenticatedBodiesTest {
     void verifiedBodiesBeyondTheBudgetAre503WithRetryAfterAtOnce(@TempDir Path dir) throws Exception {
         try (ServiceJvm jvm = ServiceJvm.start(dir, List.of("-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
                 "\"http\": {\"bodyTimeoutMs\": 120000},")) { // the held bodies stay in progress
-            java.util.regex.Pattern budgetLine = java.util.regex.Pattern.compile("buffered at once: at most (\\d+) bytes");
-            java.util.regex.Matcher logged = budgetLine.matcher(java.nio.file.Files.readString(jvm.log));
-            // stdout is buffered and flushed in the background: the line may reach the file after the first pong
-            for (long end = System.nanoTime() + 5_000_000_000L; !logged.find() && System.nanoTime() < end; ) {
-                Thread.sleep(50);
-                logged = budgetLine.matcher(java.nio.file.Files.readString(jvm.log));
-            }
-            logged = budgetLine.matcher(java.nio.file.Files.readString(jvm.log));
+            jvm.tailContaining("buffered at once: at most");
+            java.util.regex.Matcher logged = java.util.regex.Pattern.compile("buffered at once: at most (\\d+) bytes")
+                    .matcher(java.nio.file.Files.readString(jvm.log));
             assertThat(logged.find()).as("the budget is logged at start").isTrue();
             int fit = (int) (Long.parseLong(logged.group(1)) / MB);
             assertThat(fit).as("1 MB bodies in the budget of a 32 MiB heap").isBetween(1, 5);
