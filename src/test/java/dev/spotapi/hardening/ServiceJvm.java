@@ -109,12 +109,8 @@ final class ServiceJvm implements AutoCloseable {
      */
     String tailContaining(String expected) throws InterruptedException {
         for (long end = System.nanoTime() + 10_000_000_000L; System.nanoTime() < end; Thread.sleep(50)) {
-            try {
-                if (Files.readString(log).contains(expected)) {
-                    break;
-                }
-            } catch (IOException e) {
-                // not there yet
+            if (logContains(expected)) {
+                break;
             }
         }
         return tail();
@@ -128,11 +124,24 @@ final class ServiceJvm implements AutoCloseable {
 
     /** The last 4,000 characters of the child's output. */
     String tail() {
-        try {
-            String all = Files.readString(log);
-            return all.substring(Math.max(0, all.length() - 4_000));
+        // only the end is read: a child that ran out of memory may have written a log larger than our heap
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(log.toFile(), "r")) {
+            long length = file.length();
+            byte[] end = new byte[(int) Math.min(length, 4_000)];
+            file.seek(length - end.length);
+            file.readFully(end);
+            return new String(end, java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "(no log: " + e + ")";
+        }
+    }
+
+    /** Whether a line of the child's output contains {@code expected}, read line by line (any size of log). */
+    private boolean logContains(String expected) {
+        try (java.util.stream.Stream<String> lines = Files.lines(log, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+            return lines.anyMatch(line -> line.contains(expected));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false; // not there yet
         }
     }
 
