@@ -25,7 +25,7 @@ import dev.spotapi.task.TaskStores;
 import dev.spotapi.metrics.MetricLimits;
 import dev.spotapi.spot.SpotClient;
 import dev.spotapi.spot.SpotMetrics;
-import io.javalin.Javalin;
+import dev.spotapi.api.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -51,7 +51,7 @@ import java.util.concurrent.ScheduledExecutorService;
 public final class SpotApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpotApi.class);
 
-    private final Javalin server;
+    private final HttpServer server;
     private final List<ExecutorService> executors;
     private final JvmGcMetrics gcMetrics;
     private final Readiness readiness;
@@ -64,7 +64,7 @@ public final class SpotApi implements AutoCloseable {
     private final InFlight inFlight;
     private final TokenVerifier verifier;
 
-    private SpotApi(Javalin server, List<ExecutorService> executors, JvmGcMetrics gcMetrics, Readiness readiness,
+    private SpotApi(HttpServer server, List<ExecutorService> executors, JvmGcMetrics gcMetrics, Readiness readiness,
             long shutdownDelayMs, long stopTimeoutMs, InFlight inFlight, TokenVerifier verifier, SharedState shared,
             Tasks tasks) {
         this.shared = shared;
@@ -126,7 +126,7 @@ public final class SpotApi implements AutoCloseable {
         HealthChecks.verification(readiness, verifier, registry);
         Tasks tasks = TaskStores.tasks(config, accountRegistry, registry,
                 (name, check) -> readiness.add(name, check, HealthChecks::authRefused));
-        Javalin server = ApiServer.create(new ApiServer.Parts(
+        HttpServer server = ApiServer.create(new ApiServer.Parts(
                 ListenAddress.parse(config.listenAddress()),
                 config.maxBodyBytes(),
                 config.http(),
@@ -145,7 +145,7 @@ public final class SpotApi implements AutoCloseable {
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);
-        HealthChecks.jetty(server.jettyServer().server(), registry);
+        HealthChecks.jetty(server.jetty(), registry);
         return new SpotApi(server, List.of(scheduler, httpExecutor), gc, readiness, config.shutdownDelayMs(),
                 config.http().stopTimeoutMs(), inFlight, verifier, shared, tasks);
     }
@@ -204,11 +204,7 @@ public final class SpotApi implements AutoCloseable {
 
     /** "METHOD /path" of every HTTP route the server serves, for checking documentation against it. */
     public List<String> routes() {
-        return server.unsafe.internalRouter.allHttpHandlers().stream()
-                .map(parsed -> parsed.endpoint)
-                .filter(e -> e.method.isHttpMethod())
-                .map(e -> e.method.name() + " " + e.path)
-                .toList();
+        return server.routes();
     }
 
     /**

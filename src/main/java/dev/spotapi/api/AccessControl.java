@@ -2,13 +2,10 @@ package dev.spotapi.api;
 
 import dev.spotapi.auth.TokenVerifier;
 import dev.spotapi.auth.TokenVerifier.Result;
-import io.javalin.http.Context;
-import io.javalin.router.InternalRouter;
-import java.util.Enumeration;
+import dev.spotapi.api.http.Exchange;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 
 /**
  * Runs before routing for every request, matched or not (after {@link Cors}, which answers CORS
@@ -39,27 +36,23 @@ final class AccessControl {
             "x-http-method", "x-original-method", "_method");
 
     private final TokenVerifier verifier;
-    private final Supplier<InternalRouter> router;
     private final ErrorMapper errors;
     private final Replies replies;
-    /** Built on the first request, when the route table is complete. */
-    private volatile PublicRoutes publicRoutes;
 
-    AccessControl(TokenVerifier verifier, Supplier<InternalRouter> router, ErrorMapper errors, Replies replies) {
+    AccessControl(TokenVerifier verifier, ErrorMapper errors, Replies replies) {
         this.verifier = verifier;
-        this.router = router;
         this.errors = errors;
         this.replies = replies;
     }
 
-    void before(Context ctx) {
+    void before(Exchange ctx) {
         RequestIds.assign(ctx);
         String tunnel = methodOverride(ctx);
         if (tunnel != null) {
             refuse(ctx, 400, "method override (" + tunnel + ") is not supported: send the request with its real method");
             return;
         }
-        if (Access.of(ctx, router, publicRoutes()) == Access.PUBLIC) {
+        if (Access.of(ctx) == Access.PUBLIC) {
             return;
         }
         Result early = ctx.attribute(BodyGate.VERDICT);
@@ -88,16 +81,7 @@ final class AccessControl {
         }
     }
 
-    private PublicRoutes publicRoutes() {
-        PublicRoutes routes = publicRoutes;
-        if (routes == null) {
-            routes = new PublicRoutes(router.get());
-            publicRoutes = routes;
-        }
-        return routes;
-    }
-
-    private void apply(Context ctx, Result result) {
+    private void apply(Exchange ctx, Result result) {
         switch (result.verdict()) {
             case OK -> {
             }
@@ -113,21 +97,19 @@ final class AccessControl {
         }
     }
 
-    private void refuse(Context ctx, int status, String message) {
+    private void refuse(Exchange ctx, int status, String message) {
         errors.write(ctx, status, message);
         ctx.skipRemainingHandlers();
     }
 
     /** The first method-override header or query parameter of the request, or null. */
-    private static String methodOverride(Context ctx) {
-        Enumeration<String> names = ctx.req().getHeaderNames();
-        while (names.hasMoreElements()) {
-            String name = names.nextElement();
+    private static String methodOverride(Exchange ctx) {
+        for (String name : ctx.headerNames()) {
             if (METHOD_OVERRIDES.contains(name.toLowerCase(Locale.ROOT))) {
                 return "header " + name;
             }
         }
-        String query = ctx.req().getQueryString();
+        String query = ctx.queryString();
         if (query != null && !query.isEmpty()) {
             for (String name : ctx.queryParamMap().keySet()) {
                 if (METHOD_OVERRIDES.contains(name.toLowerCase(Locale.ROOT))) {

@@ -1,7 +1,7 @@
 package dev.spotapi.api;
 
 import dev.spotapi.account.AccountRegistry;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import java.util.List;
 
 /**
@@ -17,7 +17,7 @@ final class AccountListRoute {
         this.replies = replies;
     }
 
-    void list(Context ctx) {
+    void list(Exchange ctx) {
         replies.json(ctx, names);
     }
 }

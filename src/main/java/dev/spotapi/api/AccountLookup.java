@@ -2,7 +2,7 @@ package dev.spotapi.api;
 
 import dev.spotapi.account.Account;
 import dev.spotapi.account.AccountRegistry;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -21,7 +21,7 @@ final class AccountLookup {
         this.accounts = accounts;
     }
 
-    Account of(Context ctx) {
+    Account of(Exchange ctx) {
         Account account = accounts.require(ctx.pathParam("account"));
         ctx.attribute(ATTRIBUTE, account.name());
         Queue<String> spotRequestIds = new ConcurrentLinkedQueue<>();

@@ -6,7 +6,7 @@ import dev.spotapi.org.OrgGuard;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import dev.spotapi.account.Account;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import dev.spotapi.spot.Deallocation;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -25,22 +25,22 @@ abstract class AccountScopedRoutes {
         this.replies = replies;
     }
 
-    protected Account account(Context ctx) {
+    protected Account account(Exchange ctx) {
         return accounts.of(ctx);
     }
 
-    protected ObjectNode body(Context ctx) {
+    protected ObjectNode body(Exchange ctx) {
         return bodies.object(ctx);
     }
 
     /** The optional {@code ?space=} filter of a list (the {@code spinup:spaceid} tag), or null. */
-    protected static String space(Context ctx) {
+    protected static String space(Exchange ctx) {
         String space = ctx.queryParam("space");
         return space == null || space.isEmpty() ? null : space;
     }
 
     /** The object the org check already read for this request, or {@code read} when there was no check. */
-    protected static CompletableFuture<JsonNode> checked(Context ctx, Supplier<CompletableFuture<JsonNode>> read) {
+    protected static CompletableFuture<JsonNode> checked(Exchange ctx, Supplier<CompletableFuture<JsonNode>> read) {
         return OrgGuard.resource(ctx, read);
     }
 
@@ -54,7 +54,7 @@ abstract class AccountScopedRoutes {
     }
 
     /** {@code ?keep=} of the delete routes (400 for an unknown value). */
-    protected static Deallocation keep(Context ctx) {
+    protected static Deallocation keep(Exchange ctx) {
         return parsed(() -> Deallocation.parseKeep(ctx.queryParams("keep")));
     }
 
@@ -62,7 +62,7 @@ abstract class AccountScopedRoutes {
      * {@code ?aggregationPeriod=} of the costs routes, passed to Spot as given (Spot checks the value;
      * it documents only {@code daily}); null when absent. Only a short word is accepted.
      */
-    protected static String aggregationPeriod(Context ctx) {
+    protected static String aggregationPeriod(Exchange ctx) {
         String value = ctx.queryParam("aggregationPeriod");
         if (value == null || value.isEmpty()) {
             return null;
@@ -74,7 +74,7 @@ abstract class AccountScopedRoutes {
     }
 
     /** The id path parameter; one that is not a Spot id of the right kind cannot exist (404, no Spot call). */
-    protected static String id(Context ctx, String param, Predicate<String> isSpotId, String notFoundMessage) {
+    protected static String id(Exchange ctx, String param, Predicate<String> isSpotId, String notFoundMessage) {
         String id = ctx.pathParam(param);
         if (!isSpotId.test(id)) {
             throw ApiException.notFound(notFoundMessage);

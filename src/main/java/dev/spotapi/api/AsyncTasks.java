@@ -7,7 +7,7 @@ import dev.spotapi.power.PowerState;
 import dev.spotapi.task.TaskKind;
 import dev.spotapi.task.TaskRefusedException;
 import dev.spotapi.task.Tasks;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -77,8 +77,8 @@ final class AsyncTasks {
     }
 
     /** Before-matched: marks an async request and checks the bounds before anything reaches Spot. */
-    void before(Context ctx) {
-        var endpoint = ctx.endpoints().matchedHttpEndpoint();
+    void before(Exchange ctx) {
+        var endpoint = ctx.endpoint();
         if (endpoint == null) {
             return;
         }
@@ -86,7 +86,7 @@ final class AsyncTasks {
         TaskKind kind = UPDATE_ROUTE.equals(route) && ctx.queryParam("roll") != null ? TaskKind.GROUP_ROLL : KINDS.get(route);
         // a roll is always asynchronous (issue 22): it takes minutes to hours
         if (kind == null || kind != TaskKind.GROUP_ROLL
-                && !prefersAsync(java.util.Collections.list(ctx.req().getHeaders("Prefer")))) {
+                && !prefersAsync(ctx.headers("Prefer"))) {
             return;
         }
         try {
@@ -104,14 +104,14 @@ final class AsyncTasks {
      * After the route (before the idempotency store keeps the answer): a successful async request gets its task
      * and the 202; a replayed 202 gets its task id back.
      */
-    void after(Context ctx) {
+    void after(Exchange ctx) {
         TaskKind kind = ctx.attribute(KIND);
         String id = ctx.attribute(ID);
         if (kind == null || id == null) {
             return;
         }
         int status = ctx.statusCode();
-        if ("true".equals(ctx.res().getHeader(Idempotency.REPLAYED))) {
+        if ("true".equals(ctx.responseHeader(Idempotency.REPLAYED))) {
             if (status == 202) {
                 applied(ctx, id);
             }
@@ -133,7 +133,7 @@ final class AsyncTasks {
         applied(ctx, id);
     }
 
-    private static void applied(Context ctx, String id) {
+    private static void applied(Exchange ctx, String id) {
         ctx.header(TASK_HEADER, id);
         ctx.header(PREFERENCE_APPLIED, "respond-async");
     }
@@ -142,7 +142,7 @@ final class AsyncTasks {
      * {@code GET /v1/spot/flywheel?task=<id>[&task=<id2>...]}: flywheel's answer, an object keyed by task id;
      * unknown ids (and tasks of another org's deployment) are left out; no {@code task} is a 400.
      */
-    void flywheel(Context ctx) {
+    void flywheel(Exchange ctx) {
         List<String> ids = ctx.queryParams("task").stream().filter(s -> !s.isEmpty()).distinct().toList();
         if (ids.isEmpty()) {
             throw ApiException.badRequest("the task query parameter is required: ?task=<id>[&task=<id2>...]");
@@ -159,7 +159,7 @@ final class AsyncTasks {
     }
 
     /** The path's id, or for a create the id in the answer (a JSON string or an object's {@code id}). */
-    private String resourceId(Context ctx) {
+    private String resourceId(Exchange ctx) {
         if (ctx.pathParamMap().containsKey("statefulInstance")) {
             return ctx.pathParam("elastigroup") + "/" + ctx.pathParam("statefulInstance");
         }
@@ -182,9 +182,9 @@ final class AsyncTasks {
     }
 
     /** The instance state a power task waits for: PAUSED after stop, ACTIVE after start, RECYCLED after reboot. */
-    private String target(Context ctx, TaskKind kind) {
+    private String target(Exchange ctx, TaskKind kind) {
         if (kind == TaskKind.GROUP_ROLL) {
-            String roll = ctx.res().getHeader(RollRoutes.ROLL_HEADER);
+            String roll = ctx.responseHeader(RollRoutes.ROLL_HEADER);
             return roll == null ? "" : roll;
         }
         if (kind == TaskKind.STATEFUL_INSTANCE && "DELETE".equals(ctx.method().name())) {
@@ -211,7 +211,7 @@ final class AsyncTasks {
      * The task id: with an {@code Idempotency-Key}, derived from this org, the key and the request (method,
      * path, query, body digest), so that the same keyed request always names the same task; else random.
      */
-    private String taskId(Context ctx) {
+    private String taskId(Exchange ctx) {
         String key = ctx.header(Idempotency.HEADER);
         if (key == null) {
             return Tasks.newId();

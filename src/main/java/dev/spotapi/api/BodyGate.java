@@ -2,12 +2,9 @@ package dev.spotapi.api;
 
 import dev.spotapi.auth.TokenVerifier;
 import dev.spotapi.auth.TokenVerifier.Result;
-import io.javalin.http.HandlerType;
-import io.javalin.router.InternalRouter;
-import io.javalin.router.ParsedEndpoint;
+import dev.spotapi.api.http.Method;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
@@ -38,7 +35,7 @@ final class BodyGate extends Handler.Wrapper {
     static final String BUDGET_FULL = "spot-api.bodyBudgetFull";
 
     private final TokenVerifier verifier;
-    private final Supplier<InternalRouter> router;
+    private final dev.spotapi.api.http.Router router;
     private final Set<String> bodyRoutes;
     private final BodyBudget budget;
     private final long maxBodyBytes;
@@ -47,7 +44,7 @@ final class BodyGate extends Handler.Wrapper {
      * @param bodyRoutes the endpoints that take a body, as "METHOD template" ({@link Routes#bodyRoutes})
      * @param maxBodyBytes the largest body accepted (what a chunked body reserves)
      */
-    BodyGate(TokenVerifier verifier, Supplier<InternalRouter> router, Set<String> bodyRoutes, BodyBudget budget,
+    BodyGate(TokenVerifier verifier, dev.spotapi.api.http.Router router, Set<String> bodyRoutes, BodyBudget budget,
             long maxBodyBytes) {
         this.verifier = verifier;
         this.router = router;
@@ -143,12 +140,11 @@ final class BodyGate extends Handler.Wrapper {
         return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 
-    /** The endpoint this request is routed to takes a body (Javalin's own router, as {@link Access} uses it). */
+    /** The endpoint this request is routed to takes a body (the router's own match, as {@link Access} uses it). */
     private boolean takesBody(Request request) {
         String method = request.getMethod();
-        ParsedEndpoint matched = router.get().findFirstHttpHandlerEntry(HandlerType.findOrDefault(method),
-                request.getHttpURI().getPath());
-        return matched != null && bodyRoutes.contains(matched.endpoint.method.name() + ' ' + matched.endpoint.path);
+        var matched = router.find(Method.of(method), request.getHttpURI().getPath());
+        return matched != null && bodyRoutes.contains(matched.method.name() + ' ' + matched.path);
     }
 
     private boolean withoutBody(Request request, Response response, Callback callback) throws Exception {

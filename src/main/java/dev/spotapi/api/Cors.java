@@ -1,6 +1,6 @@
 package dev.spotapi.api;
 
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import java.util.List;
 import org.eclipse.jetty.http.HttpFields;
 import java.util.Set;
@@ -42,7 +42,7 @@ final class Cors {
         this.origins = Set.copyOf(origins);
     }
 
-    void before(Context ctx) {
+    void before(Exchange ctx) {
         String allowOrigin = allowOrigin(ctx.header("Origin"));
         if (!anyOrigin) {
             ctx.header("Vary", "Origin");
@@ -50,7 +50,7 @@ final class Cors {
         if (allowOrigin != null) {
             ctx.header("Access-Control-Allow-Origin", allowOrigin);
         }
-        if ("OPTIONS".equals(ctx.req().getMethod())) {
+        if ("OPTIONS".equals(ctx.method().name())) {
             RequestIds.assign(ctx);
             if (allowOrigin != null) {
                 ctx.header("Access-Control-Allow-Headers", ALLOWED_HEADERS)

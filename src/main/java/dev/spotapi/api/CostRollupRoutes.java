@@ -2,7 +2,7 @@ package dev.spotapi.api;
 
 import dev.spotapi.cost.CostQuery;
 import dev.spotapi.cost.CostRollup;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 
 /**
  * {@code GET /{account}/costs?start=&end=[&space=][&groupBy=resource|space][&granularity=daily|monthly]}: the
@@ -20,7 +20,7 @@ final class CostRollupRoutes extends AccountScopedRoutes {
         this.rollup = rollup;
     }
 
-    void costs(Context ctx) {
+    void costs(Exchange ctx) {
         var account = account(ctx);
         CostQuery q = parsed(() -> CostQuery.parse(ctx.queryParam("start"), ctx.queryParam("end"),
                 ctx.queryParam("space"), ctx.queryParam("groupBy"), ctx.queryParam("granularity")));

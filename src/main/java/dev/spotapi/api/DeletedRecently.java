@@ -1,9 +1,9 @@
 package dev.spotapi.api;
 
 import dev.spotapi.shared.SharedState;
-import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
-import io.javalin.router.Endpoint;
+import dev.spotapi.api.http.Exchange;
+import dev.spotapi.api.http.Method;
+import dev.spotapi.api.http.Endpoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -39,11 +39,11 @@ final class DeletedRecently {
     }
 
     /** The after handler: records a delete that may have happened, or rewrites the 404 of one that did. */
-    void after(Context ctx) {
-        if (!HandlerType.DELETE.equals(ctx.method())) {
+    void after(Exchange ctx) {
+        if (!Method.DELETE.equals(ctx.method())) {
             return;
         }
-        Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
+        Endpoint endpoint = ctx.endpoint();
         if (endpoint == null) {
             return;
         }
@@ -55,7 +55,7 @@ final class DeletedRecently {
         }
     }
 
-    private void handle(Context ctx, String param, String noun) {
+    private void handle(Exchange ctx, String param, String noun) {
         String id = ctx.pathParam(param);
         String key = org + ':' + ctx.pathParam("account") + ':' + param + ':' + id;
         int status = ctx.statusCode();

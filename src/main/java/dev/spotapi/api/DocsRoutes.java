@@ -3,7 +3,7 @@ package dev.spotapi.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.BuildInfo;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -60,7 +60,7 @@ final class DocsRoutes {
         this.mapper = mapper;
     }
 
-    void openApi(Context ctx) {
+    void openApi(Exchange ctx) {
         StaticBodies.send(ctx, Replies.JSON, openApiDocument());
     }
 
@@ -78,11 +78,11 @@ final class DocsRoutes {
         return doc;
     }
 
-    void page(Context ctx) {
+    void page(Exchange ctx) {
         ctx.contentType("text/html; charset=utf-8").result(PAGE);
     }
 
-    void asset(Context ctx) {
+    void asset(Exchange ctx) {
         String name = ctx.pathParam("asset");
         String type = ASSETS.get(name);
         if (type == null) {

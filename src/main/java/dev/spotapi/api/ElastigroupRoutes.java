@@ -10,7 +10,7 @@ import dev.spotapi.spot.Deallocation;
 import java.time.Instant;
 import dev.spotapi.spot.SpotIds;
 import dev.spotapi.idempotency.Idempotency;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 
 /** HTTP side of /{account}/elastigroups: reads the request, calls the service, writes the reply. */
 final class ElastigroupRoutes extends AccountScopedRoutes {
@@ -21,29 +21,29 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
         this.service = service;
     }
 
-    void list(Context ctx) {
+    void list(Exchange ctx) {
         replies.jsonLater(ctx, service.list(account(ctx), space(ctx)));
     }
 
-    void create(Context ctx) {
+    void create(Exchange ctx) {
         var account = account(ctx);
         replies.jsonLater(ctx, service.create(account, body(ctx), Idempotency.correlation(ctx)));
     }
 
-    void get(Context ctx) {
+    void get(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         replies.jsonLater(ctx, checked(ctx, () -> service.get(account, id)));
     }
 
-    void update(Context ctx) {
+    void update(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         replies.jsonLater(ctx, service.update(account, id, body(ctx)));
     }
 
     /** {@code ?keep=} chooses what the stateful deallocation keeps; {@code ?detach} is for instances only. */
-    void delete(Context ctx) {
+    void delete(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         Deallocation keep = keep(ctx);
@@ -58,33 +58,33 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
         replies.textLater(ctx, service.delete(account, id, keep), "OK");
     }
 
-    void status(Context ctx) {
+    void status(Exchange ctx) {
         var account = account(ctx);
         replies.jsonLater(ctx, service.status(account, id(ctx)));
     }
 
-    void capacity(Context ctx) {
+    void capacity(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         Capacity capacity = parsed(() -> Capacity.fromBody(body(ctx)));
         replies.jsonLater(ctx, service.capacity(account, id, capacity));
     }
 
-    void scale(Context ctx) {
+    void scale(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         Scale scale = parsed(() -> Scale.fromBody(body(ctx)));
         replies.jsonLater(ctx, service.scale(account, id, scale));
     }
 
-    void power(Context ctx) {
+    void power(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         PowerState state = parsed(() -> PowerState.fromBody(body(ctx)));
         replies.noContentLater(ctx, service.power(account, id, state, checked(ctx, () -> service.get(account, id))));
     }
 
-    void costs(Context ctx) {
+    void costs(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         CostWindow window = parsed(() -> CostWindow.parse(ctx.queryParam("start"), ctx.queryParam("end")));
@@ -92,14 +92,14 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
         replies.jsonLater(ctx, service.costs(account, id, window, period, checked(ctx, () -> service.get(account, id))));
     }
 
-    void events(Context ctx) {
+    void events(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         ActivityQuery query = parsed(() -> ActivityQuery.events(ctx.queryParam("start"), Instant.now()));
         replies.jsonLater(ctx, service.events(account, id, query));
     }
 
-    void logs(Context ctx) {
+    void logs(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         ActivityQuery query = parsed(() -> ActivityQuery.parse(ctx.queryParam("start"), ctx.queryParam("end"),
@@ -107,7 +107,7 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
         replies.jsonLater(ctx, service.logs(account, id, query));
     }
 
-    private static String id(Context ctx) {
+    private static String id(Exchange ctx) {
         return id(ctx, "elastigroup", SpotIds::isGroupId, "elastigroup not found: not an elastigroup id");
     }
 }

@@ -4,13 +4,12 @@ import dev.spotapi.account.UnknownAccountException;
 import dev.spotapi.idempotency.Idempotency;
 import dev.spotapi.org.OrgGuard;
 import dev.spotapi.spot.SpotException;
-import io.javalin.config.RoutesConfig;
+import dev.spotapi.api.http.Router;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
-import io.javalin.http.Context;
-import io.javalin.http.HttpResponseException;
-import io.javalin.http.MethodNotAllowedResponse;
-import io.javalin.router.EndpointNotFound;
+import dev.spotapi.api.http.Exchange;
+import dev.spotapi.api.http.MethodNotAllowed;
+import dev.spotapi.api.http.RouteNotFound;
 import java.time.Duration;
 import java.util.regex.Pattern;
 import java.util.concurrent.CompletionException;
@@ -27,25 +26,24 @@ final class ErrorMapper {
         this.replies = replies;
     }
 
-    void register(RoutesConfig routes) {
+    void register(Router routes) {
         routes.exception(ApiException.class, (e, ctx) -> {
             OrgGuard.refusedLocally(ctx); // thrown by a handler itself, not from a Spot call's future
             write(ctx, e.status(), e.getMessage());
         });
         routes.exception(UnknownAccountException.class, (e, ctx) -> write(ctx, 404, "account not found"));
         routes.exception(SpotException.class, this::spot);
-        routes.exception(EndpointNotFound.class, (e, ctx) ->
+        routes.exception(RouteNotFound.class, (e, ctx) ->
                 write(ctx, 404, "no route for " + ctx.method().name() + " " + clip(ctx.path())));
-        routes.exception(MethodNotAllowedResponse.class, (e, ctx) -> {
-            ctx.header("Allow", e.getDetails().getOrDefault("availableMethods", ""));
+        routes.exception(MethodNotAllowed.class, (e, ctx) -> {
+            ctx.header("Allow", e.allowHeader());
             write(ctx, 405, "method " + ctx.method().name() + " is not allowed on " + clip(ctx.path()));
         });
-        routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, e.getStatus(), e.getMessage()));
         routes.exception(CompletionException.class, (e, ctx) -> unexpected(e, ctx));
         routes.exception(Exception.class, this::unexpected);
     }
 
-    private void spot(SpotException e, Context ctx) {
+    private void spot(SpotException e, Exchange ctx) {
         String account = ctx.attribute(AccountLookup.ATTRIBUTE);
         if (!e.mayHaveActed()) {
             ctx.attribute(Idempotency.NOTHING_CHANGED, true);
@@ -83,7 +81,7 @@ final class ErrorMapper {
      * the request id of a 502 finds Spot's request id); INFO for answers about the caller's request (not found,
      * rejected, conflict, rate limited, in progress): client errors are not warnings.
      */
-    private static void logSpotFailure(Context ctx, String account, SpotException e) {
+    private static void logSpotFailure(Exchange ctx, String account, SpotException e) {
         boolean operator = switch (e.kind()) {
             case UNREACHABLE, TIMEOUT, AUTH_REJECTED, BAD_REPLY -> true;
             default -> false;
@@ -112,7 +110,7 @@ final class ErrorMapper {
                 e.spotMessage());
     }
 
-    private void unexpected(Exception e, Context ctx) {
+    private void unexpected(Exception e, Exchange ctx) {
         Throwable cause = e;
         while (cause instanceof CompletionException && cause.getCause() != null) {
             cause = cause.getCause();
@@ -140,19 +138,10 @@ final class ErrorMapper {
     }
 
     /** A java.lang.Error (out of memory, a class that failed to load): still a JSON 500, never a bare page. */
-    void fatal(jakarta.servlet.http.HttpServletResponse response, Error error) {
+    void fatal(Exchange ctx, Error error) {
         LOG.error("fatal error while serving a request", error);
-        if (response.isCommitted()) {
-            return;
-        }
-        try {
-            response.setStatus(500);
-            response.setContentType(Replies.JSON);
-            String requestId = response.getHeader(RequestIds.HEADER);
-            response.getOutputStream().write(replies.bytes(new ErrorBody(500, "internal error", requestId)));
-        } catch (java.io.IOException e) {
-            LOG.debug("cannot write the 500 reply", e);
-        }
+        ctx.status(500).contentType(Replies.JSON)
+                .result(replies.bytes(new ErrorBody(500, "internal error", ctx.responseHeader(RequestIds.HEADER))));
     }
 
     private static HttpException jettyRefusal(Throwable t) {
@@ -164,7 +153,7 @@ final class ErrorMapper {
         return null;
     }
 
-    void write(Context ctx, int status, String message) {
+    void write(Exchange ctx, int status, String message) {
         ctx.status(status);
         replies.json(ctx, new ErrorBody(status, message, RequestIds.of(ctx)));
     }

@@ -6,7 +6,7 @@ import dev.spotapi.power.PowerState;
 import dev.spotapi.spot.Deallocation;
 import dev.spotapi.spot.SpotIds;
 import dev.spotapi.idempotency.Idempotency;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 
 /** HTTP side of /{account}/instances: reads the request, calls the service, writes the reply. */
 final class InstanceRoutes extends AccountScopedRoutes {
@@ -17,29 +17,29 @@ final class InstanceRoutes extends AccountScopedRoutes {
         this.service = service;
     }
 
-    void list(Context ctx) {
+    void list(Exchange ctx) {
         replies.jsonLater(ctx, service.list(account(ctx), space(ctx)));
     }
 
-    void create(Context ctx) {
+    void create(Exchange ctx) {
         var account = account(ctx);
         replies.jsonLater(ctx, service.create(account, body(ctx), Idempotency.correlation(ctx)));
     }
 
-    void summary(Context ctx) {
+    void summary(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         replies.jsonLater(ctx, service.summary(account, id, checked(ctx, () -> service.read(account, id))));
     }
 
-    void update(Context ctx) {
+    void update(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         replies.jsonLater(ctx, service.update(account, id, body(ctx)));
     }
 
     /** {@code ?keep=} chooses what the deallocation keeps; {@code ?detach=true} leaves the EC2 instance running. */
-    void delete(Context ctx) {
+    void delete(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         Deallocation keep = keep(ctx);
@@ -47,14 +47,14 @@ final class InstanceRoutes extends AccountScopedRoutes {
         replies.textLater(ctx, service.delete(account, id, keep, detach), "OK");
     }
 
-    void power(Context ctx) {
+    void power(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         PowerState state = parsed(() -> PowerState.fromBody(body(ctx)));
         replies.noContentLater(ctx, service.power(account, id, state));
     }
 
-    void costs(Context ctx) {
+    void costs(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         CostWindow window = parsed(() -> CostWindow.parse(ctx.queryParam("start"), ctx.queryParam("end")));
@@ -72,13 +72,13 @@ final class InstanceRoutes extends AccountScopedRoutes {
         throw ApiException.badRequest("detach must be true or false");
     }
 
-    void status(Context ctx) {
+    void status(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         replies.jsonLater(ctx, service.status(account, id, checked(ctx, () -> service.read(account, id))));
     }
 
-    private static String id(Context ctx) {
+    private static String id(Exchange ctx) {
         return id(ctx, "instance", SpotIds::isManagedInstanceId,
                 "managed instance not found: not a managed instance id");
     }

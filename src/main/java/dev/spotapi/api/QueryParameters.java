@@ -1,7 +1,7 @@
 package dev.spotapi.api;
 
-import io.javalin.http.Context;
-import io.javalin.http.Handler;
+import dev.spotapi.api.http.Exchange;
+import dev.spotapi.api.http.Handler;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,15 +26,15 @@ final class QueryParameters {
         return ctx -> check(ctx, listsOf(ctx, lists));
     }
 
-    private static Set<String> listsOf(Context ctx, Map<String, Set<String>> lists) {
-        var endpoint = ctx.endpoints().matchedHttpEndpoint();
+    private static Set<String> listsOf(Exchange ctx, Map<String, Set<String>> lists) {
+        var endpoint = ctx.endpoint();
         if (endpoint == null) {
             return Set.of();
         }
         return lists.getOrDefault(ctx.method().name() + ' ' + endpoint.path, Set.of());
     }
 
-    private static void check(Context ctx, Set<String> allowed) {
+    private static void check(Exchange ctx, Set<String> allowed) {
         if (ctx.queryString() == null) {
             return;
         }

@@ -2,7 +2,7 @@ package dev.spotapi.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -23,8 +23,13 @@ public final class Replies {
     }
 
     /** Writes {@code value} as JSON (a String becomes a JSON string, unlike {@code ctx.json}). */
-    public void json(Context ctx, Object value) {
-        ctx.contentType(JSON).result(bytes(value));
+    public void json(Exchange ctx, Object value) {
+        jsonBytes(ctx, bytes(value));
+    }
+
+    /** Writes {@code json}, an already encoded JSON document, as the answer. */
+    void jsonBytes(Exchange ctx, byte[] json) {
+        ctx.contentType(JSON).result(json);
     }
 
     byte[] bytes(Object value) {
@@ -36,30 +41,30 @@ public final class Replies {
     }
 
     /** Completes the request when {@code work} does, or with a 503 if the server stops first. */
-    void later(Context ctx, CompletableFuture<?> work) {
+    void later(Exchange ctx, CompletableFuture<?> work) {
         ctx.future(() -> inFlight.bounded(work));
     }
 
-    public void text(Context ctx, String body) {
+    public void text(Exchange ctx, String body) {
         ctx.contentType("text/plain; charset=utf-8").result(body);
     }
 
     /** Completes the request asynchronously with the JSON of what the future yields. */
-    public <T> void jsonLater(Context ctx, CompletableFuture<T> future) {
+    public <T> void jsonLater(Exchange ctx, CompletableFuture<T> future) {
         ctx.future(() -> inFlight.bounded(future).thenAccept(value -> json(ctx, value)));
     }
 
     /** Completes the request asynchronously with a plain-text body once the future succeeds. */
-    public void textLater(Context ctx, CompletableFuture<?> future, String body) {
+    public void textLater(Exchange ctx, CompletableFuture<?> future, String body) {
         ctx.future(() -> inFlight.bounded(future).thenAccept(ignored -> text(ctx, body)));
     }
 
     /** Completes the request asynchronously with 204 No Content once the future succeeds. */
-    public void noContentLater(Context ctx, CompletableFuture<?> future) {
+    public void noContentLater(Exchange ctx, CompletableFuture<?> future) {
         ctx.future(() -> future.thenAccept(ignored -> ctx.status(204)));
     }
 
-    public <T, R> void jsonLater(Context ctx, CompletableFuture<T> future, Function<T, R> shape) {
+    public <T, R> void jsonLater(Exchange ctx, CompletableFuture<T> future, Function<T, R> shape) {
         jsonLater(ctx, future.thenApply(shape));
     }
 }

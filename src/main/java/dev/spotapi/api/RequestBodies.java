@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.json.ExactJson;
 import dev.spotapi.spot.SpotSchema;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -59,9 +59,9 @@ public final class RequestBodies {
      * checks the body first, so that a bad one is refused before any other work (org check, Spot call).
      * The bodies of the routes in {@code spotObjects} are Spot objects and must also fit that schema.
      */
-    public io.javalin.http.Handler checkFirst(Set<String> bodyRoutes, Map<String, SpotSchema> spotObjects) {
+    public dev.spotapi.api.http.Handler checkFirst(Set<String> bodyRoutes, Map<String, SpotSchema> spotObjects) {
         return ctx -> {
-            var endpoint = ctx.endpoints().matchedHttpEndpoint();
+            var endpoint = ctx.endpoint();
             if (endpoint == null) {
                 return;
             }
@@ -70,7 +70,7 @@ public final class RequestBodies {
                 ObjectNode body = object(ctx);
                 SpotSchema schema = spotObjects.get(route);
                 if (schema != null) {
-                    requireFits(body, schema, ctx.method() == io.javalin.http.HandlerType.PUT);
+                    requireFits(body, schema, ctx.method() == dev.spotapi.api.http.Method.PUT);
                 }
             }
         };
@@ -113,7 +113,7 @@ public final class RequestBodies {
     }
 
     /** The request body as one JSON object (read once per request); 400 for anything else. */
-    public ObjectNode object(Context ctx) {
+    public ObjectNode object(Exchange ctx) {
         ObjectNode read = ctx.attribute(ATTRIBUTE);
         if (read != null) {
             return read;
@@ -123,7 +123,7 @@ public final class RequestBodies {
         return object;
     }
 
-    private ObjectNode parse(Context ctx) {
+    private ObjectNode parse(Exchange ctx) {
         byte[] bytes = ctx.bodyAsBytes(); // enforces the configured size limit (413)
         if (bytes.length == 0) {
             throw ApiException.badRequest("cannot decode body: the body is empty, a JSON object is expected");

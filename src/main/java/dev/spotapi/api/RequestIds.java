@@ -1,6 +1,6 @@
 package dev.spotapi.api;
 
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
@@ -14,7 +14,7 @@ final class RequestIds {
     private RequestIds() {
     }
 
-    static String assign(Context ctx) {
+    static String assign(Exchange ctx) {
         String given = ctx.header(HEADER);
         String id = given != null && SANE.matcher(given).matches() ? given : newId();
         ctx.attribute(ATTRIBUTE, id);
@@ -33,7 +33,7 @@ final class RequestIds {
         return new UUID(msb, lsb).toString();
     }
 
-    static String of(Context ctx) {
+    static String of(Exchange ctx) {
         String id = ctx.attribute(ATTRIBUTE);
         return id == null ? assign(ctx) : id;
     }

@@ -1,7 +1,7 @@
 package dev.spotapi.api;
 
-import io.javalin.http.Context;
-import io.javalin.router.Endpoint;
+import dev.spotapi.api.http.Exchange;
+import dev.spotapi.api.http.Endpoint;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import dev.spotapi.metrics.MetricLimits;
@@ -28,8 +28,8 @@ final class RequestObserver {
         this.registry = registry;
     }
 
-    void observe(Context ctx, float millis) {
-        String method = ctx.req().getMethod();
+    void observe(Exchange ctx, float millis) {
+        String method = ctx.method().name();
         String methodLabel = MetricLimits.methodLabel(method);
         String route = routeOf(ctx);
         int status = ctx.statusCode();
@@ -74,10 +74,10 @@ final class RequestObserver {
      * The route template the request matched, also when it was answered before its handler ran (a bad body,
      * a refused key: {@code matchedHttpEndpoint}); {@value #UNMATCHED} only when no route matched.
      */
-    static String routeOf(Context ctx) {
-        Endpoint e = ctx.endpoints().lastHttpEndpoint();
+    static String routeOf(Exchange ctx) {
+        Endpoint e = ctx.endpoint();
         if (e == null) {
-            e = ctx.endpoints().matchedHttpEndpoint();
+            e = ctx.endpoint();
         }
         return e == null ? UNMATCHED : e.path;
     }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.elastigroup.ElastigroupService;
 import dev.spotapi.elastigroup.Rolls;
 import dev.spotapi.spot.SpotIds;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -28,7 +28,7 @@ final class RollRoutes extends AccountScopedRoutes {
     }
 
     /** {@code POST .../rolls}: Spot's start-deployment body; answers {@code {"rollId", "roll": Spot's item}}. */
-    void start(Context ctx) {
+    void start(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         ObjectNode params = parsed(() -> Rolls.rollBody(body(ctx)));
@@ -40,7 +40,7 @@ final class RollRoutes extends AccountScopedRoutes {
      * those parameters (Spot's defaults for {@code true} or an empty value); answers the updated group with
      * the roll in {@value #ROLL_HEADER}, and a task like {@link #start}. Without {@code roll} a plain update.
      */
-    void updateWithRoll(Context ctx, ElastigroupRoutes plain) {
+    void updateWithRoll(Exchange ctx, ElastigroupRoutes plain) {
         String rollParam = ctx.queryParam("roll");
         if (rollParam == null) {
             plain.update(ctx);
@@ -72,7 +72,7 @@ final class RollRoutes extends AccountScopedRoutes {
         }
     }
 
-    private static ObjectNode started(Context ctx, JsonNode roll) {
+    private static ObjectNode started(Exchange ctx, JsonNode roll) {
         String rollId = roll.path("id").asText("");
         if (!rollId.isEmpty()) {
             ctx.header(ROLL_HEADER, rollId);
@@ -83,19 +83,19 @@ final class RollRoutes extends AccountScopedRoutes {
         return out;
     }
 
-    void list(Context ctx) {
+    void list(Exchange ctx) {
         var account = account(ctx);
         replies.jsonLater(ctx, Rolls.list(account, id(ctx)));
     }
 
-    void get(Context ctx) {
+    void get(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         replies.jsonLater(ctx, Rolls.get(account, id, rollId(ctx)));
     }
 
     /** {@code PUT .../rolls/{roll}} with {@code {"status": "STOPPED"}} (Spot's stop-deployment). */
-    void stop(Context ctx) {
+    void stop(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         String rollId = rollId(ctx);
@@ -109,42 +109,42 @@ final class RollRoutes extends AccountScopedRoutes {
         replies.noContentLater(ctx, Rolls.stop(account, id, rollId));
     }
 
-    void healthiness(Context ctx) {
+    void healthiness(Exchange ctx) {
         var account = account(ctx);
         replies.jsonLater(ctx, Rolls.healthiness(account, id(ctx)));
     }
 
-    void detach(Context ctx) {
+    void detach(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         ObjectNode body = parsed(() -> Rolls.detachBody(body(ctx)));
         replies.noContentLater(ctx, Rolls.detach(account, id, body));
     }
 
-    void suspensions(Context ctx) {
+    void suspensions(Exchange ctx) {
         var account = account(ctx);
         replies.jsonLater(ctx, Rolls.suspensions(account, id(ctx)));
     }
 
-    void suspend(Context ctx) {
+    void suspend(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         ObjectNode body = parsed(() -> Rolls.suspensionBody(body(ctx)));
         replies.jsonLater(ctx, Rolls.suspend(account, id, body));
     }
 
-    void resume(Context ctx) {
+    void resume(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
         String process = parsed(() -> Rolls.process(ctx.pathParam("process")));
         replies.noContentLater(ctx, Rolls.resume(account, id, process));
     }
 
-    private static String id(Context ctx) {
+    private static String id(Exchange ctx) {
         return id(ctx, "elastigroup", SpotIds::isGroupId, "elastigroup not found: not an elastigroup id");
     }
 
-    private static String rollId(Context ctx) {
+    private static String rollId(Exchange ctx) {
         return id(ctx, "roll", Rolls::isRollId, "roll not found: not a Spot roll id (sbgd-...)");
     }
 }

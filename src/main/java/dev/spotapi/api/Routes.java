@@ -1,9 +1,9 @@
 package dev.spotapi.api;
 
 import dev.spotapi.idempotency.Idempotency;
-import io.javalin.config.RoutesConfig;
-import io.javalin.http.Handler;
-import io.javalin.http.HandlerType;
+import dev.spotapi.api.http.Router;
+import dev.spotapi.api.http.Handler;
+import dev.spotapi.api.http.Method;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +28,7 @@ final class Routes {
     }
 
     /** One row of the table; {@code operation} names a CHANGE or ACTION in the audit log (null for reads). */
-    record Route(HandlerType method, String path, boolean isPublic, Handler handler, Effect effect, String operation) {
+    record Route(Method method, String path, boolean isPublic, Handler handler, Effect effect, String operation) {
         /** {@code METHOD /v1/spot/...template}: the key the audit and metrics see for this route. */
         String key() {
             return method.name() + " " + path;
@@ -43,7 +43,7 @@ final class Routes {
             if (isPublic) {
                 return null;
             }
-            if (HandlerType.POST.equals(method)) {
+            if (Method.POST.equals(method)) {
                 return Idempotency.Mode.CREATE;
             }
             return effect == Effect.ACTION ? Idempotency.Mode.ACTION : null;
@@ -56,73 +56,73 @@ final class Routes {
     static List<Route> table(SystemRoutes system, DocsRoutes docs, ElastigroupRoutes groups, InstanceRoutes instances,
             AsyncTasks tasks, RollRoutes rolls, StatefulRoutes stateful) {
         return List.of(
-                open(HandlerType.GET, "/ping", system::ping),
-                open(HandlerType.GET, "/version", system::version),
-                open(HandlerType.GET, "/metrics", system::metrics),
-                open(HandlerType.GET, "/ready", system::ready),
-                open(HandlerType.GET, "/health", system::health),
-                open(HandlerType.GET, "/openapi.json", docs::openApi),
-                open(HandlerType.GET, "/docs", docs::page),
-                open(HandlerType.GET, "/docs/assets/{asset}", docs::asset),
+                open(Method.GET, "/ping", system::ping),
+                open(Method.GET, "/version", system::version),
+                open(Method.GET, "/metrics", system::metrics),
+                open(Method.GET, "/ready", system::ready),
+                open(Method.GET, "/health", system::health),
+                open(Method.GET, "/openapi.json", docs::openApi),
+                open(Method.GET, "/docs", docs::page),
+                open(Method.GET, "/docs/assets/{asset}", docs::asset),
 
-                auth(HandlerType.GET, "/{account}/elastigroups", groups::list),
-                change(HandlerType.POST, "/{account}/elastigroups", "create elastigroup", groups::create),
-                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}", groups::get),
-                change(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}", "update elastigroup",
+                auth(Method.GET, "/{account}/elastigroups", groups::list),
+                change(Method.POST, "/{account}/elastigroups", "create elastigroup", groups::create),
+                auth(Method.GET, "/{account}/elastigroups/{elastigroup}", groups::get),
+                change(Method.PUT, "/{account}/elastigroups/{elastigroup}", "update elastigroup",
                         ctx -> rolls.updateWithRoll(ctx, groups)),
-                change(HandlerType.DELETE, "/{account}/elastigroups/{elastigroup}", "delete elastigroup", groups::delete),
-                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/status", groups::status),
-                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/costs", groups::costs),
-                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/events", groups::events),
-                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/logs", groups::logs),
-                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/capacity", "set elastigroup capacity",
+                change(Method.DELETE, "/{account}/elastigroups/{elastigroup}", "delete elastigroup", groups::delete),
+                auth(Method.GET, "/{account}/elastigroups/{elastigroup}/status", groups::status),
+                auth(Method.GET, "/{account}/elastigroups/{elastigroup}/costs", groups::costs),
+                auth(Method.GET, "/{account}/elastigroups/{elastigroup}/events", groups::events),
+                auth(Method.GET, "/{account}/elastigroups/{elastigroup}/logs", groups::logs),
+                action(Method.PUT, "/{account}/elastigroups/{elastigroup}/capacity", "set elastigroup capacity",
                         groups::capacity),
-                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/scale", "scale elastigroup", groups::scale),
-                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/power", "power elastigroup", groups::power),
+                action(Method.PUT, "/{account}/elastigroups/{elastigroup}/scale", "scale elastigroup", groups::scale),
+                action(Method.PUT, "/{account}/elastigroups/{elastigroup}/power", "power elastigroup", groups::power),
 
                 // issue 22: rolls and fleet operations (RollRoutes)
-                change(HandlerType.POST, "/{account}/elastigroups/{elastigroup}/rolls", "roll elastigroup", rolls::start),
-                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/rolls", rolls::list),
-                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/rolls/{roll}", rolls::get),
-                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/rolls/{roll}", "stop elastigroup roll",
+                change(Method.POST, "/{account}/elastigroups/{elastigroup}/rolls", "roll elastigroup", rolls::start),
+                auth(Method.GET, "/{account}/elastigroups/{elastigroup}/rolls", rolls::list),
+                auth(Method.GET, "/{account}/elastigroups/{elastigroup}/rolls/{roll}", rolls::get),
+                action(Method.PUT, "/{account}/elastigroups/{elastigroup}/rolls/{roll}", "stop elastigroup roll",
                         rolls::stop),
-                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/healthiness", rolls::healthiness),
-                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/detach", "detach elastigroup instances",
+                auth(Method.GET, "/{account}/elastigroups/{elastigroup}/healthiness", rolls::healthiness),
+                action(Method.PUT, "/{account}/elastigroups/{elastigroup}/detach", "detach elastigroup instances",
                         rolls::detach),
-                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/suspensions", rolls::suspensions),
-                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/suspensions",
+                auth(Method.GET, "/{account}/elastigroups/{elastigroup}/suspensions", rolls::suspensions),
+                action(Method.PUT, "/{account}/elastigroups/{elastigroup}/suspensions",
                         "suspend elastigroup processes", rolls::suspend),
-                change(HandlerType.DELETE, "/{account}/elastigroups/{elastigroup}/suspensions/{process}",
+                change(Method.DELETE, "/{account}/elastigroups/{elastigroup}/suspensions/{process}",
                         "resume elastigroup process", rolls::resume),
 
-                auth(HandlerType.GET, "/{account}/instances", instances::list),
-                change(HandlerType.POST, "/{account}/instances", "create instance", instances::create),
-                auth(HandlerType.GET, "/{account}/instances/{instance}", instances::summary),
-                change(HandlerType.PUT, "/{account}/instances/{instance}", "update instance", instances::update),
-                change(HandlerType.DELETE, "/{account}/instances/{instance}", "delete instance", instances::delete),
-                auth(HandlerType.GET, "/{account}/instances/{instance}/costs", instances::costs),
-                auth(HandlerType.GET, "/{account}/instances/{instance}/status", instances::status),
-                action(HandlerType.PUT, "/{account}/instances/{instance}/power", "power instance", instances::power),
+                auth(Method.GET, "/{account}/instances", instances::list),
+                change(Method.POST, "/{account}/instances", "create instance", instances::create),
+                auth(Method.GET, "/{account}/instances/{instance}", instances::summary),
+                change(Method.PUT, "/{account}/instances/{instance}", "update instance", instances::update),
+                change(Method.DELETE, "/{account}/instances/{instance}", "delete instance", instances::delete),
+                auth(Method.GET, "/{account}/instances/{instance}/costs", instances::costs),
+                auth(Method.GET, "/{account}/instances/{instance}/status", instances::status),
+                action(Method.PUT, "/{account}/instances/{instance}/power", "power instance", instances::power),
 
-                auth(HandlerType.GET, "/{account}/volumes", system::notImplemented),
+                auth(Method.GET, "/{account}/volumes", system::notImplemented),
 
                 // stateful nodes (issue 26): import, bulk power, volumes
-                change(HandlerType.POST, "/{account}/imports", "import instance", stateful::importInstance),
-                change(HandlerType.POST, "/{account}/bulk-imports", "import instances", stateful::bulkImport),
-                auth(HandlerType.GET, "/{account}/imports/{migration}", stateful::migration),
-                action(HandlerType.PUT, "/{account}/instances-power", "power instances", stateful::bulkPower),
-                change(HandlerType.DELETE, "/{account}/instances/{instance}/volumes/{volume}", "delete instance volume",
+                change(Method.POST, "/{account}/imports", "import instance", stateful::importInstance),
+                change(Method.POST, "/{account}/bulk-imports", "import instances", stateful::bulkImport),
+                auth(Method.GET, "/{account}/imports/{migration}", stateful::migration),
+                action(Method.PUT, "/{account}/instances-power", "power instances", stateful::bulkPower),
+                change(Method.DELETE, "/{account}/instances/{instance}/volumes/{volume}", "delete instance volume",
                         stateful::deleteVolume),
-                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/stateful-instances", stateful::statefulInstances),
-                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}/power",
+                auth(Method.GET, "/{account}/elastigroups/{elastigroup}/stateful-instances", stateful::statefulInstances),
+                action(Method.PUT, "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}/power",
                         "power stateful instance", stateful::statefulPower),
-                change(HandlerType.DELETE, "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}",
+                change(Method.DELETE, "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}",
                         "deallocate stateful instance", stateful::deallocate),
-                change(HandlerType.DELETE,
+                change(Method.DELETE,
                         "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}/volumes/{volume}",
                         "delete stateful instance volume", stateful::deleteStatefulVolume),
 
-                auth(HandlerType.GET, "/flywheel", tasks::flywheel));
+                auth(Method.GET, "/flywheel", tasks::flywheel));
     }
 
     /**
@@ -131,22 +131,21 @@ final class Routes {
      */
     static List<Route> portalRows(AccountListRoute accountList, TagRoutes tags, CostRollupRoutes costs) {
         return List.of(
-                auth(HandlerType.GET, "/", accountList::list),
-                auth(HandlerType.GET, "/{account}/instances/{instance}/tags", tags::readInstance),
-                action(HandlerType.PUT, "/{account}/instances/{instance}/tags", "merge instance tags", tags::mergeInstance),
-                auth(HandlerType.GET, "/{account}/elastigroups/{elastigroup}/tags", tags::readGroup),
-                action(HandlerType.PUT, "/{account}/elastigroups/{elastigroup}/tags", "merge elastigroup tags",
+                auth(Method.GET, "/", accountList::list),
+                auth(Method.GET, "/{account}/instances/{instance}/tags", tags::readInstance),
+                action(Method.PUT, "/{account}/instances/{instance}/tags", "merge instance tags", tags::mergeInstance),
+                auth(Method.GET, "/{account}/elastigroups/{elastigroup}/tags", tags::readGroup),
+                action(Method.PUT, "/{account}/elastigroups/{elastigroup}/tags", "merge elastigroup tags",
                         tags::mergeGroup),
-                auth(HandlerType.GET, "/{account}/costs", costs::costs),
+                auth(Method.GET, "/{account}/costs", costs::costs),
                 // the expiry service's URL: <endpoint>/<org>/<id>/tags, the kind told by the id (sig-/smi-)
-                auth(HandlerType.GET, "/{account}/{resource}/tags", tags::readAny),
-                action(HandlerType.PUT, "/{account}/{resource}/tags", "merge tags", tags::mergeAny));
+                auth(Method.GET, "/{account}/{resource}/tags", tags::readAny),
+                action(Method.PUT, "/{account}/{resource}/tags", "merge tags", tags::mergeAny));
     }
 
-    static void register(RoutesConfig config, List<Route> table, Idempotency idempotency) {
-        table.forEach(r -> config.addHttpHandler(r.method(), r.path(),
-                r.idempotency() == null ? r.handler() : idempotency.wrap(r.handler(), r.idempotency()),
-                r.isPublic() ? Access.PUBLIC : Access.TOKEN));
+    static void register(Router config, List<Route> table, Idempotency idempotency) {
+        table.forEach(r -> config.add(r.method(), r.path(), r.isPublic(),
+                r.idempotency() == null ? r.handler() : idempotency.wrap(r.handler(), r.idempotency())));
     }
 
     /**
@@ -166,22 +165,22 @@ final class Routes {
         return Map.copyOf(out);
     }
 
-    private static Route open(HandlerType method, String path, Handler handler) {
+    private static Route open(Method method, String path, Handler handler) {
         return new Route(method, PREFIX + path, true, handler, Effect.READ, null);
     }
 
     /** A read behind the token. */
-    private static Route auth(HandlerType method, String path, Handler handler) {
+    private static Route auth(Method method, String path, Handler handler) {
         return new Route(method, PREFIX + path, false, handler, Effect.READ, null);
     }
 
     /** A create, update or delete behind the token. */
-    private static Route change(HandlerType method, String path, String operation, Handler handler) {
+    private static Route change(Method method, String path, String operation, Handler handler) {
         return new Route(method, PREFIX + path, false, handler, Effect.CHANGE, operation);
     }
 
     /** An action (power, capacity, scale) behind the token. */
-    private static Route action(HandlerType method, String path, String operation, Handler handler) {
+    private static Route action(Method method, String path, String operation, Handler handler) {
         return new Route(method, PREFIX + path, false, handler, Effect.ACTION, operation);
     }
 
@@ -215,7 +214,7 @@ final class Routes {
 
     static Set<String> bodyRoutes(List<Route> table) {
         return table.stream().filter(r -> r.effect() != Effect.READ)
-                .filter(r -> HandlerType.POST.equals(r.method()) || HandlerType.PUT.equals(r.method()))
+                .filter(r -> Method.POST.equals(r.method()) || Method.PUT.equals(r.method()))
                 .map(Route::key)
                 .collect(Collectors.toUnmodifiableSet());
     }

@@ -6,7 +6,7 @@ import dev.spotapi.stateful.GroupStatefulService;
 import dev.spotapi.stateful.BulkPower;
 import dev.spotapi.stateful.ImportRequest;
 import dev.spotapi.stateful.StatefulService;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import java.util.regex.Pattern;
 
 /**
@@ -30,14 +30,14 @@ final class StatefulRoutes extends AccountScopedRoutes {
     }
 
     /** The stateful instances of a group (Spot's items). */
-    void statefulInstances(Context ctx) {
+    void statefulInstances(Exchange ctx) {
         var account = account(ctx);
         String group = group(ctx);
         replies.jsonLater(ctx, groups.list(account, group));
     }
 
     /** stop / start / reboot of one stateful instance of a group: Spot pause / resume / recycle. */
-    void statefulPower(Context ctx) {
+    void statefulPower(Exchange ctx) {
         var account = account(ctx);
         String group = group(ctx);
         String ssi = statefulInstance(ctx);
@@ -46,7 +46,7 @@ final class StatefulRoutes extends AccountScopedRoutes {
     }
 
     /** Deallocates a stateful instance (its volumes, snapshots and network interface are deleted). */
-    void deallocate(Context ctx) {
+    void deallocate(Exchange ctx) {
         var account = account(ctx);
         String group = group(ctx);
         String ssi = statefulInstance(ctx);
@@ -54,7 +54,7 @@ final class StatefulRoutes extends AccountScopedRoutes {
     }
 
     /** Deletes one volume of a paused stateful instance. */
-    void deleteStatefulVolume(Context ctx) {
+    void deleteStatefulVolume(Exchange ctx) {
         var account = account(ctx);
         String group = group(ctx);
         String ssi = statefulInstance(ctx);
@@ -62,11 +62,11 @@ final class StatefulRoutes extends AccountScopedRoutes {
         replies.noContentLater(ctx, groups.deleteVolume(account, group, ssi, volume));
     }
 
-    private static String group(Context ctx) {
+    private static String group(Exchange ctx) {
         return id(ctx, "elastigroup", SpotIds::isGroupId, "elastigroup not found: not an elastigroup id");
     }
 
-    private static String statefulInstance(Context ctx) {
+    private static String statefulInstance(Exchange ctx) {
         String id = ctx.pathParam("statefulInstance");
         if (!STATEFUL_INSTANCE_ID.matcher(id).matches()) {
             throw ApiException.notFound("stateful instance not found: not a stateful instance id");
@@ -74,7 +74,7 @@ final class StatefulRoutes extends AccountScopedRoutes {
         return id;
     }
 
-    private static String volume(Context ctx) {
+    private static String volume(Exchange ctx) {
         String volume = ctx.pathParam("volume");
         if (!VOLUME_ID.matcher(volume).matches()) {
             throw ApiException.notFound("volume not found: not a volume id");
@@ -97,7 +97,7 @@ final class StatefulRoutes extends AccountScopedRoutes {
     }
 
     /** Starts an import; answers {@code {"id", "migrationId", "state", "originalInstanceId"}}. */
-    void importInstance(Context ctx) {
+    void importInstance(Exchange ctx) {
         var account = account(ctx);
         ImportRequest request = parsed(() -> ImportRequest.parse(body(ctx)));
         replies.jsonLater(ctx, service.importInstance(account, request));
@@ -107,7 +107,7 @@ final class StatefulRoutes extends AccountScopedRoutes {
      * Imports 1 to 50 EC2 instances ({@code {"instances": [{...import fields...}]}}); answers
      * {@code {"instances": [...]}}, one entry per instance in order (see {@link StatefulService#bulkImport}).
      */
-    void bulkImport(Context ctx) {
+    void bulkImport(Exchange ctx) {
         var account = account(ctx);
         dev.spotapi.stateful.BulkImport request = parsed(() -> dev.spotapi.stateful.BulkImport.parse(body(ctx)));
         replies.jsonLater(ctx, service.bulkImport(account, request.instances()),
@@ -115,7 +115,7 @@ final class StatefulRoutes extends AccountScopedRoutes {
     }
 
     /** The status of an import of this org. */
-    void migration(Context ctx) {
+    void migration(Exchange ctx) {
         var account = account(ctx);
         String id = ctx.pathParam("migration");
         if (!MIGRATION_ID.matcher(id).matches()) {
@@ -125,14 +125,14 @@ final class StatefulRoutes extends AccountScopedRoutes {
     }
 
     /** Stop or start of many instances; one answer per id. */
-    void bulkPower(Context ctx) {
+    void bulkPower(Exchange ctx) {
         var account = account(ctx);
         BulkPower request = parsed(() -> BulkPower.parse(body(ctx)));
         replies.jsonLater(ctx, service.bulkPower(account, request), results -> java.util.Map.of("instances", results));
     }
 
     /** Deletes a detached volume Spot keeps for the instance (org check by the {@code {instance}} parameter). */
-    void deleteVolume(Context ctx) {
+    void deleteVolume(Exchange ctx) {
         var account = account(ctx);
         String instance = id(ctx, "instance", SpotIds::isManagedInstanceId,
                 "managed instance not found: not a managed instance id");

@@ -1,6 +1,6 @@
 package dev.spotapi.api;
 
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -25,9 +25,9 @@ final class StaticBodies extends Handler.Wrapper {
      * Answers {@code ctx} with {@code body} (never modified; it may be shared) of type {@code contentType}.
      * Large public answers use it: the OpenAPI document, the Swagger UI assets, the metrics scrape.
      */
-    static void send(Context ctx, String contentType, ByteBuffer body) {
+    static void send(Exchange ctx, String contentType, ByteBuffer body) {
         ctx.contentType(contentType);
-        ctx.req().setAttribute(ATTRIBUTE, body);
+        ctx.attribute(ATTRIBUTE, body);
     }
 
     /** A direct read-only copy of {@code bytes}, allocated once, for {@link #send}. */

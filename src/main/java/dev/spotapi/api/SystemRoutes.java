@@ -1,7 +1,7 @@
 package dev.spotapi.api;
 
 import dev.spotapi.BuildInfo;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -12,12 +12,15 @@ final class SystemRoutes {
     private final Replies replies;
     private final PrometheusMeterRegistry registry;
     private final Readiness readiness;
+    /** The version document, encoded once: the build does not change while the process runs. */
+    private final byte[] version;
 
     SystemRoutes(Replies replies, PrometheusMeterRegistry registry, Readiness readiness) {
         this.replies = replies;
         this.registry = registry;
         this.readiness = readiness;
         BuildInfo build = BuildInfo.current();
+        this.version = replies.bytes(build);
         // build_info{version,githash} 1: which build each replica runs, joinable to any other series
         Gauge.builder("spotapi.build.info", () -> 1)
                 .description("The running build: version and git commit; always 1")
@@ -28,7 +31,7 @@ final class SystemRoutes {
     }
 
     /** Liveness: 200 {@code pong}; 503 once a fatal error was seen ({@link Readiness}), so that the pod is restarted. */
-    void ping(Context ctx) {
+    void ping(Exchange ctx) {
         if (!readiness.alive()) {
             throw new ApiException(503, "not alive: fatal error (" + readiness.fatalType() + "), restart needed");
         }
@@ -39,7 +42,7 @@ final class SystemRoutes {
      * 200 while ready; 503 once shutdown has begun (so that Kubernetes drains the pod first), once a fatal
      * error was seen, or while a component the replica cannot serve without is DOWN (see {@link Readiness}).
      */
-    void ready(Context ctx) {
+    void ready(Exchange ctx) {
         String reason = readiness.notReadyReason();
         if (reason != null) {
             throw new ApiException(503, reason);
@@ -51,23 +54,23 @@ final class SystemRoutes {
      * The health report, Spring Boot Actuator's shape: {@code {"status":"UP|DEGRADED|DOWN","components":{...}}};
      * 200 unless DOWN (503). Public, like /ready and /metrics: details never carry a password or token.
      */
-    void health(Context ctx) {
+    void health(Exchange ctx) {
         dev.spotapi.health.Health health = readiness.health();
         ctx.status(health.status() == dev.spotapi.health.Health.Status.DOWN ? 503 : 200);
         replies.json(ctx, health);
     }
 
-    void version(Context ctx) {
-        replies.json(ctx, BuildInfo.current());
+    void version(Exchange ctx) {
+        replies.jsonBytes(ctx, version);
     }
 
     /** The Prometheus scrape, written without a thread ({@link StaticBodies}): a client that never reads holds none. */
-    void metrics(Context ctx) {
+    void metrics(Exchange ctx) {
         StaticBodies.send(ctx, PROMETHEUS_TEXT,
                 java.nio.ByteBuffer.wrap(registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
-    void notImplemented(Context ctx) {
+    void notImplemented(Exchange ctx) {
         throw new ApiException(501, "not implemented");
     }
 }

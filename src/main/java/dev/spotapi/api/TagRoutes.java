@@ -6,7 +6,7 @@ import dev.spotapi.spot.SpotIds;
 import dev.spotapi.spot.SpotResource;
 import dev.spotapi.tags.TagChange;
 import dev.spotapi.tags.TagService;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 
 /**
  * HTTP side of {@code GET|PUT /{account}/instances/{instance}/tags} and {@code .../elastigroups/{elastigroup}/tags}:
@@ -21,13 +21,13 @@ final class TagRoutes extends AccountScopedRoutes {
         this.service = service;
     }
 
-    void readInstance(Context ctx) {
+    void readInstance(Exchange ctx) {
         var account = account(ctx);
         String id = instanceId(ctx);
         replies.jsonLater(ctx, service.read(checked(ctx, () -> InstanceService.INSTANCES.read(account.spot(), id))));
     }
 
-    void mergeInstance(Context ctx) {
+    void mergeInstance(Exchange ctx) {
         var account = account(ctx);
         String id = instanceId(ctx);
         TagChange change = parsed(() -> TagChange.fromBody(body(ctx)));
@@ -35,13 +35,13 @@ final class TagRoutes extends AccountScopedRoutes {
                 checked(ctx, () -> InstanceService.INSTANCES.read(account.spot(), id))));
     }
 
-    void readGroup(Context ctx) {
+    void readGroup(Exchange ctx) {
         var account = account(ctx);
         String id = groupId(ctx);
         replies.jsonLater(ctx, service.read(checked(ctx, () -> ElastigroupService.GROUPS.read(account.spot(), id))));
     }
 
-    void mergeGroup(Context ctx) {
+    void mergeGroup(Exchange ctx) {
         var account = account(ctx);
         String id = groupId(ctx);
         TagChange change = parsed(() -> TagChange.fromBody(body(ctx)));
@@ -55,14 +55,14 @@ final class TagRoutes extends AccountScopedRoutes {
      * The org check is made here (the guard knows only {@code {instance}} and {@code {elastigroup}}): an object
      * of another org, or untagged, is the same 404 as a missing one, before any write.
      */
-    void readAny(Context ctx) {
+    void readAny(Exchange ctx) {
         var account = account(ctx);
         String id = ctx.pathParam("resource");
         SpotResource kind = kindOf(id);
         replies.jsonLater(ctx, service.read(service.owned(kind, id, kind.read(account.spot(), id))));
     }
 
-    void mergeAny(Context ctx) {
+    void mergeAny(Exchange ctx) {
         var account = account(ctx);
         String id = ctx.pathParam("resource");
         SpotResource kind = kindOf(id);
@@ -81,11 +81,11 @@ final class TagRoutes extends AccountScopedRoutes {
         throw ApiException.notFound("not found: not an elastigroup or managed instance id");
     }
 
-    private static String instanceId(Context ctx) {
+    private static String instanceId(Exchange ctx) {
         return id(ctx, "instance", SpotIds::isManagedInstanceId, "managed instance not found: not a managed instance id");
     }
 
-    private static String groupId(Context ctx) {
+    private static String groupId(Exchange ctx) {
         return id(ctx, "elastigroup", SpotIds::isGroupId, "elastigroup not found: not an elastigroup id");
     }
 }

@@ -2,9 +2,8 @@ package dev.spotapi.api;
 
 import dev.spotapi.trace.Telemetry;
 import dev.spotapi.trace.TraceContext;
-import io.javalin.http.Context;
-import io.javalin.http.Handler;
-import io.javalin.router.Endpoint;
+import dev.spotapi.api.http.Exchange;
+import dev.spotapi.api.http.Handler;
 import org.slf4j.MDC;
 
 /**
@@ -26,8 +25,8 @@ final class Tracing {
         this.telemetry = telemetry;
     }
 
-    void before(Context ctx) {
-        String method = ctx.req().getMethod();
+    void before(Exchange ctx) {
+        String method = ctx.method().name();
         TraceContext trace = telemetry.startRequest(ctx.header(TraceContext.TRACEPARENT),
                 ctx.header(TraceContext.TRACESTATE), method, method);
         ctx.attribute(ATTRIBUTE, trace);
@@ -35,7 +34,7 @@ final class Tracing {
         MDC.put(MDC_KEY, trace.traceId());
     }
 
-    static void after(Context ctx) {
+    static void after(Exchange ctx) {
         TraceContext.setCurrent(null);
         MDC.remove(MDC_KEY);
     }
@@ -44,8 +43,7 @@ final class Tracing {
      * Every handler runs with its request's trace current (and in the MDC), whichever thread runs it, and
      * leaves the thread as it found it.
      */
-    static Handler wrap(Endpoint endpoint) {
-        Handler handler = endpoint.handler;
+    static Handler wrap(Handler handler) {
         return ctx -> {
             TraceContext trace = ctx.attribute(ATTRIBUTE);
             if (trace == null) {
@@ -80,14 +78,14 @@ final class Tracing {
      * Once the answer is complete (a request logger): names the span {@code <method> <route template>} and
      * sets {@code http.route}, {@code http.response.status_code} and {@code spot.account}; a 5xx is an error.
      */
-    static void finish(Context ctx, Float millis) {
+    static void finish(Exchange ctx, Float millis) {
         TraceContext trace = ctx.attribute(ATTRIBUTE);
         if (trace == null || !trace.recording()) {
             return;
         }
         String route = RequestObserver.routeOf(ctx);
         int status = ctx.statusCode();
-        trace.rename(ctx.req().getMethod() + " " + route);
+        trace.rename(ctx.method().name() + " " + route);
         trace.attribute("http.route", route)
                 .attribute("http.response.status_code", status)
                 .attribute("spot.account", ctx.<String>attribute(AccountLookup.ATTRIBUTE));
@@ -95,7 +93,7 @@ final class Tracing {
     }
 
     /** The trace id of the request, or null when it never got one. */
-    static String traceId(Context ctx) {
+    static String traceId(Exchange ctx) {
         TraceContext trace = ctx.attribute(ATTRIBUTE);
         return trace == null ? null : trace.traceId();
     }

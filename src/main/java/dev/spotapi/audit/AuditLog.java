@@ -3,7 +3,7 @@ package dev.spotapi.audit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.api.RequestFacts;
-import io.javalin.http.Context;
+import dev.spotapi.api.http.Exchange;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -40,7 +40,7 @@ public final class AuditLog {
     }
 
     /** The after-handler. */
-    public void after(Context ctx) {
+    public void after(Exchange ctx) {
         String key = RequestFacts.routeKey(ctx);
         String operation = key == null ? null : operations.get(key);
         if (operation == null || !AUDIT.isInfoEnabled()) {
@@ -71,7 +71,7 @@ public final class AuditLog {
         if (user != null) {
             line = line.addKeyValue("user", user);
         }
-        String task = ctx.res().getHeader(TASK_HEADER);
+        String task = ctx.responseHeader(TASK_HEADER);
         String taskId = task == null ? null : clean(task, 64);
         if (taskId != null) {
             line = line.addKeyValue("taskId", taskId);
@@ -82,7 +82,7 @@ public final class AuditLog {
     }
 
     /** The id in the path, or for a successful create the id in the reply (a JSON string or an object's id). */
-    private String resourceId(Context ctx, int status) {
+    private String resourceId(Exchange ctx, int status) {
         Map<String, String> params = ctx.pathParamMap();
         for (String name : ID_PARAMS) {
             String id = params.get(name);

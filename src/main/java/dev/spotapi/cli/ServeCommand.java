@@ -152,10 +152,10 @@ public class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** True when the server could not bind its listen address (Javalin wraps Jetty's BindException). */
+    /** True when the server could not bind its listen address (a BindException, perhaps wrapped). */
     static boolean isBindFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof BindException || t instanceof io.javalin.util.JavalinBindException) {
+            if (t instanceof BindException) {
                 return true;
             }
         }

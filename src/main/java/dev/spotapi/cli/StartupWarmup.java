@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * parses arguments (picocli alone takes ~150 ms) and reads the config: the logging backend, the JDK's
  * default TLS context (loads the CA certificates; the Spot HttpClient needs it), Jackson's databind
  * classes, the platform MBean server (Jetty's thread pool asks it for the cache line size: ~80 ms),
- * Javalin's configuration classes, the signed jar of bcrypt's byte helpers (its signature is checked
+ * Jetty's server and connector classes (and Javalin's, for the simulator), the signed jar of bcrypt's byte helpers (its signature is checked
  * when the first class loads) and, when this start runs the simulator, SQLite's native library (an
  * {@code uname} process and a copy to the temporary directory). Each of them is idempotent and
  * thread-safe, so the main thread simply finds them done (or waits on their own locks). With the C1-only
@@ -46,7 +46,11 @@ final class StartupWarmup {
         } catch (NoSuchAlgorithmException e) {
             // The HttpClient reports the same problem, with context, when it is built.
         }
-        Javalin.create(config -> config.startup.showJavalinBanner = false);
+        if (simulator) {
+            Javalin.create(config -> config.startup.showJavalinBanner = false); // the simulator's HTTP server
+        }
+        new org.eclipse.jetty.server.Server().addConnector(new org.eclipse.jetty.server.ServerConnector(
+                new org.eclipse.jetty.server.Server()));
         ManagementFactory.getPlatformMBeanServer();
         at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "warm-up".toCharArray());
         JsonMapper.builder().build().createObjectNode();

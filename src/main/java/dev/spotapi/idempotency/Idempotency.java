@@ -7,8 +7,8 @@ import dev.spotapi.shared.SharedState.Outcome;
 import dev.spotapi.shared.SharedState.StoredReply;
 import dev.spotapi.shared.SharedStateUnavailableException;
 import dev.spotapi.spot.Correlation;
-import io.javalin.http.Context;
-import io.javalin.http.Handler;
+import dev.spotapi.api.http.Exchange;
+import dev.spotapi.api.http.Handler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -96,7 +96,7 @@ public final class Idempotency {
      */
     public static Handler checkHeaderFirst(java.util.Set<String> keyedRoutes) {
         return ctx -> {
-            var endpoint = ctx.endpoints().matchedHttpEndpoint();
+            var endpoint = ctx.endpoint();
             String given = ctx.header(HEADER);
             if (given != null && endpoint != null && keyedRoutes.contains(ctx.method().name() + ' ' + endpoint.path)) {
                 parse(given);
@@ -110,12 +110,12 @@ public final class Idempotency {
     }
 
     /** The correlation for a create in this request: derived from its idempotency key, or random. */
-    public static Correlation correlation(Context ctx) {
+    public static Correlation correlation(Exchange ctx) {
         Correlation c = ctx.attribute(CORRELATION);
         return c != null ? c : Correlation.random();
     }
 
-    private void handle(Context ctx, Handler handler, Mode mode) throws Exception {
+    private void handle(Exchange ctx, Handler handler, Mode mode) throws Exception {
         String given = ctx.header(HEADER);
         if (given == null) {
             handler.handle(ctx);
@@ -161,7 +161,7 @@ public final class Idempotency {
     }
 
     /** After every request: stores, releases or marks the claimed key by the answer's outcome. */
-    public void after(Context ctx) {
+    public void after(Exchange ctx) {
         Claimed claimed = ctx.attribute(CLAIM);
         if (claimed == null) {
             return;
@@ -170,7 +170,7 @@ public final class Idempotency {
         int status = ctx.statusCode();
         Boolean nothingChanged = ctx.attribute(NOTHING_CHANGED);
         if (status < 400) {
-            state.complete(claimed.key(), new StoredReply(status, ctx.res().getContentType(), body(ctx)), ttl);
+            state.complete(claimed.key(), new StoredReply(status, ctx.responseContentType(), body(ctx)), ttl);
         } else if (status < 500 || Boolean.TRUE.equals(nothingChanged)) {
             if (claimed.resumed()) {
                 state.markUncertain(claimed.key(), ttl); // this attempt did nothing, an earlier one may have
@@ -180,11 +180,11 @@ public final class Idempotency {
         } else if (claimed.mode() == Mode.CREATE) {
             state.markUncertain(claimed.key(), ttl);
         } else {
-            state.complete(claimed.key(), new StoredReply(status, ctx.res().getContentType(), body(ctx)), ttl);
+            state.complete(claimed.key(), new StoredReply(status, ctx.responseContentType(), body(ctx)), ttl);
         }
     }
 
-    private static void replay(Context ctx, StoredReply reply) {
+    private static void replay(Exchange ctx, StoredReply reply) {
         ctx.status(reply.status()).header(REPLAYED, "true");
         if (reply.contentType() != null && !reply.contentType().isEmpty()) {
             ctx.contentType(reply.contentType());
@@ -205,14 +205,14 @@ public final class Idempotency {
     }
 
     /** Method, path (account and id included), query and body digest: what makes two requests the same. */
-    private static String fingerprint(Context ctx) {
+    private static String fingerprint(Exchange ctx) {
         String query = ctx.queryString();
         return sha256(ctx.method().name() + '\n' + ctx.path() + '\n' + (query == null ? "" : query) + '\n'
                 + sha256(ctx.bodyAsBytes()));
     }
 
     /** The body just written, read and put back. */
-    private static byte[] body(Context ctx) {
+    private static byte[] body(Exchange ctx) {
         InputStream in = ctx.resultInputStream();
         if (in == null) {
             return new byte[0];

@@ -6,9 +6,9 @@ import dev.spotapi.api.ApiException;
 import dev.spotapi.spot.SpotException;
 import dev.spotapi.spot.SpotIds;
 import dev.spotapi.spot.SpotResource;
-import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
-import io.javalin.router.Endpoint;
+import dev.spotapi.api.http.Exchange;
+import dev.spotapi.api.http.Method;
+import dev.spotapi.api.http.Endpoint;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
@@ -61,10 +61,10 @@ public final class OrgGuard {
     private final Map<String, Kind> kinds;
     /** The kind each route template names (a path parameter of the kind's name), found once per template. */
     private final Map<String, Optional<Kind>> kindsByTemplate = new ConcurrentHashMap<>();
-    private final Function<Context, Account> accounts;
-    private final Function<Context, String> requestIds;
+    private final Function<Exchange, Account> accounts;
+    private final Function<Exchange, String> requestIds;
     private final MeterRegistry registry;
-    private final BiConsumer<Context, CompletableFuture<?>> later;
+    private final BiConsumer<Exchange, CompletableFuture<?>> later;
     private final Map<String, Counter> refused = new ConcurrentHashMap<>();
 
     /**
@@ -74,8 +74,8 @@ public final class OrgGuard {
      * @param later      makes the request wait for a future (as {@code ctx.future}, cut short with the
      *                   server's 503 when a stop runs out of time)
      */
-    public OrgGuard(Ownership ownership, Map<String, Kind> kinds, Function<Context, Account> accounts,
-            Function<Context, String> requestIds, MeterRegistry registry, BiConsumer<Context, CompletableFuture<?>> later) {
+    public OrgGuard(Ownership ownership, Map<String, Kind> kinds, Function<Exchange, Account> accounts,
+            Function<Exchange, String> requestIds, MeterRegistry registry, BiConsumer<Exchange, CompletableFuture<?>> later) {
         this.ownership = ownership;
         this.kinds = Map.copyOf(kinds);
         this.accounts = accounts;
@@ -88,7 +88,7 @@ public final class OrgGuard {
      * The checked object of this request, when the guard read it; the handler may use it instead of
      * reading the object itself. Empty when isolation is off or the route has no resource parameter.
      */
-    public static CompletableFuture<JsonNode> resource(Context ctx, Supplier<CompletableFuture<JsonNode>> orRead) {
+    public static CompletableFuture<JsonNode> resource(Exchange ctx, Supplier<CompletableFuture<JsonNode>> orRead) {
         Check check = ctx.attribute(CHECK);
         return check != null ? check.start() : orRead.get();
     }
@@ -97,7 +97,7 @@ public final class OrgGuard {
      * Marks a request that spot-api refused by itself (bad query, bad id) before its GET handler asked
      * for the object: such an answer says nothing about the object, so it stands and no check is made.
      */
-    public static void refusedLocally(Context ctx) {
+    public static void refusedLocally(Exchange ctx) {
         ctx.attribute(REFUSED_LOCALLY, Boolean.TRUE);
     }
 
@@ -105,11 +105,11 @@ public final class OrgGuard {
      * The before-matched handler. Other methods than GET wait for the check before their handler runs;
      * a GET's check starts when its handler asks for the object (or, at the latest, after the handler).
      */
-    public void before(Context ctx) {
+    public void before(Exchange ctx) {
         if (!ownership.enforced()) {
             return;
         }
-        Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
+        Endpoint endpoint = ctx.endpoint();
         Kind kind = endpoint == null ? null : kindOf(endpoint.path);
         if (kind == null) {
             return;
@@ -145,7 +145,7 @@ public final class OrgGuard {
      * The after-matched handler of a GET: waits for the check (starting it if the handler never asked)
      * and lets a refusal replace whatever the handler answered, through the exception mappers.
      */
-    public void after(Context ctx) {
+    public void after(Exchange ctx) {
         Check check = ctx.attribute(CHECK);
         if (check == null || !isRead(ctx)) {
             return;
@@ -156,8 +156,8 @@ public final class OrgGuard {
         later.accept(ctx, check.start());
     }
 
-    private static boolean isRead(Context ctx) {
-        return HandlerType.GET.equals(ctx.method()) || HandlerType.HEAD.equals(ctx.method());
+    private static boolean isRead(Exchange ctx) {
+        return Method.GET.equals(ctx.method()) || Method.HEAD.equals(ctx.method());
     }
 
     /** The read-and-check of one request, started at most once. */
@@ -221,7 +221,7 @@ public final class OrgGuard {
                 .register(registry));
     }
 
-    private void refuse(Context ctx, Account account, String route, Kind kind, String id, JsonNode object) {
+    private void refuse(Exchange ctx, Account account, String route, Kind kind, String id, JsonNode object) {
         refusedCounter(account.name(), route).increment();
         String owner = Ownership.tag(object, Ownership.ORG_TAG);
         // answered 404 (a client error, counted in spotapi_org_refused_total): INFO, not a warning

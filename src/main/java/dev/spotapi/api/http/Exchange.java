@@ -1,0 +1,373 @@
+package dev.spotapi.api.http;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.eclipse.jetty.http.MimeTypes;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+
+/**
+ * One request and its answer while the {@link Router}'s steps run: what the request says (method, raw path,
+ * path and query parameters, headers, body, attributes) and what the answer will be (status, headers, content
+ * type, body). Steps set the answer; {@link ApiHandler} writes it once they are all done. Request attributes are
+ * the Jetty request's own, so that Jetty handlers before the router (e.g. the token verdict of a request with a
+ * body) and the steps share them. Not thread-safe: the steps of one request run one at a time, on whichever
+ * thread resumes it.
+ */
+public final class Exchange {
+    /** The content type of an answer that sets none. */
+    public static final String DEFAULT_CONTENT_TYPE = "text/plain";
+
+    final Request request;
+    final Response response;
+    private final Method method;
+    private final String path;
+    final Endpoint endpoint;
+    private final long startNanos = System.nanoTime();
+    private Map<String, String> pathParams;
+    private Map<String, List<String>> queryParams;
+    private byte[] body;
+    private int status = 200;
+    private String contentType = DEFAULT_CONTENT_TYPE;
+    private byte[] resultBytes;
+    private InputStream resultStream;
+
+    final ArrayDeque<Step> steps = new ArrayDeque<>();
+    Supplier<? extends CompletableFuture<?>> futureSupplier;
+    boolean exceptionOccurred;
+
+    /** One queued step; {@code skipOnFailure}: skipped once a failure was seen. */
+    record Step(boolean skipOnFailure, Handler handler) {
+    }
+
+    Exchange(Router router, Request request, Response response) {
+        this.request = request;
+        this.response = response;
+        this.method = Method.of(request.getMethod());
+        String raw = request.getHttpURI().getPath();
+        this.path = raw == null ? "/" : raw;
+        this.endpoint = router.find(method, path);
+    }
+
+    // ---- the request ----
+
+    /** The request method (a HEAD arrives here as the GET it stands for). */
+    public Method method() {
+        return method;
+    }
+
+    /** The request path as sent (percent-encoded), without the query. */
+    public String path() {
+        return path;
+    }
+
+    /** The route the request matched, or null when none matches its method and path. */
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /** The percent-decoded value of path parameter {@code name} of the matched route. */
+    public String pathParam(String name) {
+        String value = pathParamMap().get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("'" + name + "' is not a path parameter of '"
+                    + (endpoint == null ? "" : endpoint.path) + "'");
+        }
+        return value;
+    }
+
+    /** The matched route's path parameters, percent-decoded; empty when no route matched. */
+    public Map<String, String> pathParamMap() {
+        if (pathParams == null) {
+            pathParams = endpoint == null ? Map.of() : endpoint.pathParams(path);
+        }
+        return pathParams;
+    }
+
+    /** The query string as sent, or null. */
+    public String queryString() {
+        return request.getHttpURI().getQuery();
+    }
+
+    /** The first value of query parameter {@code name}, or null. */
+    public String queryParam(String name) {
+        List<String> values = queryParamMap().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    /** Every value of query parameter {@code name}, in order; empty when absent. */
+    public List<String> queryParams(String name) {
+        return queryParamMap().getOrDefault(name, List.of());
+    }
+
+    /**
+     * The query parameters by percent-decoded name ({@code +} is a space), values in order; a name or value
+     * that does not decode is left out, as are its values.
+     */
+    public Map<String, List<String>> queryParamMap() {
+        if (queryParams == null) {
+            queryParams = parseQuery(queryString());
+        }
+        return queryParams;
+    }
+
+    static Map<String, List<String>> parseQuery(String query) {
+        if (query == null || query.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String pair : query.split("&", -1)) {
+            int eq = pair.indexOf('=');
+            String name = decodeQuery(eq < 0 ? pair : pair.substring(0, eq));
+            String value = decodeQuery(eq < 0 ? "" : pair.substring(eq + 1));
+            if (name == null) {
+                continue;
+            }
+            List<String> values = out.computeIfAbsent(name, k -> new ArrayList<>(1));
+            if (value != null) {
+                values.add(value);
+            }
+        }
+        out.replaceAll((k, v) -> Collections.unmodifiableList(v));
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static String decodeQuery(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The first value of request header {@code name} (any case), or null. */
+    public String header(String name) {
+        return request.getHeaders().get(name);
+    }
+
+    /** Every value of request header {@code name}, in order. */
+    public List<String> headers(String name) {
+        return request.getHeaders().getValuesList(name);
+    }
+
+    /** The names of the request's headers, as sent, in order (a repeated one once per field). */
+    public List<String> headerNames() {
+        List<String> names = new ArrayList<>(request.getHeaders().size());
+        request.getHeaders().forEach(f -> names.add(f.getName()));
+        return names;
+    }
+
+    /** The caller's IP address (the connection's remote address), or "" when unknown. */
+    public String ip() {
+        SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
+        if (remote instanceof InetSocketAddress inet) {
+            return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
+        }
+        return "";
+    }
+
+    /**
+     * The request body (empty when none). Already read into the heap before the steps run
+     * ({@code HeapBodyLoader}); a body that failed to arrive (too large, too slow) throws here with Jetty's
+     * {@code HttpException} as its cause.
+     */
+    public byte[] bodyAsBytes() {
+        if (body == null) {
+            body = readBody();
+        }
+        return body;
+    }
+
+    private byte[] readBody() {
+        ByteArrayOutputStream out = null;
+        while (true) {
+            Content.Chunk chunk = request.read();
+            if (chunk == null) {
+                // not loaded ahead (no body was announced): wait for what arrives
+                CompletableFuture<Void> ready = new CompletableFuture<>();
+                request.demand(() -> ready.complete(null));
+                ready.join();
+                continue;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                Throwable failure = chunk.getFailure();
+                throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure.getMessage(), failure);
+            }
+            ByteBuffer bytes = chunk.getByteBuffer();
+            if (bytes.hasRemaining()) {
+                if (out == null && chunk.isLast()) {
+                    byte[] only = new byte[bytes.remaining()];
+                    bytes.get(only);
+                    chunk.release();
+                    return only;
+                }
+                if (out == null) {
+                    out = new ByteArrayOutputStream(Math.max(256, bytes.remaining()));
+                }
+                byte[] part = new byte[bytes.remaining()];
+                bytes.get(part);
+                out.writeBytes(part);
+            }
+            boolean last = chunk.isLast();
+            chunk.release();
+            if (last) {
+                return out == null ? new byte[0] : out.toByteArray();
+            }
+        }
+    }
+
+    /** The request attribute {@code name} (set by a step or a Jetty handler before the router), or null. */
+    @SuppressWarnings("unchecked")
+    public <T> T attribute(String name) {
+        return (T) request.getAttribute(name);
+    }
+
+    /** Sets (or, with null, removes) request attribute {@code name}. */
+    public void attribute(String name, Object value) {
+        if (value == null) {
+            request.removeAttribute(name);
+        } else {
+            request.setAttribute(name, value);
+        }
+    }
+
+    /** The underlying Jetty request (for Jetty-level helpers such as static bodies). */
+    public Request request() {
+        return request;
+    }
+
+    /** Nanoseconds since the router took the request ({@link System#nanoTime} base). */
+    long startNanos() {
+        return startNanos;
+    }
+
+    // ---- the answer ----
+
+    /** Sets the answer's status code. */
+    public Exchange status(int code) {
+        this.status = code;
+        return this;
+    }
+
+    /** The answer's status code (200 until set). */
+    public int statusCode() {
+        return status;
+    }
+
+    /** Sets answer header {@code name} to {@code value} (replacing any earlier value). */
+    public Exchange header(String name, String value) {
+        response.getHeaders().put(name, value);
+        return this;
+    }
+
+    /** The answer header {@code name} set so far, or null. */
+    public String responseHeader(String name) {
+        return response.getHeaders().get(name);
+    }
+
+    /**
+     * Sets the answer's content type; a well-known type with a charset is written in its usual form
+     * ({@code text/plain; charset=utf-8} as {@code text/plain;charset=utf-8}, as Jetty writes it).
+     */
+    public Exchange contentType(String type) {
+        MimeTypes.Type known = type == null ? null : MimeTypes.CACHE.get(type);
+        this.contentType = known != null ? known.asString() : type;
+        return this;
+    }
+
+    /** The answer's content type ({@value #DEFAULT_CONTENT_TYPE} until set). */
+    public String responseContentType() {
+        return contentType;
+    }
+
+    /** The answer's body. */
+    public Exchange result(byte[] bytes) {
+        closeStream();
+        this.resultBytes = bytes;
+        return this;
+    }
+
+    /** The answer's body, UTF-8. */
+    public Exchange result(String text) {
+        return result(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The answer's body, read from {@code stream} as it is written (closed afterwards). */
+    public Exchange result(InputStream stream) {
+        closeStream();
+        this.resultBytes = null;
+        this.resultStream = stream;
+        return this;
+    }
+
+    /** The answer's body so far as a stream (to read it, put it back with {@link #result}), or null when none. */
+    public InputStream resultInputStream() {
+        if (resultStream != null) {
+            return resultStream;
+        }
+        return resultBytes == null ? null : new ByteArrayInputStream(resultBytes);
+    }
+
+    /** The answer's body so far as UTF-8 text (a streamed body is read into memory and kept), or null. */
+    public String result() {
+        if (resultStream != null) {
+            try (InputStream in = resultStream) {
+                resultBytes = in.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            resultStream = null;
+        }
+        return resultBytes == null ? null : new String(resultBytes, StandardCharsets.UTF_8);
+    }
+
+    byte[] resultBytes() {
+        return resultBytes;
+    }
+
+    InputStream resultStream() {
+        return resultStream;
+    }
+
+    private void closeStream() {
+        if (resultStream != null) {
+            try {
+                resultStream.close();
+            } catch (Exception ignored) {
+                // an earlier answer being replaced: nothing to do with its failure
+            }
+            resultStream = null;
+        }
+    }
+
+    /**
+     * Suspends the request until the supplied future completes; the remaining steps then run on the thread that
+     * completed it (a failure is answered by the exception handlers). At most one per step.
+     */
+    public void future(Supplier<? extends CompletableFuture<?>> future) {
+        if (futureSupplier != null) {
+            throw new IllegalStateException("a step may suspend the request only once");
+        }
+        futureSupplier = future;
+    }
+
+    /** Drops every step not yet run (before, handler and after steps); the answer is written as it stands. */
+    public void skipRemainingHandlers() {
+        steps.clear();
+    }
+}

@@ -1,0 +1,23 @@
+package dev.spotapi.api.http;
+
+import java.util.List;
+
+/** Routes match the request's path, but none for its method (answered 405 with {@code Allow}). */
+public final class MethodNotAllowed extends RuntimeException {
+    private final List<Method> allowed;
+
+    public MethodNotAllowed(List<Method> allowed) {
+        super("method not allowed", null, false, false);
+        this.allowed = List.copyOf(allowed);
+    }
+
+    /** The methods the path has routes for, in {@link Method#KNOWN} order. */
+    public List<Method> allowed() {
+        return allowed;
+    }
+
+    /** The value of the {@code Allow} header: the allowed methods joined by {@code ", "}. */
+    public String allowHeader() {
+        return String.join(", ", allowed.stream().map(Method::name).toList());
+    }
+}

@@ -1,0 +1,8 @@
+package dev.spotapi.api.http;
+
+/** No route matches the request's method and path, nor any other method on that path (answered 404). */
+public final class RouteNotFound extends RuntimeException {
+    public RouteNotFound(String method, String path) {
+        super("no route for " + method + " " + path, null, false, false);
+    }
+}
