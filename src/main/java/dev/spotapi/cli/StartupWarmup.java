@@ -49,8 +49,8 @@ final class StartupWarmup {
         if (simulator) {
             Javalin.create(config -> config.startup.showJavalinBanner = false); // the simulator's HTTP server
         }
-        new org.eclipse.jetty.server.Server().addConnector(new org.eclipse.jetty.server.ServerConnector(
-                new org.eclipse.jetty.server.Server()));
+        org.eclipse.jetty.server.Server jetty = new org.eclipse.jetty.server.Server();
+        jetty.addConnector(new org.eclipse.jetty.server.ServerConnector(jetty));
         ManagementFactory.getPlatformMBeanServer();
         at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "warm-up".toCharArray());
         JsonMapper.builder().build().createObjectNode();
