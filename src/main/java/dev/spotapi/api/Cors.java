@@ -21,7 +21,7 @@ import java.util.Set;
  * <p>Not Javalin's {@code CorsPlugin} (7.2): it answers only requests carrying {@code Origin} (a preflight on
  * any path without one must still be 200 with the allowed headers, AuthAndCorsTest), echoes the requested
  * method and headers instead of listing the allowed ones (CorsTest expects GET, POST, PUT, DELETE from a
- * POST's preflight), and cannot mark the answers Jetty writes before Javalin.
+ * POST's preflight), and could not mark the answers Jetty writes before the router.
  */
 final class Cors {
     /** The request headers a preflight allows. */
@@ -67,7 +67,7 @@ final class Cors {
     }
 
     /**
-     * The same marks on an answer Jetty writes itself, before Javalin (e.g. 413 for a body over the hard limit,
+     * The same marks on an answer Jetty writes itself, before the router (e.g. 413 for a body over the hard limit,
      * {@link JettyErrors}): without them a browser script could not read the error.
      */
     void onJettyError(String origin, HttpFields.Mutable headers) {

@@ -6,7 +6,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Sees every {@link Error} on a request path that Javalin's own error handler does not (in Jetty's
+ * Sees every {@link Error} on a request path that the router's own fatal-error handler does not (in Jetty's
  * handlers, the body reader, a response write) and reports it to {@link Readiness#fatal}: thrown from a
  * handler, or the cause of a failed request.
  */

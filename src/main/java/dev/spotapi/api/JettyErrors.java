@@ -15,7 +15,7 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Errors Jetty answers itself, before Javalin sees the request (a body over the hard size limit,
+ * Errors Jetty answers itself, before the router sees the request (a body over the hard size limit,
  * oversized headers, a malformed request line or an ambiguous URI), answered as the same JSON error
  * body as every other error instead of Jetty's HTML page.
  */

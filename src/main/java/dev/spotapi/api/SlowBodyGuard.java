@@ -13,7 +13,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Slow request bodies never hold a worker thread. Jetty's {@link EagerContentHandler} (placed inside this
- * handler) reads each body asynchronously, on demand, before the request is dispatched to Javalin; this
+ * handler) reads each body asynchronously, on demand, before the request is dispatched to the router; this
  * handler bounds that read in time: the body must arrive within {@code bodyTimeoutMs} of the headers, and
  * from the first second on at an average of at least {@code minBytesPerSecond}. A body that does not is
  * failed with 408, which reaches the handler as an unreadable body (answered 408 JSON by {@link ErrorMapper}).
