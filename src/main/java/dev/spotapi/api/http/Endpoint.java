@@ -53,6 +53,32 @@ public final class Endpoint {
         this.parameterCount = params;
     }
 
+    /** The number of path segments this template matches ({@link #segmentCount(String)} of those paths). */
+    int segments() {
+        return literals.length;
+    }
+
+    /**
+     * The number of segments of {@code rawPath} as templates count them: its slashes, one trailing slash
+     * ignored ({@code /} has none); -1 when it does not start with a slash.
+     */
+    static int segmentCount(String rawPath) {
+        int end = rawPath.length();
+        if (end == 0 || rawPath.charAt(0) != '/') {
+            return -1;
+        }
+        if (end > 1 && rawPath.charAt(end - 1) == '/') {
+            end--;
+        }
+        int n = 0;
+        for (int i = 0; i < end; i++) {
+            if (rawPath.charAt(i) == '/') {
+                n++;
+            }
+        }
+        return end == 1 ? 0 : n;
+    }
+
     /** Whether {@code rawPath} (the request's path as sent, percent-encoded) matches this template. */
     public boolean matches(String rawPath) {
         int end = rawPath.length();

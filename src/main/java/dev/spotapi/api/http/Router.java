@@ -25,6 +25,8 @@ public final class Router {
     }
 
     private final Map<Method, List<Endpoint>> routes = new HashMap<>();
+    /** The routes of each method by their number of segments (a path can only match templates of its own). */
+    private final Map<Method, Map<Integer, List<Endpoint>>> bySegments = new HashMap<>();
     private final List<Endpoint> all = new ArrayList<>();
     final List<Handler> before = new ArrayList<>();
     final List<Handler> beforeMatched = new ArrayList<>();
@@ -43,6 +45,8 @@ public final class Router {
         }
         Endpoint endpoint = new Endpoint(method, path, isPublic, wrapper.apply(handler));
         routes.computeIfAbsent(method, m -> new ArrayList<>()).add(endpoint);
+        bySegments.computeIfAbsent(method, m -> new HashMap<>())
+                .computeIfAbsent(endpoint.segments(), n -> new ArrayList<>()).add(endpoint);
         all.add(endpoint);
         return endpoint;
     }
@@ -85,7 +89,11 @@ public final class Router {
 
     /** The first route of {@code method} matching {@code rawPath}, or null. */
     public Endpoint find(Method method, String rawPath) {
-        List<Endpoint> candidates = routes.get(method);
+        Map<Integer, List<Endpoint>> byCount = bySegments.get(method);
+        if (byCount == null) {
+            return null;
+        }
+        List<Endpoint> candidates = byCount.get(Endpoint.segmentCount(rawPath));
         if (candidates == null) {
             return null;
         }

@@ -47,8 +47,29 @@ class EndpointTest {
             for (String path : paths) {
                 assertThat(e.matches(path)).as("%s against %s", template, path)
                         .isEqualTo(javalin.matcher(path).matches());
+                if (e.matches(path)) {
+                    assertThat(Endpoint.segmentCount(path)).as("the router's index of %s", path).isEqualTo(e.segments());
+                }
             }
         }
+    }
+
+    @Test
+    void theRouterFindsTheFirstMatchingRouteInTheOrderAdded() {
+        Router router = new Router();
+        Endpoint tags = router.add(Method.GET, "/v1/spot/{account}/instances/{instance}/tags", false, NOTHING);
+        Endpoint any = router.add(Method.GET, "/v1/spot/{account}/{resource}/{x}/tags", false, NOTHING);
+        Endpoint summary = router.add(Method.GET, "/v1/spot/{account}/instances/{instance}", false, NOTHING);
+        Endpoint list = router.add(Method.GET, "/v1/spot/{account}/instances", false, NOTHING);
+        router.add(Method.POST, "/v1/spot/{account}/instances", false, NOTHING);
+        assertThat(router.find(Method.GET, "/v1/spot/a/instances/smi-1/tags")).isSameAs(tags);
+        assertThat(router.find(Method.GET, "/v1/spot/a/groups/sig-1/tags")).isSameAs(any);
+        assertThat(router.find(Method.GET, "/v1/spot/a/instances/smi-1/")).isSameAs(summary);
+        assertThat(router.find(Method.GET, "/v1/spot/a/instances")).isSameAs(list);
+        assertThat(router.find(Method.GET, "/v1/spot/a/instances/smi-1/x")).isNull();
+        assertThat(router.find(Method.PUT, "/v1/spot/a/instances")).isNull();
+        assertThat(router.methodsFor("/v1/spot/a/instances")).containsExactly(Method.GET, Method.POST);
+        assertThat(router.find(Method.GET, "")).isNull();
     }
 
     @Test
