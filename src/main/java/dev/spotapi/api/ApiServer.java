@@ -147,14 +147,13 @@ public final class ApiServer {
         server.addConnector(connector);
 
         // outermost first: HeaderDeadline -> Graceful -> SizeLimit -> FatalErrorGuard -> BodyGate (token verified,
-        // body budget) -> SlowBodyGuard -> HeapBodyLoader (async body read into the heap) -> StaticBodies (docs
-        // written without a thread) -> HeadAsGet -> the router (ApiHandler)
+        // body budget) -> SlowBodyGuard -> HeapBodyLoader (async body read into the heap) -> HeadAsGet -> the
+        // router (ApiHandler)
         server.setHandler(new ApiHandler(router, (ctx, error) -> {
             p.readiness().fatal(error);
             errors.fatal(ctx, error);
         }));
         server.insertHandler(new HeadAsGet());
-        server.insertHandler(new StaticBodies());
         server.insertHandler(new HeapBodyLoader(p.maxBodyBytes()));
         server.insertHandler(new SlowBodyGuard(p.http().bodyTimeoutMs(), p.http().minBodyBytesPerSecond()));
         BodyBudget budget = new BodyBudget(BodyBudget.defaultCapacity(Runtime.getRuntime().maxMemory(),

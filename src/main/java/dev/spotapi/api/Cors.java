@@ -2,7 +2,9 @@ package dev.spotapi.api;
 
 import dev.spotapi.api.http.Exchange;
 import java.util.List;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import java.util.Set;
 
 /**
@@ -36,6 +38,8 @@ final class Cors {
 
     private final boolean anyOrigin;
     private final Set<String> origins;
+    private static final HttpField ANY_ORIGIN = new PreEncodedHttpField("Access-Control-Allow-Origin", "*");
+    private static final HttpField EXPOSED = new PreEncodedHttpField("Access-Control-Expose-Headers", EXPOSED_HEADERS);
 
     Cors(List<String> origins) {
         this.anyOrigin = origins.contains("*");
@@ -48,7 +52,11 @@ final class Cors {
             ctx.header("Vary", "Origin");
         }
         if (allowOrigin != null) {
-            ctx.header("Access-Control-Allow-Origin", allowOrigin);
+            if (anyOrigin) {
+                ctx.header(ANY_ORIGIN);
+            } else {
+                ctx.header("Access-Control-Allow-Origin", allowOrigin);
+            }
         }
         if ("OPTIONS".equals(ctx.method().name())) {
             RequestIds.assign(ctx);
@@ -62,7 +70,7 @@ final class Cors {
             return;
         }
         if (allowOrigin != null) {
-            ctx.header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+            ctx.header(EXPOSED);
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.zip.GZIPOutputStream;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.MimeTypes;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Request;
@@ -194,7 +195,12 @@ public final class ApiHandler extends org.eclipse.jetty.server.Handler.Abstract 
                 response.setStatus(ctx.statusCode());
                 String type = ctx.responseContentType();
                 if (type != null) {
-                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+                    MimeTypes.Type known = MimeTypes.CACHE.get(type);
+                    if (known != null) {
+                        response.getHeaders().put(known.getContentTypeField()); // pre-encoded
+                    } else {
+                        response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+                    }
                 }
                 byte[] bytes = ctx.resultBytes();
                 InputStream stream = ctx.resultStream();
@@ -202,7 +208,7 @@ public final class ApiHandler extends org.eclipse.jetty.server.Handler.Abstract 
                     writeStream(stream);
                     return;
                 }
-                ByteBuffer content = null;
+                ByteBuffer content = ctx.resultBuffer() == null ? null : ctx.resultBuffer().duplicate();
                 if (bytes != null && bytes.length > 0) {
                     content = ByteBuffer.wrap(gzipWanted(bytes.length) ? gzip(bytes) : bytes);
                 }

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.MimeTypes;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -33,6 +35,11 @@ public final class Exchange {
     /** The content type of an answer that sets none. */
     public static final String DEFAULT_CONTENT_TYPE = "text/plain";
 
+    /** Header names set by the steps (a bounded set: constants of the code), each with its standard header. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Object> HEADER_NAMES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Object NOT_STANDARD = new Object();
+
     final Request request;
     final Response response;
     private final Method method;
@@ -46,6 +53,7 @@ public final class Exchange {
     private String contentType = DEFAULT_CONTENT_TYPE;
     private byte[] resultBytes;
     private InputStream resultStream;
+    private ByteBuffer resultBuffer;
 
     final ArrayDeque<Step> steps = new ArrayDeque<>();
     Supplier<? extends CompletableFuture<?>> futureSupplier;
@@ -269,9 +277,24 @@ public final class Exchange {
         return status;
     }
 
-    /** Sets answer header {@code name} to {@code value} (replacing any earlier value). */
+    /** Sets answer header {@code name} to {@code value} (replacing any earlier value); null removes it. */
     public Exchange header(String name, String value) {
-        response.getHeaders().put(name, value);
+        if (value == null) {
+            response.getHeaders().remove(name);
+            return this;
+        }
+        // the header's name is looked up once per name, not in Jetty's header trie on every answer
+        Object known = HEADER_NAMES.computeIfAbsent(name, n -> {
+            HttpHeader h = HttpHeader.CACHE.get(n);
+            return h == null ? NOT_STANDARD : h;
+        });
+        response.getHeaders().put(new HttpField(known instanceof HttpHeader h ? h : null, name, value));
+        return this;
+    }
+
+    /** Sets an answer header from a prepared field (e.g. a constant, pre-encoded one), replacing any earlier value. */
+    public Exchange header(HttpField field) {
+        response.getHeaders().put(field);
         return this;
     }
 
@@ -298,7 +321,19 @@ public final class Exchange {
     /** The answer's body. */
     public Exchange result(byte[] bytes) {
         closeStream();
+        this.resultBuffer = null;
         this.resultBytes = bytes;
+        return this;
+    }
+
+    /**
+     * The answer's body: a constant buffer (never modified; it may be shared by many answers), written as it
+     * is, without compression and without a thread while the client reads it.
+     */
+    public Exchange result(ByteBuffer constant) {
+        closeStream();
+        this.resultBytes = null;
+        this.resultBuffer = constant;
         return this;
     }
 
@@ -311,6 +346,7 @@ public final class Exchange {
     public Exchange result(InputStream stream) {
         closeStream();
         this.resultBytes = null;
+        this.resultBuffer = null;
         this.resultStream = stream;
         return this;
     }
@@ -319,6 +355,12 @@ public final class Exchange {
     public InputStream resultInputStream() {
         if (resultStream != null) {
             return resultStream;
+        }
+        if (resultBuffer != null) {
+            ByteBuffer copy = resultBuffer.duplicate();
+            byte[] bytes = new byte[copy.remaining()];
+            copy.get(bytes);
+            return new ByteArrayInputStream(bytes);
         }
         return resultBytes == null ? null : new ByteArrayInputStream(resultBytes);
     }
@@ -338,6 +380,10 @@ public final class Exchange {
 
     byte[] resultBytes() {
         return resultBytes;
+    }
+
+    ByteBuffer resultBuffer() {
+        return resultBuffer;
     }
 
     InputStream resultStream() {
