@@ -413,7 +413,7 @@ start_spot() {
 # starts; the last one stays up for the scenarios. Sets cold_ms, cold_cpu_ms, warm_ms (median),
 # warm_all, warm_cpu_ms, rss_first_kb, rss_idle_kb.
 start_service_cold_and_warm() {
-  local cds="$app/target/launcher/spot-api.jsa" i
+  local cds="$app/target/launcher/spot-api-service.jsa" i   # the archive of the service alone (config file)
   log "starting spot-api -config FILE, first start (no class-data-sharing archive yet)"
   start_spot service-cold
   cold_ms="$pong_ms"; cold_cpu_ms="$pong_cpu_ms"

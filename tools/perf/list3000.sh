@@ -119,7 +119,7 @@ log "the simulator lists $(count) instances ($((SECONDS - t0)) s); reply $(curl 
 
 # The launcher records its class-data-sharing archive in the background after a start: wait for it
 for ((i = 0; i < 1800; i++)); do
-  [ -f "$app/target/launcher/spot-api.jsa" ] && ! pgrep -f "ArchiveClassesAtExit=$app" >/dev/null && break
+  [ -f "$app/target/launcher/spot-api-service.jsa" ] && ! pgrep -f "ArchiveClassesAtExit=$app" >/dev/null && break
   sleep 0.1
 done
 

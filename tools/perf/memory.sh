@@ -69,7 +69,7 @@ mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 # archive (a new build, or a snapshot: the archive names the jars' paths), records one in the background:
 # wait for it, so that every timed start is a warm one.
 "$app/spot-api" --version >/dev/null 2>&1
-jar="$app/target/launcher/spot-api-app.jar" jsa="$app/target/launcher/spot-api.jsa"
+jar="$app/target/launcher/spot-api-app.jar" jsa="$app/target/launcher/spot-api-service.jsa"
 for ((i = 0; i < 3000; i++)); do
   [ -f "$jsa" ] && [ "$jsa" -nt "$jar" ] && break
   sleep 0.2

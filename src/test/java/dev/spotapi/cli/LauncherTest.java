@@ -29,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherTest {
     private static final Path LAUNCHER = Path.of("spot-api").toAbsolutePath();
     private static final Path ARCHIVE = Path.of("target", "launcher", "spot-api.jsa");
+    /** The archive of the service alone (config file), recorded with the simulator in a child process. */
+    private static final Path SERVICE_ARCHIVE = Path.of("target", "launcher", "spot-api-service.jsa");
     private static final Duration START = Duration.ofSeconds(120);
     private static final Duration TRAINING = Duration.ofMinutes(4);
 
@@ -87,6 +89,7 @@ class LauncherTest {
                  "accounts": {"main": {"region": "us-east-1", "id": "act-12345678", "token": "spot-token",
                                        "defaultVPC": "vpc-0123456789abcdef0", "endpoint": "http://127.0.0.1:9"}}}"""
                 .formatted(port));
+        Files.deleteIfExists(SERVICE_ARCHIVE);
         process = launch(Map.of(), "-config", config.toString());
         awaitUp("http://127.0.0.1:" + port + "/v1/spot/ping");
 
@@ -95,6 +98,19 @@ class LauncherTest {
                 "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:MaxDirectMemorySize=32m");
         assertThat(jvm.subList(jvm.indexOf("dev.spotapi.cli.Main") + 1, jvm.size())).containsExactly("-config",
                 config.toString());
+
+        // its own class-data-sharing archive, recorded without the simulator's classes (issue 27)
+        long end = System.nanoTime() + TRAINING.toNanos();
+        while (!Files.exists(SERVICE_ARCHIVE) && System.nanoTime() < end) {
+            Thread.sleep(200);
+        }
+        assertThat(SERVICE_ARCHIVE).as("recorded in the background after the first start").isRegularFile();
+        stop();
+        process = launch(Map.of(), "-config", config.toString());
+        awaitUp("http://127.0.0.1:" + port + "/v1/spot/ping");
+        assertThat(commandLine(process)).contains("-XX:SharedArchiveFile=" + SERVICE_ARCHIVE.toAbsolutePath(),
+                "-Xshare:auto");
+        assertThat(output()).doesNotContain("[cds]").doesNotContain("warning");
     }
 
     @Test
