@@ -27,12 +27,16 @@ public final class Main {
         if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) {
             System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE, Integer.toString(referencesPerCacheLine()));
         }
+        boolean server = startsAServer(args);
+        if (server) {
+            boolean simulator = runsTheSimulator(args);
+            StartupWarmup.begin(simulator, !simulator && tlsLikely(args));
+        }
         // SLF4J and Logback start here, on one thread: started by the warm-up thread and the main thread at once,
         // SLF4J replays the calls made meanwhile and prints a three-line warning about it
         org.slf4j.LoggerFactory.getILoggerFactory();
-        if (startsAServer(args)) {
-            boolean simulator = runsTheSimulator(args);
-            StartupWarmup.begin(simulator, !simulator && tlsLikely(args));
+        if (server) {
+            StartupWarmup.loggingReady();
         }
         dev.spotapi.spot.SpotClient.stopJdkResends();
         int exit = args.length == 0 ? ServeCommand.serveWithoutArguments()
@@ -45,16 +49,12 @@ public final class Main {
     }
 
     /**
-     * What Jetty would find, asked of the HotSpot diagnostic bean directly (no MBean server): 16 four-byte
-     * references per 64-byte line with compressed object pointers, else 8. Only a padding choice.
+     * What Jetty would find: 16 four-byte references per 64-byte line with compressed object pointers (an
+     * object array's element is then 4 bytes), else 8. Only a padding choice: either value is correct.
      */
+    @SuppressWarnings("removal")
     static int referencesPerCacheLine() {
-        try {
-            return "true".equals(java.lang.management.ManagementFactory.getPlatformMXBean(
-                    com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption("UseCompressedOops").getValue()) ? 16 : 8;
-        } catch (RuntimeException e) {
-            return 16; // not a HotSpot JVM: what Jetty assumes when it cannot tell
-        }
+        return sun.misc.Unsafe.ARRAY_OBJECT_INDEX_SCALE == 4 ? 16 : 8;
     }
 
     /**

@@ -1,10 +1,12 @@
 package dev.spotapi.cli;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.spotapi.config.ServiceConfig;
 import io.javalin.Javalin;
 import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs the slow one-time initialisations of the start path on a second thread while the main thread
@@ -21,9 +23,13 @@ final class StartupWarmup {
     private StartupWarmup() {
     }
 
+    /** Opened by the main thread once SLF4J and Logback are up ({@link #loggingReady()}). */
+    private static final CountDownLatch LOGGING = new CountDownLatch(1);
+
     /**
-     * Starts the warm-up thread (a daemon: it never delays the exit). {@code tls}: whether this start will
-     * probably need the default TLS context ({@link Main#tlsLikely}); only a hint for what to prepare.
+     * Starts the warm-up thread (a daemon: it never delays the exit), before the main thread starts the
+     * logging backend: until {@link #loggingReady()} it only does what logs nothing (Jackson, TLS). {@code tls}:
+     * whether this start will probably need the default TLS context ({@link Main#tlsLikely}); only a hint.
      */
     static void begin(boolean simulator, boolean tls) {
         Thread thread = new Thread(() -> run(simulator, tls), "startup-warmup");
@@ -31,17 +37,23 @@ final class StartupWarmup {
         thread.start();
     }
 
+    /**
+     * Called by the main thread once SLF4J and Logback are initialised: started by the warm-up thread and the
+     * main thread at once, SLF4J replays the calls made meanwhile and prints a three-line warning about it.
+     */
+    static void loggingReady() {
+        LOGGING.countDown();
+    }
+
     private static void run(boolean simulator, boolean tls) {
-        // SQLite first when the simulator runs in this process (it starts before the service); then what the
-        // main thread needs late, latest first: it reaches the TLS context (the Spot HttpClient) and Jetty only
-        // after the config, Logback, Jackson and Micrometer, which it starts on its own at once; done first
-        // here, they are ready when it gets there instead of being raced for.
-        if (simulator) {
-            try {
-                org.sqlite.SQLiteJDBCLoader.initialize();
-            } catch (Exception e) {
-                // The simulator reports the same problem, with context, when it opens its database.
-            }
+        // Before the logging backend is up (the main thread starts it meanwhile): Jackson, which logs nothing,
+        // with the config file's types (read by the main thread right after the logging backend), and the TLS
+        // context (the JDK's, no SLF4J). Then what the main thread needs later, latest first: it reaches
+        // Javalin (and Jetty) after Micrometer and the Spot HttpClient, which it starts on its own.
+        try {
+            JsonMapper.builder().build().readValue("{\"accounts\":{\"a\":{}}}", ServiceConfig.class);
+        } catch (Exception e) {
+            // Only the classes and the JDK's reflection caches matter here; the main thread reads the real file.
         }
         if (tls) {
             try {
@@ -50,9 +62,22 @@ final class StartupWarmup {
                 // The HttpClient reports the same problem, with context, when it is built.
             }
         }
+        try {
+            if (!LOGGING.await(30, TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            return;
+        }
+        // SQLite first when the simulator runs in this process (it starts before the service)
+        if (simulator) {
+            try {
+                org.sqlite.SQLiteJDBCLoader.initialize();
+            } catch (Exception e) {
+                // The simulator reports the same problem, with context, when it opens its database.
+            }
+        }
         Javalin.create(config -> config.startup.showJavalinBanner = false);
         at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "warm-up".toCharArray());
-        JsonMapper.builder().build().createObjectNode();
-        LoggerFactory.getILoggerFactory();
     }
 }
