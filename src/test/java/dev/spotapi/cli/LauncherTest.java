@@ -96,7 +96,8 @@ class LauncherTest {
         assertThat(jvm.subList(jvm.indexOf("dev.spotapi.cli.Main") + 1, jvm.size())).containsExactly("-config",
                 config.toString());
         // the native heap trimmed when the JDK it runs has the flag (17.0.9+, 21.0.1+, 22+), from its release file
-        Path release = Path.of(jvm.get(0)).toRealPath().getParent().getParent().resolve("release");
+        Path release = Path.of(process.toHandle().info().command().orElseThrow()).toRealPath().getParent().getParent()
+                .resolve("release");
         Runtime.Version version = Runtime.Version.parse(Files.readAllLines(release).stream()
                 .filter(l -> l.startsWith("JAVA_VERSION=")).findFirst().orElseThrow()
                 .replaceAll("^JAVA_VERSION=\"|\"$", ""));
