@@ -81,7 +81,7 @@ for ((r = 1; r <= starts; r++)); do
       "$(awk '/^Threads:/ {print $2}' "/proc/$svc/status")")"
     if [ "$threads" -eq 1 ]; then
       line+="  |$(for t in /proc/"$svc"/task/*; do
-        printf '%s=%s\n' "$(tr ' ' _ <"$t/comm" 2>/dev/null)" "$(cpu_ms "$t/stat" 2>/dev/null)"
+        { printf '%s=%s\n' "$(tr ' ' _ <"$t/comm")" "$(cpu_ms "$t/stat")"; } 2>/dev/null
       done | sort -t= -k2 -rn | head -n 4 | tr '\n' ' ')"
     fi
     echo "$line"
