@@ -93,11 +93,13 @@ public final class Main {
      * Whether the service's config probably names an https Spot endpoint, so that the warm-up prepares
      * the TLS context (the service decides from the parsed config: {@link dev.spotapi.SpotTls}). A config
      * file without an {@code "endpoint"} (the real Spot API, https) or mentioning https anywhere, one that
-     * cannot be read, or arguments other than {@code -config FILE}: yes. Only a start-up hint.
+     * cannot be read or is not a regular file (a pipe is read once, by the config loader), or arguments
+     * other than {@code -config FILE}: yes. Only a start-up hint.
      */
     static boolean tlsLikely(String[] args) {
         Path file = args.length == 0 ? ServeCommand.DEFAULT_CONFIG : isConfigOnly(args) ? Path.of(args[1]) : null;
-        if (file == null) {
+        // only a regular file: a pipe (-config <(...), /dev/stdin) must be left whole for the config loader
+        if (file == null || !java.nio.file.Files.isRegularFile(file)) {
             return true;
         }
         try {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The start-up warm-up runs only for commands that start a server. */
@@ -43,6 +44,7 @@ class MainTest {
 
     /** The warm-up's hint: TLS unless the config file names only http endpoints (the service decides exactly). */
     @Test
+    @Timeout(20)
     void tlsIsLikelyUnlessTheConfigNamesOnlyHttpEndpoints(@TempDir Path dir) throws Exception {
         Path http = Files.writeString(dir.resolve("http.json"),
                 "{\"accounts\": {\"a\": {\"endpoint\": \"http://127.0.0.1:9\"}}}");
@@ -54,6 +56,12 @@ class MainTest {
         assertThat(Main.tlsLikely(new String[] {"-config", none.toString()})).as("the real Spot API").isTrue();
         assertThat(Main.tlsLikely(new String[] {"-config", dir.resolve("missing.json").toString()})).isTrue();
         assertThat(Main.tlsLikely(new String[] {"--sandbox-dir", "d", "-config", http.toString()})).isTrue();
+        // not a regular file (e.g. a pipe: read only once, by the config loader): not read here
+        assertThat(Main.tlsLikely(new String[] {"-config", dir.toString()})).isTrue();
+        Path fifo = dir.resolve("fifo.json");
+        if (new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0) {
+            assertThat(Main.tlsLikely(new String[] {"-config", fifo.toString()})).as("returns without blocking").isTrue();
+        }
     }
 
     /** What Jetty would have asked the MBean server for (UseCompressedOops: 16, else 8), without it. */
