@@ -52,6 +52,9 @@ done
 [ -d "$JAVA_HOME/jmods" ] || die "$JAVA_HOME/jmods missing: jlink needs the JDK's jmods (Debian: openjdk-17-jdk-headless)"
 jdk_version="$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$JAVA_HOME/release")"
 case "$jdk_version" in 17|17.*) ;; *) die "JAVA_HOME $JAVA_HOME is Java $jdk_version; the image needs a JDK 17" ;; esac
+# the entrypoint's -XX:TrimNativeHeapInterval (pom.xml) exists from 17.0.9 on
+[[ "$jdk_version" =~ ^17\.[0-9]+\.([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 9 ] \
+  || die "JAVA_HOME $JAVA_HOME is Java $jdk_version; the image needs a JDK 17.0.9 or later (-XX:TrimNativeHeapInterval)"
 command -v ldd >/dev/null || die "ldd not found (package libc-bin)"
 command -v unzip >/dev/null || die "unzip not found (package unzip)"
 

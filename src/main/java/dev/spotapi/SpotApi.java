@@ -96,7 +96,8 @@ public final class SpotApi implements AutoCloseable {
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("spot-retry"));
         // A small fixed pool: the default cached pool grows a thread per concurrent exchange under load.
         ExecutorService httpExecutor = Executors.newFixedThreadPool(4, daemonThreads("spot-http"));
-        HttpClient http = HttpClient.newBuilder()
+        // TLS (the CA certificates and ~400 classes) only when an endpoint is https: SpotTls
+        HttpClient http = SpotTls.configure(HttpClient.newBuilder(), SpotTls.needed(config))
                 .executor(httpExecutor)
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofMillis(config.spot().connectTimeoutMs()))

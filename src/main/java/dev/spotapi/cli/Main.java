@@ -7,6 +7,12 @@ import picocli.CommandLine;
 /** Entry point: the service is the default command; subcommands add the simulator and tools. */
 public final class Main {
     static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    /**
+     * Jetty's padding of its concurrent structures (references per 64-byte cache line). Unset, Jetty's
+     * {@code MemoryUtils} starts the JVM's platform MBean server (~150 classes, 50-100 ms of a start) only
+     * to ask it whether compressed object pointers are on.
+     */
+    static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
 
     private Main() {
     }
@@ -18,11 +24,19 @@ public final class Main {
             System.setProperty(COMMON_POOL_PARALLELISM,
                     Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
         }
+        if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) {
+            System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE, Integer.toString(referencesPerCacheLine()));
+        }
+        boolean server = startsAServer(args);
+        if (server) {
+            boolean simulator = runsTheSimulator(args);
+            StartupWarmup.begin(simulator, !simulator && tlsLikely(args));
+        }
         // SLF4J and Logback start here, on one thread: started by the warm-up thread and the main thread at once,
         // SLF4J replays the calls made meanwhile and prints a three-line warning about it
         org.slf4j.LoggerFactory.getILoggerFactory();
-        if (startsAServer(args)) {
-            StartupWarmup.begin(runsTheSimulator(args));
+        if (server) {
+            StartupWarmup.loggingReady();
         }
         dev.spotapi.spot.SpotClient.stopJdkResends();
         int exit = args.length == 0 ? ServeCommand.serveWithoutArguments()
@@ -32,6 +46,15 @@ public final class Main {
         if (exit != 0 || (args.length > 0 && "cds-training".equals(args[0]))) {
             System.exit(exit);
         }
+    }
+
+    /**
+     * What Jetty would find: 16 four-byte references per 64-byte line with compressed object pointers (an
+     * object array's element is then 4 bytes), else 8. Only a padding choice: either value is correct.
+     */
+    @SuppressWarnings("removal")
+    static int referencesPerCacheLine() {
+        return sun.misc.Unsafe.ARRAY_OBJECT_INDEX_SCALE == 4 ? 16 : 8;
     }
 
     /**
@@ -64,6 +87,27 @@ public final class Main {
             return !java.nio.file.Files.exists(ServeCommand.DEFAULT_CONFIG);
         }
         return "simulator".equals(args[0]) || List.of(args).contains("--sandbox");
+    }
+
+    /**
+     * Whether the service's config probably names an https Spot endpoint, so that the warm-up prepares
+     * the TLS context (the service decides from the parsed config: {@link dev.spotapi.SpotTls}). A config
+     * file without an {@code "endpoint"} (the real Spot API, https) or mentioning https anywhere, one that
+     * cannot be read or is not a regular file (a pipe is read once, by the config loader), or arguments
+     * other than {@code -config FILE}: yes. Only a start-up hint.
+     */
+    static boolean tlsLikely(String[] args) {
+        Path file = args.length == 0 ? ServeCommand.DEFAULT_CONFIG : isConfigOnly(args) ? Path.of(args[1]) : null;
+        // only a regular file: a pipe (-config <(...), /dev/stdin) must be left whole for the config loader
+        if (file == null || !java.nio.file.Files.isRegularFile(file)) {
+            return true;
+        }
+        try {
+            String text = java.nio.file.Files.readString(file).toLowerCase(java.util.Locale.ROOT);
+            return !text.contains("\"endpoint\"") || text.contains("https");
+        } catch (java.io.IOException | RuntimeException e) {
+            return true;
+        }
     }
 
     public static CommandLine commandLine() {

@@ -1,39 +1,75 @@
 package dev.spotapi.cli;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.spotapi.config.ServiceConfig;
 import io.javalin.Javalin;
-import java.lang.management.ManagementFactory;
 import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs the slow one-time initialisations of the start path on a second thread while the main thread
- * parses arguments (picocli alone takes ~150 ms) and reads the config: the logging backend, the JDK's
- * default TLS context (loads the CA certificates; the Spot HttpClient needs it), Jackson's databind
- * classes, the platform MBean server (Jetty's thread pool asks it for the cache line size: ~80 ms),
- * Jetty's server and connector classes (and Javalin's, for the simulator), the signed jar of bcrypt's byte helpers (its signature is checked
- * when the first class loads) and, when this start runs the simulator, SQLite's native library (an
- * {@code uname} process and a copy to the temporary directory). Each of them is idempotent and
- * thread-safe, so the main thread simply finds them done (or waits on their own locks). With the C1-only
- * JIT the second CPU is otherwise idle during start-up. Measured by bench/first-run.sh (warm start).
+ * reads the config and builds the service: the JDK's default TLS context (loads the CA certificates; the
+ * Spot HttpClient needs it when an endpoint is https, {@link dev.spotapi.SpotTls}), Jetty's server and
+ * connector classes (and Javalin's, for the simulator), the signed jar of bcrypt's byte helpers (its signature is checked when the first
+ * class loads), Jackson's databind classes and, when this start runs the simulator, SQLite's native
+ * library (an {@code uname} process and a copy to the temporary directory). Each of them is idempotent
+ * and thread-safe, so the main thread simply finds them done (or waits on their own locks). With the
+ * C1-only JIT the second CPU is otherwise idle during start-up. Measured by bench/first-run.sh and
+ * docs/performance.md (warm start).
  */
 final class StartupWarmup {
     private StartupWarmup() {
     }
 
-    /** Starts the warm-up thread (a daemon: it never delays the exit). */
-    static void begin(boolean simulator) {
-        Thread thread = new Thread(() -> run(simulator), "startup-warmup");
+    /** Opened by the main thread once SLF4J and Logback are up ({@link #loggingReady()}). */
+    private static final CountDownLatch LOGGING = new CountDownLatch(1);
+
+    /**
+     * Starts the warm-up thread (a daemon: it never delays the exit), before the main thread starts the
+     * logging backend: until {@link #loggingReady()} it only does what logs nothing (Jackson, TLS). {@code tls}:
+     * whether this start will probably need the default TLS context ({@link Main#tlsLikely}); only a hint.
+     */
+    static void begin(boolean simulator, boolean tls) {
+        Thread thread = new Thread(() -> run(simulator, tls), "startup-warmup");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private static void run(boolean simulator) {
-        // SQLite first when the simulator runs in this process (it starts before the service); then what the
-        // main thread needs late, latest first: it reaches the TLS context (the Spot HttpClient) and Jetty only
-        // after the config, Logback, Jackson and Micrometer, which it starts on its own at once; done first
-        // here, they are ready when it gets there instead of being raced for.
+    /**
+     * Called by the main thread once SLF4J and Logback are initialised: started by the warm-up thread and the
+     * main thread at once, SLF4J replays the calls made meanwhile and prints a three-line warning about it.
+     */
+    static void loggingReady() {
+        LOGGING.countDown();
+    }
+
+    private static void run(boolean simulator, boolean tls) {
+        // Before the logging backend is up (the main thread starts it meanwhile): Jackson, which logs nothing,
+        // with the config file's types (read by the main thread right after the logging backend), and the TLS
+        // context (the JDK's, no SLF4J). Then what the main thread needs later, latest first: it reaches
+        // Jetty (Javalin too, for the simulator) after Micrometer and the Spot HttpClient, which it starts on its own.
+        try {
+            JsonMapper.builder().build().readValue("{\"accounts\":{\"a\":{}}}", ServiceConfig.class);
+        } catch (Exception e) {
+            // Only the classes and the JDK's reflection caches matter here; the main thread reads the real file.
+        }
+        if (tls) {
+            try {
+                SSLContext.getDefault();
+            } catch (NoSuchAlgorithmException e) {
+                // The HttpClient reports the same problem, with context, when it is built.
+            }
+        }
+        try {
+            if (!LOGGING.await(30, TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            return;
+        }
+        // SQLite first when the simulator runs in this process (it starts before the service)
         if (simulator) {
             try {
                 org.sqlite.SQLiteJDBCLoader.initialize();
@@ -41,19 +77,11 @@ final class StartupWarmup {
                 // The simulator reports the same problem, with context, when it opens its database.
             }
         }
-        try {
-            SSLContext.getDefault();
-        } catch (NoSuchAlgorithmException e) {
-            // The HttpClient reports the same problem, with context, when it is built.
-        }
         if (simulator) {
             Javalin.create(config -> config.startup.showJavalinBanner = false); // the simulator's HTTP server
         }
         org.eclipse.jetty.server.Server jetty = new org.eclipse.jetty.server.Server();
         jetty.addConnector(new org.eclipse.jetty.server.ServerConnector(jetty));
-        ManagementFactory.getPlatformMBeanServer();
         at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "warm-up".toCharArray());
-        JsonMapper.builder().build().createObjectNode();
-        LoggerFactory.getILoggerFactory();
     }
 }

@@ -98,6 +98,19 @@ class LauncherTest {
                 "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:MaxDirectMemorySize=32m");
         assertThat(jvm.subList(jvm.indexOf("dev.spotapi.cli.Main") + 1, jvm.size())).containsExactly("-config",
                 config.toString());
+        // the native heap trimmed when the JDK it runs has the flag (17.0.9+, 21.0.1+, 22+), from its release file
+        Path release = Path.of(process.toHandle().info().command().orElseThrow()).toRealPath().getParent().getParent()
+                .resolve("release");
+        Runtime.Version version = Runtime.Version.parse(Files.readAllLines(release).stream()
+                .filter(l -> l.startsWith("JAVA_VERSION=")).findFirst().orElseThrow()
+                .replaceAll("^JAVA_VERSION=\"|\"$", ""));
+        boolean trims = version.feature() >= 22 || version.feature() == 21 && version.update() >= 1
+                || version.feature() == 17 && version.update() >= 9;
+        if (trims) {
+            assertThat(jvm).as("JDK " + version).contains("-XX:TrimNativeHeapInterval=5000");
+        } else {
+            assertThat(jvm).as("JDK " + version).noneMatch(a -> a.startsWith("-XX:TrimNativeHeapInterval"));
+        }
 
         // its own class-data-sharing archive, recorded without the simulator's classes (issue 27)
         long end = System.nanoTime() + TRAINING.toNanos();
