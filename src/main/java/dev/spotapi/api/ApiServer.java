@@ -41,6 +41,12 @@ public final class ApiServer {
      * buffer while its answer is written, so this bounds the server's network buffers whatever the clients do.
      */
     static final int MAX_CONNECTIONS = 512;
+    /**
+     * How long a worker thread above the pool's minimum (4) may stay idle before it ends, in ms (Jetty's default
+     * is 60 s): after a burst the extra threads' stacks are given back within seconds (~20 threads, ~2 MiB
+     * resident after the benchmark's load; issue 27), and a new burst starts threads again in microseconds.
+     */
+    static final int IDLE_THREAD_MS = 10_000;
     /** Idle timeout of each connection once a stop has begun (Jetty's default is 1 s), in ms. */
     static final long SHUTDOWN_IDLE_MS = 100;
 
@@ -179,7 +185,7 @@ public final class ApiServer {
     }
 
     private static QueuedThreadPool threadPool(int maxThreads) {
-        QueuedThreadPool pool = new QueuedThreadPool(maxThreads, 4, 60_000);
+        QueuedThreadPool pool = new QueuedThreadPool(maxThreads, 4, IDLE_THREAD_MS);
         pool.setName("http");
         return pool;
     }
