@@ -39,16 +39,7 @@ done
 log() { printf '[list3000 %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-work="$(mktemp -d /tmp/list3000.XXXXXX)"
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+with_work_dir /tmp/list3000.XXXXXX
 
 if [ "$build" -eq 1 ]; then
   log "building (mvn -o process-classes, no tests)"

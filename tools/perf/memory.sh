@@ -48,16 +48,7 @@ while [ $# -gt 0 ]; do
 done
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+with_work_dir
 log() { printf '[memory %s] %s\n' "$(date +%T)" "$*" >&2; }
 now_us() { local t="$EPOCHREALTIME"; echo "${t/[.,]/}"; }
 clk_tck="$(getconf CLK_TCK)"
