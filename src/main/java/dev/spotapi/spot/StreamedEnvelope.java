@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.core.async.ByteBufferFeeder;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -16,7 +16,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +60,8 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
     private JsonParser parser;
     /** The whole reply, in buffered mode (not UTF-8). */
     private ByteArrayOutputStream buffered;
+    /** Where a part without an accessible array (a direct or read-only buffer) is copied to be fed; reused. */
+    private byte[] scratch;
 
     private StreamedEnvelope(ObjectMapper mapper, ListView view, int max, boolean declaredTooLarge) {
         this.mapper = mapper;
@@ -119,6 +121,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
                     return;
                 }
                 bytes += b.remaining();
+                builder.received(bytes);
                 take(b);
             }
         } catch (RuntimeException | Error e) {
@@ -153,7 +156,9 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
     private void start() {
         if (utf8(head, headLength)) {
             try {
-                parser = mapper.getFactory().createNonBlockingByteBufferParser();
+                // the byte-array parser reads its input by index; the ByteBuffer one calls ByteBuffer.get per byte,
+                // which took twice its CPU (C1, a list of 3,000 instances)
+                parser = mapper.getFactory().createNonBlockingByteArrayParser();
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -170,7 +175,19 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             return; // the top-level value is read (or the reply is not JSON): the rest is only counted
         }
         try {
-            ((ByteBufferFeeder) parser).feedInput(b);
+            // the parser reads the array in place: every byte of it is parsed (pull) before the next part is fed
+            if (b.hasArray()) {
+                int from = b.arrayOffset() + b.position();
+                ((ByteArrayFeeder) parser).feedInput(b.array(), from, from + b.remaining());
+                b.position(b.limit());
+            } else {
+                int n = b.remaining();
+                if (scratch == null || scratch.length < n) {
+                    scratch = new byte[Math.max(n, 16 * 1024)];
+                }
+                b.get(scratch, 0, n);
+                ((ByteArrayFeeder) parser).feedInput(scratch, 0, n);
+            }
             pull();
         } catch (IOException malformed) {
             builder.fail();
@@ -225,7 +242,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             if (buffered != null) {
                 readBuffered(buffered.toByteArray());
             } else if (!builder.finished()) {
-                ((ByteBufferFeeder) parser).endOfInput();
+                ((ByteArrayFeeder) parser).endOfInput();
                 try {
                     pull();
                     builder.end();
@@ -242,6 +259,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
     }
 
     private void readBuffered(byte[] all) {
+        builder.received(all.length);
         if (all.length == 0) {
             builder.end();
             return;
@@ -302,24 +320,33 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
     static final class Builder {
         private enum Role { ROOT, RESPONSE, WHOLE, ITEMS, PRUNED }
 
+        /**
+         * An open container. Frames are reused (one per depth, see {@link #push}): a list allocates none per item.
+         */
         private static final class Frame {
-            final ContainerNode<?> node;
-            final Role role;
-            final ListView.Fields fields;
+            ContainerNode<?> node;
+            Role role;
+            /** PRUNED: the fields read of this container. */
+            ListView.Fields fields;
+            /** An object's current field name. */
             String name;
-
-            Frame(ContainerNode<?> node, Role role, ListView.Fields fields) {
-                this.node = node;
-                this.role = role;
-                this.fields = fields;
-            }
+            /**
+             * What is read of the value now starting here (ITEMS: the view's fields; PRUNED: those of the current
+             * field, found once per field name); null: nothing (a PRUNED array keeps no elements: only an
+             * object's fields can be named).
+             */
+            ListView.Fields next;
         }
 
         private final JsonNodeFactory nodes;
         private final ListView view;
         private final int maxStringLength;
-        private final ArrayDeque<Frame> stack = new ArrayDeque<>();
+        /** The open containers, outermost first: {@code stack[0 .. depth - 1]}. */
+        private Frame[] stack = new Frame[16];
+        private int depth;
         private int skipDepth;
+        /** False while the reply so far is no longer than the longest string allowed: then no string can be longer. */
+        private boolean longStringsPossible;
         private boolean started;
         private boolean finished;
         private ObjectNode envelope;
@@ -328,6 +355,17 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             this.nodes = nodes;
             this.view = view;
             this.maxStringLength = maxStringLength;
+        }
+
+        /**
+         * The reply's length so far, in bytes: a string read from it has at most that many characters (a UTF-8
+         * or UTF-16/32 character takes at least one byte), so the string length limit is only checked once the
+         * reply is longer than the limit.
+         */
+        void received(long bytes) {
+            if (bytes > maxStringLength) {
+                longStringsPossible = true;
+            }
         }
 
         /** True once the top-level value has been read, or the reply is known not to be an envelope. */
@@ -354,7 +392,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
         }
 
         void token(JsonToken t, JsonParser p) throws IOException {
-            if (t == JsonToken.VALUE_STRING && p.getTextLength() > maxStringLength) {
+            if (longStringsPossible && t == JsonToken.VALUE_STRING && p.getTextLength() > maxStringLength) {
                 // the parser checks a string's length when its text is read: a skipped one is checked here
                 throw new StreamConstraintsException("String value length (" + p.getTextLength()
                         + ") exceeds the maximum allowed (" + maxStringLength + ")");
@@ -373,36 +411,57 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
                     fail(); // readTree gives no object: not an envelope
                     return;
                 }
-                stack.push(new Frame(nodes.objectNode(), Role.ROOT, null));
+                push(nodes.objectNode(), Role.ROOT, null, null);
                 return;
             }
-            Frame top = stack.peek();
+            Frame top = stack[depth - 1];
             switch (t) {
-                case FIELD_NAME -> top.name = p.currentName();
+                case FIELD_NAME -> {
+                    top.name = p.currentName();
+                    if (top.role == Role.PRUNED) {
+                        top.next = top.fields.child(top.name);
+                    }
+                }
                 case END_OBJECT, END_ARRAY -> {
-                    Frame done = stack.pop();
-                    if (stack.isEmpty()) {
-                        envelope = (ObjectNode) done.node;
+                    Frame done = stack[--depth];
+                    ContainerNode<?> node = done.node;
+                    done.node = null; // the frame is reused: it holds nothing once closed
+                    if (depth == 0) {
+                        envelope = (ObjectNode) node;
                         finished = true;
                     } else {
-                        attach(stack.peek(), done.node);
+                        attach(stack[depth - 1], node);
                     }
                 }
                 case START_OBJECT, START_ARRAY -> {
                     boolean object = t == JsonToken.START_OBJECT;
-                    Role role = role(top, object);
-                    if (role == null) {
-                        skipDepth = 1;
-                        return;
+                    Role role;
+                    ListView.Fields fields = null;
+                    switch (top.role) {
+                        case ROOT -> role = "response".equals(top.name) && object ? Role.RESPONSE : Role.WHOLE;
+                        case RESPONSE -> role = "items".equals(top.name) && !object ? Role.ITEMS : Role.WHOLE;
+                        case WHOLE -> role = Role.WHOLE;
+                        default -> { // ITEMS, PRUNED
+                            ListView.Fields f = top.next;
+                            if (f == null) {
+                                skipDepth = 1;
+                                return;
+                            }
+                            if (f.isWhole()) {
+                                role = Role.WHOLE;
+                            } else {
+                                role = Role.PRUNED;
+                                fields = f;
+                            }
+                        }
                     }
-                    ListView.Fields fields = role == Role.PRUNED ? childFields(top) : null;
                     // most objects here (an item's, its tags, the envelope's) hold a few fields: a small table
                     // (a tree's default has 16 slots), which grows when needed
                     ContainerNode<?> node = object ? new ObjectNode(nodes, new LinkedHashMap<>(4)) : nodes.arrayNode();
-                    stack.push(new Frame(node, role, fields));
+                    push(node, role, fields, role == Role.ITEMS ? view.fields() : null);
                 }
                 default -> {
-                    if (top.role == Role.PRUNED && childFields(top) == null) {
+                    if ((top.role == Role.PRUNED || top.role == Role.ITEMS) && top.next == null) {
                         return; // a field the view does not read
                     }
                     attach(top, scalar(t, p));
@@ -410,27 +469,21 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             }
         }
 
-        /** The role of a container starting under {@code parent}; null: skipped. */
-        private Role role(Frame parent, boolean object) {
-            return switch (parent.role) {
-                case ROOT -> "response".equals(parent.name) && object ? Role.RESPONSE : Role.WHOLE;
-                case RESPONSE -> "items".equals(parent.name) && !object ? Role.ITEMS : Role.WHOLE;
-                case WHOLE -> Role.WHOLE;
-                case ITEMS -> view.fields().isWhole() ? Role.WHOLE : Role.PRUNED;
-                case PRUNED -> {
-                    ListView.Fields f = childFields(parent);
-                    yield f == null ? null : f.isWhole() ? Role.WHOLE : Role.PRUNED;
-                }
-            };
-        }
-
-        /** What is read of the value now starting under {@code parent} (PRUNED or ITEMS); null: nothing. */
-        private ListView.Fields childFields(Frame parent) {
-            if (parent.role == Role.ITEMS) {
-                return view.fields();
+        private void push(ContainerNode<?> node, Role role, ListView.Fields fields, ListView.Fields next) {
+            if (depth == stack.length) {
+                stack = Arrays.copyOf(stack, depth * 2);
             }
-            // an array under a pruned field keeps no elements: only an object's fields can be named
-            return parent.node.isArray() ? null : parent.fields.child(parent.name);
+            Frame f = stack[depth];
+            if (f == null) {
+                f = new Frame();
+                stack[depth] = f;
+            }
+            f.node = node;
+            f.role = role;
+            f.fields = fields;
+            f.name = null;
+            f.next = next;
+            depth++;
         }
 
         private void attach(Frame parent, JsonNode value) {

@@ -252,6 +252,67 @@ class StreamedEnvelopeTest {
         }
     }
 
+    /**
+     * The string length limit is checked only once the reply is longer than the limit (no string can be longer
+     * than the bytes it came in): strings of multi-byte characters around the limit, in skipped and kept fields,
+     * before and after that point, in UTF-8 and UTF-16, fail or pass as before.
+     */
+    @Test
+    void theStringLimitHoldsAtTheReplysLength() {
+        int limit = 300;
+        ObjectMapper strict = ExactJson.builder(JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
+                .maxStringLength(limit).build()).build()).build();
+        Random random = new Random(61);
+        List<String> strings = List.of("y".repeat(limit), "y".repeat(limit + 1), "\\u00e9".repeat(limit + 1),
+                "\\u00e9".repeat(limit), "\u00e9".repeat(limit), "\u00e9".repeat(limit + 1), "\u4e2d".repeat(limit + 1),
+                "\ud83d\ude00".repeat(limit / 2), "\ud83d\ude00".repeat(limit / 2) + "y", "y".repeat(limit - 40));
+        for (String x : strings) {
+            List<String> bodies = List.of(
+                    // first in the reply: the limit is passed while the string is read
+                    "{\"skipped\":\"" + x + "\",\"request\":{\"id\":\"r\"},\"response\":{\"status\":{\"code\":200},"
+                            + "\"kind\":\"" + INSTANCE_KIND + "\",\"items\":[" + item("smi-1", "o1", "s1") + "]}}",
+                    envelope(INSTANCE_KIND, "[{\"id\":\"smi-1\",\"skipped\":\"" + x + "\"}]"),
+                    envelope(INSTANCE_KIND, "[" + item("smi-1", "o1", "s1") + ",{\"id\":\"smi-2\",\"compute\":{"
+                            + "\"launchSpecification\":{\"tags\":[{\"tagKey\":\"spinup:org\",\"tagValue\":\"o1\"},"
+                            + "{\"tagKey\":\"kept\",\"tagValue\":\"" + x + "\"}]}}}]"),
+                    envelope(INSTANCE_KIND, "[\"" + x + "\"]"),
+                    "\"" + x + "\"");
+            for (String body : bodies) {
+                assertSame(strict, INSTANCES, utf8(body), random);
+                assertSame(strict, INSTANCES, body.getBytes(StandardCharsets.UTF_16LE), random);
+            }
+        }
+        byte[] tooLong = utf8(envelope(INSTANCE_KIND, "[{\"id\":\"smi-1\",\"skipped\":\"" + "\u00e9".repeat(limit + 1) + "\"}]"));
+        assertThat(assertSame(strict, INSTANCES, tooLong, random).error()).startsWith("BAD_REPLY");
+    }
+
+    /** Parts that are slices of larger heap arrays (the parser reads the array in place): the same answers. */
+    @Test
+    void heapSlicesAnswerAsBefore() {
+        Random random = new Random(62);
+        String body = envelope(INSTANCE_KIND, "[" + item("smi-1", "o1", "s1") + ",{\"config\":" + item("smi-2", "o1", "s2")
+                + ",\"id\":\"smi-2\"}," + item("smi-3", "o2", "s1") + "]");
+        byte[] bytes = utf8(body);
+        for (int round = 0; round < 50; round++) {
+            List<ByteBuffer> parts = new ArrayList<>();
+            for (int at = 0; at < bytes.length; ) {
+                int n = Math.min(bytes.length - at, 1 + random.nextInt(40));
+                int before = random.nextInt(5);
+                byte[] room = new byte[before + n + random.nextInt(5)];
+                Arrays.fill(room, (byte) '}');
+                System.arraycopy(bytes, at, room, before, n);
+                // a buffer over part of an array, or a slice of one (a non-zero array offset), read from a position
+                parts.add(before == 0 || random.nextBoolean() ? ByteBuffer.wrap(room, before, n)
+                        : ByteBuffer.wrap(room, before - 1, n + 1).slice().position(1));
+                at += n;
+            }
+            for (Filter filter : FILTERS) {
+                assertThat(streamed(MAPPER, INSTANCES, filter, parts.stream().map(ByteBuffer::duplicate).toList()))
+                        .isEqualTo(old(MAPPER, INSTANCES, filter, bytes));
+            }
+        }
+    }
+
     /** Random replies with every shape an item's org, space, id and wrapper can take: the same ids as before. */
     @Test
     void randomRepliesAnswerAsBefore() {
