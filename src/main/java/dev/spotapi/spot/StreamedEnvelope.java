@@ -16,9 +16,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
@@ -336,6 +343,8 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
              * object's fields can be named).
              */
             ListView.Fields next;
+            /** Inside a list item (whose objects hold {@link FewFields}). */
+            boolean inItem;
         }
 
         private final JsonNodeFactory nodes;
@@ -455,10 +464,14 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
                             }
                         }
                     }
-                    // most objects here (an item's, its tags, the envelope's) hold a few fields: a small table
-                    // (a tree's default has 16 slots), which grows when needed
-                    ContainerNode<?> node = object ? new ObjectNode(nodes, new LinkedHashMap<>(4)) : nodes.arrayNode();
+                    // the objects of an item (what a view reads: an id, a few objects on the way to the tags, each
+                    // tag's two fields) hold a few fields, dropped once the view has decided; the envelope's own,
+                    // kept, a small table (a tree's default has 16 slots), which grows when needed
+                    boolean inItem = top.role == Role.ITEMS || top.inItem;
+                    ContainerNode<?> node = !object ? nodes.arrayNode()
+                            : new ObjectNode(nodes, inItem ? new FewFields() : new LinkedHashMap<>(4));
                     push(node, role, fields, role == Role.ITEMS ? view.fields() : null);
+                    stack[depth - 1].inItem = inItem;
                 }
                 default -> {
                     if ((top.role == Role.PRUNED || top.role == Role.ITEMS) && top.next == null) {
@@ -483,6 +496,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             f.fields = fields;
             f.name = null;
             f.next = next;
+            f.inItem = false;
             depth++;
         }
 
@@ -513,6 +527,163 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
                 case VALUE_NULL -> nodes.nullNode();
                 case VALUE_EMBEDDED_OBJECT -> nodes.pojoNode(p.getEmbeddedObject());
                 default -> throw new IOException("unexpected token " + t);
+            };
+        }
+    }
+    /**
+     * The fields of an object inside a list item, in insertion order: two arrays searched in turn while it holds
+     * at most {@link #LINEAR} fields (an org tag's two, an item's id and config), then a {@link LinkedHashMap}
+     * (no quadratic cost on a wide object). A field set again keeps its first place and takes the last value, as
+     * in a {@link LinkedHashMap} (a repeated key in Spot's reply: the last one counts, as in a tree). Less than half
+     * the allocation of a {@link LinkedHashMap} for two fields: a list of 3,000 items builds ~24,000 of these.
+     */
+    static final class FewFields extends AbstractMap<String, JsonNode> {
+        static final int LINEAR = 8;
+
+        private String[] keys = new String[2];
+        private JsonNode[] values = new JsonNode[2];
+        private int size;
+        /** All the fields once there are more than {@link #LINEAR}; null before. */
+        private LinkedHashMap<String, JsonNode> many;
+
+        private int indexOf(Object key) {
+            for (int i = 0; i < size; i++) {
+                if (Objects.equals(keys[i], key)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public int size() {
+            return many != null ? many.size() : size;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return many != null ? many.containsKey(key) : indexOf(key) >= 0;
+        }
+
+        @Override
+        public JsonNode get(Object key) {
+            if (many != null) {
+                return many.get(key);
+            }
+            int i = indexOf(key);
+            return i < 0 ? null : values[i];
+        }
+
+        @Override
+        public JsonNode put(String key, JsonNode value) {
+            if (many != null) {
+                return many.put(key, value);
+            }
+            int i = indexOf(key);
+            if (i >= 0) {
+                JsonNode old = values[i];
+                values[i] = value;
+                return old;
+            }
+            if (size == LINEAR) {
+                many = new LinkedHashMap<>();
+                for (int j = 0; j < size; j++) {
+                    many.put(keys[j], values[j]);
+                }
+                keys = null;
+                values = null;
+                size = 0;
+                return many.put(key, value);
+            }
+            if (size == keys.length) {
+                keys = Arrays.copyOf(keys, size * 2);
+                values = Arrays.copyOf(values, size * 2);
+            }
+            keys[size] = key;
+            values[size] = value;
+            size++;
+            return null;
+        }
+
+        @Override
+        public JsonNode remove(Object key) {
+            if (many != null) {
+                return many.remove(key);
+            }
+            int i = indexOf(key);
+            if (i < 0) {
+                return null;
+            }
+            JsonNode old = values[i];
+            removeAt(i);
+            return old;
+        }
+
+        private void removeAt(int i) {
+            System.arraycopy(keys, i + 1, keys, i, size - i - 1);
+            System.arraycopy(values, i + 1, values, i, size - i - 1);
+            size--;
+            keys[size] = null;
+            values[size] = null;
+        }
+
+        @Override
+        public void clear() {
+            if (many != null) {
+                many.clear();
+            } else {
+                Arrays.fill(keys, 0, size, null);
+                Arrays.fill(values, 0, size, null);
+                size = 0;
+            }
+        }
+
+        @Override
+        public Set<Map.Entry<String, JsonNode>> entrySet() {
+            return new AbstractSet<>() {
+                @Override
+                public int size() {
+                    return FewFields.this.size();
+                }
+
+                @Override
+                public Iterator<Map.Entry<String, JsonNode>> iterator() {
+                    return many != null ? many.entrySet().iterator() : new Iterator<>() {
+                        private int next;
+                        private int last = -1;
+
+                        @Override
+                        public boolean hasNext() {
+                            return next < size;
+                        }
+
+                        @Override
+                        public Map.Entry<String, JsonNode> next() {
+                            if (next >= size) {
+                                throw new NoSuchElementException();
+                            }
+                            last = next++;
+                            String key = keys[last];
+                            return new AbstractMap.SimpleEntry<>(key, values[last]) {
+                                @Override
+                                public JsonNode setValue(JsonNode value) {
+                                    super.setValue(value);
+                                    return put(key, value);
+                                }
+                            };
+                        }
+
+                        @Override
+                        public void remove() {
+                            if (last < 0) {
+                                throw new IllegalStateException();
+                            }
+                            removeAt(last);
+                            next = last;
+                            last = -1;
+                        }
+                    };
+                }
             };
         }
     }

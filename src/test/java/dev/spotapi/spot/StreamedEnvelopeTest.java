@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -311,6 +312,95 @@ class StreamedEnvelopeTest {
                         .isEqualTo(old(MAPPER, INSTANCES, filter, bytes));
             }
         }
+    }
+
+    /**
+     * Items read whole (a view of {@link ListView.Fields#all}): the trees the whole-reply read gives, field order
+     * and repeated keys included (their objects hold {@link StreamedEnvelope.FewFields}, past its linear size too).
+     */
+    @Test
+    void wholeItemsAreTheTreesOfBefore() throws Exception {
+        ListView whole = ListView.of("whole", ListView.Fields.all(), item -> item);
+        Random random = new Random(63);
+        StringBuilder wide = new StringBuilder("{");
+        for (int i = 0; i < 20; i++) {
+            wide.append(i == 0 ? "" : ",").append("\"f").append(i % 13).append("\":").append(i);
+        }
+        wide.append('}');
+        for (int round = 0; round < 100; round++) {
+            StringBuilder items = new StringBuilder("[");
+            int n = random.nextInt(8);
+            for (int i = 0; i < n; i++) {
+                items.append(i == 0 ? "" : ",").append(random.nextInt(6) == 0 ? wide : randomItem(random, i));
+            }
+            byte[] body = utf8(envelope(INSTANCE_KIND, items.append(']').toString()));
+            JsonNode expected = MAPPER.readTree(body).path("response").path("items");
+            JsonNode streamed = StreamedEnvelope.read(MAPPER, whole, pieces(body, random, 64)).envelope()
+                    .path("response").path("items");
+            assertThat(streamed).isEqualTo(expected);
+            assertThat(expected).isEqualTo(streamed);
+            assertThat(streamed.toString()).isEqualTo(expected.toString());
+        }
+    }
+
+    /** {@link StreamedEnvelope.FewFields} against a {@link LinkedHashMap} under random operations: the same map. */
+    @Test
+    void fewFieldsBehaveAsALinkedHashMap() {
+        Random random = new Random(64);
+        for (int round = 0; round < 300; round++) {
+            Map<String, JsonNode> few = new StreamedEnvelope.FewFields();
+            Map<String, JsonNode> expected = new java.util.LinkedHashMap<>();
+            for (int op = 0; op < 40; op++) {
+                String key = "k" + random.nextInt(round % 2 == 0 ? 5 : 12);
+                JsonNode value = MAPPER.getNodeFactory().numberNode(random.nextInt(100));
+                switch (random.nextInt(10)) {
+                    case 0, 1, 2, 3 -> assertThat(few.put(key, value)).isEqualTo(expected.put(key, value));
+                    case 4 -> assertThat(few.remove(key)).isEqualTo(expected.remove(key));
+                    case 5 -> { // remove the i-th entry while iterating
+                        int i = expected.isEmpty() ? 0 : random.nextInt(expected.size());
+                        removeAt(few.entrySet().iterator(), i);
+                        removeAt(expected.entrySet().iterator(), i);
+                    }
+                    case 6 -> {
+                        if (!expected.isEmpty()) {
+                            int i = random.nextInt(expected.size());
+                            assertThat(nth(few, i).setValue(value)).isEqualTo(nth(expected, i).setValue(value));
+                        }
+                    }
+                    case 7 -> {
+                        if (random.nextInt(5) == 0) {
+                            few.clear();
+                            expected.clear();
+                        }
+                    }
+                    default -> assertThat(few.containsKey(key)).isEqualTo(expected.containsKey(key));
+                }
+                assertThat(few).isEqualTo(expected);
+                assertThat(expected).isEqualTo(few);
+                assertThat(few.hashCode()).isEqualTo(expected.hashCode());
+                assertThat(new ArrayList<>(few.entrySet())).isEqualTo(new ArrayList<>(expected.entrySet()));
+                assertThat(few.get(key)).isEqualTo(expected.get(key));
+                assertThat(few.size()).isEqualTo(expected.size());
+            }
+        }
+    }
+
+    private static void removeAt(java.util.Iterator<Map.Entry<String, JsonNode>> it, int i) {
+        for (int at = 0; it.hasNext(); at++) {
+            it.next();
+            if (at == i) {
+                it.remove();
+                return;
+            }
+        }
+    }
+
+    private static Map.Entry<String, JsonNode> nth(Map<String, JsonNode> map, int i) {
+        java.util.Iterator<Map.Entry<String, JsonNode>> it = map.entrySet().iterator();
+        for (int at = 0; at < i; at++) {
+            it.next();
+        }
+        return it.next();
     }
 
     /** Random replies with every shape an item's org, space, id and wrapper can take: the same ids as before. */
