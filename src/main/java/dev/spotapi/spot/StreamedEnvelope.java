@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ContainerNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.spotapi.json.ExactNumberNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -347,9 +348,14 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             boolean inItem;
         }
 
+        /** The longest string {@link #text} looks up among those seen (tag keys and values are shorter). */
+        private static final int SHORT_STRING = 32;
+
         private final JsonNodeFactory nodes;
         private final ListView view;
         private final int maxStringLength;
+        /** The last short string seen per slot (by a hash of its characters); see {@link #text}. */
+        private final TextNode[] shortStrings = new TextNode[256];
         /** The open containers, outermost first: {@code stack[0 .. depth - 1]}. */
         private Frame[] stack = new Frame[16];
         private int depth;
@@ -513,9 +519,49 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             }
         }
 
+        /**
+         * The string now read: a short one (tag keys and values repeat from item to item) is looked up by its
+         * characters among the last ones seen, so that each repeated string is one {@link TextNode} (immutable,
+         * shared by the trees that hold it) instead of a new one with its own {@link String}.
+         */
+        private JsonNode text(JsonParser p) throws IOException {
+            int length = p.getTextLength();
+            if (length > SHORT_STRING) {
+                return nodes.textNode(p.getText());
+            }
+            char[] chars = p.getTextCharacters();
+            int offset = p.getTextOffset();
+            int h = 0;
+            for (int i = 0; i < length; i++) {
+                h = 31 * h + chars[offset + i];
+            }
+            int slot = (h ^ (h >>> 16)) & (shortStrings.length - 1);
+            TextNode seen = shortStrings[slot];
+            if (seen != null && sameText(seen.textValue(), chars, offset, length)) {
+                return seen;
+            }
+            JsonNode made = nodes.textNode(p.getText());
+            if (made instanceof TextNode textNode) {
+                shortStrings[slot] = textNode;
+            }
+            return made;
+        }
+
+        private static boolean sameText(String s, char[] chars, int offset, int length) {
+            if (s.length() != length) {
+                return false;
+            }
+            for (int i = 0; i < length; i++) {
+                if (s.charAt(i) != chars[offset + i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         private JsonNode scalar(JsonToken t, JsonParser p) throws IOException {
             return switch (t) {
-                case VALUE_STRING -> nodes.textNode(p.getText());
+                case VALUE_STRING -> text(p);
                 case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
                     case INT -> nodes.numberNode(p.getIntValue());
                     case LONG -> nodes.numberNode(p.getLongValue());

@@ -331,7 +331,11 @@ class StreamedEnvelopeTest {
             StringBuilder items = new StringBuilder("[");
             int n = random.nextInt(8);
             for (int i = 0; i < n; i++) {
-                items.append(i == 0 ? "" : ",").append(random.nextInt(6) == 0 ? wide : randomItem(random, i));
+                items.append(i == 0 ? "" : ",").append(switch (random.nextInt(6)) {
+                    case 0 -> wide;
+                    case 1 -> shortStrings(random);
+                    default -> randomItem(random, i);
+                });
             }
             byte[] body = utf8(envelope(INSTANCE_KIND, items.append(']').toString()));
             JsonNode expected = MAPPER.readTree(body).path("response").path("items");
@@ -341,6 +345,21 @@ class StreamedEnvelopeTest {
             assertThat(expected).isEqualTo(streamed);
             assertThat(streamed.toString()).isEqualTo(expected.toString());
         }
+    }
+
+    /** An object of short strings from a small alphabet (equal ones, and unequal ones in one slot of the look-up). */
+    private static String shortStrings(Random random) {
+        StringBuilder o = new StringBuilder("{");
+        int n = 1 + random.nextInt(12);
+        for (int i = 0; i < n; i++) {
+            StringBuilder v = new StringBuilder();
+            int length = random.nextInt(4) == 0 ? 30 + random.nextInt(5) : random.nextInt(4);
+            for (int c = 0; c < length; c++) {
+                v.append(pick(random, "a", "b", "\\u00e9", "\\\"", "\u4e2d", "\ud83d\ude00"));
+            }
+            o.append(i == 0 ? "" : ",").append("\"s").append(i).append("\":\"").append(v).append('"');
+        }
+        return o.append('}').toString();
     }
 
     /** {@link StreamedEnvelope.FewFields} against a {@link LinkedHashMap} under random operations: the same map. */
