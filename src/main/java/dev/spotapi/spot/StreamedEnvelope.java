@@ -4,21 +4,29 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.core.async.ByteBufferFeeder;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ContainerNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.spotapi.json.ExactNumberNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
@@ -60,6 +68,8 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
     private JsonParser parser;
     /** The whole reply, in buffered mode (not UTF-8). */
     private ByteArrayOutputStream buffered;
+    /** Where a part without an accessible array (a direct or read-only buffer) is copied to be fed; reused. */
+    private byte[] scratch;
 
     private StreamedEnvelope(ObjectMapper mapper, ListView view, int max, boolean declaredTooLarge) {
         this.mapper = mapper;
@@ -119,6 +129,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
                     return;
                 }
                 bytes += b.remaining();
+                builder.received(bytes);
                 take(b);
             }
         } catch (RuntimeException | Error e) {
@@ -153,7 +164,9 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
     private void start() {
         if (utf8(head, headLength)) {
             try {
-                parser = mapper.getFactory().createNonBlockingByteBufferParser();
+                // the byte-array parser reads its input by index; the ByteBuffer one calls ByteBuffer.get per byte,
+                // which took twice its CPU (C1, a list of 3,000 instances)
+                parser = mapper.getFactory().createNonBlockingByteArrayParser();
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -170,7 +183,19 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             return; // the top-level value is read (or the reply is not JSON): the rest is only counted
         }
         try {
-            ((ByteBufferFeeder) parser).feedInput(b);
+            // the parser reads the array in place: every byte of it is parsed (pull) before the next part is fed
+            if (b.hasArray()) {
+                int from = b.arrayOffset() + b.position();
+                ((ByteArrayFeeder) parser).feedInput(b.array(), from, from + b.remaining());
+                b.position(b.limit());
+            } else {
+                int n = b.remaining();
+                if (scratch == null || scratch.length < n) {
+                    scratch = new byte[Math.max(n, 16 * 1024)];
+                }
+                b.get(scratch, 0, n);
+                ((ByteArrayFeeder) parser).feedInput(scratch, 0, n);
+            }
             pull();
         } catch (IOException malformed) {
             builder.fail();
@@ -225,7 +250,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             if (buffered != null) {
                 readBuffered(buffered.toByteArray());
             } else if (!builder.finished()) {
-                ((ByteBufferFeeder) parser).endOfInput();
+                ((ByteArrayFeeder) parser).endOfInput();
                 try {
                     pull();
                     builder.end();
@@ -242,6 +267,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
     }
 
     private void readBuffered(byte[] all) {
+        builder.received(all.length);
         if (all.length == 0) {
             builder.end();
             return;
@@ -302,24 +328,40 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
     static final class Builder {
         private enum Role { ROOT, RESPONSE, WHOLE, ITEMS, PRUNED }
 
+        /**
+         * An open container. Frames are reused (one per depth, see {@link #push}): a list allocates none per item.
+         */
         private static final class Frame {
-            final ContainerNode<?> node;
-            final Role role;
-            final ListView.Fields fields;
+            ContainerNode<?> node;
+            Role role;
+            /** PRUNED: the fields read of this container. */
+            ListView.Fields fields;
+            /** An object's current field name. */
             String name;
-
-            Frame(ContainerNode<?> node, Role role, ListView.Fields fields) {
-                this.node = node;
-                this.role = role;
-                this.fields = fields;
-            }
+            /**
+             * What is read of the value now starting here (ITEMS: the view's fields; PRUNED: those of the current
+             * field, found once per field name); null: nothing (a PRUNED array keeps no elements: only an
+             * object's fields can be named).
+             */
+            ListView.Fields next;
+            /** Inside a list item (whose objects hold {@link FewFields}). */
+            boolean inItem;
         }
+
+        /** The longest string {@link #text} looks up among those seen (tag keys and values are shorter). */
+        private static final int SHORT_STRING = 32;
 
         private final JsonNodeFactory nodes;
         private final ListView view;
         private final int maxStringLength;
-        private final ArrayDeque<Frame> stack = new ArrayDeque<>();
+        /** The last short string seen per slot (by a hash of its characters); see {@link #text}. */
+        private final TextNode[] shortStrings = new TextNode[256];
+        /** The open containers, outermost first: {@code stack[0 .. depth - 1]}. */
+        private Frame[] stack = new Frame[16];
+        private int depth;
         private int skipDepth;
+        /** False while the reply so far is no longer than the longest string allowed: then no string can be longer. */
+        private boolean longStringsPossible;
         private boolean started;
         private boolean finished;
         private ObjectNode envelope;
@@ -328,6 +370,17 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             this.nodes = nodes;
             this.view = view;
             this.maxStringLength = maxStringLength;
+        }
+
+        /**
+         * The reply's length so far, in bytes: a string read from it has at most that many characters (a UTF-8
+         * or UTF-16/32 character takes at least one byte), so the string length limit is only checked once the
+         * reply is longer than the limit.
+         */
+        void received(long bytes) {
+            if (bytes > maxStringLength) {
+                longStringsPossible = true;
+            }
         }
 
         /** True once the top-level value has been read, or the reply is known not to be an envelope. */
@@ -354,7 +407,7 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
         }
 
         void token(JsonToken t, JsonParser p) throws IOException {
-            if (t == JsonToken.VALUE_STRING && p.getTextLength() > maxStringLength) {
+            if (longStringsPossible && t == JsonToken.VALUE_STRING && p.getTextLength() > maxStringLength) {
                 // the parser checks a string's length when its text is read: a skipped one is checked here
                 throw new StreamConstraintsException("String value length (" + p.getTextLength()
                         + ") exceeds the maximum allowed (" + maxStringLength + ")");
@@ -373,36 +426,61 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
                     fail(); // readTree gives no object: not an envelope
                     return;
                 }
-                stack.push(new Frame(nodes.objectNode(), Role.ROOT, null));
+                push(nodes.objectNode(), Role.ROOT, null, null);
                 return;
             }
-            Frame top = stack.peek();
+            Frame top = stack[depth - 1];
             switch (t) {
-                case FIELD_NAME -> top.name = p.currentName();
+                case FIELD_NAME -> {
+                    top.name = p.currentName();
+                    if (top.role == Role.PRUNED) {
+                        top.next = top.fields.child(top.name);
+                    }
+                }
                 case END_OBJECT, END_ARRAY -> {
-                    Frame done = stack.pop();
-                    if (stack.isEmpty()) {
-                        envelope = (ObjectNode) done.node;
+                    Frame done = stack[--depth];
+                    ContainerNode<?> node = done.node;
+                    done.node = null; // the frame is reused: it holds nothing once closed
+                    if (depth == 0) {
+                        envelope = (ObjectNode) node;
                         finished = true;
                     } else {
-                        attach(stack.peek(), done.node);
+                        attach(stack[depth - 1], node);
                     }
                 }
                 case START_OBJECT, START_ARRAY -> {
                     boolean object = t == JsonToken.START_OBJECT;
-                    Role role = role(top, object);
-                    if (role == null) {
-                        skipDepth = 1;
-                        return;
+                    Role role;
+                    ListView.Fields fields = null;
+                    switch (top.role) {
+                        case ROOT -> role = "response".equals(top.name) && object ? Role.RESPONSE : Role.WHOLE;
+                        case RESPONSE -> role = "items".equals(top.name) && !object ? Role.ITEMS : Role.WHOLE;
+                        case WHOLE -> role = Role.WHOLE;
+                        default -> { // ITEMS, PRUNED
+                            ListView.Fields f = top.next;
+                            if (f == null) {
+                                skipDepth = 1;
+                                return;
+                            }
+                            if (f.isWhole()) {
+                                role = Role.WHOLE;
+                            } else {
+                                role = Role.PRUNED;
+                                fields = f;
+                            }
+                        }
                     }
-                    ListView.Fields fields = role == Role.PRUNED ? childFields(top) : null;
-                    // most objects here (an item's, its tags, the envelope's) hold a few fields: a small table
-                    // (a tree's default has 16 slots), which grows when needed
-                    ContainerNode<?> node = object ? new ObjectNode(nodes, new LinkedHashMap<>(4)) : nodes.arrayNode();
-                    stack.push(new Frame(node, role, fields));
+                    // the objects of an item (what a view reads: an id, a few objects on the way to the tags, each
+                    // tag's two fields) hold a few fields, dropped once the view has decided; the envelope's own,
+                    // kept, a small table (a tree's default has 16 slots), which grows when needed
+                    boolean inItem = top.role == Role.ITEMS || top.inItem;
+                    ContainerNode<?> node = !object ? nodes.arrayNode()
+                            : new ObjectNode(nodes, inItem ? new FewFields() : new LinkedHashMap<>(4));
+                    push(node, role, fields, role == Role.ITEMS ? view.fields() : null);
+                    stack[depth - 1].inItem = inItem;
                 }
                 default -> {
-                    if (top.role == Role.PRUNED && childFields(top) == null) {
+                    if ((top.role == Role.PRUNED || top.role == Role.ITEMS) && top.next == null) {
                         return; // a field the view does not read
                     }
                     attach(top, scalar(t, p));
@@ -410,27 +488,22 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             }
         }
 
-        /** The role of a container starting under {@code parent}; null: skipped. */
-        private Role role(Frame parent, boolean object) {
-            return switch (parent.role) {
-                case ROOT -> "response".equals(parent.name) && object ? Role.RESPONSE : Role.WHOLE;
-                case RESPONSE -> "items".equals(parent.name) && !object ? Role.ITEMS : Role.WHOLE;
-                case WHOLE -> Role.WHOLE;
-                case ITEMS -> view.fields().isWhole() ? Role.WHOLE : Role.PRUNED;
-                case PRUNED -> {
-                    ListView.Fields f = childFields(parent);
-                    yield f == null ? null : f.isWhole() ? Role.WHOLE : Role.PRUNED;
-                }
-            };
-        }
-
-        /** What is read of the value now starting under {@code parent} (PRUNED or ITEMS); null: nothing. */
-        private ListView.Fields childFields(Frame parent) {
-            if (parent.role == Role.ITEMS) {
-                return view.fields();
+        private void push(ContainerNode<?> node, Role role, ListView.Fields fields, ListView.Fields next) {
+            if (depth == stack.length) {
+                stack = Arrays.copyOf(stack, depth * 2);
             }
-            // an array under a pruned field keeps no elements: only an object's fields can be named
-            return parent.node.isArray() ? null : parent.fields.child(parent.name);
+            Frame f = stack[depth];
+            if (f == null) {
+                f = new Frame();
+                stack[depth] = f;
+            }
+            f.node = node;
+            f.role = role;
+            f.fields = fields;
+            f.name = null;
+            f.next = next;
+            f.inItem = false;
+            depth++;
         }
 
         private void attach(Frame parent, JsonNode value) {
@@ -446,9 +519,49 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
             }
         }
 
+        /**
+         * The string now read: a short one (tag keys and values repeat from item to item) is looked up by its
+         * characters among the last ones seen, so that each repeated string is one {@link TextNode} (immutable,
+         * shared by the trees that hold it) instead of a new one with its own {@link String}.
+         */
+        private JsonNode text(JsonParser p) throws IOException {
+            int length = p.getTextLength();
+            if (length > SHORT_STRING) {
+                return nodes.textNode(p.getText());
+            }
+            char[] chars = p.getTextCharacters();
+            int offset = p.getTextOffset();
+            int h = 0;
+            for (int i = 0; i < length; i++) {
+                h = 31 * h + chars[offset + i];
+            }
+            int slot = (h ^ (h >>> 16)) & (shortStrings.length - 1);
+            TextNode seen = shortStrings[slot];
+            if (seen != null && sameText(seen.textValue(), chars, offset, length)) {
+                return seen;
+            }
+            JsonNode made = nodes.textNode(p.getText());
+            if (made instanceof TextNode textNode) {
+                shortStrings[slot] = textNode;
+            }
+            return made;
+        }
+
+        private static boolean sameText(String s, char[] chars, int offset, int length) {
+            if (s.length() != length) {
+                return false;
+            }
+            for (int i = 0; i < length; i++) {
+                if (s.charAt(i) != chars[offset + i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         private JsonNode scalar(JsonToken t, JsonParser p) throws IOException {
             return switch (t) {
-                case VALUE_STRING -> nodes.textNode(p.getText());
+                case VALUE_STRING -> text(p);
                 case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
                     case INT -> nodes.numberNode(p.getIntValue());
                     case LONG -> nodes.numberNode(p.getLongValue());
@@ -460,6 +573,163 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
                 case VALUE_NULL -> nodes.nullNode();
                 case VALUE_EMBEDDED_OBJECT -> nodes.pojoNode(p.getEmbeddedObject());
                 default -> throw new IOException("unexpected token " + t);
+            };
+        }
+    }
+    /**
+     * The fields of an object inside a list item, in insertion order: two arrays searched in turn while it holds
+     * at most {@link #LINEAR} fields (an org tag's two, an item's id and config), then a {@link LinkedHashMap}
+     * (no quadratic cost on a wide object). A field set again keeps its first place and takes the last value, as
+     * in a {@link LinkedHashMap} (a repeated key in Spot's reply: the last one counts, as in a tree). Less than half
+     * the allocation of a {@link LinkedHashMap} for two fields: a list of 3,000 items builds ~24,000 of these.
+     */
+    static final class FewFields extends AbstractMap<String, JsonNode> {
+        static final int LINEAR = 8;
+
+        private String[] keys = new String[2];
+        private JsonNode[] values = new JsonNode[2];
+        private int size;
+        /** All the fields once there are more than {@link #LINEAR}; null before. */
+        private LinkedHashMap<String, JsonNode> many;
+
+        private int indexOf(Object key) {
+            for (int i = 0; i < size; i++) {
+                if (Objects.equals(keys[i], key)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public int size() {
+            return many != null ? many.size() : size;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return many != null ? many.containsKey(key) : indexOf(key) >= 0;
+        }
+
+        @Override
+        public JsonNode get(Object key) {
+            if (many != null) {
+                return many.get(key);
+            }
+            int i = indexOf(key);
+            return i < 0 ? null : values[i];
+        }
+
+        @Override
+        public JsonNode put(String key, JsonNode value) {
+            if (many != null) {
+                return many.put(key, value);
+            }
+            int i = indexOf(key);
+            if (i >= 0) {
+                JsonNode old = values[i];
+                values[i] = value;
+                return old;
+            }
+            if (size == LINEAR) {
+                many = new LinkedHashMap<>();
+                for (int j = 0; j < size; j++) {
+                    many.put(keys[j], values[j]);
+                }
+                keys = null;
+                values = null;
+                size = 0;
+                return many.put(key, value);
+            }
+            if (size == keys.length) {
+                keys = Arrays.copyOf(keys, size * 2);
+                values = Arrays.copyOf(values, size * 2);
+            }
+            keys[size] = key;
+            values[size] = value;
+            size++;
+            return null;
+        }
+
+        @Override
+        public JsonNode remove(Object key) {
+            if (many != null) {
+                return many.remove(key);
+            }
+            int i = indexOf(key);
+            if (i < 0) {
+                return null;
+            }
+            JsonNode old = values[i];
+            removeAt(i);
+            return old;
+        }
+
+        private void removeAt(int i) {
+            System.arraycopy(keys, i + 1, keys, i, size - i - 1);
+            System.arraycopy(values, i + 1, values, i, size - i - 1);
+            size--;
+            keys[size] = null;
+            values[size] = null;
+        }
+
+        @Override
+        public void clear() {
+            if (many != null) {
+                many.clear();
+            } else {
+                Arrays.fill(keys, 0, size, null);
+                Arrays.fill(values, 0, size, null);
+                size = 0;
+            }
+        }
+
+        @Override
+        public Set<Map.Entry<String, JsonNode>> entrySet() {
+            return new AbstractSet<>() {
+                @Override
+                public int size() {
+                    return FewFields.this.size();
+                }
+
+                @Override
+                public Iterator<Map.Entry<String, JsonNode>> iterator() {
+                    return many != null ? many.entrySet().iterator() : new Iterator<>() {
+                        private int next;
+                        private int last = -1;
+
+                        @Override
+                        public boolean hasNext() {
+                            return next < size;
+                        }
+
+                        @Override
+                        public Map.Entry<String, JsonNode> next() {
+                            if (next >= size) {
+                                throw new NoSuchElementException();
+                            }
+                            last = next++;
+                            String key = keys[last];
+                            return new AbstractMap.SimpleEntry<>(key, values[last]) {
+                                @Override
+                                public JsonNode setValue(JsonNode value) {
+                                    super.setValue(value);
+                                    return put(key, value);
+                                }
+                            };
+                        }
+
+                        @Override
+                        public void remove() {
+                            if (last < 0) {
+                                throw new IllegalStateException();
+                            }
+                            removeAt(last);
+                            next = last;
+                            last = -1;
+                        }
+                    };
+                }
             };
         }
     }

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -250,6 +251,175 @@ class StreamedEnvelopeTest {
                 assertSame(MAPPER, resource, utf8(kinded), random);
             }
         }
+    }
+
+    /**
+     * The string length limit is checked only once the reply is longer than the limit (no string can be longer
+     * than the bytes it came in): strings of multi-byte characters around the limit, in skipped and kept fields,
+     * before and after that point, in UTF-8 and UTF-16, fail or pass as before.
+     */
+    @Test
+    void theStringLimitHoldsAtTheReplysLength() {
+        int limit = 300;
+        ObjectMapper strict = ExactJson.builder(JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
+                .maxStringLength(limit).build()).build()).build();
+        Random random = new Random(61);
+        List<String> strings = List.of("y".repeat(limit), "y".repeat(limit + 1), "\\u00e9".repeat(limit + 1),
+                "\\u00e9".repeat(limit), "\u00e9".repeat(limit), "\u00e9".repeat(limit + 1), "\u4e2d".repeat(limit + 1),
+                "\ud83d\ude00".repeat(limit / 2), "\ud83d\ude00".repeat(limit / 2) + "y", "y".repeat(limit - 40));
+        for (String x : strings) {
+            List<String> bodies = List.of(
+                    // first in the reply: the limit is passed while the string is read
+                    "{\"skipped\":\"" + x + "\",\"request\":{\"id\":\"r\"},\"response\":{\"status\":{\"code\":200},"
+                            + "\"kind\":\"" + INSTANCE_KIND + "\",\"items\":[" + item("smi-1", "o1", "s1") + "]}}",
+                    envelope(INSTANCE_KIND, "[{\"id\":\"smi-1\",\"skipped\":\"" + x + "\"}]"),
+                    envelope(INSTANCE_KIND, "[" + item("smi-1", "o1", "s1") + ",{\"id\":\"smi-2\",\"compute\":{"
+                            + "\"launchSpecification\":{\"tags\":[{\"tagKey\":\"spinup:org\",\"tagValue\":\"o1\"},"
+                            + "{\"tagKey\":\"kept\",\"tagValue\":\"" + x + "\"}]}}}]"),
+                    envelope(INSTANCE_KIND, "[\"" + x + "\"]"),
+                    "\"" + x + "\"");
+            for (String body : bodies) {
+                assertSame(strict, INSTANCES, utf8(body), random);
+                assertSame(strict, INSTANCES, body.getBytes(StandardCharsets.UTF_16LE), random);
+            }
+        }
+        byte[] tooLong = utf8(envelope(INSTANCE_KIND, "[{\"id\":\"smi-1\",\"skipped\":\"" + "\u00e9".repeat(limit + 1) + "\"}]"));
+        assertThat(assertSame(strict, INSTANCES, tooLong, random).error()).startsWith("BAD_REPLY");
+    }
+
+    /** Parts that are slices of larger heap arrays (the parser reads the array in place): the same answers. */
+    @Test
+    void heapSlicesAnswerAsBefore() {
+        Random random = new Random(62);
+        String body = envelope(INSTANCE_KIND, "[" + item("smi-1", "o1", "s1") + ",{\"config\":" + item("smi-2", "o1", "s2")
+                + ",\"id\":\"smi-2\"}," + item("smi-3", "o2", "s1") + "]");
+        byte[] bytes = utf8(body);
+        for (int round = 0; round < 50; round++) {
+            List<ByteBuffer> parts = new ArrayList<>();
+            for (int at = 0; at < bytes.length; ) {
+                int n = Math.min(bytes.length - at, 1 + random.nextInt(40));
+                int before = random.nextInt(5);
+                byte[] room = new byte[before + n + random.nextInt(5)];
+                Arrays.fill(room, (byte) '}');
+                System.arraycopy(bytes, at, room, before, n);
+                // a buffer over part of an array, or a slice of one (a non-zero array offset), read from a position
+                parts.add(before == 0 || random.nextBoolean() ? ByteBuffer.wrap(room, before, n)
+                        : ByteBuffer.wrap(room, before - 1, n + 1).slice().position(1));
+                at += n;
+            }
+            for (Filter filter : FILTERS) {
+                assertThat(streamed(MAPPER, INSTANCES, filter, parts.stream().map(ByteBuffer::duplicate).toList()))
+                        .isEqualTo(old(MAPPER, INSTANCES, filter, bytes));
+            }
+        }
+    }
+
+    /**
+     * Items read whole (a view of {@link ListView.Fields#all}): the trees the whole-reply read gives, field order
+     * and repeated keys included (their objects hold {@link StreamedEnvelope.FewFields}, past its linear size too).
+     */
+    @Test
+    void wholeItemsAreTheTreesOfBefore() throws Exception {
+        ListView whole = ListView.of("whole", ListView.Fields.all(), item -> item);
+        Random random = new Random(63);
+        StringBuilder wide = new StringBuilder("{");
+        for (int i = 0; i < 20; i++) {
+            wide.append(i == 0 ? "" : ",").append("\"f").append(i % 13).append("\":").append(i);
+        }
+        wide.append('}');
+        for (int round = 0; round < 100; round++) {
+            StringBuilder items = new StringBuilder("[");
+            int n = random.nextInt(8);
+            for (int i = 0; i < n; i++) {
+                items.append(i == 0 ? "" : ",").append(switch (random.nextInt(6)) {
+                    case 0 -> wide;
+                    case 1 -> shortStrings(random);
+                    default -> randomItem(random, i);
+                });
+            }
+            byte[] body = utf8(envelope(INSTANCE_KIND, items.append(']').toString()));
+            JsonNode expected = MAPPER.readTree(body).path("response").path("items");
+            JsonNode streamed = StreamedEnvelope.read(MAPPER, whole, pieces(body, random, 64)).envelope()
+                    .path("response").path("items");
+            assertThat(streamed).isEqualTo(expected);
+            assertThat(expected).isEqualTo(streamed);
+            assertThat(streamed.toString()).isEqualTo(expected.toString());
+        }
+    }
+
+    /** An object of short strings from a small alphabet (equal ones, and unequal ones in one slot of the look-up). */
+    private static String shortStrings(Random random) {
+        StringBuilder o = new StringBuilder("{");
+        int n = 1 + random.nextInt(12);
+        for (int i = 0; i < n; i++) {
+            StringBuilder v = new StringBuilder();
+            int length = random.nextInt(4) == 0 ? 30 + random.nextInt(5) : random.nextInt(4);
+            for (int c = 0; c < length; c++) {
+                v.append(pick(random, "a", "b", "\\u00e9", "\\\"", "\u4e2d", "\ud83d\ude00"));
+            }
+            o.append(i == 0 ? "" : ",").append("\"s").append(i).append("\":\"").append(v).append('"');
+        }
+        return o.append('}').toString();
+    }
+
+    /** {@link StreamedEnvelope.FewFields} against a {@link LinkedHashMap} under random operations: the same map. */
+    @Test
+    void fewFieldsBehaveAsALinkedHashMap() {
+        Random random = new Random(64);
+        for (int round = 0; round < 300; round++) {
+            Map<String, JsonNode> few = new StreamedEnvelope.FewFields();
+            Map<String, JsonNode> expected = new java.util.LinkedHashMap<>();
+            for (int op = 0; op < 40; op++) {
+                String key = "k" + random.nextInt(round % 2 == 0 ? 5 : 12);
+                JsonNode value = MAPPER.getNodeFactory().numberNode(random.nextInt(100));
+                switch (random.nextInt(10)) {
+                    case 0, 1, 2, 3 -> assertThat(few.put(key, value)).isEqualTo(expected.put(key, value));
+                    case 4 -> assertThat(few.remove(key)).isEqualTo(expected.remove(key));
+                    case 5 -> { // remove the i-th entry while iterating
+                        int i = expected.isEmpty() ? 0 : random.nextInt(expected.size());
+                        removeAt(few.entrySet().iterator(), i);
+                        removeAt(expected.entrySet().iterator(), i);
+                    }
+                    case 6 -> {
+                        if (!expected.isEmpty()) {
+                            int i = random.nextInt(expected.size());
+                            assertThat(nth(few, i).setValue(value)).isEqualTo(nth(expected, i).setValue(value));
+                        }
+                    }
+                    case 7 -> {
+                        if (random.nextInt(5) == 0) {
+                            few.clear();
+                            expected.clear();
+                        }
+                    }
+                    default -> assertThat(few.containsKey(key)).isEqualTo(expected.containsKey(key));
+                }
+                assertThat(few).isEqualTo(expected);
+                assertThat(expected).isEqualTo(few);
+                assertThat(few.hashCode()).isEqualTo(expected.hashCode());
+                assertThat(new ArrayList<>(few.entrySet())).isEqualTo(new ArrayList<>(expected.entrySet()));
+                assertThat(few.get(key)).isEqualTo(expected.get(key));
+                assertThat(few.size()).isEqualTo(expected.size());
+            }
+        }
+    }
+
+    private static void removeAt(java.util.Iterator<Map.Entry<String, JsonNode>> it, int i) {
+        for (int at = 0; it.hasNext(); at++) {
+            it.next();
+            if (at == i) {
+                it.remove();
+                return;
+            }
+        }
+    }
+
+    private static Map.Entry<String, JsonNode> nth(Map<String, JsonNode> map, int i) {
+        java.util.Iterator<Map.Entry<String, JsonNode>> it = map.entrySet().iterator();
+        for (int at = 0; at < i; at++) {
+            it.next();
+        }
+        return it.next();
     }
 
     /** Random replies with every shape an item's org, space, id and wrapper can take: the same ids as before. */
