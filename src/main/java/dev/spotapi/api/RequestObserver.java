@@ -22,7 +22,11 @@ final class RequestObserver {
 
     private final MeterRegistry registry;
     /** Timers by method, route and status: looked up once, not rebuilt on every request. */
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+
+    /** A timer's labels (no string built per request to find it). */
+    private record TimerKey(String method, String route, int status) {
+    }
 
     RequestObserver(MeterRegistry registry) {
         this.registry = registry;
@@ -33,7 +37,7 @@ final class RequestObserver {
         String methodLabel = MetricLimits.methodLabel(method);
         String route = routeOf(ctx);
         int status = ctx.statusCode();
-        timers.computeIfAbsent(methodLabel + ' ' + status + ' ' + route, k -> timer(methodLabel, route, status))
+        timers.computeIfAbsent(new TimerKey(methodLabel, route, status), k -> timer(methodLabel, route, status))
                 .record((long) (millis * 1_000_000L), TimeUnit.NANOSECONDS);
         if (ACCESS.isInfoEnabled()) {
             String account = ctx.attribute(AccountLookup.ATTRIBUTE);

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -166,10 +165,25 @@ public final class TokenVerifier implements AutoCloseable {
         return CompletableFuture.completedFuture(new Result(verdict, 0));
     }
 
+    /**
+     * The cache key of a header value: its SHA-256 digest, the 32 bytes as a 32-character string (one char per
+     * byte: a key, never shown). The digest is cloned from a prototype: looking SHA-256 up among the security
+     * providers on every request cost more than hashing the value.
+     */
     private static String digest(String header) {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha.digest(header.getBytes(StandardCharsets.UTF_8)));
+            MessageDigest sha = (MessageDigest) SHA256.clone();
+            return new String(sha.digest(header.getBytes(StandardCharsets.UTF_8)), StandardCharsets.ISO_8859_1);
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 digests are cloneable", e);
+        }
+    }
+
+    private static final MessageDigest SHA256 = sha256();
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }

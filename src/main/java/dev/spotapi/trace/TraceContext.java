@@ -227,17 +227,20 @@ public final class TraceContext {
 
     private static String randomHex(int bytes) {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        String hex;
-        do {
-            StringBuilder sb = new StringBuilder(bytes * 2);
-            for (int i = 0; i < bytes; i++) {
+        byte[] hex = new byte[bytes * 2];
+        boolean zero = true;
+        while (zero) { // never all zeros (invalid per the spec)
+            for (int i = 0; i < hex.length; i += 2) {
                 int b = r.nextInt(256);
-                sb.append(Character.forDigit(b >> 4, 16)).append(Character.forDigit(b & 15, 16));
+                zero &= b == 0;
+                hex[i] = HEX[b >> 4];
+                hex[i + 1] = HEX[b & 15];
             }
-            hex = sb.toString();
-        } while (hex.chars().allMatch(c -> c == '0')); // never all zeros (invalid per the spec)
-        return hex;
+        }
+        return new String(hex, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
 
     @Override
     public String toString() {
