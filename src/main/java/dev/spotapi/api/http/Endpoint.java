@@ -30,6 +30,13 @@ public final class Endpoint {
     private final String[] names;
     private final int parameterCount;
 
+    /**
+     * A route of {@code method} on {@code path} (a template: literal segments and whole-segment {@code {name}}
+     * parameters, e.g. {@code /v1/spot/{account}/instances}).
+     *
+     * @throws IllegalArgumentException for a template that does not start with {@code /} or has a segment that
+     *                                  is neither a literal nor one whole parameter ({@code *}, {@code <x>}, {@code a{b}})
+     */
     public Endpoint(Method method, String path, boolean isPublic, Handler handler) {
         this.method = method;
         this.path = path;

@@ -6,6 +6,7 @@ import java.util.List;
 public final class MethodNotAllowed extends RuntimeException {
     private final List<Method> allowed;
 
+    /** @param allowed the methods that have a route for the request's path (not empty) */
     public MethodNotAllowed(List<Method> allowed) {
         super("method not allowed", null, false, false);
         this.allowed = List.copyOf(allowed);

@@ -36,7 +36,12 @@ public final class Router {
     private final Map<Class<?>, ExceptionHandler<Exception>> exceptions = new LinkedHashMap<>();
     private volatile java.util.function.UnaryOperator<Handler> wrapper = java.util.function.UnaryOperator.identity();
 
-    /** Adds a route; its handler runs wrapped by the {@link #handlerWrapper} set at that time. */
+    /**
+     * Adds a route; its handler runs wrapped by the {@link #handlerWrapper} set at that time.
+     *
+     * @throws IllegalArgumentException when a route of the same method and template exists, or the template is
+     *                                  not one {@link Endpoint} accepts
+     */
     public Endpoint add(Method method, String path, boolean isPublic, Handler handler) {
         for (Endpoint e : routes.getOrDefault(method, List.of())) {
             if (e.path.equals(path)) {
