@@ -60,6 +60,11 @@ class OpenApiContractTest extends ApiTestSupport {
         Reply onAccount = call("PATCH", "/main/elastigroups", TestService.json("{}"));
         assertError(onAccount, 405);
         assertThat(onAccount.header("Allow")).contains("GET").contains("POST");
+        // a browser's Accept (text/html) gets the same list (under Javalin its Allow was empty)
+        Reply browser = svc.call("PATCH", "/main/elastigroups", TestService.json("{}"),
+                java.util.Map.of("X-Auth-Token", TestService.TOKEN, "Accept", "text/html,application/xhtml+xml"));
+        assertError(browser, 405);
+        assertThat(browser.header("Allow")).isEqualTo("GET, POST");
     }
 
     @Test
