@@ -43,8 +43,8 @@ public final class ApiServer {
     static final int MAX_CONNECTIONS = 512;
     /**
      * How long a worker thread above the pool's minimum (4) may stay idle before it ends, in ms (Jetty's default
-     * is 60 s): after a burst the extra threads' stacks are given back within seconds (~20 threads, ~2 MiB
-     * resident after the benchmark's load; issue 27), and a new burst starts threads again in microseconds.
+     * is 60 s): after a burst the extra threads' stacks are given back within seconds (~20 threads after the
+     * benchmark's load; issue 27), and a new burst starts threads again in microseconds.
      */
     static final int IDLE_THREAD_MS = 10_000;
     /** Idle timeout of each connection once a stop has begun (Jetty's default is 1 s), in ms. */
@@ -186,6 +186,9 @@ public final class ApiServer {
 
     private static QueuedThreadPool threadPool(int maxThreads) {
         QueuedThreadPool pool = new QueuedThreadPool(maxThreads, 4, IDLE_THREAD_MS);
+        // every idle thread above the minimum may end in the same idle period (Jetty's default: one thread per
+        // period, so ~20 threads of a burst took 20 periods to go)
+        pool.setMaxEvictCount(maxThreads);
         pool.setName("http");
         return pool;
     }
