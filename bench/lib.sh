@@ -733,16 +733,21 @@ verdict() {   # verdict EXIT_STATUS MISS_TEXT
   if [ "$1" -eq 0 ]; then echo PASS; else echo "MISS ($2)"; fi
 }
 
+# measure_label FIELD P50_LABEL: the table label of a wrk figure (rps, p50, p90, p99, err, cpu, req).
+measure_label() {
+  case "$1" in
+    rps) echo "req/s" ;; p50) echo "$2" ;; p90) echo "p90 ms" ;; p99) echo "p99 ms" ;;
+    err) echo "errors" ;; cpu) echo "CPU µs/req (measured process)" ;; req) echo "requests" ;;
+  esac
+}
+
 # pair_table SCENARIO: spot-api and the Go service side by side for one scenario.
 pair_table() {
   local s="$1" f label
   echo "| measure | Go service | spot-api | spot-api / Go |"
   echo "| --- | ---: | ---: | ---: |"
   for f in rps p50 p90 p99 err cpu req; do
-    case "$f" in
-      rps) label="req/s" ;; p50) label="p50 ms" ;; p90) label="p90 ms" ;; p99) label="p99 ms" ;;
-      err) label="errors" ;; cpu) label="CPU µs/req (measured process)" ;; req) label="requests" ;;
-    esac
+    label="$(measure_label "$f" "p50 ms")"
     case "$f" in
       err|req) echo "| $label | $(cell "$s/go" "$f") | $(cell "$s/spot" "$f") | |" ;;
       *) echo "| $label | $(cell "$s/go" "$f") | $(cell "$s/spot" "$f") | $(ratio_cell "$s/spot" "$s/go" "$f") |" ;;
@@ -853,10 +858,7 @@ write_results() {
     echo "| --- | ---: | ---: | ---: | ---: | ---: |"
     local f label
     for f in p50 p90 p99 rps cpu req err; do
-      case "$f" in
-        p50) label="median ms" ;; p90) label="p90 ms" ;; p99) label="p99 ms" ;; rps) label="req/s" ;;
-        cpu) label="CPU µs/req (measured process)" ;; req) label="requests" ;; err) label="errors" ;;
-      esac
+      label="$(measure_label "$f" "median ms")"
       case "$f" in
         req|err) echo "| $label | $(cell list/sim "$f") | $(cell list/spot "$f") | $(cell list/go "$f") | | |" ;;
         *) echo "| $label | $(cell list/sim "$f") | $(cell list/spot "$f") | $(cell list/go "$f") | $(ratio_cell list/spot list/sim "$f") | $(ratio_cell list/go list/sim "$f") |" ;;

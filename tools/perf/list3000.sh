@@ -65,16 +65,7 @@ stop() {
 
 account=act-list3000 simtoken=simtok org=perf key="list3000-pre-shared-key-0123456789"
 log "starting the simulator"
-start "$work/sim.log" "$app/spot-api" simulator --port 0 --bind 127.0.0.1 --data-dir "$work/sim" \
-  --account "$account=$simtoken"
-sim="$started" sim_url=""
-for ((i = 0; i < 6000; i++)); do
-  sim_url="$(sed -n 's/^Spot simulator listening on \(http:[^ ]*\).*/\1/p' "$work/sim.log" | head -n 1)"
-  [ -n "$sim_url" ] && break
-  kill -0 "$sim" 2>/dev/null || { tail -n 20 "$work/sim.log" >&2; die "the simulator exited"; }
-  sleep 0.01
-done
-[ -n "$sim_url" ] || die "the simulator did not start"
+start_simulator "$app" "$account" "$simtoken"
 list_url="$sim_url/aws/ec2/managedInstance?accountId=$account"
 
 count() { curl -sS -H "Authorization: Bearer $simtoken" "$list_url" | { grep -o '"smi-[A-Za-z0-9]*"' || true; } | sort -u | wc -l; }

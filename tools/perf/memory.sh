@@ -56,28 +56,10 @@ cpu_ms() { sed 's/.*) //' "/proc/$1/stat" | awk -v t="$clk_tck" '{printf "%.0f",
 kb() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 
-# The launcher builds what changed (once, before anything is timed) and, without a current class-data-sharing
-# archive (a new build, or a snapshot: the archive names the jars' paths), records one in the background:
-# wait for it, so that every timed start is a warm one.
-"$app/spot-api" --version >/dev/null 2>&1
-jar="$app/target/launcher/spot-api-app.jar" jsa="$app/target/launcher/spot-api-service.jsa"
-for ((i = 0; i < 3000; i++)); do
-  [ -f "$jsa" ] && [ "$jsa" -nt "$jar" ] && break
-  sleep 0.2
-done
-[ -f "$jsa" ] && [ "$jsa" -nt "$jar" ] || echo "no class-data-sharing archive: starts are cold" >&2
+prepare_app "$app"   # built once, before anything is timed; its archive recorded
 
 account=act-perf0001; sim_token=perftoken; key=perf-pre-shared-key-0123456789
-setsid "$app/spot-api" simulator --port 0 --bind 127.0.0.1 --data-dir "$work/sim" --account "$account=$sim_token" \
-  >"$work/sim.log" 2>&1 </dev/null &
-pids+=($!)
-sim_url=""
-for ((i = 0; i < 6000; i++)); do
-  sim_url="$(sed -n 's/^Spot simulator listening on \(http:[^ ]*\).*/\1/p' "$work/sim.log" | head -n 1)"
-  [ -n "$sim_url" ] && break
-  sleep 0.01
-done
-[ -n "$sim_url" ] || { cat "$work/sim.log" >&2; exit 1; }
+start_simulator "$app" "$account" "$sim_token"
 port="$(free_port)"
 base="http://127.0.0.1:$port/v1/spot"
 write_config "$work/config.json" "$port" sandbox "$account" "$sim_token" "$sim_url" "$key" info "sandbox"

@@ -32,25 +32,10 @@ clk_tck="$(getconf CLK_TCK)"
 cpu_ms() { sed 's/.*) //' "$1" | awk -v t="$clk_tck" '{printf "%.0f", ($12 + $13) * 1000 / t}'; }
 
 for app in "${apps[@]}"; do   # each snapshot's archive (it names the jars' paths), recorded once
-  "$app/spot-api" --version >/dev/null 2>&1
-  jar="$app/target/launcher/spot-api-app.jar" jsa="$app/target/launcher/spot-api.jsa"
-  for ((i = 0; i < 1500; i++)); do
-    [ -f "$jsa" ] && [ "$jsa" -nt "$jar" ] && break
-    sleep 0.2
-  done
-  [ -f "$jsa" ] && [ "$jsa" -nt "$jar" ] || echo "$app: no class-data-sharing archive: its starts are cold" >&2
+  prepare_app "$app"
 done
 
-setsid "${apps[0]}/spot-api" simulator --port 0 --bind 127.0.0.1 --data-dir "$work/sim" \
-  --account "act-perf0001=perftoken" >"$work/sim.log" 2>&1 </dev/null &
-pids+=($!)
-sim_url=""
-for ((i = 0; i < 6000; i++)); do
-  sim_url="$(sed -n 's/^Spot simulator listening on \(http:[^ ]*\).*/\1/p' "$work/sim.log" | head -n 1)"
-  [ -n "$sim_url" ] && break
-  sleep 0.01
-done
-[ -n "$sim_url" ] || { cat "$work/sim.log" >&2; exit 1; }
+start_simulator "${apps[0]}" act-perf0001 perftoken
 port="$(free_port)"
 write_config "$work/config.json" "$port" sandbox act-perf0001 perftoken "$sim_url" perf-pre-shared-key-0123456789 info sandbox
 
