@@ -24,7 +24,6 @@ public final class Router {
         void log(Exchange ctx, float millis);
     }
 
-    private final Map<Method, List<Endpoint>> routes = new HashMap<>();
     /** The routes of each method by their number of segments (a path can only match templates of its own). */
     private final Map<Method, Map<Integer, List<Endpoint>>> bySegments = new HashMap<>();
     private final List<Endpoint> all = new ArrayList<>();
@@ -43,13 +42,12 @@ public final class Router {
      *                                  not one {@link Endpoint} accepts
      */
     public Endpoint add(Method method, String path, boolean isPublic, Handler handler) {
-        for (Endpoint e : routes.getOrDefault(method, List.of())) {
-            if (e.path.equals(path)) {
+        for (Endpoint e : all) {
+            if (e.method.equals(method) && e.path.equals(path)) {
                 throw new IllegalArgumentException("route " + method + " " + path + " already exists");
             }
         }
         Endpoint endpoint = new Endpoint(method, path, isPublic, wrapper.apply(handler));
-        routes.computeIfAbsent(method, m -> new ArrayList<>()).add(endpoint);
         bySegments.computeIfAbsent(method, m -> new HashMap<>())
                 .computeIfAbsent(endpoint.segments(), n -> new ArrayList<>()).add(endpoint);
         all.add(endpoint);
