@@ -137,7 +137,9 @@ public final class ApiServer {
         // ambiguous path segments reach the router, which answers them (as under Javalin, whose setting this was)
         httpConfig.setUriCompliance(UriCompliance.LEGACY);
         httpConfig.setSendServerVersion(false);
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+        // one selector thread per CPU: the selectors serve liveness and the version themselves (WorkerDispatch)
+        ServerConnector connector = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(),
+                new HttpConnectionFactory(httpConfig));
         connector.setHost(p.listen().host());
         connector.setPort(p.listen().port());
         connector.setIdleTimeout(p.http().idleTimeoutMs());
@@ -152,7 +154,8 @@ public final class ApiServer {
         connector.addBean(headerDeadline.listener());
         server.addConnector(connector);
 
-        // outermost first: HeaderDeadline -> Graceful -> SizeLimit -> FatalErrorGuard -> BodyGate (token verified,
+        // outermost first: WorkerDispatch (liveness and the version on the selector thread, the rest on a worker)
+        // -> HeaderDeadline -> Graceful -> SizeLimit -> FatalErrorGuard -> BodyGate (token verified,
         // body budget) -> SlowBodyGuard -> HeapBodyLoader (async body read into the heap) -> HeadAsGet -> the
         // router (ApiHandler)
         server.setHandler(new ApiHandler(router, (ctx, error) -> {
@@ -171,6 +174,7 @@ public final class ApiServer {
         server.insertHandler(new SizeLimitHandler(p.maxBodyBytes(), -1));
         server.insertHandler(new GracefulHandler());
         server.insertHandler(headerDeadline);
+        server.insertHandler(new WorkerDispatch(Set.of(Routes.PREFIX + "/ping", Routes.PREFIX + "/version")));
         server.setStopTimeout(p.http().stopTimeoutMs());
         server.setErrorHandler(new JettyErrors(p.mapper(), cors));
         // every connection holds an input buffer while its request arrives: a bounded number of them
