@@ -40,4 +40,16 @@ public record Method(String name) {
     public String toString() {
         return name;
     }
+
+    // written out: a record's generated equals and hashCode go through method handles, which the service's
+    // C1-only JIT does not inline (every route lookup compares methods)
+    @Override
+    public boolean equals(Object o) {
+        return this == o || o instanceof Method m && name.equals(m.name);
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode();
+    }
 }
