@@ -13,6 +13,13 @@ public final class Main {
      * to ask it whether compressed object pointers are on.
      */
     static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
+    /**
+     * SLF4J's provider, named: unset, SLF4J looks for one with a {@link java.util.ServiceLoader} scan of every
+     * jar on the class path (~70 of ~1,050 main-thread CPU samples of a warm start, docs/performance.md).
+     */
+    static final String SLF4J_PROVIDER = "slf4j.provider";
+    /** SLF4J's own messages: warnings and errors only (it reports a named provider at INFO on stderr). */
+    static final String SLF4J_VERBOSITY = "slf4j.internal.verbosity";
 
     private Main() {
     }
@@ -26,6 +33,12 @@ public final class Main {
         }
         if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) {
             System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE, Integer.toString(referencesPerCacheLine()));
+        }
+        if (System.getProperty(SLF4J_PROVIDER) == null) {
+            System.setProperty(SLF4J_PROVIDER, "ch.qos.logback.classic.spi.LogbackServiceProvider");
+            if (System.getProperty(SLF4J_VERBOSITY) == null) {
+                System.setProperty(SLF4J_VERBOSITY, "WARN");
+            }
         }
         boolean server = startsAServer(args);
         if (server) {

@@ -19,6 +19,31 @@ class MainTest {
         assertThat(Main.startsAServer(new String[] {"cds-training"})).isTrue();
     }
 
+    /**
+     * SLF4J is given Logback by name (no class-path scan at start) and says nothing about it: a one-shot command
+     * prints its answer and nothing on stderr.
+     */
+    @Test
+    @Timeout(60)
+    void slf4jIsToldItsProviderAndStaysQuiet(@TempDir Path dir) throws Exception {
+        assertThat(version(dir, "-Dspotapi.test=1")).isEmpty();
+        // told to speak, SLF4J says where its provider came from: the property Main set
+        assertThat(version(dir, "-D" + Main.SLF4J_VERBOSITY + "=INFO"))
+                .contains("\"ch.qos.logback.classic.spi.LogbackServiceProvider\" specified via \"slf4j.provider\"");
+    }
+
+    /** Runs {@code Main --version} in a child JVM with {@code flag}; checks its answer, returns its stderr. */
+    private static String version(Path dir, String flag) throws Exception {
+        Path out = dir.resolve("out");
+        Path err = dir.resolve("err");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), flag,
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--version")
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(p.waitFor()).isZero();
+        assertThat(Files.readString(out)).startsWith("spot-api ");
+        return Files.readString(err);
+    }
+
     @Test
     void oneShotCommandsAreNot() {
         assertThat(Main.startsAServer(new String[] {"-version"})).isFalse();
