@@ -13,7 +13,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** The verifier's lanes with real bcrypt: cheap hashes never wait behind costly ones, addresses take turns. */
-@org.junit.jupiter.api.Order(22) // long: started after the longer ones (support.SuiteClassOrder)
 class VerifyLanesTest {
     private static final String KEY = "the-pre-shared-key";
     private static final String B64 = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

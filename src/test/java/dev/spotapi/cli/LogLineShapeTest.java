@@ -28,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code status}, {@code durationMs}), a failed Spot call's facts as fields with its trace id, client errors
  * not warnings, Lettuce's reconnect warnings absent, no SLF4J start-up warning.
  */
-@org.junit.jupiter.api.Order(17) // long: started after the longer ones (support.SuiteClassOrder)
 class LogLineShapeTest {
     private static final Duration START = Duration.ofSeconds(90);
     private static final ObjectMapper STRICT = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * into bash works, the key (kept in the sandbox directory) stays valid across restarts, and a busy
  * port is one line naming SPOT_API_LISTEN with exit code 2.
  */
-@org.junit.jupiter.api.Order(20) // long: started after the longer ones (support.SuiteClassOrder)
 class SandboxCredentialsTest {
     private static final Duration START = Duration.ofSeconds(240); // generous: the machine may be shared
 

@@ -25,7 +25,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * is wrong in plain words. Every refusal names what is wrong and costs no Spot call. The seed's four
  * example bodies are still accepted as they are.
  */
-@org.junit.jupiter.api.Order(23) // long: started after the longer ones (support.SuiteClassOrder)
 class AmbiguousInputTest extends HarnessPerClass {
     private static final String SMUGGLED_TAGS = "{\"compute\": {\"launchSpecification\": {\"tags\": "
             + "[{\"tagKey\": \"spinup:org\", \"tagValue\": \"someone-else\"},"

@@ -19,7 +19,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (contract §2.1) must make every operation answer 502, never OK, 404 or an empty list; a delete so
  * answered deleted nothing, an update changed nothing. The simulator's {@code json} fault answers the body.
  */
-@org.junit.jupiter.api.Order(21) // long: started after the longer ones (support.SuiteClassOrder)
 class EnvelopeOnlySuccessTest extends HarnessPerClass {
     private static final String REQUEST = "\"request\":{\"id\":\"00000000-0000-4000-8000-000000000000\"}";
     /** JSON objects (and one array) that are not Spot's success envelope for the call they answer. */

@@ -20,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  * deploy/k8s) answer 503 from then on, so the orchestrator stops routing to it and restarts it. Before, it
  * answered 500 to the request that hit the error and went on reporting itself ready and alive.
  */
-@org.junit.jupiter.api.Order(15) // long: started after the longer ones (support.SuiteClassOrder)
 class FatalErrorReadinessTest {
     @Test
     void anOutOfMemoryErrorOnARequestPathMakesTheReplicaNotReadyAndNotLive(@TempDir Path dir) throws Exception {

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
  * must be complete within {@code http.bodyTimeoutMs} of its first byte, or the connection is closed. An idle
  * keep-alive connection is still governed by the idle timeout alone.
  */
-@org.junit.jupiter.api.Order(24) // long: started after the longer ones (support.SuiteClassOrder)
 class HeaderDeadlineTest {
     @Test
     void dribbledHeadersAreCutOffAtTheDeadline() throws Exception {

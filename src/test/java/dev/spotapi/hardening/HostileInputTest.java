@@ -31,7 +31,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Requests go over a raw socket ({@link RawHttp}) so that nothing is repaired on the way. "Quickly" is
  * under 2 s each; "no Spot call" is an empty simulator request log.
  */
-@org.junit.jupiter.api.Order(25) // long: started after the longer ones (support.SuiteClassOrder)
 class HostileInputTest extends HarnessPerClass {
     private static final long QUICK_MS = 2_000;
     private static final String TOKEN = TestService.TOKEN;

@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Test;
  * each held 150 ms by a delay fault), and a closed window computed on one replica is served by the other
  * without a Spot cost call (the shared cache).
  */
-@org.junit.jupiter.api.Order(19) // long: started after the longer ones (support.SuiteClassOrder)
 class PortalCostReplicasTest {
     private static final SpotClientSettings SETTINGS = new SpotClientSettings(1_000, 800, 5_000, 3, 20, 200, 0, 100);
     private static RedisProcess redis;

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  * simulator's cap; it answers each with 200 or 400, exports and imports its whole state, keeps serving, and
  * starts again on the state it saved.
  */
-@org.junit.jupiter.api.Order(18) // long: started after the longer ones (support.SuiteClassOrder)
 class SandboxMemoryTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

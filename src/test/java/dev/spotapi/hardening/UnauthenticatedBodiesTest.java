@@ -23,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * direct buffers) before the token was looked at, and some 70 unauthenticated 1 MB bodies that stalled
  * exhausted the production JVM's direct memory for good.
  */
-@org.junit.jupiter.api.Order(16) // long: started after the longer ones (support.SuiteClassOrder)
 class UnauthenticatedBodiesTest {
     private static final int MB = 1_000_000;
 
