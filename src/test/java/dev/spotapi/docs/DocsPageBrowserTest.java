@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.openqa.selenium.By;
@@ -44,7 +45,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * <p>Chromium and ChromeDriver come from Debian ({@code .ci/install-browser.sh}); Selenium Manager is never
  * used (no downloads), and every hostname but 127.0.0.1 is unresolvable inside the browser.
  */
-@ResourceLock(TestService.SHARED) // with the other users of the shared service, one after the other (support.SuiteClassOrder)
+@ResourceLock(TestService.SHARED)
+@Order(5) // long: started first
 class DocsPageBrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
