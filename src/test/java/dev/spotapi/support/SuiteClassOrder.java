@@ -16,7 +16,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  *
  * <p>Why the lock holders go last: JUnit's fork-join executor forks the classes in this order; the other
  * workers take them from the front, while the thread that forked them runs them from the back, one after the
- * other. The classes that hold one lock (the shared service's, some 30; the simulator tests', some 20) thus
+ * other. The classes that hold one lock (the shared service's, 22 without @Order; the simulator tests', 18) thus
  * run one by one on that thread from the start of the suite, beside the long classes. In the middle of the
  * list, where the two ends meet at the end of the suite, workers that picked them blocked on the lock in turn
  * (one class running, up to three threads waiting) while the last long classes ran alone. A long lock holder
