@@ -65,7 +65,7 @@ class LauncherTest {
 
         long end = System.nanoTime() + TRAINING.toNanos();
         while (!Files.exists(ARCHIVE) && System.nanoTime() < end) {
-            Thread.sleep(200);
+            Thread.sleep(50);
         }
         assertThat(ARCHIVE).as("recorded in the background after the first start").isRegularFile();
         stop();
@@ -115,7 +115,7 @@ class LauncherTest {
         // its own class-data-sharing archive, recorded without the simulator's classes (issue 27)
         long end = System.nanoTime() + TRAINING.toNanos();
         while (!Files.exists(SERVICE_ARCHIVE) && System.nanoTime() < end) {
-            Thread.sleep(200);
+            Thread.sleep(50);
         }
         assertThat(SERVICE_ARCHIVE).as("recorded in the background after the first start").isRegularFile();
         stop();
