@@ -137,7 +137,8 @@ public final class ApiServer {
         // ambiguous path segments reach the router, which answers them (as under Javalin, whose setting this was)
         httpConfig.setUriCompliance(UriCompliance.LEGACY);
         httpConfig.setSendServerVersion(false);
-        // one selector thread per CPU: the selectors serve liveness and the version themselves (WorkerDispatch)
+        // one selector thread per CPU (Jetty's default is one on 2 CPUs): the selectors answer liveness and the
+        // version themselves (WorkerDispatch), so one selector would hold them to one CPU (docs/performance.md)
         ServerConnector connector = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(),
                 new HttpConnectionFactory(httpConfig));
         connector.setHost(p.listen().host());
