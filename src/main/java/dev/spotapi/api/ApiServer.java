@@ -175,7 +175,7 @@ public final class ApiServer {
         server.insertHandler(new SizeLimitHandler(p.maxBodyBytes(), -1));
         server.insertHandler(new GracefulHandler());
         server.insertHandler(headerDeadline);
-        server.insertHandler(new WorkerDispatch(Set.of(Routes.PREFIX + "/ping", Routes.PREFIX + "/version")));
+        server.insertHandler(new WorkerDispatch(Routes.answeredFromMemory()));
         server.setStopTimeout(p.http().stopTimeoutMs());
         server.setErrorHandler(new JettyErrors(p.mapper(), cors));
         // every connection holds an input buffer while its request arrives: a bounded number of them

@@ -24,8 +24,10 @@ final class RequestObserver {
     /** Timers by method, route and status: looked up once, not rebuilt on every request. */
     private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
 
-    /** A timer's labels (no string built per request to find it). */
-    /** Written-out equals and hashCode, as in {@code api.http.Method} (one lookup per request). */
+    /**
+     * A timer's labels (no string built per request to find it); equals and hashCode written out, as in
+     * {@code api.http.Method} (one lookup per request).
+     */
     private record TimerKey(String method, String route, int status) {
         @Override
         public boolean equals(Object o) {

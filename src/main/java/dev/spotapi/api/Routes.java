@@ -53,6 +53,14 @@ final class Routes {
     private Routes() {
     }
 
+    /**
+     * The raw paths of the routes answered from memory without ever blocking (liveness, the version), which
+     * {@link WorkerDispatch} serves on Jetty's selector thread.
+     */
+    static Set<String> answeredFromMemory() {
+        return Set.of(PREFIX + "/ping", PREFIX + "/version");
+    }
+
     static List<Route> table(SystemRoutes system, DocsRoutes docs, ElastigroupRoutes groups, InstanceRoutes instances,
             AsyncTasks tasks, RollRoutes rolls, StatefulRoutes stateful) {
         return List.of(

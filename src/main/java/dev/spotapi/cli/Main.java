@@ -27,18 +27,10 @@ public final class Main {
     public static void main(String[] args) {
         // On a 2-CPU machine the common pool has parallelism 1, and CompletableFuture then starts a new
         // thread for every async step — HttpClient.sendAsync completes on it. A real pool avoids that.
-        if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
-            System.setProperty(COMMON_POOL_PARALLELISM,
-                    Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
-        }
-        if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) {
-            System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE, Integer.toString(referencesPerCacheLine()));
-        }
-        if (System.getProperty(SLF4J_PROVIDER) == null) {
-            System.setProperty(SLF4J_PROVIDER, "ch.qos.logback.classic.spi.LogbackServiceProvider");
-            if (System.getProperty(SLF4J_VERBOSITY) == null) {
-                System.setProperty(SLF4J_VERBOSITY, "WARN");
-            }
+        byDefault(COMMON_POOL_PARALLELISM, Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
+        byDefault(JETTY_REFERENCES_PER_CACHE_LINE, Integer.toString(referencesPerCacheLine()));
+        if (byDefault(SLF4J_PROVIDER, "ch.qos.logback.classic.spi.LogbackServiceProvider")) {
+            byDefault(SLF4J_VERBOSITY, "WARN");
         }
         boolean server = startsAServer(args);
         if (server) {
@@ -59,6 +51,15 @@ public final class Main {
         if (exit != 0 || (args.length > 0 && "cds-training".equals(args[0]))) {
             System.exit(exit);
         }
+    }
+
+    /** Sets system property {@code name} to {@code value} unless the command line set it; true when it did. */
+    private static boolean byDefault(String name, String value) {
+        if (System.getProperty(name) != null) {
+            return false;
+        }
+        System.setProperty(name, value);
+        return true;
     }
 
     /**
