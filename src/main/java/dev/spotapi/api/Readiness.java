@@ -35,7 +35,9 @@ public final class Readiness {
     private static final Logger LOG = LoggerFactory.getLogger(Readiness.class);
 
     private final AtomicBoolean serving = new AtomicBoolean(true);
-    private final AtomicReference<String> fatal = new AtomicReference<>();
+    // the error itself: recording it allocates nothing, so it is recorded even with no heap left
+    private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+    private final AtomicBoolean fatalLogged = new AtomicBoolean();
     private final boolean exitOnOutOfMemory;
     private final Map<String, HealthCheck> checks = new ConcurrentHashMap<>();
     private final Map<String, Integer> order = new ConcurrentHashMap<>();
@@ -52,17 +54,22 @@ public final class Readiness {
 
     /** True while this instance should receive traffic: not shutting down, no fatal error seen. */
     public boolean serving() {
-        return serving.get() && fatal.get() == null;
+        return serving.get() && alive();
     }
 
     /** True until a fatal error was seen (the liveness answer). */
     public boolean alive() {
-        return fatal.get() == null;
+        if (fatal.get() == null) {
+            return true;
+        }
+        logFatal();
+        return false;
     }
 
     /** The first fatal error seen (class and message), or null. */
     public String fatalError() {
-        return fatal.get();
+        Throwable f = fatal.get();
+        return f == null ? null : f.getClass().getSimpleName() + ": " + f.getMessage();
     }
 
     /** Shutdown has begun: not ready from now on (still alive). */
@@ -72,12 +79,33 @@ public final class Readiness {
 
     /** Records a fatal error seen while serving a request: from now on neither ready nor live. */
     public void fatal(Throwable error) {
-        if (fatal.compareAndSet(null, error.getClass().getSimpleName() + ": " + error.getMessage())) {
-            LOG.error("fatal error on a request path: this replica is no longer ready nor live", error);
+        if (fatal.compareAndSet(null, error)) {
+            logFatal();
         }
         if (exitOnOutOfMemory && error instanceof OutOfMemoryError) {
-            System.err.println("spot-api: " + error + ": exiting (-XX:+ExitOnOutOfMemoryError)");
-            Runtime.getRuntime().halt(3);
+            try {
+                System.err.println("spot-api: " + error + ": exiting (-XX:+ExitOnOutOfMemoryError)");
+            } finally {
+                Runtime.getRuntime().halt(3);
+            }
+        }
+    }
+
+    /**
+     * Logs the fatal error once. Logging it may itself fail for want of memory (the error that was just
+     * recorded): then it is logged by the next call, at the latest the next probe's, once the failed request's
+     * memory is free again.
+     */
+    private void logFatal() {
+        Throwable error = fatal.get();
+        if (error == null || fatalLogged.get()) {
+            return;
+        }
+        try {
+            LOG.error("fatal error on a request path: this replica is no longer ready nor live", error);
+            fatalLogged.set(true);
+        } catch (Throwable notLogged) {
+            // an OutOfMemoryError while formatting or writing: the next call tries again
         }
     }
 
@@ -138,8 +166,8 @@ public final class Readiness {
 
     /** The type of the first fatal error (its simple class name), or null. */
     public String fatalType() {
-        String f = fatal.get();
-        return f == null ? null : f.substring(0, f.indexOf(':') < 0 ? f.length() : f.indexOf(':'));
+        Throwable f = fatal.get();
+        return f == null ? null : f.getClass().getSimpleName();
     }
 
     /** Null when ready; else why not (a fatal error, shutting down, or the gating components that are DOWN). */

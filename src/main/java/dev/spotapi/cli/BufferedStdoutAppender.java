@@ -31,7 +31,7 @@ public final class BufferedStdoutAppender extends OutputStreamAppender<ILoggingE
     });
 
     static {
-        FLUSHER.scheduleWithFixedDelay(BufferedStdoutAppender::flushAll, FLUSH_MS, FLUSH_MS, TimeUnit.MILLISECONDS);
+        FLUSHER.scheduleWithFixedDelay(BufferedStdoutAppender::flushPeriodically, FLUSH_MS, FLUSH_MS, TimeUnit.MILLISECONDS);
     }
 
     private final OutputStream target;
@@ -72,6 +72,19 @@ public final class BufferedStdoutAppender extends OutputStreamAppender<ILoggingE
     /** Writes out what every started appender has buffered. */
     public static void flushAll() {
         STREAMS.forEach(BufferedStdoutAppender::flush);
+    }
+
+    /**
+     * The flusher's period. Nothing it throws may escape: a scheduled executor never runs a periodic task again
+     * once it has thrown, and the log would stop reaching stdout for good (an {@link OutOfMemoryError} in the
+     * flush, while a request had taken the heap, did that: the very line saying so was never written).
+     */
+    static void flushPeriodically() {
+        try {
+            flushAll();
+        } catch (Throwable t) {
+            // the next period tries again
+        }
     }
 
     private static void flush(OutputStream out) {

@@ -92,9 +92,9 @@ public final class Tasks implements AutoCloseable {
         this.metrics = new TaskMetrics(registry, () -> running.size(), queue::size);
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("tasks-timer"));
         this.workers = Executors.newFixedThreadPool(2, daemon("tasks"));
-        timer.scheduleWithFixedDelay(() -> workers.execute(this::pump), PUMP_MS, PUMP_MS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(handOff(this::pump), PUMP_MS, PUMP_MS, TimeUnit.MILLISECONDS);
         long reapEvery = Math.max(1_000, Math.min(config.staleSeconds() * 1_000 / 2, 30_000));
-        timer.scheduleWithFixedDelay(() -> workers.execute(this::reap), reapEvery, reapEvery, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(handOff(this::reap), reapEvery, reapEvery, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -159,7 +159,7 @@ public final class Tasks implements AutoCloseable {
 
     /** Runs {@code job} every {@code period} on the task workers until {@link #close()}. */
     void every(Duration period, Runnable job) {
-        timer.scheduleWithFixedDelay(() -> workers.execute(job), period.toMillis(), period.toMillis(),
+        timer.scheduleWithFixedDelay(handOff(job), period.toMillis(), period.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 
@@ -378,6 +378,27 @@ public final class Tasks implements AutoCloseable {
         } catch (Exception e) {
             LOG.debug("ignored: {}", e.toString());
         }
+    }
+
+    /**
+     * The timer's periodic action for {@code job}: hands it to the workers. Nothing may escape it: a scheduled
+     * executor never runs a periodic action again once it has thrown, and this replica would stop taking
+     * tasks for good (an {@link OutOfMemoryError} while a request held the heap is enough). Refused once closed.
+     */
+    private Runnable handOff(Runnable job) {
+        return () -> {
+            try {
+                workers.execute(job);
+            } catch (Throwable t) {
+                try {
+                    if (!closed) {
+                        LOG.warn("could not hand periodic task work to a worker, tried again next period: {}", t.toString());
+                    }
+                } catch (Throwable alsoFailed) {
+                    // no memory to log it either: the next period tries again
+                }
+            }
+        };
     }
 
     private static void quietly(Runnable r) {

@@ -53,6 +53,32 @@ class BufferedStdoutAppenderTest {
     }
 
     @Test
+    void aFlushThatThrowsAnErrorDoesNotEndThePeriodicFlush() throws InterruptedException {
+        // the first write out of the buffer fails as it did when a request had taken the whole heap
+        CountingStream target = new CountingStream() {
+            boolean failed;
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                if (!failed) {
+                    failed = true;
+                    throw new OutOfMemoryError("Java heap space");
+                }
+                super.write(b, off, len);
+            }
+        };
+        BufferedStdoutAppender appender = started(target);
+        appender.doAppend(event("written in a later period"));
+
+        long deadline = System.nanoTime() + 20 * BufferedStdoutAppender.FLUSH_MS * 1_000_000L;
+        while (target.size() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(target.toString(StandardCharsets.UTF_8)).isEqualTo("INFO written in a later period\n");
+        appender.stop();
+    }
+
+    @Test
     void flushAllWritesWhatEveryStartedAppenderHolds() {
         CountingStream first = new CountingStream();
         CountingStream second = new CountingStream();
@@ -86,7 +112,7 @@ class BufferedStdoutAppenderTest {
     }
 
     /** Counts write calls and remembers whether it was closed. */
-    private static final class CountingStream extends ByteArrayOutputStream {
+    private static class CountingStream extends ByteArrayOutputStream {
         int writes;
         boolean closed;
 
