@@ -75,13 +75,13 @@ class TaskStateFileAttackTest {
         }
     }
 
-    private static Process start(Path config, Path output) throws IOException {
+    static Process start(Path config, Path output) throws IOException {
         List<String> command = new ArrayList<>(ChildJvm.command("256m"));
         command.addAll(List.of("dev.spotapi.cli.Main", "-config", config.toString()));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
     }
 
-    private static HttpResponse<String> send(String method, String url, String body, Map<String, String> headers)
+    static HttpResponse<String> send(String method, String url, String body, Map<String, String> headers)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
                 .header("X-Auth-Token", TestService.TOKEN)
@@ -91,7 +91,7 @@ class TaskStateFileAttackTest {
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static void awaitUp(Process process, String base, Path output) throws Exception {
+    static void awaitUp(Process process, String base, Path output) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -110,7 +110,7 @@ class TaskStateFileAttackTest {
         throw new AssertionError("spot-api did not start:\n" + String.join("\n", Files.readAllLines(output)));
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
