@@ -151,14 +151,14 @@ public final class ApiServer {
         // a stop closes idle keep-alive connections at once (as Go's Server.Shutdown does), not after Jetty's
         // default 1 s; in-flight requests still get the stop timeout
         connector.setShutdownIdleTimeout(SHUTDOWN_IDLE_MS);
-        HeaderDeadline headerDeadline = new HeaderDeadline(p.http().bodyTimeoutMs());
-        connector.addBean(headerDeadline.listener());
+        ConnectionGuard connectionGuard = new ConnectionGuard(p.http().bodyTimeoutMs(), MAX_CONNECTIONS);
+        connector.addBean(connectionGuard.listener());
         server.addConnector(connector);
 
         // outermost first: WorkerDispatch (liveness and the version on the selector thread, the rest on a worker)
-        // -> HeaderDeadline -> Graceful -> SizeLimit -> FatalErrorGuard -> BodyGate (token verified,
-        // body budget) -> SlowBodyGuard -> HeapBodyLoader (async body read into the heap) -> HeadAsGet -> the
-        // router (ApiHandler)
+        // -> ConnectionGuard (header deadline, idle connections closed near the limit) -> Graceful -> SizeLimit
+        // -> FatalErrorGuard -> BodyGate (token verified, body budget) -> SlowBodyGuard -> HeapBodyLoader (async
+        // body read into the heap) -> HeadAsGet -> the router (ApiHandler)
         server.setHandler(new ApiHandler(router, (ctx, error) -> {
             p.readiness().fatal(error);
             errors.fatal(ctx, error);
@@ -174,7 +174,7 @@ public final class ApiServer {
         server.insertHandler(new FatalErrorGuard(p.readiness()));
         server.insertHandler(new SizeLimitHandler(p.maxBodyBytes(), -1));
         server.insertHandler(new GracefulHandler());
-        server.insertHandler(headerDeadline);
+        server.insertHandler(connectionGuard);
         server.insertHandler(new WorkerDispatch(Routes.answeredFromMemory()));
         server.setStopTimeout(p.http().stopTimeoutMs());
         server.setErrorHandler(new JettyErrors(p.mapper(), cors));

@@ -7,7 +7,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.spotapi.config.AuthSettings;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
-import io.github.bucket4j.ConsumptionProbe;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Checks an {@code X-Auth-Token} header (a bcrypt hash of the pre-shared key) against the key.
@@ -34,10 +33,14 @@ import java.util.concurrent.TimeUnit;
  *       turn and a new caller waits for at most one check per other waiting address; when a lane is full
  *       the newcomer pushes out the newest token of the longest queue, or, when its own queue is the
  *       longest, is answered {@link Verdict#BUSY} at once (as is a pushed-out token);</li>
- *   <li>a client is its remote address, for IPv6 its /64 ({@link ClientAddress}); each may start at most
+ *   <li>a client is its remote address, for IPv6 its /64 ({@link ClientAddress}); each may start
  *       {@code failedVerificationsPerMinute} bcrypt runs that end in a wrong token per minute (a run is
- *       charged when it starts and refunded when the token proves right); past that the answer is
- *       {@link Verdict#THROTTLED} without hashing.</li>
+ *       charged when it starts and refunded when the token proves right); past that it may have one run at
+ *       a time, and a token that comes while that one runs is answered {@link Verdict#THROTTLED} (retry
+ *       after 1 s) without hashing. Never a lock-out: behind an ingress or a NAT every caller shares one
+ *       address, and a valid token that nobody verified yet (a client that hashes the key for each call)
+ *       must still be checked however many made-up ones came from there; what one address can spend past
+ *       its budget is one bcrypt run at a time, in its turn among the other addresses ({@link FairQueue}).</li>
  * </ul>
  * The cache belongs to this verifier, which holds one key: a new key means a new verifier.
  */
@@ -50,7 +53,7 @@ public final class TokenVerifier implements AutoCloseable {
     private final byte[] key;
     private final AuthSettings settings;
     private final AsyncCache<String, Boolean> verdicts;
-    private final Cache<String, Bucket> failuresByClient;
+    private final Cache<String, Allowance> failuresByClient;
     private final VerifyLanes lanes;
 
     /** A verifier with the default {@link AuthSettings}. */
@@ -100,32 +103,43 @@ public final class TokenVerifier implements AutoCloseable {
             return done(Verdict.COST_REFUSED);
         }
         String clientKey = ClientAddress.key(client);
-        Bucket allowance = failuresByClient.get(clientKey, c -> Bucket.builder()
+        Allowance allowance = failuresByClient.get(clientKey, c -> new Allowance(Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(settings.failedVerificationsPerMinute())
                         .refillGreedy(settings.failedVerificationsPerMinute(), Duration.ofMinutes(1)).build())
-                .build());
-        ConsumptionProbe probe = allowance.tryConsumeAndReturnRemaining(1);
-        if (!probe.isConsumed()) {
-            long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill()) + 1);
-            return CompletableFuture.completedFuture(new Result(Verdict.THROTTLED, seconds));
+                .build()));
+        // within the budget: charged now, refunded when the token proves right; past it: one at a time
+        boolean charged = allowance.budget.tryConsume(1);
+        if (!charged && !allowance.oneAtATime.compareAndSet(false, true)) {
+            return CompletableFuture.completedFuture(new Result(Verdict.THROTTLED, 1));
         }
+        Runnable settle = charged ? () -> allowance.budget.addTokens(1) : () -> allowance.oneAtATime.set(false);
         CompletableFuture<Boolean> running;
         try {
             running = verdicts.get(digest, (d, unused) -> lanes.submit(clientKey, cost, header));
         } catch (RejectedExecutionException full) {
-            allowance.addTokens(1);
+            settle.run();
             return CompletableFuture.completedFuture(Result.BUSY);
         }
         return running.handle((ok, failure) -> {
             if (failure != null) {
-                allowance.addTokens(1);
+                settle.run();
                 return Result.BUSY;
             }
-            if (ok) {
-                allowance.addTokens(1);
+            if (ok || !charged) {
+                settle.run();
             }
             return Result.of(ok);
         });
+    }
+
+    /**
+     * A client's allowance: {@code budget}, the bcrypt runs that may end in a wrong token (per minute), and
+     * past it the one run it may have at a time (true while it runs).
+     */
+    private record Allowance(Bucket budget, AtomicBoolean oneAtATime) {
+        Allowance(Bucket budget) {
+            this(budget, new AtomicBoolean());
+        }
     }
 
     /** True when this header is already known to be right: the caller needs no verification at all. */

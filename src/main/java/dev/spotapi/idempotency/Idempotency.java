@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
  *     first claim too: the store may have lost an earlier record) first looks for the object by the
  *     correlation tag derived from the key; for an {@link Mode#ACTION} the answer is
  *     stored and replayed, so the action never runs twice (Stripe does the same with its 500s).</li>
+ * <li>An earlier attempt that never recorded an answer (its replica or process stopped while it ran, and
+ *     its lease ran out): a create runs again (it looks for its correlation tag first); an action does not
+ *     (Spot may have carried it out, and nothing in Spot tells): 502, stored and replayed like the above.</li>
  * <li>The store cannot be reached (Redis down): 503 with {@code Retry-After}, nothing runs (fail closed).</li>
  * </ul>
  * Records are keyed by SHA-256 of the org and the key, so the key itself is never stored.
@@ -149,6 +152,15 @@ public final class Idempotency {
             case NEW, RESUMED -> {
                 boolean resumed = claim.outcome() == Outcome.RESUMED;
                 ctx.attribute(CLAIM, new Claimed(key, mode, resumed));
+                if (resumed && mode == Mode.ACTION) {
+                    // the earlier attempt ended without an answer (its process stopped, its lease ran out): Spot
+                    // may have acted; an action cannot be looked up like a create, so it is not run again, and
+                    // this doubtful answer is stored (after) and replayed to every later retry, as a 5xx is
+                    throw new ApiException(502, "an earlier request with this " + HEADER + " was interrupted before"
+                            + " its answer was recorded (the replica serving it stopped); Spot may or may not have"
+                            + " carried out the action, so it is not run again: read the object, and use a new key"
+                            + " for a new attempt");
+                }
                 // the same key and request always get the same tag; always look for it before creating: a claim
                 // that found no record cannot tell a first use from a record lost (restart of an embedded store,
                 // Redis FLUSHALL or restart without persistence; issue 20), so a create never relies on the store;

@@ -33,6 +33,15 @@ class FreshTokenLockoutAttackTest {
             RawHttp.Answer valid = RawHttp.send(h.port(), "GET", "/v1/spot/main/instances",
                     Map.of("X-Auth-Token", fresh), null);
             assertThat(valid.status()).as("a fresh valid token from the same address: %s", valid).isEqualTo(200);
+            // the kind: made-up tokens (cheap and costly) and fresh valid ones interleaved, all from one address
+            for (int i = 0; i < 6; i++) {
+                RawHttp.Answer bogus = RawHttp.send(h.port(), "GET", "/v1/spot/main/instances",
+                        Map.of("X-Auth-Token", StarvationLatencyTest.bogusToken(i % 2 == 0 ? 4 : 10)), null);
+                assertThat(bogus.status()).as("made-up token: %s", bogus).isIn(403, 429);
+                RawHttp.Answer again = RawHttp.send(h.port(), "GET", "/v1/spot/main/instances",
+                        Map.of("X-Auth-Token", TokenVerifier.hash(TestService.KEY, 4 + i % 3)), null);
+                assertThat(again.status()).as("fresh valid token %d after a made-up one: %s", i, again).isEqualTo(200);
+            }
         }
     }
 }

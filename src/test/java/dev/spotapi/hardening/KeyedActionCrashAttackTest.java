@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * claim simply runs the action again: the group is scaled twice.
  *
  * <p>Expected, as docs/api.md promises for actions ("the action never runs twice"): the retry does not act
- * again (a 409/502-like answer saying the first attempt may have acted, or a read of the result); the
- * target is 3, not 4.
+ * again; the target is 3, not 4. The answer ({@code idempotency.Idempotency}): 502 saying the first attempt
+ * may have acted, stored for the key and replayed to every later retry.
  */
 class KeyedActionCrashAttackTest {
     @TempDir
@@ -70,6 +70,7 @@ class KeyedActionCrashAttackTest {
                         }
                     });
                     awaitInProgress(b);
+                    awaitTarget(b, group, 3); // Spot carried the scale out; its answer is still held
                     a.destroyForcibly();
                     assertThat(a.waitFor(10, TimeUnit.SECONDS)).isTrue();
                     onA.join();
@@ -92,12 +93,29 @@ class KeyedActionCrashAttackTest {
                 assertThat(stored.path("capacity").path("target").asInt())
                         .as("target after one keyed scale up from 2 (the retry on B: %d %s)", retry.status(), retry.body())
                         .isEqualTo(3);
+                // the doubtful answer says why, and is the key's answer from then on
+                assertThat(retry.status()).as(retry.body()).isEqualTo(502);
+                assertThat(retry.json().path("message").asText()).contains("interrupted").contains("not run again");
+                TestService.Reply again = keyed(b, path, scale, key);
+                assertThat(again.status()).isEqualTo(502);
+                assertThat(again.header("Idempotency-Replayed")).isEqualTo("true");
+                assertThat(again.json().path("message").asText()).isEqualTo(retry.json().path("message").asText());
             }
         }
     }
 
     private static TestService.Reply keyed(TestService svc, String path, String body, String key) {
         return svc.call("PUT", path, body, Map.of("X-Auth-Token", TestService.TOKEN, "Idempotency-Key", key));
+    }
+
+    /** Waits until the simulator's group has {@code target}. */
+    private static void awaitTarget(TestService svc, String group, int target) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && svc.sim("GET", "/aws/ec2/group/" + group + "?accountId="
+                + TestService.MAIN_ID, null).json().path("response").path("items").path(0).path("capacity")
+                .path("target").asInt() != target) {
+            Thread.sleep(50);
+        }
     }
 
     /** Waits until the simulator holds a request (A's scale, carried out, its answer held). */

@@ -100,6 +100,28 @@ class TokenVerifierTest {
     }
 
     @Test
+    void pastItsBudgetAClientHasOneVerificationAtATimeAndIsNeverLockedOut() throws Exception {
+        // a budget of 2 failed runs a minute, bcrypt on one thread per lane
+        TokenVerifier v = new TokenVerifier(KEY, new dev.spotapi.config.AuthSettings(0, 1, 16, 2, 0));
+        String client = "203.0.113.7";
+        assertThat(v.verify(TokenVerifier.hash("made-up-1", 4), client).join().verdict()).isEqualTo(Verdict.WRONG);
+        assertThat(v.verify(TokenVerifier.hash("made-up-2", 4), client).join().verdict()).isEqualTo(Verdict.WRONG);
+
+        // past the budget: one run at a time; a second token while it runs is throttled without hashing
+        var slow = v.verify(TokenVerifier.hash("made-up-3", 12), client);
+        var meanwhile = v.verify(TokenVerifier.hash("made-up-4", 4), client).join();
+        assertThat(meanwhile.verdict()).isEqualTo(Verdict.THROTTLED);
+        assertThat(meanwhile.retryAfterSeconds()).isEqualTo(1);
+        assertThat(slow.join().verdict()).isEqualTo(Verdict.WRONG);
+
+        // then a fresh valid token from that client is checked, and so is the next made-up one
+        assertThat(v.verify(TokenVerifier.hash(KEY, 5), client).join().verdict()).isEqualTo(Verdict.OK);
+        assertThat(v.verify(TokenVerifier.hash("made-up-5", 4), client).join().verdict()).isEqualTo(Verdict.WRONG);
+        // another client has its own budget
+        assertThat(v.verify(TokenVerifier.hash("made-up-6", 4), "198.51.100.9").join().verdict()).isEqualTo(Verdict.WRONG);
+    }
+
+    @Test
     void aVerdictIsRememberedOncePerHeaderValue() {
         TokenVerifier v = new TokenVerifier(KEY);
         assertThat(v.cachedVerdicts()).isZero();
