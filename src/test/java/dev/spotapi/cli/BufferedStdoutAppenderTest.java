@@ -44,10 +44,7 @@ class BufferedStdoutAppenderTest {
         BufferedStdoutAppender appender = started(target);
         appender.doAppend(event("soon visible"));
 
-        long deadline = System.nanoTime() + 10 * BufferedStdoutAppender.FLUSH_MS * 1_000_000L;
-        while (target.size() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        awaitWritten(target, 10);
         assertThat(target.toString(StandardCharsets.UTF_8)).isEqualTo("INFO soon visible\n");
         appender.stop();
     }
@@ -70,10 +67,7 @@ class BufferedStdoutAppenderTest {
         BufferedStdoutAppender appender = started(target);
         appender.doAppend(event("written in a later period"));
 
-        long deadline = System.nanoTime() + 20 * BufferedStdoutAppender.FLUSH_MS * 1_000_000L;
-        while (target.size() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        awaitWritten(target, 20);
         assertThat(target.toString(StandardCharsets.UTF_8)).isEqualTo("INFO written in a later period\n");
         appender.stop();
     }
@@ -93,6 +87,14 @@ class BufferedStdoutAppenderTest {
         assertThat(second.toString(StandardCharsets.UTF_8)).isEqualTo("INFO from b\n");
         a.stop();
         b.stop();
+    }
+
+    /** Waits up to {@code periods} flush periods for anything to reach {@code target}. */
+    private static void awaitWritten(CountingStream target, int periods) throws InterruptedException {
+        long deadline = System.nanoTime() + periods * BufferedStdoutAppender.FLUSH_MS * 1_000_000L;
+        while (target.size() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
     }
 
     private BufferedStdoutAppender started(CountingStream target) {
