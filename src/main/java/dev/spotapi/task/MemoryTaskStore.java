@@ -36,6 +36,11 @@ public final class MemoryTaskStore implements TaskStore {
     private final Map<String, Entry> tasks = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
     private long savedAt = -1;
+    /** Where {@link #create}, {@link #complete} and {@link #fail} are saved before they return; null: nowhere. */
+    private volatile java.nio.file.Path writeThrough;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MemoryTaskStore.class);
+    private static final dev.spotapi.log.Throttle SAVE_WARNINGS = new dev.spotapi.log.Throttle(10_000);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** One task as saved in the state file. */
     record Saved(String id, String org, String kind, String account, String resource, String target, long createdMs,
@@ -58,6 +63,17 @@ public final class MemoryTaskStore implements TaskStore {
         this.maxEvents = maxEvents;
     }
 
+    /**
+     * Saves the whole store to {@code file} ({@link #save}) before {@link #create}, {@link #complete} and
+     * {@link #fail} return: a task whose id or outcome a caller was told survives a kill of the process. Other
+     * changes (start, check-ins, events) are left to the periodic save. A save that fails is logged (WARN, at
+     * most every 10 s) and the change stays in memory (saved again by the next save).
+     */
+    public MemoryTaskStore writeThrough(java.nio.file.Path file) {
+        this.writeThrough = file;
+        return this;
+    }
+
     /** At most {@code max} tasks are kept: beyond, finished tasks are forgotten, those expiring first first. */
     public MemoryTaskStore bounded(int max) {
         this.maxTasks = max;
@@ -75,6 +91,7 @@ public final class MemoryTaskStore implements TaskStore {
             tasks.put(work.id(), e);
             log(e, "created task " + work.id());
         }
+        persist();
     }
 
     @Override
@@ -106,6 +123,7 @@ public final class MemoryTaskStore implements TaskStore {
             e.completedAt = now();
             log(e, "complete task " + id);
         });
+        persist();
     }
 
     @Override
@@ -116,6 +134,24 @@ public final class MemoryTaskStore implements TaskStore {
             e.failure = failure;
             log(e, "failed task " + id);
         });
+        persist();
+    }
+
+    /** The write-through save of a change the caller is told about (see {@link #writeThrough}). */
+    private void persist() {
+        java.nio.file.Path file = writeThrough;
+        if (file == null) {
+            return;
+        }
+        try {
+            save(file);
+        } catch (RuntimeException e) {
+            long suppressed = SAVE_WARNINGS.allow("save");
+            if (suppressed >= 0) {
+                LOG.atWarn().addKeyValue("suppressed", suppressed).log("tasks: cannot save {} (the change is kept in "
+                        + "memory and saved again by the next save): {}", file, e.toString());
+            }
+        }
     }
 
     @Override
@@ -212,8 +248,10 @@ public final class MemoryTaskStore implements TaskStore {
     }
 
     /**
-     * Writes every task to {@code file} (JSON, through a temporary file and an atomic move) when anything changed
-     * since the last save. Throws {@link java.io.UncheckedIOException} when the file cannot be written.
+     * Writes every task to {@code file} (JSON, through a temporary file that is flushed to disk, an atomic rename
+     * and a flush of the directory: the file holds the old or the new tasks whatever happens) when anything
+     * changed since the last save. Concurrent callers share one write: a change made before a running save read
+     * the store is not written again. Throws {@link java.io.UncheckedIOException} when the file cannot be written.
      */
     public synchronized void save(java.nio.file.Path file) {
         long version = changes.get();
@@ -231,12 +269,7 @@ public final class MemoryTaskStore implements TaskStore {
             }
         }
         try {
-            java.nio.file.Path dir = file.toAbsolutePath().getParent();
-            java.nio.file.Files.createDirectories(dir);
-            java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dir, "tasks", ".tmp");
-            new com.fasterxml.jackson.databind.ObjectMapper().writeValue(tmp.toFile(), out);
-            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            dev.spotapi.shared.AtomicFiles.replace(file, JSON.writeValueAsBytes(out));
             savedAt = version;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -253,7 +286,7 @@ public final class MemoryTaskStore implements TaskStore {
         }
         List<Saved> saved;
         try {
-            saved = new com.fasterxml.jackson.databind.ObjectMapper().readValue(file.toFile(),
+            saved = JSON.readValue(file.toFile(),
                     new com.fasterxml.jackson.core.type.TypeReference<List<Saved>>() { });
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

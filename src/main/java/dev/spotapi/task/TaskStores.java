@@ -50,6 +50,8 @@ public final class TaskStores {
             return new Tasks(store, queue, accounts, t, config.org(), registry, clock, () -> { });
         }
         Path file = Path.of(t.stateFile());
+        // a task whose id (202) or outcome a caller was told is on disk before the answer leaves; progress each second
+        store.writeThrough(file);
         try {
             List<String> unfinished = store.load(file);
             unfinished.forEach(queue::offer);
