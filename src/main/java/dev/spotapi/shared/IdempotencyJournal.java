@@ -57,6 +57,12 @@ final class IdempotencyJournal implements AutoCloseable {
     private long liveBytes;
     private long lines;
     private FileChannel out;
+    /** Lines appended since the file was opened (guarded by this). */
+    private long written;
+    /** Of those, how many are known to be on the disk. */
+    private final java.util.concurrent.atomic.AtomicLong durable = new java.util.concurrent.atomic.AtomicLong();
+    /** Held while flushing, so that concurrent writers share one fsync. */
+    private final Object flushLock = new Object();
 
     private IdempotencyJournal(Path file, long maxBytes) {
         this.file = file;
@@ -83,21 +89,67 @@ final class IdempotencyJournal implements AutoCloseable {
         return List.copyOf(live.values());
     }
 
-    /** Appends the new state of a record and flushes it to the disk; rewrites the file when it has grown. */
-    synchronized void write(Line line) throws IOException {
-        if (out == null) {
-            throw new IOException("the idempotency state file " + file + " is closed");
+    /**
+     * Appends the new state of a record and returns once it is on the disk (fsync); rewrites the file when it
+     * has grown. Concurrent callers share one fsync (group commit): each waits until a flush that started
+     * after its line was written has ended. Throws {@link IOException} when the line cannot be written or
+     * flushed (a line written only in part is cut off again).
+     */
+    void write(Line line) throws IOException {
+        long mine;
+        synchronized (this) {
+            if (out == null) {
+                throw new IOException("the idempotency state file " + file + " is closed");
+            }
+            byte[] bytes = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
+            long start = out.position();
+            try {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+            } catch (IOException e) {
+                try {
+                    out.truncate(start);
+                } catch (IOException alsoFailed) {
+                    e.addSuppressed(alsoFailed);
+                }
+                throw e;
+            }
+            mine = ++written;
+            lines++;
+            apply(line);
+            if (lines >= MIN_LINES_TO_COMPACT && lines > 2L * live.size()) {
+                compact(); // flushes everything written so far
+            }
         }
-        byte[] bytes = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-            out.write(buffer);
-        }
-        out.force(false);
-        lines++;
-        apply(line);
-        if (lines >= MIN_LINES_TO_COMPACT && lines > 2L * live.size()) {
-            compact();
+        flushUpTo(mine);
+    }
+
+    /** Returns once line number {@code mine} (of {@link #written}) is on the disk. */
+    private void flushUpTo(long mine) throws IOException {
+        synchronized (flushLock) {
+            if (durable.get() >= mine) {
+                return; // a flush that started after this line was written covered it
+            }
+            FileChannel channel;
+            long upTo;
+            synchronized (this) {
+                channel = out;
+                upTo = written;
+            }
+            if (channel == null) {
+                throw new IOException("the idempotency state file " + file + " is closed");
+            }
+            try {
+                channel.force(false);
+            } catch (java.nio.channels.ClosedChannelException rewritten) {
+                if (durable.get() >= mine) {
+                    return; // the file was rewritten (and flushed) meanwhile
+                }
+                throw rewritten;
+            }
+            durable.accumulateAndGet(upTo, Math::max);
         }
     }
 
@@ -191,6 +243,7 @@ final class IdempotencyJournal implements AutoCloseable {
         }
         out = next;
         lines = live.size();
+        durable.accumulateAndGet(written, Math::max);
     }
 
     /** Live records by key (tests). */
