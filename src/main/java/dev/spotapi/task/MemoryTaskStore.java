@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Tasks in this process (the embedded default, one replica): the same fields and events as flywheel's
- * Redis layout, lost with the process. A task expires {@code ttl} after its last write (swept by
+ * Redis layout, lost with the process unless saved to a state file ({@link #save}, {@link #writeThrough},
+ * {@link #load}: {@code tasks.stateFile}). A task expires {@code ttl} after its last write (swept by
  * {@link #sweep()}); at most {@code maxEvents} events per task are kept (oldest dropped); beyond
  * {@code maxTasks} tasks the finished ones that expire first are forgotten early (memory stays bounded
  * whatever the request rate).
