@@ -1,7 +1,6 @@
 package dev.spotapi.shared;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,16 +18,27 @@ public final class AtomicFiles {
      * the directory when missing. Throws {@link IOException} when any step fails ({@code file} then unchanged).
      */
     public static void replace(Path file, byte[] content) throws IOException {
+        replace(file, out -> out.write(content));
+    }
+
+    /** What {@link #replace(Path, Content)} writes: the new content, streamed (nothing held whole in memory). */
+    @FunctionalInterface
+    public interface Content {
+        /** Writes the content to {@code out} (buffered; closed by the caller). */
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
+
+    /** {@link #replace(Path, byte[])} with content streamed by {@code content}. */
+    public static void replace(Path file, Content content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                out.force(true);
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 64 * 1024);
+                content.writeTo(out);
+                out.flush();
+                channel.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {

@@ -232,11 +232,12 @@ final class IdempotencyJournal implements AutoCloseable {
             }
             return expired;
         });
-        StringBuilder text = new StringBuilder();
-        for (Line l : live.values()) {
-            text.append(JSON.writeValueAsString(l)).append('\n');
-        }
-        AtomicFiles.replace(file, text.toString().getBytes(StandardCharsets.UTF_8)); // the old file stays when it fails
+        AtomicFiles.replace(file, stream -> { // the old file stays when it fails
+            for (Line l : live.values()) {
+                stream.write(JSON.writeValueAsBytes(l));
+                stream.write('\n');
+            }
+        });
         FileChannel next = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         if (out != null) {
             out.close();

@@ -308,7 +308,8 @@ public final class MemoryTaskStore implements TaskStore {
             out.add(saved(t.getValue()));
         }
         try {
-            dev.spotapi.shared.AtomicFiles.replace(file, JSON.writeValueAsBytes(out));
+            dev.spotapi.shared.AtomicFiles.replace(file, stream -> JSON.writer()
+                    .without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(stream, out));
             savedAt = version;
             if (journal != null) { // the file now holds every change the journal held (appends wait for this lock)
                 journal.truncate(0);
