@@ -104,7 +104,8 @@ public final class SpotApi implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
         SpotMetrics spotMetrics = new SpotMetrics(registry);
-        SharedState shared = sharedState(config);
+        SharedState shared = config.sharedState().usesRedis() ? sharedState(config)
+                : EmbeddedSharedState.forService(config.idempotency().statePath()); // org-adopt: never the file
         RateBudget budget = new RateBudget(shared, config.spot());
         String userAgent = BuildInfo.current().userAgent();
         Map<String, Account> accounts = new LinkedHashMap<>();

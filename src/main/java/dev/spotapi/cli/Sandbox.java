@@ -6,6 +6,7 @@ import dev.spotapi.auth.TokenVerifier;
 import dev.spotapi.config.AccountConfig;
 import dev.spotapi.config.ConfigLoader;
 import dev.spotapi.config.ServiceConfig;
+import dev.spotapi.config.IdempotencyConfig;
 import dev.spotapi.config.TaskConfig;
 import dev.spotapi.sim.SpotSimulator;
 import java.io.PrintStream;
@@ -75,7 +76,9 @@ final class Sandbox {
                             simulator.baseUrl())),
                     key.value(), "info", "text", ACCOUNT, 0, null))
                     // async tasks survive restarts of the sandbox (without Redis they live in this process)
-                    .withTasks(TaskConfig.DEFAULTS.withStateFile(dir.resolve("tasks.json").toString())));
+                    .withTasks(TaskConfig.DEFAULTS.withStateFile(dir.resolve("tasks.json").toString()))
+                    // so do Idempotency-Key records: a keyed action retried after a restart is replayed, not run again
+                    .withIdempotency(IdempotencyConfig.DEFAULTS.withStateFile(dir.resolve("idempotency.jsonl").toString())));
             Logging.apply(config);
             return new Running(simulator, SpotApi.start(config), config, key, token);
         } catch (RuntimeException e) {

@@ -25,7 +25,9 @@ import java.util.Map;
  *     {@code instancePower}, {@code groupCreate}, {@code groupDelete}, {@code groupPower},
  *     {@code groupCapacity}, {@code groupScale}, {@code groupRoll}), how long a task may wait for Spot (default 1800).</li>
  * <li>{@code stateFile} (default none; the sandbox sets {@code <sandbox dir>/tasks.json}): without Redis, the
- *     tasks are saved there (JSON, each second and at stop) and loaded at start, unfinished ones resumed.</li>
+ *     tasks are saved there (JSON, each second and at stop) and loaded at start, unfinished ones resumed; a
+ *     created or finished task is first appended to {@code <stateFile>.journal} and flushed to the disk before
+ *     it is answered (survives a kill).</li>
  * </ul>
  */
 public record TaskConfig(

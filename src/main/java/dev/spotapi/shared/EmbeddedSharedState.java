@@ -10,7 +10,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The in-process {@link SharedState}: correct for one replica, lost at restart. Records expire after
+ * The in-process {@link SharedState}: correct for one replica. Without a state file its idempotency records
+ * are lost at restart; with one ({@link #forService}, {@code idempotency.stateFile}) every change of a record
+ * is on disk ({@link IdempotencyJournal}) before the call that made it returns, so a stored answer survives a
+ * restart or a kill, and a request in flight when its process died comes back uncertain. Records expire after
  * their TTL and the whole store is bounded by the bytes of the stored answers ({@value #MAX_BYTES}),
  * evicting the oldest first. Budgets are Bucket4j's local token buckets.
  */
@@ -39,6 +42,10 @@ public final class EmbeddedSharedState implements SharedState {
                 }
             })
             .build();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddedSharedState.class);
+    private static final dev.spotapi.log.Throttle WRITE_WARNINGS = new dev.spotapi.log.Throttle(10_000);
+    /** Where records are kept across restarts; null: only in this process. */
+    private final IdempotencyJournal journal;
     private final Cache<String, Bucket> buckets = Caffeine.newBuilder().expireAfterAccess(10, TimeUnit.MINUTES).build();
     private final Cache<String, Long> holds = Caffeine.newBuilder().expireAfterWrite(1, TimeUnit.HOURS).build();
     /** Objects deleted by this process: epoch ms of the delete and, in nanoTime terms, when to forget it. */
@@ -62,10 +69,84 @@ public final class EmbeddedSharedState implements SharedState {
             })
             .build();
 
-    /** One record; immutable, replaced on every change. {@code expiresAt} is in {@link System#nanoTime()} terms. */
-    private record Record(String fingerprint, char state, long leaseUntil, StoredReply reply, long expiresAt) {
+    /**
+     * One record; immutable, replaced on every change. {@code expiresAt} is in {@link System#nanoTime()} terms,
+     * {@code expiresAtMillis} the same instant in epoch ms (for the state file).
+     */
+    private record Record(String fingerprint, char state, long leaseUntil, StoredReply reply, long expiresAt,
+            long expiresAtMillis) {
         Record(String fingerprint, char state, long leaseUntil, StoredReply reply, Duration ttl) {
-            this(fingerprint, state, leaseUntil, reply, System.nanoTime() + ttl.toNanos());
+            this(fingerprint, state, leaseUntil, reply, System.nanoTime() + ttl.toNanos(),
+                    System.currentTimeMillis() + ttl.toMillis());
+        }
+
+        IdempotencyJournal.Line line(String key) {
+            return new IdempotencyJournal.Line(key, fingerprint, state, leaseUntil, expiresAtMillis,
+                    reply == null ? null : reply.status(), reply == null ? null : reply.contentType(),
+                    reply == null ? null : reply.body());
+        }
+
+        static Record of(IdempotencyJournal.Line l) {
+            long left = l.expiresAtMillis() - System.currentTimeMillis();
+            StoredReply reply = l.status() == null ? null
+                    : new StoredReply(l.status(), l.contentType(), l.body() == null ? new byte[0] : l.body());
+            return new Record(l.fingerprint(), l.state(), l.leaseUntilMillis(), reply, System.nanoTime()
+                    + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(left), l.expiresAtMillis());
+        }
+    }
+
+    /** Records only in this process (lost at restart), as the fallback of {@link RedisSharedState} needs. */
+    public EmbeddedSharedState() {
+        this.journal = null;
+    }
+
+    private EmbeddedSharedState(IdempotencyJournal journal) {
+        this.journal = journal;
+        for (IdempotencyJournal.Line l : journal.records()) {
+            records.put(l.key(), Record.of(l));
+        }
+    }
+
+    /**
+     * The embedded state of the service (one replica without Redis). With {@code stateFile} (not null): the
+     * idempotency records are kept in that file ({@link IdempotencyJournal}: loaded now, every change flushed
+     * to the disk before it is acknowledged); throws {@link java.io.UncheckedIOException} when it cannot be read
+     * or written. Without: only in this process, and one WARN line says so.
+     */
+    public static EmbeddedSharedState forService(java.nio.file.Path stateFile) {
+        if (stateFile == null) {
+            LOG.warn("idempotency: without Redis or idempotency.stateFile, Idempotency-Key records are kept only until "
+                    + "this process stops: a keyed action retried after a restart runs again; set "
+                    + "idempotency.stateFile (one replica) or sharedState.redisUrl to keep them");
+            return new EmbeddedSharedState();
+        }
+        try {
+            IdempotencyJournal journal = IdempotencyJournal.open(stateFile, MAX_BYTES);
+            EmbeddedSharedState state = new EmbeddedSharedState(journal);
+            LOG.info("idempotency: {} Idempotency-Key record(s) loaded from {}", journal.records().size(), stateFile);
+            return state;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("idempotency.stateFile " + stateFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes a record's new state (or its removal, {@code r} null) to the state file, when there is one. */
+    private void persist(String key, Record r) throws java.io.IOException {
+        if (journal != null) {
+            journal.write(r == null ? IdempotencyJournal.Line.removed(key) : r.line(key));
+        }
+    }
+
+    /** {@link #persist} for a change already made in memory: a failure is logged (the record stays in memory). */
+    private void persistQuietly(String key, Record r) {
+        try {
+            persist(key, r);
+        } catch (java.io.IOException | RuntimeException e) {
+            long suppressed = WRITE_WARNINGS.allow("write");
+            if (suppressed >= 0) {
+                LOG.atWarn().addKeyValue("suppressed", suppressed).log("idempotency: cannot write the state file "
+                        + "(the record is kept in memory only; after a restart its key is in doubt): {}", e.toString());
+            }
         }
     }
 
@@ -75,7 +156,7 @@ public final class EmbeddedSharedState implements SharedState {
         records.asMap().compute(key, (k, r) -> {
             if (r == null) {
                 result.set(Claim.of(Outcome.NEW));
-                return new Record(fingerprint, 'F', leaseUntilMillis, null, ttl);
+                return claimed(k, new Record(fingerprint, 'F', leaseUntilMillis, null, ttl));
             }
             if (!r.fingerprint.equals(fingerprint)) {
                 result.set(Claim.of(Outcome.MISMATCH));
@@ -90,24 +171,40 @@ public final class EmbeddedSharedState implements SharedState {
                 return r;
             }
             result.set(Claim.of(Outcome.RESUMED));
-            return new Record(fingerprint, 'F', leaseUntilMillis, null, ttl);
+            return claimed(k, new Record(fingerprint, 'F', leaseUntilMillis, null, ttl));
         });
         return result.get();
     }
 
+    /** A new claim is on disk before the request runs: a failure refuses it (fail closed, nothing runs). */
+    private Record claimed(String key, Record r) {
+        try {
+            persist(key, r);
+            return r;
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new SharedStateUnavailableException("cannot write the idempotency state file: " + e, e);
+        }
+    }
+
     @Override
     public void complete(String key, StoredReply reply, Duration ttl) {
-        records.asMap().computeIfPresent(key, (k, r) -> new Record(r.fingerprint, 'D', 0, reply, ttl));
+        records.asMap().computeIfPresent(key, (k, r) -> written(k, new Record(r.fingerprint, 'D', 0, reply, ttl)));
     }
 
     @Override
     public void markUncertain(String key, Duration ttl) {
-        records.asMap().computeIfPresent(key, (k, r) -> new Record(r.fingerprint, 'U', 0, null, ttl));
+        records.asMap().computeIfPresent(key, (k, r) -> written(k, new Record(r.fingerprint, 'U', 0, null, ttl)));
     }
 
     @Override
     public void release(String key) {
-        records.invalidate(key);
+        records.asMap().computeIfPresent(key, (k, r) -> written(k, null));
+    }
+
+    /** {@code r} (null: removed) after writing it to the state file (see {@link #persistQuietly}). */
+    private Record written(String key, Record r) {
+        persistQuietly(key, r);
+        return r;
     }
 
     @Override
@@ -172,7 +269,7 @@ public final class EmbeddedSharedState implements SharedState {
 
     @Override
     public boolean durable() {
-        return false;
+        return false; // not seen by other replicas, even with a state file
     }
 
     @Override
@@ -182,6 +279,9 @@ public final class EmbeddedSharedState implements SharedState {
 
     @Override
     public void close() {
+        if (journal != null) {
+            journal.close();
+        }
         records.invalidateAll();
         deleted.invalidateAll();
     }

@@ -50,6 +50,11 @@ public final class TaskStores {
             return new Tasks(store, queue, accounts, t, config.org(), registry, clock, () -> { });
         }
         Path file = Path.of(t.stateFile());
+        try { // a task whose id (202) or outcome a caller was told is on disk before the answer leaves
+            store.writeThrough(file);
+        } catch (RuntimeException e) {
+            LOG.warn("tasks: cannot open the journal of {} (tasks are saved only every second): {}", file, e.toString());
+        }
         try {
             List<String> unfinished = store.load(file);
             unfinished.forEach(queue::offer);

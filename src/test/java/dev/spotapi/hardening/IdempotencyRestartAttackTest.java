@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * state, so this needs a real second process.)
  *
  * <p>Expected: the retry after the restart is the replay (or at least does not act again); the group is
- * scaled once.
+ * scaled once. Fix: {@code idempotency.stateFile} (the sandbox sets {@code .sandbox/idempotency.jsonl}) keeps
+ * the records in a file, each change flushed to the disk before the answer leaves: after a graceful stop and
+ * after a SIGKILL right after the 200, the retry is the replay ({@code Idempotency-Replayed: true}).
  */
 class IdempotencyRestartAttackTest {
     @TempDir
@@ -30,18 +32,30 @@ class IdempotencyRestartAttackTest {
 
     @Test
     void aKeyedScaleRetriedAfterARestartRunsOnce() throws Exception {
+        retriedAfterARestartRunsOnce(false);
+    }
+
+    @Test
+    void aKeyedScaleRetriedAfterAKillRightAfterTheAnswerRunsOnce() throws Exception {
+        retriedAfterARestartRunsOnce(true);
+    }
+
+    private void retriedAfterARestartRunsOnce(boolean kill) throws Exception {
         try (SpotSimulator sim = TestService.simulator()) {
             int port = TaskStateFileAttackTest.freePort();
             Path config = dir.resolve("config.json");
             Files.writeString(config, """
                     {"listenAddress": "127.0.0.1:%d", "token": "%s", "logLevel": "info", "org": "testorg",
                      "accounts": {"main": {"region": "us-east-1", "id": "%s", "token": "main-spot-token",
-                                           "defaultVPC": "vpc-default0001", "endpoint": "%s"}}}"""
-                    .formatted(port, TestService.KEY, TestService.MAIN_ID, sim.baseUrl()));
+                                           "defaultVPC": "vpc-default0001", "endpoint": "%s"}},
+                     "idempotency": {"stateFile": "%s"}}"""
+                    .formatted(port, TestService.KEY, TestService.MAIN_ID, sim.baseUrl(),
+                            dir.resolve("state").resolve("idempotency.jsonl")));
             String base = "http://127.0.0.1:" + port + "/v1/spot";
             String key = UUID.randomUUID().toString();
             String scale = "{\"direction\": \"up\", \"adjustment\": 1}";
             String group;
+            HttpResponse<String> once;
             Process first = TaskStateFileAttackTest.start(config, dir.resolve("first.log"));
             try {
                 TaskStateFileAttackTest.awaitUp(first, base, dir.resolve("first.log"));
@@ -49,10 +63,14 @@ class IdempotencyRestartAttackTest {
                         groupOfTargetTwoUpToFive(), Map.of());
                 assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
                 group = TestService.JSON.readTree(created.body()).path("id").asText();
-                HttpResponse<String> once = TaskStateFileAttackTest.send("PUT", base + "/main/elastigroups/" + group
+                once = TaskStateFileAttackTest.send("PUT", base + "/main/elastigroups/" + group
                         + "/scale", scale, Map.of("Idempotency-Key", key));
                 assertThat(once.statusCode()).as(once.body()).isEqualTo(200);
-                first.destroy(); // SIGTERM: a graceful stop, as a deploy does
+                if (kill) {
+                    first.destroyForcibly(); // SIGKILL right after the caller got its answer
+                } else {
+                    first.destroy(); // SIGTERM: a graceful stop, as a deploy does
+                }
                 assertThat(first.waitFor(20, TimeUnit.SECONDS)).isTrue();
             } finally {
                 first.destroyForcibly();
@@ -63,6 +81,9 @@ class IdempotencyRestartAttackTest {
                 HttpResponse<String> retry = TaskStateFileAttackTest.send("PUT", base + "/main/elastigroups/" + group
                         + "/scale", scale, Map.of("Idempotency-Key", key));
                 assertThat(retry.statusCode()).as("the retry after the restart: %s", retry.body()).isEqualTo(200);
+                assertThat(retry.headers().firstValue("Idempotency-Replayed")).as("the retry is the replay")
+                        .hasValue("true");
+                assertThat(retry.body()).as("the replayed answer").isEqualTo(once.body());
                 int target = TestService.JSON.readTree(TaskStateFileAttackTest.send("GET", base + "/main/elastigroups/"
                         + group, null, Map.of()).body()).path("capacity").path("target").asInt();
                 assertThat(target).as("target after one keyed scale up from 2 (the retry after the restart: %d %s)",

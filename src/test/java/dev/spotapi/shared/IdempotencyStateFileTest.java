@@ -1,0 +1,131 @@
+package dev.spotapi.shared;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spotapi.shared.SharedState.Outcome;
+import dev.spotapi.shared.SharedState.StoredReply;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code idempotency.stateFile}: the embedded records as a later process finds them, whether the first one
+ * stopped (close) or died (never closed: a second instance opens the file while the first still has it open,
+ * as after a SIGKILL).
+ */
+class IdempotencyStateFileTest {
+    private static final Duration DAY = Duration.ofDays(1);
+
+    @TempDir
+    Path dir;
+
+    private long lease() {
+        return System.currentTimeMillis() + 60_000;
+    }
+
+    @Test
+    void aStoredAnswerIsReplayedByTheNextProcessEvenWithoutAStop() {
+        Path file = dir.resolve("sub/idem.jsonl");
+        EmbeddedSharedState first = EmbeddedSharedState.forService(file);
+        assertThat(first.claim("k1", "fp1", lease(), DAY).outcome()).isEqualTo(Outcome.NEW);
+        first.complete("k1", new StoredReply(200, "application/json", "{\"a\":1}".getBytes(StandardCharsets.UTF_8)), DAY);
+        // no close: the process died right after the answer
+        EmbeddedSharedState second = EmbeddedSharedState.forService(file);
+        SharedState.Claim again = second.claim("k1", "fp1", lease(), DAY);
+        assertThat(again.outcome()).isEqualTo(Outcome.DONE);
+        assertThat(again.reply().status()).isEqualTo(200);
+        assertThat(again.reply().contentType()).isEqualTo("application/json");
+        assertThat(new String(again.reply().body(), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1}");
+        assertThat(second.claim("k1", "other", lease(), DAY).outcome()).isEqualTo(Outcome.MISMATCH);
+        second.close();
+        first.close();
+    }
+
+    @Test
+    void aRequestInFlightWhenItsProcessDiedComesBackInDoubtNeverAbsent() {
+        Path file = dir.resolve("idem.jsonl");
+        EmbeddedSharedState first = EmbeddedSharedState.forService(file);
+        assertThat(first.claim("flying", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.NEW);
+        assertThat(first.claim("doubt", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.NEW);
+        first.markUncertain("doubt", DAY);
+        EmbeddedSharedState second = EmbeddedSharedState.forService(file); // first never closed (killed)
+        // its lease has not run out, but its process is gone: in doubt at once, not 409 until the lease ends
+        assertThat(second.claim("flying", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.RESUMED);
+        assertThat(second.claim("doubt", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.RESUMED);
+        second.close();
+        // the resumed claims are themselves in flight again: the next process finds them in doubt too
+        EmbeddedSharedState third = EmbeddedSharedState.forService(file);
+        assertThat(third.claim("flying", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.RESUMED);
+        third.close();
+        first.close();
+    }
+
+    @Test
+    void aReleasedKeyIsFreeAfterARestartAndExpiredRecordsAreDropped() throws Exception {
+        Path file = dir.resolve("idem.jsonl");
+        EmbeddedSharedState first = EmbeddedSharedState.forService(file);
+        first.claim("released", "fp", lease(), DAY);
+        first.release("released");
+        first.claim("short", "fp", lease(), Duration.ofMillis(50));
+        first.complete("short", new StoredReply(200, "", new byte[0]), Duration.ofMillis(50));
+        first.close();
+        Thread.sleep(80);
+        EmbeddedSharedState second = EmbeddedSharedState.forService(file);
+        assertThat(Files.readString(file)).as("expired and released records are not kept").doesNotContain("\"short\"")
+                .doesNotContain("\"released\"");
+        assertThat(second.claim("released", "fp2", lease(), DAY).outcome()).isEqualTo(Outcome.NEW);
+        assertThat(second.claim("short", "fp2", lease(), DAY).outcome()).isEqualTo(Outcome.NEW);
+        second.close();
+    }
+
+    @Test
+    void aLineTornByACrashIsSkippedAndTheOthersKept() throws Exception {
+        Path file = dir.resolve("idem.jsonl");
+        EmbeddedSharedState first = EmbeddedSharedState.forService(file);
+        first.claim("kept", "fp", lease(), DAY);
+        first.complete("kept", new StoredReply(202, "text/plain", "x".getBytes(StandardCharsets.UTF_8)), DAY);
+        Files.writeString(file, "{\"k\":\"torn\",\"f\":\"fp\",\"s\":\"D\",\"e\":99", StandardOpenOption.APPEND);
+        EmbeddedSharedState second = EmbeddedSharedState.forService(file);
+        assertThat(second.claim("kept", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.DONE);
+        assertThat(second.claim("torn", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.NEW);
+        second.close();
+        first.close();
+    }
+
+    @Test
+    void theFileIsRewrittenWhenItsLinesOutnumberTheLiveRecords() throws Exception {
+        Path file = dir.resolve("idem.jsonl");
+        EmbeddedSharedState state = EmbeddedSharedState.forService(file);
+        int writes = IdempotencyJournal.MIN_LINES_TO_COMPACT / 2 + 100; // two lines each: past the threshold once
+        for (int i = 0; i < writes; i++) {
+            String key = "k" + (i % 10);
+            state.claim(key, "fp", lease(), DAY);
+            state.release(key);
+        }
+        state.claim("last", "fp", lease(), DAY);
+        long lines = Files.readAllLines(file).size();
+        assertThat(lines).as("lines after %d changes of 10 keys", 2 * writes).isLessThanOrEqualTo(IdempotencyJournal.MIN_LINES_TO_COMPACT);
+        state.close();
+        assertThat(Files.readAllLines(file)).as("at stop: only the live record").hasSize(1);
+        EmbeddedSharedState again = EmbeddedSharedState.forService(file);
+        assertThat(again.claim("last", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.RESUMED);
+        assertThat(again.claim("k3", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.NEW);
+        again.close();
+    }
+
+    @Test
+    void withoutAFileNothingIsWritten() throws Exception {
+        EmbeddedSharedState state = EmbeddedSharedState.forService(null);
+        assertThat(state.claim("k", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.NEW);
+        state.complete("k", new StoredReply(200, "", new byte[0]), DAY);
+        assertThat(state.claim("k", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.DONE);
+        state.close();
+        try (var files = Files.list(dir)) {
+            assertThat(files).isEmpty();
+        }
+    }
+}
