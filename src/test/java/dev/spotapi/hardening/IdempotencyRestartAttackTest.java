@@ -42,28 +42,23 @@ class IdempotencyRestartAttackTest {
 
     private void retriedAfterARestartRunsOnce(boolean kill) throws Exception {
         try (SpotSimulator sim = TestService.simulator()) {
-            int port = TaskStateFileAttackTest.freePort();
+            int port = ServiceProcess.freePort();
             Path config = dir.resolve("config.json");
-            Files.writeString(config, """
-                    {"listenAddress": "127.0.0.1:%d", "token": "%s", "logLevel": "info", "org": "testorg",
-                     "accounts": {"main": {"region": "us-east-1", "id": "%s", "token": "main-spot-token",
-                                           "defaultVPC": "vpc-default0001", "endpoint": "%s"}},
-                     "idempotency": {"stateFile": "%s"}}"""
-                    .formatted(port, TestService.KEY, TestService.MAIN_ID, sim.baseUrl(),
-                            dir.resolve("state").resolve("idempotency.jsonl")));
+            Files.writeString(config, ServiceProcess.config(port, sim.baseUrl(),
+                    "\"idempotency\": {\"stateFile\": \"" + dir.resolve("state").resolve("idempotency.jsonl") + "\"}"));
             String base = "http://127.0.0.1:" + port + "/v1/spot";
             String key = UUID.randomUUID().toString();
             String scale = "{\"direction\": \"up\", \"adjustment\": 1}";
             String group;
             HttpResponse<String> once;
-            Process first = TaskStateFileAttackTest.start(config, dir.resolve("first.log"));
+            Process first = ServiceProcess.start(config, dir.resolve("first.log"));
             try {
-                TaskStateFileAttackTest.awaitUp(first, base, dir.resolve("first.log"));
-                HttpResponse<String> created = TaskStateFileAttackTest.send("POST", base + "/main/elastigroups",
+                ServiceProcess.awaitUp(first, base, dir.resolve("first.log"));
+                HttpResponse<String> created = ServiceProcess.send("POST", base + "/main/elastigroups",
                         groupOfTargetTwoUpToFive(), Map.of());
                 assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
                 group = TestService.JSON.readTree(created.body()).path("id").asText();
-                once = TaskStateFileAttackTest.send("PUT", base + "/main/elastigroups/" + group
+                once = ServiceProcess.send("PUT", base + "/main/elastigroups/" + group
                         + "/scale", scale, Map.of("Idempotency-Key", key));
                 assertThat(once.statusCode()).as(once.body()).isEqualTo(200);
                 if (kill) {
@@ -75,16 +70,16 @@ class IdempotencyRestartAttackTest {
             } finally {
                 first.destroyForcibly();
             }
-            Process second = TaskStateFileAttackTest.start(config, dir.resolve("second.log"));
+            Process second = ServiceProcess.start(config, dir.resolve("second.log"));
             try {
-                TaskStateFileAttackTest.awaitUp(second, base, dir.resolve("second.log"));
-                HttpResponse<String> retry = TaskStateFileAttackTest.send("PUT", base + "/main/elastigroups/" + group
+                ServiceProcess.awaitUp(second, base, dir.resolve("second.log"));
+                HttpResponse<String> retry = ServiceProcess.send("PUT", base + "/main/elastigroups/" + group
                         + "/scale", scale, Map.of("Idempotency-Key", key));
                 assertThat(retry.statusCode()).as("the retry after the restart: %s", retry.body()).isEqualTo(200);
                 assertThat(retry.headers().firstValue("Idempotency-Replayed")).as("the retry is the replay")
                         .hasValue("true");
                 assertThat(retry.body()).as("the replayed answer").isEqualTo(once.body());
-                int target = TestService.JSON.readTree(TaskStateFileAttackTest.send("GET", base + "/main/elastigroups/"
+                int target = TestService.JSON.readTree(ServiceProcess.send("GET", base + "/main/elastigroups/"
                         + group, null, Map.of()).body()).path("capacity").path("target").asInt();
                 assertThat(target).as("target after one keyed scale up from 2 (the retry after the restart: %d %s)",
                         retry.statusCode(), retry.body()).isEqualTo(3);

@@ -35,15 +35,11 @@ class KeyedActionCrashAttackTest {
     @Test
     void aKeyedScaleWhoseReplicaDiedAfterSpotActedIsNotRunAgainOnTheOther() throws Exception {
         try (RedisProcess redis = RedisProcess.start(); SpotSimulator sim = TestService.simulator()) {
-            int port = TaskStateFileAttackTest.freePort();
+            int port = ServiceProcess.freePort();
             Path config = dir.resolve("config.json");
-            Files.writeString(config, """
-                    {"listenAddress": "127.0.0.1:%d", "token": "%s", "logLevel": "info", "org": "%s",
-                     "accounts": {"main": {"region": "us-east-1", "id": "%s", "token": "main-spot-token",
-                                           "defaultVPC": "vpc-default0001", "endpoint": "%s"}},
-                     "spot": {"attemptTimeoutMs": 3000, "deadlineMs": 3000},
-                     "sharedState": {"redisUrl": "%s", "timeoutMs": 2000}}"""
-                    .formatted(port, TestService.KEY, TestService.ORG, TestService.MAIN_ID, sim.baseUrl(), redis.url()));
+            Files.writeString(config, ServiceProcess.config(port, sim.baseUrl(),
+                    "\"spot\": {\"attemptTimeoutMs\": 3000, \"deadlineMs\": 3000},"
+                    + " \"sharedState\": {\"redisUrl\": \"" + redis.url() + "\", \"timeoutMs\": 2000}"));
             String base = "http://127.0.0.1:" + port + "/v1/spot";
             try (TestService b = TestService.replica(sim, Harness.quick(), c -> c
                     .withSharedState(new SharedStateConfig(redis.url(), 2_000)))) {
@@ -56,15 +52,15 @@ class KeyedActionCrashAttackTest {
                 String scale = "{\"direction\": \"up\", \"adjustment\": 1}";
                 String key = UUID.randomUUID().toString();
 
-                Process a = TaskStateFileAttackTest.start(config, dir.resolve("a.log"));
+                Process a = ServiceProcess.start(config, dir.resolve("a.log"));
                 try {
-                    TaskStateFileAttackTest.awaitUp(a, base, dir.resolve("a.log"));
+                    ServiceProcess.awaitUp(a, base, dir.resolve("a.log"));
                     // Spot carries the scale out, then holds its answer 20 s: A dies while waiting for it
                     b.sim("POST", "/_sim/faults", "{\"method\":\"PUT\",\"path\":\"/aws/ec2/group/*/scale/up\","
                             + "\"action\":\"delay\",\"after\":true,\"delayMs\":20000,\"count\":1}");
                     CompletableFuture<HttpResponse<String>> onA = CompletableFuture.supplyAsync(() -> {
                         try {
-                            return TaskStateFileAttackTest.send("PUT", base + path, scale, Map.of("Idempotency-Key", key));
+                            return ServiceProcess.send("PUT", base + path, scale, Map.of("Idempotency-Key", key));
                         } catch (Exception e) {
                             return null;
                         }

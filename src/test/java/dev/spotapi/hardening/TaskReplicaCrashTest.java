@@ -9,8 +9,6 @@ import dev.spotapi.sim.SpotSimulator;
 import dev.spotapi.support.ChildJvm;
 import dev.spotapi.support.RedisProcess;
 import dev.spotapi.support.TestService;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,27 +41,23 @@ class TaskReplicaCrashTest {
         try (RedisProcess redis = RedisProcess.start();
                 SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(Duration.ZERO)
                         .account(TestService.MAIN_ID, "main-spot-token").start()) {
-            int port = freePort();
+            int port = ServiceProcess.freePort();
             Path config = dir.resolve("config.json");
-            Files.writeString(config, """
-                    {"listenAddress": "127.0.0.1:%d", "token": "%s", "logLevel": "info", "org": "testorg",
-                     "accounts": {"main": {"region": "us-east-1", "id": "%s", "token": "main-spot-token",
-                                           "defaultVPC": "vpc-default0001", "endpoint": "%s"}},
-                     "sharedState": {"redisUrl": "%s", "timeoutMs": 2000},
-                     "tasks": {"pollMs": 50, "leaseSeconds": 2, "staleSeconds": 120}}"""
-                    .formatted(port, TestService.KEY, TestService.MAIN_ID, sim.baseUrl(), redis.url()));
+            Files.writeString(config, ServiceProcess.config(port, sim.baseUrl(),
+                    "\"sharedState\": {\"redisUrl\": \"" + redis.url() + "\", \"timeoutMs\": 2000},"
+                    + " \"tasks\": {\"pollMs\": 50, \"leaseSeconds\": 2, \"staleSeconds\": 120}"));
             Path output = dir.resolve("replica-a.log");
             List<String> command = new ArrayList<>(ChildJvm.command("256m"));
             command.addAll(List.of("dev.spotapi.cli.Main", "-config", config.toString()));
             Process a = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
             try {
                 String baseA = "http://127.0.0.1:" + port + "/v1/spot";
-                awaitUp(a, baseA, output);
+                ServiceProcess.awaitUp(a, baseA, output);
                 // A's first status read of the new instance hangs in Spot for 12 s: A dies while waiting for it
                 admin(sim, "POST", "/_sim/faults", "{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance/*/status\","
                         + "\"action\":\"delay\",\"delayMs\":12000,\"count\":1}");
 
-                HttpResponse<String> accepted = send("POST", baseA + "/main/instances", Harness.instanceBody(
+                HttpResponse<String> accepted = ServiceProcess.send("POST", baseA + "/main/instances", Harness.instanceBody(
                         Harness.uniqueName("crash")).toString(), Map.of("Prefer", "respond-async"));
                 assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
                 String task = accepted.headers().firstValue("X-Flywheel-Task").orElseThrow();
@@ -105,7 +99,7 @@ class TaskReplicaCrashTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         String seen = "";
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = send("GET", base + "/flywheel?task=" + task, null, Map.of());
+            HttpResponse<String> r = ServiceProcess.send("GET", base + "/flywheel?task=" + task, null, Map.of());
             seen = r.body();
             if (TestService.JSON.readTree(seen).path(task).path("status").asText().equals(status)) {
                 return;
@@ -128,46 +122,11 @@ class TaskReplicaCrashTest {
         throw new AssertionError("replica A never read the instance's status");
     }
 
-    private static HttpResponse<String> send(String method, String url, String body, Map<String, String> headers)
-            throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                .header("X-Auth-Token", TestService.TOKEN)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        headers.forEach(b::header);
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
     private static String admin(SpotSimulator sim, String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(sim.baseUrl() + path)).timeout(Duration.ofSeconds(10))
                 .header("Authorization", "Bearer main-spot-token")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private static void awaitUp(Process process, String base, Path output) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("replica A exited with " + process.exitValue() + ":\n"
-                        + String.join("\n", Files.readAllLines(output)));
-            }
-            try {
-                if (send("GET", base + "/ping", null, Map.of()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("replica A did not start:\n" + String.join("\n", Files.readAllLines(output)));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
