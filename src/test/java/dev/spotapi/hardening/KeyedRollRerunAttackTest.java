@@ -41,4 +41,30 @@ class KeyedRollRerunAttackTest extends HarnessPerClass {
         assertThat(retry.status()).as(retry.body()).isEqualTo(502);
         assertThat(retry.header("Idempotency-Replayed")).isEqualTo("true");
     }
+
+    /**
+     * {@code PUT /{account}/elastigroups/{id}?roll=true} starts a roll too (Terraform's {@code should_roll}), but
+     * the route is a CHANGE, not an action: its {@code Idempotency-Key} is silently ignored, so a retry of a
+     * request that was answered 202 (a lost answer, a client timeout) starts a second roll.
+     */
+    @Test
+    void anUpdateWithRollRetriedWithTheSameKeyDoesNotRollTwice() {
+        String id = h.createGroup();
+        String path = "/main/elastigroups/" + id + "?roll=true";
+        String body = "{\"name\": \"" + Harness.uniqueName("rolled") + "\"}";
+        Map<String, String> headers = Map.of("X-Auth-Token", TestService.TOKEN,
+                "Idempotency-Key", UUID.randomUUID().toString());
+
+        Reply first = h.svc.call("PUT", path, body, headers);
+        assertThat(first.status()).as(first.body()).isEqualTo(202);
+        // the roll ends in Spot's time; the caller, who never saw the 202, retries with the same key
+        assertThat(h.svc.sim("POST", "/_sim/clock/advance", "{\"seconds\": 3000}").status()).isEqualTo(200);
+        Reply retry = h.svc.call("PUT", path, body, headers);
+
+        assertThat(h.countSpotRequests("PUT", Harness.GROUPS + "/" + id + "/roll"))
+                .as("rolls started for one keyed request (retry answered %d, roll %s then %s)", retry.status(),
+                        first.header("X-Spot-Roll"), retry.header("X-Spot-Roll"))
+                .isEqualTo(1);
+        assertThat(retry.header("Idempotency-Replayed")).isEqualTo("true");
+    }
 }
