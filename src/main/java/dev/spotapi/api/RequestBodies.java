@@ -41,7 +41,7 @@ public final class RequestBodies {
     /** How many offending fields a refusal names at most. */
     private static final int NAMED_AT_MOST = 20;
 
-    private final ObjectMapper strict = ExactJson.builder(JsonFactory.builder()
+    private static final ObjectMapper STRICT = ExactJson.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder()
                             .maxNestingDepth(MAX_NESTING)
                             .maxStringLength(MAX_STRING)
@@ -112,6 +112,14 @@ public final class RequestBodies {
         return items.size() > NAMED_AT_MOST ? shown + " and " + (items.size() - NAMED_AT_MOST) + " more" : shown;
     }
 
+    /**
+     * JSON text from elsewhere in a request (a query parameter's value) read as strictly as a body: a key
+     * given twice, trailing tokens, deep nesting or an oversized string or number is an {@link IOException}.
+     */
+    static JsonNode readStrict(String json) throws IOException {
+        return STRICT.readTree(json);
+    }
+
     /** The request body as one JSON object (read once per request); 400 for anything else. */
     public ObjectNode object(Exchange ctx) {
         ObjectNode read = ctx.attribute(ATTRIBUTE);
@@ -131,7 +139,7 @@ public final class RequestBodies {
         requireStrictUtf8(bytes);
         JsonNode node;
         try {
-            node = strict.readTree(bytes);
+            node = STRICT.readTree(bytes);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest("cannot decode body: " + describe(e));
         } catch (IOException e) {

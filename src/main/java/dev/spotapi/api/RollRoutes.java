@@ -65,10 +65,12 @@ final class RollRoutes extends AccountScopedRoutes {
             return null;
         }
         try {
-            return MAPPER.readTree(v);
+            return RequestBodies.readStrict(v);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("roll is not a JSON object of roll parameters: " + RequestBodies.describe(e));
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("roll must be true or a JSON object of roll parameters "
-                    + "(batchSizePercentage, gracePeriod, healthCheckType, drainingTimeout, strategy)");
+                    + "(batchSizePercentage, gracePeriod, healthCheckType, drainingTimeout, strategy), each given once");
         }
     }
 

@@ -27,26 +27,15 @@ final class Routes {
         ACTION
     }
 
-    /** One row of the table; {@code operation} names a CHANGE or ACTION in the audit log (null for reads). */
-    record Route(Method method, String path, boolean isPublic, Handler handler, Effect effect, String operation) {
+    /**
+     * One row of the table; {@code operation} names a CHANGE or ACTION in the audit log (null for reads);
+     * {@code idempotency} is how the route handles {@code Idempotency-Key} (null: it takes none).
+     */
+    record Route(Method method, String path, boolean isPublic, Handler handler, Effect effect, String operation,
+            Idempotency.Mode idempotency) {
         /** {@code METHOD /v1/spot/...template}: the key the audit and metrics see for this route. */
         String key() {
             return method.name() + " " + path;
-        }
-
-        /**
-         * How this route handles {@code Idempotency-Key}: every POST (a create) gets
-         * {@link Idempotency.Mode#CREATE}, every {@link Effect#ACTION} gets {@link Idempotency.Mode#ACTION};
-         * null for the others.
-         */
-        Idempotency.Mode idempotency() {
-            if (isPublic) {
-                return null;
-            }
-            if (Method.POST.equals(method)) {
-                return Idempotency.Mode.CREATE;
-            }
-            return effect == Effect.ACTION ? Idempotency.Mode.ACTION : null;
         }
     }
 
@@ -74,9 +63,9 @@ final class Routes {
                 open(Method.GET, "/docs/assets/{asset}", docs::asset),
 
                 auth(Method.GET, "/{account}/elastigroups", groups::list),
-                change(Method.POST, "/{account}/elastigroups", "create elastigroup", groups::create),
+                create("/{account}/elastigroups", "create elastigroup", groups::create),
                 auth(Method.GET, "/{account}/elastigroups/{elastigroup}", groups::get),
-                change(Method.PUT, "/{account}/elastigroups/{elastigroup}", "update elastigroup",
+                keyedChange(Method.PUT, "/{account}/elastigroups/{elastigroup}", "update elastigroup",
                         ctx -> rolls.updateWithRoll(ctx, groups)),
                 change(Method.DELETE, "/{account}/elastigroups/{elastigroup}", "delete elastigroup", groups::delete),
                 auth(Method.GET, "/{account}/elastigroups/{elastigroup}/status", groups::status),
@@ -89,7 +78,7 @@ final class Routes {
                 action(Method.PUT, "/{account}/elastigroups/{elastigroup}/power", "power elastigroup", groups::power),
 
                 // issue 22: rolls and fleet operations (RollRoutes)
-                change(Method.POST, "/{account}/elastigroups/{elastigroup}/rolls", "roll elastigroup", rolls::start),
+                keyedChange(Method.POST, "/{account}/elastigroups/{elastigroup}/rolls", "roll elastigroup", rolls::start),
                 auth(Method.GET, "/{account}/elastigroups/{elastigroup}/rolls", rolls::list),
                 auth(Method.GET, "/{account}/elastigroups/{elastigroup}/rolls/{roll}", rolls::get),
                 action(Method.PUT, "/{account}/elastigroups/{elastigroup}/rolls/{roll}", "stop elastigroup roll",
@@ -104,7 +93,7 @@ final class Routes {
                         "resume elastigroup process", rolls::resume),
 
                 auth(Method.GET, "/{account}/instances", instances::list),
-                change(Method.POST, "/{account}/instances", "create instance", instances::create),
+                create("/{account}/instances", "create instance", instances::create),
                 auth(Method.GET, "/{account}/instances/{instance}", instances::summary),
                 change(Method.PUT, "/{account}/instances/{instance}", "update instance", instances::update),
                 change(Method.DELETE, "/{account}/instances/{instance}", "delete instance", instances::delete),
@@ -115,8 +104,8 @@ final class Routes {
                 auth(Method.GET, "/{account}/volumes", system::notImplemented),
 
                 // stateful nodes (issue 26): import, bulk power, volumes
-                change(Method.POST, "/{account}/imports", "import instance", stateful::importInstance),
-                change(Method.POST, "/{account}/bulk-imports", "import instances", stateful::bulkImport),
+                keyedChange(Method.POST, "/{account}/imports", "import instance", stateful::importInstance),
+                keyedChange(Method.POST, "/{account}/bulk-imports", "import instances", stateful::bulkImport),
                 auth(Method.GET, "/{account}/imports/{migration}", stateful::migration),
                 action(Method.PUT, "/{account}/instances-power", "power instances", stateful::bulkPower),
                 change(Method.DELETE, "/{account}/instances/{instance}/volumes/{volume}", "delete instance volume",
@@ -174,22 +163,39 @@ final class Routes {
     }
 
     private static Route open(Method method, String path, Handler handler) {
-        return new Route(method, PREFIX + path, true, handler, Effect.READ, null);
+        return new Route(method, PREFIX + path, true, handler, Effect.READ, null, null);
     }
 
     /** A read behind the token. */
     private static Route auth(Method method, String path, Handler handler) {
-        return new Route(method, PREFIX + path, false, handler, Effect.READ, null);
+        return new Route(method, PREFIX + path, false, handler, Effect.READ, null, null);
     }
 
-    /** A create, update or delete behind the token. */
+    /**
+     * A create that finds what it made by its correlation tag, behind the token: {@code Idempotency-Key} in
+     * {@link Idempotency.Mode#CREATE} (after a doubtful attempt the retry looks for the object first).
+     */
+    private static Route create(String path, String operation, Handler handler) {
+        return new Route(Method.POST, PREFIX + path, false, handler, Effect.CHANGE, operation, Idempotency.Mode.CREATE);
+    }
+
+    /** An update or delete behind the token (idempotent by itself: no {@code Idempotency-Key}). */
     private static Route change(Method method, String path, String operation, Handler handler) {
-        return new Route(method, PREFIX + path, false, handler, Effect.CHANGE, operation);
+        return new Route(method, PREFIX + path, false, handler, Effect.CHANGE, operation, null);
     }
 
-    /** An action (power, capacity, scale) behind the token. */
+    /**
+     * A change that is not idempotent and cannot be looked up in Spot afterwards (a roll started, an import,
+     * an update that also starts a roll): {@code Idempotency-Key} in {@link Idempotency.Mode#ACTION}, so a
+     * doubtful answer is stored and replayed and the change never runs twice.
+     */
+    private static Route keyedChange(Method method, String path, String operation, Handler handler) {
+        return new Route(method, PREFIX + path, false, handler, Effect.CHANGE, operation, Idempotency.Mode.ACTION);
+    }
+
+    /** An action (power, capacity, scale) behind the token: {@code Idempotency-Key} in {@link Idempotency.Mode#ACTION}. */
     private static Route action(Method method, String path, String operation, Handler handler) {
-        return new Route(method, PREFIX + path, false, handler, Effect.ACTION, operation);
+        return new Route(method, PREFIX + path, false, handler, Effect.ACTION, operation, Idempotency.Mode.ACTION);
     }
 
     /**
