@@ -7,14 +7,15 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.spotapi.config.AuthSettings;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 /**
  * Checks an {@code X-Auth-Token} header (a bcrypt hash of the pre-shared key) against the key.
@@ -35,12 +36,13 @@ import java.util.concurrent.RejectedExecutionException;
  *       longest, is answered {@link Verdict#BUSY} at once (as is a pushed-out token);</li>
  *   <li>a client is its remote address, for IPv6 its /64 ({@link ClientAddress}); each may start
  *       {@code failedVerificationsPerMinute} bcrypt runs that end in a wrong token per minute (a run is
- *       charged when it starts and refunded when the token proves right); past that it may have one run at
- *       a time, and a token that comes while that one runs is answered {@link Verdict#THROTTLED} (retry
- *       after 1 s) without hashing. Never a lock-out: behind an ingress or a NAT every caller shares one
- *       address, and a valid token that nobody verified yet (a client that hashes the key for each call)
- *       must still be checked however many made-up ones came from there; what one address can spend past
- *       its budget is one bcrypt run at a time, in its turn among the other addresses ({@link FairQueue}).</li>
+ *       charged when it starts and refunded when the token proves right); past that its verifications run
+ *       one at a time, in arrival order, with at most {@value OneAtATime#MAX_WAITING} waiting (beyond:
+ *       {@link Verdict#THROTTLED}, retry after 1 s, without hashing). Not a lock-out: behind an ingress or a
+ *       NAT every caller shares one address, and a valid token that nobody verified yet (a client that hashes
+ *       the key for each call) is still checked, after at most that many made-up ones from there; what one
+ *       address can spend past its budget is one bcrypt run at a time, in its turn among the other addresses
+ *       ({@link FairQueue}).</li>
  * </ul>
  * The cache belongs to this verifier, which holds one key: a new key means a new verifier.
  */
@@ -107,38 +109,81 @@ public final class TokenVerifier implements AutoCloseable {
                 .addLimit(Bandwidth.builder().capacity(settings.failedVerificationsPerMinute())
                         .refillGreedy(settings.failedVerificationsPerMinute(), Duration.ofMinutes(1)).build())
                 .build()));
-        // within the budget: charged now, refunded when the token proves right; past it: one at a time
-        boolean charged = allowance.budget.tryConsume(1);
-        if (!charged && !allowance.oneAtATime.compareAndSet(false, true)) {
-            return CompletableFuture.completedFuture(new Result(Verdict.THROTTLED, 1));
+        // within the budget: charged now, refunded unless the token proves wrong
+        if (allowance.budget.tryConsume(1)) {
+            return verifyNow(digest, clientKey, cost, header).thenApply(result -> {
+                if (result.verdict() != Verdict.WRONG) {
+                    allowance.budget.addTokens(1);
+                }
+                return result;
+            });
         }
-        Runnable settle = charged ? () -> allowance.budget.addTokens(1) : () -> allowance.oneAtATime.set(false);
+        // past it: one run at a time, in arrival order
+        CompletableFuture<Result> inTurn = allowance.pastBudget.inTurn(() -> verifyNow(digest, clientKey, cost, header));
+        return inTurn != null ? inTurn : CompletableFuture.completedFuture(new Result(Verdict.THROTTLED, 1));
+    }
+
+    /** bcrypt on the lanes now (or the running verification of the same header): never throws. */
+    private CompletableFuture<Result> verifyNow(String digest, String clientKey, int cost, String header) {
         CompletableFuture<Boolean> running;
         try {
             running = verdicts.get(digest, (d, unused) -> lanes.submit(clientKey, cost, header));
         } catch (RejectedExecutionException full) {
-            settle.run();
             return CompletableFuture.completedFuture(Result.BUSY);
         }
-        return running.handle((ok, failure) -> {
-            if (failure != null) {
-                settle.run();
-                return Result.BUSY;
-            }
-            if (ok || !charged) {
-                settle.run();
-            }
-            return Result.of(ok);
-        });
+        return running.handle((ok, failure) -> failure != null ? Result.BUSY : Result.of(ok));
     }
 
     /**
      * A client's allowance: {@code budget}, the bcrypt runs that may end in a wrong token (per minute), and
-     * past it the one run it may have at a time (true while it runs).
+     * past it {@code pastBudget}, its verifications one at a time.
      */
-    private record Allowance(Bucket budget, AtomicBoolean oneAtATime) {
+    private record Allowance(Bucket budget, OneAtATime pastBudget) {
         Allowance(Bucket budget) {
-            this(budget, new AtomicBoolean());
+            this(budget, new OneAtATime());
+        }
+    }
+
+    /**
+     * Verifications of one client past its budget: one runs at a time and at most {@value #MAX_WAITING} wait
+     * for their turn, in arrival order (a valid token waits behind at most that many made-up ones, never
+     * refused while there is room); beyond that, none is taken.
+     */
+    static final class OneAtATime {
+        static final int MAX_WAITING = 8;
+        private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+        private boolean running;
+
+        /** {@code work}'s result once it has had its turn, or null when {@value #MAX_WAITING} already wait. */
+        CompletableFuture<Result> inTurn(Supplier<CompletableFuture<Result>> work) {
+            CompletableFuture<Result> result = new CompletableFuture<>();
+            Runnable start = () -> work.get().whenComplete((r, failure) -> {
+                next();
+                result.complete(failure != null ? Result.BUSY : r);
+            });
+            synchronized (this) {
+                if (running) {
+                    if (waiting.size() >= MAX_WAITING) {
+                        return null;
+                    }
+                    waiting.add(start);
+                    return result;
+                }
+                running = true;
+            }
+            start.run();
+            return result;
+        }
+
+        private void next() {
+            Runnable following;
+            synchronized (this) {
+                following = waiting.poll();
+                running = following != null;
+            }
+            if (following != null) {
+                following.run();
+            }
         }
     }
 

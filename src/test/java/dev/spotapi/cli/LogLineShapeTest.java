@@ -90,9 +90,11 @@ class LogLineShapeTest {
                 send("OPTIONS", base + "/main/instances", Map.of("Origin", "http://example.test",
                         "Access-Control-Request-Method", "GET"));
                 // 429s are answers to the client, not warnings: the failed-verification budget, and Spot's own 429
-                // (sent at once: past the budget an address has one verification at a time, the others get 429)
+                // (sent at once: past the budget an address has one verification at a time and 8 waiting, the
+                // others get 429)
                 List<java.util.concurrent.CompletableFuture<Integer>> wrong = new ArrayList<>();
-                for (int i = 0; i < 16; i++) {
+                var senders = java.util.concurrent.Executors.newFixedThreadPool(28);
+                for (int i = 0; i < 28; i++) {
                     String token = dev.spotapi.auth.TokenVerifier.hash("not-the-pre-shared-key-" + i, 8);
                     wrong.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                         try {
@@ -100,9 +102,10 @@ class LogLineShapeTest {
                         } catch (Exception e) {
                             throw new java.util.concurrent.CompletionException(e);
                         }
-                    }));
+                    }, senders));
                 }
                 long tooMany = wrong.stream().map(java.util.concurrent.CompletableFuture::join).filter(s -> s == 429).count();
+                senders.shutdown();
                 assertThat(tooMany).as("wrong tokens past auth.failedVerificationsPerMinute").isPositive();
                 send("POST", sim.baseUrl() + "/_sim/faults", Map.of("Content-Type", "application/json"),
                         "{\"method\":\"GET\",\"path\":\"/aws/ec2/group\",\"action\":\"status\",\"status\":429,\"count\":50}");

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import dev.spotapi.auth.TokenVerifier;
 import dev.spotapi.auth.TokenVerifier.Verdict;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -100,19 +103,27 @@ class TokenVerifierTest {
     }
 
     @Test
-    void pastItsBudgetAClientHasOneVerificationAtATimeAndIsNeverLockedOut() throws Exception {
+    void pastItsBudgetAClientsVerificationsRunOneAtATimeInArrivalOrder() throws Exception {
         // a budget of 2 failed runs a minute, bcrypt on one thread per lane
         TokenVerifier v = new TokenVerifier(KEY, new dev.spotapi.config.AuthSettings(0, 1, 16, 2, 0));
         String client = "203.0.113.7";
         assertThat(v.verify(TokenVerifier.hash("made-up-1", 4), client).join().verdict()).isEqualTo(Verdict.WRONG);
         assertThat(v.verify(TokenVerifier.hash("made-up-2", 4), client).join().verdict()).isEqualTo(Verdict.WRONG);
 
-        // past the budget: one run at a time; a second token while it runs is throttled without hashing
+        // past the budget: one run at a time, the others wait their turn in arrival order (at most 8 waiting)
         var slow = v.verify(TokenVerifier.hash("made-up-3", 12), client);
-        var meanwhile = v.verify(TokenVerifier.hash("made-up-4", 4), client).join();
-        assertThat(meanwhile.verdict()).isEqualTo(Verdict.THROTTLED);
-        assertThat(meanwhile.retryAfterSeconds()).isEqualTo(1);
+        List<CompletableFuture<TokenVerifier.Result>> waiting = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            waiting.add(v.verify(TokenVerifier.hash("made-up-w" + i, 4), client));
+        }
+        var valid = v.verify(TokenVerifier.hash(KEY, 4), client); // the 8th waiting: a valid token
+        var beyond = v.verify(TokenVerifier.hash("made-up-4", 4), client).join();
+        assertThat(beyond.verdict()).as("a 9th waiting").isEqualTo(Verdict.THROTTLED);
+        assertThat(beyond.retryAfterSeconds()).isEqualTo(1);
+        assertThat(valid.isDone()).as("the valid token waits behind the running one").isFalse();
         assertThat(slow.join().verdict()).isEqualTo(Verdict.WRONG);
+        assertThat(waiting).allSatisfy(w -> assertThat(w.join().verdict()).isEqualTo(Verdict.WRONG));
+        assertThat(valid.join().verdict()).isEqualTo(Verdict.OK);
 
         // then a fresh valid token from that client is checked, and so is the next made-up one
         assertThat(v.verify(TokenVerifier.hash(KEY, 5), client).join().verdict()).isEqualTo(Verdict.OK);
