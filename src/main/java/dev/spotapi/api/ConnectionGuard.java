@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -24,14 +25,18 @@ import org.slf4j.LoggerFactory;
  *       byte at a time would keep a connection (and its input buffer) forever; once the first byte of a
  *       request has arrived, its headers must be complete (the request reaches this handler) within
  *       {@code deadlineMs}, else the connection is closed.</li>
- *   <li>Slots taken back from idle connections. The server holds at most {@code maxConnections} open (past
- *       that, new connections wait in the listen backlog); connections that send nothing (never a byte, or
- *       nothing after their last answer) would otherwise keep their slots for the whole idle timeout, and a
- *       client opening more of them than there are slots shut every other caller, and the liveness probe, out.
- *       Once {@link #RECLAIM_FROM} of the slots are open, idle connections (no request in progress, no byte
- *       of a next one) are closed, the longest idle first, until {@link #RECLAIM_TO} are: whoever holds
- *       silent connections loses them first, a caller with a request in flight never does. Closing an idle
- *       keep-alive connection is what its idle timeout would have done later; the client opens a new one.</li>
+ *   <li>Slots taken back from connections that hold one without using it. The server holds at most
+ *       {@code maxConnections} open (past that, new connections wait in the listen backlog); connections that
+ *       send nothing (never a byte, or nothing after their last answer), or leave an answer unread so that its
+ *       write cannot go on, would otherwise keep their slots for the whole idle timeout, and a client opening
+ *       more of them than there are slots shut every other caller, and the liveness probe, out. Once
+ *       {@link #RECLAIM_FROM} of the slots are open, such connections are closed, the one quiet the longest
+ *       first, until {@link #RECLAIM_TO} are: idle ones (no request in progress, no byte of a next one) and
+ *       stalled ones (an answer waiting for the client to read, no byte written for {@link #STALLED_MS} ms).
+ *       A connection gets {@link #GRACE_MS} ms after it opened or finished a request before it counts as idle
+ *       (its request may be on its way or not read yet), and one whose request waits for Spot or for its body
+ *       is never closed. Closing an idle keep-alive connection is what its idle timeout would have done
+ *       later; the client opens a new one.</li>
  * </ul>
  * An idle keep-alive connection is otherwise left to the idle timeout.
  *
@@ -43,6 +48,10 @@ final class ConnectionGuard extends Handler.Wrapper {
     static final double RECLAIM_FROM = 0.875;
     /** Share of the slots left open once idle connections have been closed. */
     static final double RECLAIM_TO = 0.75;
+    /** How long a connection that opened or finished a request is left alone before it counts as idle, ms. */
+    static final long GRACE_MS = 1_000;
+    /** How long an answer's write may wait for the client to read before the connection counts as stalled, ms. */
+    static final long STALLED_MS = 1_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
     private static final dev.spotapi.log.Throttle RECLAIM_WARNINGS = new dev.spotapi.log.Throttle(10_000);
@@ -114,6 +123,11 @@ final class ConnectionGuard extends Handler.Wrapper {
         long now = System.nanoTime();
         connections.forEach((connection, waiting) -> {
             if (waiting.inRequest) {
+                long out = connection.getBytesOut();
+                if (out != waiting.bytesOut) {
+                    waiting.bytesOut = out;
+                    waiting.quietSince = now;
+                }
                 return;
             }
             if (waiting.firstByteAt == 0) {
@@ -132,42 +146,56 @@ final class ConnectionGuard extends Handler.Wrapper {
         }
     }
 
-    /** Closes idle connections, the longest idle first, until {@code reclaimTo} are open. */
+    /**
+     * Closes idle and stalled connections, the one quiet the longest first, until {@code reclaimTo} are open.
+     */
     private void reclaim(int open) {
-        List<Map.Entry<Connection, Waiting>> idle = new ArrayList<>();
+        long now = System.nanoTime();
+        List<Map.Entry<Connection, Waiting>> unused = new ArrayList<>();
         for (Map.Entry<Connection, Waiting> e : connections.entrySet()) {
-            Waiting w = e.getValue();
-            if (!w.inRequest && w.firstByteAt == 0 && e.getKey().getBytesIn() == w.bytesBefore) {
-                idle.add(e);
+            if (unused(e.getKey(), e.getValue(), now)) {
+                unused.add(e);
             }
         }
-        idle.sort(Comparator.comparingLong(e -> e.getValue().since));
-        int closing = Math.min(idle.size(), open - reclaimTo);
+        unused.sort(Comparator.comparingLong(e -> e.getValue().quietSince));
+        int closing = Math.min(unused.size(), open - reclaimTo);
         for (int i = 0; i < closing; i++) {
-            Connection connection = idle.get(i).getKey();
-            // only if it is still the same idle wait (a request may have begun since the list was made)
-            if (connections.remove(connection, idle.get(i).getValue())) {
-                connection.getEndPoint().close(new TimeoutException("idle connection closed: the server is near"
-                        + " its connection limit"));
+            Connection connection = unused.get(i).getKey();
+            // only if it is still the same wait (a request may have begun or ended since the list was made)
+            if (connections.remove(connection, unused.get(i).getValue())) {
+                connection.getEndPoint().close(new TimeoutException("connection closed unused (idle, or its answer"
+                        + " left unread): the server is near its connection limit"));
             }
         }
         long suppressed = RECLAIM_WARNINGS.allow("reclaim");
         if (suppressed >= 0) {
             LOG.atWarn().addKeyValue("open", open).addKeyValue("closed", closing).addKeyValue("suppressed", suppressed)
-                    .log("{} connections open, near the limit: closed {} idle ones, the longest idle first"
-                            + " (logged at most every 10 s)", open, closing);
+                    .log("{} connections open, near the limit: closed {} unused ones (idle, or their answers left"
+                            + " unread), the one quiet the longest first (logged at most every 10 s)", open, closing);
         }
     }
 
+    /** Idle past its grace, or in a request whose answer's write has waited for the client for a while. */
+    private static boolean unused(Connection connection, Waiting w, long now) {
+        if (w.inRequest) {
+            return now - w.quietSince > TimeUnit.MILLISECONDS.toNanos(STALLED_MS)
+                    && connection.getEndPoint() instanceof AbstractEndPoint endPoint && endPoint.getWriteFlusher().isPending();
+        }
+        return w.firstByteAt == 0 && connection.getBytesIn() == w.bytesBefore
+                && now - w.quietSince > TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
+    }
+
     /**
-     * A connection between requests: the bytes it had received when it began to wait, when it began (ns),
-     * and when more bytes came.
+     * A connection between requests, or in one: the bytes it had received when it began to wait, when more
+     * came, whether a request is in progress, and since when nothing happened on it (ns): since it opened or
+     * finished its last request, or, in a request, since its last byte written.
      */
     private static final class Waiting {
         final long bytesBefore;
-        final long since = System.nanoTime();
+        volatile long quietSince = System.nanoTime();
         volatile long firstByteAt;
         volatile boolean inRequest;
+        volatile long bytesOut;
 
         Waiting(long bytesBefore) {
             this.bytesBefore = bytesBefore;
