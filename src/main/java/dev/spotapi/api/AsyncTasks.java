@@ -190,6 +190,15 @@ final class AsyncTasks {
         if (kind == TaskKind.STATEFUL_INSTANCE && "DELETE".equals(ctx.method().name())) {
             return "GONE";
         }
+        if (kind == TaskKind.GROUP_CAPACITY) {
+            // the target asked for: a later change of the group's target supersedes this one (SpotProbe)
+            try {
+                JsonNode target = mapper.readTree(ctx.bodyAsBytes()).path("target");
+                return target.canConvertToInt() ? Integer.toString(target.asInt()) : "";
+            } catch (java.io.IOException e) {
+                return "";
+            }
+        }
         if (kind != TaskKind.INSTANCE_POWER && kind != TaskKind.STATEFUL_INSTANCE) {
             return "";
         }

@@ -169,6 +169,12 @@ final class SpotProbe {
             String state = "elastigroup " + work.resource() + ": " + fulfilled + " instance(s) fulfilled"
                     + (other > 0 ? ", " + other + " pending" : "") + ", target " + target
                     + (weighted ? " (weighted)" : "");
+            String requested = work.kind() == TaskKind.GROUP_CAPACITY ? work.target() : "";
+            if (requested != null && !requested.isEmpty() && !requested.equals(Integer.toString(target))) {
+                // another change set another target after this one: what this task waits for will never come
+                return Observation.failed(state, "the group's target is now " + target + ", not the " + requested
+                        + " this change asked for: a later change superseded it");
+            }
             // weighted capacity: the instance count cannot be compared with the target; all fulfilled and some
             // running (none for target 0) is "fulfilled"
             boolean done = other == 0 && (weighted ? (target == 0) == (fulfilled == 0) : fulfilled == target);
