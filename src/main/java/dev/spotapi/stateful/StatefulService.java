@@ -241,35 +241,56 @@ public final class StatefulService {
             if (send.isEmpty()) {
                 return CompletableFuture.completedFuture(List.copyOf(results.values()));
             }
-            ObjectNode body = JsonNodeFactory.instance.objectNode();
-            ArrayNode states = body.putArray("managedInstanceStates");
-            send.forEach(id -> states.addObject().put("id", id).put("state", request.spotState()));
-            SpotCall call = SpotCall.put("update managed instance states", MI + "/state", body).withoutItems();
-            return account.spot().send(call).handle((reply, failure) -> {
-                if (failure == null) {
-                    send.forEach(id -> results.put(id, result(id, "accepted", null)));
-                    return CompletableFuture.completedFuture((Void) null);
-                }
-                Throwable cause = unwrap(failure);
-                if (!(cause instanceof SpotException s) || (s.kind() != SpotException.Kind.REJECTED
-                        && s.kind() != SpotException.Kind.NOT_FOUND && s.kind() != SpotException.Kind.CONFLICT)) {
-                    throw failure instanceof CompletionException c ? c : new CompletionException(failure);
-                }
-                // all or nothing at Spot: one refused id refused them all; ask for each on its own
-                List<CompletableFuture<Void>> each = new ArrayList<>();
-                for (String id : send) {
-                    each.add(instances.power(account, id, request.state()).handle((ok, f) -> {
-                        results.put(id, f == null ? result(id, "accepted", null) : failed(id, unwrap(f)));
-                        return null;
-                    }));
-                }
-                return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
-            }).thenCompose(f -> f).thenApply(done -> {
+            return together(account, send, request, results, true).thenApply(done -> {
                 synchronized (results) {
                     return List.copyOf(results.values());
                 }
             });
         });
+    }
+
+    /**
+     * One Spot bulk call for {@code ids}; when Spot refuses it (all or nothing: one id that cannot take the
+     * state refuses them all), each half is sent again the same way, and a single id on its own through the
+     * single-instance power (its own answer: already in the state is accepted). One refused id among N costs
+     * about 2 log2(N) calls, not one call per id (the account's rate budget is shared). A failure other than a
+     * refusal fails the whole request on the first call ({@code first}), and only its own ids later.
+     */
+    private CompletableFuture<Void> together(Account account, List<String> ids, BulkPower request,
+            Map<String, Map<String, String>> results, boolean first) {
+        if (ids.size() == 1 && !first) {
+            String id = ids.get(0);
+            return instances.power(account, id, request.state()).handle((ok, f) -> {
+                results.put(id, f == null ? result(id, "accepted", null) : failed(id, unwrap(f)));
+                return null;
+            });
+        }
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        ArrayNode states = body.putArray("managedInstanceStates");
+        ids.forEach(id -> states.addObject().put("id", id).put("state", request.spotState()));
+        SpotCall call = SpotCall.put("update managed instance states", MI + "/state", body).withoutItems();
+        return account.spot().send(call).handle((reply, failure) -> {
+            if (failure == null) {
+                ids.forEach(id -> results.put(id, result(id, "accepted", null)));
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            Throwable cause = unwrap(failure);
+            boolean refused = cause instanceof SpotException s && (s.kind() == SpotException.Kind.REJECTED
+                    || s.kind() == SpotException.Kind.NOT_FOUND || s.kind() == SpotException.Kind.CONFLICT);
+            if (!refused) {
+                if (first) {
+                    throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+                }
+                ids.forEach(id -> results.put(id, failed(id, cause)));
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            if (ids.size() == 1) { // the only id was refused: its own answer
+                return together(account, ids, request, results, false);
+            }
+            int half = ids.size() / 2;
+            return together(account, ids.subList(0, half), request, results, false)
+                    .thenCompose(done -> together(account, ids.subList(half, ids.size()), request, results, false));
+        }).thenCompose(f -> f);
     }
 
     /**

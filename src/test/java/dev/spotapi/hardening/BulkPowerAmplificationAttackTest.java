@@ -36,5 +36,9 @@ class BulkPowerAmplificationAttackTest extends HarnessPerClass {
         assertThat(bulk.status()).as(bulk.body()).isEqualTo(200);
         int calls = h.spotRequests().size();
         assertThat(calls).as("Spot calls for one bulk stop of %d ids", ids.size()).isLessThan(ids.size());
+        // the list, then halves until the stopped one is alone (~2 log2 N), then its own status read
+        assertThat(calls).isLessThanOrEqualTo(2 + 2 * 5 + 2);
+        assertThat(bulk.json().path("instances")).hasSize(ids.size())
+                .allSatisfy(r -> assertThat(r.path("result").asText()).as("%s", r).isEqualTo("accepted"));
     }
 }
