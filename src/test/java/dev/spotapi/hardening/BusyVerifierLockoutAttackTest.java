@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * Attack round 2, a bypass of the lock-out fix ({@code auth.TokenVerifier}: past its failed-verification
  * budget an address gets one verification at a time, and a token arriving while it runs is 429 unhashed).
  * A caller on the same address (behind an ingress every caller shares one) that keeps one costly made-up
- * token (cost 14, the costliest accepted) always being verified, sending the next as soon as the last is
+ * token (cost 12 here; up to 14 is accepted) always being verified, sending the next as soon as the last is
  * answered, keeps that one slot busy nearly all the time: every fresh valid token from the address arrives
  * while a verification runs and is 429 without being checked, the lock-out the fix removed.
  *
@@ -39,7 +39,7 @@ class BusyVerifierLockoutAttackTest {
                 attackers.submit(() -> {
                     while (!stop.get()) {
                         RawHttp.send(h.port(), "GET", "/v1/spot/main/instances",
-                                Map.of("X-Auth-Token", StarvationLatencyTest.bogusToken(14)), null);
+                                Map.of("X-Auth-Token", StarvationLatencyTest.bogusToken(12)), null); // costly lane (cost > 10)
                     }
                 });
             }
