@@ -91,19 +91,25 @@ class LogLineShapeTest {
                         "Access-Control-Request-Method", "GET"));
                 // 429s are answers to the client, not warnings: the failed-verification budget, and Spot's own 429
                 // (sent at once: past the budget an address has one verification at a time and 8 waiting, the
-                // others get 429)
-                List<java.util.concurrent.CompletableFuture<Integer>> wrong = new ArrayList<>();
-                var senders = java.util.concurrent.Executors.newFixedThreadPool(28);
+                // others get 429; the tokens are made first and released together, each check ~60 ms at cost 10)
+                List<String> tokens = new ArrayList<>();
                 for (int i = 0; i < 28; i++) {
-                    String token = dev.spotapi.auth.TokenVerifier.hash("not-the-pre-shared-key-" + i, 8);
+                    tokens.add(dev.spotapi.auth.TokenVerifier.hash("not-the-pre-shared-key-" + i, 10));
+                }
+                var go = new java.util.concurrent.CountDownLatch(1);
+                var senders = java.util.concurrent.Executors.newFixedThreadPool(tokens.size());
+                List<java.util.concurrent.CompletableFuture<Integer>> wrong = new ArrayList<>();
+                for (String token : tokens) {
                     wrong.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                         try {
+                            go.await();
                             return send("GET", base + "/main/instances", Map.of("X-Auth-Token", token));
                         } catch (Exception e) {
                             throw new java.util.concurrent.CompletionException(e);
                         }
                     }, senders));
                 }
+                go.countDown();
                 long tooMany = wrong.stream().map(java.util.concurrent.CompletableFuture::join).filter(s -> s == 429).count();
                 senders.shutdown();
                 assertThat(tooMany).as("wrong tokens past auth.failedVerificationsPerMinute").isPositive();
