@@ -157,10 +157,18 @@ public final class TokenVerifier implements AutoCloseable {
         /** {@code work}'s result once it has had its turn, or null when {@value #MAX_WAITING} already wait. */
         CompletableFuture<Result> inTurn(Supplier<CompletableFuture<Result>> work) {
             CompletableFuture<Result> result = new CompletableFuture<>();
-            Runnable start = () -> work.get().whenComplete((r, failure) -> {
-                next();
-                result.complete(failure != null ? Result.BUSY : r);
-            });
+            Runnable start = () -> {
+                CompletableFuture<Result> running;
+                try {
+                    running = work.get();
+                } catch (RuntimeException e) { // never leave the turn taken: the address would wait forever
+                    running = CompletableFuture.completedFuture(Result.BUSY);
+                }
+                running.whenComplete((r, failure) -> {
+                    next();
+                    result.complete(failure != null ? Result.BUSY : r);
+                });
+            };
             synchronized (this) {
                 if (running) {
                     if (waiting.size() >= MAX_WAITING) {
