@@ -14,11 +14,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * are lost at restart; with one ({@link #forService}, {@code idempotency.stateFile}) every change of a record
  * is on disk ({@link IdempotencyJournal}) before the call that made it returns, so a stored answer survives a
  * restart or a kill, and a request in flight when its process died comes back uncertain. Records expire after
- * their TTL and the whole store is bounded by the bytes of the stored answers ({@value #MAX_BYTES}),
+ * their TTL and the whole store is bounded by the bytes of the stored answers ({@link #MAX_BYTES}),
  * evicting the oldest first. Budgets are Bucket4j's local token buckets.
  */
 public final class EmbeddedSharedState implements SharedState {
-    static final long MAX_BYTES = 64L * 1024 * 1024;
+    /**
+     * The stored answers' bytes kept at most: an eighth of the heap, at most 64 MiB (a fixed 64 MiB filled the
+     * launcher's whole 64 MiB heap with ~200 KB answers of distinct keys: the replica ran out of memory).
+     */
+    static final long MAX_BYTES = Math.min(64L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 8);
     /** Deleted-object records kept at most (the oldest are forgotten first beyond it): about 10 MB. */
     static final long MAX_DELETED = 50_000;
 

@@ -348,7 +348,7 @@ public final class SpotClient {
     /** Every attempt is one Spot call: it takes one unit of the route's rate budget first, or fails at once. */
     private CompletableFuture<SpotReply> budgeted(SpotCall call, long deadlineNanos, CallState state,
             TraceContext trace, ListView view) {
-        Duration wait = budget.take(accountName, call);
+        Duration wait = budget.take(scope, call); // Spot counts per its account, whatever our name for it
         if (!wait.isZero()) {
             metrics.budgetRefused(accountName);
             return CompletableFuture.failedFuture(new SpotException(Kind.RATE_LIMITED, call.operation(), 0, null,
@@ -408,7 +408,7 @@ public final class SpotClient {
             }
             if (response.statusCode() == 429
                     || "0".equals(response.headers().firstValue("X-RateLimit-Remaining").orElse("").strip())) {
-                budget.spent(accountName, call, EnvelopeDecoder.retryAfter(
+                budget.spent(scope, call, EnvelopeDecoder.retryAfter(
                         response.headers().firstValue("Retry-After").orElse(null)));
             }
             try {

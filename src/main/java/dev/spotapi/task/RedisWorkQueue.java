@@ -47,13 +47,17 @@ public final class RedisWorkQueue implements WorkQueue {
     /**
      * @param redis     the connection (shared with the {@link RedisTaskStore})
      * @param namespace flywheel's namespace
+     * @param org       the deployment's org (config {@code org}; null or empty: none): each org's replicas have a
+     *                  queue of their own, so that deployments of several orgs sharing one Redis never take,
+     *                  count or fail each other's work items (their task records stay in flywheel's namespace)
      * @param maxQueue  most items not finished
      * @param lease     how long an item may go without renewal before another replica takes it
      */
-    public RedisWorkQueue(RedisTaskConnection redis, String namespace, int maxQueue, Duration lease) {
+    public RedisWorkQueue(RedisTaskConnection redis, String namespace, String org, int maxQueue, Duration lease) {
         this.redis = redis;
-        this.stream = namespace + ":spotapi:queue";
-        this.open = namespace + ":spotapi:open";
+        String scope = namespace + ":spotapi" + (org == null || org.isEmpty() ? "" : ":org:" + org);
+        this.stream = scope + ":queue";
+        this.open = scope + ":open";
         this.maxQueue = maxQueue;
         this.lease = lease;
     }

@@ -36,7 +36,7 @@ public final class TaskStores {
                     config.sharedState().redisUsername(), System.getenv(ConfigLoader.ENV_REDIS_PASSWORD), Duration.ofMillis(config.sharedState().timeoutMs()));
             dev.spotapi.metrics.RedisMeters.bind(registry, "taskStore", redis.breaker(), redis::reachable);
             health.accept("taskStore", () -> redis.breaker().health(redis.reachable()));
-            RedisWorkQueue queue = new RedisWorkQueue(redis, t.namespace(), t.maxQueue(),
+            RedisWorkQueue queue = new RedisWorkQueue(redis, t.namespace(), config.org(), t.maxQueue(),
                     Duration.ofSeconds(t.leaseSeconds()));
             TaskStore store = new RedisTaskStore(redis, t.namespace(), clock, Duration.ofSeconds(t.ttlSeconds()),
                     t.maxEvents(), queue::openIds);
