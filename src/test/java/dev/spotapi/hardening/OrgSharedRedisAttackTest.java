@@ -1,0 +1,84 @@
+package dev.spotapi.hardening;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spotapi.config.AccountConfig;
+import dev.spotapi.config.ConfigLoader;
+import dev.spotapi.config.ServiceConfig;
+import dev.spotapi.config.SharedStateConfig;
+import dev.spotapi.config.TaskConfig;
+import dev.spotapi.sim.SpotSimulator;
+import dev.spotapi.support.RedisProcess;
+import dev.spotapi.support.TestService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Attack round 3: two deployments of different orgs (alpha, beta) sharing one Redis with the default
+ * task namespace. Each org's tasks must be run by its own deployment (its accounts) and its async
+ * capacity must not be used up by the other org.
+ */
+class OrgSharedRedisAttackTest {
+
+    /** Org beta's deployment: one account named {@code betaacct} (alpha has no account of that name). */
+    private static ServiceConfig beta(SpotSimulator sim, String redisUrl, TaskConfig tasks) {
+        Map<String, AccountConfig> accounts = new LinkedHashMap<>();
+        accounts.put("betaacct", new AccountConfig("us-east-1", TestService.MAIN_ID, "main-spot-token",
+                TestService.DEFAULT_VPC, sim.baseUrl()));
+        return ConfigLoader.validate(new ServiceConfig("127.0.0.1:0", accounts, TestService.KEY, "info", "text", "beta",
+                0, TestService.fastSettings())).withSharedState(new SharedStateConfig(redisUrl, 2_000)).withTasks(tasks);
+    }
+
+    private static TestService alpha(SpotSimulator sim, String redisUrl, TaskConfig tasks) {
+        return TestService.replica(sim, TestService.fastSettings(), c -> c.withOrg("alpha")
+                .withSharedState(new SharedStateConfig(redisUrl, 2_000)).withTasks(tasks));
+    }
+
+    private static TestService.Reply async(TestService svc, String path) {
+        return svc.call("POST", path, Harness.instanceBody(Harness.uniqueName("org3")),
+                Map.of("X-Auth-Token", TestService.TOKEN, "Prefer", "respond-async"));
+    }
+
+    private static JsonNode awaitEnd(TestService svc, String task) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        JsonNode t = svc.call("GET", "/flywheel?task=" + task, null).json().path(task);
+        while (!t.path("status").asText().matches("completed|failed") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            t = svc.call("GET", "/flywheel?task=" + task, null).json().path(task);
+        }
+        return t;
+    }
+
+    @Test
+    void anotherOrgsDeploymentNeverRunsThisOrgsTasks() throws Exception {
+        TaskConfig tasks = TaskConfig.DEFAULTS.with(20, 10, 100, 2, 120, Map.of());
+        // beta runs one task at a time (a busy beta replica); its other tasks wait in the shared stream
+        TaskConfig betaTasks = TaskConfig.DEFAULTS.with(20, 1, 100, 2, 120, Map.of());
+        try (RedisProcess redis = RedisProcess.start();
+                SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(Duration.ofMillis(300))
+                        .account(TestService.MAIN_ID, "main-spot-token").start();
+                TestService a = alpha(sim, redis.url(), tasks);
+                TestService b = TestService.replica(sim, TestService.fastSettings(), c -> beta(sim, redis.url(), betaTasks))) {
+            // beta's first task's status read is held 1.5 s in Spot: beta is busy, its next tasks wait in the stream
+            b.sim("POST", "/_sim/faults", "{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance/*/status\","
+                    + "\"action\":\"delay\",\"delayMs\":1500,\"count\":1}");
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                TestService.Reply r = async(b, "/betaacct/instances");
+                assertThat(r.status()).as("%s", r).isEqualTo(202);
+                ids.add(r.header("X-Flywheel-Task"));
+            }
+            for (String id : ids) {
+                JsonNode t = awaitEnd(b, id);
+                assertThat(t.path("status").asText()).as("org beta's task %s, run only by beta: %s", id, t)
+                        .isEqualTo("completed");
+            }
+        }
+    }
+}
