@@ -81,4 +81,25 @@ class OrgSharedRedisAttackTest {
             }
         }
     }
+
+    @Test
+    void anotherOrgsOpenTasksDoNotUseUpThisOrgsAsyncCapacity() throws Exception {
+        TaskConfig tasks = TaskConfig.DEFAULTS.with(20, 10, 3, 2, 120, Map.of());
+        try (RedisProcess redis = RedisProcess.start();
+                SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(Duration.ZERO)
+                        .account(TestService.MAIN_ID, "main-spot-token").start();
+                TestService a = alpha(sim, redis.url(), tasks);
+                TestService b = TestService.replica(sim, TestService.fastSettings(), c -> beta(sim, redis.url(), tasks))) {
+            // alpha's three tasks stay open: their status reads are held 8 s in Spot
+            a.sim("POST", "/_sim/faults", "{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance/*/status\","
+                    + "\"action\":\"delay\",\"delayMs\":8000,\"count\":3}");
+            for (int i = 0; i < 3; i++) {
+                TestService.Reply r = async(a, "/main/instances");
+                assertThat(r.status()).as("alpha's own task %d: %s", i, r).isEqualTo(202);
+            }
+            TestService.Reply r = async(b, "/betaacct/instances");
+            assertThat(r.status()).as("org beta has no open task; alpha's open tasks must not refuse it: %s", r)
+                    .isEqualTo(202);
+        }
+    }
 }
