@@ -31,6 +31,10 @@ class OrgSharedRedisAttackTest {
         Map<String, AccountConfig> accounts = new LinkedHashMap<>();
         accounts.put("betaacct", new AccountConfig("us-east-1", TestService.MAIN_ID, "main-spot-token",
                 TestService.DEFAULT_VPC, sim.baseUrl()));
+        return beta(accounts, redisUrl, tasks);
+    }
+
+    private static ServiceConfig beta(Map<String, AccountConfig> accounts, String redisUrl, TaskConfig tasks) {
         return ConfigLoader.validate(new ServiceConfig("127.0.0.1:0", accounts, TestService.KEY, "info", "text", "beta",
                 0, TestService.fastSettings())).withSharedState(new SharedStateConfig(redisUrl, 2_000)).withTasks(tasks);
     }
@@ -100,6 +104,35 @@ class OrgSharedRedisAttackTest {
             TestService.Reply r = async(b, "/betaacct/instances");
             assertThat(r.status()).as("org beta has no open task; alpha's open tasks must not refuse it: %s", r)
                     .isEqualTo(202);
+        }
+    }
+
+    @Test
+    void spotsHoldOnAnotherOrgsAccountOfTheSameNameDoesNotHoldThisOrgsSpotAccount() throws Exception {
+        try (RedisProcess redis = RedisProcess.start();
+                SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(Duration.ZERO)
+                        .account(TestService.MAIN_ID, "main-spot-token").account(TestService.OTHER_ID, "other-spot-token")
+                        .start();
+                TestService a = alpha(sim, redis.url(), TaskConfig.DEFAULTS);
+                TestService b = TestService.replica(sim, TestService.fastSettings(), c -> {
+                    // org beta names its own Spot account (another id and token) "main", as alpha names its own
+                    Map<String, AccountConfig> accounts = new LinkedHashMap<>();
+                    accounts.put("main", new AccountConfig("us-east-1", TestService.OTHER_ID, "other-spot-token",
+                            TestService.DEFAULT_VPC, sim.baseUrl()));
+                    return beta(accounts, redis.url(), TaskConfig.DEFAULTS);
+                })) {
+            TestService.Reply madeA = a.call("POST", "/main/instances", Harness.instanceBody(Harness.uniqueName("hold")));
+            TestService.Reply madeB = b.call("POST", "/main/instances", Harness.instanceBody(Harness.uniqueName("hold")));
+            assertThat(madeA.status()).as("%s", madeA).isEqualTo(200);
+            assertThat(madeB.status()).as("%s", madeB).isEqualTo(200);
+            // Spot throttles alpha's account on the status route for 30 s
+            a.sim("POST", "/_sim/faults", "{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance/*/status\","
+                    + "\"action\":\"status\",\"status\":429,\"retryAfter\":30,\"count\":1}");
+            TestService.Reply onA = a.call("GET", "/main/instances/" + madeA.json().asText() + "/status", null);
+            assertThat(onA.status()).as("alpha's account is throttled: %s", onA).isEqualTo(429);
+            TestService.Reply onB = b.call("GET", "/main/instances/" + madeB.json().asText() + "/status", null);
+            assertThat(onB.status()).as("beta's own Spot account (%s) was never throttled: %s", TestService.OTHER_ID, onB)
+                    .isEqualTo(200);
         }
     }
 }
