@@ -51,11 +51,11 @@ class IdempotencyMemoryAttackTest {
                     break;
                 }
             }
-            assertThat(answered).as("keyed creates answered 200 (the first must be)").isPositive();
+            assertThat(answered).as("keyed updates answered 200").isPositive();
             assertThat(jvm.process.isAlive()).as("spot-api still running after 500 keyed updates with ~200 KB answers:\n%s",
                     jvm.process.isAlive() ? "" : jvm.tail()).isTrue();
-            assertThat(jvm.get("/v1/spot/ping", null, 5_000).status()).as("/ping after the keyed creates").isEqualTo(200);
-            assertThat(jvm.get("/v1/spot/ready", null, 5_000).status()).as("/ready after the keyed creates").isEqualTo(200);
+            assertThat(jvm.get("/v1/spot/ping", null, 5_000).status()).as("/ping after the keyed updates").isEqualTo(200);
+            assertThat(jvm.get("/v1/spot/ready", null, 5_000).status()).as("/ready after the keyed updates").isEqualTo(200);
         }
     }
 }
