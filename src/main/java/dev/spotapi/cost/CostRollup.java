@@ -61,8 +61,19 @@ public final class CostRollup {
 
     private final Ownership ownership;
     private final SharedState shared;
+    /**
+     * The cached days' memory at most, bytes: a sixteenth of the heap, at most 16 MiB (20,000 entries of up to
+     * 366 days each, the bound before, could take ~700 MB: year-long windows filled the launcher's 64 MiB heap).
+     */
+    static final long CACHE_BYTES = Math.min(16L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 16);
+    /** What one cached day costs (a map entry, its date, its three numbers), bytes, roughly. */
+    private static final int BYTES_PER_DAY = 120;
+
     private final Cache<String, Map<LocalDate, double[]>> cache = Caffeine.newBuilder()
-            .expireAfterWrite(CACHE_TTL).maximumSize(20_000).build();
+            .expireAfterWrite(CACHE_TTL)
+            .maximumWeight(CACHE_BYTES)
+            .weigher((String key, Map<LocalDate, double[]> days) -> 64 + key.length() * 2 + BYTES_PER_DAY * days.size())
+            .build();
 
     /**
      * @param shared where closed windows' costs are shared between replicas (Redis mode), as stored answers

@@ -135,7 +135,7 @@ class RedisTasksTest {
         raw().hset(ns + ":spotapi:work:" + id, Map.of("org", TestService.ORG, "kind", "instanceCreate",
                 "account", "main", "resource", "smi-00000000", "target", "", "created_ms", "0",
                 "deadline_ms", Long.toString(Long.MAX_VALUE)));
-        raw().sadd(ns + ":spotapi:open", id);
+        raw().sadd(ns + ":spotapi:org:" + TestService.ORG + ":open", id);
 
         TaskConfig reaping = TaskConfig.DEFAULTS.with(20, 10, 100, 2, 1, Map.of()).inNamespace(ns);
         try (TestService replica = TestService.replica(svc.simulator, TestService.fastSettings(), c -> c
@@ -143,7 +143,7 @@ class RedisTasksTest {
             JsonNode t = awaitEnd(replica, id);
             assertThat(t.path("status").asText()).isEqualTo("failed");
             assertThat(t.path("failure").asText()).contains("no check-in for 1 s");
-            assertThat(raw().sismember(ns + ":spotapi:open", id)).isFalse();
+            assertThat(raw().sismember(ns + ":spotapi:org:" + TestService.ORG + ":open", id)).isFalse();
         }
     }
 }
