@@ -8,8 +8,8 @@ import java.time.Duration;
  * The Spot rate budget, shared by every replica through {@link SharedState}: Spot counts calls per
  * organization, route and HTTP method over a 60 s window and keeps blocking a client that keeps
  * sending while blocked (contract section 9.2). So each call first takes one unit from the budget of
- * its Spot account (by Spot's account id: deployments of several orgs on one Redis may give different Spot
- * accounts the same name in their configs, and must not hold each other's routes), route template (ids replaced by {@code {id}}) and method, and after Spot answers 429 or
+ * its account (its config name with its Spot account id: deployments of several orgs on one Redis may give
+ * different Spot accounts the same name in their configs, and must not hold each other's routes), route template (ids replaced by {@code {id}}) and method, and after Spot answers 429 or
  * {@code X-RateLimit-Remaining: 0} the route is held for the window (or Spot's {@code Retry-After}):
  * calls in that time fail at once with {@link SpotException.Kind#RATE_LIMITED} and never reach Spot.
  */
@@ -45,7 +45,7 @@ public final class RateBudget {
         return window;
     }
 
-    /** {@code spotAccountId METHOD /route/{id}/...}: the unit Spot counts by. */
+    /** {@code name/spotAccountId METHOD /route/{id}/...}: the unit Spot counts by. */
     static String bucket(String account, SpotCall call) {
         return account + ' ' + call.method() + ' ' + template(call.path());
     }

@@ -345,10 +345,19 @@ public final class SpotClient {
                 null, Duration.ofSeconds(1), false);
     }
 
+    /**
+     * Whose rate budget a call takes from: the account's config name and its Spot account id together, so that
+     * deployments of several orgs on one Redis that give different Spot accounts the same name never hold each
+     * other's routes (two names for one Spot account still have a budget each, as before).
+     */
+    private String budgetKey() {
+        return accountName + '/' + scope;
+    }
+
     /** Every attempt is one Spot call: it takes one unit of the route's rate budget first, or fails at once. */
     private CompletableFuture<SpotReply> budgeted(SpotCall call, long deadlineNanos, CallState state,
             TraceContext trace, ListView view) {
-        Duration wait = budget.take(scope, call); // Spot counts per its account, whatever our name for it
+        Duration wait = budget.take(budgetKey(), call);
         if (!wait.isZero()) {
             metrics.budgetRefused(accountName);
             return CompletableFuture.failedFuture(new SpotException(Kind.RATE_LIMITED, call.operation(), 0, null,
@@ -408,7 +417,7 @@ public final class SpotClient {
             }
             if (response.statusCode() == 429
                     || "0".equals(response.headers().firstValue("X-RateLimit-Remaining").orElse("").strip())) {
-                budget.spent(scope, call, EnvelopeDecoder.retryAfter(
+                budget.spent(budgetKey(), call, EnvelopeDecoder.retryAfter(
                         response.headers().firstValue("Retry-After").orElse(null)));
             }
             try {
