@@ -2,8 +2,6 @@ package dev.spotapi.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +46,7 @@ class BusyLookingSlotsAttackTest {
                 Thread.sleep(1_000);
                 for (int round = 1; round <= 20; round++) {
                     long t0 = System.nanoTime();
-                    String answer = ping(h.port(), 5_000);
+                    String answer = ConnectionSlotsAttackTest.ping(h.port(), 5_000);
                     assertThat(answer).as("round %d: a fresh /ping while %d clients leave their answers unread (%d ms)",
                             round, nonReading.size(), Harness.millisSince(t0)).startsWith("HTTP/1.1 200");
                     Thread.sleep(300);
@@ -58,21 +56,6 @@ class BusyLookingSlotsAttackTest {
                     s.close();
                 }
             }
-        }
-    }
-
-    private static String ping(int port, int timeoutMs) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), timeoutMs);
-            s.setSoTimeout(timeoutMs);
-            OutputStream out = s.getOutputStream();
-            out.write("GET /v1/spot/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = s.getInputStream();
-            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-        } catch (Exception e) {
-            return "no answer: " + e;
         }
     }
 }

@@ -64,7 +64,8 @@ class ConnectionSlotsAttackTest {
         }
     }
 
-    private static String ping(int port, int timeoutMs) {
+    /** A {@code GET /v1/spot/ping} on a new connection: the whole answer, or "no answer: ...". */
+    static String ping(int port, int timeoutMs) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), timeoutMs);
             s.setSoTimeout(timeoutMs);
