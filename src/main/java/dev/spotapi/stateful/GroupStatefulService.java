@@ -48,13 +48,33 @@ public final class GroupStatefulService {
 
     /** Deletes one volume of a PAUSED stateful instance ({@code DELETE .../statefulInstance/{id}/volume/{volumeId}}). */
     public CompletableFuture<Void> deleteVolume(Account account, String group, String statefulInstance, String volume) {
-        return conflicts(account.spot().send(SpotCall.delete("delete stateful instance volume",
-                base(group) + "/" + statefulInstance + "/volume/" + volume, null).withoutItems()));
+        return ofGroup(account, group, statefulInstance).thenCompose(member -> conflicts(account.spot().send(
+                SpotCall.delete("delete stateful instance volume", base(group) + "/" + statefulInstance + "/volume/"
+                        + volume, null).withoutItems())));
     }
 
     private CompletableFuture<Void> action(Account account, String group, String statefulInstance, String action) {
-        return conflicts(account.spot().send(SpotCall.put(action + " stateful instance",
-                base(group) + "/" + statefulInstance + "/" + action, null).withoutItems()));
+        return ofGroup(account, group, statefulInstance).thenCompose(member -> conflicts(account.spot().send(
+                SpotCall.put(action + " stateful instance", base(group) + "/" + statefulInstance + "/" + action, null)
+                        .withoutItems())));
+    }
+
+    /**
+     * Completes when {@code statefulInstance} is one of {@code group}'s (its list, one Spot read), else fails
+     * with NOT_FOUND before anything is written: the group's org is checked by the route, so an instance of
+     * another group (another org's) must never be reached through it, whether Spot checks the pairing or not.
+     */
+    private CompletableFuture<Void> ofGroup(Account account, String group, String statefulInstance) {
+        return list(account, group).thenAccept(items -> {
+            for (var item : items) {
+                if (statefulInstance.equals(item.path("id").asText())) {
+                    return;
+                }
+            }
+            throw new CompletionException(new SpotException(SpotException.Kind.NOT_FOUND, "find stateful instance",
+                    200, null, "stateful instance '" + statefulInstance + "' does not exist in elastigroup '" + group
+                            + "'", null, null, false));
+        });
     }
 
     private static CompletableFuture<Void> conflicts(CompletableFuture<?> call) {

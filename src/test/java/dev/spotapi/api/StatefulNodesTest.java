@@ -454,6 +454,30 @@ class StatefulNodesTest {
         expect(alpha, "PUT", base + "/nope/power", "{\"state\":\"stop\"}", 404);
     }
 
+    /**
+     * Attack round 3: another org's stateful instance id under this org's own group (whose org check passes) is
+     * a 404 before anything is written, whether Spot checks that the instance belongs to the group or not.
+     */
+    @Test
+    void anotherGroupsStatefulInstanceIsNeverReachedThroughThisOrgsGroup() {
+        String alphas = expect(alpha, "POST", "/main/elastigroups", ApiTestSupport.groupBody(), 200).json().path("id").asText();
+        String ssi = sim("POST", "/_sim/groups/" + alphas + "/statefulInstances",
+                "{\"privateIp\":\"10.9.8.6\",\"volumes\":[{\"deviceName\":\"/dev/xvda\"},{\"deviceName\":\"/dev/sdf\"}]}")
+                .path("id").asText();
+        String volume = expect(alpha, "GET", "/main/elastigroups/" + alphas + "/stateful-instances", null, 200).json()
+                .path(0).path("devices").path(1).path("volumeId").asText();
+        String betas = expect(beta, "POST", "/main/elastigroups", ApiTestSupport.groupBody(), 200).json().path("id").asText();
+        String base = "/main/elastigroups/" + betas + "/stateful-instances/" + ssi;
+
+        sim("DELETE", "/_sim/requests", null);
+        expect(beta, "PUT", base + "/power", "{\"state\":\"stop\"}", 404);
+        expect(beta, "DELETE", base, null, 404);
+        expect(beta, "DELETE", base + "/volumes/" + volume, null, 404);
+        assertThat(writesToSpot()).as("writes sent to Spot for alpha's stateful instance through beta's group").isEmpty();
+        assertThat(expect(alpha, "GET", "/main/elastigroups/" + alphas + "/stateful-instances", null, 200).json()
+                .path(0).path("state").asText()).isEqualTo("ACTIVE");
+    }
+
     /** The point of the bulk route: twenty instances stopped with 2 Spot calls instead of 40 (org check + pause each). */
     @Test
     void bulkPowerOfTwentyInstancesCostsTwoSpotCallsInsteadOfForty() {
