@@ -81,7 +81,7 @@ public final class ApiServer {
         RequestObserver observer = new RequestObserver(p.registry());
         AccountLookup lookup = new AccountLookup(p.accounts());
         RequestBodies bodies = new RequestBodies();
-        AsyncTasks async = new AsyncTasks(p.tasks(), replies, p.org());
+        AsyncTasks async = new AsyncTasks(p.tasks(), replies, bodies, p.org());
         var table = new java.util.ArrayList<>(Routes.table(
                 new SystemRoutes(replies, p.registry(), p.readiness()),
                 new DocsRoutes(replies, p.mapper()),

@@ -2,6 +2,8 @@ package dev.spotapi.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.idempotency.Idempotency;
 import dev.spotapi.power.PowerState;
 import dev.spotapi.task.TaskKind;
@@ -56,10 +58,12 @@ final class AsyncTasks {
     private final Replies replies;
     private final String org;
     private final ObjectMapper mapper = new ObjectMapper();
+    private final RequestBodies bodies;
 
-    AsyncTasks(Tasks tasks, Replies replies, String org) {
+    AsyncTasks(Tasks tasks, Replies replies, RequestBodies bodies, String org) {
         this.tasks = tasks;
         this.replies = replies;
+        this.bodies = bodies;
         this.org = org;
     }
 
@@ -192,27 +196,31 @@ final class AsyncTasks {
         }
         if (kind == TaskKind.GROUP_CAPACITY) {
             // the target asked for: a later change of the group's target supersedes this one (SpotProbe)
-            try {
-                JsonNode target = mapper.readTree(ctx.bodyAsBytes()).path("target");
-                return target.canConvertToInt() ? Integer.toString(target.asInt()) : "";
-            } catch (java.io.IOException e) {
-                return "";
-            }
+            JsonNode target = body(ctx).path("target");
+            return target.canConvertToInt() ? Integer.toString(target.asInt()) : "";
         }
         if (kind != TaskKind.INSTANCE_POWER && kind != TaskKind.STATEFUL_INSTANCE) {
             return "";
         }
+        PowerState state;
         try {
-            JsonNode body = mapper.readTree(ctx.bodyAsBytes());
-            PowerState state = body instanceof com.fasterxml.jackson.databind.node.ObjectNode o ? PowerState.fromBody(o)
-                    : PowerState.START;
-            return switch (state) {
-                case STOP -> "PAUSED";
-                case REBOOT -> "RECYCLED";
-                case START -> "ACTIVE";
-            };
-        } catch (java.io.IOException | RuntimeException e) {
-            return "ACTIVE";
+            state = PowerState.fromBody(body(ctx));
+        } catch (IllegalArgumentException e) {
+            state = PowerState.START;
+        }
+        return switch (state) {
+            case STOP -> "PAUSED";
+            case REBOOT -> "RECYCLED";
+            case START -> "ACTIVE";
+        };
+    }
+
+    /** The request's body as the route read it (read once per request, {@link RequestBodies}); empty if none. */
+    private ObjectNode body(Exchange ctx) {
+        try {
+            return bodies.object(ctx);
+        } catch (RuntimeException e) {
+            return JsonNodeFactory.instance.objectNode();
         }
     }
 

@@ -52,6 +52,8 @@ final class ConnectionGuard extends Handler.Wrapper {
     static final long GRACE_MS = 1_000;
     /** How long an answer's write may wait for the client to read before the connection counts as stalled, ms. */
     static final long STALLED_MS = 1_000;
+    private static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
+    private static final long STALLED_NANOS = TimeUnit.MILLISECONDS.toNanos(STALLED_MS);
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
     private static final dev.spotapi.log.Throttle RECLAIM_WARNINGS = new dev.spotapi.log.Throttle(10_000);
@@ -178,11 +180,11 @@ final class ConnectionGuard extends Handler.Wrapper {
     /** Idle past its grace, or in a request whose answer's write has waited for the client for a while. */
     private static boolean unused(Connection connection, Waiting w, long now) {
         if (w.inRequest) {
-            return now - w.quietSince > TimeUnit.MILLISECONDS.toNanos(STALLED_MS)
+            return now - w.quietSince > STALLED_NANOS
                     && connection.getEndPoint() instanceof AbstractEndPoint endPoint && endPoint.getWriteFlusher().isPending();
         }
         return w.firstByteAt == 0 && connection.getBytesIn() == w.bytesBefore
-                && now - w.quietSince > TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
+                && now - w.quietSince > GRACE_NANOS;
     }
 
     /**

@@ -65,6 +65,12 @@ public final class SpotClient {
     private final SharedState shared;
     /** The Spot account id: the scope of write marks and fence leases. */
     private final String scope;
+    /**
+     * Whose rate budget a call takes from: the account's config name and its Spot account id together, so that
+     * deployments of several orgs on one Redis that give different Spot accounts the same name never hold each
+     * other's routes (two names for one Spot account still have a budget each, as before).
+     */
+    private final String budgetKey;
     /** The object whose write fence this view holds ({@link #exclusive}), or null. */
     private final String heldObject;
     /** Counts the calls open inside {@link #exclusive} (null outside one). */
@@ -90,6 +96,7 @@ public final class SpotClient {
         this.writesAnswered = new java.util.concurrent.atomic.AtomicLong();
         this.shared = budget.shared();
         this.scope = accountId;
+        this.budgetKey = accountName + '/' + accountId;
         this.fence = new WriteFence(shared, accountId, scheduler);
         this.spotRequestIds = null;
         this.heldObject = null;
@@ -115,6 +122,7 @@ public final class SpotClient {
         this.fence = base.fence;
         this.shared = base.shared;
         this.scope = base.scope;
+        this.budgetKey = base.budgetKey;
         this.spotRequestIds = spotRequestIds;
         this.heldObject = heldObject;
         this.hold = hold;
@@ -345,19 +353,10 @@ public final class SpotClient {
                 null, Duration.ofSeconds(1), false);
     }
 
-    /**
-     * Whose rate budget a call takes from: the account's config name and its Spot account id together, so that
-     * deployments of several orgs on one Redis that give different Spot accounts the same name never hold each
-     * other's routes (two names for one Spot account still have a budget each, as before).
-     */
-    private String budgetKey() {
-        return accountName + '/' + scope;
-    }
-
     /** Every attempt is one Spot call: it takes one unit of the route's rate budget first, or fails at once. */
     private CompletableFuture<SpotReply> budgeted(SpotCall call, long deadlineNanos, CallState state,
             TraceContext trace, ListView view) {
-        Duration wait = budget.take(budgetKey(), call);
+        Duration wait = budget.take(budgetKey, call);
         if (!wait.isZero()) {
             metrics.budgetRefused(accountName);
             return CompletableFuture.failedFuture(new SpotException(Kind.RATE_LIMITED, call.operation(), 0, null,
@@ -417,7 +416,7 @@ public final class SpotClient {
             }
             if (response.statusCode() == 429
                     || "0".equals(response.headers().firstValue("X-RateLimit-Remaining").orElse("").strip())) {
-                budget.spent(budgetKey(), call, EnvelopeDecoder.retryAfter(
+                budget.spent(budgetKey, call, EnvelopeDecoder.retryAfter(
                         response.headers().firstValue("Retry-After").orElse(null)));
             }
             try {

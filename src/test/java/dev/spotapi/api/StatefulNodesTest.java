@@ -402,9 +402,7 @@ class StatefulNodesTest {
     @Test
     void statefulInstancesOfAGroupPauseResumeRecycleLoseAVolumeAndDeallocate() {
         String group = expect(alpha, "POST", "/main/elastigroups", ApiTestSupport.groupBody(), 200).json().path("id").asText();
-        String ssi = sim("POST", "/_sim/groups/" + group + "/statefulInstances",
-                "{\"privateIp\":\"10.9.8.7\",\"volumes\":[{\"deviceName\":\"/dev/xvda\"},{\"deviceName\":\"/dev/sdf\"}]}")
-                .path("id").asText();
+        String ssi = statefulInstance(group, "10.9.8.7");
         assertThat(ssi).startsWith("ssi-");
         String base = "/main/elastigroups/" + group + "/stateful-instances";
         JsonNode listed = expect(alpha, "GET", base, null, 200).json();
@@ -461,9 +459,7 @@ class StatefulNodesTest {
     @Test
     void anotherGroupsStatefulInstanceIsNeverReachedThroughThisOrgsGroup() {
         String alphas = expect(alpha, "POST", "/main/elastigroups", ApiTestSupport.groupBody(), 200).json().path("id").asText();
-        String ssi = sim("POST", "/_sim/groups/" + alphas + "/statefulInstances",
-                "{\"privateIp\":\"10.9.8.6\",\"volumes\":[{\"deviceName\":\"/dev/xvda\"},{\"deviceName\":\"/dev/sdf\"}]}")
-                .path("id").asText();
+        String ssi = statefulInstance(alphas, "10.9.8.6");
         String volume = expect(alpha, "GET", "/main/elastigroups/" + alphas + "/stateful-instances", null, 200).json()
                 .path(0).path("devices").path(1).path("volumeId").asText();
         String betas = expect(beta, "POST", "/main/elastigroups", ApiTestSupport.groupBody(), 200).json().path("id").asText();
@@ -476,6 +472,12 @@ class StatefulNodesTest {
         assertThat(writesToSpot()).as("writes sent to Spot for alpha's stateful instance through beta's group").isEmpty();
         assertThat(expect(alpha, "GET", "/main/elastigroups/" + alphas + "/stateful-instances", null, 200).json()
                 .path(0).path("state").asText()).isEqualTo("ACTIVE");
+    }
+
+    /** A stateful instance the simulator adds to {@code group}, with a root and a data volume: its id. */
+    private static String statefulInstance(String group, String privateIp) {
+        return sim("POST", "/_sim/groups/" + group + "/statefulInstances", "{\"privateIp\":\"" + privateIp
+                + "\",\"volumes\":[{\"deviceName\":\"/dev/xvda\"},{\"deviceName\":\"/dev/sdf\"}]}").path("id").asText();
     }
 
     /** The point of the bulk route: twenty instances stopped with 2 Spot calls instead of 40 (org check + pause each). */
