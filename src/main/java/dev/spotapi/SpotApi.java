@@ -24,6 +24,8 @@ import dev.spotapi.task.Tasks;
 import dev.spotapi.task.TaskStores;
 import dev.spotapi.metrics.MetricLimits;
 import dev.spotapi.spot.SpotClient;
+import dev.spotapi.spot.SpotHttp;
+import org.eclipse.jetty.client.HttpClient;
 import dev.spotapi.spot.SpotMetrics;
 import dev.spotapi.api.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -35,7 +37,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,6 +54,8 @@ public final class SpotApi implements AutoCloseable {
 
     private final HttpServer server;
     private final List<ExecutorService> executors;
+    /** The Spot HTTP client ({@link SpotHttp}), stopped after the server. */
+    private final HttpClient spotHttp;
     private final JvmGcMetrics gcMetrics;
     private final Readiness readiness;
     private final long shutdownDelayMs;
@@ -64,9 +67,10 @@ public final class SpotApi implements AutoCloseable {
     private final InFlight inFlight;
     private final TokenVerifier verifier;
 
-    private SpotApi(HttpServer server, List<ExecutorService> executors, JvmGcMetrics gcMetrics, Readiness readiness,
-            long shutdownDelayMs, long stopTimeoutMs, InFlight inFlight, TokenVerifier verifier, SharedState shared,
-            Tasks tasks) {
+    private SpotApi(HttpServer server, List<ExecutorService> executors, HttpClient spotHttp, JvmGcMetrics gcMetrics,
+            Readiness readiness, long shutdownDelayMs, long stopTimeoutMs, InFlight inFlight, TokenVerifier verifier,
+            SharedState shared, Tasks tasks) {
+        this.spotHttp = spotHttp;
         this.shared = shared;
         this.tasks = tasks;
         this.server = server;
@@ -89,20 +93,12 @@ public final class SpotApi implements AutoCloseable {
 
     /** Starts the service recording its spans with {@code telemetry} (closed when the service stops). */
     public static SpotApi start(ServiceConfig config, Telemetry telemetry) {
-        SpotClient.stopJdkResends();
         ObjectMapper mapper = ExactJson.mapper();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MetricLimits.install(registry);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("spot-retry"));
-        // A small fixed pool: the default cached pool grows a thread per concurrent exchange under load.
-        ExecutorService httpExecutor = Executors.newFixedThreadPool(4, daemonThreads("spot-http"));
         // TLS (the CA certificates and ~400 classes) only when an endpoint is https: SpotTls
-        HttpClient http = SpotTls.configure(HttpClient.newBuilder(), SpotTls.needed(config))
-                .executor(httpExecutor)
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(config.spot().connectTimeoutMs()))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        HttpClient http = SpotHttp.start(config.spot().connectTimeoutMs(), SpotTls.needed(config));
         SpotMetrics spotMetrics = new SpotMetrics(registry);
         SharedState shared = config.sharedState().usesRedis() ? sharedState(config)
                 : EmbeddedSharedState.forService(config.idempotency().statePath()); // org-adopt: never the file
@@ -148,7 +144,7 @@ public final class SpotApi implements AutoCloseable {
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);
         HealthChecks.jetty(server.jetty(), registry);
-        return new SpotApi(server, List.of(scheduler, httpExecutor), gc, readiness, config.shutdownDelayMs(),
+        return new SpotApi(server, List.of(scheduler), http, gc, readiness, config.shutdownDelayMs(),
                 config.http().stopTimeoutMs(), inFlight, verifier, shared, tasks);
     }
 
@@ -253,6 +249,13 @@ public final class SpotApi implements AutoCloseable {
             quietly(verifier::close);
             quietly(tasks::close);
             executors.forEach(e -> quietly(e::shutdownNow));
+            quietly(() -> {
+                try {
+                    spotHttp.stop();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             quietly(gcMetrics::close);
             quietly(shared::close);
             LOG.info("stopped");

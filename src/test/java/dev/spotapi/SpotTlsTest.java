@@ -7,20 +7,18 @@ import dev.spotapi.config.ConfigLoader;
 import dev.spotapi.config.ServiceConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import javax.net.ssl.SSLContext;
+import dev.spotapi.spot.SpotHttp;
 import javax.net.ssl.SSLEngine;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Spot HttpClient gets the JDK's TLS context only when an account's endpoint is https (SpotTls). */
+/** The Spot HTTP client builds its TLS context at start only when an account's endpoint is https (SpotTls, SpotHttp). */
 class SpotTlsTest {
     @TempDir
     Path dir;
@@ -46,18 +44,20 @@ class SpotTlsTest {
     }
 
     @Test
-    void aClientThatNeedsTlsGetsTheDefaultContextAsBefore() throws Exception {
-        HttpClient client = SpotTls.configure(HttpClient.newBuilder(), true).build();
-        assertThat(client.sslContext()).isSameAs(SSLContext.getDefault());
-        assertThat(client.sslParameters().getProtocols())
-                .containsExactly(SSLContext.getDefault().getDefaultSSLParameters().getProtocols());
+    void aClientThatNeedsTlsBuildsItsContextWhenItStarts() throws Exception {
+        HttpClient client = SpotHttp.start(1_000, true);
+        try {
+            assertThat(client.getSslContextFactory().isStarted()).isTrue();
+            assertThat(client.getSslContextFactory().getSslContext()).isNotNull();
+            assertThat(client.getSslContextFactory().getEndpointIdentificationAlgorithm()).isEqualTo("HTTPS");
+        } finally {
+            client.stop();
+        }
     }
 
     @Test
-    void aPlainHttpClientServesHttpWithoutTheDefaultContext() throws Exception {
-        HttpClient client = SpotTls.configure(HttpClient.newBuilder(), false).build();
-        assertThat(client.sslContext()).isNotSameAs(SSLContext.getDefault());
-        assertThat(client.sslParameters().getProtocols()).as("left to the engine's defaults").isNull();
+    void aPlainHttpClientServesHttpWithoutBuildingATlsContext() throws Exception {
+        HttpClient client = SpotHttp.start(1_000, false);
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
             byte[] body = "pong".getBytes(StandardCharsets.UTF_8);
@@ -67,28 +67,27 @@ class SpotTlsTest {
         });
         server.start();
         try {
-            HttpResponse<String> reply = client.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/ping")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(reply.statusCode()).isEqualTo(200);
-            assertThat(reply.body()).isEqualTo("pong");
+            ContentResponse reply = client.GET("http://127.0.0.1:" + server.getAddress().getPort() + "/ping");
+            assertThat(reply.getStatus()).isEqualTo(200);
+            assertThat(reply.getContentAsString()).isEqualTo("pong");
+            assertThat(client.getSslContextFactory().isStarted()).as("no TLS context built").isFalse();
         } finally {
             server.stop(0);
+            client.stop();
         }
     }
 
-    /** Should TLS ever be asked of the deferred context, it is the JDK's default one's, with its defaults. */
+    /** Should TLS ever be asked of the plain client, its context is built then, verifying host names. */
     @Test
-    void theDeferredContextIsTheDefaultOneOnFirstUse() throws Exception {
-        SSLContext deferred = SpotTls.deferredDefault();
-        SSLContext real = SSLContext.getDefault();
-        assertThat(deferred.getDefaultSSLParameters().getProtocols())
-                .containsExactly(real.getDefaultSSLParameters().getProtocols());
-        assertThat(deferred.getDefaultSSLParameters().getCipherSuites())
-                .containsExactly(real.getDefaultSSLParameters().getCipherSuites());
-        SSLEngine engine = deferred.createSSLEngine("api.spotinst.io", 443);
-        assertThat(engine.getPeerHost()).isEqualTo("api.spotinst.io");
-        assertThat(engine.getEnabledProtocols()).containsExactly(real.createSSLEngine().getEnabledProtocols());
-        assertThat(deferred.getClientSessionContext()).isSameAs(real.getClientSessionContext());
+    void thePlainClientsTlsIsBuiltOnFirstUse() throws Exception {
+        HttpClient client = SpotHttp.start(1_000, false);
+        try {
+            SSLEngine engine = client.getSslContextFactory().newSSLEngine("api.spotinst.io", 443);
+            assertThat(client.getSslContextFactory().isStarted()).isTrue();
+            assertThat(engine.getPeerHost()).isEqualTo("api.spotinst.io");
+            assertThat(engine.getSSLParameters().getEndpointIdentificationAlgorithm()).isEqualTo("HTTPS");
+        } finally {
+            client.stop();
+        }
     }
 }

@@ -43,7 +43,6 @@ public final class Main {
         if (server) {
             StartupWarmup.loggingReady();
         }
-        dev.spotapi.spot.SpotClient.stopJdkResends();
         int exit = args.length == 0 ? ServeCommand.serveWithoutArguments()
                 : isConfigOnly(args) ? ServeCommand.serveConfig(Path.of(args[1]))
                 : commandLine().execute(args);

@@ -13,12 +13,12 @@ import dev.spotapi.org.Ownership;
 import dev.spotapi.spot.RateBudget;
 import dev.spotapi.spot.SpotClient;
 import dev.spotapi.spot.SpotException;
+import dev.spotapi.spot.SpotHttp;
 import dev.spotapi.spot.SpotMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
-import java.net.http.HttpClient;
+import org.eclipse.jetty.client.HttpClient;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -74,10 +74,10 @@ public class OrgAdoptCommand implements Callable<Integer> {
             return t;
         });
         dev.spotapi.shared.SharedState shared = null;
+        HttpClient http = null;
         try {
             shared = dev.spotapi.SpotApi.sharedState(cfg); // Redis when configured: the service's write fence
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofMillis(cfg.spot().connectTimeoutMs())).build();
+            http = SpotHttp.start(cfg.spot().connectTimeoutMs(), dev.spotapi.SpotTls.needed(cfg));
             SpotClient spot = new SpotClient(account, accountConfig.effectiveEndpoint(), accountConfig.id(),
                     accountConfig.token(), http, cfg.spot(), new SpotMetrics(new SimpleMeterRegistry()), scheduler,
                     ExactJson.mapper(), BuildInfo.current().userAgent(),
@@ -113,6 +113,13 @@ public class OrgAdoptCommand implements Callable<Integer> {
             return 1;
         } finally {
             scheduler.shutdownNow();
+            if (http != null) {
+                try {
+                    http.stop();
+                } catch (Exception e) {
+                    err.println("spot-api org-adopt: stopping the HTTP client: " + e); // the answer above stands
+                }
+            }
             if (shared != null) {
                 shared.close();
             }

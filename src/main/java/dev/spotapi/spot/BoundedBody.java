@@ -2,7 +2,6 @@ package dev.spotapi.spot;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,7 +13,7 @@ import java.util.concurrent.Flow;
  * passes the limit (the connection is dropped), so no single reply can run spot-api out of memory (issue 10
  * item 9). A real Spot reply is far smaller: a list of a thousand groups is a few MB.
  */
-final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+final class BoundedBody implements ReplyReader<byte[]> {
     /** The largest Spot reply spot-api reads, in bytes (32 MiB). */
     static final int MAX_REPLY_BYTES = 32 * 1024 * 1024;
 
@@ -30,9 +29,12 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
         this.declaredTooLarge = declaredTooLarge;
     }
 
-    /** A body handler that reads at most {@code max} bytes; more fails with {@link TooLarge}. */
-    static HttpResponse.BodyHandler<byte[]> handler(int max) {
-        return info -> new BoundedBody(max, info.headers().firstValueAsLong("Content-Length").orElse(-1) > max);
+    /**
+     * A reader of at most {@code max} bytes; more fails with {@link TooLarge}, at once when the reply's
+     * {@code declaredLength} (its Content-Length, -1 when it has none) says so.
+     */
+    static BoundedBody reader(int max, long declaredLength) {
+        return new BoundedBody(max, declaredLength > max);
     }
 
     @Override

@@ -10,12 +10,7 @@ import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -26,6 +21,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.http.HttpHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,21 +155,6 @@ public final class SpotClient {
                         : body.apply(new SpotClient(this, spotRequestIds, object, inside)));
         result.whenComplete((r, failure) -> inside.close());
         return result;
-    }
-
-    /**
-     * Stops the JDK HTTP client from resending a request by itself after a failed connect
-     * ({@code jdk.httpclient.disableRetryConnect}): spot-api's own {@link SpotRetryPolicy} decides every attempt.
-     * The JDK reads the property once, when its client first sends: call this before any HTTP request. Its
-     * other resend (a GET on a reused connection closed before any reply) has no switch: {@link SendOnceBody} refuses it.
-     */
-    public static void stopJdkResends() {
-        if (System.getProperty("jdk.httpclient.disableRetryConnect") == null) {
-            System.setProperty("jdk.httpclient.disableRetryConnect", "true");
-        }
-        if (System.getProperty("jdk.httpclient.enableAllMethodRetry") != null) {
-            System.clearProperty("jdk.httpclient.enableAllMethodRetry"); // would resend writes after a lost reply
-        }
     }
 
     public String accountName() {
@@ -387,8 +372,9 @@ public final class SpotClient {
         // A read's exchange ends with its attempt. A write's exchange stays open after the attempt timeout, with
         // no time limit, until Spot answers or closes the connection: only then does the fence know the write can
         // no longer land after a newer one (issue 20: a limit let a write held past it land last)
-        HttpRequest request = request(call, call.isRead() ? attemptMs : 0, trace);
-        CompletableFuture<HttpResponse<Object>> exchange = http.sendAsync(request, bodyHandler(view));
+        SpotExchange listener = new SpotExchange(response -> reader(view, response));
+        request(call, call.isRead() ? attemptMs : 0, trace).send(listener);
+        CompletableFuture<SpotExchange.Reply> exchange = listener.reply();
         long sentNanos = System.nanoTime();
         exchange.whenComplete((response, failure) -> {
             state.endExchange();
@@ -397,35 +383,33 @@ public final class SpotClient {
             if (!call.isRead() && state.isFinished()
                     && System.nanoTime() - sentNanos >= TimeUnit.MILLISECONDS.toNanos(attemptMs)) {
                 LOG.atInfo().addKeyValue("account", accountName).addKeyValue("operation", call.operation())
-                        .addKeyValue("spotStatus", response == null ? 0 : response.statusCode())
+                        .addKeyValue("spotStatus", response == null ? 0 : response.status())
                         .log("spot write answered after its caller's answer (attempt timed out) account={} op={}"
                                 + " status={}", accountName, call.operation(), response == null
                                 ? "none: " + unwrap(failure).getClass().getSimpleName()
-                                : Integer.toString(response.statusCode()));
+                                : Integer.toString(response.status()));
             }
         });
-        CompletableFuture<HttpResponse<Object>> seen = call.isRead() ? exchange
+        CompletableFuture<SpotExchange.Reply> seen = call.isRead() ? exchange
                 : exchange.copy().orTimeout(attemptMs, TimeUnit.MILLISECONDS);
         return seen.handle((response, failure) -> {
             if (response != null && trace != null) {
-                trace.attribute("http.response.status_code", response.statusCode());
+                trace.attribute("http.response.status_code", response.status());
             }
             if (failure != null) {
                 throw new CompletionException(withRetryDecision(call, classify(call, unwrap(failure), false),
                         deadlineNanos, state));
             }
-            if (response.statusCode() == 429
-                    || "0".equals(response.headers().firstValue("X-RateLimit-Remaining").orElse("").strip())) {
-                budget.spent(budgetKey, call, EnvelopeDecoder.retryAfter(
-                        response.headers().firstValue("Retry-After").orElse(null)));
+            String remaining = response.header("X-RateLimit-Remaining");
+            if (response.status() == 429 || (remaining != null && "0".equals(remaining.strip()))) {
+                budget.spent(budgetKey, call, EnvelopeDecoder.retryAfter(response.header("Retry-After")));
             }
             try {
                 if (response.body() instanceof StreamedEnvelope.Result streamed) {
-                    return decoder.decodeStreamed(call, streamed, response.headers().firstValue("x-request-id").orElse(null));
+                    return decoder.decodeStreamed(call, streamed, response.header("x-request-id"));
                 }
-                return decoder.decode(call, response.statusCode(), (byte[]) response.body(),
-                        response.headers().firstValue("Retry-After").orElse(null),
-                        response.headers().firstValue("x-request-id").orElse(null));
+                return decoder.decode(call, response.status(), (byte[]) response.body(),
+                        response.header("Retry-After"), response.header("x-request-id"));
             } catch (SpotException e) {
                 throw new CompletionException(withRetryDecision(call, heldFor(e), deadlineNanos, state));
             }
@@ -436,38 +420,41 @@ public final class SpotClient {
      * The reply into memory ({@link BoundedBody}); for a streamed list ({@code view}) a 200 reply is read as it
      * arrives ({@link StreamedEnvelope}), any other (an error envelope) into memory as for every call.
      */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private HttpResponse.BodyHandler<Object> bodyHandler(ListView view) {
-        HttpResponse.BodyHandler bounded = BoundedBody.handler(BoundedBody.MAX_REPLY_BYTES);
-        if (view == null) {
-            return bounded; // the body is a byte[]
-        }
-        return info -> info.statusCode() == 200
-                ? (HttpResponse.BodySubscriber) StreamedEnvelope.subscriber(decoder.mapper(), view,
-                        BoundedBody.MAX_REPLY_BYTES, info)
-                : (HttpResponse.BodySubscriber) bounded.apply(info);
+    private ReplyReader<?> reader(ListView view, Response response) {
+        long declared = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        return view != null && response.getStatus() == 200
+                ? StreamedEnvelope.reader(decoder.mapper(), view, BoundedBody.MAX_REPLY_BYTES, declared)
+                : BoundedBody.reader(BoundedBody.MAX_REPLY_BYTES, declared);
     }
 
-    /** {@code timeoutMs} 0: no timeout (a write's exchange, see {@link #attempt}). */
-    private HttpRequest request(SpotCall call, long timeoutMs, TraceContext trace) {
+    /**
+     * {@code timeoutMs} 0: no timeout (a write's exchange, see {@link #attempt}). No exchange has an idle
+     * timeout of its own: a read ends with its attempt timeout, a write when Spot answers or closes.
+     */
+    private Request request(SpotCall call, long timeoutMs, TraceContext trace) {
         StringBuilder uri = new StringBuilder(baseUrl.length() + call.path().length() + 64)
                 .append(baseUrl).append(call.path()).append('?').append(accountIdQuery);
         call.query().forEach((k, v) -> uri.append('&').append(encode(k)).append('=').append(encode(v)));
-        HttpRequest.BodyPublisher body = new SendOnceBody(call.body() == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(call.body().toString()));
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(uri.toString()))
-                .header("Authorization", bearer)
-                .header("Accept", "application/json")
-                .header("Content-Type", "application/json")
-                .header("User-Agent", userAgent)
-                .method(call.method(), body);
+        Request request = http.newRequest(uri.toString())
+                .method(call.method())
+                .idleTimeout(0, TimeUnit.MILLISECONDS)
+                .headers(headers -> {
+                    headers.put(HttpHeader.AUTHORIZATION, bearer)
+                            .put(HttpHeader.ACCEPT, "application/json")
+                            .put(HttpHeader.CONTENT_TYPE, "application/json")
+                            .put(HttpHeader.USER_AGENT, userAgent);
+                    if (trace != null) {
+                        trace.headers().forEach(headers::put);
+                    }
+                });
+        if (call.body() != null) {
+            request.body(new BytesRequestContent("application/json",
+                    call.body().toString().getBytes(StandardCharsets.UTF_8)));
+        }
         if (timeoutMs > 0) {
-            builder.timeout(Duration.ofMillis(timeoutMs));
+            request.timeout(timeoutMs, TimeUnit.MILLISECONDS);
         }
-        if (trace != null) {
-            trace.headers().forEach(builder::header);
-        }
-        return builder.build();
+        return request;
     }
 
     /**
@@ -508,15 +495,11 @@ public final class SpotClient {
         if (failure instanceof SpotException s) {
             return s;
         }
-        if (failure instanceof HttpTimeoutException || failure instanceof TimeoutException) {
+        if (failure instanceof TimeoutException) {
             return timeout(call, overall);
         }
         if (causedBy(failure, BoundedBody.TooLarge.class)) {
             return tooLarge(call);
-        }
-        if (causedBy(failure, SendOnceBody.ResendRefused.class)) {
-            return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
-                    "connection to Spot closed before a reply", null, null, true);
         }
         if (failure instanceof ConnectException) {
             return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
@@ -564,7 +547,7 @@ public final class SpotClient {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
-    /** What one call has sent so far (each attempt is one request: {@link SendOnceBody}) and what is still open. */
+    /** What one call has sent so far (each attempt is one request: {@link SpotHttp}) and what is still open. */
     private static final class CallState {
         private int attemptsSent;
         private int openExchanges;

@@ -13,8 +13,8 @@ import dev.spotapi.spot.SpotException.Kind;
  * reply that is not Spot's envelope) Spot may have applied the change: a second copy could land after a newer
  * write from the same caller and undo it, so the caller is told instead (504/502 "may have been applied").
  *
- * <p>{@code spot.maxAttempts} bounds what Spot sees: each attempt is exactly one request, because the JDK
- * HTTP client's own resends are stopped ({@link SendOnceBody}, {@link SpotClient#stopJdkResends()}).
+ * <p>{@code spot.maxAttempts} bounds what Spot sees: each attempt is exactly one request; the HTTP client
+ * never resends a request it has written ({@link SpotHttp}).
  */
 public final class SpotRetryPolicy {
     private SpotRetryPolicy() {
@@ -40,7 +40,7 @@ public final class SpotRetryPolicy {
 
     /**
      * The whole decision: the kind allows it, fewer than {@code maxAttempts} requests were sent (each attempt
-     * is exactly one request: {@link SendOnceBody} stops the JDK client's own resends) and the wait plus a
+     * is exactly one request: {@link SpotHttp}) and the wait plus a
      * useful attempt fits the remaining deadline.
      *
      * @param attemptsSent requests sent for this call so far, the failed one included

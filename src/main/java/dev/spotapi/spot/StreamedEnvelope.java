@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.spotapi.json.ExactNumberNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
@@ -43,7 +42,7 @@ import java.util.concurrent.Flow;
  * which the non-blocking parser does not read, is kept in memory and read with the mapper's own encoding
  * detection instead.
  */
-final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnvelope.Result> {
+final class StreamedEnvelope implements ReplyReader<StreamedEnvelope.Result> {
     /**
      * What was read: {@code envelope} (null: not a JSON object) with {@code response.items} (when an array)
      * replaced by what the view kept, and the reply's length in bytes.
@@ -78,13 +77,15 @@ final class StreamedEnvelope implements HttpResponse.BodySubscriber<StreamedEnve
                 mapper.getFactory().streamReadConstraints().getMaxStringLength());
     }
 
-    /** A body handler reading at most {@code max} bytes; more fails with {@link BoundedBody.TooLarge}. */
-    static HttpResponse.BodySubscriber<Result> subscriber(ObjectMapper mapper, ListView view, int max,
-            HttpResponse.ResponseInfo info) {
-        return new StreamedEnvelope(mapper, view, max, info.headers().firstValueAsLong("Content-Length").orElse(-1) > max);
+    /**
+     * A reader of at most {@code max} bytes; more fails with {@link BoundedBody.TooLarge}, at once when the reply's
+     * {@code declaredLength} (its Content-Length, -1 when it has none) says so.
+     */
+    static StreamedEnvelope reader(ObjectMapper mapper, ListView view, int max, long declaredLength) {
+        return new StreamedEnvelope(mapper, view, max, declaredLength > max);
     }
 
-    /** Reads a whole reply at once, as {@link #subscriber} reads it in parts (tests, and no bound on the length). */
+    /** Reads a whole reply at once, as {@link #reader} reads it in parts (tests, and no bound on the length). */
     static Result read(ObjectMapper mapper, ListView view, List<ByteBuffer> parts) {
         StreamedEnvelope s = new StreamedEnvelope(mapper, view, Integer.MAX_VALUE, false);
         s.onSubscribe(new Flow.Subscription() {
