@@ -42,7 +42,15 @@ final class SpotExchange implements Response.Listener {
 
     @Override
     public void onHeaders(Response response) {
-        ReplyReader<?> r = readers.apply(response);
+        ReplyReader<?> r;
+        try {
+            r = readers.apply(response);
+        } catch (RuntimeException | Error e) {
+            // Jetty only logs what a listener throws: the exchange must still end, failed
+            cancelled = true;
+            response.abort(e);
+            return;
+        }
         reader = r;
         r.onSubscribe(new Flow.Subscription() {
             @Override
@@ -67,6 +75,14 @@ final class SpotExchange implements Response.Listener {
 
     @Override
     public void onComplete(Result result) {
+        try {
+            complete(result);
+        } catch (RuntimeException | Error e) {
+            reply.completeExceptionally(e); // Jetty only logs what a listener throws: the caller must hear of it
+        }
+    }
+
+    private void complete(Result result) {
         ReplyReader<?> r = reader;
         if (result.isFailed()) {
             Throwable failure = result.getFailure();
@@ -83,6 +99,10 @@ final class SpotExchange implements Response.Listener {
             return;
         }
         Response response = result.getResponse();
+        if (r == null) {
+            reply.completeExceptionally(new IllegalStateException("Spot's reply ended before its headers were read"));
+            return;
+        }
         r.onComplete();
         r.getBody().whenComplete((body, failure) -> {
             if (failure != null) {

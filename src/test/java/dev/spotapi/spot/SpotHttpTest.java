@@ -83,4 +83,35 @@ class SpotHttpTest {
         assertThat(second).doesNotContain("cookie").doesNotContain("awsalb").doesNotContain("accept-encoding")
                 .doesNotContain("user-agent");
     }
+
+    @Test
+    void aReplyIsHandedToItsReaderAndEndsWithStatusHeadersAndBody() throws Exception {
+        SpotExchange exchange = new SpotExchange(r -> BoundedBody.reader(1_000, -1));
+        client.newRequest(url("/cookie")).send(exchange);
+        SpotExchange.Reply reply = exchange.reply().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.header("set-cookie")).startsWith("AWSALB=abc");
+        assertThat(new String((byte[]) reply.body(), StandardCharsets.UTF_8)).isEqualTo("{\"path\":\"/cookie\"}");
+    }
+
+    @Test
+    void aReplyLongerThanItsReaderTakesFailsAsTooLarge() {
+        SpotExchange exchange = new SpotExchange(r -> BoundedBody.reader(5, -1)); // declared length ignored
+        client.newRequest(url("/a-path-longer-than-five-bytes")).send(exchange);
+        assertThat(exchange.reply()).failsWithin(java.time.Duration.ofSeconds(5))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(BoundedBody.TooLarge.class);
+    }
+
+    /** Jetty only logs what a listener throws: the exchange still ends, failed, instead of never. */
+    @Test
+    void aReaderThatCannotBeMadeStillEndsTheExchange() {
+        SpotExchange exchange = new SpotExchange(r -> {
+            throw new IllegalStateException("no reader");
+        });
+        client.newRequest(url("/x")).send(exchange);
+        assertThat(exchange.reply()).failsWithin(java.time.Duration.ofSeconds(5))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(IllegalStateException.class);
+    }
 }
