@@ -23,7 +23,8 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  *   <li>no redirects followed, no cookies kept, no authentication or 100-continue handling, no
  *       {@code Accept-Encoding} (Spot's reply is read as it is sent), no default {@code User-Agent};</li>
  *   <li>heap buffers only (direct memory is capped by the launcher), up to {@link #MAX_CONNECTIONS} connections
- *       per endpoint, idle ones closed after {@link #IDLE_CONNECTION_MS};</li>
+ *       per endpoint, idle ones closed after {@link #IDLE_CONNECTION_MS}, a reply's head bounded by
+ *       {@link #MAX_REPLY_HEAD_BYTES} (its body by {@link BoundedBody#MAX_REPLY_BYTES});</li>
  *   <li>TLS only when an endpoint is https ({@code tls}): otherwise the TLS context (the CA trust store,
  *       ~400 classes, 150-250 ms of a start) is built on first use, which never comes.</li>
  * </ul>
@@ -37,6 +38,11 @@ public final class SpotHttp {
     public static final int MAX_QUEUED = 4096;
     /** An unused kept-alive connection is closed after this long (ms), before a server is likely to close it. */
     public static final long IDLE_CONNECTION_MS = 30_000;
+    /**
+     * The most bytes of status line and headers read of one reply (64 KiB; Jetty's client reads them without a
+     * bound by default): a longer head fails the exchange, so that no reply's headers can fill the heap.
+     */
+    public static final int MAX_REPLY_HEAD_BYTES = 64 * 1024;
     /** Threads of the client: one selector, the rest read replies and run what follows them. */
     private static final int MAX_THREADS = 32;
     /** A thread above the minimum ends after this long idle (ms), as the server's do. */
@@ -75,6 +81,7 @@ public final class SpotHttp {
         client.setUserAgentField(null);
         client.setMaxConnectionsPerDestination(MAX_CONNECTIONS);
         client.setMaxRequestsQueuedPerDestination(MAX_QUEUED);
+        client.setMaxResponseHeadersSize(MAX_REPLY_HEAD_BYTES);
         client.setUseInputDirectByteBuffers(false);
         client.setUseOutputDirectByteBuffers(false);
         // start() looks content decoders up on the class path (ServiceLoader: it opens every jar, ~20 ms of a

@@ -34,6 +34,11 @@ class SpotHttpTest {
                 case "/unauthorized" -> exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"spot\"");
                 case "/moved" -> exchange.getResponseHeaders().add("Location", "/elsewhere");
                 case "/cookie" -> exchange.getResponseHeaders().add("Set-Cookie", "AWSALB=abc; Path=/");
+                case "/big-head" -> {
+                    for (int i = 0; i < 100; i++) {
+                        exchange.getResponseHeaders().add("X-Filler-" + i, "x".repeat(1_000));
+                    }
+                }
                 default -> { }
             }
             int status = switch (path) {
@@ -113,5 +118,14 @@ class SpotHttpTest {
         assertThat(exchange.reply()).failsWithin(java.time.Duration.ofSeconds(5))
                 .withThrowableOfType(java.util.concurrent.ExecutionException.class)
                 .withCauseInstanceOf(IllegalStateException.class);
+    }
+
+    /** 100 KB of headers: the exchange fails instead of reading an unbounded head into memory. */
+    @Test
+    void aReplyHeadLongerThanTheBoundFailsTheExchange() {
+        SpotExchange exchange = new SpotExchange(r -> BoundedBody.reader(1_000, -1));
+        client.newRequest(url("/big-head")).send(exchange);
+        assertThat(exchange.reply()).failsWithin(java.time.Duration.ofSeconds(5))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class);
     }
 }
