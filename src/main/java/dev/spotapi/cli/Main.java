@@ -26,7 +26,7 @@ public final class Main {
 
     public static void main(String[] args) {
         // On a 2-CPU machine the common pool has parallelism 1, and CompletableFuture then starts a new
-        // thread for every async step — HttpClient.sendAsync completes on it. A real pool avoids that.
+        // thread for every async step (Caffeine's asynchronous loads, delayed executors). A real pool avoids that.
         byDefault(COMMON_POOL_PARALLELISM, Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
         byDefault(JETTY_REFERENCES_PER_CACHE_LINE, Integer.toString(referencesPerCacheLine()));
         if (byDefault(SLF4J_PROVIDER, "ch.qos.logback.classic.spi.LogbackServiceProvider")) {
