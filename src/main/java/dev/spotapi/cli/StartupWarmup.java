@@ -55,6 +55,30 @@ final class StartupWarmup {
         } catch (Exception e) {
             // Only the classes and the JDK's reflection caches matter here; the main thread reads the real file.
         }
+        // The JVM's operating-system bean (MetricLimits' CPU counter, the readiness check; ~11 ms of the main
+        // thread), Caffeine's cache classes of the shapes EmbeddedSharedState builds (~11 ms) and Spot's object
+        // schemas (SpotSchema, read from the jar; ~9 ms): none of them logs (async-profiler, warm start)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumWeight(1)
+                .weigher((Object k, Object v) -> 1).expireAfter(new com.github.benmanes.caffeine.cache.Expiry<>() {
+                    @Override
+                    public long expireAfterCreate(Object key, Object value, long now) {
+                        return 1;
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(Object key, Object value, long now, long current) {
+                        return current;
+                    }
+
+                    @Override
+                    public long expireAfterRead(Object key, Object value, long now, long current) {
+                        return current;
+                    }
+                }).build();
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().expireAfterAccess(1, TimeUnit.MINUTES).build();
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().expireAfterWrite(1, TimeUnit.MINUTES).build();
+        dev.spotapi.spot.SpotSchema.GROUP.getClass();
         if (tls) {
             try {
                 SSLContext.getDefault();
