@@ -107,9 +107,13 @@ public final class Main {
      * the TLS context (the service decides from the parsed config: {@link dev.spotapi.SpotTls}). A config
      * file without an {@code "endpoint"} (the real Spot API, https) or mentioning https anywhere, one that
      * cannot be read or is not a regular file (a pipe is read once, by the config loader), or arguments
-     * other than {@code -config FILE}: yes. Only a start-up hint.
+     * other than {@code -config FILE}: yes. {@code cds-training}: only with {@code --tls} (what it prepares is
+     * archived). Only a start-up hint.
      */
     static boolean tlsLikely(String[] args) {
+        if (args.length > 0 && "cds-training".equals(args[0])) {
+            return List.of(args).contains("--tls");
+        }
         Path file = args.length == 0 ? ServeCommand.DEFAULT_CONFIG : isConfigOnly(args) ? Path.of(args[1]) : null;
         // only a regular file: a pipe (-config <(...), /dev/stdin) must be left whole for the config loader
         if (file == null || !java.nio.file.Files.isRegularFile(file)) {

@@ -87,6 +87,9 @@ class MainTest {
         if (new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0) {
             assertThat(Main.tlsLikely(new String[] {"-config", fifo.toString()})).as("returns without blocking").isTrue();
         }
+        // what the archive's training prepares is archived: TLS only for the archive of an https config
+        assertThat(Main.tlsLikely(new String[] {"cds-training", "--service-only"})).isFalse();
+        assertThat(Main.tlsLikely(new String[] {"cds-training", "--service-only", "--tls"})).isTrue();
     }
 
     /** What Jetty would have asked the MBean server for (UseCompressedOops: 16, else 8), without it. */
