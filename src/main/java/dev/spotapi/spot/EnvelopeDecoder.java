@@ -104,15 +104,21 @@ final class EnvelopeDecoder {
             kind = Kind.RATE_LIMITED;
         } else if (status == 401 || status == 403) {
             kind = Kind.AUTH_REJECTED;
-        } else if (status >= 500 || envelope == null) {
+        } else if (status >= 500 || envelope == null || success(status)) {
             kind = Kind.BAD_REPLY;
         } else if (code != null && code.endsWith("_DOESNT_EXIST")) {
             kind = Kind.NOT_FOUND;
         } else {
             kind = Kind.REJECTED;
         }
-        boolean mayHaveActed = status >= 500; // Spot may have done the work before failing to answer
+        // Spot may have done the work before failing to answer (5xx), or said it did in another shape (a 2xx other
+        // than 200: 201, 202, 204 with no envelope)
+        boolean mayHaveActed = status >= 500 || success(status);
         return new SpotException(kind, call.operation(), status, code, message, requestId, retryAfter, mayHaveActed);
+    }
+
+    private static boolean success(int status) {
+        return status >= 200 && status < 300;
     }
 
     /**

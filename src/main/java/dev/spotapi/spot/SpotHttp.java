@@ -3,6 +3,9 @@ package dev.spotapi.spot;
 import javax.net.ssl.SSLEngine;
 import org.eclipse.jetty.client.ContentDecoder;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
+import org.eclipse.jetty.client.RedirectProtocolHandler;
+import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.io.ClientConnector;
@@ -20,7 +23,8 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  * <ul>
  *   <li>every attempt is exactly one request ({@link SpotRetryPolicy} decides every other): Jetty resends a
  *       request only when it never left (a pooled connection timed out before it was written to);</li>
- *   <li>no redirects followed, no cookies kept, no authentication or 100-continue handling, no
+ *   <li>no redirects followed, no cookies kept, no authentication or upgrade (interim 1xx replies are
+ *       skipped to the real one), no
  *       {@code Accept-Encoding} (Spot's reply is read as it is sent), no default {@code User-Agent};</li>
  *   <li>heap buffers only (direct memory is capped by the launcher), up to {@link #MAX_CONNECTIONS} connections
  *       per endpoint, idle ones closed after {@link #IDLE_CONNECTION_MS}, a reply's head bounded by
@@ -92,9 +96,13 @@ public final class SpotHttp {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the Spot HTTP client: " + e.getMessage(), e);
         }
-        // both are filled in by start(): a 401 is Spot's answer to hand on, not a challenge to answer; a reply is
-        // read as Spot sent it (no Accept-Encoding is sent)
-        client.getProtocolHandlers().clear();
+        // both are filled in by start(): a 401 is Spot's answer to hand on, not a challenge to answer, a redirect is
+        // not followed, nothing is upgraded; interim replies (100, 102, 103) are still skipped to the real one. A
+        // reply is read as Spot sent it (no Accept-Encoding is sent)
+        client.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
+        client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
+        client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
+        client.getProtocolHandlers().remove("upgrade"); // UpgradeProtocolHandler (no NAME constant)
         client.getContentDecoderFactories().clear();
         return client;
     }
