@@ -94,7 +94,7 @@ class LogLineShapeTest {
                 // others get 429; the tokens are made first and released together, each check ~60 ms at cost 10)
                 List<String> tokens = new ArrayList<>();
                 for (int i = 0; i < 28; i++) {
-                    tokens.add(dev.spotapi.auth.TokenVerifier.hash("not-the-pre-shared-key-" + i, 10));
+                    tokens.add(madeUpToken(10));
                 }
                 var go = new java.util.concurrent.CountDownLatch(1);
                 var senders = java.util.concurrent.Executors.newFixedThreadPool(tokens.size());
@@ -132,6 +132,21 @@ class LogLineShapeTest {
                 check(run.output());
             }
         }
+    }
+
+    /**
+     * A well-formed bcrypt hash of nothing in particular at {@code cost}, as hardening.StarvationLatencyTest's
+     * bogusToken: the service runs bcrypt at that cost to refuse it, as for a real hash of another key, but the
+     * test does not spend the same CPU making it (28 cost-10 hashes here were ~2 s on the test's own thread).
+     */
+    private static String madeUpToken(int cost) {
+        String b64 = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        StringBuilder sb = new StringBuilder(String.format("$2a$%02d$", cost));
+        for (int i = 0; i < 53; i++) {
+            sb.append(b64.charAt(random.nextInt(b64.length())));
+        }
+        return sb.toString();
     }
 
     private static void check(String output) throws Exception {

@@ -25,6 +25,14 @@ final class ServiceJvm implements AutoCloseable {
             "-XX:ReservedCodeCacheSize=32m", "-XX:MaxDirectMemorySize=32m", "-XX:+ExitOnOutOfMemoryError",
             "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
 
+    /**
+     * {@link #LAUNCHER_FLAGS} with half the heap ({@code -Xmx32m}): for the memory attack tests, whose bounds are
+     * fractions of the heap (an eighth, a sixteenth), so that filling a bound the size of the heap, the old
+     * behaviour, takes half the requests it takes with the launcher's 64 MiB.
+     */
+    static final List<String> HALF_HEAP_LAUNCHER_FLAGS = LAUNCHER_FLAGS.stream()
+            .map(flag -> flag.equals("-Xmx64m") ? "-Xmx32m" : flag).toList();
+
     final SpotSimulator sim;
     final Process process;
     final int port;
