@@ -347,4 +347,220 @@ class ClientWireAttackTest {
                     .endsWith(" 200");
         }
     }
+
+    // ---- kept-alive connections that Spot closes --------------------------------------------------
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "close after {0} ms")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 300})
+    void aConnectionSpotClosesAfterItsReplyNeverMakesAWriteReachSpotTwice(int closeAfterMs) throws Exception {
+        try (Fixture f = Fixture.start()) {
+            // every reply is kept-alive as far as its headers say, then Spot closes the connection
+            f.raw.script((r, out, sock) -> {
+                RawSpot.write(out, RawSpot.forward(sim.baseUrl(), r));
+                if (closeAfterMs == 0) {
+                    return false;
+                }
+                Thread closer = new Thread(() -> {
+                    try {
+                        Thread.sleep(closeAfterMs);
+                        sock.close();
+                    } catch (Exception ignored) {
+                        // closed
+                    }
+                });
+                closer.setDaemon(true);
+                closer.start();
+                return true;
+            });
+            java.util.List<Integer> statuses = new java.util.ArrayList<>();
+            java.util.Set<String> failures = new java.util.LinkedHashSet<>();
+            int writes = 12;
+            for (int i = 0; i < writes; i++) {
+                Reply w = f.put("d" + i);
+                Reply g = f.get();
+                statuses.add(w.status());
+                statuses.add(g.status());
+                for (Reply x : java.util.List.of(w, g)) {
+                    if (x.status() != 200) {
+                        failures.add(x.body().replaceAll("\"requestId\":\"[^\"]*\"", ""));
+                    }
+                }
+                if (closeAfterMs > 0) {
+                    Thread.sleep(closeAfterMs + 100);
+                }
+            }
+
+            assertThat(f.spotCount("PUT")).as("each write reaches Spot at most once").isLessThanOrEqualTo(writes);
+            assertThat(statuses).as("reads and writes go through on fresh connections; %d PUTs reached Spot; %s",
+                    f.spotCount("PUT"), failures).containsOnly(200);
+            assertThat(f.spotCount("PUT")).isEqualTo(writes);
+        }
+    }
+
+    // ---- a Spot that never answers, or answers slowly ------------------------------------------------
+
+    @Test
+    void aReadToASpotThatNeverAnswersEndsAtItsDeadlineAfterAtMostMaxAttempts() throws Exception {
+        try (Fixture f = Fixture.start()) {
+            f.raw.script(misbehave("GET", false, (r, out, s) -> RawSpot.hold(s)));
+
+            long start = System.nanoTime();
+            Reply r = f.get();
+            long millis = Harness.millisSince(start);
+
+            assertThat(Harness.assertJsonError(r, 504)).contains("no answer from Spot");
+            assertThat(millis).as("at the 5 s deadline").isBetween(SETTINGS.attemptTimeoutMs() * 2L, SETTINGS.deadlineMs() + 1_500L);
+            assertThat(f.spotCount("GET")).as("timed-out attempts retried, at most maxAttempts").isBetween(2L, 3L);
+            f.raw.script(proxy());
+            long open = Long.MAX_VALUE;
+            for (int i = 0; i < 30 && open > 1; i++) {
+                Thread.sleep(100);
+                open = Sockets.establishedTo(f.raw.port());
+            }
+            assertThat(open).as("timed-out reads' connections are closed").isLessThanOrEqualTo(1);
+            f.assertHealthy();
+        }
+    }
+
+    @Test
+    void aWriteToASpotThatNeverAnswersIs504AtItsAttemptTimeoutAndHoldsItsObjectUntilSpotCloses() throws Exception {
+        try (Fixture f = Fixture.start()) {
+            f.raw.script(misbehave("PUT", false, (r, out, s) -> RawSpot.hold(s)));
+
+            long start = System.nanoTime();
+            Reply first = f.put("first");
+            long millis = Harness.millisSince(start);
+            f.raw.script(proxy());
+            Reply blocked = f.put("blocked");
+            f.raw.closeConnections();
+            Reply after = null;
+            for (int i = 0; i < 20 && (after == null || after.status() != 200); i++) {
+                Thread.sleep(100);
+                after = f.put("after");
+            }
+
+            assertThat(Harness.assertJsonError(first, 504)).contains("may have been applied in Spot");
+            assertThat(millis).isBetween(SETTINGS.attemptTimeoutMs() - 100L, SETTINGS.attemptTimeoutMs() + 1_500L);
+            assertThat(blocked.status()).as("the next write waits for Spot's answer to the first: %s", blocked.body())
+                    .isEqualTo(409);
+            assertThat(after.status()).as("once Spot closed the first's connection: %s", after.body()).isEqualTo(200);
+            assertThat(f.spotCount("PUT")).as("first and after; never the blocked one, never a resend").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aReplyTrickledSlowerThanTheAttemptTimeoutEndsTheReadAtItsDeadline() throws Exception {
+        try (Fixture f = Fixture.start()) {
+            f.raw.script(misbehave("GET", false, (r, out, s) -> {
+                String real = RawSpot.forward(sim.baseUrl(), r);
+                for (int i = 0; i < real.length(); i++) {
+                    RawSpot.write(out, real.substring(i, i + 1));
+                    Thread.sleep(50);
+                }
+                return true;
+            }));
+
+            long start = System.nanoTime();
+            Reply r = f.get();
+            long millis = Harness.millisSince(start);
+
+            assertThat(Harness.assertJsonError(r, 504)).contains("no answer from Spot");
+            assertThat(millis).isLessThan(SETTINGS.deadlineMs() + 1_500L);
+            assertThat(f.spotCount("GET")).isBetween(2L, 3L);
+            f.assertHealthy();
+        }
+    }
+
+    // ---- headers --------------------------------------------------------------------------------------
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"GET", "PUT"})
+    void aReplyHeadLargerThan64KiBFailsTheCallAndLeavesTheServiceHealthy(String method) throws Exception {
+        try (Fixture f = Fixture.start()) {
+            String big = "X-Big: " + "a".repeat(100 * 1024);
+            f.raw.script(misbehave(method, false, (r, out, s) -> {
+                RawSpot.write(out, RawSpot.ok("{}", big));
+                return true;
+            }));
+
+            Reply r = "GET".equals(method) ? f.get() : f.put("big");
+
+            Harness.assertJsonError(r, 502);
+            if ("GET".equals(method)) {
+                assertThat(f.spotCount("GET")).isBetween(1L, 3L);
+            } else {
+                assertThat(Harness.assertJsonError(r, 502)).contains("may have been applied in Spot");
+                assertThat(f.spotCount("PUT")).isEqualTo(1);
+            }
+            f.assertHealthy();
+        }
+    }
+
+    @Test
+    void cookiesSpotSetsAreNeverSentBack() throws Exception {
+        try (Fixture f = Fixture.start()) {
+            f.raw.script((r, out, s) -> {
+                String real = RawSpot.forward(sim.baseUrl(), r);
+                StringBuilder cookies = new StringBuilder();
+                for (int i = 0; i < 50; i++) {
+                    cookies.append("Set-Cookie: c").append(i).append("=v").append(i).append("; Path=/\r\n");
+                }
+                int at = real.indexOf("\r\n") + 2;
+                RawSpot.write(out, real.substring(0, at) + cookies + real.substring(at));
+                return true;
+            });
+
+            for (int i = 0; i < 3; i++) {
+                assertThat(f.get().status()).isEqualTo(200);
+                assertThat(f.put("c" + i).status()).isEqualTo(200);
+            }
+
+            assertThat(f.raw.requests()).allSatisfy(req -> assertThat(req.headerLines())
+                    .noneMatch(h -> h.toLowerCase(java.util.Locale.ROOT).startsWith("cookie:")));
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"GET", "PUT"})
+    void a401WithAChallengeIsHandedOnNotAnswered(String method) throws Exception {
+        try (Fixture f = Fixture.start()) {
+            f.raw.script(misbehave(method, false, (r, out, s) -> {
+                RawSpot.write(out, RawSpot.reply(401, "Unauthorized",
+                        "{\"request\":{\"id\":\"r-401\"},\"response\":{\"status\":{\"code\":401},\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"bad token\"}]}}",
+                        "WWW-Authenticate: Bearer realm=\"spot\", error=\"invalid_token\""));
+                return true;
+            }));
+
+            Reply r = "GET".equals(method) ? f.get() : f.put("x");
+
+            assertThat(Harness.assertJsonError(r, 502)).contains("Spot rejected the credentials");
+            assertThat(f.spotCount(method)).as("no second request to answer the challenge").isEqualTo(1);
+            f.assertHealthy();
+        }
+    }
+
+    @Test
+    void aGzippedReplyIsNotMisreadAsAnotherAnswer() throws Exception {
+        try (Fixture f = Fixture.start()) {
+            f.raw.script(misbehave("GET", false, (r, out, s) -> {
+                String real = RawSpot.forward(sim.baseUrl(), r);
+                byte[] body = real.substring(real.indexOf("\r\n\r\n") + 4).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+                java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+                try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(z)) {
+                    g.write(body);
+                }
+                RawSpot.write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: "
+                        + z.size() + "\r\n\r\n");
+                out.write(z.toByteArray());
+                return true;
+            }));
+
+            Reply r = f.get();
+
+            assertThat(Harness.assertJsonError(r, 502)).contains("not a Spot envelope");
+            assertThat(f.raw.requests()).allSatisfy(req -> assertThat(req.headerLines())
+                    .noneMatch(h -> h.toLowerCase(java.util.Locale.ROOT).startsWith("accept-encoding:")));
+            f.assertHealthy();
+        }
+    }
 }
