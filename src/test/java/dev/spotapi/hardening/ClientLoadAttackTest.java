@@ -133,4 +133,54 @@ class ClientLoadAttackTest {
             }
         }
     }
+
+    @Test
+    void aReplyCutInItsHeadersEndsTheCallHonestlyInAJvmWithoutAssertions(@TempDir Path dir) throws Exception {
+        // the test JVM runs with -ea, where Jetty's own assert fails on this reply: the service runs without
+        String group = "{\"request\":{\"id\":\"r1\"},\"response\":{\"status\":{\"code\":200},"
+                + "\"kind\":\"spotinst:aws:ec2:group\",\"items\":[{\"id\":\"sig-0000aaaa\",\"name\":\"x\",\"compute\":"
+                + "{\"launchSpecification\":{\"tags\":[{\"tagKey\":\"spinup:org\",\"tagValue\":\"" + TestService.ORG
+                + "\"}]}}}],\"count\":1}}";
+        try (RawSpot raw = new RawSpot((r, out, s) -> {
+            if (r.path().endsWith("/sig-0000aaaa") && r.is("GET") && r.headerLines().stream().noneMatch(h -> h.startsWith("X-Cut"))) {
+                RawSpot.write(out, RawSpot.ok(group));
+                return true;
+            }
+            RawSpot.write(out, "HTTP/1.1 200 OK\r\nContent-Ty");
+            return false;
+        })) {
+            int port = ServiceProcess.freePort();
+            Path config = dir.resolve("config.json");
+            Files.writeString(config, ServiceProcess.config(port, raw.endpoint(),
+                    "\"spot\": {\"connectTimeoutMs\": 2000, \"attemptTimeoutMs\": 2000, \"deadlineMs\": 6000,"
+                            + " \"maxAttempts\": 3, \"initialBackoffMs\": 20, \"maxBackoffMs\": 200}"));
+            Path output = dir.resolve("spot-api.log");
+            Process process = ServiceProcess.start(config, output);
+            try {
+                String base = "http://127.0.0.1:" + port + "/v1/spot";
+                ServiceProcess.awaitUp(process, base, output);
+
+                long start = System.nanoTime();
+                HttpResponse<String> read = ServiceProcess.send("GET", base + "/main/elastigroups/sig-0000bbbb", null, Map.of());
+                long readMillis = Harness.millisSince(start);
+                long reads = raw.count("GET");
+                raw.clear();
+                HttpResponse<String> write = ServiceProcess.send("DELETE", base + "/main/elastigroups/sig-0000aaaa", null, Map.of());
+
+                assertThat(read.statusCode()).as(read.body()).isEqualTo(502);
+                assertThat(readMillis).isLessThan(6_000);
+                assertThat(reads).isBetween(1L, 3L);
+                assertThat(write.statusCode()).as(write.body()).isEqualTo(502);
+                assertThat(write.body()).contains("may have been applied in Spot");
+                assertThat(raw.count("DELETE")).isEqualTo(1);
+                assertThat(ServiceProcess.send("GET", base + "/ready", null, Map.of()).statusCode())
+                        .isEqualTo(200);
+            } finally {
+                process.destroy();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
 }

@@ -563,4 +563,31 @@ class ClientWireAttackTest {
             f.assertHealthy();
         }
     }
+
+    @Test
+    void bytesAfterAGoodReplyAreNeverTakenAsTheAnswerToTheNextCall() throws Exception {
+        try (Fixture f = Fixture.start()) {
+            // every GET's good reply is followed by a whole forged reply on the same connection
+            String forged = RawSpot.reply(500, "Forged", "{\"request\":{\"id\":\"forged\"},\"response\":{\"status\":{\"code\":500},"
+                    + "\"errors\":[{\"code\":\"FORGED\",\"message\":\"FORGED-REPLY\"}]}}");
+            f.raw.script((r, out, s) -> {
+                String real = RawSpot.forward(sim.baseUrl(), r);
+                RawSpot.write(out, r.is("GET") ? real + forged : real);
+                return true;
+            });
+
+            java.util.List<String> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                Reply w = f.put("next-" + i);
+                Reply g = f.get();
+                answers.add(w.status() + (w.body().contains("FORGED") ? " forged" : ""));
+                answers.add(g.status() + (g.body().contains("FORGED") ? " forged" : ""));
+            }
+
+            assertThat(answers).as("PUTs reached Spot %d times", f.spotCount("PUT")).allMatch(a -> !a.contains("forged"));
+            assertThat(answers).as("the connection with stray bytes is dropped, the next call goes through")
+                    .containsOnly("200");
+            assertThat(f.spotCount("PUT")).as("each write once").isLessThanOrEqualTo(5);
+        }
+    }
 }
