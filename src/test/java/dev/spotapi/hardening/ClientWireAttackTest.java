@@ -590,4 +590,32 @@ class ClientWireAttackTest {
             assertThat(f.spotCount("PUT")).as("each write once").isLessThanOrEqualTo(5);
         }
     }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"Connection: close", "HTTP/1.0 without length"})
+    void repliesThatEndTheirConnectionAreReadWholeAndTheConnectionIsNotReused(String shape) throws Exception {
+        try (Fixture f = Fixture.start()) {
+            f.raw.script((r, out, s) -> {
+                String real = RawSpot.forward(sim.baseUrl(), r);
+                if (shape.startsWith("Connection")) {
+                    RawSpot.write(out, real.replaceFirst("\r\n", "\r\nConnection: close\r\n"));
+                } else {
+                    String body = real.substring(real.indexOf("\r\n\r\n") + 4);
+                    String status = real.substring("HTTP/1.1 ".length(), real.indexOf(' ', "HTTP/1.1 ".length()));
+                    RawSpot.write(out, "HTTP/1.0 " + status + " X\r\nContent-Type: application/json\r\n\r\n" + body);
+                }
+                return false;
+            });
+
+            java.util.List<Integer> statuses = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                statuses.add(f.put("c" + i).status());
+                statuses.add(f.get().status());
+            }
+
+            assertThat(statuses).containsOnly(200);
+            assertThat(f.spotCount("PUT")).isEqualTo(5);
+            assertThat(f.spotCount("GET")).as("no read needed a retry").isEqualTo(5 + 5); // each PUT reads first
+        }
+    }
 }
