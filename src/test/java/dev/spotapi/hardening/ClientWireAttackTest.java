@@ -290,6 +290,9 @@ class ClientWireAttackTest {
             assertThat(message).contains("may have been applied in Spot");
             assertThat(f.spotCount(method)).as("a write reaches Spot once").isEqualTo(1);
             f.assertHealthy();
+            Reply next = f.put("next");
+            assertThat(next.status()).as("the exchange ended, so the object's write fence is free: %s", next.body())
+                    .isEqualTo(200);
         }
     }
 
@@ -496,6 +499,7 @@ class ClientWireAttackTest {
                 assertThat(f.spotCount("PUT")).isEqualTo(1);
             }
             f.assertHealthy();
+            assertThat(f.put("next").status()).as("the object's write fence is free").isEqualTo(200);
         }
     }
 
