@@ -447,6 +447,9 @@ public final class SpotClient {
                         trace.headers().forEach(headers::put);
                     }
                 });
+        if (!call.isRead()) {
+            request.tag(SpotHttp.CHANGES); // connections of their own, reused only once seen open (SpotHttp)
+        }
         if (call.body() != null) {
             request.body(new BytesRequestContent("application/json",
                     call.body().toString().getBytes(StandardCharsets.UTF_8)));

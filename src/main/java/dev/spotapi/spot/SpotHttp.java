@@ -2,9 +2,11 @@ package dev.spotapi.spot;
 
 import javax.net.ssl.SSLEngine;
 import org.eclipse.jetty.client.ContentDecoder;
+import org.eclipse.jetty.client.DuplexConnectionPool;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.RedirectProtocolHandler;
+import org.eclipse.jetty.client.ValidatingConnectionPool;
 import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
@@ -38,6 +40,19 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 public final class SpotHttp {
     /** Connections kept open to one Spot endpoint at most; further requests wait for one. */
     public static final int MAX_CONNECTIONS = 256;
+    /**
+     * The tag ({@code Request.tag}) of a request that changes something in Spot (POST, PUT, DELETE): changes have
+     * connections of their own, which go back into use {@link #REUSE_AFTER_MS} after their reply, not at once.
+     */
+    public static final String CHANGES = "changes";
+    /**
+     * How long (ms) a connection of {@link #CHANGES} waits after its reply before its next request (Jetty's
+     * {@code ValidatingConnectionPool}): a Spot that closes the connection right after a reply (without {@code
+     * Connection: close}) is seen closing meanwhile. Handed at once to the next change, such a connection failed it
+     * (502 "may have been applied", never sent: attack round 4); a read that meets one is simply retried. Only
+     * changes wait: they are few (Spot's rate limits), reads are many and keep reusing connections at once.
+     */
+    public static final long REUSE_AFTER_MS = 20;
     /** Requests that may wait for a connection to one endpoint; beyond that a request fails at once. */
     public static final int MAX_QUEUED = 4096;
     /** An unused kept-alive connection is closed after this long (ms), before a server is likely to close it. */
@@ -75,9 +90,14 @@ public final class SpotHttp {
         if (!tls) {
             connector.unmanage(ssl); // started on first use (OnFirstUse), not with the client
         }
-        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
+        ScheduledExecutorScheduler timer = new ScheduledExecutorScheduler("spot-http-timer", true);
+        transport.setConnectionPoolFactory(destination -> CHANGES.equals(destination.getOrigin().getTag())
+                ? new ValidatingConnectionPool(destination, MAX_CONNECTIONS, timer, REUSE_AFTER_MS)
+                : new DuplexConnectionPool(destination, MAX_CONNECTIONS));
+        HttpClient client = new HttpClient(transport);
         client.setExecutor(threads);
-        client.setScheduler(new ScheduledExecutorScheduler("spot-http-timer", true));
+        client.setScheduler(timer);
         client.setConnectTimeout(connectTimeoutMs);
         client.setIdleTimeout(IDLE_CONNECTION_MS);
         client.setFollowRedirects(false);
