@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * spot-api's HTTP client (spot.SpotHttp) with many slow Spot calls at once, and stopped while they are in
  * flight: a raw loopback Spot ({@link RawSpot}) that never answers.
  */
+// alone: it counts the JVM's spot-http threads, which every service started by a class running beside it has too
+@org.junit.jupiter.api.parallel.Isolated
 class ClientLoadAttackTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
