@@ -22,7 +22,7 @@ body='{"managedInstance":{"name":"perf","region":"us-east-1","compute":{"subnetI
 id="$(curl -sS -H 'Authorization: Bearer perftoken' -H 'Content-Type: application/json' -d "$body" \
   "$sim_url/aws/ec2/managedInstance?accountId=act-perf0001" | grep -o 'smi-[A-Za-z0-9]*' | head -n 1)"
 url="$sim_url/aws/ec2/managedInstance/$id?accountId=act-perf0001"
-flags=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx64m -Xmn6m -Djava.util.concurrent.ForkJoinPool.common.parallelism=4)
+flags=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx64m -Xmn4m -Djava.util.concurrent.ForkJoinPool.common.parallelism=4)
 for ((r = 1; r <= rounds; r++)); do
   for mode in jdk jetty; do
     java "${flags[@]}" -cp "$work/classes:$(cat "$root/target/launcher/classpath")" SpotClientSpike "$mode" "$url" 5 5 3 2>/dev/null

@@ -96,7 +96,7 @@ class LauncherTest {
         awaitUp("http://127.0.0.1:" + port + "/v1/spot/ping");
 
         List<String> jvm = commandLine(process);
-        assertThat(jvm).contains("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xmn6m",
+        assertThat(jvm).contains("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xmn4m",
                 "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:MaxDirectMemorySize=32m");
         assertThat(jvm.subList(jvm.indexOf("dev.spotapi.cli.Main") + 1, jvm.size())).containsExactly("-config",
                 config.toString());
@@ -187,7 +187,7 @@ class LauncherTest {
 
         List<String> jvm = commandLine(process);
         assertThat(jvm).contains("-XX:+UseSerialGC", "-Xmx64m").doesNotContain("-XX:TieredStopAtLevel=1",
-                "-XX:MaxDirectMemorySize=32m", "-Xmn6m", "-XX:MaxHeapFreeRatio=20");
+                "-XX:MaxDirectMemorySize=32m", "-Xmn4m", "-XX:MaxHeapFreeRatio=20");
         assertThat(jvm.subList(jvm.indexOf("dev.spotapi.cli.Main") + 1, jvm.size())).startsWith("simulator");
     }
 

@@ -826,7 +826,7 @@ class KubernetesManifestsTest {
         assertThat(c.getArgs()).startsWith("--sandbox").contains("--sandbox-dir");
         // the image's entrypoint with the JVM's default heap shape, as ./spot-api runs sandbox mode
         List<String> image = imageEntrypoint();
-        List<String> sandboxHeap = image.stream().filter(a -> !a.equals("-Xmn6m") && !a.startsWith("-XX:M")
+        List<String> sandboxHeap = image.stream().filter(a -> !a.equals("-Xmn4m") && !a.startsWith("-XX:M")
                 || a.startsWith("-XX:MaxDirect")).toList();
         assertThat(c.getCommand()).isEqualTo(sandboxHeap);
         String stateDir = c.getArgs().get(c.getArgs().indexOf("--sandbox-dir") + 1);
