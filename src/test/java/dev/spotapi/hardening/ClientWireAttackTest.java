@@ -77,18 +77,7 @@ class ClientWireAttackTest {
     }
 
     static Map<String, RawSpot.Script> faults() {
-        Map<String, RawSpot.Script> f = new LinkedHashMap<>();
-        f.put("close-no-reply", (r, out, s) -> false);
-        f.put("close-mid-headers", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 200 OK\r\nContent-Ty"); return false; });
-        f.put("close-mid-body-cl", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"request\":"); return false; });
-        f.put("close-mid-body-chunked", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n{\"request\":"); return false; });
-        f.put("malformed-status", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\n{}"); return false; });
-        f.put("malformed-header", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 200 OK\r\nThis is not a header\r\nContent-Length: 2\r\n\r\n{}"); return false; });
-        f.put("cl-and-te", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"); return true; });
-        f.put("body-longer-than-cl", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 503 X\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}garbage-after-the-body"); return true; });
-        f.put("204-with-body", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 204 No Content\r\nContent-Length: 2\r\n\r\n{}"); return true; });
-        f.put("304-with-body", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 304 Not Modified\r\nContent-Length: 2\r\n\r\n{}"); return true; });
-        f.put("redirect", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 302 Found\r\nLocation: " + r.target() + "\r\nContent-Length: 0\r\n\r\n"); return true; });
+        Map<String, RawSpot.Script> f = new LinkedHashMap<>(droppedOrBroken());
         f.put("401-challenge", (r, out, s) -> { RawSpot.write(out, RawSpot.reply(401, "Unauthorized", "{\"response\":{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"bad token\"}]}}", "WWW-Authenticate: Bearer realm=\"spot\"")); return true; });
         f.put("100-then-real", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 100 Continue\r\n\r\n"); return proxy().answer(r, out, s); });
         f.put("102-then-real", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 102 Processing\r\n\r\n"); return proxy().answer(r, out, s); });
