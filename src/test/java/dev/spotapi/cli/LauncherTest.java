@@ -65,15 +65,7 @@ class LauncherTest {
         assertThat(jvm.get(jvm.indexOf("-cp") + 1)).startsWith(Path.of("target/launcher/spot-api-app.jar").toAbsolutePath() + ":");
         assertThat(jvm).noneMatch(a -> a.startsWith("-XX:SharedArchiveFile="));
 
-        long end = System.nanoTime() + TRAINING.toNanos();
-        while (!Files.exists(ARCHIVE) && System.nanoTime() < end) {
-            Thread.sleep(50);
-        }
-        assertThat(ARCHIVE).as("recorded in the background after the first start").isRegularFile();
-        stop();
-
-        process = launch(env, args);
-        awaitUp("http://127.0.0.1:" + port + "/v1/spot/ping");
+        restartOnceRecorded(ARCHIVE, port, env, args);
         assertThat(commandLine(process)).contains("-XX:SharedArchiveFile=" + ARCHIVE.toAbsolutePath(), "-Xshare:auto");
         assertThat(output()).doesNotContain("[cds]").doesNotContain("warning");
     }
@@ -85,15 +77,7 @@ class LauncherTest {
     @Test
     void theServiceFromAConfigFileRunsWithTheSmallYoungGeneration() throws Exception {
         int port = ProgramRun.freePort();
-        Path config = dir.resolve("config.json");
-        Files.writeString(config, """
-                {"listenAddress": "127.0.0.1:%d", "token": "launcher-test-pre-shared-key-0123", "org": "test",
-                 "accounts": {"main": {"region": "us-east-1", "id": "act-12345678", "token": "spot-token",
-                                       "defaultVPC": "vpc-0123456789abcdef0", "endpoint": "http://127.0.0.1:9"}}}"""
-                .formatted(port));
-        Files.deleteIfExists(SERVICE_ARCHIVE);
-        process = launch(Map.of(), "-config", config.toString());
-        awaitUp("http://127.0.0.1:" + port + "/v1/spot/ping");
+        Path config = startFromConfig(port, "http://127.0.0.1:9", SERVICE_ARCHIVE);
 
         List<String> jvm = commandLine(process);
         assertThat(jvm).contains("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xmn4m",
@@ -115,14 +99,7 @@ class LauncherTest {
         }
 
         // its own class-data-sharing archive, recorded without the simulator's classes (issue 27)
-        long end = System.nanoTime() + TRAINING.toNanos();
-        while (!Files.exists(SERVICE_ARCHIVE) && System.nanoTime() < end) {
-            Thread.sleep(50);
-        }
-        assertThat(SERVICE_ARCHIVE).as("recorded in the background after the first start").isRegularFile();
-        stop();
-        process = launch(Map.of(), "-config", config.toString());
-        awaitUp("http://127.0.0.1:" + port + "/v1/spot/ping");
+        restartOnceRecorded(SERVICE_ARCHIVE, port, Map.of(), "-config", config.toString());
         assertThat(commandLine(process)).contains("-XX:SharedArchiveFile=" + SERVICE_ARCHIVE.toAbsolutePath(),
                 "-Xshare:auto");
         assertThat(output()).doesNotContain("[cds]").doesNotContain("warning");
@@ -136,26 +113,43 @@ class LauncherTest {
     @Test
     void aServiceThatCallsSpotOverHttpsGetsTheArchiveWithTls() throws Exception {
         int port = ProgramRun.freePort();
+        Path config = startFromConfig(port, "https://127.0.0.1:9", TLS_ARCHIVE);
+        restartOnceRecorded(TLS_ARCHIVE, port, Map.of(), "-config", config.toString());
+        assertThat(commandLine(process)).contains("-XX:SharedArchiveFile=" + TLS_ARCHIVE.toAbsolutePath());
+        assertThat(archived(TLS_ARCHIVE)).anyMatch(c -> c.startsWith("sun.security.ssl."))
+                .noneMatch(c -> c.startsWith("jdk.internal.net.http."));
+    }
+
+    /**
+     * Waits (up to {@link #TRAINING}) for the launcher to record {@code archive} in the background after a first
+     * start, then stops that start and starts again with the same arguments (which then use the archive).
+     */
+    private void restartOnceRecorded(Path archive, int port, Map<String, String> env, String... args) throws Exception {
+        long end = System.nanoTime() + TRAINING.toNanos();
+        while (!Files.exists(archive) && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        assertThat(archive).as("recorded in the background after the first start").isRegularFile();
+        stop();
+        process = launch(env, args);
+        awaitUp("http://127.0.0.1:" + port + "/v1/spot/ping");
+    }
+
+    /**
+     * Writes a config whose one account calls Spot at {@code endpoint}, removes {@code archive} (so that this first
+     * start records it) and starts the service from the config through the launcher; returns the config's path.
+     */
+    private Path startFromConfig(int port, String endpoint, Path archive) throws Exception {
         Path config = dir.resolve("config.json");
         Files.writeString(config, """
                 {"listenAddress": "127.0.0.1:%d", "token": "launcher-test-pre-shared-key-0123", "org": "test",
                  "accounts": {"main": {"region": "us-east-1", "id": "act-12345678", "token": "spot-token",
-                                       "defaultVPC": "vpc-0123456789abcdef0", "endpoint": "https://127.0.0.1:9"}}}"""
-                .formatted(port));
-        Files.deleteIfExists(TLS_ARCHIVE);
+                                       "defaultVPC": "vpc-0123456789abcdef0", "endpoint": "%s"}}}"""
+                .formatted(port, endpoint));
+        Files.deleteIfExists(archive);
         process = launch(Map.of(), "-config", config.toString());
         awaitUp("http://127.0.0.1:" + port + "/v1/spot/ping");
-        long end = System.nanoTime() + TRAINING.toNanos();
-        while (!Files.exists(TLS_ARCHIVE) && System.nanoTime() < end) {
-            Thread.sleep(50);
-        }
-        assertThat(TLS_ARCHIVE).as("recorded in the background after the first start").isRegularFile();
-        stop();
-        process = launch(Map.of(), "-config", config.toString());
-        awaitUp("http://127.0.0.1:" + port + "/v1/spot/ping");
-        assertThat(commandLine(process)).contains("-XX:SharedArchiveFile=" + TLS_ARCHIVE.toAbsolutePath());
-        assertThat(archived(TLS_ARCHIVE)).anyMatch(c -> c.startsWith("sun.security.ssl."))
-                .noneMatch(c -> c.startsWith("jdk.internal.net.http."));
+        return config;
     }
 
     /** The classes an archive holds, by name ({@code -XX:+PrintSharedArchiveAndExit} with the launcher's class path). */

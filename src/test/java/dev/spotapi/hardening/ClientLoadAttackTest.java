@@ -93,16 +93,13 @@ class ClientLoadAttackTest {
             return RawSpot.hold(s);
         })) {
             int port = ServiceProcess.freePort();
-            Path config = dir.resolve("config.json");
-            Files.writeString(config, ServiceProcess.config(port, raw.endpoint(),
+            Path output = dir.resolve("spot-api.log");
+            Process process = ServiceProcess.startUp(dir, port, raw.endpoint(),
                     "\"shutdownDelayMs\": 0, \"http\": {\"stopTimeoutMs\": 2000},"
                             + " \"spot\": {\"connectTimeoutMs\": 2000, \"attemptTimeoutMs\": 30000, \"deadlineMs\": 40000,"
-                            + " \"maxAttempts\": 1}"));
-            Path output = dir.resolve("spot-api.log");
-            Process process = ServiceProcess.start(config, output);
+                            + " \"maxAttempts\": 1}", output);
             try {
                 String base = "http://127.0.0.1:" + port + "/v1/spot";
-                ServiceProcess.awaitUp(process, base, output);
                 assertThat(get(port, "/main/elastigroups/not-an-id").join().statusCode()).isEqualTo(404);
                 List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
                 for (int i = 0; i < 12; i++) {
@@ -157,15 +154,12 @@ class ClientLoadAttackTest {
             return false;
         })) {
             int port = ServiceProcess.freePort();
-            Path config = dir.resolve("config.json");
-            Files.writeString(config, ServiceProcess.config(port, raw.endpoint(),
+            Process process = ServiceProcess.startUp(dir, port, raw.endpoint(),
                     "\"spot\": {\"connectTimeoutMs\": 2000, \"attemptTimeoutMs\": 2000, \"deadlineMs\": 6000,"
-                            + " \"maxAttempts\": 3, \"initialBackoffMs\": 20, \"maxBackoffMs\": 200}"));
-            Path output = dir.resolve("spot-api.log");
-            Process process = ServiceProcess.start(config, output);
+                            + " \"maxAttempts\": 3, \"initialBackoffMs\": 20, \"maxBackoffMs\": 200}",
+                    dir.resolve("spot-api.log"));
             try {
                 String base = "http://127.0.0.1:" + port + "/v1/spot";
-                ServiceProcess.awaitUp(process, base, output);
 
                 long start = System.nanoTime();
                 HttpResponse<String> read = ServiceProcess.send("GET", base + "/main/elastigroups/sig-0000bbbb", null, Map.of());

@@ -47,6 +47,23 @@ final class ServiceProcess {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
     }
 
+    /**
+     * Writes {@code dir/config.json} ({@link #config}), starts the service from it ({@link #start}, output into
+     * {@code output}) and waits until it answers ({@link #awaitUp}); the caller ends the process.
+     */
+    static Process startUp(Path dir, int port, String spotEndpoint, String more, Path output) throws Exception {
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, config(port, spotEndpoint, more));
+        Process process = start(config, output);
+        try {
+            awaitUp(process, "http://127.0.0.1:" + port + "/v1/spot", output);
+        } catch (Exception | Error e) {
+            process.destroyForcibly();
+            throw e;
+        }
+        return process;
+    }
+
     /** Sends a request with the test's {@code X-Auth-Token} (30 s timeout). */
     static HttpResponse<String> send(String method, String url, String body, Map<String, String> headers)
             throws Exception {
