@@ -275,7 +275,7 @@ prepare_app() {
     sleep 2
   done
   app_version="$(head -n 1 "$work/version.txt")"
-  jvm_flags="$(sed -n '/^jvm_flags=(/,/)/p' "$root/spot-api" | tr '\n' ' ' | sed -e 's/^jvm_flags=(//' -e 's/).*//' | tr -s ' ') + class-data-sharing archive, MALLOC_ARENA_MAX=2"
+  jvm_flags="$(sed -n '/^jvm_flags=(/,/)/p' "$root/spot-api" | tr '\n' ' ' | sed -e 's/^jvm_flags=(//' -e 's/).*//' | tr -s ' ') + class-data-sharing archive, MALLOC_ARENA_MAX=$(sed -n 's/^export MALLOC_ARENA_MAX="\${MALLOC_ARENA_MAX:-\([0-9]*\)}"$/\1/p' "$root/spot-api")"
   jar_sha="$(sha256sum "$app/target/launcher/spot-api-app.jar" | cut -c1-12)"
   git_rev="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   git_dirty="$(git --no-optional-locks -C "$root" status --porcelain -- src pom.xml spot-api 2>/dev/null | grep -q . && echo ' + uncommitted changes' || true)"

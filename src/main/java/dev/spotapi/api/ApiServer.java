@@ -112,7 +112,7 @@ public final class ApiServer {
 
         Router router = new Router();
         AccessControl access = new AccessControl(p.verifier(), errors, replies);
-        router.handlerWrapper(Tracing::wrap);
+        router.stepScope(Tracing::enter);
         router.before(tracing::before);
         router.before(cors::before);
         router.before(access::before);
@@ -122,7 +122,6 @@ public final class ApiServer {
         router.beforeMatched(orgGuard::before);
         router.beforeMatched(async::before);
         router.afterMatched(orgGuard::after);
-        router.after(Tracing::after);
         Routes.register(router, table, p.idempotency());
         router.after(async::after);
         router.after(p.idempotency()::after);

@@ -68,12 +68,14 @@ final class RequestObserver {
             }
             String traceId = Tracing.traceId(ctx);
             if (traceId != null) {
-                // one traceId key: requests answered before the after-handlers (403, preflight) still have it
-                // in the MDC, which JSON lines carry too; the access line is the request's last, so drop it
+                // one traceId key: the MDC has it too while the request's steps run (Tracing.enter), and JSON
+                // lines carry both; the access line is the request's last, so drop it from the MDC
                 org.slf4j.MDC.remove(Tracing.MDC_KEY);
                 line = line.addKeyValue("traceId", traceId);
             }
-            line.log("{} {} {} {}ms requestId={}", method, ctx.path(), status, duration, requestId);
+            // the text written out, not a "{}" pattern: SLF4J's formatter parses the pattern on every request
+            line.log(new StringBuilder(96).append(method).append(' ').append(ctx.path()).append(' ').append(status)
+                    .append(' ').append(duration).append("ms requestId=").append(requestId).toString());
         }
     }
 

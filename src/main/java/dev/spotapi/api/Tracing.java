@@ -10,9 +10,8 @@ import org.slf4j.MDC;
  * W3C trace context and the request's span: before routing, the caller's {@code traceparent} (when valid, as
  * OpenTelemetry's propagator reads it) or a new trace becomes the request's {@link TraceContext}: a SERVER span
  * when tracing is on ({@link Telemetry}), ids only when off. It is current, and in the logging MDC as
- * {@code traceId} (JSON log lines carry it), during every handler of the request ({@link #wrap}: also after an
- * asynchronous step such as a token verification resumed the request on another thread), so that the Spot
- * client passes it on; the access line carries it too. When the request is done ({@link #finish}) the span
+ * {@code traceId} (JSON log lines carry it), during every step of the request ({@link #enter}), so that the
+ * Spot client passes it on; the access line carries it too. When the request is done ({@link #finish}) the span
  * gets its route template, account and status and ends.
  */
 final class Tracing {
@@ -34,44 +33,38 @@ final class Tracing {
         MDC.put(MDC_KEY, trace.traceId());
     }
 
-    static void after(Exchange ctx) {
-        TraceContext.setCurrent(null);
-        MDC.remove(MDC_KEY);
-    }
-
     /**
-     * Every handler runs with its request's trace current (and in the MDC), whichever thread runs it, and
-     * leaves the thread as it found it.
+     * The request's step scope ({@link dev.spotapi.api.http.Router.StepScope}): every stretch of its steps, on
+     * whichever thread runs it (also after an asynchronous step such as a token verification resumed it on
+     * another thread), runs with its trace current and in the MDC, from {@link #before} on; the thread is then
+     * left as it was found. Once per stretch, not per step: each thread-local lookup is a native call under C1.
      */
-    static Handler wrap(Handler handler) {
-        return ctx -> {
-            TraceContext trace = ctx.attribute(ATTRIBUTE);
-            if (trace == null) {
-                handler.handle(ctx);
-                return;
-            }
-            TraceContext previous = TraceContext.current();
-            String previousId = MDC.get(MDC_KEY);
-            if (previous == trace && trace.traceId().equals(previousId)) {
-                handler.handle(ctx); // already current on this thread (every handler wraps: the common case)
-                return;
-            }
+    static Runnable enter(Exchange ctx) {
+        TraceContext previous = TraceContext.current();
+        String previousId = previous == null ? null : MDC.get(MDC_KEY);
+        TraceContext trace = ctx.attribute(ATTRIBUTE);
+        if (trace != null && trace != previous) {
             TraceContext.setCurrent(trace);
             MDC.put(MDC_KEY, trace.traceId());
-            try {
-                handler.handle(ctx);
-            } finally {
-                // Tracing.after clears it for good: then it stays cleared
-                if (TraceContext.current() == trace) {
-                    TraceContext.setCurrent(previous);
-                    if (previousId == null) {
-                        MDC.remove(MDC_KEY);
-                    } else {
-                        MDC.put(MDC_KEY, previousId);
-                    }
-                }
-            }
-        };
+        }
+        return previous == null ? LEAVE_CLEAN : () -> restore(previous, previousId);
+    }
+
+    /** Leaves a thread that had no trace: clears what the stretch set (its own, or {@link #before}'s). */
+    private static final Runnable LEAVE_CLEAN = () -> {
+        if (TraceContext.current() != null) {
+            TraceContext.setCurrent(null);
+            MDC.remove(MDC_KEY); // set with it, never alone
+        }
+    };
+
+    private static void restore(TraceContext previous, String previousId) {
+        TraceContext.setCurrent(previous);
+        if (previousId == null) {
+            MDC.remove(MDC_KEY);
+        } else {
+            MDC.put(MDC_KEY, previousId);
+        }
     }
 
     /**

@@ -12,14 +12,16 @@ import java.util.Map;
 /**
  * Logback's start-up configuration, in code: what logback.xml would say, without Logback's XML
  * configurator (Joran and the JDK's XML parser: ~400 classes, ~10 % of the classes the service loads,
- * and their parsing time on every start). Found by Logback through {@code META-INF/services}.
+ * and their parsing time on every start).
  *
  * <p>Stdout through {@link BufferedStdoutAppender} with {@link Logging#TEXT_PATTERN}; Jetty and Javalin
  * at WARN; Lettuce's reconnect loggers at ERROR (the circuit breaker, dev.spotapi.shared.RedisBreaker,
  * logs one WARN when Redis starts failing and one INFO when it is back); the root level from
  * {@code SPOT_API_LOG_LEVEL} (system property, then environment; default INFO) until the config's
  * {@code logLevel} applies ({@link Logging}). An explicit {@code -Dlogback.configurationFile} (the test
- * JVM's) or a {@code logback-test.xml} on the class path still goes to Logback's own XML configurator.
+ * JVM's) or a {@code logback-test.xml} on the class path still goes to Logback's own XML configurator. Applied
+ * by the service's SLF4J provider ({@link LogbackProvider}) directly; found through {@code META-INF/services}
+ * when Logback's own provider is used.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_NORMAL_PRIORITY)
 public final class LogbackSetup extends ContextAwareBase implements Configurator {
@@ -35,10 +37,15 @@ public final class LogbackSetup extends ContextAwareBase implements Configurator
     public LogbackSetup() {
     }
 
+    /** Whether Logback's XML configurator is asked for: {@code -Dlogback.configurationFile} or a logback-test.xml. */
+    static boolean xmlConfigurationWanted() {
+        return System.getProperty("logback.configurationFile") != null
+                || LogbackSetup.class.getClassLoader().getResource("logback-test.xml") != null;
+    }
+
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        if (System.getProperty("logback.configurationFile") != null
-                || LogbackSetup.class.getClassLoader().getResource("logback-test.xml") != null) {
+        if (xmlConfigurationWanted()) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         NopStatusListener quiet = new NopStatusListener();

@@ -15,7 +15,8 @@ public final class Main {
     static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
     /**
      * SLF4J's provider, named: unset, SLF4J looks for one with a {@link java.util.ServiceLoader} scan of every
-     * jar on the class path (~70 of ~1,050 main-thread CPU samples of a warm start, docs/performance.md).
+     * jar on the class path (~70 of ~1,050 main-thread CPU samples of a warm start, docs/performance.md). The
+     * service's own ({@link LogbackProvider}) also skips Logback's configurator scan.
      */
     static final String SLF4J_PROVIDER = "slf4j.provider";
     /** SLF4J's own messages: warnings and errors only (it reports a named provider at INFO on stderr). */
@@ -29,7 +30,7 @@ public final class Main {
         // thread for every async step (Caffeine's asynchronous loads, delayed executors). A real pool avoids that.
         byDefault(COMMON_POOL_PARALLELISM, Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
         byDefault(JETTY_REFERENCES_PER_CACHE_LINE, Integer.toString(referencesPerCacheLine()));
-        if (byDefault(SLF4J_PROVIDER, "ch.qos.logback.classic.spi.LogbackServiceProvider")) {
+        if (byDefault(SLF4J_PROVIDER, LogbackProvider.class.getName())) {
             byDefault(SLF4J_VERBOSITY, "WARN");
         }
         boolean server = startsAServer(args);

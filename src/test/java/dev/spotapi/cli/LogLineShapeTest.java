@@ -173,6 +173,11 @@ class LogLineShapeTest {
             assertThat(e.path("status").isInt()).as("status a number: %s", e).isTrue();
             assertThat(e.path("durationMs").isNumber()).as("durationMs a number: %s", e).isTrue();
             assertThat(e.path("route").asText()).as(e.toString()).isNotEmpty();
+            // the text a text-format line shows: "<method> <path> <status> <ms>ms requestId=<id>"
+            assertThat(e.path("message").asText()).as(e.toString()).matches("[A-Z]+ /\\S* " + e.path("status").asInt()
+                    + " " + java.util.regex.Pattern.quote(e.path("durationMs").asText()) + "ms requestId="
+                    + java.util.regex.Pattern.quote(e.path("requestId").asText()));
+            assertThat(e.path("traceId").asText()).as(e.toString()).matches("[0-9a-f]{32}");
         });
         assertThat(access).anySatisfy(e -> assertThat(e.path("status").asInt()).isEqualTo(403));
         List<JsonNode> audit = events.stream().filter(e -> "dev.spotapi.audit".equals(e.path("logger_name").asText())).toList();

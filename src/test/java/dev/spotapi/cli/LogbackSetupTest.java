@@ -57,4 +57,57 @@ class LogbackSetupTest {
             }
         }
     }
+
+    /** The service's SLF4J provider applies the configuration in code itself, with Logback's MDC and version. */
+    @Test
+    void theServicesProviderAppliesTheConfigurationInCode() {
+        String file = System.clearProperty(FILE_PROPERTY);
+        LogbackProvider provider = new LogbackProvider();
+        try {
+            provider.initialize();
+        } finally {
+            if (file != null) {
+                System.setProperty(FILE_PROPERTY, file);
+            }
+        }
+        LoggerContext context = (LoggerContext) provider.getLoggerFactory();
+        assertThat(context.isStarted()).isTrue();
+        assertThat(context.getMDCAdapter()).isSameAs(provider.getMDCAdapter());
+        assertThat(provider.getRequestedApiVersion())
+                .isEqualTo(ch.qos.logback.classic.spi.LogbackServiceProvider.REQUESTED_API_VERSION);
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        assertThat(root.getAppender(Logging.APPENDER)).isInstanceOf(BufferedStdoutAppender.class);
+        assertThat(context.getLogger("org.eclipse.jetty.server.Server").getEffectiveLevel()).isEqualTo(Level.WARN);
+        context.stop();
+    }
+
+    /** Asked for an XML configuration, the provider leaves it to Logback's auto-configuration. */
+    @Test
+    void theServicesProviderLeavesAnXmlConfigurationToLogback(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path xml = java.nio.file.Files.writeString(dir.resolve("logback.xml"), """
+                <configuration>
+                  <appender name="XML" class="ch.qos.logback.core.read.ListAppender"/>
+                  <root level="WARN"><appender-ref ref="XML"/></root>
+                </configuration>
+                """);
+        LogbackProvider provider = new LogbackProvider();
+        String file = System.getProperty(FILE_PROPERTY);
+        System.setProperty(FILE_PROPERTY, xml.toString());
+        try {
+            provider.initialize();
+        } finally {
+            if (file == null) {
+                System.clearProperty(FILE_PROPERTY);
+            } else {
+                System.setProperty(FILE_PROPERTY, file);
+            }
+        }
+        LoggerContext context = (LoggerContext) provider.getLoggerFactory();
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        assertThat(root.getAppender("XML")).isNotNull();
+        assertThat(root.getAppender(Logging.APPENDER)).isNull();
+        assertThat(root.getLevel()).isEqualTo(Level.WARN);
+        context.stop();
+    }
 }

@@ -29,7 +29,7 @@ class MainTest {
         assertThat(version(dir, "-Dspotapi.test=1")).isEmpty();
         // told to speak, SLF4J says where its provider came from: the property Main set
         assertThat(version(dir, "-D" + Main.SLF4J_VERBOSITY + "=INFO"))
-                .contains("\"ch.qos.logback.classic.spi.LogbackServiceProvider\" specified via \"slf4j.provider\"");
+                .contains("\"" + LogbackProvider.class.getName() + "\" specified via \"slf4j.provider\"");
     }
 
     /** Runs {@code Main --version} in a child JVM with {@code flag}; checks its answer, returns its stderr. */

@@ -100,7 +100,17 @@ public final class ApiHandler extends org.eclipse.jetty.server.Handler.Abstract 
             }
         }
 
+        /** Runs the steps from the next one, in the router's step scope, until one pends or all are done. */
         private void runSteps() {
+            Runnable leave = router.stepScope().enter(ctx);
+            try {
+                runStepsInScope();
+            } finally {
+                leave.run();
+            }
+        }
+
+        private void runStepsInScope() {
             while (ctx.futureSupplier == null && !ctx.steps.isEmpty()) {
                 Exchange.Step step = ctx.steps.poll();
                 if (ctx.exceptionOccurred && step.skipOnFailure()) {
@@ -148,8 +158,7 @@ public final class ApiHandler extends org.eclipse.jetty.server.Handler.Abstract 
             future.whenComplete((value, failure) -> {
                 try {
                     if (failure != null) {
-                        ctx.exceptionOccurred = true;
-                        answer(failure);
+                        failed(failure); // answered as the next step: inside the step scope
                     }
                     runSteps();
                 } catch (Throwable t) {

@@ -18,6 +18,20 @@ import java.util.function.BiConsumer;
  * server starts, read-only afterwards.
  */
 public final class Router {
+    /**
+     * What a request's steps run inside on each thread that runs them (the request's trace, for one): entered
+     * before each stretch of steps that runs on one thread (the request's start, and each resumption after a
+     * pending future), left after it (its answer written or its next future pending), whatever it threw.
+     */
+    @FunctionalInterface
+    public interface StepScope {
+        /** Does nothing. */
+        StepScope NONE = ctx -> () -> { };
+
+        /** Enters the scope of {@code ctx} on this thread; the action returned leaves it (never null). */
+        Runnable enter(Exchange ctx);
+    }
+
     /** Called once the answer is written: the request and its time in ms. */
     @FunctionalInterface
     public interface RequestLogger {
@@ -33,10 +47,10 @@ public final class Router {
     final List<Handler> after = new ArrayList<>();
     final List<RequestLogger> requestLoggers = new ArrayList<>();
     private final Map<Class<?>, ExceptionHandler<Exception>> exceptions = new LinkedHashMap<>();
-    private volatile java.util.function.UnaryOperator<Handler> wrapper = java.util.function.UnaryOperator.identity();
+    private volatile StepScope scope = StepScope.NONE;
 
     /**
-     * Adds a route; its handler runs wrapped by the {@link #handlerWrapper} set at that time.
+     * Adds a route.
      *
      * @throws IllegalArgumentException when a route of the same method and template exists, or the template is
      *                                  not one {@link Endpoint} accepts
@@ -47,36 +61,40 @@ public final class Router {
                 throw new IllegalArgumentException("route " + method + " " + path + " already exists");
             }
         }
-        Endpoint endpoint = new Endpoint(method, path, isPublic, wrapper.apply(handler));
+        Endpoint endpoint = new Endpoint(method, path, isPublic, handler);
         bySegments.computeIfAbsent(method, m -> new HashMap<>())
                 .computeIfAbsent(endpoint.segments(), n -> new ArrayList<>()).add(endpoint);
         all.add(endpoint);
         return endpoint;
     }
 
-    /** Wraps every route handler and step added afterwards (e.g. to run it with the request's trace current). */
-    public void handlerWrapper(java.util.function.UnaryOperator<Handler> wrapper) {
-        this.wrapper = wrapper;
+    /** Sets the scope every stretch of a request's steps runs in ({@link StepScope#NONE} by default). */
+    public void stepScope(StepScope scope) {
+        this.scope = java.util.Objects.requireNonNull(scope);
+    }
+
+    StepScope stepScope() {
+        return scope;
     }
 
     /** A step run before routing, for every request, matched or not. */
     public void before(Handler step) {
-        before.add(wrapper.apply(step));
+        before.add(step);
     }
 
     /** A step run before the handler, only when a route matches. */
     public void beforeMatched(Handler step) {
-        beforeMatched.add(wrapper.apply(step));
+        beforeMatched.add(step);
     }
 
     /** A step run after the handler (also after its failure), only when a route matched. */
     public void afterMatched(Handler step) {
-        afterMatched.add(wrapper.apply(step));
+        afterMatched.add(step);
     }
 
     /** A step run after everything else, for every request. */
     public void after(Handler step) {
-        after.add(wrapper.apply(step));
+        after.add(step);
     }
 
     /** Answers failures of {@code type} (and its subclasses without a handler of their own). */
