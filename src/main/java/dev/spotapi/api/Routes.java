@@ -104,8 +104,8 @@ final class Routes {
                 auth(Method.GET, "/{account}/volumes", system::notImplemented),
 
                 // stateful nodes (issue 26): import, bulk power, volumes
-                keyedChange(Method.POST, "/{account}/imports", "import instance", stateful::importInstance),
-                keyedChange(Method.POST, "/{account}/bulk-imports", "import instances", stateful::bulkImport),
+                create("/{account}/imports", "import instance", stateful::importInstance),
+                create("/{account}/bulk-imports", "import instances", stateful::bulkImport),
                 auth(Method.GET, "/{account}/imports/{migration}", stateful::migration),
                 action(Method.PUT, "/{account}/instances-power", "power instances", stateful::bulkPower),
                 change(Method.DELETE, "/{account}/instances/{instance}/volumes/{volume}", "delete instance volume",
@@ -172,7 +172,7 @@ final class Routes {
     }
 
     /**
-     * A create that finds what it made by its correlation tag, behind the token: {@code Idempotency-Key} in
+     * A create that finds what it made by its correlation tag (an import: by its in-flight name), behind the token: {@code Idempotency-Key} in
      * {@link Idempotency.Mode#CREATE} (after a doubtful attempt the retry looks for the object first).
      */
     private static Route create(String path, String operation, Handler handler) {
@@ -185,8 +185,8 @@ final class Routes {
     }
 
     /**
-     * A change that is not idempotent and cannot be looked up in Spot afterwards (a roll started, an import,
-     * an update that also starts a roll): {@code Idempotency-Key} in {@link Idempotency.Mode#ACTION}, so a
+     * A change that is not idempotent and cannot be looked up in Spot afterwards (a roll started, an update that
+     * also starts a roll): {@code Idempotency-Key} in {@link Idempotency.Mode#ACTION}, so a
      * doubtful answer is stored and replayed and the change never runs twice.
      */
     private static Route keyedChange(Method method, String path, String operation, Handler handler) {

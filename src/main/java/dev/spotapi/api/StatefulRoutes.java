@@ -100,7 +100,7 @@ final class StatefulRoutes extends AccountScopedRoutes {
     void importInstance(Exchange ctx) {
         var account = account(ctx);
         ImportRequest request = parsed(() -> ImportRequest.parse(body(ctx)));
-        replies.jsonLater(ctx, service.importInstance(account, request));
+        replies.jsonLater(ctx, service.importInstance(account, request, dev.spotapi.idempotency.Idempotency.correlation(ctx)));
     }
 
     /**
@@ -110,7 +110,8 @@ final class StatefulRoutes extends AccountScopedRoutes {
     void bulkImport(Exchange ctx) {
         var account = account(ctx);
         dev.spotapi.stateful.BulkImport request = parsed(() -> dev.spotapi.stateful.BulkImport.parse(body(ctx)));
-        replies.jsonLater(ctx, service.bulkImport(account, request.instances()),
+        replies.jsonLater(ctx, service.bulkImport(account, request.instances(),
+                        dev.spotapi.idempotency.Idempotency.correlation(ctx)),
                 results -> java.util.Map.of("instances", results));
     }
 

@@ -193,16 +193,25 @@ public final class SpotResource {
 
     /** The object carrying this correlation tag (the oldest, should a duplicate exist), or null. */
     CompletableFuture<JsonNode> find(SpotClient spot, Correlation correlation) {
+        return find(spot, correlation::taggedOn, "correlation tag " + correlation.token());
+    }
+
+    /**
+     * The object {@code marked} accepts (the oldest by {@code createdAt}, should several), or null; one list call.
+     *
+     * @param mark what the objects are looked for by, for the log line about duplicates
+     */
+    public CompletableFuture<JsonNode> find(SpotClient spot, java.util.function.Predicate<JsonNode> marked, String mark) {
         return spot.send(SpotCall.get("list " + noun + "s", basePath)).thenApply(reply -> {
             List<JsonNode> matches = new ArrayList<>();
             reply.items().forEach(item -> {
                 JsonNode object = object(item);
-                if (correlation.taggedOn(object)) {
+                if (marked.test(object)) {
                     matches.add(object);
                 }
             });
             if (matches.size() > 1) {
-                LOG.warn("{} {} objects carry correlation tag {}: {}", matches.size(), noun, correlation.token(),
+                LOG.warn("{} {} objects carry {}: {}", matches.size(), noun, mark,
                         matches.stream().map(m -> m.path("id").asText()).toList());
                 matches.sort(java.util.Comparator.comparing(m -> m.path("createdAt").asText("")));
             }
@@ -214,8 +223,7 @@ public final class SpotResource {
         if (!(failure instanceof SpotException e) || !e.mayHaveActed()) {
             return CompletableFuture.failedFuture(failure);
         }
-        long until = System.nanoTime() + spot.orphanSearchWindow().toNanos();
-        return search(spot, correlation, until, 0).thenApply(found -> {
+        return search(spot, correlation::taggedOn, "correlation tag " + correlation.token()).thenApply(found -> {
             if (found == null) {
                 LOG.warn("create outcome unknown account={} operation='{}' correlation={}: {}; no {} with that tag "
                         + "found yet", spot.accountName(), call.operation(), correlation.token(), e.spotMessage(), noun);
@@ -233,9 +241,18 @@ public final class SpotResource {
         });
     }
 
-    /** Looks for the tag now and, while nothing is found and time is left, every 300 ms again. */
-    private CompletableFuture<JsonNode> search(SpotClient spot, Correlation correlation, long untilNanos, int round) {
-        CompletableFuture<JsonNode> lookup = find(spot, correlation).exceptionally(lookupFailed -> null);
+    /**
+     * After a call that may have created an object although it failed: looks for it ({@link #find}) now and,
+     * while nothing is found and the account's {@link SpotClient#orphanSearchWindow()} is not over, every 300 ms
+     * again; null when nothing was found (a failed look-up counts as nothing found).
+     */
+    public CompletableFuture<JsonNode> search(SpotClient spot, java.util.function.Predicate<JsonNode> marked, String mark) {
+        return search(spot, marked, mark, System.nanoTime() + spot.orphanSearchWindow().toNanos());
+    }
+
+    private CompletableFuture<JsonNode> search(SpotClient spot, java.util.function.Predicate<JsonNode> marked,
+            String mark, long untilNanos) {
+        CompletableFuture<JsonNode> lookup = find(spot, marked, mark).exceptionally(lookupFailed -> null);
         return lookup.thenCompose(found -> {
             long left = untilNanos - System.nanoTime();
             if (found != null || left <= 0) {
@@ -244,7 +261,7 @@ public final class SpotResource {
             long pause = Math.min(300, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left));
             return CompletableFuture.supplyAsync(() -> null,
                             CompletableFuture.delayedExecutor(pause, java.util.concurrent.TimeUnit.MILLISECONDS))
-                    .thenCompose(ignored -> search(spot, correlation, untilNanos, round + 1));
+                    .thenCompose(ignored -> search(spot, marked, mark, untilNanos));
         });
     }
 

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * instance, and how. Fields (all but the first two optional):
  * {@code originalInstanceId} ({@code i-} + hex), {@code region}, {@code name}, {@code keepPrivateIp},
  * {@code terminateOriginal}, {@code keepMetadataOptions}, {@code product}, {@code instanceTypes} (strings),
- * {@code space} (the {@code spinup:spaceid} tag of the new instance). Unknown fields are refused.
+ * {@code space} (the {@code spinup:spaceid} tag of the new instance). Unknown fields are refused, and so is a
+ * {@code name} that starts with {@link #MARKER_PREFIX} (the name spot-api gives an import while it is in flight).
  * Built into Spot's {@code miImportInstance} (OAS {@code POST /aws/ec2/managedInstance/migration}).
  */
 public record ImportRequest(String originalInstanceId, String region, String name, boolean keepPrivateIp,
@@ -24,6 +25,12 @@ public record ImportRequest(String originalInstanceId, String region, String nam
     private static final Pattern EC2_ID = Pattern.compile("i-[0-9a-f]{8,17}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]{1,2}");
     private static final Pattern WORD = Pattern.compile("[\\x21-\\x7e][\\x20-\\x7e]{0,127}");
+    /**
+     * The start of the name Spot gives the managed instance of an import in flight ({@link #toSpot}): Spot's import
+     * body takes no tags, so this name, made of a server-side token, is how spot-api finds what an import whose
+     * answer was lost created; the tag write after it gives the instance its org and its real name.
+     */
+    public static final String MARKER_PREFIX = "spot-api-import-";
 
     /**
      * Reads and checks the body.
@@ -58,13 +65,29 @@ public record ImportRequest(String originalInstanceId, String region, String nam
                 types.add(type.asText());
             }
         }
-        return new ImportRequest(original, region, string(body, "name", WORD, false), keepIp, terminate,
+        String name = string(body, "name", WORD, false);
+        if (name != null && name.startsWith(MARKER_PREFIX)) {
+            throw new IllegalArgumentException("name must not start with '" + MARKER_PREFIX + "' (the name spot-api"
+                    + " gives an import while it is in flight)");
+        }
+        return new ImportRequest(original, region, name, keepIp, terminate,
                 bool(body, "keepMetadataOptions"), string(body, "product", WORD, false), List.copyOf(types),
                 string(body, "space", WORD, false));
     }
 
-    /** Spot's body: {@code {"migration": {...}}} (OAS {@code miImportInstance}). */
-    public ObjectNode toSpot() {
+    /**
+     * The name the managed instance ends with once its import is answered: the caller's, else the EC2 instance's
+     * id (its name in flight is the marker, {@link #toSpot}).
+     */
+    public String finalName() {
+        return name != null ? name : originalInstanceId;
+    }
+
+    /**
+     * Spot's body: {@code {"migration": {...}}} (OAS {@code miImportInstance}), named {@code marker} (a
+     * {@link #MARKER_PREFIX} name) until spot-api tags it.
+     */
+    public ObjectNode toSpot(String marker) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         ObjectNode m = body.putObject("migration");
         m.put("originalInstanceId", originalInstanceId);
@@ -72,9 +95,7 @@ public record ImportRequest(String originalInstanceId, String region, String nam
         m.put("shouldKeepPrivateIp", keepPrivateIp);
         m.put("shouldTerminateInstance", terminateOriginal);
         m.put("shouldKeepMetadataOptions", keepMetadataOptions);
-        if (name != null) {
-            m.put("managedInstanceName", name);
-        }
+        m.put("managedInstanceName", marker);
         if (product != null) {
             m.put("product", product);
         }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.account.Account;
 import dev.spotapi.instance.InstanceService;
 import dev.spotapi.org.Ownership;
+import dev.spotapi.spot.Correlation;
 import dev.spotapi.spot.SpotCall;
 import dev.spotapi.spot.SpotException;
 import java.util.ArrayList;
@@ -47,25 +48,116 @@ public final class StatefulService {
     }
 
     /**
-     * Starts the import, then tags the new managed instance with this org (and the space when given).
-     * Answers {@code {"id": "smi-...", "migrationId": "smg-...", "state": "MIGRATE_START"}}. Spot refuses a
-     * second import of the same EC2 instance (already managed), which makes a retried import safe. When the
-     * tag cannot be written, the failure is answered (the untagged instance belongs to no org and is logged).
+     * Starts the import, then tags the new managed instance with this org (and the space when given) and gives it
+     * its name ({@link ImportRequest#finalName}). Answers {@code {"id": "smi-...", "migrationId": "smg-...",
+     * "state": "MIGRATE_START", "originalInstanceId"}}. Spot's import body takes no tags (OAS
+     * {@code miImportInstance}), so the instance is named {@link ImportRequest#MARKER_PREFIX} + the request's
+     * correlation token while the import is in flight: when Spot's answer is lost after it may have imported (a
+     * timeout, a dropped connection, a 5xx), the instance with that name is looked for during the account's orphan
+     * search window and, found, tagged and answered (with {@code migrationId} and {@code state} null: they were in
+     * the lost answer); a retry with the same {@code Idempotency-Key} (same token) looks for it before importing
+     * again. Spot refuses a second import of an EC2 instance it already manages. When the tag cannot be written,
+     * the failure is answered (the untagged instance belongs to no org and is logged).
+     *
+     * @param correlation the request's token (from its {@code Idempotency-Key}, else random) and whether an earlier
+     *                    attempt may have imported already
      */
-    public CompletableFuture<ObjectNode> importInstance(Account account, ImportRequest request) {
-        SpotCall call = SpotCall.post("import instance", MI + "/migration", request.toSpot());
-        return account.spot().send(call).thenCompose(reply -> {
-            JsonNode item = reply.firstItem().orElseThrow(() -> new SpotException(SpotException.Kind.BAD_REPLY,
-                    call.operation(), 200, null, "Spot reported success but returned no migration",
-                    reply.spotRequestId(), null, true));
-            String id = item.path("managedInstanceId").asText("");
-            ObjectNode out = JsonNodeFactory.instance.objectNode();
-            out.put("id", id);
-            out.put("migrationId", item.path("migrationId").asText(""));
-            out.put("state", item.path("state").asText(""));
-            out.put("originalInstanceId", request.originalInstanceId());
-            return tag(account, request, out);
+    public CompletableFuture<ObjectNode> importInstance(Account account, ImportRequest request, Correlation correlation) {
+        String marker = marker(correlation.token());
+        SpotCall call = SpotCall.post("import instance", MI + "/migration", request.toSpot(marker));
+        CompletableFuture<JsonNode> earlier = !correlation.lookFirst() ? CompletableFuture.completedFuture(null)
+                : lookFirst(account, marker, correlation.lookupRequired());
+        return earlier.thenCompose(found -> {
+            if (found != null) {
+                LOG.info("import recovered account={} instance={} name={}: an earlier attempt with this idempotency"
+                        + " key had imported it", account.name(), found.path("id").asText(), marker);
+                return claim(account, request, found, marker);
+            }
+            return account.spot().send(call).handle((reply, failure) -> failure == null
+                    ? tag(account, request, started(call, request, reply))
+                    : recover(account, request, marker, unwrap(failure))).thenCompose(f -> f);
         });
+    }
+
+    /** The in-flight name of an import with this correlation token. */
+    static String marker(String token) {
+        return ImportRequest.MARKER_PREFIX + token;
+    }
+
+    /** Spot's answer to an import: the migration started, as the import answers it. */
+    private static ObjectNode started(SpotCall call, ImportRequest request, dev.spotapi.spot.SpotReply reply) {
+        JsonNode item = reply.firstItem().orElseThrow(() -> new SpotException(SpotException.Kind.BAD_REPLY,
+                call.operation(), 200, null, "Spot reported success but returned no migration",
+                reply.spotRequestId(), null, true));
+        return answer(item.path("managedInstanceId").asText(""), item.path("migrationId").asText(""),
+                item.path("state").asText(""), request);
+    }
+
+    private static ObjectNode answer(String id, String migrationId, String state, ImportRequest request) {
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        out.put("id", id);
+        out.put("migrationId", migrationId);
+        out.put("state", state);
+        out.put("originalInstanceId", request.originalInstanceId());
+        return out;
+    }
+
+    /** The managed instance named {@code marker}, before importing again; a failed look-up stops it when required. */
+    private CompletableFuture<JsonNode> lookFirst(Account account, String marker, boolean required) {
+        CompletableFuture<JsonNode> found = InstanceService.INSTANCES.find(account.spot(), named(marker), "name " + marker);
+        return required ? found : found.exceptionally(failure -> {
+            LOG.warn("import look-up failed account={} name={}: {}; importing (no earlier attempt is known)",
+                    account.name(), marker, unwrap(failure).getMessage());
+            return null;
+        });
+    }
+
+    private static java.util.function.Predicate<JsonNode> named(String marker) {
+        return object -> marker.equals(object.path("name").asText(null));
+    }
+
+    /**
+     * After an import call that failed in a way Spot may have acted on: the managed instance named {@code marker},
+     * looked for during the orphan search window, tagged and answered; not found, the failure, saying what name the
+     * instance would have.
+     */
+    private CompletableFuture<ObjectNode> recover(Account account, ImportRequest request, String marker, Throwable failure) {
+        if (!(failure instanceof SpotException e) || !e.mayHaveActed()) {
+            return CompletableFuture.failedFuture(failure);
+        }
+        return InstanceService.INSTANCES.search(account.spot(), named(marker), "name " + marker).thenCompose(found -> {
+            if (found == null) {
+                LOG.warn("import outcome unknown account={} original={} name={}: {}; no managed instance with that name"
+                        + " found yet", account.name(), request.originalInstanceId(), marker, e.spotMessage());
+                return CompletableFuture.failedFuture(unknownImport(e, marker));
+            }
+            LOG.info("import recovered account={} instance={} name={}: the import call failed ({}) but Spot had"
+                    + " imported it", account.name(), found.path("id").asText(), marker, e.spotMessage());
+            return claim(account, request, found, marker);
+        });
+    }
+
+    private static SpotException unknownImport(SpotException e, String marker) {
+        return unknownOutcome(e, "the EC2 instance may still have been imported: its managed instance would be named '"
+                + marker + "'");
+    }
+
+    private static SpotException unknownOutcome(SpotException e, String mayHaveHappened) {
+        return new SpotException(e.kind(), e.operation(), e.httpStatus(), e.code(), e.spotMessage() + "; "
+                + mayHaveHappened + " (a retry with the same Idempotency-Key finds it and gives it its org)",
+                e.spotRequestId(), e.retryAfter(), true);
+    }
+
+    /** A managed instance found by its in-flight name: tagged and answered, unless another org's tag is on it. */
+    private CompletableFuture<ObjectNode> claim(Account account, ImportRequest request, JsonNode found, String marker) {
+        String id = found.path("id").asText("");
+        if (ownership.enforced() && !ownership.ownsOrUntagged(found)) {
+            LOG.error("managed instance named {} carries another org's tag, not claimed account={} instance={}",
+                    marker, account.name(), id);
+            return CompletableFuture.failedFuture(new SpotException(SpotException.Kind.CONFLICT, "import instance",
+                    409, null, "the managed instance named '" + marker + "' belongs to another org", null, null, true));
+        }
+        return tag(account, request, answer(id, null, null, request));
     }
 
     /** Tag attempts of an imported managed instance (the first one and two retries). */
@@ -74,23 +166,23 @@ public final class StatefulService {
     static final long TAG_RETRY_MILLIS = 150;
 
     /**
-     * Tags the imported managed instance {@code out.id} with this org (and space). The write is tried
-     * {@link #TAG_ATTEMPTS} times; when it still fails, the instance exists at Spot but belongs to no org: the
-     * answer is a 502-kind failure naming the instance as untagged (the operator runs {@code org-adopt}) and an
-     * ERROR log line with account, instance and migration.
+     * Tags the imported managed instance {@code out.id} with this org (and space) and gives it its name
+     * ({@link ImportRequest#finalName}) in one update. The write is tried {@link #TAG_ATTEMPTS} times; when it
+     * still fails, the instance exists at Spot but belongs to no org: the answer is a 502-kind failure naming the
+     * instance as untagged (the operator runs {@code org-adopt}) and an ERROR log line with account, instance and
+     * migration.
      */
     private CompletableFuture<ObjectNode> tag(Account account, ImportRequest request, ObjectNode out) {
         String id = out.path("id").asText("");
-        ArrayNode tags = JsonNodeFactory.instance.arrayNode();
-        if (request.space() != null) {
-            tags.addObject().put("tagKey", Ownership.SPACE_TAG).put("tagValue", request.space());
-        }
         ObjectNode partial = JsonNodeFactory.instance.objectNode();
-        partial.putObject("compute").putObject("launchSpecification").set("tags", tags);
-        ObjectNode update = ownership.forUpdate(partial);
-        if (update.path("compute").path("launchSpecification").path("tags").isEmpty()) {
-            return CompletableFuture.completedFuture(out);
+        partial.put("name", request.finalName());
+        if (request.space() != null || ownership.enforced()) {
+            ArrayNode tags = partial.putObject("compute").putObject("launchSpecification").putArray("tags");
+            if (request.space() != null) {
+                tags.addObject().put("tagKey", Ownership.SPACE_TAG).put("tagValue", request.space());
+            }
         }
+        ObjectNode update = ownership.forUpdate(partial);
         return tagAttempt(account, id, update, 1).handle((ignored, failure) -> {
             if (failure != null) {
                 Throwable cause = unwrap(failure);
@@ -129,40 +221,138 @@ public final class StatefulService {
 
     /**
      * Imports many EC2 instances with one Spot bulk call ({@code POST /aws/ec2/managedInstance/migration/bulk},
-     * OAS {@code miBulkImportInstance}); each started migration's managed instance is tagged as a single import
-     * does. An instance Spot did not start (its {@code failures}) is imported on its own, so it gets Spot's own
-     * refusal. Answers one entry per request, in order: {@code {"originalInstanceId", "id", "migrationId",
-     * "state"}} or {@code {"originalInstanceId", "error": {"kind", "message"}}} ({@code kind}: not_found,
-     * rejected, conflict, failed; an untagged import is failed, naming the managed instance).
+     * OAS {@code miBulkImportInstance}); each started migration's managed instance is tagged and named as a single
+     * import does. An instance Spot did not start (its {@code failures}) is imported on its own, so it gets Spot's
+     * own refusal. Each instance is named {@link ImportRequest#MARKER_PREFIX} + token + {@code -<index>} while in
+     * flight, so that, as for a single import, a lost answer (or a retry with the same {@code Idempotency-Key}) finds
+     * what Spot imported: those found are tagged and answered (migration id and state null), the others answer the
+     * doubt; when none is found, the whole request fails as the call did. Answers one entry per request, in order:
+     * {@code {"originalInstanceId", "id", "migrationId", "state"}} or {@code {"originalInstanceId", "error": {"kind",
+     * "message"}}} ({@code kind}: not_found, rejected, conflict, failed; an untagged import is failed, naming the
+     * managed instance).
      */
-    public CompletableFuture<List<ObjectNode>> bulkImport(Account account, List<ImportRequest> requests) {
+    public CompletableFuture<List<ObjectNode>> bulkImport(Account account, List<ImportRequest> requests,
+            Correlation correlation) {
+        List<String> markers = new ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            markers.add(marker(itemToken(correlation, i)));
+        }
+        CompletableFuture<Map<String, JsonNode>> earlier = !correlation.lookFirst()
+                ? CompletableFuture.completedFuture(Map.of())
+                : namedAmong(account, markers, false).exceptionally(failure -> {
+                    if (correlation.lookupRequired()) {
+                        throw new CompletionException(unwrap(failure));
+                    }
+                    LOG.warn("bulk import look-up failed account={}: {}; importing (no earlier attempt is known)",
+                            account.name(), unwrap(failure).getMessage());
+                    return Map.of();
+                });
+        return earlier.thenCompose(found -> {
+            List<CompletableFuture<ObjectNode>> each = new ArrayList<>(java.util.Collections.nCopies(requests.size(), null));
+            List<Integer> rest = new ArrayList<>();
+            for (int i = 0; i < requests.size(); i++) {
+                JsonNode imported = found.get(markers.get(i));
+                if (imported != null) {
+                    LOG.info("import recovered account={} instance={} name={}: an earlier attempt with this"
+                            + " idempotency key had imported it", account.name(), imported.path("id").asText(),
+                            markers.get(i));
+                    each.set(i, claim(account, requests.get(i), imported, markers.get(i)));
+                } else {
+                    rest.add(i);
+                }
+            }
+            CompletableFuture<Void> sent = rest.isEmpty() ? CompletableFuture.completedFuture(null)
+                    : sendBulk(account, requests, markers, rest, correlation, each);
+            return sent.thenCompose(v -> {
+                List<CompletableFuture<ObjectNode>> answered = new ArrayList<>(each.size());
+                for (int i = 0; i < each.size(); i++) {
+                    ImportRequest request = requests.get(i);
+                    answered.add(each.get(i).handle((ok, failure) -> ok != null ? ordered(ok)
+                            : importFailure(request, unwrap(failure))));
+                }
+                return CompletableFuture.allOf(answered.toArray(CompletableFuture[]::new))
+                        .thenApply(w -> answered.stream().map(CompletableFuture::join).toList());
+            });
+        });
+    }
+
+    /** The token of instance {@code index} of a bulk import. */
+    private static String itemToken(Correlation correlation, int index) {
+        return correlation.token() + "-" + index;
+    }
+
+    /**
+     * One bulk call for the requests at {@code rest}; fills {@code each} at those indexes. A failure Spot may have
+     * acted on is answered per instance from what a search by their names finds (none found: the call's failure).
+     */
+    private CompletableFuture<Void> sendBulk(Account account, List<ImportRequest> requests, List<String> markers,
+            List<Integer> rest, Correlation correlation, List<CompletableFuture<ObjectNode>> each) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         ArrayNode migrations = body.putArray("migrations");
-        requests.forEach(r -> migrations.add(r.toSpot().path("migration")));
+        rest.forEach(i -> migrations.add(requests.get(i).toSpot(markers.get(i)).path("migration")));
         SpotCall call = SpotCall.post("import instances", MI + "/migration/bulk", body);
-        return account.spot().send(call).thenCompose(reply -> {
-            Map<String, JsonNode> started = new LinkedHashMap<>();
-            reply.items().forEach(item -> started.putIfAbsent(item.path("data").path("originalInstanceId").asText(""),
-                    item));
-            List<CompletableFuture<ObjectNode>> each = new ArrayList<>();
-            for (ImportRequest request : requests) {
-                JsonNode item = started.remove(request.originalInstanceId());
-                CompletableFuture<ObjectNode> one;
-                if (item != null) {
-                    ObjectNode out = JsonNodeFactory.instance.objectNode();
-                    out.put("id", item.path("managedInstanceId").asText(""));
-                    out.put("migrationId", item.path("migrationId").asText(""));
-                    out.put("state", item.path("state").asText(""));
-                    out.put("originalInstanceId", request.originalInstanceId());
-                    one = tag(account, request, out);
-                } else {
-                    one = importInstance(account, request);
+        return account.spot().send(call).handle((reply, failure) -> {
+            if (failure == null) {
+                Map<String, JsonNode> started = new LinkedHashMap<>();
+                reply.items().forEach(item -> started.putIfAbsent(
+                        item.path("data").path("originalInstanceId").asText(""), item));
+                for (int i : rest) {
+                    ImportRequest request = requests.get(i);
+                    JsonNode item = started.remove(request.originalInstanceId());
+                    each.set(i, item != null
+                            ? tag(account, request, answer(item.path("managedInstanceId").asText(""),
+                                    item.path("migrationId").asText(""), item.path("state").asText(""), request))
+                            : importInstance(account, request, new Correlation(itemToken(correlation, i), false)));
                 }
-                each.add(one.handle((ok, failure) -> ok != null ? ordered(ok) : importFailure(request, unwrap(failure))));
+                return CompletableFuture.<Void>completedFuture(null);
             }
-            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
-                    .thenApply(v -> each.stream().map(CompletableFuture::join).toList());
-        });
+            Throwable cause = unwrap(failure);
+            if (!(cause instanceof SpotException e) || !e.mayHaveActed()) {
+                return CompletableFuture.<Void>failedFuture(cause);
+            }
+            return namedAmong(account, rest.stream().map(markers::get).toList(), true).thenCompose(found -> {
+                if (found.isEmpty()) {
+                    LOG.warn("bulk import outcome unknown account={} names={}..: {}; no managed instance with those"
+                            + " names found yet", account.name(), markers.get(rest.get(0)), e.spotMessage());
+                    return CompletableFuture.<Void>failedFuture(unknownOutcome(e, "the EC2 instances may still have"
+                            + " been imported: their managed instances would be named '" + marker(itemToken(correlation,
+                            rest.get(0))) + "' and so on, the number the instance's place in the request (from 0)"));
+                }
+                for (int i : rest) {
+                    JsonNode imported = found.get(markers.get(i));
+                    if (imported != null) {
+                        LOG.info("import recovered account={} instance={} name={}: the bulk import call failed ({})"
+                                + " but Spot had imported it", account.name(), imported.path("id").asText(),
+                                markers.get(i), e.spotMessage());
+                        each.set(i, claim(account, requests.get(i), imported, markers.get(i)));
+                    } else {
+                        each.set(i, CompletableFuture.failedFuture(unknownImport(e, markers.get(i))));
+                    }
+                }
+                return CompletableFuture.<Void>completedFuture(null);
+            });
+        }).thenCompose(f -> f);
+    }
+
+    /**
+     * The managed instances named by one of {@code markers}, by name: one list call; after a doubtful call
+     * ({@code searchFirst}), the orphan search for any of them first (nothing found then: an empty map).
+     */
+    private CompletableFuture<Map<String, JsonNode>> namedAmong(Account account, List<String> markers,
+            boolean searchFirst) {
+        Set<String> wanted = Set.copyOf(markers);
+        java.util.function.Predicate<JsonNode> any = object -> wanted.contains(object.path("name").asText(""));
+        CompletableFuture<JsonNode> first = searchFirst
+                ? InstanceService.INSTANCES.search(account.spot(), any, "names " + markers.get(0) + "..")
+                : CompletableFuture.completedFuture(JsonNodeFactory.instance.nullNode());
+        return first.thenCompose(seen -> seen == null ? CompletableFuture.completedFuture(Map.<String, JsonNode>of())
+                : InstanceService.INSTANCES.list(account.spot()).thenApply(items -> {
+                    Map<String, JsonNode> byName = new java.util.HashMap<>();
+                    items.stream().filter(any)
+                            .sorted(java.util.Comparator.comparing(o -> o.path("createdAt").asText("")))
+                            .forEach(o -> byName.putIfAbsent(o.path("name").asText(), o));
+                    return byName;
+                }));
     }
 
     private static ObjectNode ordered(ObjectNode ok) {

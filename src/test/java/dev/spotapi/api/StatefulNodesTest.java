@@ -169,6 +169,7 @@ class StatefulNodesTest {
         assertThat(migration).startsWith("smg-");
         assertThat(started.json().path("state").asText()).isEqualTo("MIGRATE_START");
 
+        assertThat(mi(id).path("name").asText()).as("the name asked for, given with the tags").isEqualTo("web-1");
         JsonNode tags = mi(id).path("compute").path("launchSpecification").path("tags");
         assertThat(tags.toString()).contains("\"tagKey\":\"spinup:org\",\"tagValue\":\"alpha\"")
                 .contains("\"tagKey\":\"spinup:spaceid\",\"tagValue\":\"space-7\"");

@@ -22,10 +22,15 @@ class StatefulBodiesTest {
         ImportRequest r = ImportRequest.parse(json("{\"originalInstanceId\":\"i-0a1b2c3d4e5f67890\",\"region\":\"us-east-1\","
                 + "\"keepPrivateIp\":true,\"terminateOriginal\":true,\"name\":\"web-1\",\"instanceTypes\":[\"m5.large\"],"
                 + "\"space\":\"s1\"}"));
-        assertThat(r.toSpot()).isEqualTo(json("{\"migration\":{\"originalInstanceId\":\"i-0a1b2c3d4e5f67890\","
+        // the caller's name is given by the tag write after Spot's answer; in flight the instance carries the marker
+        assertThat(r.toSpot("spot-api-import-0123")).isEqualTo(json("{\"migration\":{\"originalInstanceId\":\"i-0a1b2c3d4e5f67890\","
                 + "\"region\":\"us-east-1\",\"shouldKeepPrivateIp\":true,\"shouldTerminateInstance\":true,"
-                + "\"shouldKeepMetadataOptions\":false,\"managedInstanceName\":\"web-1\",\"spotInstanceTypes\":[\"m5.large\"]}}"));
+                + "\"shouldKeepMetadataOptions\":false,\"managedInstanceName\":\"spot-api-import-0123\","
+                + "\"spotInstanceTypes\":[\"m5.large\"]}}"));
+        assertThat(r.finalName()).isEqualTo("web-1");
         assertThat(r.space()).isEqualTo("s1");
+        assertThat(ImportRequest.parse(json("{\"originalInstanceId\":\"i-0a1b2c3d4e5f67890\",\"region\":\"us-east-1\"}"))
+                .finalName()).as("no name: the EC2 instance's id").isEqualTo("i-0a1b2c3d4e5f67890");
     }
 
     @Test
@@ -37,7 +42,8 @@ class StatefulBodiesTest {
                 "{\"originalInstanceId\":\"i-0a1b2c3d\",\"region\":\"us-east-1\",\"keepPrivateIp\":true}",
                 "{\"originalInstanceId\":\"i-0a1b2c3d\",\"region\":\"us-east-1\",\"keepPrivateIp\":\"yes\"}",
                 "{\"originalInstanceId\":\"i-0a1b2c3d\",\"region\":\"us-east-1\",\"instanceTypes\":\"m5.large\"}",
-                "{\"originalInstanceId\":\"i-0a1b2c3d\",\"region\":\"us-east-1\",\"shouldTerminateInstance\":true}")) {
+                "{\"originalInstanceId\":\"i-0a1b2c3d\",\"region\":\"us-east-1\",\"shouldTerminateInstance\":true}",
+                "{\"originalInstanceId\":\"i-0a1b2c3d\",\"region\":\"us-east-1\",\"name\":\"spot-api-import-0123\"}")) {
             assertThatThrownBy(() -> ImportRequest.parse(json(bad))).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
     }
