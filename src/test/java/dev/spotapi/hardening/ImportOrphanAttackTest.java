@@ -39,14 +39,26 @@ class ImportOrphanAttackTest extends HarnessPerClass {
         return item.has("config") ? item.get("config") : item;
     }
 
+    /** The import body of a new EC2 instance, and the managed instances Spot holds before. */
+    private record Lost(String original, String body, Map<String, String> headers, int before) {
+    }
+
+    /** A new EC2 instance to import with a key; Spot will import it and its reply will be lost. */
+    private Lost importWithLostReply() {
+        String original = ec2Instance();
+        Lost lost = new Lost(original, "{\"originalInstanceId\": \"" + original + "\", \"region\": \"us-east-1\"}",
+                keyed(), h.storedAll(Harness.INSTANCES).size());
+        h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"drop_reply\",\"count\":1}");
+        return lost;
+    }
+
     @Test
     void anImportWhoseReplyWasLostIsFoundByTheKeyedRetryAndBelongsToTheOrg() {
-        String original = ec2Instance();
-        String body = "{\"originalInstanceId\": \"" + original + "\", \"region\": \"us-east-1\"}";
-        Map<String, String> headers = keyed();
-        int before = h.storedAll(Harness.INSTANCES).size();
-        // Spot imports, the reply is lost
-        h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"drop_reply\",\"count\":1}");
+        Lost lost = importWithLostReply();
+        String original = lost.original();
+        String body = lost.body();
+        Map<String, String> headers = lost.headers();
+        int before = lost.before();
 
         Reply first = h.svc.call("POST", "/main/imports", body, headers);
         Reply retry = h.svc.call("POST", "/main/imports", body, headers);
@@ -69,12 +81,12 @@ class ImportOrphanAttackTest extends HarnessPerClass {
 
     @Test
     void anImportNotFoundWithinTheSearchWindowIsFoundByTheKeyedRetry() {
-        String original = ec2Instance();
-        String body = "{\"originalInstanceId\": \"" + original + "\", \"region\": \"us-east-1\"}";
-        Map<String, String> headers = keyed();
-        int before = h.storedAll(Harness.INSTANCES).size();
-        // the reply is lost, and Spot's list fails for as long as the first request looks
-        h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"drop_reply\",\"count\":1}");
+        Lost lost = importWithLostReply();
+        String original = lost.original();
+        String body = lost.body();
+        Map<String, String> headers = lost.headers();
+        int before = lost.before();
+        // and Spot's list fails for as long as the first request looks
         h.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance\",\"action\":\"status\",\"status\":500,\"count\":1000}");
         Reply first;
         try {
