@@ -43,6 +43,11 @@ class ImportOrphanAttackTest extends HarnessPerClass {
     private record Lost(String original, String body, Map<String, String> headers, int before) {
     }
 
+    /** The keyed import, sent (again). */
+    private Reply send(Lost lost) {
+        return h.svc.call("POST", "/main/imports", lost.body(), lost.headers());
+    }
+
     /** A new EC2 instance to import with a key; Spot will import it and its reply will be lost. */
     private Lost importWithLostReply() {
         String original = ec2Instance();
@@ -55,17 +60,13 @@ class ImportOrphanAttackTest extends HarnessPerClass {
     @Test
     void anImportWhoseReplyWasLostIsFoundByTheKeyedRetryAndBelongsToTheOrg() {
         Lost lost = importWithLostReply();
-        String original = lost.original();
-        String body = lost.body();
-        Map<String, String> headers = lost.headers();
-        int before = lost.before();
 
-        Reply first = h.svc.call("POST", "/main/imports", body, headers);
-        Reply retry = h.svc.call("POST", "/main/imports", body, headers);
+        Reply first = send(lost);
+        Reply retry = send(lost);
 
         List<JsonNode> inSpot = h.storedAll(Harness.INSTANCES);
         assertThat(inSpot).as("Spot imported it once (first answer %d: %s)", first.status(), first.body())
-                .hasSize(before + 1);
+                .hasSize(lost.before() + 1);
         String imported = inSpot.get(inSpot.size() - 1).path("id").asText();
         Reply listed = h.get("/main/instances");
         assertThat(listed.body())
@@ -74,35 +75,31 @@ class ImportOrphanAttackTest extends HarnessPerClass {
                 .contains(imported);
         assertThat(retry.status()).as(retry.body()).isEqualTo(200);
         assertThat(retry.json().path("id").asText()).isEqualTo(imported);
-        assertThat(retry.json().path("originalInstanceId").asText()).isEqualTo(original);
+        assertThat(retry.json().path("originalInstanceId").asText()).isEqualTo(lost.original());
         // no name asked for: the EC2 instance's id, not the name it had in flight
-        assertThat(stored(imported).path("name").asText()).isEqualTo(original);
+        assertThat(stored(imported).path("name").asText()).isEqualTo(lost.original());
     }
 
     @Test
     void anImportNotFoundWithinTheSearchWindowIsFoundByTheKeyedRetry() {
         Lost lost = importWithLostReply();
-        String original = lost.original();
-        String body = lost.body();
-        Map<String, String> headers = lost.headers();
-        int before = lost.before();
         // and Spot's list fails for as long as the first request looks
         h.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance\",\"action\":\"status\",\"status\":500,\"count\":1000}");
         Reply first;
         try {
-            first = h.svc.call("POST", "/main/imports", body, headers);
+            first = send(lost);
         } finally {
             h.clearFaults();
         }
         assertThat(first.status()).as(first.body()).isEqualTo(502);
         assertThat(first.body()).contains("may still have been imported").contains("spot-api-import-");
 
-        Reply retry = h.svc.call("POST", "/main/imports", body, headers);
+        Reply retry = send(lost);
 
         assertThat(retry.status()).as(retry.body()).isEqualTo(200);
-        assertThat(h.storedAll(Harness.INSTANCES)).as("imported once").hasSize(before + 1);
+        assertThat(h.storedAll(Harness.INSTANCES)).as("imported once").hasSize(lost.before() + 1);
         String id = retry.json().path("id").asText();
-        assertThat(stored(id).path("name").asText()).isEqualTo(original);
+        assertThat(stored(id).path("name").asText()).isEqualTo(lost.original());
         assertThat(h.get("/main/instances/" + id).status()).isEqualTo(200);
     }
 

@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,13 +71,9 @@ class RouterPipelineTest {
         router.exception(RouteNotFound.class, (e, ctx) -> ctx.status(404).result(e.getMessage()));
         router.exception(MethodNotAllowed.class, (e, ctx) -> ctx.status(405).header("Allow", e.allowHeader()));
         router.requestLogger((ctx, ms) -> TRACE.add("logged " + ctx.statusCode()));
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        server.setHandler(new ApiHandler(router, (ctx, error) -> ctx.status(500).result("fatal")));
-        server.start();
-        base = "http://127.0.0.1:" + connector.getLocalPort();
+        LoopbackServer started = LoopbackServer.start(router, "fatal");
+        server = started.server();
+        base = started.base();
     }
 
     @AfterAll

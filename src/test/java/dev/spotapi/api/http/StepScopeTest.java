@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,13 +67,9 @@ class StepScopeTest {
             ctx.status(500);
         });
         router.requestLogger((ctx, ms) -> seen("logger"));
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        server.setHandler(new ApiHandler(router, (ctx, error) -> ctx.status(500)));
-        server.start();
-        base = "http://127.0.0.1:" + connector.getLocalPort();
+        LoopbackServer started = LoopbackServer.start(router, "");
+        server = started.server();
+        base = started.base();
     }
 
     @AfterAll
