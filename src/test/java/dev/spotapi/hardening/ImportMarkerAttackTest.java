@@ -1,0 +1,183 @@
+package dev.spotapi.hardening;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spotapi.support.TestService;
+import dev.spotapi.support.TestService.Reply;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Attack round 5 on the in-flight import name ({@code spot-api-import-<token>}): an import whose answer was lost
+ * is found by that name, and only by it. The name is reserved for the import body's {@code name} only: an
+ * instance created or renamed through {@code /instances} may take it, and the recovery then finds the decoy (the
+ * oldest instance of that name) instead of what Spot imported. Also what holds: the tag write failing after a
+ * recovery, and a doubtful import that Spot never carried out.
+ */
+class ImportMarkerAttackTest extends HarnessPerClass {
+    private static final Pattern MARKER = Pattern.compile("spot-api-import-[0-9a-f]{32}");
+    /** Another org's deployment over the same simulator account. */
+    private TestService beta;
+
+    @BeforeAll
+    void startBeta() {
+        beta = TestService.replica(h.svc.simulator, settings(), c -> c.withOrg("beta"));
+    }
+
+    @AfterAll
+    void stopBeta() {
+        if (beta != null) {
+            beta.close();
+        }
+    }
+
+    private String ec2Instance() {
+        Reply ec2 = h.svc.sim("POST", "/_sim/ec2Instances",
+                "{\"accountId\": \"" + Harness.MAIN_ID + "\", \"region\": \"us-east-1\"}");
+        assertThat(ec2.status()).as(ec2.body()).isEqualTo(200);
+        return ec2.json().path("id").asText();
+    }
+
+    private static Map<String, String> keyed(String key) {
+        return Map.of("X-Auth-Token", TestService.TOKEN, "Idempotency-Key", key);
+    }
+
+    private static String body(String original) {
+        return "{\"originalInstanceId\": \"" + original + "\", \"region\": \"us-east-1\"}";
+    }
+
+    private JsonNode stored(String id) {
+        JsonNode item = h.storedAll(Harness.INSTANCES).stream()
+                .filter(o -> id.equals(o.path("id").asText()) || id.equals(o.path("config").path("id").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError("Spot holds no managed instance " + id));
+        return item.has("config") ? item.get("config") : item;
+    }
+
+    /** Ids of the managed instances Spot holds. */
+    private List<String> ids() {
+        return h.storedAll(Harness.INSTANCES).stream()
+                .map(o -> o.has("config") && !o.has("id") ? o.path("config").path("id").asText() : o.path("id").asText())
+                .toList();
+    }
+
+    /**
+     * An import whose reply is lost and whose search finds nothing (Spot's list fails meanwhile): the 502 naming the
+     * in-flight name; returns that name, and the id Spot gave the imported instance.
+     */
+    private String[] lostImport(String original, String key) {
+        List<String> before = ids();
+        h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"drop_reply\",\"count\":1}");
+        h.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance\",\"action\":\"status\",\"status\":500,\"count\":1000}");
+        Reply first;
+        try {
+            first = h.svc.call("POST", "/main/imports", body(original), keyed(key));
+        } finally {
+            h.clearFaults();
+        }
+        assertThat(first.status()).as(first.body()).isEqualTo(502);
+        Matcher m = MARKER.matcher(first.body());
+        assertThat(m.find()).as("the in-flight name in %s", first.body()).isTrue();
+        List<String> after = new java.util.ArrayList<>(ids());
+        after.removeAll(before);
+        assertThat(after).as("Spot imported it").hasSize(1);
+        return new String[] {m.group(), after.get(0)};
+    }
+
+    @Test
+    void anotherOrgsInstanceRenamedToTheInFlightNameDoesNotStrandTheImport() {
+        // beta's instance exists before alpha's import (the oldest of a name is the one found)
+        Reply created = beta.call("POST", "/main/instances", Harness.instanceBody(Harness.uniqueName("beta")));
+        assertThat(created.status()).as(created.body()).isEqualTo(200);
+        String decoy = created.json().path("id").asText();
+        String original = ec2Instance();
+        String key = UUID.randomUUID().toString();
+        String[] lost = lostImport(original, key);
+
+        Reply renamed = beta.call("PUT", "/main/instances/" + decoy, "{\"name\": \"" + lost[0] + "\"}");
+
+        Reply retry = h.svc.call("POST", "/main/imports", body(original), keyed(key));
+        assertThat(retry.status()).as("alpha's keyed retry (beta's rename answered %d: %s): %s", renamed.status(),
+                renamed.body(), retry.body()).isEqualTo(200);
+        assertThat(retry.json().path("id").asText()).isEqualTo(lost[1]);
+        assertThat(h.get("/main/instances/" + lost[1]).status()).isEqualTo(200);
+    }
+
+    @Test
+    void anInstanceCreatedWithTheInFlightNameIsNotAnsweredAsTheImport() {
+        String original = ec2Instance();
+        String key = UUID.randomUUID().toString();
+        // an older instance of this org, renamed to the name the 502 told
+        String older = h.createInstance();
+        String[] lost = lostImport(original, key);
+        Reply renamed = h.svc.call("PUT", "/main/instances/" + older, "{\"name\": \"" + lost[0] + "\"}");
+
+        Reply retry = h.svc.call("POST", "/main/imports", body(original), keyed(key));
+
+        assertThat(retry.status()).as("rename answered %d: %s; retry: %s", renamed.status(), renamed.body(),
+                retry.body()).isEqualTo(200);
+        assertThat(retry.json().path("id").asText()).as("the instance Spot imported, not %s", older).isEqualTo(lost[1]);
+        assertThat(stored(older).path("name").asText()).as("the decoy keeps its name").isNotEqualTo(original);
+    }
+
+    /** Holds: the tag write failing after a recovered import: 502 naming the instance, then the keyed retry claims it. */
+    @Test
+    void aTagWriteThatFailsAfterARecoveryIsCompletedByTheKeyedRetry() {
+        String original = ec2Instance();
+        String key = UUID.randomUUID().toString();
+        List<String> before = ids();
+        h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"drop_reply\",\"count\":1}");
+        h.fault("{\"method\":\"PUT\",\"path\":\"/aws/ec2/managedInstance/*\",\"action\":\"status\",\"status\":500,\"count\":1000}");
+        Reply first;
+        try {
+            first = h.svc.call("POST", "/main/imports", body(original), keyed(key));
+        } finally {
+            h.clearFaults();
+        }
+        List<String> after = new java.util.ArrayList<>(ids());
+        after.removeAll(before);
+        assertThat(after).hasSize(1);
+        String id = after.get(0);
+        assertThat(first.status()).as(first.body()).isEqualTo(502);
+        assertThat(first.body()).contains(id).contains("untagged");
+        assertThat(stored(id).path("name").asText()).startsWith("spot-api-import-");
+        assertThat(h.get("/main/instances").body()).doesNotContain(id);
+
+        Reply retry = h.svc.call("POST", "/main/imports", body(original), keyed(key));
+
+        assertThat(retry.status()).as(retry.body()).isEqualTo(200);
+        assertThat(retry.json().path("id").asText()).isEqualTo(id);
+        assertThat(stored(id).path("name").asText()).isEqualTo(original);
+        assertThat(h.get("/main/instances/" + id).status()).isEqualTo(200);
+    }
+
+    /** Holds: Spot answered 500 before acting: the answer says it may have been imported, nothing is claimed. */
+    @Test
+    void aDoubtfulImportSpotNeverCarriedOutClaimsNothingAndTheRetryImportsOnce() {
+        String original = ec2Instance();
+        String key = UUID.randomUUID().toString();
+        int before = ids().size();
+        h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"status\",\"status\":500,\"count\":1000}");
+        Reply first;
+        try {
+            first = h.svc.call("POST", "/main/imports", body(original), keyed(key));
+        } finally {
+            h.clearFaults();
+        }
+        assertThat(first.status()).as(first.body()).isEqualTo(502);
+        assertThat(first.body()).contains("may still have been imported");
+        assertThat(ids()).hasSize(before);
+        assertThat(h.countSpotRequests("PUT", Harness.INSTANCES)).isZero();
+
+        Reply retry = h.svc.call("POST", "/main/imports", body(original), keyed(key));
+        assertThat(retry.status()).as(retry.body()).isEqualTo(200);
+        assertThat(ids()).hasSize(before + 1);
+        assertThat(stored(retry.json().path("id").asText()).path("name").asText()).isEqualTo(original);
+    }
+}
