@@ -180,4 +180,49 @@ class ImportMarkerAttackTest extends HarnessPerClass {
         assertThat(ids()).hasSize(before + 1);
         assertThat(stored(retry.json().path("id").asText()).path("name").asText()).isEqualTo(original);
     }
+
+    /**
+     * Holds: fifty EC2 instances in one bulk import whose reply is lost: every entry is answered with its own
+     * instance, named and the org's, with at most three list calls; the same instance twice in one bulk is a 400
+     * before anything reaches Spot.
+     */
+    @Test
+    void aFiftyInstanceBulkImportWithALostReplyAnswersEachWithFewListCalls() {
+        List<String> originals = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            originals.add(ec2Instance());
+        }
+        StringBuilder body = new StringBuilder("{\"instances\": [");
+        for (int i = 0; i < originals.size(); i++) {
+            body.append(i == 0 ? "" : ", ").append(body(originals.get(i)));
+        }
+        body.append("]}");
+        h.clearRequestLog();
+        h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration/bulk\",\"action\":\"drop_reply\",\"count\":1}");
+
+        Reply r = h.svc.call("POST", "/main/bulk-imports", body.toString(), keyed(UUID.randomUUID().toString()));
+
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(h.countSpotRequests("GET", Harness.INSTANCES)).as("list calls to Spot (before the test reads the simulator), in: %s", h.spotRequests()
+                .stream().map(q -> q.path("method").asText() + " " + q.path("path").asText()).toList())
+                .isLessThanOrEqualTo(3);
+        JsonNode entries = r.json().path("instances");
+        assertThat(entries).hasSize(50);
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            JsonNode e = entries.get(i);
+            assertThat(e.has("error")).as("entry %d: %s", i, e).isFalse();
+            assertThat(e.path("originalInstanceId").asText()).isEqualTo(originals.get(i));
+            assertThat(ids.add(e.path("id").asText())).as("entry %d answers an id already answered: %s", i, e).isTrue();
+            assertThat(stored(e.path("id").asText()).path("name").asText()).isEqualTo(originals.get(i));
+        }
+        assertThat(h.get("/main/instances").status()).isEqualTo(200);
+
+        String twice = ec2Instance();
+        h.clearRequestLog();
+        Reply dup = h.svc.call("POST", "/main/bulk-imports", "{\"instances\": [" + body(twice) + ", " + body(twice)
+                + "]}", keyed(UUID.randomUUID().toString()));
+        assertThat(dup.status()).as(dup.body()).isEqualTo(400);
+        assertThat(h.countSpotRequests("POST", Harness.INSTANCES + "/migration/bulk")).isZero();
+    }
 }
