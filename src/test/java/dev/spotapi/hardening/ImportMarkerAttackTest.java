@@ -225,4 +225,31 @@ class ImportMarkerAttackTest extends HarnessPerClass {
         assertThat(dup.status()).as(dup.body()).isEqualTo(400);
         assertThat(h.countSpotRequests("POST", Harness.INSTANCES + "/migration/bulk")).isZero();
     }
+
+    /**
+     * Prefer: respond-async on an import whose reply is lost: the recovered import is answered 202 with its task,
+     * and the task follows the instance to its end (the migration id, lost with the reply, is not needed).
+     */
+    @Test
+    void anAsyncImportWhoseReplyWasLostIsAnsweredWithATaskThatEnds() throws InterruptedException {
+        String original = ec2Instance();
+        h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"drop_reply\",\"count\":1}");
+        Reply r = h.svc.call("POST", "/main/imports", body(original), Map.of("X-Auth-Token", TestService.TOKEN,
+                "Idempotency-Key", UUID.randomUUID().toString(), "Prefer", "respond-async"));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        String task = r.header("X-Flywheel-Task");
+        assertThat(task).as("task header of %s", r.body()).isNotNull();
+        String id = r.json().path("id").asText();
+        assertThat(h.get("/main/instances/" + id).status()).isEqualTo(200);
+        assertThat(h.svc.sim("POST", "/_sim/clock/advance", "{\"seconds\":300}").status()).isEqualTo(200);
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        JsonNode t;
+        do {
+            Thread.sleep(50);
+            Reply q = h.svc.call("GET", "/flywheel?task=" + task, null);
+            assertThat(q.status()).as(q.body()).isEqualTo(200);
+            t = q.json().path(task);
+        } while (!t.path("status").asText().matches("completed|failed") && System.nanoTime() < deadline);
+        assertThat(t.path("status").asText()).as("task %s", t).isEqualTo("completed");
+    }
 }
