@@ -113,4 +113,61 @@ class TraceContextAttackTest extends HarnessPerClass {
             pool.shutdownNow();
         }
     }
+
+    /**
+     * Many concurrent requests with distinct traceparents (audited creates, shared list reads, reads of an account
+     * Spot fails for): no log line naming one request's id carries another request's trace id (in the MDC or as a
+     * field), and no line at all carries a trace id while naming another request.
+     */
+    @Test
+    void noLogLineCarriesAnotherRequestsTraceId() throws Exception {
+        int n = 30;
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try (LogCapture logs = LogCapture.start()) {
+            h.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/group\",\"action\":\"status\",\"status\":500,\"count\":1000}");
+            List<CompletableFuture<Reply>> replies = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Map<String, String> headers = traced(traceId(300 + i), "trace-log-" + i);
+                int kind = i % 3;
+                replies.add(CompletableFuture.supplyAsync(() -> switch (kind) {
+                    case 0 -> h.svc.call("POST", "/main/instances", Harness.instanceBody(Harness.uniqueName("tl")), headers);
+                    case 1 -> h.svc.call("GET", "/main/instances", null, headers);
+                    default -> h.svc.call("GET", "/main/elastigroups", null, headers);
+                }, pool));
+            }
+            replies.forEach(CompletableFuture::join);
+            h.clearFaults();
+            Thread.sleep(500);
+            java.util.Set<String> ours = new java.util.HashSet<>();
+            for (int i = 0; i < n; i++) {
+                ours.add(traceId(300 + i));
+            }
+            List<String> wrong = new ArrayList<>();
+            int checked = 0;
+            for (ILoggingEvent e : logs.events()) {
+                String rid = kv(e, "requestId");
+                if (rid == null) {
+                    rid = e.getMDCPropertyMap().get("requestId");
+                }
+                for (String t : new String[] {e.getMDCPropertyMap().get("traceId"), kv(e, "traceId")}) {
+                    if (t == null || !ours.contains(t)) {
+                        continue;
+                    }
+                    if (rid == null || !rid.startsWith("trace-log-")) {
+                        continue;
+                    }
+                    String want = traceId(300 + Integer.parseInt(rid.substring("trace-log-".length())));
+                    checked++;
+                    if (!want.equals(t)) {
+                        wrong.add(e.getLoggerName() + " [" + e.getThreadName() + "] line of " + rid + " carries " + t
+                                + ": " + e.getFormattedMessage());
+                    }
+                }
+            }
+            assertThat(checked).as("lines naming a request and carrying a trace id").isGreaterThanOrEqualTo(n);
+            assertThat(wrong).as("log lines with another request's trace").isEmpty();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
