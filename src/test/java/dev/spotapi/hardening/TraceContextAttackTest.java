@@ -170,4 +170,43 @@ class TraceContextAttackTest extends HarnessPerClass {
             pool.shutdownNow();
         }
     }
+
+    /**
+     * The operator's ERROR line of an import left untagged (the tag write failed every attempt, "run org-adopt"),
+     * logged on the Spot client's thread while the request waits: it carries the request's trace id.
+     */
+    @Test
+    void theUntaggedImportErrorLineCarriesTheRequestsTraceId() throws Exception {
+        Reply ec2 = h.svc.sim("POST", "/_sim/ec2Instances",
+                "{\"accountId\": \"" + Harness.MAIN_ID + "\", \"region\": \"us-east-1\"}");
+        assertThat(ec2.status()).as(ec2.body()).isEqualTo(200);
+        String original = ec2.json().path("id").asText();
+        String trace = traceId(2);
+        try (LogCapture logs = LogCapture.start()) {
+            h.fault("{\"method\":\"PUT\",\"path\":\"/aws/ec2/managedInstance/*\",\"action\":\"status\",\"status\":500,\"count\":1000}");
+            Reply r;
+            try {
+                r = h.svc.call("POST", "/main/imports", "{\"originalInstanceId\": \"" + original
+                        + "\", \"region\": \"us-east-1\"}", traced(trace, "untagged-" + System.nanoTime()));
+            } finally {
+                h.clearFaults();
+            }
+            assertThat(r.status()).as(r.body()).isEqualTo(502);
+            // the line names the instance the 502 names
+            ILoggingEvent error = logs.await(e -> e.getFormattedMessage().startsWith(
+                    "imported managed instance could not be tagged") && e.getArgumentArray() != null
+                    && e.getArgumentArray().length > 1 && r.body().contains(String.valueOf(e.getArgumentArray()[1])),
+                    5_000);
+            assertThat(error).as("the untagged import's ERROR line").isNotNull();
+            String carried = traceOf(error);
+            assertThat(carried).as("trace id of %s (thread %s)", error.getFormattedMessage(), error.getThreadName())
+                    .isEqualTo(trace);
+        }
+    }
+
+    /** The trace id a JSON line would show: the MDC's, else a traceId field. */
+    private static String traceOf(ILoggingEvent event) {
+        String mdc = event.getMDCPropertyMap().get("traceId");
+        return mdc != null ? mdc : kv(event, "traceId");
+    }
 }
