@@ -252,4 +252,30 @@ class ImportMarkerAttackTest extends HarnessPerClass {
         } while (!t.path("status").asText().matches("completed|failed") && System.nanoTime() < deadline);
         assertThat(t.path("status").asText()).as("task %s", t).isEqualTo("completed");
     }
+
+    /**
+     * Holds: alpha's import left in doubt (reply lost, search failed); beta sending the same body with the same
+     * Idempotency-Key does not get the instance (Spot's refusal: already managed), alpha with the same key and another
+     * body gets 422, and alpha's own retry then claims it.
+     */
+    @Test
+    void theSameKeyFromAnotherOrgOrWithAnotherBodyNeverGetsTheImport() {
+        String original = ec2Instance();
+        String key = UUID.randomUUID().toString();
+        String[] lost = lostImport(original, key);
+
+        Reply fromBeta = beta.call("POST", "/main/imports", body(original), keyed(key));
+        assertThat(fromBeta.status()).as(fromBeta.body()).isBetween(400, 499);
+        assertThat(fromBeta.body()).doesNotContain(lost[1]);
+        assertThat(beta.call("GET", "/main/instances/" + lost[1], null).status()).isEqualTo(404);
+
+        Reply otherBody = h.svc.call("POST", "/main/imports", "{\"originalInstanceId\": \"" + original
+                + "\", \"region\": \"us-east-1\", \"name\": \"other\"}", keyed(key));
+        assertThat(otherBody.status()).as(otherBody.body()).isEqualTo(422);
+
+        Reply retry = h.svc.call("POST", "/main/imports", body(original), keyed(key));
+        assertThat(retry.status()).as(retry.body()).isEqualTo(200);
+        assertThat(retry.json().path("id").asText()).isEqualTo(lost[1]);
+        assertThat(beta.call("GET", "/main/instances/" + lost[1], null).status()).isEqualTo(404);
+    }
 }
