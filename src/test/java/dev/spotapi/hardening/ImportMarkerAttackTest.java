@@ -278,4 +278,21 @@ class ImportMarkerAttackTest extends HarnessPerClass {
         assertThat(retry.json().path("id").asText()).isEqualTo(lost[1]);
         assertThat(beta.call("GET", "/main/instances/" + lost[1], null).status()).isEqualTo(404);
     }
+
+    /**
+     * The name spot-api gives imports in flight is refused wherever a caller names a managed instance, as it is in
+     * the import body: on create ({@code POST /instances}) and on update ({@code PUT /instances/{id}}).
+     */
+    @Test
+    void theInFlightImportNameIsRefusedOnInstanceCreateAndRename() {
+        String marker = "spot-api-import-0123456789abcdef0123456789abcdef";
+        com.fasterxml.jackson.databind.node.ObjectNode create = Harness.instanceBody(marker);
+        Reply created = h.svc.call("POST", "/main/instances", create);
+        String id = h.createInstance();
+        Reply renamed = h.svc.call("PUT", "/main/instances/" + id, "{\"name\": \"" + marker + "\"}");
+        assertThat(created.status()).as("create named %s: %s", marker, created.body()).isEqualTo(400);
+        assertThat(renamed.status()).as("rename to %s: %s", marker, renamed.body()).isEqualTo(400);
+        assertThat(h.storedAll(Harness.INSTANCES).stream().map(o -> o.has("config") ? o.get("config") : o)
+                .map(o -> o.path("name").asText()).toList()).doesNotContain(marker);
+    }
 }
