@@ -1,5 +1,7 @@
 package dev.spotapi.api;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.spotapi.instance.CostWindow;
 import dev.spotapi.instance.InstanceService;
 import dev.spotapi.power.PowerState;
@@ -23,7 +25,8 @@ final class InstanceRoutes extends AccountScopedRoutes {
 
     void create(Exchange ctx) {
         var account = account(ctx);
-        replies.jsonLater(ctx, service.create(account, body(ctx), Idempotency.correlation(ctx)));
+        ObjectNode body = parsed(() -> InstanceService.refuseImportName(body(ctx)));
+        replies.jsonLater(ctx, service.create(account, body, Idempotency.correlation(ctx)));
     }
 
     void summary(Exchange ctx) {
@@ -35,7 +38,8 @@ final class InstanceRoutes extends AccountScopedRoutes {
     void update(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
-        replies.jsonLater(ctx, service.update(account, id, body(ctx)));
+        ObjectNode body = parsed(() -> InstanceService.refuseImportName(body(ctx)));
+        replies.jsonLater(ctx, service.update(account, id, body));
     }
 
     /** {@code ?keep=} chooses what the deallocation keeps; {@code ?detach=true} leaves the EC2 instance running. */

@@ -16,7 +16,7 @@ import org.slf4j.MDC;
  */
 final class Tracing {
     static final String ATTRIBUTE = "spot-api.trace";
-    static final String MDC_KEY = "traceId";
+    static final String MDC_KEY = TraceContext.MDC_KEY;
 
     private final Telemetry telemetry;
 
@@ -43,9 +43,13 @@ final class Tracing {
         TraceContext previous = TraceContext.current();
         String previousId = previous == null ? null : MDC.get(MDC_KEY);
         TraceContext trace = ctx.attribute(ATTRIBUTE);
-        if (trace != null && trace != previous) {
-            TraceContext.setCurrent(trace);
-            MDC.put(MDC_KEY, trace.traceId());
+        if (trace != null) {
+            if (trace != previous) {
+                TraceContext.setCurrent(trace);
+            }
+            if (!trace.traceId().equals(previousId)) {
+                MDC.put(MDC_KEY, trace.traceId());
+            }
         }
         return previous == null ? LEAVE_CLEAN : () -> restore(previous, previousId);
     }

@@ -65,6 +65,27 @@ public final class InstanceService {
     }
 
     /**
+     * The start of the name an import's managed instance has while the import is in flight
+     * ({@code stateful.ImportRequest}): spot-api finds such an instance by that name after a lost answer, so no
+     * caller may give it to an instance ({@link #refuseImportName}).
+     */
+    public static final String IMPORT_NAME_PREFIX = "spot-api-import-";
+
+    /**
+     * Checks a caller's instance body (create or update) before anything is sent.
+     *
+     * @throws IllegalArgumentException when its {@code name} starts with {@link #IMPORT_NAME_PREFIX}
+     */
+    public static ObjectNode refuseImportName(ObjectNode instance) {
+        JsonNode name = instance.get("name");
+        if (name != null && name.isTextual() && name.asText().startsWith(IMPORT_NAME_PREFIX)) {
+            throw new IllegalArgumentException("name must not start with '" + IMPORT_NAME_PREFIX + "' (the name"
+                    + " spot-api gives an import while it is in flight)");
+        }
+        return instance;
+    }
+
+    /**
      * Creates the instance, filling {@code compute.vpcId} from the account's defaultVPC and carrying
      * {@code correlation}'s tag and this org's {@code spinup:org} tag (a caller's own value is replaced) (see {@link SpotResource#create}); answers the new id.
      */

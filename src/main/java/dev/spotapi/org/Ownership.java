@@ -45,12 +45,6 @@ public final class Ownership {
         return org.equals(tag(resource, ORG_TAG));
     }
 
-    /** True when the resource is ours or carries no org tag at all (another org's never is). */
-    public boolean ownsOrUntagged(JsonNode resource) {
-        String owner = tag(resource, ORG_TAG);
-        return owner == null || org.equals(owner);
-    }
-
     /** Whether a list item is shown: ours (when enforced) and, when {@code space} is given, of that space. */
     public boolean listed(JsonNode item, String space) {
         if (enforced && !owns(item)) {

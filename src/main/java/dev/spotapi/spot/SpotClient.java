@@ -235,7 +235,10 @@ public final class SpotClient {
         }
         CompletableFuture<SpotReply> existing = getsInFlight.putIfAbsent(key, mine);
         if (existing != null) {
-            return existing;
+            // a read of its own, completed under this caller's trace: what the caller chains to it (a write after a
+            // list, its log lines) must carry its own trace, not that of the request whose read this one joined
+            existing.whenComplete((reply, failure) -> complete(mine, reply, failure, trace));
+            return mine;
         }
         String shareKey = key;
         execute(call, trace, view).whenComplete((reply, failure) -> {

@@ -259,9 +259,7 @@ public final class SpotResource {
                 return CompletableFuture.completedFuture(found);
             }
             long pause = Math.min(300, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left));
-            return CompletableFuture.supplyAsync(() -> null,
-                            CompletableFuture.delayedExecutor(pause, java.util.concurrent.TimeUnit.MILLISECONDS))
-                    .thenCompose(ignored -> search(spot, marked, mark, untilNanos));
+            return dev.spotapi.trace.TraceContext.pause(pause).thenCompose(ignored -> search(spot, marked, mark, untilNanos));
         });
     }
 

@@ -30,7 +30,7 @@ public record ImportRequest(String originalInstanceId, String region, String nam
      * body takes no tags, so this name, made of a server-side token, is how spot-api finds what an import whose
      * answer was lost created; the tag write after it gives the instance its org and its real name.
      */
-    public static final String MARKER_PREFIX = "spot-api-import-";
+    public static final String MARKER_PREFIX = dev.spotapi.instance.InstanceService.IMPORT_NAME_PREFIX;
 
     /**
      * Reads and checks the body.
@@ -66,9 +66,8 @@ public record ImportRequest(String originalInstanceId, String region, String nam
             }
         }
         String name = string(body, "name", WORD, false);
-        if (name != null && name.startsWith(MARKER_PREFIX)) {
-            throw new IllegalArgumentException("name must not start with '" + MARKER_PREFIX + "' (the name spot-api"
-                    + " gives an import while it is in flight)");
+        if (name != null) {
+            dev.spotapi.instance.InstanceService.refuseImportName(body);
         }
         return new ImportRequest(original, region, name, keepIp, terminate,
                 bool(body, "keepMetadataOptions"), string(body, "product", WORD, false), List.copyOf(types),

@@ -112,8 +112,17 @@ public final class StatefulService {
         });
     }
 
-    private static java.util.function.Predicate<JsonNode> named(String marker) {
-        return object -> marker.equals(object.path("name").asText(null));
+    /**
+     * An instance an import with this in-flight name may have made: named so and carrying no org tag (the tag and the
+     * final name are written together, so an in-flight import is never tagged; an instance of any org that carries
+     * the name is not it, whoever named it so).
+     */
+    private java.util.function.Predicate<JsonNode> named(String marker) {
+        return object -> marker.equals(object.path("name").asText(null)) && untagged(object);
+    }
+
+    private boolean untagged(JsonNode object) {
+        return !ownership.enforced() || Ownership.tag(object, Ownership.ORG_TAG) == null;
     }
 
     /**
@@ -148,16 +157,9 @@ public final class StatefulService {
                 e.spotRequestId(), e.retryAfter(), true);
     }
 
-    /** A managed instance found by its in-flight name: tagged and answered, unless another org's tag is on it. */
+    /** A managed instance found by its in-flight name ({@link #named}): tagged, named and answered. */
     private CompletableFuture<ObjectNode> claim(Account account, ImportRequest request, JsonNode found, String marker) {
-        String id = found.path("id").asText("");
-        if (ownership.enforced() && !ownership.ownsOrUntagged(found)) {
-            LOG.error("managed instance named {} carries another org's tag, not claimed account={} instance={}",
-                    marker, account.name(), id);
-            return CompletableFuture.failedFuture(new SpotException(SpotException.Kind.CONFLICT, "import instance",
-                    409, null, "the managed instance named '" + marker + "' belongs to another org", null, null, true));
-        }
-        return tag(account, request, answer(id, null, null, request));
+        return tag(account, request, answer(found.path("id").asText(""), null, null, request));
     }
 
     /** Tag attempts of an imported managed instance (the first one and two retries). */
@@ -213,8 +215,7 @@ public final class StatefulService {
             }
             LOG.warn("tag of imported managed instance failed, retrying account={} instance={} attempt={}: {}",
                     account.name(), id, attempt, cause.getMessage());
-            return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(
-                    TAG_RETRY_MILLIS * attempt, java.util.concurrent.TimeUnit.MILLISECONDS))
+            return dev.spotapi.trace.TraceContext.pause(TAG_RETRY_MILLIS * attempt)
                     .thenCompose(v -> tagAttempt(account, id, update, attempt + 1));
         }).thenCompose(f -> f);
     }
@@ -341,7 +342,8 @@ public final class StatefulService {
     private CompletableFuture<Map<String, JsonNode>> namedAmong(Account account, List<String> markers,
             boolean searchFirst) {
         Set<String> wanted = Set.copyOf(markers);
-        java.util.function.Predicate<JsonNode> any = object -> wanted.contains(object.path("name").asText(""));
+        java.util.function.Predicate<JsonNode> any = object -> wanted.contains(object.path("name").asText(""))
+                && untagged(object);
         CompletableFuture<JsonNode> first = searchFirst
                 ? InstanceService.INSTANCES.search(account.spot(), any, "names " + markers.get(0) + "..")
                 : CompletableFuture.completedFuture(JsonNodeFactory.instance.nullNode());

@@ -214,14 +214,45 @@ public final class TraceContext {
         }
     }
 
-    /** Runs {@code action} with {@code context} current (restoring the previous one after). */
+    /** The logging MDC key that holds the current context's trace id (JSON log lines carry it). */
+    public static final String MDC_KEY = "traceId";
+
+    /**
+     * Runs {@code action} with {@code context} current and its trace id in the logging MDC ({@link #MDC_KEY}), so
+     * that what the action logs, or runs synchronously (a request's steps resumed by the completion of a Spot call),
+     * carries it; restores both after.
+     */
     public static void runWith(TraceContext context, Runnable action) {
         TraceContext previous = CURRENT.get();
+        String previousId = org.slf4j.MDC.get(MDC_KEY);
         setCurrent(context);
+        mdc(context == null ? null : context.traceId());
         try {
             action.run();
         } finally {
             setCurrent(previous);
+            mdc(previousId);
+        }
+    }
+
+    /**
+     * A future completed after {@code delayMillis} (a timer thread), whose dependents, chained before then, run with
+     * the context current now (and its trace id in the MDC): a pause between two steps of a request (a retry, a
+     * search again) keeps the request's trace for the Spot calls and log lines after it.
+     */
+    public static java.util.concurrent.CompletableFuture<Void> pause(long delayMillis) {
+        TraceContext context = current();
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture.delayedExecutor(delayMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .execute(() -> runWith(context, () -> done.complete(null)));
+        return done;
+    }
+
+    private static void mdc(String traceId) {
+        if (traceId == null) {
+            org.slf4j.MDC.remove(MDC_KEY);
+        } else {
+            org.slf4j.MDC.put(MDC_KEY, traceId);
         }
     }
 

@@ -16,10 +16,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Attack round 5 on the in-flight import name ({@code spot-api-import-<token>}): an import whose answer was lost
- * is found by that name, and only by it. The name is reserved for the import body's {@code name} only: an
- * instance created or renamed through {@code /instances} may take it, and the recovery then finds the decoy (the
- * oldest instance of that name) instead of what Spot imported. Also what holds: the tag write failing after a
- * recovery, and a doubtful import that Spot never carried out.
+ * is found by that name, and only by it. Found (fixed since): the name was reserved for the import body's
+ * {@code name} only, so an instance created or renamed through {@code /instances} could take it, and the recovery
+ * then found the decoy (the oldest instance of that name) instead of what Spot imported. Now every instance body
+ * refuses it and the search only considers instances without an org tag. Also what holds: the tag write failing
+ * after a recovery, and a doubtful import that Spot never carried out.
  */
 class ImportMarkerAttackTest extends HarnessPerClass {
     private static final Pattern MARKER = Pattern.compile("spot-api-import-[0-9a-f]{32}");

@@ -16,11 +16,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Attack round 5: the request's trace (TraceContext and the logging MDC {@code traceId}) is made current once per
- * stretch of steps ({@code Tracing.enter}). A stretch resumed after a Spot call runs inside the Spot client's
- * completion, which makes the request's TraceContext current but not the MDC: {@code enter} sees "already
- * current" and sets nothing, so lines logged in that stretch (the audit line) carry no traceId. And a GET shared by
- * two concurrent requests completes inside the first request's trace, so what the second chains on it runs in the
- * first one's trace.
+ * stretch of steps ({@code Tracing.enter}). Found (fixed since): a stretch resumed after a Spot call ran inside the
+ * Spot client's completion, which made the request's TraceContext current but not the MDC, so lines logged in that
+ * stretch (the audit line) carried no traceId; a pause between Spot calls (a retry) lost the trace; and a GET shared
+ * by two concurrent requests completed inside the first request's trace, so what the second chained on it ran in
+ * the first one's trace.
  */
 class TraceContextAttackTest extends HarnessPerClass {
 

@@ -49,4 +49,33 @@ class TraceContextTest {
         assertThat(TraceContext.fromHeaders(null, null).traceId())
                 .isNotEqualTo(TraceContext.fromHeaders(null, null).traceId());
     }
+
+    /** runWith puts the context's trace id in the logging MDC as well, and restores both after. */
+    @org.junit.jupiter.api.Test
+    void runWithSetsAndRestoresTheMdcTraceId() {
+        TraceContext outer = TraceContext.fromHeaders(null, null);
+        TraceContext inner = TraceContext.fromHeaders(null, null);
+        TraceContext.runWith(outer, () -> {
+            org.assertj.core.api.Assertions.assertThat(org.slf4j.MDC.get(TraceContext.MDC_KEY)).isEqualTo(outer.traceId());
+            TraceContext.runWith(inner, () -> {
+                org.assertj.core.api.Assertions.assertThat(TraceContext.current()).isSameAs(inner);
+                org.assertj.core.api.Assertions.assertThat(org.slf4j.MDC.get(TraceContext.MDC_KEY)).isEqualTo(inner.traceId());
+            });
+            org.assertj.core.api.Assertions.assertThat(TraceContext.current()).isSameAs(outer);
+            org.assertj.core.api.Assertions.assertThat(org.slf4j.MDC.get(TraceContext.MDC_KEY)).isEqualTo(outer.traceId());
+        });
+        org.assertj.core.api.Assertions.assertThat(TraceContext.current()).isNull();
+        org.assertj.core.api.Assertions.assertThat(org.slf4j.MDC.get(TraceContext.MDC_KEY)).isNull();
+    }
+
+    /** What is chained to a pause runs with the context current when the pause was asked for, on the timer's thread. */
+    @org.junit.jupiter.api.Test
+    void whatFollowsAPauseRunsWithTheContextOfItsRequest() throws Exception {
+        TraceContext context = TraceContext.fromHeaders(null, null);
+        java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
+        TraceContext.runWith(context, () -> TraceContext.pause(20).thenRun(() -> seen.complete(
+                (TraceContext.current() == context ? "current " : "lost ") + org.slf4j.MDC.get(TraceContext.MDC_KEY))));
+        org.assertj.core.api.Assertions.assertThat(seen.get(5, java.util.concurrent.TimeUnit.SECONDS))
+                .isEqualTo("current " + context.traceId());
+    }
 }
