@@ -44,7 +44,7 @@ public record BulkImport(List<ImportRequest> instances) {
                 throw new IllegalArgumentException("instances[" + i + "]: " + e.getMessage());
             }
             if (!seen.add(request.originalInstanceId())) {
-                throw new IllegalArgumentException("instance " + request.originalInstanceId() + " is named twice");
+                throw new IllegalArgumentException("instance " + request.originalInstanceId() + " is listed twice in instances");
             }
             out.add(request);
         }

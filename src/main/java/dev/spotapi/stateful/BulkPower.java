@@ -48,7 +48,7 @@ public record BulkPower(PowerState state, List<String> instances) {
                 throw new IllegalArgumentException("instances must hold managed instance ids (smi-...)");
             }
             if (!out.add(id.asText())) {
-                throw new IllegalArgumentException("instance " + id.asText() + " is named twice");
+                throw new IllegalArgumentException("instance " + id.asText() + " is listed twice in instances");
             }
         }
         return new BulkPower(state, new ArrayList<>(out));

@@ -113,7 +113,10 @@ public record ImportRequest(String originalInstanceId, String region, String nam
             return null;
         }
         if (!v.isTextual() || !pattern.matcher(v.asText()).matches()) {
-            throw new IllegalArgumentException(field + " must be a string matching " + pattern.pattern());
+            throw new IllegalArgumentException(field + " must be " + (pattern == EC2_ID
+                    ? "an EC2 instance id (i- and 8 to 17 hexadecimal digits)"
+                    : pattern == REGION ? "an AWS region such as us-east-1"
+                    : "1 to 128 printable ASCII characters, not starting with a space"));
         }
         return v.asText();
     }

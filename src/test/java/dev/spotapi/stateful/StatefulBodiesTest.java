@@ -46,6 +46,11 @@ class StatefulBodiesTest {
                 "{\"originalInstanceId\":\"i-0a1b2c3d\",\"region\":\"us-east-1\",\"name\":\"spot-api-import-0123\"}")) {
             assertThatThrownBy(() -> ImportRequest.parse(json(bad))).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
+        // the rule in words, not the pattern
+        assertThatThrownBy(() -> ImportRequest.parse(json("{\"originalInstanceId\":\"i-0a1b2c3d\",\"region\":\"us-east-1\","
+                + "\"name\":\" x\"}"))).hasMessage("name must be 1 to 128 printable ASCII characters, not starting with a space");
+        assertThatThrownBy(() -> ImportRequest.parse(json("{\"originalInstanceId\":\"i-0a\",\"region\":\"us-east-1\"}")))
+                .hasMessageContaining("an EC2 instance id");
     }
 
     @Test
