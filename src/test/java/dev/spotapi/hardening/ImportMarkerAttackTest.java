@@ -74,21 +74,31 @@ class ImportMarkerAttackTest extends HarnessPerClass {
      */
     private String[] lostImport(String original, String key) {
         List<String> before = ids();
-        h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"drop_reply\",\"count\":1}");
-        h.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance\",\"action\":\"status\",\"status\":500,\"count\":1000}");
-        Reply first;
-        try {
-            first = h.svc.call("POST", "/main/imports", body(original), keyed(key));
-        } finally {
-            h.clearFaults();
-        }
+        Reply first = importWithLostReply(original, key,
+                "{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance\",\"action\":\"status\",\"status\":500,\"count\":1000}");
         assertThat(first.status()).as(first.body()).isEqualTo(502);
         Matcher m = MARKER.matcher(first.body());
         assertThat(m.find()).as("the in-flight name in %s", first.body()).isTrue();
+        return new String[] {m.group(), imported(before)};
+    }
+
+    /** The keyed import of {@code original}, its reply lost and {@code fault} set while it runs (then cleared). */
+    private Reply importWithLostReply(String original, String key, String fault) {
+        h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"drop_reply\",\"count\":1}");
+        h.fault(fault);
+        try {
+            return h.svc.call("POST", "/main/imports", body(original), keyed(key));
+        } finally {
+            h.clearFaults();
+        }
+    }
+
+    /** The one managed instance Spot holds now and did not hold {@code before}. */
+    private String imported(List<String> before) {
         List<String> after = new java.util.ArrayList<>(ids());
         after.removeAll(before);
         assertThat(after).as("Spot imported it").hasSize(1);
-        return new String[] {m.group(), after.get(0)};
+        return after.get(0);
     }
 
     @Test
@@ -133,18 +143,9 @@ class ImportMarkerAttackTest extends HarnessPerClass {
         String original = ec2Instance();
         String key = UUID.randomUUID().toString();
         List<String> before = ids();
-        h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"drop_reply\",\"count\":1}");
-        h.fault("{\"method\":\"PUT\",\"path\":\"/aws/ec2/managedInstance/*\",\"action\":\"status\",\"status\":500,\"count\":1000}");
-        Reply first;
-        try {
-            first = h.svc.call("POST", "/main/imports", body(original), keyed(key));
-        } finally {
-            h.clearFaults();
-        }
-        List<String> after = new java.util.ArrayList<>(ids());
-        after.removeAll(before);
-        assertThat(after).hasSize(1);
-        String id = after.get(0);
+        Reply first = importWithLostReply(original, key,
+                "{\"method\":\"PUT\",\"path\":\"/aws/ec2/managedInstance/*\",\"action\":\"status\",\"status\":500,\"count\":1000}");
+        String id = imported(before);
         assertThat(first.status()).as(first.body()).isEqualTo(502);
         assertThat(first.body()).contains(id).contains("untagged");
         assertThat(stored(id).path("name").asText()).startsWith("spot-api-import-");
