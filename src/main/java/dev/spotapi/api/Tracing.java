@@ -4,7 +4,6 @@ import dev.spotapi.trace.Telemetry;
 import dev.spotapi.trace.TraceContext;
 import dev.spotapi.api.http.Exchange;
 import dev.spotapi.api.http.Handler;
-import org.slf4j.MDC;
 
 /**
  * W3C trace context and the request's span: before routing, the caller's {@code traceparent} (when valid, as
@@ -29,46 +28,18 @@ final class Tracing {
         TraceContext trace = telemetry.startRequest(ctx.header(TraceContext.TRACEPARENT),
                 ctx.header(TraceContext.TRACESTATE), method, method);
         ctx.attribute(ATTRIBUTE, trace);
-        TraceContext.setCurrent(trace);
-        MDC.put(MDC_KEY, trace.traceId());
+        TraceContext.enter(trace); // current from now on; the stretch's scope (enter) puts the thread back after
     }
 
     /**
      * The request's step scope ({@link dev.spotapi.api.http.Router.StepScope}): every stretch of its steps, on
      * whichever thread runs it (also after an asynchronous step such as a token verification resumed it on
      * another thread), runs with its trace current and in the MDC, from {@link #before} on; the thread is then
-     * left as it was found. Once per stretch, not per step: each thread-local lookup is a native call under C1.
+     * left as it was found ({@link TraceContext#enter}). Once per stretch, not per step: each thread-local look-up
+     * is a native call under C1.
      */
     static Runnable enter(Exchange ctx) {
-        TraceContext previous = TraceContext.current();
-        String previousId = previous == null ? null : MDC.get(MDC_KEY);
-        TraceContext trace = ctx.attribute(ATTRIBUTE);
-        if (trace != null) {
-            if (trace != previous) {
-                TraceContext.setCurrent(trace);
-            }
-            if (!trace.traceId().equals(previousId)) {
-                MDC.put(MDC_KEY, trace.traceId());
-            }
-        }
-        return previous == null ? LEAVE_CLEAN : () -> restore(previous, previousId);
-    }
-
-    /** Leaves a thread that had no trace: clears what the stretch set (its own, or {@link #before}'s). */
-    private static final Runnable LEAVE_CLEAN = () -> {
-        if (TraceContext.current() != null) {
-            TraceContext.setCurrent(null);
-            MDC.remove(MDC_KEY); // set with it, never alone
-        }
-    };
-
-    private static void restore(TraceContext previous, String previousId) {
-        TraceContext.setCurrent(previous);
-        if (previousId == null) {
-            MDC.remove(MDC_KEY);
-        } else {
-            MDC.put(MDC_KEY, previousId);
-        }
+        return TraceContext.enter(ctx.attribute(ATTRIBUTE));
     }
 
     /**

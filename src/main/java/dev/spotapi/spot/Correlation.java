@@ -35,6 +35,23 @@ public record Correlation(String token, boolean lookFirst, boolean lookupRequire
         return new Correlation(HexFormat.of().formatHex(bytes), false);
     }
 
+    /**
+     * What an earlier attempt with this token may have made, before making it again: {@code none} when no earlier
+     * attempt can exist ({@link #lookFirst} false), else {@code lookup}'s answer. A failed look-up fails the result
+     * when {@link #lookupRequired}; otherwise it is handed to {@code skipped} (to log) and the answer is {@code none}.
+     */
+    public <T> java.util.concurrent.CompletableFuture<T> lookFirst(
+            java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> lookup, T none,
+            java.util.function.Consumer<Throwable> skipped) {
+        if (!lookFirst) {
+            return java.util.concurrent.CompletableFuture.completedFuture(none);
+        }
+        return lookupRequired ? lookup.get() : lookup.get().exceptionally(failure -> {
+            skipped.accept(SpotClient.unwrap(failure));
+            return none;
+        });
+    }
+
     /** {@code object} with this tag set in {@code compute.launchSpecification.tags} (replacing any copy of it). */
     ObjectNode tag(ObjectNode object) {
         ObjectNode compute = object.get("compute") instanceof ObjectNode c ? c : object.putObject("compute");

@@ -169,14 +169,10 @@ public final class SpotResource {
     public CompletableFuture<JsonNode> create(SpotClient spot, ObjectNode object, Correlation correlation) {
         SpotCall call = SpotCall.post("create " + noun, basePath,
                 SpotPayloads.wrap(wrapper, correlation.tag(SpotPayloads.forSpot(object))));
-        CompletableFuture<JsonNode> earlier = !correlation.lookFirst() ? CompletableFuture.completedFuture(null)
-                : correlation.lookupRequired() ? find(spot, correlation)
-                : find(spot, correlation).exceptionally(failure -> {
-                    LOG.warn("create look-up failed account={} operation='{}' correlation={}: {}; creating (no earlier "
-                            + "attempt is known)", spot.accountName(), call.operation(), correlation.token(),
-                            SpotClient.unwrap(failure).getMessage());
-                    return null;
-                });
+        CompletableFuture<JsonNode> earlier = correlation.lookFirst(() -> find(spot, correlation), null, failure ->
+                LOG.warn("create look-up failed account={} operation='{}' correlation={}: {}; creating (no earlier "
+                        + "attempt is known)", spot.accountName(), call.operation(), correlation.token(),
+                        failure.getMessage()));
         return earlier.thenCompose(found -> {
             if (found != null) {
                 LOG.info("create recovered account={} operation='{}' correlation={} id={}: an earlier attempt with "

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * {@code originalInstanceId} ({@code i-} + hex), {@code region}, {@code name}, {@code keepPrivateIp},
  * {@code terminateOriginal}, {@code keepMetadataOptions}, {@code product}, {@code instanceTypes} (strings),
  * {@code space} (the {@code spinup:spaceid} tag of the new instance). Unknown fields are refused, and so is a
- * {@code name} that starts with {@link #MARKER_PREFIX} (the name spot-api gives an import while it is in flight).
+ * {@code name} that starts with {@link dev.spotapi.instance.InstanceService#IMPORT_NAME_PREFIX} (the name spot-api gives an import while it is in flight).
  * Built into Spot's {@code miImportInstance} (OAS {@code POST /aws/ec2/managedInstance/migration}).
  */
 public record ImportRequest(String originalInstanceId, String region, String name, boolean keepPrivateIp,
@@ -25,12 +25,6 @@ public record ImportRequest(String originalInstanceId, String region, String nam
     private static final Pattern EC2_ID = Pattern.compile("i-[0-9a-f]{8,17}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]{1,2}");
     private static final Pattern WORD = Pattern.compile("[\\x21-\\x7e][\\x20-\\x7e]{0,127}");
-    /**
-     * The start of the name Spot gives the managed instance of an import in flight ({@link #toSpot}): Spot's import
-     * body takes no tags, so this name, made of a server-side token, is how spot-api finds what an import whose
-     * answer was lost created; the tag write after it gives the instance its org and its real name.
-     */
-    public static final String MARKER_PREFIX = dev.spotapi.instance.InstanceService.IMPORT_NAME_PREFIX;
 
     /**
      * Reads and checks the body.
@@ -66,9 +60,7 @@ public record ImportRequest(String originalInstanceId, String region, String nam
             }
         }
         String name = string(body, "name", WORD, false);
-        if (name != null) {
-            dev.spotapi.instance.InstanceService.refuseImportName(body);
-        }
+        dev.spotapi.instance.InstanceService.refuseImportName(body);
         return new ImportRequest(original, region, name, keepIp, terminate,
                 bool(body, "keepMetadataOptions"), string(body, "product", WORD, false), List.copyOf(types),
                 string(body, "space", WORD, false));
@@ -84,7 +76,7 @@ public record ImportRequest(String originalInstanceId, String region, String nam
 
     /**
      * Spot's body: {@code {"migration": {...}}} (OAS {@code miImportInstance}), named {@code marker} (a
-     * {@link #MARKER_PREFIX} name) until spot-api tags it.
+     * {@link dev.spotapi.instance.InstanceService#IMPORT_NAME_PREFIX} name) until spot-api tags it.
      */
     public ObjectNode toSpot(String marker) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();

@@ -51,7 +51,7 @@ public final class StatefulService {
      * Starts the import, then tags the new managed instance with this org (and the space when given) and gives it
      * its name ({@link ImportRequest#finalName}). Answers {@code {"id": "smi-...", "migrationId": "smg-...",
      * "state": "MIGRATE_START", "originalInstanceId"}}. Spot's import body takes no tags (OAS
-     * {@code miImportInstance}), so the instance is named {@link ImportRequest#MARKER_PREFIX} + the request's
+     * {@code miImportInstance}), so the instance is named {@link InstanceService#IMPORT_NAME_PREFIX} + the request's
      * correlation token while the import is in flight: when Spot's answer is lost after it may have imported (a
      * timeout, a dropped connection, a 5xx), the instance with that name is looked for during the account's orphan
      * search window and, found, tagged and answered (with {@code migrationId} and {@code state} null: they were in
@@ -65,8 +65,10 @@ public final class StatefulService {
     public CompletableFuture<ObjectNode> importInstance(Account account, ImportRequest request, Correlation correlation) {
         String marker = marker(correlation.token());
         SpotCall call = SpotCall.post("import instance", MI + "/migration", request.toSpot(marker));
-        CompletableFuture<JsonNode> earlier = !correlation.lookFirst() ? CompletableFuture.completedFuture(null)
-                : lookFirst(account, marker, correlation.lookupRequired());
+        CompletableFuture<JsonNode> earlier = correlation.lookFirst(
+                () -> InstanceService.INSTANCES.find(account.spot(), named(marker), "name " + marker), null,
+                failure -> LOG.warn("import look-up failed account={} name={}: {}; importing (no earlier attempt is"
+                        + " known)", account.name(), marker, failure.getMessage()));
         return earlier.thenCompose(found -> {
             if (found != null) {
                 LOG.info("import recovered account={} instance={} name={}: an earlier attempt with this idempotency"
@@ -81,7 +83,7 @@ public final class StatefulService {
 
     /** The in-flight name of an import with this correlation token. */
     static String marker(String token) {
-        return ImportRequest.MARKER_PREFIX + token;
+        return InstanceService.IMPORT_NAME_PREFIX + token;
     }
 
     /** Spot's answer to an import: the migration started, as the import answers it. */
@@ -100,16 +102,6 @@ public final class StatefulService {
         out.put("state", state);
         out.put("originalInstanceId", request.originalInstanceId());
         return out;
-    }
-
-    /** The managed instance named {@code marker}, before importing again; a failed look-up stops it when required. */
-    private CompletableFuture<JsonNode> lookFirst(Account account, String marker, boolean required) {
-        CompletableFuture<JsonNode> found = InstanceService.INSTANCES.find(account.spot(), named(marker), "name " + marker);
-        return required ? found : found.exceptionally(failure -> {
-            LOG.warn("import look-up failed account={} name={}: {}; importing (no earlier attempt is known)",
-                    account.name(), marker, unwrap(failure).getMessage());
-            return null;
-        });
     }
 
     /**
@@ -224,7 +216,7 @@ public final class StatefulService {
      * Imports many EC2 instances with one Spot bulk call ({@code POST /aws/ec2/managedInstance/migration/bulk},
      * OAS {@code miBulkImportInstance}); each started migration's managed instance is tagged and named as a single
      * import does. An instance Spot did not start (its {@code failures}) is imported on its own, so it gets Spot's
-     * own refusal. Each instance is named {@link ImportRequest#MARKER_PREFIX} + token + {@code -<index>} while in
+     * own refusal. Each instance is named {@link InstanceService#IMPORT_NAME_PREFIX} + token + {@code -<index>} while in
      * flight, so that, as for a single import, a lost answer (or a retry with the same {@code Idempotency-Key}) finds
      * what Spot imported: those found are tagged and answered (migration id and state null), the others answer the
      * doubt; when none is found, the whole request fails as the call did. Answers one entry per request, in order:
@@ -238,16 +230,10 @@ public final class StatefulService {
         for (int i = 0; i < requests.size(); i++) {
             markers.add(marker(itemToken(correlation, i)));
         }
-        CompletableFuture<Map<String, JsonNode>> earlier = !correlation.lookFirst()
-                ? CompletableFuture.completedFuture(Map.of())
-                : namedAmong(account, markers, false).exceptionally(failure -> {
-                    if (correlation.lookupRequired()) {
-                        throw new CompletionException(unwrap(failure));
-                    }
-                    LOG.warn("bulk import look-up failed account={}: {}; importing (no earlier attempt is known)",
-                            account.name(), unwrap(failure).getMessage());
-                    return Map.of();
-                });
+        CompletableFuture<Map<String, JsonNode>> earlier = correlation.lookFirst(
+                () -> namedAmong(account, markers, false), Map.of(),
+                failure -> LOG.warn("bulk import look-up failed account={}: {}; importing (no earlier attempt is"
+                        + " known)", account.name(), failure.getMessage()));
         return earlier.thenCompose(found -> {
             List<CompletableFuture<ObjectNode>> each = new ArrayList<>(java.util.Collections.nCopies(requests.size(), null));
             List<Integer> rest = new ArrayList<>();

@@ -220,20 +220,45 @@ public final class TraceContext {
     /**
      * Runs {@code action} with {@code context} current and its trace id in the logging MDC ({@link #MDC_KEY}), so
      * that what the action logs, or runs synchronously (a request's steps resumed by the completion of a Spot call),
-     * carries it; restores both after.
+     * carries it; restores both after ({@link #enter}).
      */
     public static void runWith(TraceContext context, Runnable action) {
-        TraceContext previous = CURRENT.get();
-        String previousId = org.slf4j.MDC.get(MDC_KEY);
-        setCurrent(context);
-        mdc(context == null ? null : context.traceId());
+        Runnable leave = enter(context);
         try {
             action.run();
         } finally {
-            setCurrent(previous);
-            mdc(previousId);
+            leave.run();
         }
     }
+
+    /**
+     * Makes {@code context} (null: none) current on this thread, with its trace id in the logging MDC; the action
+     * returned puts back what was there. The MDC key is only ever set together with the current context, so a
+     * thread without one needs no MDC read. Each thread-local look-up is a native call under C1: at most two here.
+     */
+    public static Runnable enter(TraceContext context) {
+        TraceContext previous = CURRENT.get();
+        String previousId = previous == null ? null : org.slf4j.MDC.get(MDC_KEY);
+        if (context != previous) {
+            setCurrent(context);
+        }
+        String id = context == null ? null : context.traceId();
+        if (!java.util.Objects.equals(id, previousId)) {
+            mdc(id);
+        }
+        return previous == null ? LEAVE_CLEAN : () -> {
+            setCurrent(previous);
+            mdc(previousId);
+        };
+    }
+
+    /** Leaves a thread that had no context: clears whatever was made current meanwhile, with its MDC key. */
+    private static final Runnable LEAVE_CLEAN = () -> {
+        if (CURRENT.get() != null) {
+            CURRENT.remove();
+            org.slf4j.MDC.remove(MDC_KEY);
+        }
+    };
 
     /**
      * A future completed after {@code delayMillis} (a timer thread), whose dependents, chained before then, run with

@@ -229,6 +229,12 @@ class ClientWireAttackTest {
         return f;
     }
 
+    /** A read through spot-api while Spot answers it with {@code fault} (only the first time when {@code once}). */
+    private static Reply readWith(Fixture f, String fault, boolean once) throws Exception {
+        f.raw.script(misbehave("GET", once, droppedOrBroken().get(fault)));
+        return f.get();
+    }
+
     static java.util.stream.Stream<String> faultNames() {
         return droppedOrBroken().keySet().stream();
     }
@@ -237,9 +243,7 @@ class ClientWireAttackTest {
     @org.junit.jupiter.params.provider.MethodSource("faultNames")
     void aBrokenReplyToAReadIsRetriedWithinMaxAttemptsThen502(String fault) throws Exception {
         try (Fixture f = Fixture.start()) {
-            f.raw.script(misbehave("GET", false, droppedOrBroken().get(fault)));
-
-            Reply r = f.get();
+            Reply r = readWith(f, fault, false);
 
             String message = Harness.assertJsonError(r, 502);
             assertThat(message).startsWith("failed to get elastigroup");
@@ -252,9 +256,7 @@ class ClientWireAttackTest {
     @org.junit.jupiter.params.provider.MethodSource("faultNames")
     void aBrokenReplyToAReadOnceIsRetriedTo200(String fault) throws Exception {
         try (Fixture f = Fixture.start()) {
-            f.raw.script(misbehave("GET", true, droppedOrBroken().get(fault)));
-
-            Reply r = f.get();
+            Reply r = readWith(f, fault, true);
 
             // a redirect, 204 or 304 is an answer (not retried): 502; a dropped or unparseable reply is retried
             if (fault.equals("redirect") || fault.startsWith("204") || fault.startsWith("304")) {
