@@ -93,8 +93,25 @@ final class AccessControl {
                 ctx.header("Retry-After", Long.toString(result.retryAfterSeconds()));
                 refuse(ctx, 503, "too many " + TOKEN_HEADER + " verifications in progress, retry later");
             }
-            default -> refuse(ctx, 403, "forbidden: missing or invalid " + TOKEN_HEADER);
+            default -> refuse(ctx, 403, forbidden(result.verdict(), verifier.settings().maxCost()));
         }
+    }
+
+    /**
+     * The 403's message: {@code forbidden: missing or invalid X-Auth-Token} (the Go service's refusal, kept as the
+     * prefix for callers that match it), then why, from the token's form alone: none sent, not a bcrypt hash at
+     * all (most often the pre-shared key itself pasted instead of its hash), a cost outside 4-{@code maxCost}.
+     * A well-formed hash of another key says nothing more: none of this depends on the key.
+     */
+    static String forbidden(TokenVerifier.Verdict verdict, int maxCost) {
+        String refusal = "forbidden: missing or invalid " + TOKEN_HEADER;
+        return switch (verdict) {
+            case MISSING -> refusal + ": no token was sent";
+            case MALFORMED -> refusal + ": it is not a bcrypt hash; send the bcrypt hash of the pre-shared key"
+                    + " (`spot-api hash-token KEY` makes one), not the key itself";
+            case COST_REFUSED -> refusal + ": its bcrypt cost is outside " + TokenVerifier.MIN_COST + "-" + maxCost;
+            default -> refusal;
+        };
     }
 
     private void refuse(Exchange ctx, int status, String message) {

@@ -68,7 +68,8 @@ final class ErrorMapper {
             case UNREACHABLE -> write(ctx, 502, failed + (e.mayHaveActed() ? ": " : ": Spot is unreachable: ") + detail);
             case TIMEOUT -> write(ctx, 504, failed + ": " + detail);
             case IN_PROGRESS -> {
-                ctx.header("Retry-After", "1");
+                ctx.header("Retry-After", e.retryAfter() == null ? "1"
+                        : Long.toString(Math.max(1, (e.retryAfter().toMillis() + 999) / 1000)));
                 write(ctx, 409, failed + ": " + detail);
             }
         }

@@ -2,7 +2,6 @@ package dev.spotapi.cli;
 
 import java.nio.file.Path;
 import java.util.List;
-import picocli.CommandLine;
 
 /** Entry point: the service is the default command; subcommands add the simulator and tools. */
 public final class Main {
@@ -46,7 +45,7 @@ public final class Main {
         }
         int exit = args.length == 0 ? ServeCommand.serveWithoutArguments()
                 : isConfigOnly(args) ? ServeCommand.serveConfig(Path.of(args[1]))
-                : commandLine().execute(args);
+                : Commands.commandLine().execute(args);
         // cds-training must end even if a server thread it started lingers (the archive is written at exit)
         if (exit != 0 || (args.length > 0 && "cds-training".equals(args[0]))) {
             System.exit(exit);
@@ -126,14 +125,5 @@ public final class Main {
         } catch (java.io.IOException | RuntimeException e) {
             return true;
         }
-    }
-
-    public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new ServeCommand());
-        cl.addSubcommand("simulator", new SimulatorCommand());
-        cl.addSubcommand("hash-token", new HashTokenCommand());
-        cl.addSubcommand("org-adopt", new OrgAdoptCommand());
-        cl.addSubcommand("cds-training", new TrainingCommand());
-        return cl;
     }
 }

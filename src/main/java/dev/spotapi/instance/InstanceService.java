@@ -172,7 +172,8 @@ public final class InstanceService {
                     case ALREADY, UNDER_WAY -> CompletableFuture.<Void>completedFuture(null);
                     case OPPOSITE -> CompletableFuture.<Void>failedFuture(new SpotException(SpotException.Kind.IN_PROGRESS,
                             state.word() + " managed instance", 0, null, "managed instance '" + id + "' is " + status
-                            + ": retry when the transition is over", null, null, false));
+                            + ": retry when the transition is over", null,
+                            dev.spotapi.power.PowerPlan.TRANSITION_RETRY_AFTER, false));
                     case ACT -> act(account, id, state);
                 });
     }
@@ -190,11 +191,29 @@ public final class InstanceService {
                     && dev.spotapi.power.PowerPlan.alreadyThere(state, s.code())) {
                 return null;
             }
+            if (cause instanceof SpotException s && isTransition(s)) {
+                throw s.as(SpotException.Kind.IN_PROGRESS, dev.spotapi.power.PowerPlan.TRANSITION_RETRY_AFTER);
+            }
             if (cause instanceof SpotException s && isStateConflict(s)) {
                 throw s.as(SpotException.Kind.CONFLICT);
             }
             throw failure instanceof CompletionException c ? c : new CompletionException(failure);
         });
+    }
+
+    /**
+     * A REJECTED pause/resume/recycle whose code says a transition is under way (Spot's
+     * {@code MANAGED_INSTANCE_ACTION_IN_PROGRESS}, {@code ..._IN_TRANSITION}, or one naming PAUSING, RESUMING or
+     * RECYCLING): it passes by itself, so the answer is 409 with a {@code Retry-After}, unlike a state that
+     * lasts until someone changes it (paused, for a reboot).
+     */
+    static boolean isTransition(SpotException e) {
+        if (e.kind() != SpotException.Kind.REJECTED || e.code() == null || !e.code().startsWith("MANAGED_INSTANCE_")) {
+            return false;
+        }
+        String code = e.code();
+        return code.contains("IN_PROGRESS") || code.contains("TRANSITION") || code.contains("PAUSING")
+                || code.contains("RESUMING") || code.contains("RECYCLING");
     }
 
     /** A REJECTED pause/resume/recycle whose code says the instance is in the wrong state for it. */

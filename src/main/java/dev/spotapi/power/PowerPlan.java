@@ -26,6 +26,13 @@ public enum PowerPlan {
     /** Call Spot. */
     ACT;
 
+    /**
+     * The {@code Retry-After} of a power request refused because a transition is under way (moving the other
+     * way, or Spot's {@code MANAGED_INSTANCE_ACTION_IN_PROGRESS}): a pause, resume or recycle takes tens of
+     * seconds in Spot (contract §9.10), so a caller retrying every second would only spend reads.
+     */
+    public static final java.time.Duration TRANSITION_RETRY_AFTER = java.time.Duration.ofSeconds(5);
+
     /** The plan for {@code requested} on a managed instance whose Spot status is {@code status} (null: unknown). */
     public static PowerPlan forInstance(PowerState requested, String status) {
         if (requested == PowerState.REBOOT || status == null) {

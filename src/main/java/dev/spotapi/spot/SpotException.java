@@ -98,6 +98,14 @@ public class SpotException extends RuntimeException {
                 mayHaveActed);
     }
 
+    /**
+     * The same failure reclassified as {@code kind}, to be retried after {@code wait} (the answer's
+     * {@code Retry-After}, whole seconds rounded up): e.g. a recycle refused while a transition is under way.
+     */
+    public SpotException as(Kind newKind, Duration wait) {
+        return new SpotException(newKind, operation, httpStatus, code, spotMessage, spotRequestId, wait, mayHaveActed);
+    }
+
     @Override
     public synchronized Throwable fillInStackTrace() {
         return this; // a classification, not a bug: the stack is noise and costs time under load

@@ -86,7 +86,10 @@ public final class GroupStatefulService {
                     ? failure.getCause() : failure;
             if (cause instanceof SpotException s && s.kind() == SpotException.Kind.REJECTED && s.code() != null
                     && STATE_CONFLICT_CODES.contains(s.code())) {
-                throw s.as(SpotException.Kind.CONFLICT);
+                // an action under way passes by itself: 409 with Retry-After, as for a managed instance
+                throw s.code().endsWith("_ACTION_IN_PROGRESS")
+                        ? s.as(SpotException.Kind.IN_PROGRESS, dev.spotapi.power.PowerPlan.TRANSITION_RETRY_AFTER)
+                        : s.as(SpotException.Kind.CONFLICT);
             }
             throw failure instanceof CompletionException c ? c : new CompletionException(failure);
         });

@@ -20,6 +20,8 @@ class AuthAndCorsTest extends ApiTestSupport {
         Reply r = anonymous("GET", "/main/instances");
 
         assertError(r, 403);
+        assertThat(r.json().path("message").asText())
+                .isEqualTo("forbidden: missing or invalid X-Auth-Token: no token was sent");
         assertThat(allSpotRequests()).as("nothing reaches Spot").isEmpty();
     }
 
@@ -32,7 +34,10 @@ class AuthAndCorsTest extends ApiTestSupport {
     void hashOfAnotherKeyIs403() {
         String wrong = TokenVerifier.hash("not-the-pre-shared-key", 4);
 
-        assertError(withToken("GET", "/main/instances", wrong), 403);
+        Reply r = withToken("GET", "/main/instances", wrong);
+        assertError(r, 403);
+        assertThat(r.json().path("message").asText()).as("a well-formed hash of another key: no more said")
+                .isEqualTo("forbidden: missing or invalid X-Auth-Token");
         assertThat(allSpotRequests()).isEmpty();
     }
 
@@ -92,7 +97,10 @@ class AuthAndCorsTest extends ApiTestSupport {
         // the cost cap applies even to a hash that would verify
         String realCost15 = "$2a$15$" + TestService.TOKEN.substring(7);
 
-        assertError(withToken("GET", "/main/instances", realCost15), 403);
+        Reply r = withToken("GET", "/main/instances", realCost15);
+        assertError(r, 403);
+        assertThat(r.json().path("message").asText())
+                .isEqualTo("forbidden: missing or invalid X-Auth-Token: its bcrypt cost is outside 4-14");
     }
 
     @ParameterizedTest
@@ -101,7 +109,11 @@ class AuthAndCorsTest extends ApiTestSupport {
             "$2a$04$tooshort",
             "$2a$xx$" + SALT_AND_HASH, "$3a$10$" + SALT_AND_HASH, "$2a$10$" + SALT_AND_HASH + "!"})
     void notABcryptHashIs403(String token) {
-        assertError(withToken("GET", "/main/instances", token), 403);
+        Reply r = withToken("GET", "/main/instances", token);
+        assertError(r, 403);
+        assertThat(r.json().path("message").asText()).as("the pre-shared key itself is the usual mistake")
+                .isEqualTo("forbidden: missing or invalid X-Auth-Token: it is not a bcrypt hash; send the bcrypt"
+                        + " hash of the pre-shared key (`spot-api hash-token KEY` makes one), not the key itself");
     }
 
     @ParameterizedTest

@@ -79,8 +79,10 @@ class InstancePowerTest extends ApiTestSupport {
         assertThat(power(id, "stop").status()).isEqualTo(204);
         assertThat(power(id, "poweroff").status()).isEqualTo(204);
         assertThat(spotRequests("PUT", "/aws/ec2/managedInstance/" + id + "/")).isEmpty();
-        // a reboot is not a state: a paused instance cannot be recycled
-        assertError(power(id, "reboot"), 409);
+        // a reboot is not a state: a paused instance cannot be recycled, and that lasts until it is started
+        Reply reboot = power(id, "reboot");
+        assertError(reboot, 409);
+        assertThat(reboot.header("Retry-After")).as("a paused instance does not change by itself").isNull();
     }
 
     @Test
@@ -94,7 +96,11 @@ class InstancePowerTest extends ApiTestSupport {
         clearSpotRequests();
         Reply start = power(id, "start");
         assertThat(assertError(start, 409)).contains("PAUSING");
-        assertThat(start.header("Retry-After")).isNotBlank();
+        assertThat(start.header("Retry-After")).as("a transition takes tens of seconds").isEqualTo("5");
+        Reply reboot = power(id, "reboot");
+        assertThat(assertError(reboot, 409)).contains("PAUSING");
+        assertThat(reboot.header("Retry-After")).as("Spot's ACTION_IN_PROGRESS passes by itself").isEqualTo("5");
+        clearSpotRequests();
         assertThat(power(id, "stop").status()).isEqualTo(204);
         assertThat(spotRequests("PUT", "/aws/ec2/managedInstance/" + id + "/")).isEmpty();
         advanceSimClock("{\"seconds\": 121}");
@@ -113,7 +119,9 @@ class InstancePowerTest extends ApiTestSupport {
                 {"method":"PUT","path":"/aws/ec2/managedInstance/*/pause","action":"status","status":400,
                  "errorCode":"MANAGED_INSTANCE_IN_TRANSITION","message":"Managed instance is RESUMING","count":1}""");
 
-        assertThat(assertError(power(id, "stop"), 409)).contains("RESUMING");
+        Reply stop = power(id, "stop");
+        assertThat(assertError(stop, 409)).contains("RESUMING");
+        assertThat(stop.header("Retry-After")).isEqualTo("5");
     }
 
     @Test

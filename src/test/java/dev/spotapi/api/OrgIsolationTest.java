@@ -405,7 +405,7 @@ class OrgIsolationTest {
     static String[] adopt(String... args) {
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
-        picocli.CommandLine cl = dev.spotapi.cli.Main.commandLine();
+        picocli.CommandLine cl = dev.spotapi.cli.Commands.commandLine();
         cl.setOut(new java.io.PrintWriter(out, true));
         cl.setErr(new java.io.PrintWriter(err, true));
         String[] full = new String[args.length + 1];

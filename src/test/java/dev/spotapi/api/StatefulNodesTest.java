@@ -423,10 +423,12 @@ class StatefulNodesTest {
         expect(alpha, "DELETE", base + "/" + ssi + "/volumes/" + dataVolume, null, 409); // not paused
         expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"stop\"}", 204);
         assertThat(expect(alpha, "GET", base, null, 200).json().path(0).path("state").asText()).isEqualTo("PAUSING");
-        expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"start\"}", 409); // in progress
+        Reply during = expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"start\"}", 409); // in progress
+        assertThat(during.raw().headers().firstValue("Retry-After")).as("an action under way passes by itself").contains("5");
         advance(120);
         assertThat(expect(alpha, "GET", base, null, 200).json().path(0).path("state").asText()).isEqualTo("PAUSED");
-        expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"reboot\"}", 409); // paused
+        Reply paused = expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"reboot\"}", 409); // paused
+        assertThat(paused.raw().headers().firstValue("Retry-After")).as("paused lasts until someone starts it").isEmpty();
         expect(alpha, "DELETE", base + "/" + ssi + "/volumes/" + dataVolume, null, 204);
         expect(alpha, "DELETE", base + "/" + ssi + "/volumes/" + dataVolume, null, 404);
         expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"start\"}", 204);

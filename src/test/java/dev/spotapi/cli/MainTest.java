@@ -20,6 +20,24 @@ class MainTest {
     }
 
     /**
+     * The JVM's launcher resolves every type in the main class's method signatures before {@code main} runs: none
+     * of them may be picocli's (not in the class-data-sharing archive: a {@code -config FILE} start would read it
+     * from its jar and open the jars before it, though it never parses a command line; {@link Commands}).
+     */
+    @Test
+    void theMainClassNamesNoTypeOutsideTheJdkAndTheService() {
+        for (java.lang.reflect.Method m : Main.class.getDeclaredMethods()) {
+            java.util.List<Class<?>> types = new java.util.ArrayList<>(java.util.List.of(m.getParameterTypes()));
+            types.add(m.getReturnType());
+            for (Class<?> type : types) {
+                Class<?> named = type.isArray() ? type.getComponentType() : type;
+                assertThat(named.isPrimitive() || named.getName().startsWith("java.")
+                        || named.getName().startsWith("dev.spotapi.")).as("%s names %s", m, named).isTrue();
+            }
+        }
+    }
+
+    /**
      * SLF4J is given Logback by name (no class-path scan at start) and says nothing about it: a one-shot command
      * prints its answer and nothing on stderr.
      */
