@@ -135,24 +135,30 @@ public final class MemoryTaskStore implements TaskStore {
     }
 
     @Override
-    public void complete(String id) {
-        update(id, e -> {
+    public boolean complete(String id) {
+        boolean written = update(id, e -> {
             e.status = Task.COMPLETED;
             e.completedAt = now();
             log(e, "complete task " + id);
         });
-        persist(id);
+        if (written) {
+            persist(id);
+        }
+        return written;
     }
 
     @Override
-    public void fail(String id, String failure) {
-        update(id, e -> {
+    public boolean fail(String id, String failure) {
+        boolean written = update(id, e -> {
             e.status = Task.FAILED;
             e.failedAt = now();
             e.failure = failure;
             log(e, "failed task " + id);
         });
-        persist(id);
+        if (written) {
+            persist(id);
+        }
+        return written;
     }
 
     /** Appends task {@code id}'s state to the journal and flushes it (see {@link #writeThrough}). */
@@ -282,13 +288,18 @@ public final class MemoryTaskStore implements TaskStore {
         }
     }
 
-    private void update(String id, java.util.function.Consumer<Entry> change) {
+    /** Applies {@code change} unless the task is unknown or finished (final); true when applied. */
+    private boolean update(String id, java.util.function.Consumer<Entry> change) {
         Entry e = tasks.get(id);
         if (e == null) {
-            return;
+            return false;
         }
         synchronized (e) {
+            if (finished(e.status)) {
+                return false;
+            }
             change.accept(e);
+            return true;
         }
     }
 

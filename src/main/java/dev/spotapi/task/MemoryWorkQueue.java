@@ -37,8 +37,8 @@ public final class MemoryWorkQueue implements WorkQueue {
     }
 
     @Override
-    public void renew(String taskId) {
-        // one process: nobody else could take it
+    public boolean renew(String taskId) {
+        return open.contains(taskId); // one process: nobody else could take it, only its end could
     }
 
     @Override

@@ -20,12 +20,17 @@ import java.util.Map;
  * </ul>
  * spot-api's own additions live beside them, never in them: {@code <namespace>:spotapi:work:<id>} (a hash:
  * org, kind, account, resource, target, created_ms, deadline_ms; same TTL). Each change is one Lua script
- * (atomic); a write to a task that no longer exists is ignored, as flywheel refuses it.
+ * (atomic); a write to a task that no longer exists is ignored, as flywheel refuses it, and so is a write to a
+ * finished task (its status is checked in the same script).
  */
 public final class RedisTaskStore implements TaskStore {
-    /** KEYS task, events, work; ARGV ttl ms, max events, event ("" = none), then field/value pairs of the task. */
+    /**
+     * KEYS task, events, work; ARGV ttl ms, max events, event ("" = none), then field/value pairs of the task.
+     * Answers 1, or 0 when the task is unknown or finished (nothing written).
+     */
     private static final String UPDATE = """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            local status = redis.call('HGET', KEYS[1], 'status')
+            if not status or status == 'completed' or status == 'failed' then return 0 end
             for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
             if ARGV[3] ~= '' then
               redis.call('RPUSH', KEYS[2], ARGV[3])
@@ -113,13 +118,13 @@ public final class RedisTaskStore implements TaskStore {
     }
 
     @Override
-    public void complete(String id) {
-        update(id, "complete task " + id, "completed_at", now(), "status", Task.COMPLETED);
+    public boolean complete(String id) {
+        return update(id, "complete task " + id, "completed_at", now(), "status", Task.COMPLETED);
     }
 
     @Override
-    public void fail(String id, String failure) {
-        update(id, "failed task " + id, "failed_at", now(), "status", Task.FAILED, "failure", failure);
+    public boolean fail(String id, String failure) {
+        return update(id, "failed task " + id, "failed_at", now(), "status", Task.FAILED, "failure", failure);
     }
 
     @Override
@@ -166,13 +171,16 @@ public final class RedisTaskStore implements TaskStore {
         // the connection is closed by its owner
     }
 
-    private void update(String id, String event, String... fields) {
+    /** True when written; false when the task is unknown or finished. */
+    private boolean update(String id, String event, String... fields) {
         List<String> args = new ArrayList<>();
         args.add(Long.toString(ttl.toMillis()));
         args.add(Integer.toString(maxEvents));
         args.add(event == null ? "" : now() + " " + event);
         args.addAll(List.of(fields));
-        redis.run("update a task", r -> r.eval(UPDATE, ScriptOutputType.INTEGER, keys(id), args.toArray(String[]::new)));
+        Long written = redis.run("update a task", r -> r.eval(UPDATE, ScriptOutputType.INTEGER, keys(id),
+                args.toArray(String[]::new)));
+        return written != null && written == 1;
     }
 
     private String[] keys(String id) {

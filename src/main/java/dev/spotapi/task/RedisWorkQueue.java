@@ -6,7 +6,6 @@ import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
-import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import java.time.Duration;
@@ -19,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Durable work items: a Redis Stream {@code <namespace>:spotapi:queue} (field {@code task} = the task id)
  * read through the consumer group {@code spot-api}, one consumer per replica process. A replica renews
- * the items it works on ({@code XCLAIM ... JUSTID}, which resets their idle time) at every check-in; an item
+ * the items it works on ({@code XCLAIM ... JUSTID}, which resets their idle time, only while the item is still
+ * pending for it: {@link #renew}) at every check-in; an item
  * idle longer than the lease belongs to a replica that died, and {@code XAUTOCLAIM} gives it to the next
  * replica with room. A finished item is acknowledged and deleted ({@code XACK}, {@code XDEL}). The set
  * {@code <namespace>:spotapi:open} holds the ids not finished: its size bounds the queue ({@code maxQueue},
@@ -32,6 +32,19 @@ public final class RedisWorkQueue implements WorkQueue {
             if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
             redis.call('SADD', KEYS[1], ARGV[1])
             redis.call('XADD', KEYS[2], 'MAXLEN', '~', tonumber(ARGV[2]) * 4, '*', 'task', ARGV[1])
+            return 1
+            """;
+
+    /**
+     * KEYS stream; ARGV group, entry id, consumer. Resets the entry's idle time ({@code XCLAIM ... JUSTID}) only
+     * while it is still pending for this consumer: a plain {@code XCLAIM} would take it back from the replica
+     * that claimed it after this one's lease ran out (a paused replica, resumed), and both would follow the task.
+     * Answers 1 when renewed, 0 when the entry is another consumer's or gone.
+     */
+    private static final String RENEW = """
+            local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+            if #pending == 0 or pending[1][2] ~= ARGV[3] then return 0 end
+            redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
             return 1
             """;
 
@@ -124,12 +137,18 @@ public final class RedisWorkQueue implements WorkQueue {
     }
 
     @Override
-    public void renew(String taskId) {
+    public boolean renew(String taskId) {
         String entry = entries.get(taskId);
-        if (entry != null) {
-            redis.run("renew a task's lease", r -> r.xclaim(stream, Consumer.from(GROUP, consumer),
-                    XClaimArgs.Builder.justid().minIdleTime(0), entry));
+        if (entry == null) {
+            return false;
         }
+        Long renewed = redis.run("renew a task's lease", r -> r.eval(RENEW, ScriptOutputType.INTEGER,
+                new String[] {stream}, GROUP, entry, consumer));
+        if (renewed == null || renewed == 0) {
+            entries.remove(taskId, entry);
+            return false;
+        }
+        return true;
     }
 
     @Override

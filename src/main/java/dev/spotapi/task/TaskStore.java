@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * Where tasks live: flywheel's record of each task (status, times, events) plus the work behind it.
- * Every write renews the task's time to live. Writes to an unknown task are ignored. Implementations:
+ * Every write renews the task's time to live. Writes to an unknown task are ignored, and so are writes to a
+ * finished one: {@code completed} and {@code failed} are final, whichever replica writes later (one paused
+ * past its lease, then resumed, must not turn another replica's {@code completed} into {@code failed}). Implementations:
  * {@link MemoryTaskStore} (this process), {@link RedisTaskStore} (flywheel's key layout in Redis).
  * A store that cannot be reached throws {@link TaskStoreUnavailableException}.
  */
@@ -21,11 +23,17 @@ public interface TaskStore extends AutoCloseable {
     /** Appends {@code "<now RFC3339Nano> <message>"} to the task's events (at most {@code maxEvents} kept). */
     void event(String id, String message);
 
-    /** Status {@code completed}, {@code completed_at} and the event {@code "complete task <id>"}. */
-    void complete(String id);
+    /**
+     * Status {@code completed}, {@code completed_at} and the event {@code "complete task <id>"}; true when this
+     * call finished the task, false when it was finished already (or is unknown): then nothing is written.
+     */
+    boolean complete(String id);
 
-    /** Status {@code failed}, {@code failed_at}, {@code failure} and the event {@code "failed task <id>"}. */
-    void fail(String id, String failure);
+    /**
+     * Status {@code failed}, {@code failed_at}, {@code failure} and the event {@code "failed task <id>"}; true when
+     * this call finished the task, false when it was finished already (or is unknown): then nothing is written.
+     */
+    boolean fail(String id, String failure);
 
     /** The task as flywheel answers it, or null when unknown, expired or started by a deployment of another org. */
     Task get(String id, String org);

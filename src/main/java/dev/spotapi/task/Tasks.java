@@ -294,8 +294,11 @@ public final class Tasks implements AutoCloseable {
             }
             long now = clock.millis();
             if (now - r.lastCheckinMillis >= Math.min(config.leaseSeconds() * 1_000 / 3, 5_000)) {
+                if (!queue.renew(id)) {
+                    lost(r);
+                    return;
+                }
                 store.checkin(id);
-                queue.renew(id);
                 r.lastCheckinMillis = now;
             }
         } catch (RuntimeException e) {
@@ -313,24 +316,40 @@ public final class Tasks implements AutoCloseable {
         }
     }
 
-    /** Completes ({@code failure} null) or fails the task; the item is done and the slot free. */
+    /**
+     * This replica lost the task's item (its lease ran out, e.g. while the process was paused, and another replica
+     * took it over): it stops following the task and writes nothing more to it; the slot is free.
+     */
+    private void lost(Running r) {
+        running.remove(r.work.id());
+        LOG.info("task {} was taken over by another replica (this one did not renew it in time); no longer followed here",
+                r.work.id());
+        workers.execute(this::pump);
+    }
+
+    /**
+     * Completes ({@code failure} null) or fails the task; the item is done and the slot free. A task finished
+     * meanwhile by another replica stays as that replica finished it (the store ignores the write) and is not
+     * counted again.
+     */
     private void finish(Running r, String failure) {
         String id = r.work.id();
+        boolean ended = false;
         try {
-            if (failure == null) {
-                store.complete(id);
-            } else {
-                store.fail(id, failure);
-            }
+            ended = failure == null ? store.complete(id) : store.fail(id, failure);
             queue.done(id);
         } catch (RuntimeException e) {
             LOG.warn("task {}: recording its end failed (another replica will take it over): {}", id, e.toString());
         }
         running.remove(id);
-        String status = failure == null ? Task.COMPLETED : Task.FAILED;
-        metrics.finished(r.work.kind(), status, System.nanoTime() - r.startedNanos);
-        LOG.info("task {} {} kind={} account={} resource={}{}", id, status, r.work.kind().configName(),
-                r.work.account(), r.work.resource(), failure == null ? "" : " failure=\"" + failure + "\"");
+        if (ended) {
+            String status = failure == null ? Task.COMPLETED : Task.FAILED;
+            metrics.finished(r.work.kind(), status, System.nanoTime() - r.startedNanos);
+            LOG.info("task {} {} kind={} account={} resource={}{}", id, status, r.work.kind().configName(),
+                    r.work.account(), r.work.resource(), failure == null ? "" : " failure=\"" + failure + "\"");
+        } else {
+            LOG.info("task {} was finished by another replica meanwhile; left as it finished it", id);
+        }
         workers.execute(this::pump);
     }
 
@@ -352,10 +371,12 @@ public final class Tasks implements AutoCloseable {
                 }
                 String last = t.checkinAt() != null && !t.checkinAt().isEmpty() ? t.checkinAt() : t.createdAt();
                 if (last != null && !last.isEmpty() && FlywheelTime.parse(last).isBefore(stale)) {
-                    store.fail(id, "no check-in for " + config.staleSeconds() + " s: the replica running this task"
-                            + " stopped and no other took it over");
+                    boolean reaped = store.fail(id, "no check-in for " + config.staleSeconds() + " s: the replica"
+                            + " running this task stopped and no other took it over");
                     queue.done(id);
-                    metrics.reaped(w.kind());
+                    if (reaped) {
+                        metrics.reaped(w.kind());
+                    }
                 }
             }
             if (store instanceof MemoryTaskStore m) {

@@ -19,8 +19,12 @@ public interface WorkQueue extends AutoCloseable {
     /** Up to {@code max} items for this replica: first those whose lease ran out, then new ones. */
     List<Taken> take(int max);
 
-    /** This replica still works on the item: its lease starts again. */
-    void renew(String taskId);
+    /**
+     * This replica still works on the item: its lease starts again. False when the item is no longer this
+     * replica's (another replica took it over after the lease ran out, or it is done): this replica must stop
+     * following the task and write nothing more to it.
+     */
+    boolean renew(String taskId);
 
     /** The item is finished (completed or failed): nobody takes it again. */
     void done(String taskId);
