@@ -80,7 +80,9 @@ final class Sandbox {
                     // so do Idempotency-Key records: a keyed action retried after a restart is replayed, not run again
                     .withIdempotency(IdempotencyConfig.DEFAULTS.withStateFile(dir.resolve("idempotency.jsonl").toString())));
             Logging.apply(config);
-            return new Running(simulator, SpotApi.start(config), config, key, token);
+            SpotApi api = SpotApi.start(config);
+            StartupWarmup.serving();
+            return new Running(simulator, api, config, key, token);
         } catch (RuntimeException e) {
             simulator.close();
             throw e;

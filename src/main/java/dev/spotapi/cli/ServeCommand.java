@@ -109,6 +109,7 @@ public class ServeCommand implements Callable<Integer> {
             Logging.apply(cfg); // before anything logs: with logFormat json, every line is JSON
             loader.logWarnings();
             SpotApi api = SpotApi.start(cfg);
+            StartupWarmup.serving();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 api.close();
                 BufferedStdoutAppender.flushAll();

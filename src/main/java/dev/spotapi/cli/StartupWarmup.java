@@ -12,9 +12,10 @@ import javax.net.ssl.SSLContext;
  * Runs the slow one-time initialisations of the start path on a second thread while the main thread
  * reads the config and builds the service: the JDK's default TLS context (loads the CA certificates; the
  * Spot HttpClient needs it when an endpoint is https, {@link dev.spotapi.SpotTls}), Jetty's server and
- * connector classes (and Javalin's, for the simulator), the signed jar of bcrypt's byte helpers (its signature is checked when the first
- * class loads), Jackson's databind classes and, when this start runs the simulator, SQLite's native
- * library (an {@code uname} process and a copy to the temporary directory). Each of them is idempotent
+ * connector classes (and Javalin's, for the simulator), Jackson's databind classes and, when this start runs the simulator, SQLite's native
+ * library (an {@code uname} process and a copy to the temporary directory); once the service serves
+ * ({@link #serving()}), the signed jar of bcrypt's byte helpers (its signature is checked when the first
+ * class loads) for the first token verification. Each of them is idempotent
  * and thread-safe, so the main thread simply finds them done (or waits on their own locks). With the
  * C1-only JIT the second CPU is otherwise idle during start-up. Measured by bench/first-run.sh and
  * docs/performance.md (warm start).
@@ -25,6 +26,8 @@ final class StartupWarmup {
 
     /** Opened by the main thread once SLF4J and Logback are up ({@link #loggingReady()}). */
     private static final CountDownLatch LOGGING = new CountDownLatch(1);
+    /** Opened by the main thread once the service answers HTTP ({@link #serving()}). */
+    private static final CountDownLatch SERVING = new CountDownLatch(1);
 
     /**
      * Starts the warm-up thread (a daemon: it never delays the exit), before the main thread starts the
@@ -43,6 +46,14 @@ final class StartupWarmup {
      */
     static void loggingReady() {
         LOGGING.countDown();
+    }
+
+    /**
+     * Called by the main thread once the service's server has started: what only the first requests need (bcrypt,
+     * for the first token verification) is prepared after that, not while the main thread still needs the CPU.
+     */
+    static void serving() {
+        SERVING.countDown();
     }
 
     private static void run(boolean simulator, boolean tls) {
@@ -106,6 +117,15 @@ final class StartupWarmup {
         }
         org.eclipse.jetty.server.Server jetty = new org.eclipse.jetty.server.Server();
         jetty.addConnector(new org.eclipse.jetty.server.ServerConnector(jetty));
+        // bcrypt's helper jar is signed: its classes cannot be archived, and its signature is checked when the
+        // first one loads (~30 ms of CPU, the JDK's PKCS#7 and X.509 classes): only once the service serves
+        try {
+            if (!SERVING.await(30, TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            return;
+        }
         at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "warm-up".toCharArray());
     }
 }
