@@ -6,9 +6,10 @@ import picocli.CommandLine;
  * The command-line tree: the service as the default command, the simulator and the tools as subcommands.
  * Kept out of {@link Main}: the JVM's launcher resolves every type named in the main class's method
  * signatures before it calls {@code main}, and picocli's classes are not in the class-data-sharing archive
- * (pre-Java-6 bytecode), so naming {@link CommandLine} there made every start read picocli from its jar,
- * opening the jars before it on the class path (~25 ms of a warm start's main thread, docs/performance.md),
- * even the {@code -config FILE} start that never parses a command line.
+ * (pre-Java-6 bytecode), so naming {@link CommandLine} there made every start parse picocli's main class from
+ * its jar before {@code main}, even the {@code -config FILE} start that never parses a command line (async-profiler,
+ * warm start: 94 of the main thread's 682 samples, most of them opening the jars before picocli's on the class path,
+ * which a later class-path look-up opens anyway; docs/performance.md).
  */
 public final class Commands {
     private Commands() {
