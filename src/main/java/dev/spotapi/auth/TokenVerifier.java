@@ -52,10 +52,23 @@ public final class TokenVerifier implements AutoCloseable {
     /** The default cost cap (see {@link AuthSettings#maxCost()}). */
     public static final int MAX_COST = AuthSettings.DEFAULTS.maxCost();
 
+    /**
+     * Most client addresses whose allowance is remembered (for 2 minutes after their last verification). Each costs
+     * ~300 bytes of heap (a Caffeine node, the address, a Bucket4j bucket; the one-at-a-time queue only once the
+     * address used up its budget), so the table stays under ~1.5 MiB of the launcher's 64 MiB heap however many
+     * addresses send made-up tokens (attack round 6: with room for 100,000, ~575 bytes each, made-up tokens from
+     * ~90,000 addresses ended the launcher's JVM with an OutOfMemoryError). A caller with more addresses than
+     * this gets a fresh allowance for an address whose entry was dropped: what bounds bcrypt's CPU then is the
+     * verify lanes (threads, queue, one turn per address), as for any flood from many addresses.
+     */
+    static final int MAX_CLIENTS = 4_096;
+
     private final byte[] key;
     private final AuthSettings settings;
     private final AsyncCache<String, Boolean> verdicts;
     private final Cache<String, Allowance> failuresByClient;
+    /** Every client's budget of failed verifications (immutable: one for all buckets). */
+    private final Bandwidth failureBudget;
     private final VerifyLanes lanes;
 
     /** A verifier with the default {@link AuthSettings}. */
@@ -74,9 +87,12 @@ public final class TokenVerifier implements AutoCloseable {
                 .expireAfterAccess(Duration.ofHours(1))
                 .buildAsync();
         this.failuresByClient = Caffeine.newBuilder()
-                .maximumSize(100_000)
+                .executor(Runnable::run) // evict on the calling thread: the bound holds without a background pool
+                .maximumSize(MAX_CLIENTS)
                 .expireAfterAccess(Duration.ofMinutes(2))
                 .build();
+        this.failureBudget = Bandwidth.builder().capacity(settings.failedVerificationsPerMinute())
+                .refillGreedy(settings.failedVerificationsPerMinute(), Duration.ofMinutes(1)).build();
     }
 
     /** The settings this verifier enforces. */
@@ -106,9 +122,7 @@ public final class TokenVerifier implements AutoCloseable {
         }
         String clientKey = ClientAddress.key(client);
         Allowance allowance = failuresByClient.get(clientKey, c -> new Allowance(Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(settings.failedVerificationsPerMinute())
-                        .refillGreedy(settings.failedVerificationsPerMinute(), Duration.ofMinutes(1)).build())
-                .build()));
+                .addLimit(failureBudget).build()));
         // within the budget: charged now, refunded unless the token proves wrong
         if (allowance.budget.tryConsume(1)) {
             return verifyNow(digest, clientKey, cost, header).thenApply(result -> {
@@ -119,7 +133,7 @@ public final class TokenVerifier implements AutoCloseable {
             });
         }
         // past it: one run at a time, in arrival order
-        CompletableFuture<Result> inTurn = allowance.pastBudget.inTurn(() -> verifyNow(digest, clientKey, cost, header));
+        CompletableFuture<Result> inTurn = allowance.pastBudget().inTurn(() -> verifyNow(digest, clientKey, cost, header));
         return inTurn != null ? inTurn : CompletableFuture.completedFuture(new Result(Verdict.THROTTLED, 1));
     }
 
@@ -138,10 +152,26 @@ public final class TokenVerifier implements AutoCloseable {
      * A client's allowance: {@code budget}, the bcrypt runs that may end in a wrong token (per minute), and
      * past it {@code pastBudget}, its verifications one at a time.
      */
-    private record Allowance(Bucket budget, OneAtATime pastBudget) {
+    private static final class Allowance {
+        final Bucket budget;
+        private OneAtATime pastBudget; // made on first need: most addresses never use up their budget
+
         Allowance(Bucket budget) {
-            this(budget, new OneAtATime());
+            this.budget = budget;
         }
+
+        synchronized OneAtATime pastBudget() {
+            if (pastBudget == null) {
+                pastBudget = new OneAtATime();
+            }
+            return pastBudget;
+        }
+    }
+
+    /** Client addresses whose allowance is remembered now (at most {@link #MAX_CLIENTS}). */
+    long clientsRemembered() {
+        failuresByClient.cleanUp();
+        return failuresByClient.estimatedSize();
     }
 
     /**
