@@ -1,5 +1,6 @@
 package dev.spotapi.api;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.elastigroup.ActivityQuery;
 import dev.spotapi.elastigroup.Capacity;
 import dev.spotapi.elastigroup.ElastigroupService;
@@ -9,6 +10,7 @@ import dev.spotapi.power.PowerState;
 import dev.spotapi.spot.Deallocation;
 import java.time.Instant;
 import dev.spotapi.spot.SpotIds;
+import dev.spotapi.tags.ServerTags;
 import dev.spotapi.idempotency.Idempotency;
 import dev.spotapi.api.http.Exchange;
 
@@ -27,7 +29,8 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
 
     void create(Exchange ctx) {
         var account = account(ctx);
-        replies.jsonLater(ctx, service.create(account, body(ctx), Idempotency.correlation(ctx)));
+        ObjectNode body = parsed(() -> ServerTags.refuseDuplicateKeys(body(ctx)));
+        replies.jsonLater(ctx, service.create(account, body, Idempotency.correlation(ctx)));
     }
 
     void get(Exchange ctx) {
@@ -39,7 +42,8 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
     void update(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
-        replies.jsonLater(ctx, service.update(account, id, body(ctx)));
+        ObjectNode body = parsed(() -> ServerTags.refuseDuplicateKeys(body(ctx)));
+        replies.jsonLater(ctx, service.update(account, id, body));
     }
 
     /** {@code ?keep=} chooses what the stateful deallocation keeps; {@code ?detach} is for instances only. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.spotapi.instance.CostWindow;
 import dev.spotapi.instance.InstanceService;
+import dev.spotapi.tags.ServerTags;
 import dev.spotapi.power.PowerState;
 import dev.spotapi.spot.Deallocation;
 import dev.spotapi.spot.SpotIds;
@@ -25,7 +26,7 @@ final class InstanceRoutes extends AccountScopedRoutes {
 
     void create(Exchange ctx) {
         var account = account(ctx);
-        ObjectNode body = parsed(() -> InstanceService.refuseImportName(body(ctx)));
+        ObjectNode body = parsed(() -> ServerTags.refuseDuplicateKeys(InstanceService.refuseImportName(body(ctx))));
         replies.jsonLater(ctx, service.create(account, body, Idempotency.correlation(ctx)));
     }
 
@@ -38,7 +39,7 @@ final class InstanceRoutes extends AccountScopedRoutes {
     void update(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
-        ObjectNode body = parsed(() -> InstanceService.refuseImportName(body(ctx)));
+        ObjectNode body = parsed(() -> ServerTags.refuseDuplicateKeys(InstanceService.refuseImportName(body(ctx))));
         replies.jsonLater(ctx, service.update(account, id, body));
     }
 

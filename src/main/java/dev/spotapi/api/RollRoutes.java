@@ -49,7 +49,7 @@ final class RollRoutes extends AccountScopedRoutes {
         var account = account(ctx);
         String id = id(ctx);
         ObjectNode params = parsed(() -> Rolls.rollBody(rollQuery(rollParam)));
-        ObjectNode body = body(ctx);
+        ObjectNode body = parsed(() -> dev.spotapi.tags.ServerTags.refuseDuplicateKeys(body(ctx)));
         CompletableFuture<JsonNode> done = groups.update(account, id, body)
                 .thenCompose(group -> Rolls.start(account, id, params).thenApply(roll -> {
                     started(ctx, roll);

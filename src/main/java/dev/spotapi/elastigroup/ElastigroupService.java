@@ -59,9 +59,13 @@ public final class ElastigroupService {
         return GROUPS.read(account.spot(), id);
     }
 
-    /** The id in the path wins: any id in the body is dropped before it reaches Spot. */
+    /**
+     * The id in the path wins: any id in the body is dropped before it reaches Spot. An update that replaces the
+     * tags keeps the server's own ({@code spinup:org}, the space, a stopped group's capacity:
+     * {@link dev.spotapi.tags.ServerTags}); changing one is REJECTED (400).
+     */
     public CompletableFuture<JsonNode> update(Account account, String id, ObjectNode partial) {
-        return GROUPS.update(account.spot(), id, ownership.forUpdate(partial));
+        return dev.spotapi.tags.ServerTags.update(account.spot(), GROUPS, id, partial, ownership);
     }
 
     /** Deletes the group; {@code statefulDeallocation} deletes what {@code deallocation} does not keep. */

@@ -132,8 +132,13 @@ public final class InstanceService {
         return instance.thenCombine(state, InstanceSummary::of);
     }
 
+    /**
+     * Spot's update of the managed instance ({@code PUT /aws/ec2/managedInstance/{id}}); an update that replaces the
+     * tags keeps the server's own ({@code spinup:org}, the space: {@link dev.spotapi.tags.ServerTags}); changing one
+     * is REJECTED (400).
+     */
     public CompletableFuture<JsonNode> update(Account account, String id, ObjectNode partial) {
-        return INSTANCES.update(account.spot(), id, ownership.forUpdate(partial));
+        return dev.spotapi.tags.ServerTags.update(account.spot(), INSTANCES, id, partial, ownership);
     }
 
     /**

@@ -218,7 +218,8 @@ class OrgIsolationTest {
             assertThat(orgTags(stored("group", group))).as(update).containsExactly("alpha");
             assertThat(orgTags(stored("managedInstance", instance))).as(update).containsExactly("alpha");
         }
-        assertThat(tagKeys(stored("group", group))).containsExactly("spinup:org");
+        // the caller's tags replaced; the server's own kept (the create's correlation: ServerTags), ours put back last
+        assertThat(tagKeys(stored("group", group))).containsExactly("spot-api:correlation", "spinup:org");
         assertThat(call(alpha, "GET", "/main/elastigroups/" + group, null).status()).isEqualTo(200);
         assertThat(call(beta, "GET", "/main/elastigroups/" + group, null).status()).isEqualTo(404);
     }
