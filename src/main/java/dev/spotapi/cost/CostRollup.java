@@ -142,6 +142,7 @@ public final class CostRollup {
         boolean closed = !q.end().isAfter(LocalDate.now(ZoneOffset.UTC)); // a window still running changes
         String sharedKey = "spot-api:cost-cache:" + sha256(key);
         boolean owned = false;
+        String owner = null;
         if (closed) {
             try {
                 SharedState.Claim claim = shared.claim(sharedKey, "cost-cache", System.currentTimeMillis() + 60_000,
@@ -153,12 +154,14 @@ public final class CostRollup {
                         return CompletableFuture.completedFuture(days);
                     }
                 }
-                owned = claim.outcome() == SharedState.Outcome.NEW || claim.outcome() == SharedState.Outcome.RESUMED;
+                owner = claim.owner(); // NEW or RESUMED: this call fills the shared entry
+                owned = owner != null;
             } catch (RuntimeException e) {
                 owned = false; // the store is unreachable: no sharing, the answer is still right
             }
         }
         boolean store = owned;
+        String filler = owner;
         SpotCall call = SpotCall.get("get " + r.kind().noun() + " costs", r.kind().path(r.id()) + "/costs")
                 .withQuery("fromDate", q.start().toString()).withQuery("toDate", q.end().toString())
                 .withQuery("aggregationPeriod", "daily");
@@ -190,10 +193,10 @@ public final class CostRollup {
             result.whenComplete((days, failure) -> {
                 try {
                     if (failure == null) {
-                        shared.complete(sharedKey, new SharedState.StoredReply(200, "application/json", encode(days)),
-                                CACHE_TTL);
+                        shared.complete(sharedKey, filler, new SharedState.StoredReply(200, "application/json",
+                                encode(days)), CACHE_TTL);
                     } else {
-                        shared.release(sharedKey);
+                        shared.release(sharedKey, filler);
                     }
                 } catch (RuntimeException e) {
                     // sharing only: the answer stands

@@ -67,7 +67,7 @@ public final class Idempotency {
     }
 
     /** What the after-handler needs to finish a claimed request. */
-    private record Claimed(String key, Mode mode, boolean resumed) {
+    private record Claimed(String key, Mode mode, boolean resumed, String owner) {
     }
 
     private final SharedState state;
@@ -151,7 +151,7 @@ public final class Idempotency {
             case DONE -> replay(ctx, claim.reply());
             case NEW, RESUMED -> {
                 boolean resumed = claim.outcome() == Outcome.RESUMED;
-                ctx.attribute(CLAIM, new Claimed(key, mode, resumed));
+                ctx.attribute(CLAIM, new Claimed(key, mode, resumed, claim.owner()));
                 if (resumed && mode == Mode.ACTION) {
                     // the earlier attempt ended without an answer (its process stopped, its lease ran out): Spot
                     // may have acted; an action cannot be looked up like a create, so it is not run again, and
@@ -166,10 +166,29 @@ public final class Idempotency {
                 // Redis FLUSHALL or restart without persistence; issue 20), so a create never relies on the store;
                 // only after a known doubtful attempt (resumed) must that look-up succeed before creating
                 ctx.attribute(CORRELATION, new Correlation(sha256("correlation\n" + key + '\n' + fingerprint)
-                        .substring(0, 32), true, resumed));
+                        .substring(0, 32), true, resumed, fence(key, claim.owner())));
                 handler.handle(ctx);
             }
         }
+    }
+
+    /**
+     * The fence of a keyed create ({@link Correlation.Fence}): right before it creates, the request extends its claim
+     * of the key by a lease; when a retry took the key over meanwhile (this replica was paused, or stuck, past the
+     * lease: attack round 6 made Spot create the instance twice, once by the retry, once by the resumed replica), or
+     * the store cannot confirm the claim, the create is not sent.
+     */
+    private Correlation.Fence fence(String key, String owner) {
+        return () -> {
+            try {
+                return state.renewClaim(key, owner, System.currentTimeMillis() + leaseMs) ? null
+                        : "a retry with this " + HEADER + " took this request over (this attempt outlived its lease):"
+                        + " nothing was created by this attempt; retry with the same key for the answer";
+            } catch (SharedStateUnavailableException e) {
+                return "the idempotency store cannot be reached to confirm this request still holds its " + HEADER
+                        + "; nothing was created: retry later with the same key";
+            }
+        };
     }
 
     /** After every request: stores, releases or marks the claimed key by the answer's outcome. */
@@ -181,18 +200,20 @@ public final class Idempotency {
         ctx.attribute(CLAIM, null);
         int status = ctx.statusCode();
         Boolean nothingChanged = ctx.attribute(NOTHING_CHANGED);
+        // each write names this request's claim: once a retry took the key over, none of them changes its record
+        String owner = claimed.owner();
         if (status < 400) {
-            state.complete(claimed.key(), new StoredReply(status, ctx.responseContentType(), body(ctx)), ttl);
+            state.complete(claimed.key(), owner, new StoredReply(status, ctx.responseContentType(), body(ctx)), ttl);
         } else if (status < 500 || Boolean.TRUE.equals(nothingChanged)) {
             if (claimed.resumed()) {
-                state.markUncertain(claimed.key(), ttl); // this attempt did nothing, an earlier one may have
+                state.markUncertain(claimed.key(), owner, ttl); // this attempt did nothing, an earlier one may have
             } else {
-                state.release(claimed.key());
+                state.release(claimed.key(), owner);
             }
         } else if (claimed.mode() == Mode.CREATE) {
-            state.markUncertain(claimed.key(), ttl);
+            state.markUncertain(claimed.key(), owner, ttl);
         } else {
-            state.complete(claimed.key(), new StoredReply(status, ctx.responseContentType(), body(ctx)), ttl);
+            state.complete(claimed.key(), owner, new StoredReply(status, ctx.responseContentType(), body(ctx)), ttl);
         }
     }
 

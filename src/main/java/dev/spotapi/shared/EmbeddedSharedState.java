@@ -78,10 +78,10 @@ public final class EmbeddedSharedState implements SharedState {
      * {@code expiresAtMillis} the same instant in epoch ms (for the state file).
      */
     private record Record(String fingerprint, char state, long leaseUntil, StoredReply reply, long expiresAt,
-            long expiresAtMillis) {
-        Record(String fingerprint, char state, long leaseUntil, StoredReply reply, Duration ttl) {
+            long expiresAtMillis, String owner) {
+        Record(String fingerprint, char state, long leaseUntil, StoredReply reply, Duration ttl, String owner) {
             this(fingerprint, state, leaseUntil, reply, System.nanoTime() + ttl.toNanos(),
-                    System.currentTimeMillis() + ttl.toMillis());
+                    System.currentTimeMillis() + ttl.toMillis(), owner);
         }
 
         IdempotencyJournal.Line line(String key) {
@@ -94,8 +94,9 @@ public final class EmbeddedSharedState implements SharedState {
             long left = l.expiresAtMillis() - System.currentTimeMillis();
             StoredReply reply = l.status() == null ? null
                     : new StoredReply(l.status(), l.contentType(), l.body() == null ? new byte[0] : l.body());
+            // the owner of a claim is a token of the process that made it: none survives a restart
             return new Record(l.fingerprint(), l.state(), l.leaseUntilMillis(), reply, System.nanoTime()
-                    + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(left), l.expiresAtMillis());
+                    + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(left), l.expiresAtMillis(), null);
         }
     }
 
@@ -159,23 +160,25 @@ public final class EmbeddedSharedState implements SharedState {
         AtomicReference<Claim> result = new AtomicReference<>();
         records.asMap().compute(key, (k, r) -> {
             if (r == null) {
-                result.set(Claim.of(Outcome.NEW));
-                return claimed(k, new Record(fingerprint, 'F', leaseUntilMillis, null, ttl));
+                Claim claim = Claim.owning(Outcome.NEW);
+                result.set(claim);
+                return claimed(k, new Record(fingerprint, 'F', leaseUntilMillis, null, ttl, claim.owner()));
             }
             if (!r.fingerprint.equals(fingerprint)) {
                 result.set(Claim.of(Outcome.MISMATCH));
                 return r;
             }
             if (r.state == 'D') {
-                result.set(new Claim(Outcome.DONE, r.reply, 0));
+                result.set(new Claim(Outcome.DONE, r.reply, 0, null));
                 return r;
             }
             if (r.state == 'F' && r.leaseUntil > System.currentTimeMillis()) {
-                result.set(new Claim(Outcome.IN_FLIGHT, null, r.leaseUntil));
+                result.set(new Claim(Outcome.IN_FLIGHT, null, r.leaseUntil, null));
                 return r;
             }
-            result.set(Claim.of(Outcome.RESUMED));
-            return claimed(k, new Record(fingerprint, 'F', leaseUntilMillis, null, ttl));
+            Claim claim = Claim.owning(Outcome.RESUMED);
+            result.set(claim);
+            return claimed(k, new Record(fingerprint, 'F', leaseUntilMillis, null, ttl, claim.owner()));
         });
         return result.get();
     }
@@ -191,18 +194,37 @@ public final class EmbeddedSharedState implements SharedState {
     }
 
     @Override
-    public void complete(String key, StoredReply reply, Duration ttl) {
-        records.asMap().computeIfPresent(key, (k, r) -> written(k, new Record(r.fingerprint, 'D', 0, reply, ttl)));
+    public void complete(String key, String owner, StoredReply reply, Duration ttl) {
+        records.asMap().computeIfPresent(key, (k, r) -> !owns(r, owner) ? r
+                : written(k, new Record(r.fingerprint, 'D', 0, reply, ttl, owner)));
     }
 
     @Override
-    public void markUncertain(String key, Duration ttl) {
-        records.asMap().computeIfPresent(key, (k, r) -> written(k, new Record(r.fingerprint, 'U', 0, null, ttl)));
+    public void markUncertain(String key, String owner, Duration ttl) {
+        records.asMap().computeIfPresent(key, (k, r) -> !owns(r, owner) ? r
+                : written(k, new Record(r.fingerprint, 'U', 0, null, ttl, owner)));
     }
 
     @Override
-    public void release(String key) {
-        records.asMap().computeIfPresent(key, (k, r) -> written(k, null));
+    public void release(String key, String owner) {
+        records.asMap().computeIfPresent(key, (k, r) -> !owns(r, owner) ? r : written(k, null));
+    }
+
+    @Override
+    public boolean renewClaim(String key, String owner, long leaseUntilMillis) {
+        boolean[] renewed = {false};
+        records.asMap().computeIfPresent(key, (k, r) -> {
+            if (!owns(r, owner) || r.state != 'F') {
+                return r;
+            }
+            renewed[0] = true;
+            return new Record(r.fingerprint, 'F', leaseUntilMillis, null, r.expiresAt, r.expiresAtMillis, owner);
+        });
+        return renewed[0];
+    }
+
+    private static boolean owns(Record r, String owner) {
+        return owner != null && owner.equals(r.owner);
     }
 
     /** {@code r} (null: removed) after writing it to the state file (see {@link #persistQuietly}). */

@@ -58,33 +58,45 @@ public final class RedisSharedState implements SharedState {
             return 0
             """;
 
-    /** KEYS[1] record; ARGV fingerprint, now ms, lease-until ms, ttl ms. */
+    /** KEYS[1] record; ARGV fingerprint, now ms, lease-until ms, ttl ms, owner (the new claim's token). */
     private static final String CLAIM = """
             local r = redis.call('HMGET', KEYS[1], 'fp', 'state', 'lease', 'status', 'type', 'body')
             if not r[1] then
-              redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'state', 'F', 'lease', ARGV[3])
+              redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'state', 'F', 'lease', ARGV[3], 'owner', ARGV[5])
               redis.call('PEXPIRE', KEYS[1], ARGV[4])
               return {'NEW'}
             end
             if r[1] ~= ARGV[1] then return {'MISMATCH'} end
             if r[2] == 'D' then return {'DONE', r[4], r[5], r[6]} end
             if r[2] == 'F' and tonumber(r[3]) > tonumber(ARGV[2]) then return {'IN_FLIGHT', r[3]} end
-            redis.call('HSET', KEYS[1], 'state', 'F', 'lease', ARGV[3])
+            redis.call('HSET', KEYS[1], 'state', 'F', 'lease', ARGV[3], 'owner', ARGV[5])
             redis.call('PEXPIRE', KEYS[1], ARGV[4])
             return {'RESUMED'}
             """;
-    /** KEYS[1] record; ARGV status, type, body (base64), ttl ms. */
+    /** KEYS[1] record; ARGV status, type, body (base64), ttl ms, owner: only while {@code owner} holds the key. */
     private static final String COMPLETE = """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[5] then return 0 end
             redis.call('HSET', KEYS[1], 'state', 'D', 'status', ARGV[1], 'type', ARGV[2], 'body', ARGV[3])
             redis.call('PEXPIRE', KEYS[1], ARGV[4])
             return 1
             """;
-    /** KEYS[1] record; ARGV ttl ms. */
+    /** KEYS[1] record; ARGV ttl ms, owner: only while {@code owner} holds the key. */
     private static final String UNCERTAIN = """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[2] then return 0 end
             redis.call('HSET', KEYS[1], 'state', 'U')
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
+            return 1
+            """;
+    /** KEYS[1] record; ARGV owner: deletes the record only while {@code owner} holds the key. */
+    private static final String FORGET = """
+            if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+            return redis.call('DEL', KEYS[1])
+            """;
+    /** KEYS[1] record; ARGV owner, lease-until ms: extends the lease of {@code owner}'s claim still in flight. */
+    private static final String RENEW_CLAIM = """
+            local r = redis.call('HMGET', KEYS[1], 'owner', 'state')
+            if r[1] ~= ARGV[1] or r[2] ~= 'F' then return 0 end
+            redis.call('HSET', KEYS[1], 'lease', ARGV[2])
             return 1
             """;
     /** KEYS[1] hold; ARGV ms: only ever lengthens a hold. */
@@ -187,11 +199,12 @@ public final class RedisSharedState implements SharedState {
 
     @Override
     public Claim claim(String key, String fingerprint, long leaseUntilMillis, Duration ttl) {
+        String owner = java.util.UUID.randomUUID().toString();
         List<Object> r;
         try {
             r = guarded(redis -> redis.<List<Object>>eval(CLAIM, ScriptOutputType.MULTI, new String[] {IDEM + key}, fingerprint,
                     Long.toString(System.currentTimeMillis()), Long.toString(leaseUntilMillis),
-                    Long.toString(ttl.toMillis())));
+                    Long.toString(ttl.toMillis()), owner));
         } catch (SharedStateUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -200,29 +213,45 @@ public final class RedisSharedState implements SharedState {
         Outcome outcome = Outcome.valueOf(String.valueOf(r.get(0)));
         return switch (outcome) {
             case DONE -> new Claim(outcome, new StoredReply(Integer.parseInt(String.valueOf(r.get(1))),
-                    String.valueOf(r.get(2)), Base64.getDecoder().decode(String.valueOf(r.get(3)))), 0);
-            case IN_FLIGHT -> new Claim(outcome, null, Long.parseLong(String.valueOf(r.get(1))));
+                    String.valueOf(r.get(2)), Base64.getDecoder().decode(String.valueOf(r.get(3)))), 0, null);
+            case IN_FLIGHT -> new Claim(outcome, null, Long.parseLong(String.valueOf(r.get(1))), null);
+            case NEW, RESUMED -> new Claim(outcome, null, 0, owner);
             default -> Claim.of(outcome);
         };
     }
 
     @Override
-    public void complete(String key, StoredReply reply, Duration ttl) {
+    public void complete(String key, String owner, StoredReply reply, Duration ttl) {
         run("store an idempotent answer", () -> redis().eval(COMPLETE, ScriptOutputType.INTEGER,
                 new String[] {IDEM + key}, Integer.toString(reply.status()),
                 reply.contentType() == null ? "" : reply.contentType(),
-                Base64.getEncoder().encodeToString(reply.body()), Long.toString(ttl.toMillis())));
+                Base64.getEncoder().encodeToString(reply.body()), Long.toString(ttl.toMillis()), owner));
     }
 
     @Override
-    public void markUncertain(String key, Duration ttl) {
+    public void markUncertain(String key, String owner, Duration ttl) {
         run("mark an idempotency key uncertain", () -> redis().eval(UNCERTAIN, ScriptOutputType.INTEGER,
-                new String[] {IDEM + key}, Long.toString(ttl.toMillis())));
+                new String[] {IDEM + key}, Long.toString(ttl.toMillis()), owner));
     }
 
     @Override
-    public void release(String key) {
-        run("release an idempotency key", () -> redis().del(IDEM + key));
+    public void release(String key, String owner) {
+        run("release an idempotency key", () -> redis().eval(FORGET, ScriptOutputType.INTEGER,
+                new String[] {IDEM + key}, owner));
+    }
+
+    @Override
+    public boolean renewClaim(String key, String owner, long leaseUntilMillis) {
+        Long renewed;
+        try {
+            renewed = guarded(redis -> redis.<Long>eval(RENEW_CLAIM, ScriptOutputType.INTEGER,
+                    new String[] {IDEM + key}, owner, Long.toString(leaseUntilMillis)));
+        } catch (SharedStateUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
+        }
+        return renewed != null && renewed == 1;
     }
 
     /** Deleted-object records: strings with a TTL under this prefix (see {@link #recordDeleted}). */

@@ -15,20 +15,41 @@ public interface SharedState extends AutoCloseable {
     /**
      * Claims {@code key} for a request with {@code fingerprint}: atomically creates an in-flight record
      * (lease until {@code leaseUntilMillis}, epoch ms) when none exists, or takes over one whose earlier
-     * attempt ended uncertain or whose lease ran out (its replica died).
+     * attempt ended uncertain or whose lease ran out (its replica died, or was paused past it). A claim that
+     * owns the key ({@link Outcome#NEW}, {@link Outcome#RESUMED}) carries a new {@link Claim#owner} token: the
+     * record's later changes name it, and are ignored once another claim took the key over.
      *
      * @throws SharedStateUnavailableException when the store cannot be reached (Redis down)
      */
     Claim claim(String key, String fingerprint, long leaseUntilMillis, Duration ttl);
 
-    /** Stores the answer of the claimed request; replays return it until {@code ttl} has passed. */
-    void complete(String key, StoredReply reply, Duration ttl);
+    /**
+     * Stores the answer of {@code owner}'s claimed request; replays return it until {@code ttl} has passed.
+     * Nothing when another claim owns the key now.
+     */
+    void complete(String key, String owner, StoredReply reply, Duration ttl);
 
-    /** The claimed request may have changed something but its outcome is not known: a retry must check. */
-    void markUncertain(String key, Duration ttl);
+    /**
+     * {@code owner}'s claimed request may have changed something but its outcome is not known: a retry must
+     * check. Nothing when another claim owns the key now.
+     */
+    void markUncertain(String key, String owner, Duration ttl);
 
-    /** The claimed request certainly changed nothing: forget the claim so the key can be used again. */
-    void release(String key);
+    /**
+     * {@code owner}'s claimed request certainly changed nothing: forget the claim so the key can be used again.
+     * Nothing when another claim owns the key now.
+     */
+    void release(String key, String owner);
+
+    /**
+     * Extends {@code owner}'s claim of {@code key} (still in flight) to {@code leaseUntilMillis}: true when it
+     * still owns it, false when another claim took it over (or it ended). A request checks this right before a
+     * change it must not make twice (a keyed create after its look-up): a replica paused past its lease and
+     * resumed must not create what the retry on another replica created.
+     *
+     * @throws SharedStateUnavailableException when the store cannot be reached
+     */
+    boolean renewClaim(String key, String owner, long leaseUntilMillis);
 
     /**
      * Remembers that spot-api deleted (or sent the delete of, with its outcome unknown) the object named by
@@ -91,10 +112,18 @@ public interface SharedState extends AutoCloseable {
     @Override
     void close();
 
-    /** The outcome of {@link #claim}. */
-    record Claim(Outcome outcome, StoredReply reply, long leaseUntilMillis) {
+    /**
+     * The outcome of {@link #claim}; {@code owner} is the claim's token when it owns the key ({@link Outcome#NEW},
+     * {@link Outcome#RESUMED}), else null.
+     */
+    record Claim(Outcome outcome, StoredReply reply, long leaseUntilMillis, String owner) {
         public static Claim of(Outcome outcome) {
-            return new Claim(outcome, null, 0);
+            return new Claim(outcome, null, 0, null);
+        }
+
+        /** A claim that owns the key, with a new owner token. */
+        public static Claim owning(Outcome outcome) {
+            return new Claim(outcome, null, 0, java.util.UUID.randomUUID().toString());
         }
     }
 

@@ -20,8 +20,26 @@ import java.util.concurrent.ThreadLocalRandom;
  *                       been left in doubt); when false a failed look-up is logged and the create goes ahead
  *                       (a first claim of a key, whose earlier record could only have been lost)
  */
-public record Correlation(String token, boolean lookFirst, boolean lookupRequired) {
+public record Correlation(String token, boolean lookFirst, boolean lookupRequired, Fence fence) {
     public static final String TAG_KEY = "spot-api:correlation";
+
+    /**
+     * Asked right before a create that its look-up found no earlier object for: null when the request may go
+     * ahead, else why not (its {@code Idempotency-Key} was taken over by a retry on another replica while this
+     * one was paused past its lease; the store cannot confirm it). Extends the request's hold on its key.
+     */
+    @FunctionalInterface
+    public interface Fence {
+        String refusal();
+    }
+
+    /** A fence that never refuses (a create without an idempotency key). */
+    public static final Fence NONE = () -> null;
+
+    /** A correlation without a fence. */
+    public Correlation(String token, boolean lookFirst, boolean lookupRequired) {
+        this(token, lookFirst, lookupRequired, NONE);
+    }
 
     /** A correlation whose look-up, when it looks first, must succeed before creating. */
     public Correlation(String token, boolean lookFirst) {
@@ -39,6 +57,7 @@ public record Correlation(String token, boolean lookFirst, boolean lookupRequire
      * What an earlier attempt with this token may have made, before making it again: {@code none} when no earlier
      * attempt can exist ({@link #lookFirst} false), else {@code lookup}'s answer. A failed look-up fails the result
      * when {@link #lookupRequired}; otherwise it is handed to {@code skipped} (to log) and the answer is {@code none}.
+     * What the caller then creates, it creates after {@link #beforeCreate()}.
      */
     public <T> java.util.concurrent.CompletableFuture<T> lookFirst(
             java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> lookup, T none,
@@ -50,6 +69,22 @@ public record Correlation(String token, boolean lookFirst, boolean lookupRequire
             skipped.accept(SpotClient.unwrap(failure));
             return none;
         });
+    }
+
+    /**
+     * Called right before a create (or import) is sent, after {@link #lookFirst} found nothing (or not all) to
+     * answer with: when this request's look-up ran ({@link #lookFirst}) and its {@link #fence} refuses, throws
+     * {@link SpotException.Kind#IN_PROGRESS} (409 with Retry-After) and nothing is sent.
+     */
+    public void beforeCreate() {
+        if (!lookFirst) {
+            return;
+        }
+        String refusal = fence.refusal();
+        if (refusal != null) {
+            throw new SpotException(SpotException.Kind.IN_PROGRESS, "create", 0, null, refusal, null,
+                    java.time.Duration.ofSeconds(1), false);
+        }
     }
 
     /** {@code object} with this tag set in {@code compute.launchSpecification.tags} (replacing any copy of it). */

@@ -9,7 +9,7 @@ import java.time.Duration;
  * organization, route and HTTP method over a 60 s window and keeps blocking a client that keeps
  * sending while blocked (contract section 9.2). So each call first takes one unit from the budget of
  * its account (its config name with its Spot account id: deployments of several orgs on one Redis may give
- * different Spot accounts the same name in their configs, and must not hold each other's routes), route template (ids replaced by {@code {id}}) and method, and after Spot answers 429 or
+ * different Spot accounts the same name in their configs, and must not hold each other's routes), route template (every segment but Spot's route words replaced by {@code {id}}: {@link #template}) and method, and after Spot answers 429 or
  * {@code X-RateLimit-Remaining: 0} the route is held for the window (or Spot's {@code Retry-After}):
  * calls in that time fail at once with {@link SpotException.Kind#RATE_LIMITED} and never reach Spot.
  */
@@ -50,18 +50,28 @@ public final class RateBudget {
         return account + ' ' + call.method() + ' ' + template(call.path());
     }
 
-    /** The path with every Spot id segment ({@code sig-...}, {@code smi-...}, ...) replaced by {@code {id}}. */
+    /**
+     * The words of Spot's paths as spot-api calls them (OAS paths under {@code /aws/ec2/group} and
+     * {@code /aws/ec2/managedInstance}): every other segment of a path is an id.
+     */
+    static final java.util.Set<String> ROUTE_WORDS = java.util.Set.of("aws", "ec2", "group", "managedInstance",
+            "migration", "bulk", "search", "state", "statefulInstance", "volume", "capacity", "costs", "events", "logs",
+            "status", "roll", "suspension", "detachInstances", "instanceHealthiness", "unhealthyImages", "scale", "up",
+            "down", "pause", "resume", "recycle", "deallocate");
+
+    /**
+     * The path with every segment that is not one of {@link #ROUTE_WORDS} replaced by {@code {id}}: the ids a caller
+     * chooses (a group's, a migration's, a roll's, a stateful instance's, a volume's) never make a budget of their
+     * own (attack round 6: only {@code sig-} and {@code smi-} segments were replaced, so every made-up migration id
+     * had a fresh budget, and a key of its own in Redis).
+     */
     static String template(String path) {
         String[] segments = path.split("/", -1);
         for (int i = 0; i < segments.length; i++) {
-            if (isId(segments[i])) {
+            if (!segments[i].isEmpty() && !ROUTE_WORDS.contains(segments[i])) {
                 segments[i] = "{id}";
             }
         }
         return String.join("/", segments);
-    }
-
-    private static boolean isId(String segment) {
-        return SpotIds.isGroupId(segment) || SpotIds.isManagedInstanceId(segment);
     }
 }

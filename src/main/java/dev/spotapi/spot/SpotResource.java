@@ -181,6 +181,7 @@ public final class SpotResource {
                 spot.metrics().recovered(spot.accountName(), "earlier_attempt");
                 return CompletableFuture.completedFuture(found);
             }
+            correlation.beforeCreate();
             return spot.send(call)
                     .thenApply(reply -> reply.firstItem().orElseThrow(() -> noItem(call, reply)))
                     .exceptionallyCompose(failure -> recover(spot, call, correlation, SpotClient.unwrap(failure)));

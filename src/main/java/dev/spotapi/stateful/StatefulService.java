@@ -75,6 +75,7 @@ public final class StatefulService {
                         + " key had imported it", account.name(), found.path("id").asText(), marker);
                 return claim(account, request, found, marker);
             }
+            correlation.beforeCreate();
             return account.spot().send(call).handle((reply, failure) -> failure == null
                     ? tag(account, request, started(call, request, reply))
                     : recover(account, request, marker, unwrap(failure))).thenCompose(f -> f);
@@ -247,6 +248,9 @@ public final class StatefulService {
                 } else {
                     rest.add(i);
                 }
+            }
+            if (!rest.isEmpty()) {
+                correlation.beforeCreate();
             }
             CompletableFuture<Void> sent = rest.isEmpty() ? CompletableFuture.completedFuture(null)
                     : sendBulk(account, requests, markers, rest, correlation, each);

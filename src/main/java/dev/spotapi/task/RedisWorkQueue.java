@@ -21,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the items it works on ({@code XCLAIM ... JUSTID}, which resets their idle time, only while the item is still
  * pending for it: {@link #renew}) at every check-in; an item
  * idle longer than the lease belongs to a replica that died, and {@code XAUTOCLAIM} gives it to the next
- * replica with room. A finished item is acknowledged and deleted ({@code XACK}, {@code XDEL}). The set
+ * replica with room (its cursor kept between calls, so that the whole pending list is looked through). A finished item is acknowledged and deleted ({@code XACK}, {@code XDEL}). The set
  * {@code <namespace>:spotapi:open} holds the ids not finished: its size bounds the queue ({@code maxQueue},
  * checked atomically with the {@code XADD}) and the reaper walks it.
  */
@@ -55,6 +55,8 @@ public final class RedisWorkQueue implements WorkQueue {
     private final Duration lease;
     private final String consumer = "replica-" + UUID.randomUUID();
     private final Map<String, String> entries = new ConcurrentHashMap<>();
+    /** Where the next look for abandoned items starts in the pending list ({@code XAUTOCLAIM}'s cursor). */
+    private volatile String claimCursor = "0-0";
     private volatile boolean groupReady;
 
     /**
@@ -110,8 +112,14 @@ public final class RedisWorkQueue implements WorkQueue {
         ensureGroup();
         List<Taken> out = new ArrayList<>();
         Consumer<String> me = Consumer.from(GROUP, consumer);
+        String from = claimCursor;
         ClaimedMessages<String, String> claimed = redis.run("claim abandoned tasks", r -> r.xautoclaim(stream,
-                XAutoClaimArgs.Builder.xautoclaim(me, lease, "0-0").count(max)));
+                XAutoClaimArgs.Builder.xautoclaim(me, lease, from).count(max)));
+        // XAUTOCLAIM looks at no more than 10 x COUNT pending entries per call and answers where to go on: always
+        // starting from 0-0, an abandoned item behind that many live, renewed ones was never reached (attack
+        // round 6); the cursor goes round the whole pending list, call after call, back to 0-0 at its end
+        String next = claimed.getId();
+        claimCursor = next == null || next.isEmpty() ? "0-0" : next;
         for (StreamMessage<String, String> m : claimed.getMessages()) {
             add(out, m, true);
         }

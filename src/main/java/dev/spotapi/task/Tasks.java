@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p>A task is created after Spot accepted the request (so a create's id is known) and its work item is
  * offered to the {@link WorkQueue}. Every {@code pumpMs} each replica takes as many items as it has room for
  * ({@code maxRunning} minus its running tasks). A running task reads Spot's state ({@link SpotProbe}) every
- * {@code pollMs}, writes an event for each change it sees, checks in (which renews its lease), and completes
+ * {@code pollMs} and writes an event for each change it sees; a heartbeat checks its running tasks in and renews
+ * their leases whatever their reads are doing ({@link #heartbeat}); a task completes
  * when the target state is reached, or fails with Spot's reason, or when the kind's deadline passes. The
  * reaper fails tasks whose check-in is older than {@code staleSeconds} (their replica died and nobody took
  * the item over). Nothing here ever repeats the Spot request itself: a task taken over from a dead replica
@@ -63,6 +64,8 @@ public final class Tasks implements AutoCloseable {
         volatile boolean sawTransition;
         /** When the next read is due (System.nanoTime): polls keep a fixed rate from a random phase. */
         long nextDueNanos;
+        /** Another replica took the task over: whatever this one still has in flight for it writes nothing. */
+        volatile boolean lost;
 
         Running(TaskWork work) {
             this.work = work;
@@ -95,6 +98,39 @@ public final class Tasks implements AutoCloseable {
         timer.scheduleWithFixedDelay(handOff(this::pump), PUMP_MS, PUMP_MS, TimeUnit.MILLISECONDS);
         long reapEvery = Math.max(1_000, Math.min(config.staleSeconds() * 1_000 / 2, 30_000));
         timer.scheduleWithFixedDelay(handOff(this::reap), reapEvery, reapEvery, TimeUnit.MILLISECONDS);
+        long beat = heartbeatMs(config);
+        timer.scheduleWithFixedDelay(handOff(this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+    }
+
+    /** How often a replica renews the items of its running tasks: a third of the lease, at most 5 s. */
+    static long heartbeatMs(TaskConfig config) {
+        return Math.max(100, Math.min(config.leaseSeconds() * 1_000 / 3, 5_000));
+    }
+
+    /**
+     * Renews the work items of this replica's running tasks and checks them in, whatever their Spot reads are
+     * doing: a live replica's task is never taken over because one read waited on a slow Spot longer than the lease
+     * (attack round 6: renewed only after each read, a task whose read outlived the lease was run by two live
+     * replicas). A task whose item another replica took over (this process was paused past the lease) is dropped.
+     */
+    void heartbeat() {
+        if (closed) {
+            return;
+        }
+        long now = clock.millis();
+        for (Running r : running.values()) {
+            String id = r.work.id();
+            try {
+                if (!queue.renew(id)) {
+                    lost(r);
+                    continue;
+                }
+                store.checkin(id);
+                r.lastCheckinMillis = now;
+            } catch (RuntimeException e) {
+                LOG.warn("task {}: renewing its lease failed (retried): {}", id, e.toString());
+            }
+        }
     }
 
     /**
@@ -221,7 +257,7 @@ public final class Tasks implements AutoCloseable {
     }
 
     private void poll(Running r) {
-        if (closed) {
+        if (closed || r.lost) {
             return;
         }
         TaskWork w = r.work;
@@ -269,7 +305,7 @@ public final class Tasks implements AutoCloseable {
     }
 
     private void observed(Running r, SpotProbe.Observation seen, Throwable failure) {
-        if (closed) {
+        if (closed || r.lost) {
             return;
         }
         String id = r.work.id();
@@ -292,15 +328,6 @@ public final class Tasks implements AutoCloseable {
                 finish(r, null);
                 return;
             }
-            long now = clock.millis();
-            if (now - r.lastCheckinMillis >= Math.min(config.leaseSeconds() * 1_000 / 3, 5_000)) {
-                if (!queue.renew(id)) {
-                    lost(r);
-                    return;
-                }
-                store.checkin(id);
-                r.lastCheckinMillis = now;
-            }
         } catch (RuntimeException e) {
             LOG.warn("task {}: recording progress failed (retried): {}", id, e.toString());
         }
@@ -321,7 +348,10 @@ public final class Tasks implements AutoCloseable {
      * took it over): it stops following the task and writes nothing more to it; the slot is free.
      */
     private void lost(Running r) {
-        running.remove(r.work.id());
+        r.lost = true;
+        if (!running.remove(r.work.id(), r)) {
+            return;
+        }
         LOG.info("task {} was taken over by another replica (this one did not renew it in time); no longer followed here",
                 r.work.id());
         workers.execute(this::pump);

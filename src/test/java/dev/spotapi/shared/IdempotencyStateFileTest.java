@@ -31,8 +31,9 @@ class IdempotencyStateFileTest {
     void aStoredAnswerIsReplayedByTheNextProcessEvenWithoutAStop() {
         Path file = dir.resolve("sub/idem.jsonl");
         EmbeddedSharedState first = EmbeddedSharedState.forService(file);
-        assertThat(first.claim("k1", "fp1", lease(), DAY).outcome()).isEqualTo(Outcome.NEW);
-        first.complete("k1", new StoredReply(200, "application/json", "{\"a\":1}".getBytes(StandardCharsets.UTF_8)), DAY);
+        SharedState.Claim k1 = first.claim("k1", "fp1", lease(), DAY);
+        assertThat(k1.outcome()).isEqualTo(Outcome.NEW);
+        first.complete("k1", k1.owner(), new StoredReply(200, "application/json", "{\"a\":1}".getBytes(StandardCharsets.UTF_8)), DAY);
         // no close: the process died right after the answer
         EmbeddedSharedState second = EmbeddedSharedState.forService(file);
         SharedState.Claim again = second.claim("k1", "fp1", lease(), DAY);
@@ -50,8 +51,9 @@ class IdempotencyStateFileTest {
         Path file = dir.resolve("idem.jsonl");
         EmbeddedSharedState first = EmbeddedSharedState.forService(file);
         assertThat(first.claim("flying", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.NEW);
-        assertThat(first.claim("doubt", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.NEW);
-        first.markUncertain("doubt", DAY);
+        SharedState.Claim doubt = first.claim("doubt", "fp", lease(), DAY);
+        assertThat(doubt.outcome()).isEqualTo(Outcome.NEW);
+        first.markUncertain("doubt", doubt.owner(), DAY);
         EmbeddedSharedState second = EmbeddedSharedState.forService(file); // first never closed (killed)
         // its lease has not run out, but its process is gone: in doubt at once, not 409 until the lease ends
         assertThat(second.claim("flying", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.RESUMED);
@@ -68,10 +70,9 @@ class IdempotencyStateFileTest {
     void aReleasedKeyIsFreeAfterARestartAndExpiredRecordsAreDropped() throws Exception {
         Path file = dir.resolve("idem.jsonl");
         EmbeddedSharedState first = EmbeddedSharedState.forService(file);
-        first.claim("released", "fp", lease(), DAY);
-        first.release("released");
-        first.claim("short", "fp", lease(), Duration.ofMillis(50));
-        first.complete("short", new StoredReply(200, "", new byte[0]), Duration.ofMillis(50));
+        first.release("released", first.claim("released", "fp", lease(), DAY).owner());
+        String shortOwner = first.claim("short", "fp", lease(), Duration.ofMillis(50)).owner();
+        first.complete("short", shortOwner, new StoredReply(200, "", new byte[0]), Duration.ofMillis(50));
         first.close();
         Thread.sleep(80);
         EmbeddedSharedState second = EmbeddedSharedState.forService(file);
@@ -86,8 +87,7 @@ class IdempotencyStateFileTest {
     void aLineTornByACrashIsSkippedAndTheOthersKept() throws Exception {
         Path file = dir.resolve("idem.jsonl");
         EmbeddedSharedState first = EmbeddedSharedState.forService(file);
-        first.claim("kept", "fp", lease(), DAY);
-        first.complete("kept", new StoredReply(202, "text/plain", "x".getBytes(StandardCharsets.UTF_8)), DAY);
+        first.complete("kept", first.claim("kept", "fp", lease(), DAY).owner(), new StoredReply(202, "text/plain", "x".getBytes(StandardCharsets.UTF_8)), DAY);
         Files.writeString(file, "{\"k\":\"torn\",\"f\":\"fp\",\"s\":\"D\",\"e\":99", StandardOpenOption.APPEND);
         EmbeddedSharedState second = EmbeddedSharedState.forService(file);
         assertThat(second.claim("kept", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.DONE);
@@ -103,8 +103,7 @@ class IdempotencyStateFileTest {
         int writes = IdempotencyJournal.MIN_LINES_TO_COMPACT / 2 + 100; // two lines each: past the threshold once
         for (int i = 0; i < writes; i++) {
             String key = "k" + (i % 10);
-            state.claim(key, "fp", lease(), DAY);
-            state.release(key);
+            state.release(key, state.claim(key, "fp", lease(), DAY).owner());
         }
         state.claim("last", "fp", lease(), DAY);
         long lines = Files.readAllLines(file).size();
@@ -120,8 +119,9 @@ class IdempotencyStateFileTest {
     @Test
     void withoutAFileNothingIsWritten() throws Exception {
         EmbeddedSharedState state = EmbeddedSharedState.forService(null);
-        assertThat(state.claim("k", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.NEW);
-        state.complete("k", new StoredReply(200, "", new byte[0]), DAY);
+        SharedState.Claim k = state.claim("k", "fp", lease(), DAY);
+        assertThat(k.outcome()).isEqualTo(Outcome.NEW);
+        state.complete("k", k.owner(), new StoredReply(200, "", new byte[0]), DAY);
         assertThat(state.claim("k", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.DONE);
         state.close();
         try (var files = Files.list(dir)) {
