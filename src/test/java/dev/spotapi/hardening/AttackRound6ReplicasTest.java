@@ -56,7 +56,7 @@ class AttackRound6ReplicasTest {
                 long created = System.nanoTime();
                 assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
                 String task = accepted.headers().firstValue("X-Flywheel-Task").orElseThrow();
-                awaitStatusOverHttp(baseA, task, "running");
+                TaskReplicaCrashTest.awaitStatus(baseA, task, "running");
                 signal(a, "STOP");
 
                 TaskConfig tasks = TaskConfig.DEFAULTS.with(50, 10, 100, 2, 120, Map.of("instancePower", 8L));
@@ -192,12 +192,12 @@ class AttackRound6ReplicasTest {
                 String body = Harness.instanceBody(name).toString();
                 String key = java.util.UUID.randomUUID().toString();
                 // A's look-up of an earlier attempt (the list of instances) is held 1 s by Spot
-                simAdmin(sim, "POST", "/_sim/faults", "{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance\","
+                TaskReplicaCrashTest.admin(sim, "POST", "/_sim/faults", "{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance\","
                         + "\"action\":\"delay\",\"delayMs\":1000,\"count\":1}");
                 long claimed = System.nanoTime();
                 java.util.concurrent.Future<HttpResponse<String>> first = pool.submit(() -> ServiceProcess.send("POST",
                         baseA + "/main/instances", body, Map.of("Idempotency-Key", key)));
-                awaitHeld(sim);
+                TaskReplicaCrashTest.awaitInProgress(sim);
                 signal(a, "STOP");
                 // the key's lease on A: deadline 1.5 s + attempt 1.2 s + 10 s
                 long leaseMs = 1_500 + 1_200 + 10_000;
@@ -213,13 +213,13 @@ class AttackRound6ReplicasTest {
                     // Spot's list fails for a moment as A resumes: A's held look-up either answers the list Spot made
                     // before B's create or, when its timeout is seen first, fails at its retry; both ways A still
                     // believes it holds a first claim (whose failed look-up "creates anyway")
-                    simAdmin(sim, "POST", "/_sim/faults", "{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance\","
+                    TaskReplicaCrashTest.admin(sim, "POST", "/_sim/faults", "{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance\","
                             + "\"action\":\"status\",\"status\":500,\"count\":20}");
                     signal(a, "CONT");
                     HttpResponse<String> firstReply = first.get(30, TimeUnit.SECONDS);
-                    simAdmin(sim, "DELETE", "/_sim/faults", null);
+                    TaskReplicaCrashTest.admin(sim, "DELETE", "/_sim/faults", null);
                     Thread.sleep(300);
-                    JsonNode list = TestService.JSON.readTree(simAdmin(sim, "GET",
+                    JsonNode list = TestService.JSON.readTree(TaskReplicaCrashTest.admin(sim, "GET",
                             "/aws/ec2/managedInstance?accountId=" + TestService.MAIN_ID, null));
                     JsonNode items = list.path("response").path("items");
                     // and the key's answer, once given (B's), stays the answer of every replay
@@ -239,26 +239,6 @@ class AttackRound6ReplicasTest {
                 a.waitFor(10, TimeUnit.SECONDS);
             }
         }
-    }
-
-    static String simAdmin(SpotSimulator sim, String method, String path, String body) throws Exception {
-        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(sim.baseUrl() + path))
-                .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer main-spot-token")
-                .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                        : java.net.http.HttpRequest.BodyPublishers.ofString(body));
-        return java.net.http.HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    /** Waits until the simulator holds a request. */
-    static void awaitHeld(SpotSimulator sim) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (TestService.JSON.readTree(simAdmin(sim, "GET", "/_sim/requests?limit=1", null)).path("inProgress").asInt() > 0) {
-                return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no request held by the simulator");
     }
 
 
@@ -295,7 +275,7 @@ class AttackRound6ReplicasTest {
                         refused++;
                     }
                 }
-                JsonNode log = TestService.JSON.readTree(simAdmin(sim, "GET", "/_sim/requests?limit=1000", null)).path("requests");
+                JsonNode log = TestService.JSON.readTree(TaskReplicaCrashTest.admin(sim, "GET", "/_sim/requests?limit=1000", null)).path("requests");
                 long reached = 0;
                 for (JsonNode e : log) {
                     if (e.path("path").asText().startsWith("/aws/ec2/managedInstance/migration/")) {
@@ -379,15 +359,15 @@ class AttackRound6ReplicasTest {
                 String task = asyncStop(a, instance);
                 awaitStatus(a, task, "running");
                 // A's next status read (Spot shows PAUSING for 1 s) is answered after 6 s, within its attempt timeout
-                simAdmin(sim, "POST", "/_sim/faults", "{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance/*/status\","
+                TaskReplicaCrashTest.admin(sim, "POST", "/_sim/faults", "{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance/*/status\","
                         + "\"action\":\"delay\",\"delayMs\":6000,\"count\":1}");
-                awaitHeld(sim);
+                TaskReplicaCrashTest.awaitInProgress(sim);
                 try (TestService b = TestService.replica(sim, patient, c -> c.withSharedState(shared)
                         .withTasks(TaskConfig.DEFAULTS.with(100, 20, 100, 2, 120, Map.of())))) {
                     JsonNode t = awaitFinished(b, task, 15);
                     assertThat(t.path("status").asText()).as("%s", t).isEqualTo("completed");
                     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
-                    while (System.nanoTime() < until && TestService.JSON.readTree(simAdmin(sim, "GET",
+                    while (System.nanoTime() < until && TestService.JSON.readTree(TaskReplicaCrashTest.admin(sim, "GET",
                             "/_sim/requests?limit=1", null)).path("inProgress").asInt() > 0) {
                         Thread.sleep(50);
                     }
@@ -444,20 +424,6 @@ class AttackRound6ReplicasTest {
         if (p.isAlive()) {
             new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start().waitFor();
         }
-    }
-
-    static void awaitStatusOverHttp(String base, String task, String status) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        String seen = "";
-        while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = ServiceProcess.send("GET", base + "/flywheel?task=" + task, null, Map.of());
-            seen = r.body();
-            if (TestService.JSON.readTree(seen).path(task).path("status").asText().equals(status)) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("task " + task + " never " + status + ": " + seen);
     }
 
     static JsonNode awaitFinished(TestService s, String task, int seconds) throws Exception {

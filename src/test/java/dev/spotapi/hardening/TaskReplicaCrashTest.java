@@ -95,7 +95,8 @@ class TaskReplicaCrashTest {
         }
     }
 
-    private static void awaitStatus(String base, String task, String status) throws Exception {
+    /** Polls {@code GET base/flywheel?task=} (no token: a child JVM's own tests) until the task has {@code status}. */
+    static void awaitStatus(String base, String task, String status) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         String seen = "";
         while (System.nanoTime() < deadline) {
@@ -109,8 +110,8 @@ class TaskReplicaCrashTest {
         throw new AssertionError("task " + task + " never " + status + ": " + seen);
     }
 
-    /** Waits until the simulator holds a request (A's delayed status read). */
-    private static void awaitInProgress(SpotSimulator sim) throws Exception {
+    /** Waits until the simulator holds a request (a delayed read). */
+    static void awaitInProgress(SpotSimulator sim) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             JsonNode log = TestService.JSON.readTree(admin(sim, "GET", "/_sim/requests?limit=1", null));
@@ -122,7 +123,8 @@ class TaskReplicaCrashTest {
         throw new AssertionError("replica A never read the instance's status");
     }
 
-    private static String admin(SpotSimulator sim, String method, String path, String body) throws Exception {
+    /** A call of the simulator's admin API (or of Spot's, with the main account's token); answers the body. */
+    static String admin(SpotSimulator sim, String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(sim.baseUrl() + path)).timeout(Duration.ofSeconds(10))
                 .header("Authorization", "Bearer main-spot-token")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
