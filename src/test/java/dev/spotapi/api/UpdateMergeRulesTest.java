@@ -47,8 +47,14 @@ class UpdateMergeRulesTest extends ApiTestSupport {
         assertThat(r.status()).as(r.body()).isEqualTo(200);
 
         JsonNode stored = storedInstance(id);
-        // arrays replace; org isolation puts this org's spinup:org tag back into the new list
-        assertThat(stored.path("compute").path("launchSpecification").path("tags")).as("the new list, CreatedBy gone")
+        // arrays replace; org isolation puts this org's spinup:org tag back into the new list, and the server's own
+        // tags (here the create's spot-api:correlation) are kept (ServerTags)
+        java.util.List<JsonNode> tags = new java.util.ArrayList<>();
+        stored.path("compute").path("launchSpecification").path("tags").forEach(tags::add);
+        assertThat(tags).as("the create's correlation tag, kept").anySatisfy(t -> assertThat(t.path("tagKey").asText())
+                .isEqualTo("spot-api:correlation"));
+        tags.removeIf(t -> t.path("tagKey").asText().equals("spot-api:correlation"));
+        assertThat(tags).as("the new list, CreatedBy gone")
                 .containsExactlyInAnyOrder(
                         TestService.json("{\"tagKey\": \"Environment\", \"tagValue\": \"dev\"}"),
                         TestService.json("{\"tagKey\": \"spinup:org\", \"tagValue\": \"" + TestService.ORG + "\"}"));
