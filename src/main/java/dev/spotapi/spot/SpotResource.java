@@ -84,13 +84,39 @@ public final class SpotResource {
         return flat;
     }
 
+    /** The resource's base path, e.g. {@code /aws/ec2/managedInstance}. */
+    public String basePath() {
+        return basePath;
+    }
+
     /** The body wrapper, e.g. {@code group}. */
     public String wrapper() {
         return wrapper;
     }
 
+    /**
+     * {@code <basePath>/<id>}. Every id, from a caller or from one of Spot's answers, is checked against its kind's
+     * form ({@link SpotIds}) before it is put in a path: an empty or malformed one (an import answer without its
+     * {@code managedInstanceId}: attack round 6) would otherwise name another route (the list, for an empty one) and
+     * act or check ownership on the wrong object. Throws {@link SpotException.Kind#NOT_FOUND} for such an id: nothing
+     * is sent.
+     */
     public String path(String id) {
+        if (!isId(id)) {
+            throw new SpotException(SpotException.Kind.NOT_FOUND, "find " + noun, 0, null,
+                    noun + " '" + (id == null ? "" : id.length() > 40 ? id.substring(0, 40) + "..." : id)
+                            + "' does not exist", null, null, false);
+        }
         return basePath + "/" + id;
+    }
+
+    /** Whether {@code id} has the form of an id of this kind ({@code sig-...}, {@code smi-...}). */
+    public boolean isId(String id) {
+        return switch (wrapper) {
+            case "group" -> SpotIds.isGroupId(id);
+            case "managedInstance" -> SpotIds.isManagedInstanceId(id);
+            default -> id != null && !id.isEmpty() && id.indexOf('/') < 0;
+        };
     }
 
     public String noun() {

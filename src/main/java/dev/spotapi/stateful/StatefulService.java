@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StatefulService {
     private static final Logger LOG = LoggerFactory.getLogger(StatefulService.class);
-    private static final String MI = InstanceService.INSTANCES.path("").replaceAll("/$", "");
+    private static final String MI = InstanceService.INSTANCES.basePath();
     /** Spot's 400 codes for a volume that cannot be deleted now (still attached): a CONFLICT. */
     static final Set<String> VOLUME_CONFLICT_CODES = Set.of("VOLUME_IN_USE", "VOLUME_ATTACHED");
 
@@ -76,9 +76,15 @@ public final class StatefulService {
                 return claim(account, request, found, marker);
             }
             correlation.beforeCreate();
-            return account.spot().send(call).handle((reply, failure) -> failure == null
-                    ? tag(account, request, started(call, request, reply))
-                    : recover(account, request, marker, unwrap(failure))).thenCompose(f -> f);
+            return account.spot().send(call).handle((reply, failure) -> {
+                if (failure != null) {
+                    return recover(account, request, marker, unwrap(failure));
+                }
+                ObjectNode out = started(call, request, reply);
+                return InstanceService.INSTANCES.isId(out.path("id").asText(""))
+                        ? tag(account, request, out)
+                        : recover(account, request, marker, withoutInstance(call, out)); // found by its in-flight name
+            }).thenCompose(f -> f);
         });
     }
 
@@ -94,6 +100,15 @@ public final class StatefulService {
                 reply.spotRequestId(), null, true));
         return answer(item.path("managedInstanceId").asText(""), item.path("migrationId").asText(""),
                 item.path("state").asText(""), request);
+    }
+
+    /**
+     * Spot started the migration but its answer names no managed instance (an empty or malformed
+     * {@code managedInstanceId}): the instance is looked for by its in-flight name, as after a lost answer.
+     */
+    private static SpotException withoutInstance(SpotCall call, ObjectNode out) {
+        return new SpotException(SpotException.Kind.BAD_REPLY, call.operation(), 200, null, "Spot started migration '"
+                + out.path("migrationId").asText("") + "' but named no managed instance", null, null, true);
     }
 
     private static ObjectNode answer(String id, String migrationId, String state, ImportRequest request) {
@@ -290,10 +305,14 @@ public final class StatefulService {
                 for (int i : rest) {
                     ImportRequest request = requests.get(i);
                     JsonNode item = started.remove(request.originalInstanceId());
-                    each.set(i, item != null
-                            ? tag(account, request, answer(item.path("managedInstanceId").asText(""),
-                                    item.path("migrationId").asText(""), item.path("state").asText(""), request))
-                            : importInstance(account, request, new Correlation(itemToken(correlation, i), false)));
+                    if (item == null) {
+                        each.set(i, importInstance(account, request, new Correlation(itemToken(correlation, i), false)));
+                        continue;
+                    }
+                    ObjectNode out = answer(item.path("managedInstanceId").asText(""), item.path("migrationId").asText(""),
+                            item.path("state").asText(""), request);
+                    each.set(i, InstanceService.INSTANCES.isId(out.path("id").asText("")) ? tag(account, request, out)
+                            : recover(account, request, markers.get(i), withoutInstance(call, out)));
                 }
                 return CompletableFuture.<Void>completedFuture(null);
             }
@@ -388,6 +407,9 @@ public final class StatefulService {
                 return CompletableFuture.completedFuture(item);
             }
             String mi = item.path("managedInstanceId").asText("");
+            if (!InstanceService.INSTANCES.isId(mi)) {
+                throw notFound(call, "migration '" + migrationId + "' does not exist", null); // no owner to check
+            }
             return InstanceService.INSTANCES.read(account.spot(), mi).handle((object, failure) -> {
                 if (failure != null || !ownership.owns(object)) {
                     throw notFound(call, "migration '" + migrationId + "' does not exist", null);
