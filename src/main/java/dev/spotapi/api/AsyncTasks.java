@@ -199,7 +199,7 @@ final class AsyncTasks {
             JsonNode target = body(ctx).path("target");
             return target.canConvertToInt() ? Integer.toString(target.asInt()) : "";
         }
-        if (kind != TaskKind.INSTANCE_POWER && kind != TaskKind.STATEFUL_INSTANCE) {
+        if (kind != TaskKind.INSTANCE_POWER && kind != TaskKind.STATEFUL_INSTANCE && kind != TaskKind.GROUP_POWER) {
             return "";
         }
         PowerState state;
@@ -207,6 +207,10 @@ final class AsyncTasks {
             state = PowerState.fromBody(body(ctx));
         } catch (IllegalArgumentException e) {
             state = PowerState.START;
+        }
+        if (kind == TaskKind.GROUP_POWER) {
+            // what the group's target must stay: a later opposite power change supersedes this one (SpotProbe)
+            return state == PowerState.STOP ? TaskKind.GROUP_STOPPED : TaskKind.GROUP_STARTED;
         }
         return switch (state) {
             case STOP -> "PAUSED";

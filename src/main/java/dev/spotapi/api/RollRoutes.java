@@ -40,6 +40,20 @@ final class RollRoutes extends AccountScopedRoutes {
      * those parameters (Spot's defaults for {@code true} or an empty value); answers the updated group with
      * the roll in {@value #ROLL_HEADER}, and a task like {@link #start}. Without {@code roll} a plain update.
      */
+    /**
+     * A roll refused (or failed) after its update was written: the same failure, saying that the update stands, so
+     * that no caller takes the refusal for "nothing changed" (attack round 6: a 400 from Spot's roll hid the update).
+     */
+    private static Throwable updatedButNotRolled(String id, Throwable failure) {
+        Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
+        if (!(cause instanceof dev.spotapi.spot.SpotException s)) {
+            return cause;
+        }
+        return new dev.spotapi.spot.SpotException(s.kind(), s.operation(), s.httpStatus(), s.code(), "elastigroup '" + id
+                + "' was updated (the update stands); its roll was not started: " + s.spotMessage(), s.spotRequestId(),
+                s.retryAfter(), s.mayHaveActed());
+    }
+
     void updateWithRoll(Exchange ctx, ElastigroupRoutes plain) {
         String rollParam = ctx.queryParam("roll");
         if (rollParam == null) {
@@ -51,10 +65,12 @@ final class RollRoutes extends AccountScopedRoutes {
         ObjectNode params = parsed(() -> Rolls.rollBody(rollQuery(rollParam)));
         ObjectNode body = parsed(() -> dev.spotapi.tags.ServerTags.refuseDuplicateKeys(body(ctx)));
         CompletableFuture<JsonNode> done = groups.update(account, id, body)
-                .thenCompose(group -> Rolls.start(account, id, params).thenApply(roll -> {
-                    started(ctx, roll);
-                    return group;
-                }));
+                .thenCompose(group -> Rolls.start(account, id, params)
+                        .exceptionallyCompose(failure -> CompletableFuture.failedFuture(updatedButNotRolled(id, failure)))
+                        .thenApply(roll -> {
+                            started(ctx, roll);
+                            return group;
+                        }));
         replies.jsonLater(ctx, done);
     }
 

@@ -35,15 +35,13 @@ import java.util.concurrent.CompletableFuture;
  * actual (USD). Amounts are decimal strings with 4 places.
  *
  * <p>Spot answers 400 to concurrent cost calls of one account, so every cost call of a Spot account goes
- * through one fence ({@link dev.spotapi.spot.SpotClient#exclusive} on {@value #FENCE}: one at a time, across
+ * through one fence ({@link dev.spotapi.spot.SpotClient#sendCosts}: one at a time, across
  * replicas with Redis). Each resource's daily costs (Spot's {@code aggregationPeriod=daily}) are cached for
  * {@link #CACHE_TTL} (closed windows only), in this process and in the shared state (Redis mode: every replica). At most {@link #MAX_RESOURCES} resources per roll-up; a resource over the
  * bound, or whose call failed, makes the answer partial: {@link Result#missing} names them and every period
  * is {@code Estimated} — never a guess.
  */
 public final class CostRollup {
-    /** The fence name of an account's cost calls. */
-    static final String FENCE = "/aws/ec2/costs";
     /** Most resources one roll-up asks Spot about. */
     public static final int MAX_RESOURCES = 200;
     static final Duration CACHE_TTL = Duration.ofMinutes(5);
@@ -166,7 +164,7 @@ public final class CostRollup {
                 .withQuery("fromDate", q.start().toString()).withQuery("toDate", q.end().toString())
                 .withQuery("aggregationPeriod", "daily");
         CompletableFuture<Map<LocalDate, double[]>> result = account.spot()
-                .exclusive(FENCE, "get costs", spot -> spot.send(call)).thenApply(reply -> {
+                .sendCosts(call).thenApply(reply -> {
             Map<LocalDate, double[]> days = new TreeMap<>();
             for (JsonNode item : reply.items()) {
                 String date = item.path("date").asText("");

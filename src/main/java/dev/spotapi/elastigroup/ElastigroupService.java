@@ -168,10 +168,10 @@ public final class ElastigroupService {
             CompletableFuture<JsonNode> group) {
         CompletableFuture<SpotReply> costs;
         if (window.isLifetime()) {
-            costs = group.thenCompose(g -> account.spot().send(costsCall(id, lifetimeFrom(g),
+            costs = group.thenCompose(g -> account.spot().sendCosts(costsCall(id, lifetimeFrom(g),
                     LocalDate.now(ZoneOffset.UTC).plusDays(2).toString(), aggregationPeriod)));
         } else {
-            costs = account.spot().send(costsCall(id, window.fromDate(), window.toDate(), aggregationPeriod));
+            costs = account.spot().sendCosts(costsCall(id, window.fromDate(), window.toDate(), aggregationPeriod));
         }
         return group.thenCombine(costs, (g, reply) -> aggregationPeriod != null ? (JsonNode) reply.items()
                 : reply.firstItem().orElseGet(JsonNodeFactory.instance::objectNode));

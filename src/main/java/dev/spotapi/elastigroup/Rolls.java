@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * A group's fleet operations (OAS {@code /aws/ec2/group/{groupId}/roll…}, {@code /instanceHealthiness},
@@ -48,7 +47,7 @@ public final class Rolls {
         return account.spot().send(call).thenApply(reply -> reply.firstItem()
                         .orElseGet(JsonNodeFactory.instance::objectNode))
                 .exceptionallyCompose(failure -> {
-                    Throwable cause = unwrap(failure);
+                    Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
                     if (cause instanceof SpotException s && s.kind() == SpotException.Kind.REJECTED) {
                         return list(account, groupId).thenCompose(rolls -> {
                             for (JsonNode r : rolls) {
@@ -302,11 +301,4 @@ public final class Rolls {
         return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 
-    private static Throwable unwrap(Throwable t) {
-        Throwable cur = t;
-        while (cur instanceof CompletionException && cur.getCause() != null) {
-            cur = cur.getCause();
-        }
-        return cur;
-    }
 }

@@ -112,7 +112,7 @@ public final class InstanceService {
         CompletableFuture<String> state = account.spot().send(statusCall(id))
                 .thenApply(st -> st.firstItem().map(s -> s.path("status").asText("")).orElse(""))
                 .exceptionally(failure -> {
-                    Throwable cause = unwrap(failure);
+                    Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
                     statusLookupFailures.computeIfAbsent(account.name(), this::statusLookupCounter).increment();
                     // not found: the object read answers the caller's 404 (a client error, not a warning)
                     boolean notFound = cause instanceof dev.spotapi.spot.SpotException se
@@ -259,14 +259,14 @@ public final class InstanceService {
                 .withQuery("fromDate", fromDate).withQuery("toDate", toDate);
         if (aggregationPeriod != null) {
             call = call.withQuery("aggregationPeriod", aggregationPeriod);
-            return itemsOfExisting(account, call, instance);
+            return itemsOfExisting(account.spot().sendCosts(call), instance);
         }
-        return itemOfExisting(account, call, instance);
+        return itemOfExisting(account.spot().sendCosts(call), instance);
     }
 
     /** Spot's status item, with the existence check in parallel as for {@link #costs}. */
     public CompletableFuture<JsonNode> status(Account account, String id, CompletableFuture<JsonNode> instance) {
-        return itemOfExisting(account, statusCall(id), instance);
+        return itemOfExisting(account.spot().send(statusCall(id)), instance);
     }
 
     /** The read of the object, for callers that have none from the org check. */
@@ -282,9 +282,8 @@ public final class InstanceService {
      * Both calls at once: the existence check decides first (a missing instance is a 404 whatever the
      * other call said), then the call's own failure, then its first item (an empty object when none).
      */
-    private static CompletableFuture<JsonNode> itemOfExisting(Account account, SpotCall call,
+    private static CompletableFuture<JsonNode> itemOfExisting(CompletableFuture<SpotReply> reply,
             CompletableFuture<JsonNode> instance) {
-        CompletableFuture<SpotReply> reply = account.spot().send(call);
         return CompletableFuture.allOf(instance, reply).handle((ignored, failure) -> {
             if (instance.isCompletedExceptionally()) {
                 instance.join(); // rethrows the existence check's failure
@@ -294,9 +293,8 @@ public final class InstanceService {
     }
 
     /** As {@link #itemOfExisting}, answering every item (an array, possibly empty). */
-    private static CompletableFuture<JsonNode> itemsOfExisting(Account account, SpotCall call,
+    private static CompletableFuture<JsonNode> itemsOfExisting(CompletableFuture<SpotReply> reply,
             CompletableFuture<JsonNode> instance) {
-        CompletableFuture<SpotReply> reply = account.spot().send(call);
         return CompletableFuture.allOf(instance, reply).handle((ignored, failure) -> {
             if (instance.isCompletedExceptionally()) {
                 instance.join();
@@ -318,11 +316,4 @@ public final class InstanceService {
                 .register(registry);
     }
 
-    private static Throwable unwrap(Throwable t) {
-        Throwable cur = t;
-        while (cur instanceof java.util.concurrent.CompletionException && cur.getCause() != null) {
-            cur = cur.getCause();
-        }
-        return cur;
-    }
 }

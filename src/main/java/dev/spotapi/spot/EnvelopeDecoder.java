@@ -106,7 +106,9 @@ final class EnvelopeDecoder {
             kind = Kind.AUTH_REJECTED;
         } else if (status >= 500 || envelope == null || success(status)) {
             kind = Kind.BAD_REPLY;
-        } else if (code != null && code.endsWith("_DOESNT_EXIST")) {
+        } else if (code != null && (code.endsWith("_DOESNT_EXIST") || code.endsWith("_NOT_FOUND"))) {
+            // <ENTITY>_DOESNT_EXIST (contract §2.4), or <ENTITY>_NOT_FOUND (a roll the group does not have): a 404 as
+            // for every object that does not exist (attack round 6: a made-up roll id was a 400)
             kind = Kind.NOT_FOUND;
         } else {
             kind = Kind.REJECTED;

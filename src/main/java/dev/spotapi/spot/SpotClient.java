@@ -174,6 +174,19 @@ public final class SpotClient {
         return metrics;
     }
 
+    /** The fence name of an account's cost calls ({@link #sendCosts}). */
+    public static final String COSTS_FENCE = "/aws/ec2/costs";
+
+    /**
+     * A cost call ({@code GET .../{id}/costs}): Spot answers 400 to concurrent cost calls of one account
+     * (docs/reliability.md), so every one of them, the roll-up's and the per-resource routes' alike, goes through one
+     * fence ({@link #exclusive} on {@value #COSTS_FENCE}: one at a time, across replicas with Redis). Fails as
+     * {@link #send} does, and {@link SpotException.Kind#IN_PROGRESS} when the fence is not free in time.
+     */
+    public CompletableFuture<SpotReply> sendCosts(SpotCall call) {
+        return exclusive(COSTS_FENCE, call.operation(), spot -> spot.send(call));
+    }
+
     /**
      * Performs the call; the future fails with a {@link SpotException} when it does not succeed. The
      * request's trace ({@link TraceContext#current()}) goes to Spot as {@code traceparent}, and is current
@@ -540,7 +553,8 @@ public final class SpotClient {
         return false;
     }
 
-    static Throwable unwrap(Throwable t) {
+    /** The failure inside {@code CompletionException}/{@code ExecutionException} wrappers: what a caller maps. */
+    public static Throwable unwrap(Throwable t) {
         Throwable cur = t;
         while ((cur instanceof CompletionException || cur instanceof java.util.concurrent.ExecutionException)
                 && cur.getCause() != null) {

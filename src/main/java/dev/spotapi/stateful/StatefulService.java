@@ -78,7 +78,7 @@ public final class StatefulService {
             correlation.beforeCreate();
             return account.spot().send(call).handle((reply, failure) -> {
                 if (failure != null) {
-                    return recover(account, request, marker, unwrap(failure));
+                    return recover(account, request, marker, dev.spotapi.spot.SpotClient.unwrap(failure));
                 }
                 ObjectNode out = started(call, request, reply);
                 return InstanceService.INSTANCES.isId(out.path("id").asText(""))
@@ -195,7 +195,7 @@ public final class StatefulService {
         ObjectNode update = ownership.forUpdate(partial);
         return tagAttempt(account, id, update, 1).handle((ignored, failure) -> {
             if (failure != null) {
-                Throwable cause = unwrap(failure);
+                Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
                 LOG.error("imported managed instance could not be tagged with its org account={} instance={}"
                         + " migration={} attempts={}: {} (run org-adopt)", account.name(), id,
                         out.path("migrationId").asText(), TAG_ATTEMPTS, cause.getMessage());
@@ -215,7 +215,7 @@ public final class StatefulService {
             if (failure == null) {
                 return CompletableFuture.completedFuture((Object) ok);
             }
-            Throwable cause = unwrap(failure);
+            Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
             boolean retryable = !(cause instanceof SpotException s) || (s.kind() != SpotException.Kind.REJECTED
                     && s.kind() != SpotException.Kind.AUTH_REJECTED);
             if (attempt >= TAG_ATTEMPTS || !retryable) {
@@ -274,7 +274,7 @@ public final class StatefulService {
                 for (int i = 0; i < each.size(); i++) {
                     ImportRequest request = requests.get(i);
                     answered.add(each.get(i).handle((ok, failure) -> ok != null ? ordered(ok)
-                            : importFailure(request, unwrap(failure))));
+                            : importFailure(request, dev.spotapi.spot.SpotClient.unwrap(failure))));
                 }
                 return CompletableFuture.allOf(answered.toArray(CompletableFuture[]::new))
                         .thenApply(w -> answered.stream().map(CompletableFuture::join).toList());
@@ -316,7 +316,7 @@ public final class StatefulService {
                 }
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            Throwable cause = unwrap(failure);
+            Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
             if (!(cause instanceof SpotException e) || !e.mayHaveActed()) {
                 return CompletableFuture.<Void>failedFuture(cause);
             }
@@ -465,7 +465,7 @@ public final class StatefulService {
         if (ids.size() == 1 && !first) {
             String id = ids.get(0);
             return instances.power(account, id, request.state()).handle((ok, f) -> {
-                results.put(id, f == null ? result(id, "accepted", null) : failed(id, unwrap(f)));
+                results.put(id, f == null ? result(id, "accepted", null) : failed(id, dev.spotapi.spot.SpotClient.unwrap(f)));
                 return null;
             });
         }
@@ -478,7 +478,7 @@ public final class StatefulService {
                 ids.forEach(id -> results.put(id, result(id, "accepted", null)));
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            Throwable cause = unwrap(failure);
+            Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
             boolean refused = cause instanceof SpotException s && (s.kind() == SpotException.Kind.REJECTED
                     || s.kind() == SpotException.Kind.NOT_FOUND || s.kind() == SpotException.Kind.CONFLICT);
             if (!refused) {
@@ -508,7 +508,7 @@ public final class StatefulService {
             if (failure == null) {
                 return null;
             }
-            Throwable cause = unwrap(failure);
+            Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
             if (cause instanceof SpotException s && s.kind() == SpotException.Kind.REJECTED && s.code() != null
                     && VOLUME_CONFLICT_CODES.contains(s.code())) {
                 throw s.as(SpotException.Kind.CONFLICT);
@@ -544,7 +544,4 @@ public final class StatefulService {
                 false);
     }
 
-    private static Throwable unwrap(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    }
 }

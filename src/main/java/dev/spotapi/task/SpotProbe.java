@@ -142,7 +142,7 @@ final class SpotProbe {
             if (failure == null) {
                 return new Observation(noun + " " + work.resource() + " still exists", false, null, false);
             }
-            if (unwrap(failure) instanceof SpotException s && s.kind() == SpotException.Kind.NOT_FOUND) {
+            if (dev.spotapi.spot.SpotClient.unwrap(failure) instanceof SpotException s && s.kind() == SpotException.Kind.NOT_FOUND) {
                 return new Observation(noun + " " + work.resource() + " is deleted", true, null, false);
             }
             throw failure instanceof CompletionException c ? c : new CompletionException(failure);
@@ -175,6 +175,15 @@ final class SpotProbe {
                 return Observation.failed(state, "the group's target is now " + target + ", not the " + requested
                         + " this change asked for: a later change superseded it");
             }
+            // stopped is 0/0/0 (ElastigroupService's power stop); a started group's restored capacity may have target 0
+            boolean stopped = target == 0 && capacity.path("minimum").asInt(0) == 0 && capacity.path("maximum").asInt(0) == 0;
+            if (work.kind() == TaskKind.GROUP_POWER && (TaskKind.GROUP_STOPPED.equals(work.target()) ? !stopped
+                    : TaskKind.GROUP_STARTED.equals(work.target()) && stopped)) {
+                // the opposite power change came after this one (attack round 6: a stop's task completed at the
+                // start's capacity, a start's at 0/0/0)
+                return Observation.failed(state, "the group was " + (stopped ? "stopped" : "started")
+                        + " again after this change: a later change superseded it");
+            }
             // weighted capacity: the instance count cannot be compared with the target; all fulfilled and some
             // running (none for target 0) is "fulfilled"
             boolean done = other == 0 && (weighted ? (target == 0) == (fulfilled == 0) : fulfilled == target);
@@ -187,7 +196,7 @@ final class SpotProbe {
      * Spot's reason; throttling, 5xx, timeouts and connection failures are retried at the next poll.
      */
     private static Observation failedRead(Throwable failure) {
-        Throwable cause = unwrap(failure);
+        Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
         if (cause instanceof SpotException s) {
             String reason = "Spot: " + (s.code() == null ? "" : s.code() + ": ") + s.spotMessage();
             return switch (s.kind()) {
@@ -199,11 +208,4 @@ final class SpotProbe {
         return new Observation("read failed: " + cause, false, null, true);
     }
 
-    static Throwable unwrap(Throwable t) {
-        Throwable cur = t;
-        while (cur instanceof CompletionException && cur.getCause() != null) {
-            cur = cur.getCause();
-        }
-        return cur;
-    }
 }

@@ -32,6 +32,11 @@ public enum TaskKind {
      */
     STATEFUL_INSTANCE("statefulInstance");
 
+    /** The target of a {@link #GROUP_POWER} task that stops the group: its capacity target must stay 0. */
+    public static final String GROUP_STOPPED = "STOPPED";
+    /** The target of a {@link #GROUP_POWER} task that starts the group: its capacity target must stay above 0. */
+    public static final String GROUP_STARTED = "STARTED";
+
     private final String configName;
 
     TaskKind(String configName) {

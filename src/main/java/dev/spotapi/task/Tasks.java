@@ -311,7 +311,7 @@ public final class Tasks implements AutoCloseable {
         String id = r.work.id();
         try {
             if (failure != null) {
-                seen = new SpotProbe.Observation("read failed: " + SpotProbe.unwrap(failure), false, null, true);
+                seen = new SpotProbe.Observation("read failed: " + dev.spotapi.spot.SpotClient.unwrap(failure), false, null, true);
             }
             if (seen.inTransition()) {
                 r.sawTransition = true;
