@@ -45,8 +45,19 @@ final class StatefulRoutes extends AccountScopedRoutes {
         replies.noContentLater(ctx, groups.power(account, group, ssi, state));
     }
 
-    /** Deallocates a stateful instance (its volumes, snapshots and network interface are deleted). */
+    /**
+     * Deallocates a stateful instance (its volumes, snapshots and network interface are deleted). Spot's deallocate
+     * takes no options, so {@code keep} or {@code detach} (the delete options of groups and instances) is a 400, never
+     * ignored: what the caller asked to keep would be deleted (attack round 6).
+     */
     void deallocate(Exchange ctx) {
+        for (String option : new String[] {"keep", "detach"}) {
+            if (ctx.queryParam(option) != null) {
+                throw ApiException.badRequest(option + " does not apply to a stateful instance: Spot's deallocate"
+                        + " deletes its volumes, snapshots and network interface and takes no options (to keep a"
+                        + " volume, stop the instance and delete the other volumes one by one)");
+            }
+        }
         var account = account(ctx);
         String group = group(ctx);
         String ssi = statefulInstance(ctx);

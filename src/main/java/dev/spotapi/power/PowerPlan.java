@@ -50,15 +50,16 @@ public enum PowerPlan {
     /**
      * Whether a Spot refusal code of a pause/resume (a race with another caller: the status read said "act")
      * means the instance already is where the request wants it: ALREADY_PAUSED for stop, ALREADY_ACTIVE or
-     * NOT_PAUSED for start.
+     * NOT_PAUSED for start (of a managed instance or a stateful instance).
      */
     public static boolean alreadyThere(PowerState requested, String spotCode) {
         if (spotCode == null) {
             return false;
         }
+        // MANAGED_INSTANCE_* for managed instances, STATEFUL_INSTANCE_* for a group's stateful instances
         return switch (requested) {
-            case STOP -> spotCode.equals("MANAGED_INSTANCE_ALREADY_PAUSED");
-            case START -> spotCode.equals("MANAGED_INSTANCE_ALREADY_ACTIVE") || spotCode.equals("MANAGED_INSTANCE_NOT_PAUSED");
+            case STOP -> spotCode.endsWith("_INSTANCE_ALREADY_PAUSED");
+            case START -> spotCode.endsWith("_INSTANCE_ALREADY_ACTIVE") || spotCode.endsWith("_INSTANCE_NOT_PAUSED");
             case REBOOT -> false;
         };
     }

@@ -36,9 +36,29 @@ public final class GroupStatefulService {
         });
     }
 
-    /** stop = pause, start = resume, reboot = recycle ({@code PUT .../statefulInstance/{id}/<action>}). */
+    /**
+     * stop = pause, start = resume, reboot = recycle ({@code PUT .../statefulInstance/{id}/<action>}), idempotent as
+     * a managed instance's power ({@link dev.spotapi.power.PowerPlan}, from the state the group's list shows, OAS
+     * {@code listStatefulInstances.state}): already there or moving there succeeds with no call; moving the other way
+     * is 409 with Retry-After; Spot's "already paused/active" after a race is a success (attack round 6: a scheduler's
+     * nightly stop of a paused stateful instance was a 409).
+     */
     public CompletableFuture<Void> power(Account account, String group, String statefulInstance, PowerState state) {
-        return action(account, group, statefulInstance, state.spotAction());
+        return ofGroup(account, group, statefulInstance).thenCompose(item -> {
+            String status = item.path("state").asText(null);
+            return switch (dev.spotapi.power.PowerPlan.forInstance(state, status)) {
+                case ALREADY, UNDER_WAY -> CompletableFuture.<Void>completedFuture(null);
+                case OPPOSITE -> CompletableFuture.<Void>failedFuture(new SpotException(SpotException.Kind.IN_PROGRESS,
+                        state.word() + " stateful instance", 0, null, "stateful instance '" + statefulInstance + "' is "
+                        + status + ": retry when the transition is over", null,
+                        dev.spotapi.power.PowerPlan.TRANSITION_RETRY_AFTER, false));
+                case ACT -> send(account, group, statefulInstance, state.spotAction()).exceptionallyCompose(failure -> {
+                    Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
+                    return cause instanceof SpotException s && dev.spotapi.power.PowerPlan.alreadyThere(state, s.code())
+                            ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(cause);
+                });
+            };
+        });
     }
 
     /** Deletes every resource of the stateful instance: network interface, snapshots, volumes ({@code .../deallocate}). */
@@ -46,29 +66,46 @@ public final class GroupStatefulService {
         return action(account, group, statefulInstance, "deallocate");
     }
 
-    /** Deletes one volume of a PAUSED stateful instance ({@code DELETE .../statefulInstance/{id}/volume/{volumeId}}). */
+    /**
+     * Deletes one volume of a PAUSED stateful instance ({@code DELETE .../statefulInstance/{id}/volume/{volumeId}}):
+     * only a volume among the instance's {@code devices} (the same list read): another one (another org's) is a
+     * NOT_FOUND before anything is written, whether Spot checks the pairing or not (attack round 6).
+     */
     public CompletableFuture<Void> deleteVolume(Account account, String group, String statefulInstance, String volume) {
-        return ofGroup(account, group, statefulInstance).thenCompose(member -> conflicts(account.spot().send(
-                SpotCall.delete("delete stateful instance volume", base(group) + "/" + statefulInstance + "/volume/"
-                        + volume, null).withoutItems())));
+        return ofGroup(account, group, statefulInstance).thenCompose(member -> {
+            for (var device : member.path("devices")) {
+                if (volume.equals(device.path("volumeId").asText(null))) {
+                    return conflicts(account.spot().send(SpotCall.delete("delete stateful instance volume",
+                            base(group) + "/" + statefulInstance + "/volume/" + volume, null).withoutItems()));
+                }
+            }
+            return CompletableFuture.failedFuture(new SpotException(SpotException.Kind.NOT_FOUND,
+                    "find stateful instance volume", 200, null, "volume '" + volume + "' does not exist on stateful"
+                            + " instance '" + statefulInstance + "'", null, null, false));
+        });
     }
 
     private CompletableFuture<Void> action(Account account, String group, String statefulInstance, String action) {
-        return ofGroup(account, group, statefulInstance).thenCompose(member -> conflicts(account.spot().send(
-                SpotCall.put(action + " stateful instance", base(group) + "/" + statefulInstance + "/" + action, null)
-                        .withoutItems())));
+        return ofGroup(account, group, statefulInstance).thenCompose(member -> send(account, group, statefulInstance,
+                action));
+    }
+
+    private static CompletableFuture<Void> send(Account account, String group, String statefulInstance, String action) {
+        return conflicts(account.spot().send(SpotCall.put(action + " stateful instance",
+                base(group) + "/" + statefulInstance + "/" + action, null).withoutItems()));
     }
 
     /**
-     * Completes when {@code statefulInstance} is one of {@code group}'s (its list, one Spot read), else fails
+     * The item of {@code statefulInstance} when it is one of {@code group}'s (its list, one Spot read), else fails
      * with NOT_FOUND before anything is written: the group's org is checked by the route, so an instance of
      * another group (another org's) must never be reached through it, whether Spot checks the pairing or not.
      */
-    private CompletableFuture<Void> ofGroup(Account account, String group, String statefulInstance) {
-        return list(account, group).thenAccept(items -> {
+    private CompletableFuture<com.fasterxml.jackson.databind.JsonNode> ofGroup(Account account, String group,
+            String statefulInstance) {
+        return list(account, group).thenApply(items -> {
             for (var item : items) {
                 if (statefulInstance.equals(item.path("id").asText())) {
-                    return;
+                    return item;
                 }
             }
             throw new CompletionException(new SpotException(SpotException.Kind.NOT_FOUND, "find stateful instance",

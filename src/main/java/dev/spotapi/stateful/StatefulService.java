@@ -383,7 +383,7 @@ public final class StatefulService {
             error.put("kind", switch (s.kind()) {
                 case NOT_FOUND -> "not_found";
                 case REJECTED -> "rejected";
-                case CONFLICT -> "conflict";
+                case CONFLICT, IN_PROGRESS -> "conflict";
                 default -> "failed";
             });
             error.put("message", s.spotMessage() != null ? s.spotMessage() : s.getMessage());
@@ -411,7 +411,12 @@ public final class StatefulService {
                 throw notFound(call, "migration '" + migrationId + "' does not exist", null); // no owner to check
             }
             return InstanceService.INSTANCES.read(account.spot(), mi).handle((object, failure) -> {
-                if (failure != null || !ownership.owns(object)) {
+                Throwable cause = failure == null ? null : dev.spotapi.spot.SpotClient.unwrap(failure);
+                if (cause != null && !(cause instanceof SpotException s && s.kind() == SpotException.Kind.NOT_FOUND)) {
+                    // the owner could not be read (Spot failing, throttling): that failure, not "gone" (attack round 6)
+                    throw cause instanceof CompletionException c ? c : new CompletionException(cause);
+                }
+                if (cause != null || !ownership.owns(object)) {
                     throw notFound(call, "migration '" + migrationId + "' does not exist", null);
                 }
                 return item;
@@ -531,7 +536,8 @@ public final class StatefulService {
         if (cause instanceof SpotException s) {
             String result = switch (s.kind()) {
                 case NOT_FOUND -> "not_found";
-                case CONFLICT -> "conflict";
+                // moving the other way (409 on the single route) is a conflict too (attack round 6)
+                case CONFLICT, IN_PROGRESS -> "conflict";
                 default -> "failed";
             };
             return result(id, result, s.spotMessage() != null ? s.spotMessage() : s.getMessage());
