@@ -433,7 +433,10 @@ public final class StatefulRoutes {
 
     // ---- bulk state ---------------------------------------------------------------------------------
 
-    /** All or nothing: every id must exist and be able to take its state, else nothing changes. */
+    /**
+     * All or nothing: every id must exist and be able to take its state, else nothing changes, also under
+     * concurrent pauses and resumes ({@link InstanceActions#applyAll}).
+     */
     private void updateStates(Context ctx) {
         String account = SpotApiFilter.account(ctx);
         JsonNode body = Bodies.json(ctx);
@@ -464,15 +467,7 @@ public final class StatefulRoutes {
             ids.add(id);
             transitions.add(t);
         }
-        long now = clock.now();
-        for (int i = 0; i < ids.size(); i++) {
-            StoredResource mi = actions.settled(account, ids.get(i));
-            InstanceState state = InstanceLifecycle.settle(mi.object(), InstanceState.of(mi.state()), now);
-            transitions.get(i).apply(mi, state, now, transitionTime.millis()); // throws when it cannot be taken
-        }
-        for (int i = 0; i < ids.size(); i++) {
-            actions.apply(account, ids.get(i), transitions.get(i));
-        }
+        actions.applyAll(account, ids, transitions); // atomic: checked and applied under one lock
         envelope.ok(ctx);
     }
 
