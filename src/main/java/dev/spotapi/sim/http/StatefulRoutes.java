@@ -36,7 +36,8 @@ import java.util.Set;
  * into a new managed instance; answers {@code migrationId}, {@code managedInstanceId}, {@code data},
  * {@code state: MIGRATE_START}; the migration is {@code MIGRATE_FINISH} after the transition time.
  * Refused: unknown instance (EC2_INSTANCE_DOESNT_EXIST), already managed (INSTANCE_ALREADY_MANAGED),
- * {@code shouldKeepPrivateIp} without {@code shouldTerminateInstance} (ValidationError, as OAS says).</li>
+ * {@code shouldKeepPrivateIp} without {@code shouldTerminateInstance} (ValidationError, as OAS says), a field
+ * unknown to OAS {@code miImportInstance} or of another type than it gives (ValidationError, contract §7.4).</li>
  * <li>{@code GET /aws/ec2/managedInstance/migration/{id}} (OAS {@code migrationStatus}).</li>
  * <li>{@code PUT /aws/ec2/managedInstance/state} (OAS {@code updateManagedInstanceStatesRequest}): PAUSE or
  * RESUME of many instances in one call, all or nothing: every id and transition is checked first.</li>
