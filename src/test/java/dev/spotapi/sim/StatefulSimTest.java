@@ -102,6 +102,39 @@ class StatefulSimTest {
         }
     }
 
+    /**
+     * OAS {@code miBulkImportInstance} (contract §7.4): a schema error in one entry is one ValidationError naming
+     * the entry's path (field and Joi-style label), and no entry is imported; a single import's wrong type names
+     * {@code migration.<field>}; a detaching delete (OAS {@code mi-delete}, shouldTerminateInstance false) frees the
+     * EC2 instance, a terminating one does not.
+     */
+    @Test
+    void schemaErrorsNameTheirPathAndADetachingDeleteFreesTheEc2Instance() {
+        try (SpotSimulator sim = start()) {
+            SimClient c = new SimClient(sim.baseUrl(), ACCOUNT, TOKEN);
+            String a = ec2(c, "[]");
+            String b = ec2(c, "[]");
+            SimClient.Reply refused = c.post(INSTANCES + "/migration/bulk", "{\"migrations\":[{\"originalInstanceId\":\""
+                    + a + "\",\"region\":\"us-east-1\"},{\"originalInstanceId\":\"" + b + "\"}]}");
+            assertThat(refused.errorCode()).as(refused.toString()).isEqualTo("ValidationError");
+            assertThat(refused.error().path("field").asText()).isEqualTo("body:migrations[1].region");
+            assertThat(refused.error().path("message").asText()).isEqualTo("\"migrations[1].region\" is required");
+            SimClient.Reply typed = c.post(INSTANCES + "/migration", "{\"migration\":{\"originalInstanceId\":\"" + a
+                    + "\",\"region\":\"us-east-1\",\"spotInstanceTypes\":[\"m5.large\",3]}}");
+            assertThat(typed.error().path("field").asText()).isEqualTo("body:migration.spotInstanceTypes.1");
+            // nothing of the refused bulk was imported
+            String mi = c.post(INSTANCES + "/migration", migration(a, false, false)).item().path("managedInstanceId").asText();
+            String other = c.post(INSTANCES + "/migration", migration(b, false, false)).item().path("managedInstanceId")
+                    .asText();
+            assertThat(c.delete(INSTANCES + "/" + mi, "{}").status()).isEqualTo(200);
+            assertThat(c.post(INSTANCES + "/migration", migration(a, false, false)).status()).isEqualTo(200);
+            assertThat(c.delete(INSTANCES + "/" + other, "{\"deallocationConfig\":{\"shouldTerminateInstance\":true}}")
+                    .status()).isEqualTo(200);
+            // terminated with the managed instance [INF]: not importable again
+            assertThat(c.post(INSTANCES + "/migration", migration(b, false, false)).status()).isEqualTo(400);
+        }
+    }
+
     @Test
     void bulkStateIsAllOrNothing() {
         try (SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO)

@@ -33,11 +33,15 @@ final class Bodies {
         return inner;
     }
 
-    /** Delete bodies: empty, {@code {}} or a deallocation object; anything else is a ValidationError. */
-    static void requireEmptyOrObject(Context ctx) {
+    /**
+     * Delete bodies: empty, {@code {}} or a deallocation object; anything else is a ValidationError. Answers the
+     * object (empty for no body).
+     */
+    static ObjectNode emptyOrObject(Context ctx) {
         JsonNode body = json(ctx);
         if (body != null && !body.isObject()) {
             throw SpotException.validation("body", "\"body\" must be an object");
         }
+        return body == null ? SimJson.object() : (ObjectNode) body;
     }
 }

@@ -83,8 +83,11 @@ public final class ResourceRoutes {
     }
 
     private void delete(Context ctx) {
-        Bodies.requireEmptyOrObject(ctx);
-        store.delete(type, SpotApiFilter.account(ctx), ctx.pathParam("id"));
+        ObjectNode body = Bodies.emptyOrObject(ctx);
+        type.validateDelete(body); // the OAS delete schema (mi-delete, elastigroup-delete): nothing deleted on a refusal
+        String account = SpotApiFilter.account(ctx);
+        store.delete(type, account, ctx.pathParam("id"));
+        type.afterDelete(store, account, ctx.pathParam("id"), body, clock.now());
         envelope.ok(ctx);
     }
 }

@@ -25,7 +25,8 @@ import java.util.List;
  * Stateful instances of a group (OAS {@code /aws/ec2/group/{groupId}/statefulInstance...}), in simulated
  * time: list; pause (ACTIVE → PAUSING → PAUSED), resume (PAUSED → RESUMING → ACTIVE on a new EC2 instance,
  * same IP and volumes), recycle (ACTIVE → RECYCLING → ACTIVE on a new EC2 instance), deallocate (→
- * DEALLOCATING, then gone with its volumes); delete of a volume of a PAUSED one. Each phase lasts the
+ * DEALLOCATING → DEALLOCATED, without its EC2 instance and volumes, still listed; OAS
+ * {@code listStatefulInstances.state}; any action on it then answers STATEFUL_INSTANCE_DOESNT_EXIST); delete of a volume of a PAUSED one. Each phase lasts the
  * transition time. Refusals as for managed instances, with {@code STATEFUL_INSTANCE_*} codes. Stateful
  * instances are seeded with the admin route {@code POST /_sim/groups/{groupId}/statefulInstances}
  * ({@code {"privateIp"?, "volumes"?: [{"deviceName", "size"}]}}); they persist and are part of
@@ -140,7 +141,11 @@ public final class StatefulGroupRoutes {
         };
     }
 
-    /** The instance with a due phase completed; null once a deallocation completed (then it is gone). */
+    /**
+     * The instance with a due phase completed. A completed deallocation leaves it DEALLOCATED (OAS
+     * {@code listStatefulInstances.state}: "Stateful instance is Deallocated", after DEALLOCATE / DEALLOCATING),
+     * listed without EC2 instance and devices (its volumes, snapshots and images are gone).
+     */
     private StoredResource settled(String account, String id) {
         StoredResource r = store.get(StatefulInstanceType.INSTANCE, account, id);
         JsonNode pending = r.state().path("pending");
@@ -148,16 +153,20 @@ public final class StatefulGroupRoutes {
         if (!pending.isObject() || now < pending.path("until").asLong()) {
             return r;
         }
-        String action = pending.path("action").asText();
-        if (action.equals("deallocate")) {
-            store.delete(StatefulInstanceType.INSTANCE, account, id);
-            return null;
-        }
         return store.update(StatefulInstanceType.INSTANCE, account, id, current -> {
+            JsonNode due = current.state().path("pending");
+            if (!due.isObject() || now < due.path("until").asLong()) {
+                return current; // settled meanwhile by another request
+            }
+            String action = due.path("action").asText();
             ObjectNode object = current.object().deepCopy();
             ObjectNode state = SimJson.object();
-            long at = current.state().path("pending").path("until").asLong();
-            if (action.equals("pause")) {
+            long at = due.path("until").asLong();
+            if (action.equals("deallocate")) {
+                state.put("status", StatefulInstanceType.DEALLOCATED);
+                object.remove("instanceId");
+                object.putArray("devices");
+            } else if (action.equals("pause")) {
                 state.put("status", "PAUSED");
             } else {
                 state.put("status", "ACTIVE");
@@ -174,7 +183,9 @@ public final class StatefulGroupRoutes {
         store.get(GroupType.INSTANCE, account, group);
         String id = ctx.pathParam("ssi");
         StoredResource r = store.exists(StatefulInstanceType.INSTANCE, account, id) ? settled(account, id) : null;
-        if (r == null || !group.equals(r.object().path("groupId").asText())) {
+        // a DEALLOCATED one is listed (OAS listStatefulInstances.state) but has nothing left to act on [INF]
+        if (r == null || !group.equals(r.object().path("groupId").asText())
+                || StatefulInstanceType.DEALLOCATED.equals(r.state().path("status").asText())) {
             throw StatefulInstanceType.INSTANCE.notFound(id);
         }
         return r;

@@ -1,6 +1,7 @@
 package dev.spotapi.sim.http;
 
 import dev.spotapi.sim.state.Ec2InstanceType;
+import dev.spotapi.sim.state.FieldTable;
 import dev.spotapi.sim.state.MigrationType;
 import dev.spotapi.sim.state.VolumeType;
 import dev.spotapi.sim.AdminException;
@@ -35,7 +36,8 @@ import java.util.Set;
  * into a new managed instance; answers {@code migrationId}, {@code managedInstanceId}, {@code data},
  * {@code state: MIGRATE_START}; the migration is {@code MIGRATE_FINISH} after the transition time.
  * Refused: unknown instance (EC2_INSTANCE_DOESNT_EXIST), already managed (INSTANCE_ALREADY_MANAGED),
- * {@code shouldKeepPrivateIp} without {@code shouldTerminateInstance} (ValidationError, as OAS says).</li>
+ * {@code shouldKeepPrivateIp} without {@code shouldTerminateInstance} (ValidationError, as OAS says), a field
+ * unknown to OAS {@code miImportInstance} or of another type than it gives (ValidationError, contract §7.4).</li>
  * <li>{@code GET /aws/ec2/managedInstance/migration/{id}} (OAS {@code migrationStatus}).</li>
  * <li>{@code PUT /aws/ec2/managedInstance/state} (OAS {@code updateManagedInstanceStatesRequest}): PAUSE or
  * RESUME of many instances in one call, all or nothing: every id and transition is checked first.</li>
@@ -49,6 +51,11 @@ import java.util.Set;
 public final class StatefulRoutes {
     static final String MIGRATION_KIND = "spotinst:aws:ec2:managedInstance:migration";
     private static final String MI = "/aws/ec2/managedInstance";
+    /** OAS {@code miImportInstance.migration}: the fields of one import and their types. */
+    private static final FieldTable MIGRATION_FIELDS = FieldTable.load("migration");
+    private static final Set<String> MIGRATION_KEYS = Set.of("shouldKeepPrivateIp", "shouldKeepMetadataOptions",
+            "originalInstanceId", "region", "shouldTerminateInstance", "managedInstanceName", "product",
+            "spotInstanceTypes", "availabilityZones");
 
     private final ResourceStore store;
     private final SimClock clock;
@@ -160,15 +167,20 @@ public final class StatefulRoutes {
         if (migration == null || !migration.isObject()) {
             throw SpotException.validation("migration", "\"migration\" is required");
         }
+        checkMigration(migration, "migration");
         long now = clock.now();
         envelope.item(ctx, MIGRATION_KIND, migrationItem(importOne(account, migration, "migration", now), now));
     }
 
     /**
-     * {@code POST /aws/ec2/managedInstance/migration/bulk} (OAS {@code miBulkImportInstance}): each of
-     * {@code migrations} is imported as the single import does; an instance Spot refuses (unknown, already
-     * managed, invalid) is one entry of {@code failures} ({@code resourceId}, {@code errorMessage}) and does not
-     * stop the others. A body without a non-empty {@code migrations} array is a ValidationError.
+     * {@code POST /aws/ec2/managedInstance/migration/bulk} (OAS {@code miBulkImportInstance}): a body outside the
+     * schema (no non-empty {@code migrations} array, an entry that is not an object or breaks
+     * {@link #checkMigration}) is a ValidationError for the whole call naming the entry
+     * ({@code body:migrations[1].region}), before anything is imported (contract §7.4: a bad body is a 400
+     * ValidationError). Then each entry is imported as the single import does; an instance Spot refuses (unknown,
+     * already managed, {@code shouldKeepPrivateIp} without {@code shouldTerminateInstance}) is one entry of
+     * {@code failures} ({@code resourceId}, {@code errorMessage}) and does not stop the others. Each item's
+     * {@code data} carries the chosen {@code managedInstanceName} (OAS {@code bulkMigration.data}).
      */
     private void bulkImport(Context ctx) {
         String account = SpotApiFilter.account(ctx);
@@ -177,16 +189,26 @@ public final class StatefulRoutes {
         if (migrations == null || !migrations.isArray() || migrations.isEmpty()) {
             throw SpotException.validation("migrations", "\"migrations\" must contain at least 1 object");
         }
+        for (int i = 0; i < migrations.size(); i++) {
+            String where = "migrations[" + i + "]";
+            if (!migrations.get(i).isObject()) {
+                throw SpotException.validation("body:" + where, "\"" + where + "\" must be an object");
+            }
+            checkMigration(migrations.get(i), where);
+        }
         long now = clock.now();
         List<ObjectNode> items = new ArrayList<>();
         List<ObjectNode> failures = new ArrayList<>();
         for (int i = 0; i < migrations.size(); i++) {
             JsonNode m = migrations.get(i);
             try {
-                if (!m.isObject()) {
-                    throw SpotException.validation("migrations[" + i + "]", "\"migrations[" + i + "]\" must be an object");
+                ObjectNode item = migrationItem(importOne(account, m, "migrations[" + i + "]", now), now);
+                if (m.hasNonNull("managedInstanceName")) {
+                    ObjectNode data = item.path("data").deepCopy();
+                    data.put("managedInstanceName", m.get("managedInstanceName").asText());
+                    item.set("data", data);
                 }
-                items.add(migrationItem(importOne(account, m, "migrations[" + i + "]", now), now));
+                items.add(item);
             } catch (SpotException e) {
                 ObjectNode failure = SimJson.object();
                 failure.put("resourceId", m.path("originalInstanceId").asText(""));
@@ -198,16 +220,51 @@ public final class StatefulRoutes {
     }
 
     /**
+     * OAS {@code miImportInstance.migration} / {@code miBulkImportInstance.migrations[]} (contract §7.4): only its
+     * fields, each of its type ({@code migration-fields.json}: booleans, strings, {@code spotInstanceTypes} an
+     * array of strings, {@code availabilityZones} an array of {@code {name, subnetIds}}), {@code originalInstanceId}
+     * and {@code region} required; else a ValidationError on {@code body:<where>.<path>} labelled with the full path
+     * ({@code "migrations[1].region" is required}).
+     */
+    private static void checkMigration(JsonNode migration, String where) {
+        ObjectNode m = (ObjectNode) migration;
+        try {
+            m.fieldNames().forEachRemaining(f -> {
+                if (!MIGRATION_KEYS.contains(f)) {
+                    throw new Validation(where).fail(f, "is not allowed");
+                }
+            });
+            MIGRATION_FIELDS.under(where).check(m);
+            Validation validation = new Validation(where);
+            validation.requireString(m, "originalInstanceId");
+            validation.requireString(m, "region");
+        } catch (SpotException e) {
+            throw labelled(e);
+        }
+    }
+
+    /** {@code e} with its message labelled by the whole path of its field, as Joi labels nested keys. */
+    private static SpotException labelled(SpotException e) {
+        String field = e.field() == null ? "" : e.field().replaceFirst("^body:", "");
+        String message = e.getMessage().replaceFirst("^\"[^\"]*\"", java.util.regex.Matcher.quoteReplacement(
+                "\"" + field + "\""));
+        return SpotException.validation(e.field(), message);
+    }
+
+    /**
      * {@code POST /aws/ec2/managedInstance/migration/search} (OAS {@code miBulkGetMigrationStatus}): the status
-     * items of the given {@code migrationIds} that exist in this account (unknown ids are left out).
+     * items of the given {@code migrationIds} that exist in this account (unknown ids are left out); ids that are
+     * not strings are a ValidationError.
      */
     private void searchMigrations(Context ctx) {
         String account = SpotApiFilter.account(ctx);
         JsonNode body = Bodies.json(ctx);
-        JsonNode ids = body == null ? null : body.get("migrationIds");
-        if (ids == null || !ids.isArray() || ids.isEmpty()) {
-            throw SpotException.validation("migrationIds", "\"migrationIds\" must contain at least 1 id");
+        if (body == null || !body.isObject()) {
+            throw SpotException.validation("body", "\"body\" must be an object with a \"migrationIds\" key");
         }
+        // OAS miBulkGetMigrationStatus.migrationIds: a required array of strings (contract §7.4)
+        new Validation("").requireNonEmptyStringArray((ObjectNode) body, "migrationIds");
+        JsonNode ids = body.get("migrationIds");
         long now = clock.now();
         List<ObjectNode> items = new ArrayList<>();
         for (JsonNode id : ids) {
@@ -220,15 +277,11 @@ public final class StatefulRoutes {
         envelope.items(ctx, MIGRATION_KIND, items);
     }
 
-    /** One import ({@code migration} object as OAS {@code miImportInstance}); Spot's refusals as exceptions. */
+    /**
+     * One import ({@code migration} object as OAS {@code miImportInstance}, already through {@link #checkMigration});
+     * Spot's refusals as exceptions.
+     */
     private StoredResource importOne(String account, JsonNode migration, String where, long now) {
-        Set<String> known = Set.of("shouldKeepPrivateIp", "shouldKeepMetadataOptions", "originalInstanceId", "region",
-                "shouldTerminateInstance", "managedInstanceName", "product", "spotInstanceTypes", "availabilityZones");
-        migration.fieldNames().forEachRemaining(f -> {
-            if (!known.contains(f)) {
-                throw SpotException.validation(where + "." + f, "\"" + where + "." + f + "\" is not allowed");
-            }
-        });
         String original = text(migration, "originalInstanceId");
         String region = text(migration, "region");
         boolean keepIp = bool(migration, "shouldKeepPrivateIp");
@@ -381,7 +434,10 @@ public final class StatefulRoutes {
 
     // ---- bulk state ---------------------------------------------------------------------------------
 
-    /** All or nothing: every id must exist and be able to take its state, else nothing changes. */
+    /**
+     * All or nothing: every id must exist and be able to take its state, else nothing changes, also under
+     * concurrent pauses and resumes ({@link InstanceActions#applyAll}).
+     */
     private void updateStates(Context ctx) {
         String account = SpotApiFilter.account(ctx);
         JsonNode body = Bodies.json(ctx);
@@ -412,15 +468,7 @@ public final class StatefulRoutes {
             ids.add(id);
             transitions.add(t);
         }
-        long now = clock.now();
-        for (int i = 0; i < ids.size(); i++) {
-            StoredResource mi = actions.settled(account, ids.get(i));
-            InstanceState state = InstanceLifecycle.settle(mi.object(), InstanceState.of(mi.state()), now);
-            transitions.get(i).apply(mi, state, now, transitionTime.millis()); // throws when it cannot be taken
-        }
-        for (int i = 0; i < ids.size(); i++) {
-            actions.apply(account, ids.get(i), transitions.get(i));
-        }
+        actions.applyAll(account, ids, transitions); // atomic: checked and applied under one lock
         envelope.ok(ctx);
     }
 

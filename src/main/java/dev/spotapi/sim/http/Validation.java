@@ -86,8 +86,9 @@ public final class Validation {
         }
     }
 
+    /** A ValidationError on {@code body:<wrapper>.<path>} ({@code body:<path>} for the empty wrapper: a bare body). */
     public SpotException fail(String path, String problem) {
-        return SpotException.validation("body:" + wrapper + "." + path, "\"" + leaf(path) + "\" " + problem);
+        return SpotException.validation("body:" + (wrapper.isEmpty() ? "" : wrapper + ".") + path, "\"" + leaf(path) + "\" " + problem);
     }
 
     private JsonNode require(ObjectNode parent, String path) {

@@ -43,7 +43,16 @@ public final class FieldTable {
 
     /** Loads {@code <wrapper>-fields.json} from the resource folder {@code dev/spotapi/sim/}. */
     public static FieldTable load(String wrapper) {
-        String name = "/dev/spotapi/sim/" + wrapper + "-fields.json";
+        return load(wrapper, wrapper);
+    }
+
+    /**
+     * Loads {@code <resource>-fields.json} for a body whose fields are reported under {@code wrapper}
+     * ({@code body:<wrapper>.<path>}); an empty wrapper is a body without one ({@code body:<path>}, e.g. a
+     * delete's {@code body:deallocationConfig.shouldDeleteVolumes}).
+     */
+    public static FieldTable load(String resource, String wrapper) {
+        String name = "/dev/spotapi/sim/" + resource + "-fields.json";
         try (InputStream in = FieldTable.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("missing resource " + name);
@@ -64,6 +73,11 @@ public final class FieldTable {
      */
     public void check(ObjectNode object) {
         checkObject(object, table, new ArrayList<>());
+    }
+
+    /** The same table with its fields reported under {@code other} (e.g. {@code migrations[1]}, an array entry). */
+    public FieldTable under(String other) {
+        return new FieldTable(other, table);
     }
 
     /**
@@ -199,7 +213,7 @@ public final class FieldTable {
     }
 
     private SpotException fail(List<String> path, String problem) {
-        return SpotException.validation("body:" + wrapper + "." + String.join(".", path),
+        return SpotException.validation("body:" + (wrapper.isEmpty() ? "" : wrapper + ".") + String.join(".", path),
                 "\"" + path.get(path.size() - 1) + "\" " + problem);
     }
 }

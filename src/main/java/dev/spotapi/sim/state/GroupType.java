@@ -16,6 +16,8 @@ public final class GroupType implements ResourceType {
 
     private final Validation validation = new Validation("group");
     private final FieldTable fields = FieldTable.load("group");
+    /** OAS {@code elastigroup-delete}: {@code statefulDeallocation}, {@code beanstalk}, {@code amiBackup}, of booleans. */
+    private final FieldTable deleteFields = FieldTable.load("group-delete", "");
 
     private GroupType() {
     }
@@ -85,6 +87,15 @@ public final class GroupType implements ResourceType {
             validation.requireUnchanged(product.asText(), after.path("compute").path("product").asText(null),
                     "compute.product");
         }
+    }
+
+    /**
+     * OAS {@code elastigroup-delete} (contract §3.1 Delete, §7.4): each option object of booleans; another type is
+     * a ValidationError ({@code body:statefulDeallocation.shouldDeleteVolumes}).
+     */
+    @Override
+    public void validateDelete(ObjectNode body) {
+        deleteFields.check(body);
     }
 
     /** {@code {"instances": [{...}, ...]}}. */

@@ -17,6 +17,8 @@ public final class ManagedInstanceType implements ResourceType {
 
     private final Validation validation = new Validation("managedInstance");
     private final FieldTable fields = FieldTable.load("managedInstance");
+    /** OAS {@code mi-delete}: {@code deallocationConfig} and {@code amiBackup}, objects of booleans. */
+    private final FieldTable deleteFields = FieldTable.load("managedInstance-delete", "");
 
     private ManagedInstanceType() {
     }
@@ -72,6 +74,44 @@ public final class ManagedInstanceType implements ResourceType {
         if (product.isTextual()) {
             validation.requireUnchanged(product.asText(), after.path("compute").path("product").asText(null),
                     "compute.product");
+        }
+    }
+
+    /**
+     * OAS {@code mi-delete} (contract §3.2 Delete, §7.4): {@code deallocationConfig} and {@code amiBackup} are
+     * objects of booleans; another type is a ValidationError ({@code body:deallocationConfig.shouldDeleteVolumes}).
+     */
+    @Override
+    public void validateDelete(ObjectNode body) {
+        deleteFields.check(body);
+    }
+
+    /**
+     * OAS {@code mi-delete.deallocationConfig.shouldTerminateInstance} (default false, contract §3.2): unless it is
+     * true the delete detaches, Spot no longer manages the imported EC2 instance, so a still-running original
+     * ({@link Ec2InstanceType}, not terminated by its import) is free to be imported again.
+     */
+    @Override
+    public void afterDelete(ResourceStore store, String account, String id, ObjectNode body, long now) {
+        if (body.path("deallocationConfig").path("shouldTerminateInstance").asBoolean(false)) {
+            return;
+        }
+        for (StoredResource ec2 : store.list(Ec2InstanceType.INSTANCE, account)) {
+            if (id.equals(ec2.object().path("managedInstanceId").asText(null))
+                    && !ec2.object().path("terminated").asBoolean(false)) {
+                try {
+                    store.update(Ec2InstanceType.INSTANCE, account, ec2.id(), current -> {
+                        ObjectNode object = current.object().deepCopy();
+                        if (id.equals(object.path("managedInstanceId").asText(null))) {
+                            object.remove("managedInstanceId");
+                            object.put("updatedAt", dev.spotapi.sim.Timestamps.seconds(now));
+                        }
+                        return new StoredResource(current.id(), object, current.state());
+                    }, false);
+                } catch (dev.spotapi.sim.SpotException gone) {
+                    // the EC2 record was removed meanwhile: nothing to detach
+                }
+            }
         }
     }
 

@@ -48,6 +48,17 @@ public interface ResourceType {
     /** State after the object was updated (e.g. a group whose capacity target changed). */
     ObjectNode stateAfterUpdate(ObjectNode object, ObjectNode state, long now);
 
+    /**
+     * Checks a delete's body ({@code {}} or none, or the type's deallocation options); throws a ValidationError
+     * before anything is deleted. By default any object is accepted.
+     */
+    default void validateDelete(ObjectNode body) {
+    }
+
+    /** What a delete of {@code id} with {@code body} (possibly empty) does beside removing it; nothing by default. */
+    default void afterDelete(ResourceStore store, String account, String id, ObjectNode body, long now) {
+    }
+
     /** How the object appears in the List reply. */
     JsonNode listItem(StoredResource resource);
 

@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * A stateful instance of a group: {@code ssi-}; object {@code groupId, instanceId, privateIp, imageId, devices,
- * launchedAt, createdAt}; state {@code status} (ACTIVE, PAUSED) and {@code pending} ({@code action, until}).
+ * launchedAt, createdAt}; state {@code status} (ACTIVE, PAUSED, DEALLOCATED) and {@code pending} ({@code action, until}).
  */
 public final class StatefulInstanceType extends StatefulTypes {
     public static final StatefulInstanceType INSTANCE = new StatefulInstanceType();
+    /** The status after a completed deallocation (OAS {@code listStatefulInstances.state}). */
+    public static final String DEALLOCATED = "DEALLOCATED";
 
     private StatefulInstanceType() {
         super("statefulInstance", "ssi-", "STATEFUL_INSTANCE_DOESNT_EXIST", "Stateful instance");
@@ -26,8 +28,8 @@ public final class StatefulInstanceType extends StatefulTypes {
     @Override
     public void checkState(ObjectNode state) {
         String status = state.path("status").asText("");
-        if (!status.equals("ACTIVE") && !status.equals("PAUSED")) {
-            throw new IllegalArgumentException("\"status\" must be ACTIVE or PAUSED");
+        if (!status.equals("ACTIVE") && !status.equals("PAUSED") && !status.equals(DEALLOCATED)) {
+            throw new IllegalArgumentException("\"status\" must be ACTIVE, PAUSED or DEALLOCATED");
         }
     }
 
