@@ -43,9 +43,18 @@ public final class Main {
         if (server) {
             StartupWarmup.loggingReady();
         }
-        int exit = args.length == 0 ? ServeCommand.serveWithoutArguments()
-                : isConfigOnly(args) ? ServeCommand.serveConfig(Path.of(args[1]))
-                : Commands.commandLine().execute(args);
+        int exit;
+        try {
+            exit = args.length == 0 ? ServeCommand.serveWithoutArguments()
+                    : isConfigOnly(args) ? ServeCommand.serveConfig(Path.of(args[1]))
+                    : Commands.commandLine().execute(args);
+        } catch (Throwable t) {
+            // a start that failed after some threads began (a server's pool, a simulator) must not linger half
+            // started: those threads would keep the JVM alive with nothing serving (seen: a cds-training run whose
+            // jar was rebuilt under it, alive for 20 minutes)
+            t.printStackTrace();
+            exit = 1;
+        }
         // cds-training must end even if a server thread it started lingers (the archive is written at exit)
         if (exit != 0 || (args.length > 0 && "cds-training".equals(args[0]))) {
             System.exit(exit);
