@@ -49,7 +49,7 @@ class StreamedEnvelopeTest {
             new Filter(new Ownership("o1", false), "7"), new Filter(new Ownership("o2", true), "1.50"));
 
     private static Outcome old(ObjectMapper mapper, SpotResource resource, Filter filter, byte[] body) {
-        SpotCall call = SpotCall.get("list " + resource.noun() + "s", resource.path("").replaceAll("/$", ""));
+        SpotCall call = SpotCall.get("list " + resource.noun() + "s", resource.basePath());
         try {
             SpotReply reply = new EnvelopeDecoder(mapper).decode(call, 200, body, null, HEADER_ID);
             List<String> ids = new ArrayList<>();
@@ -66,7 +66,7 @@ class StreamedEnvelopeTest {
     }
 
     private static Outcome streamed(ObjectMapper mapper, SpotResource resource, Filter filter, List<ByteBuffer> parts) {
-        SpotCall call = SpotCall.get("list " + resource.noun() + "s", resource.path("").replaceAll("/$", ""));
+        SpotCall call = SpotCall.get("list " + resource.noun() + "s", resource.basePath());
         ListView view = resource.idsView(filter.ownership().listedKey(filter.space()), Ownership.LISTED_READS,
                 filter.listed());
         StreamedEnvelope.Result result = StreamedEnvelope.read(mapper, view, parts);
