@@ -23,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Attack round 6, replicas: several spot-api replicas over one real Redis (and one simulator); durable tasks
  * when a replica is paused (SIGSTOP/SIGCONT) or slow, and what replicas share in Redis.
  */
+// each test has its own Redis, simulator and replicas, and mostly waits for leases to run out: they run side by side
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
 class AttackRound6ReplicasTest {
     @TempDir
     Path dir;
