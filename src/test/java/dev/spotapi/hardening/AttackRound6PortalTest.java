@@ -108,10 +108,15 @@ class AttackRound6PortalTest extends HarnessPerClass {
     // ---- rolls ----------------------------------------------------------------------------------------
 
     private String startRoll(String group) {
+        return rollStarted(group).header("X-Flywheel-Task");
+    }
+
+    /** A roll of {@code group} (50 %, grace 300 s): the 202 with its roll id and task. */
+    private Reply rollStarted(String group) {
         Reply r = call("POST", "/main/elastigroups/" + group + "/rolls", "{\"batchSizePercentage\":50,\"gracePeriod\":300}");
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         assertThat(r.header("X-Spot-Roll")).isNotBlank();
-        return r.header("X-Flywheel-Task");
+        return r;
     }
 
     /** A roll whose group is deleted meanwhile: its task fails (Spot's group is gone), it does not wait 30 minutes. */
@@ -129,8 +134,7 @@ class AttackRound6PortalTest extends HarnessPerClass {
     @Test
     void aStoppedRollFailsItsTask() throws Exception {
         String id = h.createGroup();
-        Reply r = call("POST", "/main/elastigroups/" + id + "/rolls", "{\"batchSizePercentage\":50,\"gracePeriod\":300}");
-        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        Reply r = rollStarted(id);
         String roll = r.header("X-Spot-Roll");
         String task = r.header("X-Flywheel-Task");
         Reply stop = call("PUT", "/main/elastigroups/" + id + "/rolls/" + roll, "{\"status\":\"STOPPED\"}");
@@ -377,8 +381,7 @@ class AttackRound6PortalTest extends HarnessPerClass {
     @Test
     void aRollWhoseGroupIsStoppedMeanwhileEndsAsSpotsRollDoes() throws Exception {
         String id = h.createGroup();
-        Reply r = call("POST", "/main/elastigroups/" + id + "/rolls", "{\"batchSizePercentage\":50,\"gracePeriod\":300}");
-        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        Reply r = rollStarted(id);
         String roll = r.header("X-Spot-Roll");
         Reply stop = call("PUT", "/main/elastigroups/" + id + "/power", "{\"state\":\"stop\"}");
         assertThat(stop.status()).as(stop.body()).isIn(204, 409);
