@@ -59,7 +59,6 @@ public final class Tasks implements AutoCloseable {
         final TaskWork work;
         final long startedNanos = System.nanoTime();
         String lastState;
-        long lastCheckinMillis;
         /** The instance was seen out of its target state (e.g. RECYCLING). */
         volatile boolean sawTransition;
         /** When the next read is due (System.nanoTime): polls keep a fixed rate from a random phase. */
@@ -117,7 +116,6 @@ public final class Tasks implements AutoCloseable {
         if (closed) {
             return;
         }
-        long now = clock.millis();
         for (Running r : running.values()) {
             String id = r.work.id();
             try {
@@ -126,7 +124,6 @@ public final class Tasks implements AutoCloseable {
                     continue;
                 }
                 store.checkin(id);
-                r.lastCheckinMillis = now;
             } catch (RuntimeException e) {
                 LOG.warn("task {}: renewing its lease failed (retried): {}", id, e.toString());
             }
