@@ -361,12 +361,15 @@ public final class Tasks implements AutoCloseable {
      */
     private void finish(Running r, String failure) {
         String id = r.work.id();
-        boolean ended = false;
+        boolean ended;
         try {
             ended = failure == null ? store.complete(id) : store.fail(id, failure);
             queue.done(id);
         } catch (RuntimeException e) {
             LOG.warn("task {}: recording its end failed (another replica will take it over): {}", id, e.toString());
+            running.remove(id);
+            workers.execute(this::pump);
+            return;
         }
         running.remove(id);
         if (ended) {
