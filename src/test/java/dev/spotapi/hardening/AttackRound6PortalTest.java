@@ -111,6 +111,23 @@ class AttackRound6PortalTest extends HarnessPerClass {
         return rollStarted(group).header("X-Flywheel-Task");
     }
 
+    /** A group of another org ({@code spinup:org=otherorg}), created in Spot directly (the simulator); its id. */
+    private String anotherOrgsGroup() {
+        ObjectNode wrapped = TestService.JSON.createObjectNode();
+        wrapped.set("group", tagged(Harness.groupBody(Harness.uniqueName("theirs")), "spinup:org", "otherorg"));
+        Reply created = h.svc.sim("POST", Harness.GROUPS + "?accountId=" + Harness.MAIN_ID, wrapped);
+        assertThat(created.status()).as(created.body()).isEqualTo(200);
+        return created.json().path("response").path("items").path(0).path("id").asText();
+    }
+
+    /** Deletes the object at {@code path} (200) and checks that {@code task}, which followed it, ends failed. */
+    private void deletedThenFailed(String path, String task) throws Exception {
+        Reply del = call("DELETE", path, null);
+        assertThat(del.status()).as(del.body()).isEqualTo(200);
+        JsonNode t = awaitEnd(task, 15);
+        assertThat(t.path("status").asText()).as("%s", t).isEqualTo("failed");
+    }
+
     /** A roll of {@code group} (50 %, grace 300 s): the 202 with its roll id and task. */
     private Reply rollStarted(String group) {
         Reply r = call("POST", "/main/elastigroups/" + group + "/rolls", "{\"batchSizePercentage\":50,\"gracePeriod\":300}");
@@ -124,10 +141,7 @@ class AttackRound6PortalTest extends HarnessPerClass {
     void aRollTaskWhoseGroupIsDeletedFails() throws Exception {
         String id = h.createGroup();
         String task = startRoll(id);
-        Reply del = call("DELETE", "/main/elastigroups/" + id, null);
-        assertThat(del.status()).as(del.body()).isEqualTo(200);
-        JsonNode t = awaitEnd(task, 15);
-        assertThat(t.path("status").asText()).as("%s", t).isEqualTo("failed");
+        deletedThenFailed("/main/elastigroups/" + id, task);
     }
 
     /** A roll stopped through the roll route: the task fails (STOPPED), it never says completed. */
@@ -297,12 +311,7 @@ class AttackRound6PortalTest extends HarnessPerClass {
     @Test
     void anotherOrgsRollCannotBeStoppedOrReadThroughThisOrgsGroup() {
         String mine = h.createGroup();
-        ObjectNode theirs = tagged(Harness.groupBody(Harness.uniqueName("theirs")), "spinup:org", "otherorg");
-        ObjectNode wrapped = TestService.JSON.createObjectNode();
-        wrapped.set("group", theirs);
-        Reply created = h.svc.sim("POST", Harness.GROUPS + "?accountId=" + Harness.MAIN_ID, wrapped);
-        assertThat(created.status()).as(created.body()).isEqualTo(200);
-        String theirId = created.json().path("response").path("items").path(0).path("id").asText();
+        String theirId = anotherOrgsGroup();
         Reply roll = h.svc.sim("PUT", Harness.GROUPS + "/" + theirId + "/roll?accountId=" + Harness.MAIN_ID,
                 "{\"batchSizePercentage\":50,\"gracePeriod\":300}");
         assertThat(roll.status()).as(roll.body()).isEqualTo(200);
@@ -343,12 +352,7 @@ class AttackRound6PortalTest extends HarnessPerClass {
     @Test
     void instancesOfAnotherOrgsGroupCannotBeDetachedThroughThisOrgsGroup() {
         String mine = h.createGroup();
-        ObjectNode theirs = tagged(Harness.groupBody(Harness.uniqueName("theirs")), "spinup:org", "otherorg");
-        ObjectNode wrapped = TestService.JSON.createObjectNode();
-        wrapped.set("group", theirs);
-        Reply created = h.svc.sim("POST", Harness.GROUPS + "?accountId=" + Harness.MAIN_ID, wrapped);
-        assertThat(created.status()).as(created.body()).isEqualTo(200);
-        String theirId = created.json().path("response").path("items").path(0).path("id").asText();
+        String theirId = anotherOrgsGroup();
         Reply status = h.svc.sim("GET", Harness.GROUPS + "/" + theirId + "/status?accountId=" + Harness.MAIN_ID, null);
         String ec2 = status.json().path("response").path("items").path(0).path("instanceId").asText();
         assertThat(ec2).as(status.body()).startsWith("i-");
@@ -371,10 +375,7 @@ class AttackRound6PortalTest extends HarnessPerClass {
         Reply r = h.svc.call("POST", "/main/instances", Harness.instanceBody(Harness.uniqueName("mi")), ASYNC);
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         String id = r.json().asText();
-        Reply del = call("DELETE", "/main/instances/" + id, null);
-        assertThat(del.status()).as(del.body()).isEqualTo(200);
-        JsonNode t = awaitEnd(r.header("X-Flywheel-Task"), 15);
-        assertThat(t.path("status").asText()).as("%s", t).isEqualTo("failed");
+        deletedThenFailed("/main/instances/" + id, r.header("X-Flywheel-Task"));
     }
 
     /** A roll whose group is stopped (0/0/0) meanwhile: the task ends as Spot's roll does (never completed on a failed roll). */

@@ -18,13 +18,6 @@ import org.junit.jupiter.api.Test;
  */
 class AttackRound6StatefulTest extends HarnessPerClass {
 
-    private String ec2Instance() {
-        Reply ec2 = h.svc.sim("POST", "/_sim/ec2Instances",
-                "{\"accountId\": \"" + Harness.MAIN_ID + "\", \"region\": \"us-east-1\"}");
-        assertThat(ec2.status()).as(ec2.body()).isEqualTo(200);
-        return ec2.json().path("id").asText();
-    }
-
     private static String importBody(String original) {
         return "{\"originalInstanceId\": \"" + original + "\", \"region\": \"us-east-1\"}";
     }
@@ -42,7 +35,7 @@ class AttackRound6StatefulTest extends HarnessPerClass {
      */
     @Test
     void anImportStatusIsNotAnswered404WhenSpotFailsToReadItsInstance() {
-        Reply started = h.call("POST", "/main/imports", importBody(ec2Instance()));
+        Reply started = h.call("POST", "/main/imports", importBody(h.ec2Instance()));
         assertThat(started.status()).as(started.body()).isEqualTo(200);
         String migration = started.json().path("migrationId").asText();
         String mi = started.json().path("id").asText();
@@ -265,7 +258,7 @@ class AttackRound6StatefulTest extends HarnessPerClass {
      */
     @Test
     void anImportAnswerWithoutAnInstanceIdIsNotTaggedThroughAnEmptyPath() {
-        String original = ec2Instance();
+        String original = h.ec2Instance();
         h.fault("{\"method\":\"POST\",\"path\":\"" + Harness.INSTANCES + "/migration\",\"action\":\"json\","
                 + "\"body\":" + envelope("spotinst:aws:ec2:managedInstance:migration", "{\"migrationId\":\"smg-0a1b2c3f\","
                 + "\"data\":{\"originalInstanceId\":\"" + original + "\"},\"state\":\"MIGRATE_START\"}") + "}");

@@ -206,6 +206,13 @@ final class Harness implements AutoCloseable {
         return r.json().path("id").asText();
     }
 
+    /** A running EC2 instance the simulator holds for the main account (to import); its id. */
+    String ec2Instance() {
+        Reply ec2 = svc.sim("POST", "/_sim/ec2Instances", "{\"accountId\": \"" + MAIN_ID + "\", \"region\": \"us-east-1\"}");
+        org.assertj.core.api.Assertions.assertThat(ec2.status()).as(ec2.body()).isEqualTo(200);
+        return ec2.json().path("id").asText();
+    }
+
     String createInstance() {
         Reply r = call("POST", "/main/instances", instanceBody(uniqueName("mi")));
         assertThat(r.status()).as("create instance: %s", r.body()).isEqualTo(200);

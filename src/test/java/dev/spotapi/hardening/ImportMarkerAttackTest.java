@@ -39,13 +39,6 @@ class ImportMarkerAttackTest extends HarnessPerClass {
         }
     }
 
-    private String ec2Instance() {
-        Reply ec2 = h.svc.sim("POST", "/_sim/ec2Instances",
-                "{\"accountId\": \"" + Harness.MAIN_ID + "\", \"region\": \"us-east-1\"}");
-        assertThat(ec2.status()).as(ec2.body()).isEqualTo(200);
-        return ec2.json().path("id").asText();
-    }
-
     private static Map<String, String> keyed(String key) {
         return Map.of("X-Auth-Token", TestService.TOKEN, "Idempotency-Key", key);
     }
@@ -107,7 +100,7 @@ class ImportMarkerAttackTest extends HarnessPerClass {
         Reply created = beta.call("POST", "/main/instances", Harness.instanceBody(Harness.uniqueName("beta")));
         assertThat(created.status()).as(created.body()).isEqualTo(200);
         String decoy = created.json().asText();
-        String original = ec2Instance();
+        String original = h.ec2Instance();
         String key = UUID.randomUUID().toString();
         String[] lost = lostImport(original, key);
 
@@ -122,7 +115,7 @@ class ImportMarkerAttackTest extends HarnessPerClass {
 
     @Test
     void anInstanceCreatedWithTheInFlightNameIsNotAnsweredAsTheImport() {
-        String original = ec2Instance();
+        String original = h.ec2Instance();
         String key = UUID.randomUUID().toString();
         // an older instance of this org, renamed to the name the 502 told
         String older = h.createInstance();
@@ -140,7 +133,7 @@ class ImportMarkerAttackTest extends HarnessPerClass {
     /** Holds: the tag write failing after a recovered import: 502 naming the instance, then the keyed retry claims it. */
     @Test
     void aTagWriteThatFailsAfterARecoveryIsCompletedByTheKeyedRetry() {
-        String original = ec2Instance();
+        String original = h.ec2Instance();
         String key = UUID.randomUUID().toString();
         List<String> before = ids();
         Reply first = importWithLostReply(original, key,
@@ -162,7 +155,7 @@ class ImportMarkerAttackTest extends HarnessPerClass {
     /** Holds: Spot answered 500 before acting: the answer says it may have been imported, nothing is claimed. */
     @Test
     void aDoubtfulImportSpotNeverCarriedOutClaimsNothingAndTheRetryImportsOnce() {
-        String original = ec2Instance();
+        String original = h.ec2Instance();
         String key = UUID.randomUUID().toString();
         int before = ids().size();
         h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"status\",\"status\":500,\"count\":1000}");
@@ -192,7 +185,7 @@ class ImportMarkerAttackTest extends HarnessPerClass {
     void aFiftyInstanceBulkImportWithALostReplyAnswersEachWithFewListCalls() {
         List<String> originals = new java.util.ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            originals.add(ec2Instance());
+            originals.add(h.ec2Instance());
         }
         StringBuilder body = new StringBuilder("{\"instances\": [");
         for (int i = 0; i < originals.size(); i++) {
@@ -220,7 +213,7 @@ class ImportMarkerAttackTest extends HarnessPerClass {
         }
         assertThat(h.get("/main/instances").status()).isEqualTo(200);
 
-        String twice = ec2Instance();
+        String twice = h.ec2Instance();
         h.clearRequestLog();
         Reply dup = h.svc.call("POST", "/main/bulk-imports", "{\"instances\": [" + body(twice) + ", " + body(twice)
                 + "]}", keyed(UUID.randomUUID().toString()));
@@ -234,7 +227,7 @@ class ImportMarkerAttackTest extends HarnessPerClass {
      */
     @Test
     void anAsyncImportWhoseReplyWasLostIsAnsweredWithATaskThatEnds() throws InterruptedException {
-        String original = ec2Instance();
+        String original = h.ec2Instance();
         h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"drop_reply\",\"count\":1}");
         Reply r = h.svc.call("POST", "/main/imports", body(original), Map.of("X-Auth-Token", TestService.TOKEN,
                 "Idempotency-Key", UUID.randomUUID().toString(), "Prefer", "respond-async"));
@@ -262,7 +255,7 @@ class ImportMarkerAttackTest extends HarnessPerClass {
      */
     @Test
     void theSameKeyFromAnotherOrgOrWithAnotherBodyNeverGetsTheImport() {
-        String original = ec2Instance();
+        String original = h.ec2Instance();
         String key = UUID.randomUUID().toString();
         String[] lost = lostImport(original, key);
 

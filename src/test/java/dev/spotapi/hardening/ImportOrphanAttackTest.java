@@ -20,13 +20,6 @@ import org.junit.jupiter.api.Test;
  */
 class ImportOrphanAttackTest extends HarnessPerClass {
 
-    private String ec2Instance() {
-        Reply ec2 = h.svc.sim("POST", "/_sim/ec2Instances",
-                "{\"accountId\": \"" + Harness.MAIN_ID + "\", \"region\": \"us-east-1\"}");
-        assertThat(ec2.status()).as(ec2.body()).isEqualTo(200);
-        return ec2.json().path("id").asText();
-    }
-
     private static Map<String, String> keyed() {
         return Map.of("X-Auth-Token", TestService.TOKEN, "Idempotency-Key", UUID.randomUUID().toString());
     }
@@ -50,7 +43,7 @@ class ImportOrphanAttackTest extends HarnessPerClass {
 
     /** A new EC2 instance to import with a key; Spot will import it and its reply will be lost. */
     private Lost importWithLostReply() {
-        String original = ec2Instance();
+        String original = h.ec2Instance();
         Lost lost = new Lost(original, "{\"originalInstanceId\": \"" + original + "\", \"region\": \"us-east-1\"}",
                 keyed(), h.storedAll(Harness.INSTANCES).size());
         h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"drop_reply\",\"count\":1}");
@@ -105,7 +98,7 @@ class ImportOrphanAttackTest extends HarnessPerClass {
 
     @Test
     void aRecoveredImportGetsTheNameTheCallerGave() {
-        String original = ec2Instance();
+        String original = h.ec2Instance();
         h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration\",\"action\":\"drop_reply\",\"count\":1}");
 
         Reply r = h.svc.call("POST", "/main/imports", "{\"originalInstanceId\": \"" + original
@@ -123,8 +116,8 @@ class ImportOrphanAttackTest extends HarnessPerClass {
 
     @Test
     void aBulkImportWhoseReplyWasLostAnswersEachInstanceItFinds() {
-        String a = ec2Instance();
-        String b = ec2Instance();
+        String a = h.ec2Instance();
+        String b = h.ec2Instance();
         h.fault("{\"method\":\"POST\",\"path\":\"/aws/ec2/managedInstance/migration/bulk\",\"action\":\"drop_reply\",\"count\":1}");
 
         Reply r = h.svc.call("POST", "/main/bulk-imports", "{\"instances\": [{\"originalInstanceId\": \"" + a
@@ -145,7 +138,7 @@ class ImportOrphanAttackTest extends HarnessPerClass {
 
     @Test
     void aCallerCannotNameAnImportLikeOneInFlight() {
-        Reply r = h.svc.call("POST", "/main/imports", "{\"originalInstanceId\": \"" + ec2Instance()
+        Reply r = h.svc.call("POST", "/main/imports", "{\"originalInstanceId\": \"" + h.ec2Instance()
                 + "\", \"region\": \"us-east-1\", \"name\": \"spot-api-import-0123456789abcdef\"}", keyed());
         assertThat(r.status()).as(r.body()).isEqualTo(400);
         assertThat(r.body()).contains("spot-api-import-");

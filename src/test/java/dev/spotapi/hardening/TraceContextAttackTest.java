@@ -177,10 +177,7 @@ class TraceContextAttackTest extends HarnessPerClass {
      */
     @Test
     void theUntaggedImportErrorLineCarriesTheRequestsTraceId() throws Exception {
-        Reply ec2 = h.svc.sim("POST", "/_sim/ec2Instances",
-                "{\"accountId\": \"" + Harness.MAIN_ID + "\", \"region\": \"us-east-1\"}");
-        assertThat(ec2.status()).as(ec2.body()).isEqualTo(200);
-        String original = ec2.json().path("id").asText();
+        String original = h.ec2Instance();
         String trace = traceId(2);
         try (LogCapture logs = LogCapture.start()) {
             h.fault("{\"method\":\"PUT\",\"path\":\"/aws/ec2/managedInstance/*\",\"action\":\"status\",\"status\":500,\"count\":1000}");
