@@ -8,6 +8,7 @@ import dev.spotapi.trace.Telemetry;
 import dev.spotapi.api.InFlight;
 import dev.spotapi.api.Readiness;
 import dev.spotapi.auth.TokenVerifier;
+import dev.spotapi.cost.CostLedger;
 import dev.spotapi.config.ConfigLoader;
 import dev.spotapi.config.ListenAddress;
 import dev.spotapi.idempotency.Idempotency;
@@ -114,6 +115,7 @@ public final class SpotApi implements AutoCloseable {
         HealthChecks.sharedState(readiness, shared, registry);
         readiness.add("spot", spotMetrics::health, false);
         Ownership ownership = new Ownership(config.org(), config.orgIsolationEnforced());
+        CostLedger costLedger = new CostLedger(ownership, shared);
         if (!ownership.enforced()) {
             LOG.warn("orgIsolation is off: every elastigroup and managed instance of the configured Spot accounts,"
                     + " of any org, is visible and can be changed or deleted through this service");
@@ -130,8 +132,8 @@ public final class SpotApi implements AutoCloseable {
                 config.http(),
                 verifier,
                 accountRegistry,
-                new ElastigroupService(ownership),
-                instanceService(ownership, registry, accounts.keySet()),
+                new ElastigroupService(ownership, costLedger),
+                instanceService(ownership, registry, accounts.keySet(), costLedger),
                 registry,
                 mapper,
                 readiness,
@@ -139,7 +141,7 @@ public final class SpotApi implements AutoCloseable {
                 ownership,
                 config.corsOrigins(),
                 new Idempotency(shared, config.idempotency().ttl(), leaseMs(config), config.org()),
-                tasks, config.org()), telemetry);
+                tasks, config.org(), costLedger), telemetry);
         server.start();
         // After the start: the JVM binders cost ~100 ms of start-up and nothing scrapes metrics before then.
         JvmGcMetrics gc = bindJvmMetrics(registry);
@@ -165,8 +167,8 @@ public final class SpotApi implements AutoCloseable {
     /** Longer than any request can run: the Spot deadline, the orphan search after it, and a margin. */
     /** The instance service, its per-account counters registered at zero. */
     private static InstanceService instanceService(Ownership ownership, io.micrometer.core.instrument.MeterRegistry registry,
-            java.util.Collection<String> accounts) {
-        InstanceService service = new InstanceService(ownership, registry);
+            java.util.Collection<String> accounts, CostLedger ledger) {
+        InstanceService service = new InstanceService(ownership, registry, ledger);
         accounts.forEach(service::countersAtZero);
         return service;
     }

@@ -54,7 +54,8 @@ public final class ApiServer {
     public record Parts(ListenAddress listen, int maxBodyBytes, HttpSettings http, TokenVerifier verifier,
             AccountRegistry accounts, ElastigroupService groups, InstanceService instances,
             PrometheusMeterRegistry registry, ObjectMapper mapper, Readiness readiness, InFlight inFlight,
-            Ownership ownership, List<String> corsOrigins, Idempotency idempotency, Tasks tasks, String org) {
+            Ownership ownership, List<String> corsOrigins, Idempotency idempotency, Tasks tasks, String org,
+            dev.spotapi.cost.CostLedger costLedger) {
     }
 
     /**
@@ -93,7 +94,7 @@ public final class ApiServer {
                         bodies, replies)));
         table.addAll(Routes.portalRows(new AccountListRoute(p.accounts(), replies),
                 new TagRoutes(new dev.spotapi.tags.TagService(p.ownership()), lookup, bodies, replies),
-                new CostRollupRoutes(new dev.spotapi.cost.CostRollup(p.ownership(), p.idempotency().state()), lookup, bodies, replies)));
+                new CostRollupRoutes(new dev.spotapi.cost.CostRollup(p.ownership(), p.idempotency().state(), p.costLedger()), lookup, bodies, replies)));
         Set<String> publicSegments = Routes.reservedSegments(table);
         if (!RESERVED_ACCOUNT_NAMES.containsAll(publicSegments)) {
             throw new IllegalStateException("public routes " + publicSegments + " must all be reserved account names");

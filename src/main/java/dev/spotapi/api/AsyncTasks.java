@@ -11,9 +11,6 @@ import dev.spotapi.task.TaskRefusedException;
 import dev.spotapi.task.Tasks;
 import dev.spotapi.api.http.Exchange;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -239,15 +236,8 @@ final class AsyncTasks {
         }
         String query = ctx.queryString();
         String seed = "flywheel-task\n" + org + '\n' + key.strip() + '\n' + ctx.method().name() + '\n' + ctx.path()
-                + '\n' + (query == null ? "" : query) + '\n' + sha256(ctx.bodyAsBytes());
+                + '\n' + (query == null ? "" : query) + '\n' + dev.spotapi.shared.Hashes.sha256Hex(ctx.bodyAsBytes());
         return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -59,7 +59,7 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
             throw ApiException.badRequest("detach applies to managed instances only; an elastigroup is deleted "
                     + "with its instances");
         }
-        replies.textLater(ctx, service.delete(account, id, keep), "OK");
+        replies.textLater(ctx, service.delete(account, id, keep, checked(ctx, () -> service.get(account, id))), "OK");
     }
 
     void status(Exchange ctx) {

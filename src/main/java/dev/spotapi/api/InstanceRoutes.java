@@ -49,7 +49,7 @@ final class InstanceRoutes extends AccountScopedRoutes {
         String id = id(ctx);
         Deallocation keep = keep(ctx);
         boolean detach = detach(ctx.queryParam("detach"));
-        replies.textLater(ctx, service.delete(account, id, keep, detach), "OK");
+        replies.textLater(ctx, service.delete(account, id, keep, detach, checked(ctx, () -> service.read(account, id))), "OK");
     }
 
     void power(Exchange ctx) {

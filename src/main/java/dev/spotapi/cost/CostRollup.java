@@ -46,8 +46,17 @@ public final class CostRollup {
     public static final int MAX_RESOURCES = 200;
     static final Duration CACHE_TTL = Duration.ofMinutes(5);
 
-    /** One resource of the roll-up. */
-    record Resource(SpotResource kind, String id, String space) {
+    /**
+     * One resource of the roll-up.
+     *
+     * @param space      its space, {@code ""} for none
+     * @param spaceSince the first day it was in {@code space} ({@link Ownership#SPACE_SINCE_TAG}), null: always
+     */
+    record Resource(SpotResource kind, String id, String space, LocalDate spaceSince) {
+        /** The space the resource was in on {@code day}: {@code ""} before it got one. */
+        String spaceOn(LocalDate day) {
+            return spaceSince != null && day.isBefore(spaceSince) ? "" : space;
+        }
     }
 
     /** The answer: the periods, and the ids whose costs are missing from them (empty when complete). */
@@ -57,8 +66,10 @@ public final class CostRollup {
         }
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Ownership ownership;
     private final SharedState shared;
+    private final CostLedger ledger;
     /**
      * The cached days' memory at most, bytes: a sixteenth of the heap, at most 16 MiB (20,000 entries of up to
      * 366 days each, the bound before, could take ~700 MB: year-long windows filled the launcher's 64 MiB heap).
@@ -77,10 +88,12 @@ public final class CostRollup {
      * @param shared where closed windows' costs are shared between replicas (Redis mode), as stored answers
      *               under a key derived from account, org, resource and window; an unreachable store only
      *               costs the sharing
+     * @param ledger the costs of the resources this org deleted through spot-api, added for the days of a window
      */
-    public CostRollup(Ownership ownership, SharedState shared) {
+    public CostRollup(Ownership ownership, SharedState shared, CostLedger ledger) {
         this.ownership = ownership;
         this.shared = shared;
+        this.ledger = ledger;
     }
 
     /** Lists this org's groups and instances (of {@code q.space()} when given), then their costs, one call at a time. */
@@ -94,17 +107,64 @@ public final class CostRollup {
             i.stream().filter(item -> ownership.listed(item, q.space()))
                     .forEach(item -> out.add(resource(InstanceService.INSTANCES, InstanceService.INSTANCES.object(item))));
             return out;
-        }).thenCompose(resources -> costs(account, q, resources));
+        }).thenCompose(resources -> costs(account, q, resources, deleted(account, q, resources)));
+    }
+
+    /**
+     * The deleted resources of the window: those of {@link #ledger} (of {@code q.space()} when given) not listed
+     * any more (a delete whose outcome was unknown is recorded too, and the resource may still exist).
+     */
+    private Deleted deleted(Account account, CostQuery q, List<Resource> listed) {
+        Map<Resource, Map<LocalDate, double[]>> daily = new LinkedHashMap<>();
+        List<String> missing = new ArrayList<>();
+        List<CostLedger.Entry> entries;
+        try {
+            entries = ledger.entries(account);
+        } catch (RuntimeException e) {
+            return new Deleted(daily, List.of(LEDGER_UNREADABLE));
+        }
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        listed.forEach(r -> ids.add(r.id()));
+        entries.sort(java.util.Comparator.comparing(CostLedger.Entry::id));
+        for (CostLedger.Entry e : entries) {
+            if (ids.contains(e.id()) || (q.space() != null && !q.space().equals(e.space()))
+                    || !e.overlaps(q.start(), q.end())) {
+                continue;
+            }
+            if (e.days() == null) {
+                missing.add(e.id());
+            } else {
+                daily.put(new Resource(null, e.id(), e.space(), e.spaceSince()), e.days());
+            }
+        }
+        return new Deleted(daily, missing);
+    }
+
+    /** What {@code X-Cost-Missing} names when the ledger of deleted resources could not be read. */
+    public static final String LEDGER_UNREADABLE = "deleted-resources";
+
+    /** The ledger's part of a roll-up: deleted resources' days, and those whose costs are not known. */
+    private record Deleted(Map<Resource, Map<LocalDate, double[]>> daily, List<String> missing) {
     }
 
     private static Resource resource(SpotResource kind, JsonNode item) {
         String space = Ownership.tag(item, Ownership.SPACE_TAG);
-        return new Resource(kind, item.path("id").asText(), space == null ? "" : space);
+        return new Resource(kind, item.path("id").asText(), space == null ? "" : space, spaceSince(item));
     }
 
-    private CompletableFuture<Result> costs(Account account, CostQuery q, List<Resource> resources) {
-        List<String> missing = new ArrayList<>();
-        Map<Resource, Map<LocalDate, double[]>> daily = new LinkedHashMap<>();
+    /** The day of {@link Ownership#SPACE_SINCE_TAG}, or null when the resource has none (or not a date). */
+    static LocalDate spaceSince(JsonNode item) {
+        String since = Ownership.tag(item, Ownership.SPACE_SINCE_TAG);
+        try {
+            return since == null || since.isEmpty() ? null : LocalDate.parse(since);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private CompletableFuture<Result> costs(Account account, CostQuery q, List<Resource> resources, Deleted deleted) {
+        List<String> missing = new ArrayList<>(deleted.missing());
+        Map<Resource, Map<LocalDate, double[]>> daily = new LinkedHashMap<>(deleted.daily());
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (int n = 0; n < resources.size(); n++) {
             Resource r = resources.get(n);
@@ -138,7 +198,7 @@ public final class CostRollup {
             return CompletableFuture.completedFuture(cached);
         }
         boolean closed = !q.end().isAfter(LocalDate.now(ZoneOffset.UTC)); // a window still running changes
-        String sharedKey = "spot-api:cost-cache:" + sha256(key);
+        String sharedKey = "spot-api:cost-cache:" + dev.spotapi.shared.Hashes.sha256Hex(key);
         boolean owned = false;
         String owner = null;
         if (closed) {
@@ -165,23 +225,7 @@ public final class CostRollup {
                 .withQuery("aggregationPeriod", "daily");
         CompletableFuture<Map<LocalDate, double[]>> result = account.spot()
                 .sendCosts(call).thenApply(reply -> {
-            Map<LocalDate, double[]> days = new TreeMap<>();
-            for (JsonNode item : reply.items()) {
-                String date = item.path("date").asText("");
-                LocalDate day;
-                try {
-                    day = LocalDate.parse(date.substring(0, Math.min(10, date.length())));
-                } catch (RuntimeException e) {
-                    continue;
-                }
-                if (day.isBefore(q.start()) || !day.isBefore(q.end())) {
-                    continue;
-                }
-                double[] v = days.computeIfAbsent(day, d -> new double[3]);
-                v[0] += item.path("costs").path("actual").asDouble(0);
-                v[1] += item.path("costs").path("potential").asDouble(0);
-                v[2] += item.path("running").path("value").asDouble(0);
-            }
+            Map<LocalDate, double[]> days = CostLedger.days(reply, q.start(), q.end());
             if (closed) {
                 cache.put(key, days);
             }
@@ -205,35 +249,15 @@ public final class CostRollup {
     }
 
     private static byte[] encode(Map<LocalDate, double[]> days) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        days.forEach((d, v) -> o.putArray(d.toString()).add(v[0]).add(v[1]).add(v[2]));
-        return o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return CostLedger.encodeDays(days).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** The map {@link #encode} wrote, or null when the bytes are not one. */
     private static Map<LocalDate, double[]> decode(byte[] body) {
         try {
-            JsonNode o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
-            Map<LocalDate, double[]> days = new TreeMap<>();
-            var fields = o.fields();
-            while (fields.hasNext()) {
-                var e = fields.next();
-                JsonNode v = e.getValue();
-                days.put(LocalDate.parse(e.getKey()), new double[] {v.path(0).asDouble(), v.path(1).asDouble(),
-                        v.path(2).asDouble()});
-            }
-            return days;
+            return CostLedger.decodeDays(JSON.readTree(body));
         } catch (java.io.IOException | RuntimeException e) {
             return null;
-        }
-    }
-
-    private static String sha256(String s) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 
@@ -249,23 +273,28 @@ public final class CostRollup {
             BigDecimal[] total = zero();
             Map<String, BigDecimal[]> groups = new TreeMap<>(); // keys sorted: a stable answer
             for (var e : daily.entrySet()) {
-                BigDecimal[] sum = zero();
+                Resource r = e.getKey();
                 for (var d : e.getValue().entrySet()) {
-                    if (!d.getKey().isBefore(from) && d.getKey().isBefore(to)) {
-                        for (int k = 0; k < 3; k++) {
-                            sum[k] = sum[k].add(BigDecimal.valueOf(d.getValue()[k]));
+                    LocalDate day = d.getKey();
+                    if (day.isBefore(from) || !day.isBefore(to)) {
+                        continue;
+                    }
+                    String space = r.spaceOn(day);
+                    if (q.space() != null && !q.space().equals(space)) {
+                        continue; // a day before the resource was in the space asked
+                    }
+                    BigDecimal[] g = q.groupBy() == null ? null : groups.computeIfAbsent(
+                            q.groupBy() == CostQuery.GroupBy.RESOURCE ? r.id() : space, x -> zero());
+                    for (int k = 0; k < 3; k++) {
+                        BigDecimal v = BigDecimal.valueOf(d.getValue()[k]);
+                        total[k] = total[k].add(v);
+                        if (g != null) {
+                            g[k] = g[k].add(v);
                         }
                     }
                 }
-                for (int k = 0; k < 3; k++) {
-                    total[k] = total[k].add(sum[k]);
-                }
-                if (q.groupBy() != null) {
-                    String groupKey = q.groupBy() == CostQuery.GroupBy.RESOURCE ? e.getKey().id() : e.getKey().space();
-                    BigDecimal[] g = groups.computeIfAbsent(groupKey, x -> zero());
-                    for (int k = 0; k < 3; k++) {
-                        g[k] = g[k].add(sum[k]);
-                    }
+                if (q.groupBy() != null) { // listed with zeros when it cost nothing in the period
+                    groups.computeIfAbsent(q.groupBy() == CostQuery.GroupBy.RESOURCE ? r.id() : r.space(), x -> zero());
                 }
             }
             ObjectNode period = out.addObject();

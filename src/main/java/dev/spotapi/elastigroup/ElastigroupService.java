@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.spotapi.account.Account;
+import dev.spotapi.cost.CostLedger;
 import dev.spotapi.spot.Correlation;
 import dev.spotapi.org.Ownership;
 import dev.spotapi.instance.CostWindow;
@@ -34,10 +35,15 @@ public final class ElastigroupService {
     public static final String STOPPED_CAPACITY_TAG = "spot-api:stopped-capacity";
 
     private final Ownership ownership;
+    private final CostLedger ledger;
 
-    /** @param ownership which groups are this org's, and how their tag is kept on writes */
-    public ElastigroupService(Ownership ownership) {
+    /**
+     * @param ownership which groups are this org's, and how their tag is kept on writes
+     * @param ledger    where a deleted group's costs are kept for the cost roll-up
+     */
+    public ElastigroupService(Ownership ownership, CostLedger ledger) {
         this.ownership = ownership;
+        this.ledger = ledger;
     }
 
     /**
@@ -68,11 +74,16 @@ public final class ElastigroupService {
         return dev.spotapi.tags.ServerTags.update(account.spot(), GROUPS, id, partial, ownership);
     }
 
-    /** Deletes the group; {@code statefulDeallocation} deletes what {@code deallocation} does not keep. */
-    public CompletableFuture<Void> delete(Account account, String id, Deallocation deallocation) {
+    /**
+     * Deletes the group; {@code statefulDeallocation} deletes what {@code deallocation} does not keep. Its lifetime
+     * costs are read first and kept in the {@link CostLedger} ({@code group}: the group as read before, for its
+     * space and {@code createdAt}).
+     */
+    public CompletableFuture<Void> delete(Account account, String id, Deallocation deallocation,
+            CompletableFuture<JsonNode> group) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.set("statefulDeallocation", deallocation.flags());
-        return GROUPS.delete(account.spot(), id, body);
+        return ledger.deleting(account, GROUPS, id, group, () -> GROUPS.delete(account.spot(), id, body));
     }
 
     /**

@@ -12,10 +12,7 @@ import dev.spotapi.api.http.Handler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -260,14 +257,10 @@ public final class Idempotency {
     }
 
     static String sha256(String text) {
-        return sha256(text.getBytes(StandardCharsets.UTF_8));
+        return dev.spotapi.shared.Hashes.sha256Hex(text);
     }
 
     static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.spotapi.shared.Hashes.sha256Hex(bytes);
     }
 }

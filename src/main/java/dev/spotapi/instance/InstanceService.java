@@ -46,13 +46,17 @@ public final class InstanceService {
     private final MeterRegistry registry;
     private final Map<String, Counter> statusLookupFailures = new ConcurrentHashMap<>();
 
+    private final dev.spotapi.cost.CostLedger ledger;
+
     /**
      * @param ownership which instances are this org's, and how their tag is kept on writes
      * @param registry  where the count of failed optional lookups goes
+     * @param ledger    where a deleted instance's costs are kept for the cost roll-up
      */
-    public InstanceService(Ownership ownership, MeterRegistry registry) {
+    public InstanceService(Ownership ownership, MeterRegistry registry, dev.spotapi.cost.CostLedger ledger) {
         this.ownership = ownership;
         this.registry = registry;
+        this.ledger = ledger;
     }
 
     /**
@@ -145,9 +149,12 @@ public final class InstanceService {
      * Deletes the instance: {@code deallocationConfig} and {@code amiBackup} delete what {@code deallocation}
      * does not keep;
      * {@code detach} sends {@code shouldTerminateInstance: false} (Spot stops managing it, the EC2
-     * instance lives on and keeps its volumes and network interfaces).
+     * instance lives on and keeps its volumes and network interfaces). Its lifetime costs are read first and kept
+     * in the {@link dev.spotapi.cost.CostLedger} ({@code instance}: as read before, for its space and
+     * {@code createdAt}).
      */
-    public CompletableFuture<Void> delete(Account account, String id, Deallocation deallocation, boolean detach) {
+    public CompletableFuture<Void> delete(Account account, String id, Deallocation deallocation, boolean detach,
+            CompletableFuture<JsonNode> instance) {
         Deallocation effective = detach
                 ? deallocation.keeping(EnumSet.of(Deallocation.Kept.VOLUMES, Deallocation.Kept.NETWORK_INTERFACES))
                 : deallocation;
@@ -155,7 +162,7 @@ public final class InstanceService {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.set("deallocationConfig", flags);
         body.set("amiBackup", effective.amiBackup());
-        return INSTANCES.delete(account.spot(), id, body);
+        return ledger.deleting(account, INSTANCES, id, instance, () -> INSTANCES.delete(account.spot(), id, body));
     }
 
     /**

@@ -16,6 +16,12 @@ public final class Ownership {
     public static final String ORG_TAG = "spinup:org";
     /** The tag that names a resource's space, for {@code ?space=} filters. */
     public static final String SPACE_TAG = "spinup:spaceid";
+    /**
+     * The UTC day ({@code yyyy-MM-dd}) a resource created without a space got one (the tag route or an update): the
+     * cost roll-up counts its days before it under no space, as Cost Explorer groups by the tag at usage time. Set
+     * by spot-api only; a resource created in its space has none.
+     */
+    public static final String SPACE_SINCE_TAG = "spot-api:space-since";
 
     private final String org;
     private final boolean enforced;

@@ -52,6 +52,37 @@ public final class EmbeddedSharedState implements SharedState {
     private final IdempotencyJournal journal;
     private final Cache<String, Bucket> buckets = Caffeine.newBuilder().expireAfterAccess(10, TimeUnit.MINUTES).build();
     private final Cache<String, Long> holds = Caffeine.newBuilder().expireAfterWrite(1, TimeUnit.HOURS).build();
+    /**
+     * The ledgers' entries kept at most, bytes of their text: a sixteenth of the heap, at most 8 MiB (a deleted
+     * resource's month of daily costs is ~1.5 KB). Beyond it the least used entries go first; with several
+     * replicas, or to keep them across restarts, the Redis store keeps them.
+     */
+    static final long MAX_LEDGER_BYTES = Math.min(8L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 16);
+
+    private record LedgerKey(String ledger, String entryId) {
+    }
+
+    /** Ledger entries: the text and, in nanoTime terms, when to forget it. */
+    private final Cache<LedgerKey, String[]> ledgers = Caffeine.newBuilder()
+            .maximumWeight(MAX_LEDGER_BYTES)
+            .weigher((LedgerKey k, String[] v) -> 96 + 2 * (k.ledger().length() + k.entryId().length() + v[0].length()))
+            .expireAfter(new Expiry<LedgerKey, String[]>() {
+                @Override
+                public long expireAfterCreate(LedgerKey key, String[] v, long now) {
+                    return Long.parseLong(v[1]) - System.nanoTime();
+                }
+
+                @Override
+                public long expireAfterUpdate(LedgerKey key, String[] v, long now, long current) {
+                    return Long.parseLong(v[1]) - System.nanoTime();
+                }
+
+                @Override
+                public long expireAfterRead(LedgerKey key, String[] v, long now, long current) {
+                    return current;
+                }
+            })
+            .build();
     /** Objects deleted by this process: epoch ms of the delete and, in nanoTime terms, when to forget it. */
     private final Cache<String, long[]> deleted = Caffeine.newBuilder()
             .maximumSize(MAX_DELETED)
@@ -291,6 +322,23 @@ public final class EmbeddedSharedState implements SharedState {
     public java.util.OptionalLong deletedAt(String object) {
         long[] r = deleted.getIfPresent(object);
         return r == null || r[1] - System.nanoTime() <= 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(r[0]);
+    }
+
+    @Override
+    public void putLedgerEntry(String ledger, String entryId, String entry, Duration ttl) {
+        ledgers.put(new LedgerKey(ledger, entryId), new String[] {entry, Long.toString(System.nanoTime() + ttl.toNanos())});
+    }
+
+    @Override
+    public java.util.List<String> ledgerEntries(String ledger) {
+        long now = System.nanoTime();
+        java.util.List<String> out = new java.util.ArrayList<>();
+        ledgers.asMap().forEach((k, v) -> {
+            if (k.ledger().equals(ledger) && Long.parseLong(v[1]) - now > 0) {
+                out.add(v[0]);
+            }
+        });
+        return out;
     }
 
     @Override

@@ -274,6 +274,65 @@ public final class RedisSharedState implements SharedState {
         }
     }
 
+    /**
+     * Ledgers: a hash per ledger under this prefix and a hash of its name; each field an entry id, each value
+     * {@code <expiry epoch ms> <entry>}. The hash lives as long as its newest entry; expired entries are removed
+     * by the next read.
+     */
+    private static final String LEDGER = "spot-api:ledger:";
+
+    private static String ledgerKey(String ledger) {
+        return LEDGER + Hashes.sha256Hex(ledger);
+    }
+
+    @Override
+    public void putLedgerEntry(String ledger, String entryId, String entry, Duration ttl) {
+        long ttlMs = Math.max(1, ttl.toMillis());
+        String key = ledgerKey(ledger);
+        run("record a ledger entry", () -> {
+            RedisCommands<String, String> redis = redis();
+            redis.hset(key, entryId, (System.currentTimeMillis() + ttlMs) + " " + entry);
+            Long left = redis.pttl(key);
+            if (left == null || left < ttlMs) {
+                redis.pexpire(key, ttlMs);
+            }
+        });
+    }
+
+    @Override
+    public List<String> ledgerEntries(String ledger) {
+        String key = ledgerKey(ledger);
+        java.util.Map<String, String> all;
+        try {
+            all = guarded(redis -> redis.hgetall(key));
+        } catch (SharedStateUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
+        }
+        long now = System.currentTimeMillis();
+        List<String> out = new java.util.ArrayList<>();
+        List<String> expired = new java.util.ArrayList<>();
+        all.forEach((field, value) -> {
+            int space = value.indexOf(' ');
+            long until;
+            try {
+                until = Long.parseLong(value.substring(0, Math.max(0, space)));
+            } catch (NumberFormatException e) {
+                until = 0;
+            }
+            if (until > now) {
+                out.add(value.substring(space + 1));
+            } else {
+                expired.add(field);
+            }
+        });
+        if (!expired.isEmpty()) {
+            run("remove expired ledger entries", () -> redis().hdel(key, expired.toArray(String[]::new)));
+        }
+        return out;
+    }
+
     @Override
     public Duration tryTake(String bucket, long perWindow, Duration window) {
         try {

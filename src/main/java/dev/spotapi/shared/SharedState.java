@@ -65,6 +65,21 @@ public interface SharedState extends AutoCloseable {
     java.util.OptionalLong deletedAt(String object);
 
     /**
+     * Adds (or replaces) the entry {@code entryId} of {@code ledger} (a JSON text; the cost ledger keeps one per
+     * account and org: {@link dev.spotapi.cost.CostLedger}), kept for {@code ttl}. The store keeps a bounded
+     * amount of them (embedded: {@link EmbeddedSharedState#MAX_LEDGER_BYTES}, the least used first; Redis: up to
+     * the server's memory). Never throws: when the store cannot be reached the entry is lost (and logged).
+     */
+    void putLedgerEntry(String ledger, String entryId, String entry, Duration ttl);
+
+    /**
+     * Every entry of {@code ledger} whose {@code ttl} has not passed, in no particular order.
+     *
+     * @throws SharedStateUnavailableException when the store cannot be reached
+     */
+    java.util.List<String> ledgerEntries(String ledger);
+
+    /**
      * Takes one call from the budget {@code bucket} ({@code perWindow} calls per {@code window}), unless
      * the bucket is held (see {@link #hold}). Never throws: when a shared store is down, a local budget
      * of the same size stands in (fail open, per replica).

@@ -101,6 +101,7 @@ public final class ServerTags {
         ArrayNode tags = sent instanceof ArrayNode a ? a : launchSpecification.putArray("tags");
         List<String> refused = new ArrayList<>();
         Map<String, String> missing = new LinkedHashMap<>(owned);
+        boolean spaceSet = false;
         for (JsonNode t : tags) {
             String key = t.path("tagKey").asText(null);
             if (key == null || !TagChange.serverOwned(key) || Ownership.ORG_TAG.equals(key)) {
@@ -113,6 +114,7 @@ public final class ServerTags {
             if (!same && !newSpace) {
                 refused.add(key);
             }
+            spaceSet |= newSpace && value != null && !value.isEmpty();
             missing.remove(key);
         }
         if (!refused.isEmpty()) {
@@ -122,6 +124,10 @@ public final class ServerTags {
                     + "' already has a space" : " (leave them out of the update: they are kept)"), null, null, false);
         }
         missing.forEach((key, value) -> tags.addObject().put("tagKey", key).put("tagValue", value));
+        if (spaceSet && !owned.containsKey(Ownership.SPACE_SINCE_TAG)) {
+            tags.addObject().put("tagKey", Ownership.SPACE_SINCE_TAG)
+                    .put("tagValue", java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString());
+        }
         return copy;
     }
 }

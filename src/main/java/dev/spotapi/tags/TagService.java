@@ -99,6 +99,11 @@ public final class TagService {
                 next.put(k, v);
             }
         });
+        String had = current.get(SPACE_TAG);
+        String now = next.get(SPACE_TAG);
+        if ((had == null || had.isEmpty()) && now != null && !now.isEmpty()) {
+            next.put(Ownership.SPACE_SINCE_TAG, java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString());
+        }
         if (next.equals(current)) {
             return CompletableFuture.completedFuture(Map.of("tags", current));
         }

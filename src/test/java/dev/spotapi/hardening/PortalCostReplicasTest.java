@@ -95,4 +95,29 @@ class PortalCostReplicasTest {
         assertThat(second.json()).isEqualTo(first.json());
         assertThat(costCalls(a)).as("the other replica used the shared cache").hasSize(3);
     }
+
+    /** A delete on one replica keeps the instance's costs in the shared cost ledger: the other's roll-up counts them. */
+    @Test
+    void anInstanceDeletedOnOneReplicaStillCountsInTheOthersRollUp() {
+        a.reset();
+        a.svc.sim("POST", "/_sim/clock/set", "{\"frozen\": true}"); // the same costs before and after the delete
+        String instance = a.createInstance();
+        a.svc.sim("POST", "/_sim/clock/advance", "{\"hours\": 12}");
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        String window = "/main/costs?start=" + today.minusDays(1) + "&end=" + today.plusDays(2) + "&groupBy=resource";
+        Reply before = b.get(window);
+        assertThat(before.status()).as(before.body()).isEqualTo(200);
+        assertThat(before.body()).contains(instance);
+
+        Reply deleted = a.svc.call("DELETE", "/main/instances/" + instance, null,
+                java.util.Map.of("X-Auth-Token", TestService.TOKEN));
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+
+        Reply after = b.get(window);
+        assertThat(after.status()).as(after.body()).isEqualTo(200);
+        assertThat(after.header("X-Cost-Partial")).as(after.body()).isNull();
+        assertThat(after.body()).contains(instance);
+        assertThat(after.json().path(0).path("Total")).as("the same total after the delete").isEqualTo(
+                before.json().path(0).path("Total"));
+    }
 }

@@ -72,7 +72,17 @@ class ServerTagsTest {
     void aSpaceMayBeSetOnAResourceWithoutOne() {
         JsonNode spaceless = json("{\"compute\":{\"launchSpecification\":{\"tags\":[{\"tagKey\":\"team\",\"tagValue\":\"red\"}]}}}");
         assertThat(tags(keep(update("[{\"tagKey\":\"spinup:spaceid\",\"tagValue\":\"space-b\"}]"), spaceless)))
-                .containsExactly(Map.entry("spinup:spaceid", "space-b"));
+                .as("with the day it got its space: the cost roll-up counts the days before under no space")
+                .containsExactly(Map.entry("spinup:spaceid", "space-b"), Map.entry("spot-api:space-since",
+                        java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString()));
+    }
+
+    @Test
+    void theDayASpaceWasSetCannotBeSentByACaller() {
+        JsonNode spaceless = json("{\"compute\":{\"launchSpecification\":{\"tags\":[{\"tagKey\":\"team\",\"tagValue\":\"red\"}]}}}");
+        assertThatThrownBy(() -> keep(update("[{\"tagKey\":\"spinup:spaceid\",\"tagValue\":\"space-b\"},"
+                + "{\"tagKey\":\"spot-api:space-since\",\"tagValue\":\"2020-01-01\"}]"), spaceless))
+                .hasMessageContaining("spot-api:space-since");
     }
 
     @Test

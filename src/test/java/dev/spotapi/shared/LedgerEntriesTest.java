@@ -1,0 +1,58 @@
+package dev.spotapi.shared;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spotapi.support.RedisProcess;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** {@link SharedState#putLedgerEntry} and {@link SharedState#ledgerEntries}, the same contract in both stores. */
+class LedgerEntriesTest {
+    private static final Duration DAY = Duration.ofDays(1);
+
+    @Test
+    void embedded() throws InterruptedException {
+        try (EmbeddedSharedState state = EmbeddedSharedState.forService(null)) {
+            entriesAreKeptPerLedgerReplacedByIdAndForgottenAfterTheirTtl(state);
+        }
+    }
+
+    @Test
+    void redis() throws InterruptedException {
+        try (RedisProcess redis = RedisProcess.start();
+                RedisSharedState state = new RedisSharedState(redis.url(), null, Duration.ofSeconds(2))) {
+            entriesAreKeptPerLedgerReplacedByIdAndForgottenAfterTheirTtl(state);
+            try (RedisSharedState other = new RedisSharedState(redis.url(), null, Duration.ofSeconds(2))) {
+                assertThat(other.ledgerEntries("costs\nmain\nalpha")).as("another replica").containsExactlyInAnyOrder(
+                        "{\"n\":2}", "{\"n\":3}");
+            }
+        }
+    }
+
+    @Test
+    void redisDownIsAnErrorForReadersNotASilentEmptyLedger() {
+        RedisProcess redis = RedisProcess.start();
+        try (RedisSharedState state = new RedisSharedState(redis.url(), null, Duration.ofMillis(500))) {
+            state.putLedgerEntry("l", "a", "{}", DAY);
+            redis.close();
+            state.putLedgerEntry("l", "b", "{}", DAY); // never throws
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> state.ledgerEntries("l"))
+                    .isInstanceOf(SharedStateUnavailableException.class);
+        }
+    }
+
+    private static void entriesAreKeptPerLedgerReplacedByIdAndForgottenAfterTheirTtl(SharedState state)
+            throws InterruptedException {
+        state.putLedgerEntry("costs\nmain\nalpha", "group:sig-1", "{\"n\":1}", DAY);
+        state.putLedgerEntry("costs\nmain\nalpha", "group:sig-1", "{\"n\":2}", DAY);
+        state.putLedgerEntry("costs\nmain\nalpha", "managed instance:smi-1", "{\"n\":3}", DAY);
+        state.putLedgerEntry("costs\nmain\nbeta", "group:sig-1", "{\"n\":4}", DAY);
+        state.putLedgerEntry("costs\nmain\nalpha", "group:sig-2", "{\"n\":5}", Duration.ofMillis(50));
+
+        Thread.sleep(120);
+
+        assertThat(state.ledgerEntries("costs\nmain\nalpha")).containsExactlyInAnyOrder("{\"n\":2}", "{\"n\":3}");
+        assertThat(state.ledgerEntries("costs\nmain\nbeta")).containsExactly("{\"n\":4}");
+        assertThat(state.ledgerEntries("costs\nother\nalpha")).isEmpty();
+    }
+}
