@@ -121,6 +121,7 @@ public final class ApiServer {
         router.beforeMatched(bodies.checkFirst(Routes.bodyRoutes(table), Routes.spotObjectBodies(table)));
         router.beforeMatched(Idempotency.checkHeaderFirst(Routes.keyedRoutes(table)));
         router.beforeMatched(orgGuard::before);
+        router.beforeMatched(new Preconditions(orgGuard::object, replies)::before);
         router.beforeMatched(async::before);
         router.afterMatched(orgGuard::after);
         Routes.register(router, table, p.idempotency());

@@ -8,6 +8,7 @@ import java.util.UUID;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -44,7 +45,9 @@ final class JettyErrors extends ErrorHandler {
         if (cors != null) {
             cors.onJettyError(request.getHeaders().get(HttpHeader.ORIGIN), response.getHeaders());
         }
-        response.write(true, ByteBuffer.wrap(body(code, message, requestId)), callback);
+        // a HEAD answer has no content (RFC 9110 §9.3.2): the same status and headers as the GET's
+        boolean head = HttpMethod.HEAD.is(request.getMethod());
+        response.write(true, head ? null : ByteBuffer.wrap(body(code, message, requestId)), callback);
     }
 
     @Override

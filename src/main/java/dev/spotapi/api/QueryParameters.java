@@ -7,7 +7,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One check for every route: a query parameter given more than once ({@code ?keep=a&keep=b},
+ * One check for every route: a query part that is not valid percent-encoded UTF-8 ({@code keep=volumes%ZZ}) is a
+ * 400 (it used to be left out: a delete then ran without its {@code keep}, attack round 7), and a query parameter
+ * given more than once ({@code ?keep=a&keep=b},
  * {@code ?detach=true&detach=false}, {@code ?start=..&start=..}) is a 400 naming it. No handler then
  * has to choose one of the values, or join them: ambiguous input is refused, never guessed (issue 20).
  * Names are compared after percent-decoding, as the handlers read them ({@code ke%65p} is {@code keep}).
@@ -37,6 +39,12 @@ final class QueryParameters {
     private static void check(Exchange ctx, Set<String> allowed) {
         if (ctx.queryString() == null) {
             return;
+        }
+        String undecodable = ctx.undecodableQueryPart();
+        if (undecodable != null) {
+            String shown = undecodable.length() > 64 ? undecodable.substring(0, 64) + "..." : undecodable;
+            throw ApiException.badRequest("the query part '" + shown + "' is not valid"
+                    + " percent-encoded UTF-8: nothing was done (a parameter that cannot be read is never left out)");
         }
         for (Map.Entry<String, List<String>> p : ctx.queryParamMap().entrySet()) {
             if (p.getValue().size() > 1 && !allowed.contains(p.getKey())) {

@@ -61,7 +61,7 @@ public final class Replies {
 
     /** Completes the request asynchronously with 204 No Content once the future succeeds. */
     public void noContentLater(Exchange ctx, CompletableFuture<?> future) {
-        ctx.future(() -> future.thenAccept(ignored -> ctx.status(204)));
+        ctx.future(() -> inFlight.bounded(future).thenAccept(ignored -> ctx.status(204)));
     }
 
     public <T, R> void jsonLater(Exchange ctx, CompletableFuture<T> future, Function<T, R> shape) {

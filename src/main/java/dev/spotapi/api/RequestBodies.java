@@ -67,6 +67,7 @@ public final class RequestBodies {
             }
             String route = ctx.method().name() + ' ' + endpoint.path;
             if (bodyRoutes.contains(route)) {
+                refuseCodings(ctx);
                 ObjectNode body = object(ctx);
                 SpotSchema schema = spotObjects.get(route);
                 if (schema != null) {
@@ -74,6 +75,46 @@ public final class RequestBodies {
                 }
             }
         };
+    }
+
+    /**
+     * Refuses a body in a coding spot-api does not decode, rather than read its bytes as plain JSON (attack round 7:
+     * plain JSON labelled {@code Content-Encoding: gzip} was created, a real gzip body was "not valid UTF-8"):
+     * a {@code Content-Encoding} other than {@code identity} is 415 with {@code Accept-Encoding: identity} (RFC 9110
+     * §15.5.16); a {@code Transfer-Encoding} coding other than {@code chunked} (Jetty takes {@code gzip, chunked}
+     * and removes only the chunking) is 501 (RFC 9112 §6.1).
+     */
+    static void refuseCodings(dev.spotapi.api.http.Exchange ctx) {
+        for (String coding : codings(ctx.headers("Content-Encoding"))) {
+            if (!coding.equals("identity")) {
+                ctx.header("Accept-Encoding", "identity");
+                throw new ApiException(415, "the body's Content-Encoding '" + clip(coding) + "' is not read: spot-api"
+                        + " takes request bodies uncompressed (Content-Encoding identity, or none)");
+            }
+        }
+        for (String coding : codings(ctx.headers("Transfer-Encoding"))) {
+            if (!coding.equals("chunked")) {
+                throw new ApiException(501, "the Transfer-Encoding '" + clip(coding) + "' is not implemented: only"
+                        + " chunked is");
+            }
+        }
+    }
+
+    private static List<String> codings(List<String> headers) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String header : headers) {
+            for (String part : header.split(",")) {
+                String coding = part.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
+                if (!coding.isEmpty()) {
+                    out.add(coding);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String clip(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 
     /**

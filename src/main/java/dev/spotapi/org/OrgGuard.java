@@ -156,6 +156,19 @@ public final class OrgGuard {
         later.accept(ctx, check.start());
     }
 
+    /**
+     * The object of this per-resource request: the org check's read when there is one, else a read of it (isolation
+     * off); null when the route names no elastigroup or managed instance.
+     */
+    public CompletableFuture<JsonNode> object(Exchange ctx) {
+        Endpoint endpoint = ctx.endpoint();
+        Kind kind = endpoint == null ? null : kindOf(endpoint.path);
+        if (kind == null) {
+            return null;
+        }
+        return resource(ctx, () -> kind.resource().read(accounts.apply(ctx).spot(), ctx.pathParam(kind.param())));
+    }
+
     private static boolean isRead(Exchange ctx) {
         return Method.GET.equals(ctx.method()) || Method.HEAD.equals(ctx.method());
     }

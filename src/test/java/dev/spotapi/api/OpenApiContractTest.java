@@ -64,7 +64,7 @@ class OpenApiContractTest extends ApiTestSupport {
         Reply browser = svc.call("PATCH", "/main/elastigroups", TestService.json("{}"),
                 java.util.Map.of("X-Auth-Token", TestService.TOKEN, "Accept", "text/html,application/xhtml+xml"));
         assertError(browser, 405);
-        assertThat(browser.header("Allow")).isEqualTo("GET, POST");
+        assertThat(browser.header("Allow")).isEqualTo("GET, HEAD, POST");
     }
 
     @Test

@@ -28,6 +28,39 @@ import org.slf4j.LoggerFactory;
  * {@link #GZIP_TYPES} type when the caller accepts it), after which the request loggers see it.
  */
 public final class ApiHandler extends org.eclipse.jetty.server.Handler.Abstract {
+
+    /**
+     * Whether {@code Accept-Encoding} (RFC 9110 §12.5.3; every header line) accepts gzip: {@code gzip} or
+     * {@code x-gzip} with a quality above 0, or else {@code *} with one; {@code gzip;q=0} refuses it. Codings and
+     * parameter names are case-insensitive.
+     */
+    static boolean acceptsGzip(java.util.List<String> headers) {
+        Boolean gzip = null;
+        boolean any = false;
+        for (String header : headers) {
+            for (String entry : header.split(",")) {
+                String[] parts = entry.split(";");
+                String coding = parts[0].strip().toLowerCase(java.util.Locale.ROOT);
+                boolean acceptable = true;
+                for (int i = 1; i < parts.length; i++) {
+                    String[] param = parts[i].split("=", 2);
+                    if (param.length == 2 && param[0].strip().equalsIgnoreCase("q")) {
+                        try {
+                            acceptable = Double.parseDouble(param[1].strip()) > 0;
+                        } catch (NumberFormatException e) {
+                            acceptable = false;
+                        }
+                    }
+                }
+                if (coding.equals("gzip") || coding.equals("x-gzip")) {
+                    gzip = gzip == null ? acceptable : gzip && acceptable;
+                } else if (coding.equals("*")) {
+                    any = acceptable;
+                }
+            }
+        }
+        return gzip != null ? gzip : any;
+    }
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     /** Smallest body worth compressing, in bytes (Javalin's threshold, kept). */
     static final int MIN_GZIP_BYTES = 1500;
@@ -201,7 +234,13 @@ public final class ApiHandler extends org.eclipse.jetty.server.Handler.Abstract 
             }
             Response response = ctx.response;
             try {
-                response.setStatus(ctx.statusCode());
+                int status = ctx.statusCode();
+                response.setStatus(status);
+                if (status == 204 || status == 304) { // no content, so nothing for a Content-Type to describe
+                    log();
+                    response.write(true, null, callback);
+                    return;
+                }
                 String type = ctx.responseContentType();
                 if (type != null) {
                     MimeTypes.Type known = MimeTypes.CACHE.get(type);
@@ -251,6 +290,11 @@ public final class ApiHandler extends org.eclipse.jetty.server.Handler.Abstract 
             callback.succeeded();
         }
 
+        /**
+         * Whether this answer goes out gzipped: a type worth it, at least {@link #MIN_GZIP_BYTES}, and a caller whose
+         * {@code Accept-Encoding} accepts gzip ({@link #acceptsGzip}). Such an answer's coding depends on that header,
+         * so it says so ({@code Vary: Accept-Encoding}, for caches) whichever coding it gets.
+         */
         private boolean gzipWanted(int firstBytes) {
             if (firstBytes < MIN_GZIP_BYTES || ctx.response.getHeaders().contains(HttpHeader.CONTENT_ENCODING)) {
                 return false;
@@ -259,13 +303,16 @@ public final class ApiHandler extends org.eclipse.jetty.server.Handler.Abstract 
             if (type != null && !GZIP_TYPES.contains(type)) {
                 return false;
             }
-            String accepted = ctx.header("Accept-Encoding");
-            if (accepted == null || !accepted.toLowerCase(java.util.Locale.ROOT).contains("gzip")) {
+            ctx.response.getHeaders().ensureField(VARY_ACCEPT_ENCODING);
+            if (!acceptsGzip(ctx.headers("Accept-Encoding"))) {
                 return false;
             }
             ctx.response.getHeaders().put(HttpHeader.CONTENT_ENCODING, "gzip");
             return true;
         }
+
+        private static final org.eclipse.jetty.http.HttpField VARY_ACCEPT_ENCODING =
+                new org.eclipse.jetty.http.HttpField(HttpHeader.VARY, "Accept-Encoding");
 
         private byte[] gzip(byte[] bytes) throws IOException {
             ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 4 + 64);

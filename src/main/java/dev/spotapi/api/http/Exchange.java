@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -48,6 +47,7 @@ public final class Exchange {
     private final long startNanos = System.nanoTime();
     private Map<String, String> pathParams;
     private Map<String, List<String>> queryParams;
+    private String undecodableQuery;
     private byte[] body;
     private int status = 200;
     private String contentType = DEFAULT_CONTENT_TYPE;
@@ -125,16 +125,30 @@ public final class Exchange {
 
     /**
      * The query parameters by percent-decoded name ({@code +} is a space), values in order; a name or value
-     * that does not decode is left out, as are its values.
+     * that does not decode (a {@code %} not followed by two hex digits, bytes that are not UTF-8) is left out,
+     * as are its values, and named by {@link #undecodableQueryPart()}: a before step refuses such a request
+     * (a delete whose {@code keep} could not be read must not run without it: attack round 7).
      */
     public Map<String, List<String>> queryParamMap() {
         if (queryParams == null) {
-            queryParams = parseQuery(queryString());
+            String[] undecodable = new String[1];
+            queryParams = parseQuery(queryString(), undecodable);
+            undecodableQuery = undecodable[0];
         }
         return queryParams;
     }
 
+    /** The first {@code name=value} pair of the query that does not decode, as sent; null when every one does. */
+    public String undecodableQueryPart() {
+        queryParamMap();
+        return undecodableQuery;
+    }
+
     static Map<String, List<String>> parseQuery(String query) {
+        return parseQuery(query, new String[1]);
+    }
+
+    private static Map<String, List<String>> parseQuery(String query, String[] undecodable) {
         if (query == null || query.isEmpty()) {
             return Map.of();
         }
@@ -143,6 +157,9 @@ public final class Exchange {
             int eq = pair.indexOf('=');
             String name = decodeQuery(eq < 0 ? pair : pair.substring(0, eq));
             String value = decodeQuery(eq < 0 ? "" : pair.substring(eq + 1));
+            if ((name == null || value == null) && undecodable[0] == null) {
+                undecodable[0] = pair;
+            }
             if (name == null) {
                 continue;
             }
@@ -155,10 +172,46 @@ public final class Exchange {
         return Collections.unmodifiableMap(out);
     }
 
-    private static String decodeQuery(String s) {
+    /**
+     * {@code s} percent-decoded ({@code +} is a space) as UTF-8, or null when it does not decode: a {@code %} not
+     * followed by two hex digits, or bytes that are not UTF-8 (never replaced by U+FFFD: that would be a guess).
+     */
+    static String decodeQuery(String s) {
+        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
+            return s;
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= s.length()) {
+                    return null;
+                }
+                int hi = Character.digit(s.charAt(i + 1), 16);
+                int lo = Character.digit(s.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    return null;
+                }
+                bytes.write(hi * 16 + lo);
+                i += 2;
+            } else if (c == '+') {
+                bytes.write(' ');
+            } else {
+                int cp = s.codePointAt(i);
+                if (Character.getType(cp) == Character.SURROGATE) {
+                    return null; // a lone surrogate cannot have come from UTF-8 bytes
+                }
+                byte[] b = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
+                bytes.write(b, 0, b.length);
+                i += Character.charCount(cp) - 1;
+            }
+        }
         try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray())).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
             return null;
         }
     }

@@ -17,8 +17,16 @@ public final class MethodNotAllowed extends RuntimeException {
         return allowed;
     }
 
-    /** The value of the {@code Allow} header: the allowed methods joined by {@code ", "}. */
+    /**
+     * The value of the {@code Allow} header: the allowed methods joined by {@code ", "}, with {@code HEAD} after
+     * {@code GET} (every GET route answers HEAD too: {@code api.HeadAsGet}).
+     */
     public String allowHeader() {
-        return String.join(", ", allowed.stream().map(Method::name).toList());
+        java.util.List<String> names = new java.util.ArrayList<>(allowed.stream().map(Method::name).toList());
+        int get = names.indexOf("GET");
+        if (get >= 0 && !names.contains("HEAD")) {
+            names.add(get + 1, "HEAD");
+        }
+        return String.join(", ", names);
     }
 }

@@ -98,6 +98,8 @@ class EndpointTest {
         assertThat(Method.of("GET")).isSameAs(Method.GET);
         assertThat(Method.of("FOO").name()).isEqualTo("FOO");
         assertThat(Method.of("get")).isNotEqualTo(Method.GET);
-        assertThat(new MethodNotAllowed(List.of(Method.GET, Method.POST)).allowHeader()).isEqualTo("GET, POST");
+        assertThat(new MethodNotAllowed(List.of(Method.GET, Method.POST)).allowHeader()).as("HEAD is served wherever GET is")
+                .isEqualTo("GET, HEAD, POST");
+        assertThat(new MethodNotAllowed(List.of(Method.POST)).allowHeader()).isEqualTo("POST");
     }
 }
