@@ -82,7 +82,7 @@ public final class ApiServer {
         RequestObserver observer = new RequestObserver(p.registry());
         AccountLookup lookup = new AccountLookup(p.accounts());
         RequestBodies bodies = new RequestBodies();
-        AsyncTasks async = new AsyncTasks(p.tasks(), replies, bodies, p.org());
+        AsyncTasks async = new AsyncTasks(p.tasks(), replies, bodies, p.org(), p.idempotency().ttl());
         var table = new java.util.ArrayList<>(Routes.table(
                 new SystemRoutes(replies, p.registry(), p.readiness()),
                 new DocsRoutes(replies, p.mapper()),
@@ -124,7 +124,7 @@ public final class ApiServer {
         router.beforeMatched(new Preconditions(orgGuard::object, replies)::before);
         router.beforeMatched(async::before);
         router.afterMatched(orgGuard::after);
-        Routes.register(router, table, p.idempotency());
+        Routes.register(router, table, p.idempotency(), async::roomFirst);
         router.after(async::after);
         router.after(p.idempotency()::after);
         router.after(new DeletedRecently(p.idempotency().state(), p.ownership().org(), replies)::after);

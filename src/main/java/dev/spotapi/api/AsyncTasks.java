@@ -50,6 +50,8 @@ final class AsyncTasks {
 
     private static final String KIND = "spot-api.task.kind";
     private static final String ID = "spot-api.task.id";
+    /** Set when this request asked for (or, a roll, always gets) the asynchronous answer. */
+    private static final String ASYNC = "spot-api.task.async";
 
     private final Tasks tasks;
     private final Replies replies;
@@ -57,7 +59,11 @@ final class AsyncTasks {
     private final ObjectMapper mapper = new ObjectMapper();
     private final RequestBodies bodies;
 
-    AsyncTasks(Tasks tasks, Replies replies, RequestBodies bodies, String org) {
+    /** How long a keyed request's task is kept at least: as long as its key, whose replay names it. */
+    private final java.time.Duration keyTtl;
+
+    AsyncTasks(Tasks tasks, Replies replies, RequestBodies bodies, String org, java.time.Duration keyTtl) {
+        this.keyTtl = keyTtl;
         this.tasks = tasks;
         this.replies = replies;
         this.bodies = bodies;
@@ -77,7 +83,10 @@ final class AsyncTasks {
         return false;
     }
 
-    /** Before-matched: marks an async request and checks the bounds before anything reaches Spot. */
+    /**
+     * Before-matched: marks an async request, and a keyed one of a task route (its replay may be a stored 202, whose
+     * task it must name whether or not the retry says {@code Prefer} again: attack round 7).
+     */
     void before(Exchange ctx) {
         var endpoint = ctx.endpoint();
         if (endpoint == null) {
@@ -85,20 +94,40 @@ final class AsyncTasks {
         }
         String route = ctx.method().name() + ' ' + endpoint.path;
         TaskKind kind = UPDATE_ROUTE.equals(route) && ctx.queryParam("roll") != null ? TaskKind.GROUP_ROLL : KINDS.get(route);
-        // a roll is always asynchronous (issue 22): it takes minutes to hours
-        if (kind == null || kind != TaskKind.GROUP_ROLL
-                && !prefersAsync(ctx.headers("Prefer"))) {
+        if (kind == null) {
             return;
         }
-        try {
-            tasks.checkRoom();
-        } catch (TaskRefusedException e) {
-            ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
-            throw new ApiException(503, "the asynchronous request was not run: " + e.getMessage()
-                    + "; retry later, or send it without Prefer: respond-async");
+        // a roll is always asynchronous (issue 22): it takes minutes to hours
+        boolean async = kind == TaskKind.GROUP_ROLL || prefersAsync(ctx.headers("Prefer"));
+        if (!async && ctx.header(Idempotency.HEADER) == null) {
+            return;
         }
         ctx.attribute(KIND, kind);
         ctx.attribute(ID, taskId(ctx));
+        if (async) {
+            ctx.attribute(ASYNC, Boolean.TRUE);
+        }
+    }
+
+    /**
+     * {@code handler} behind the task bounds: an async request is refused (503, Retry-After) before Spot is called
+     * when they are reached. Inside the {@code Idempotency-Key} handling, so that the replay of an accepted keyed
+     * request, which runs nothing, is never refused for want of room (attack round 7).
+     */
+    dev.spotapi.api.http.Handler roomFirst(dev.spotapi.api.http.Handler handler) {
+        return ctx -> {
+            if (ctx.attribute(ASYNC) != null) {
+                try {
+                    tasks.checkRoom();
+                } catch (TaskRefusedException e) {
+                    ctx.attribute(Idempotency.NOTHING_CHANGED, true); // the key is free again: a retry runs
+                    ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
+                    throw new ApiException(503, "the asynchronous request was not run: " + e.getMessage()
+                            + "; retry later, or send it without Prefer: respond-async");
+                }
+            }
+            handler.handle(ctx);
+        };
     }
 
     /**
@@ -115,10 +144,16 @@ final class AsyncTasks {
         if ("true".equals(ctx.responseHeader(Idempotency.REPLAYED))) {
             if (status == 202) {
                 applied(ctx, id);
+                if (kind == TaskKind.GROUP_ROLL && ctx.responseHeader(RollRoutes.ROLL_HEADER) == null) {
+                    String roll = tasks.target(id); // the stored answer keeps its body, the roll id is the task's
+                    if (roll != null && !roll.isEmpty()) {
+                        ctx.header(RollRoutes.ROLL_HEADER, roll);
+                    }
+                }
             }
             return;
         }
-        if (status < 200 || status >= 300) {
+        if (status < 200 || status >= 300 || ctx.attribute(ASYNC) == null) {
             return;
         }
         String resource = resourceId(ctx);
@@ -126,7 +161,8 @@ final class AsyncTasks {
             return;
         }
         try {
-            tasks.submit(id, kind, ctx.pathParam("account"), resource, target(ctx, kind));
+            tasks.submit(id, kind, ctx.pathParam("account"), resource, target(ctx, kind),
+                    ctx.header(Idempotency.HEADER) == null ? java.time.Duration.ZERO : keyTtl);
         } catch (TaskRefusedException e) {
             return; // Spot acted: the synchronous answer stands (the preference is not applied)
         }
@@ -235,7 +271,8 @@ final class AsyncTasks {
             return Tasks.newId();
         }
         String query = ctx.queryString();
-        String seed = "flywheel-task\n" + org + '\n' + key.strip() + '\n' + ctx.method().name() + '\n' + ctx.path()
+        // the key as the idempotency layer reads it ("k" and k are one key: attack round 7)
+        String seed = "flywheel-task\n" + org + '\n' + Idempotency.parse(key) + '\n' + ctx.method().name() + '\n' + ctx.path()
                 + '\n' + (query == null ? "" : query) + '\n' + dev.spotapi.shared.Hashes.sha256Hex(ctx.bodyAsBytes());
         return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
     }

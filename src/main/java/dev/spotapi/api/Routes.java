@@ -140,9 +140,14 @@ final class Routes {
                 action(Method.PUT, "/{account}/{resource}/tags", "merge tags", tags::mergeAny));
     }
 
-    static void register(Router config, List<Route> table, Idempotency idempotency) {
-        table.forEach(r -> config.add(r.method(), r.path(), r.isPublic(),
-                r.idempotency() == null ? r.handler() : idempotency.wrap(r.handler(), r.idempotency())));
+    /**
+     * Adds every route of {@code table}: its handler inside {@code inner} (the task bounds: {@link AsyncTasks#roomFirst}),
+     * inside the {@code Idempotency-Key} handling of the keyed routes (a replay runs neither).
+     */
+    static void register(Router config, List<Route> table, Idempotency idempotency,
+            java.util.function.UnaryOperator<Handler> inner) {
+        table.forEach(r -> config.add(r.method(), r.path(), r.isPublic(), r.idempotency() == null
+                ? inner.apply(r.handler()) : idempotency.wrap(inner.apply(r.handler()), r.idempotency())));
     }
 
     /**

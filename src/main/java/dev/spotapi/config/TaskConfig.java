@@ -11,9 +11,11 @@ import java.util.Map;
  * <ul>
  * <li>{@code namespace} (default {@code spot-api}): the flywheel namespace; in Redis the task is the hash
  *     {@code <namespace>:tasks:<id>} and its events the list {@code <namespace>:events:<id>}.</li>
- * <li>{@code ttlSeconds} (default 3600, flywheel's 60 min): how long a task is kept after its last write.</li>
+ * <li>{@code ttlSeconds} (default 3600, flywheel's 60 min): how long a task is kept after its last write (a keyed
+ *     request's task at least as long as its key).</li>
  * <li>{@code pollMs} (default 2000): how often a running task reads Spot's state (one read per task).</li>
- * <li>{@code maxRunning} (default 200): tasks one replica waits on at once; {@code maxQueue} (default 2000):
+ * <li>{@code maxRunning} (default 200): tasks one replica starts at once (each holds its slot for its first
+ *     {@code dev.spotapi.task.Tasks#SLOT_POLLS} polls only); {@code maxQueue} (default 2000):
  *     tasks waiting for a replica (Redis) or in total; beyond, an async request is a 503 with Retry-After.</li>
  * <li>{@code maxReads} (default 32): Spot reads of tasks in flight at once per replica (the others wait their
  *     turn): bounds the connections and Spot calls tasks take beside interactive callers.</li>

@@ -104,6 +104,11 @@ public final class Idempotency {
         };
     }
 
+    /** How long a key and its stored answer are kept ({@code idempotency.ttlSeconds}). */
+    public Duration ttl() {
+        return ttl;
+    }
+
     /** {@code handler} with idempotency-key handling in front of it. */
     public Handler wrap(Handler handler, Mode mode) {
         return ctx -> handle(ctx, handler, mode);
@@ -222,8 +227,11 @@ public final class Idempotency {
         ctx.result(reply.body());
     }
 
-    /** The key as sent: an sf-string ({@code "..."}) or a bare token, 1-255 printable ASCII characters. */
-    static String parse(String header) {
+    /**
+     * The key of an {@code Idempotency-Key} header: an sf-string ({@code "..."}, its quotes removed) or a bare token,
+     * 1-255 printable ASCII characters; {@link ApiException} 400 otherwise.
+     */
+    public static String parse(String header) {
         String key = header.strip();
         if (key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")) {
             key = key.substring(1, key.length() - 1);

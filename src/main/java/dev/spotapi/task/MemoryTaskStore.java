@@ -99,17 +99,26 @@ public final class MemoryTaskStore implements TaskStore {
     }
 
     @Override
-    public void create(TaskWork work) {
+    public boolean create(TaskWork work, Duration keepAtLeast) {
         if (tasks.size() >= maxTasks) {
             evictFinished(tasks.size() - maxTasks + 1);
         }
         Entry e = new Entry(work);
         synchronized (e) {
             e.createdAt = now();
-            tasks.put(work.id(), e);
+            long now = clock.millis();
+            Entry had = tasks.putIfAbsent(work.id(), e);
+            if (had != null) {
+                if (had.expiresAtMillis > now) {
+                    return false;
+                }
+                tasks.put(work.id(), e); // expired, not yet swept: as if gone
+            }
             log(e, "created task " + work.id());
+            e.expiresAtMillis = Math.max(e.expiresAtMillis, clock.millis() + keepAtLeast.toMillis());
         }
         persist(work.id());
+        return true;
     }
 
     @Override
@@ -124,7 +133,7 @@ public final class MemoryTaskStore implements TaskStore {
     public void checkin(String id) {
         update(id, e -> {
             e.checkinAt = now();
-            e.expiresAtMillis = clock.millis() + ttl.toMillis();
+            e.expiresAtMillis = Math.max(e.expiresAtMillis, clock.millis() + ttl.toMillis());
             changes.incrementAndGet();
         });
     }
@@ -407,7 +416,7 @@ public final class MemoryTaskStore implements TaskStore {
         while (e.events.size() > maxEvents) {
             e.events.removeFirst();
         }
-        e.expiresAtMillis = clock.millis() + ttl.toMillis();
+        e.expiresAtMillis = Math.max(e.expiresAtMillis, clock.millis() + ttl.toMillis());
         changes.incrementAndGet();
     }
 

@@ -16,7 +16,8 @@ import java.util.Map;
  *     creation, empty when unset, as flywheel's {@code Start} writes them);</li>
  * <li>{@code <namespace>:events:<id>}: a list of {@code "<RFC3339Nano> <message>"}, oldest first (RPUSH),
  *     trimmed to the newest {@code maxEvents};</li>
- * <li>both with a TTL ({@code ttl}, flywheel's default 60 min) renewed on every write.</li>
+ * <li>both with a TTL ({@code ttl}, flywheel's default 60 min, or longer when the task was created so) renewed on
+ * every write, never shortened.</li>
  * </ul>
  * spot-api's own additions live beside them, never in them: {@code <namespace>:spotapi:work:<id>} (a hash:
  * org, kind, account, resource, target, created_ms, deadline_ms; same TTL). Each change is one Lua script
@@ -36,13 +37,16 @@ public final class RedisTaskStore implements TaskStore {
               redis.call('RPUSH', KEYS[2], ARGV[3])
               redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
             end
-            redis.call('PEXPIRE', KEYS[1], ARGV[1])
-            redis.call('PEXPIRE', KEYS[2], ARGV[1])
-            redis.call('PEXPIRE', KEYS[3], ARGV[1])
+            for k = 1, 3 do
+              if redis.call('PTTL', KEYS[k]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
+            end
             return 1
             """;
     /** KEYS task, events, work; ARGV ttl ms, event, created_at, id, org, kind, account, resource, target, created, deadline. */
     private static final String CREATE = """
+            if redis.call('EXISTS', KEYS[1]) == 1 then
+              return 0
+            end
             redis.call('HSET', KEYS[1], 'checkin_at', '', 'completed_at', '', 'created_at', ARGV[3], 'id', ARGV[4],
               'status', 'created', 'failed_at', '', 'failure', '')
             redis.call('RPUSH', KEYS[2], ARGV[2])
@@ -94,12 +98,14 @@ public final class RedisTaskStore implements TaskStore {
     }
 
     @Override
-    public void create(TaskWork w) {
+    public boolean create(TaskWork w, Duration keepAtLeast) {
         String now = now();
-        redis.run("create a task", r -> r.eval(CREATE, ScriptOutputType.INTEGER, keys(w.id()),
-                Long.toString(ttl.toMillis()), now + " created task " + w.id(), now, w.id(), w.org(),
+        long ms = Math.max(ttl.toMillis(), keepAtLeast.toMillis());
+        Long created = redis.run("create a task", r -> r.eval(CREATE, ScriptOutputType.INTEGER, keys(w.id()),
+                Long.toString(ms), now + " created task " + w.id(), now, w.id(), w.org(),
                 w.kind().configName(), w.account(), w.resource(), w.target(), Long.toString(w.createdAtMillis()),
                 Long.toString(w.deadlineMillis())));
+        return created != null && created == 1;
     }
 
     @Override

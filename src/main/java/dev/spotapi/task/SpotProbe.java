@@ -23,7 +23,12 @@ final class SpotProbe {
      * when the target is reached, {@code failure} (not null) when the task must fail with that reason,
      * {@code transientError} when the read failed in a way worth retrying.
      */
-    record Observation(String state, boolean done, String failure, boolean transientError, boolean inTransition) {
+    record Observation(String state, boolean done, String failure, boolean transientError, boolean inTransition,
+            boolean opposite) {
+        Observation(String state, boolean done, String failure, boolean transientError, boolean inTransition) {
+            this(state, done, failure, transientError, inTransition, false);
+        }
+
         Observation(String state, boolean done, String failure, boolean transientError) {
             this(state, done, failure, transientError, false);
         }
@@ -78,8 +83,48 @@ final class SpotProbe {
                 return Observation.failed(state, "Spot reports managed instance " + work.resource() + " in state "
                         + status + " (waiting for " + target + ")");
             }
+            if (work.kind() == TaskKind.INSTANCE_POWER) {
+                Observation undone = undone(state, status, work.target(), "managed instance " + work.resource());
+                if (undone != null) {
+                    return undone;
+                }
+            }
             return new Observation(state, false, null, false, inTransition);
         });
+    }
+
+    /**
+     * How many reads in a row must find a power task's object in the state it was asked to leave (ACTIVE after a
+     * stop, PAUSED after a start) before the task fails as undone: Spot shows the move (PAUSING, RESUMING) at once
+     * after accepting it, so three reads a poll apart that still see the old state mean a later change undid it.
+     */
+    static final int UNDONE_READS = 3;
+
+    /**
+     * A power task's object moving the other way (RESUMING after a stop, PAUSING after a start: someone changed it
+     * back) fails the task at once; resting in the state it was asked to leave is an {@link Observation#opposite}
+     * read ({@link #UNDONE_READS} in a row fail it). Null for other states and targets.
+     */
+    static Observation undone(String state, String status, String target, String what) {
+        String back;
+        String leftState;
+        if ("PAUSED".equals(target)) {
+            back = "RESUMING";
+            leftState = "ACTIVE";
+        } else if ("ACTIVE".equals(target)) {
+            back = "PAUSING";
+            leftState = "PAUSED";
+        } else {
+            return null;
+        }
+        if (status.equalsIgnoreCase(back)) {
+            return Observation.failed(state, what + " is " + back + ": a later change undid this one (waiting for "
+                    + target + ")");
+        }
+        if (status.equalsIgnoreCase(leftState)) {
+            return new Observation(state, false, null, false, true, true);
+        }
+        return null;
     }
 
     /** The target of a deallocation: the stateful instance no longer listed. */
@@ -119,6 +164,10 @@ final class SpotProbe {
             if (status.equalsIgnoreCase("ERROR")) {
                 return Observation.failed(state, "Spot reports stateful instance " + ssi + " in state ERROR (waiting for "
                         + target + ")");
+            }
+            Observation undone = undone(state, status, work.target(), "stateful instance " + ssi);
+            if (undone != null) {
+                return undone;
             }
             return new Observation(state, false, null, false, true);
         });

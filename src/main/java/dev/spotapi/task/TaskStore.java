@@ -11,8 +11,19 @@ import java.util.List;
  * A store that cannot be reached throws {@link TaskStoreUnavailableException}.
  */
 public interface TaskStore extends AutoCloseable {
-    /** Records a new task: status {@code created}, {@code created_at}, the event {@code "created task <id>"}. */
-    void create(TaskWork work);
+    /**
+     * Records a new task: status {@code created}, {@code created_at}, the event {@code "created task <id>"}. A task
+     * with this id that exists already (a keyed request run again after its key expired names the same task) is
+     * left as it is, finished or not: false, nothing written. The task is kept at least {@code keepAtLeast} (a keyed
+     * request's task as long as its key: its replay names it), else the store's TTL after each write; a write never
+     * shortens it.
+     */
+    boolean create(TaskWork work, java.time.Duration keepAtLeast);
+
+    /** {@link #create(TaskWork, java.time.Duration)} with the store's TTL. */
+    default boolean create(TaskWork work) {
+        return create(work, java.time.Duration.ZERO);
+    }
 
     /** Status {@code running} and the event {@code "starting task <id>"} (flywheel's Start). */
     void start(String id);

@@ -31,6 +31,7 @@ public final class TaskStores {
             java.util.function.BiConsumer<String, dev.spotapi.health.HealthCheck> health) {
         var t = config.tasks();
         Clock clock = Clock.systemUTC();
+        Duration ttl = Duration.ofSeconds(t.ttlSeconds());
         if (config.sharedState().usesRedis()) {
             RedisTaskConnection redis = new RedisTaskConnection(config.sharedState().redisUrl(),
                     config.sharedState().redisUsername(), System.getenv(ConfigLoader.ENV_REDIS_PASSWORD), Duration.ofMillis(config.sharedState().timeoutMs()));
@@ -38,12 +39,12 @@ public final class TaskStores {
             health.accept("taskStore", () -> redis.breaker().health(redis.reachable()));
             RedisWorkQueue queue = new RedisWorkQueue(redis, t.namespace(), config.org(), t.maxQueue(),
                     Duration.ofSeconds(t.leaseSeconds()));
-            TaskStore store = new RedisTaskStore(redis, t.namespace(), clock, Duration.ofSeconds(t.ttlSeconds()),
+            TaskStore store = new RedisTaskStore(redis, t.namespace(), clock, ttl,
                     t.maxEvents(), queue::openIds);
             return new Tasks(store, queue, accounts, t, config.org(), registry, clock, redis);
         }
         // finished tasks kept until their TTL, at most ten times the open ones
-        MemoryTaskStore store = new MemoryTaskStore(clock, Duration.ofSeconds(t.ttlSeconds()), t.maxEvents())
+        MemoryTaskStore store = new MemoryTaskStore(clock, ttl, t.maxEvents())
                 .bounded(10 * t.maxQueue());
         WorkQueue queue = new MemoryWorkQueue(t.maxQueue());
         if (t.stateFile() == null) {

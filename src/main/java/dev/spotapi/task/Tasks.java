@@ -25,8 +25,12 @@ import org.slf4j.LoggerFactory;
  * The flywheel tasks of asynchronous requests: creates them, runs them and answers them.
  *
  * <p>A task is created after Spot accepted the request (so a create's id is known) and its work item is
- * offered to the {@link WorkQueue}. Every {@code pumpMs} each replica takes as many items as it has room for
- * ({@code maxRunning} minus its running tasks). A running task reads Spot's state ({@link SpotProbe}) every
+ * offered to the {@link WorkQueue}. Every {@code pumpMs} each replica takes as many items as it has room for:
+ * {@code maxRunning} minus its tasks that still hold a slot. A task holds a slot for its first {@link #SLOT_POLLS}
+ * poll periods only; a longer one (a roll, a slow transition) goes on here without one, so that it never keeps
+ * newer tasks waiting (attack round 7: 200 long stops held every slot and a create whose instance was ACTIVE stayed
+ * "created"), and its reads slow down with its age ({@link #pollIntervalMs}). A replica follows at most
+ * {@code maxQueue} tasks. A running task reads Spot's state ({@link SpotProbe}) every
  * {@code pollMs} and writes an event for each change it sees; a heartbeat checks its running tasks in and renews
  * their leases whatever their reads are doing ({@link #heartbeat}); a task completes
  * when the target state is reached, or fails with Spot's reason, or when the kind's deadline passes. The
@@ -37,6 +41,10 @@ import org.slf4j.LoggerFactory;
 public final class Tasks implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Tasks.class);
     private static final long PUMP_MS = 100;
+    /** Poll periods a task holds one of {@code maxRunning} slots; after them it goes on without one. */
+    static final int SLOT_POLLS = 5;
+    /** The longest time between two reads of a long task. */
+    static final long MAX_POLL_MS = 30_000;
 
     private final TaskStore store;
     private final WorkQueue queue;
@@ -65,6 +73,10 @@ public final class Tasks implements AutoCloseable {
         long nextDueNanos;
         /** Another replica took the task over: whatever this one still has in flight for it writes nothing. */
         volatile boolean lost;
+        /** Reads in a row that found the object in the state the task was asked to leave ({@link SpotProbe#undone}). */
+        int oppositeReads;
+        /** The deadline passed: this read is the last look at Spot before the task fails. */
+        boolean lastLook;
 
         Running(TaskWork work) {
             this.work = work;
@@ -155,14 +167,18 @@ public final class Tasks implements AutoCloseable {
     /**
      * Records and queues the task of an accepted request. {@code target} is {@code ACTIVE}/{@code PAUSED} for an
      * instance's power, else empty. Throws {@link TaskRefusedException} when the store or queue refuse it.
-     * Answers the work (its id is the task id).
+     * Answers the work (its id is the task id). The task is kept at least {@code keepAtLeast} (a keyed request's
+     * task as long as its key: attack round 7, a replay after the task's TTL named a task flywheel no longer knew).
      */
-    public TaskWork submit(String id, TaskKind kind, String account, String resource, String target) {
+    public TaskWork submit(String id, TaskKind kind, String account, String resource, String target,
+            Duration keepAtLeast) {
         long now = clock.millis();
         TaskWork work = new TaskWork(id, org, kind, account, resource, target == null ? "" : target, now,
                 now + config.deadline(kind.configName()).toMillis());
         try {
-            store.create(work);
+            if (!store.create(work, keepAtLeast)) {
+                return work; // a task with this id exists (finished, or queued already): it stays as it is
+            }
             queue.offer(id);
         } catch (TaskStoreUnavailableException e) {
             throw new TaskRefusedException("the task store cannot be reached: " + e.getMessage(), 5);
@@ -190,6 +206,19 @@ public final class Tasks implements AutoCloseable {
         return out;
     }
 
+    /**
+     * What task {@code id} waits for ({@link TaskWork#target}: a roll's id, an instance's power target), or null
+     * when it is unknown or the store cannot be reached.
+     */
+    public String target(String id) {
+        try {
+            TaskWork w = store.work(id);
+            return w == null ? null : w.target();
+        } catch (TaskStoreUnavailableException e) {
+            return null;
+        }
+    }
+
     /** Runs {@code job} every {@code period} on the task workers until {@link #close()}. */
     void every(Duration period, Runnable job) {
         timer.scheduleWithFixedDelay(handOff(job), period.toMillis(), period.toMillis(),
@@ -207,7 +236,15 @@ public final class Tasks implements AutoCloseable {
             return;
         }
         try {
-            int room = config.maxRunning() - running.size();
+            long now = System.nanoTime();
+            long slotNanos = TimeUnit.MILLISECONDS.toNanos(SLOT_POLLS * config.pollMs());
+            int holdingSlots = 0;
+            for (Running r : running.values()) {
+                if (now - r.startedNanos < slotNanos) {
+                    holdingSlots++;
+                }
+            }
+            int room = Math.min(config.maxRunning() - holdingSlots, config.maxQueue() - running.size());
             if (room <= 0) {
                 return;
             }
@@ -260,10 +297,13 @@ public final class Tasks implements AutoCloseable {
         TaskWork w = r.work;
         try {
             if (clock.millis() > w.deadlineMillis()) {
-                finish(r, "deadline of " + Duration.ofMillis(w.deadlineMillis() - w.createdAtMillis()).toSeconds()
-                        + " s for " + w.kind().configName() + " passed; last seen: "
-                        + (r.lastState == null ? "nothing yet" : r.lastState));
-                return;
+                if (r.lastLook) {
+                    finish(r, deadlinePassed(r));
+                    return;
+                }
+                // one look at Spot first: a task resumed or started late (a restart, a takeover) must not fail
+                // a change Spot has made (attack round 7)
+                r.lastLook = true;
             }
             Account account = accounts.all().get(w.account());
             if (account == null) {
@@ -325,17 +365,47 @@ public final class Tasks implements AutoCloseable {
                 finish(r, null);
                 return;
             }
+            r.oppositeReads = seen.opposite() ? r.oppositeReads + 1 : 0;
+            if (r.oppositeReads >= SpotProbe.UNDONE_READS) {
+                finish(r, seen.state() + " on " + r.oppositeReads + " reads in a row, the state this change was to"
+                        + " leave: a later change undid it");
+                return;
+            }
+            if (r.lastLook) {
+                finish(r, deadlinePassed(r));
+                return;
+            }
         } catch (RuntimeException e) {
             LOG.warn("task {}: recording progress failed (retried): {}", id, e.toString());
         }
         later(r);
     }
 
-    /** Schedules the next read one poll period after the previous due time (never in the past: no catch-up). */
+    private String deadlinePassed(Running r) {
+        TaskWork w = r.work;
+        return "deadline of " + Duration.ofMillis(w.deadlineMillis() - w.createdAtMillis()).toSeconds() + " s for "
+                + w.kind().configName() + " passed; last seen: " + (r.lastState == null ? "nothing yet" : r.lastState);
+    }
+
+    /**
+     * The time to the next read of a task followed here for {@code ageNanos}: {@code pollMs} while it holds a slot,
+     * then a tenth of its age (at least {@code pollMs}, at most {@link #MAX_POLL_MS}): long tasks cost Spot fewer
+     * reads, and none waits more than 10 % of its age, at most 30 s, past its end.
+     */
+    static long pollIntervalMs(long pollMs, long ageNanos) {
+        long ageMs = TimeUnit.NANOSECONDS.toMillis(ageNanos);
+        if (ageMs < SLOT_POLLS * pollMs) {
+            return pollMs;
+        }
+        return Math.max(pollMs, Math.min(MAX_POLL_MS, ageMs / 10));
+    }
+
+    /** Schedules the next read one poll interval after the previous due time (never in the past: no catch-up). */
     private void later(Running r) {
         if (!closed) {
             long now = System.nanoTime();
-            r.nextDueNanos = Math.max(now, r.nextDueNanos + TimeUnit.MILLISECONDS.toNanos(config.pollMs()));
+            long interval = pollIntervalMs(config.pollMs(), now - r.startedNanos);
+            r.nextDueNanos = Math.max(now, r.nextDueNanos + TimeUnit.MILLISECONDS.toNanos(interval));
             timer.schedule(() -> workers.execute(() -> poll(r)), r.nextDueNanos - now, TimeUnit.NANOSECONDS);
         }
     }
@@ -383,7 +453,10 @@ public final class Tasks implements AutoCloseable {
         workers.execute(this::pump);
     }
 
-    /** Fails the unfinished tasks whose last check-in (or creation) is older than {@code staleSeconds}. */
+    /**
+     * Fails the unfinished tasks whose last check-in (or creation) is older than {@code staleSeconds}; one that no
+     * replica started yet (waiting for room) only once its deadline has passed too.
+     */
     void reap() {
         if (closed) {
             return;
@@ -399,7 +472,11 @@ public final class Tasks implements AutoCloseable {
                 if (t == null || t.finished()) {
                     continue;
                 }
-                String last = t.checkinAt() != null && !t.checkinAt().isEmpty() ? t.checkinAt() : t.createdAt();
+                boolean checkedIn = t.checkinAt() != null && !t.checkinAt().isEmpty();
+                if (!checkedIn && !Task.RUNNING.equals(t.status()) && clock.millis() <= w.deadlineMillis()) {
+                    continue; // waiting for a replica with room, not abandoned (attack round 7): judged after its deadline
+                }
+                String last = checkedIn ? t.checkinAt() : t.createdAt();
                 if (last != null && !last.isEmpty() && FlywheelTime.parse(last).isBefore(stale)) {
                     boolean reaped = store.fail(id, "no check-in for " + config.staleSeconds() + " s: the replica"
                             + " running this task stopped and no other took it over");

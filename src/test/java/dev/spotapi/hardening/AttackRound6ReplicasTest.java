@@ -109,7 +109,8 @@ class AttackRound6ReplicasTest {
                 SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(Duration.ofSeconds(120))
                         .account(TestService.MAIN_ID, "main-spot-token").start()) {
             SharedStateConfig shared = new SharedStateConfig(redis.url(), 2_000);
-            TaskConfig live = TaskConfig.DEFAULTS.with(500, 25, 200, 2, 120, Map.of());
+            // polls 5 s apart: L's 25 tasks hold their slots (5 polls) for the whole test, so L has no room
+            TaskConfig live = TaskConfig.DEFAULTS.with(5_000, 25, 200, 2, 120, Map.of());
             TestService l = TestService.replica(sim, TestService.fastSettings(),
                     c -> c.withSharedState(shared).withTasks(live));
             TestService d = null;

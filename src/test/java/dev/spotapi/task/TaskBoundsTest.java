@@ -59,9 +59,14 @@ class TaskBoundsTest {
         accepted(later);
     }
 
+    /**
+     * {@code maxRunning} slots are held by young tasks only: with one slot, a second task waits while the first is
+     * in its first {@link Tasks#SLOT_POLLS} polls, then starts although the first still runs (a long task never keeps
+     * newer ones waiting: attack round 7).
+     */
     @Test
-    void aReplicaRunsAtMostMaxRunningTasksTheOthersWait() throws InterruptedException {
-        TaskConfig one = TaskConfig.DEFAULTS.with(20, 1, 10, 2, 300, Map.of());
+    void aReplicaStartsAtMostMaxRunningYoungTasksAndALongOneLetsTheNextStart() throws InterruptedException {
+        TaskConfig one = TaskConfig.DEFAULTS.with(200, 1, 10, 2, 300, Map.of());
         try (TestService single = TestService.replica(svc.simulator, TestService.fastSettings(), c -> c.withTasks(one))) {
             svc.resetSimulator();
             String a = createInstance(single);
@@ -71,11 +76,25 @@ class TaskBoundsTest {
             TaskTestSupport.awaitEvent(single, ta, "is PAUSING");
             String tb = accepted(async(single, "PUT", "/main/instances/" + b + "/power", "{\"state\":\"stop\"}"));
             Thread.sleep(300);
-            assertThat(TaskTestSupport.task(single, tb).path("status").asText()).as("waits for a slot")
+            assertThat(TaskTestSupport.task(single, tb).path("status").asText()).as("waits for the slot")
                     .isEqualTo("created");
+            TaskTestSupport.awaitEvent(single, tb, "is PAUSING"); // the first one's slot ended after 5 polls (1 s)
+            assertThat(TaskTestSupport.task(single, ta).path("status").asText()).as("the first still runs")
+                    .isEqualTo("running");
             TaskTestSupport.advanceSimClock(single, 61);
             assertThat(awaitEnd(single, ta).path("status").asText()).isEqualTo("completed");
             assertThat(awaitEnd(single, tb).path("status").asText()).isEqualTo("completed");
         }
+    }
+
+    @Test
+    void aLongTasksReadsSlowDownWithItsAgeToATenthAtMostThirtySeconds() {
+        long poll = 2_000;
+        java.util.function.LongUnaryOperator at = s -> Tasks.pollIntervalMs(poll, java.util.concurrent.TimeUnit.SECONDS.toNanos(s));
+        assertThat(at.applyAsLong(0)).isEqualTo(poll);
+        assertThat(at.applyAsLong(9)).as("within its slot").isEqualTo(poll);
+        assertThat(at.applyAsLong(15)).as("a tenth of 15 s is less than pollMs").isEqualTo(poll);
+        assertThat(at.applyAsLong(100)).isEqualTo(10_000);
+        assertThat(at.applyAsLong(3_600)).isEqualTo(Tasks.MAX_POLL_MS);
     }
 }

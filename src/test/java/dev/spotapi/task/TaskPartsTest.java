@@ -109,4 +109,17 @@ class TaskPartsTest {
             return now;
         }
     }
+
+    @Test
+    void aPowerChangeUndoneInSpotIsSeenAsSuch() {
+        assertThat(SpotProbe.undone("s", "RESUMING", "PAUSED", "i").failure()).as("resumed after a stop")
+                .contains("RESUMING").contains("undid");
+        assertThat(SpotProbe.undone("s", "PAUSING", "ACTIVE", "i").failure()).as("paused after a start")
+                .contains("PAUSING");
+        assertThat(SpotProbe.undone("s", "ACTIVE", "PAUSED", "i").opposite()).as("still ACTIVE after a stop").isTrue();
+        assertThat(SpotProbe.undone("s", "PAUSED", "ACTIVE", "i").opposite()).isTrue();
+        assertThat(SpotProbe.undone("s", "PAUSING", "PAUSED", "i")).as("on its way").isNull();
+        assertThat(SpotProbe.undone("s", "ACTIVE", SpotProbe.RECYCLED, "i")).as("a reboot: not a power target").isNull();
+        assertThat(SpotProbe.undone("s", "PAUSED", "", "i")).as("a create").isNull();
+    }
 }
