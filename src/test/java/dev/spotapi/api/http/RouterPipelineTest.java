@@ -145,7 +145,7 @@ class RouterPipelineTest {
         HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/sync/a"))
                 .method("DELETE", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(405);
-        assertThat(r.headers().firstValue("Allow")).hasValue("GET, POST");
+        assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
         assertThat(trace()).doesNotContain("afterMatched").contains("after 405");
     }
 
