@@ -375,10 +375,11 @@ class AttackRound7TasksTest {
      */
     @Test
     void longTasksOfOneCallerDoNotHoldEveryOtherTaskInCreated() throws Exception {
-        TaskConfig defaults = TaskConfig.DEFAULTS.with(1_000, 200, 2_000, 30, 300, Map.of());
+        // 50 slots held by 50 long tasks: the same as the default 200 by 200 (the count does not matter), faster
+        TaskConfig defaults = TaskConfig.DEFAULTS.with(1_000, 50, 2_000, 30, 300, Map.of());
         try (Harness s = Harness.start(Harness.quick(), c -> c.withTasks(defaults))) {
             java.util.List<String> ids = new java.util.ArrayList<>();
-            for (int i = 0; i < 200; i++) {
+            for (int i = 0; i < 50; i++) {
                 ids.add(s.createInstance());
             }
             Reply slow = s.svc.sim("PUT", "/_sim/transitions", "{\"seconds\": 600}");
@@ -395,7 +396,7 @@ class AttackRound7TasksTest {
 
             JsonNode t = awaitEnd(s, task, 10);
             assertThat(t.path("status").asText())
-                    .as("the task of an instance ACTIVE in Spot, 10 s later, behind 200 long tasks: %s", t)
+                    .as("the task of an instance ACTIVE in Spot, 10 s later, behind 50 long tasks: %s", t)
                     .isEqualTo("completed");
         }
     }
@@ -422,7 +423,7 @@ class AttackRound7TasksTest {
             String task = create.header("X-Flywheel-Task");
             long end = System.nanoTime() + 6_000_000_000L;
             JsonNode t = task(s, task);
-            while (System.nanoTime() < end && !t.path("status").asText().equals("failed")) {
+            while (System.nanoTime() < end && !t.path("status").asText().matches("completed|failed")) {
                 Thread.sleep(100);
                 t = task(s, task);
             }
