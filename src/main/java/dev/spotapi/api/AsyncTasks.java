@@ -10,11 +10,9 @@ import dev.spotapi.task.TaskKind;
 import dev.spotapi.task.TaskRefusedException;
 import dev.spotapi.task.Tasks;
 import dev.spotapi.api.http.Exchange;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * Opt-in asynchronous answers (RFC 7240 {@code Prefer: respond-async}) on the create, delete and action
@@ -24,8 +22,8 @@ import java.util.UUID;
  * state ({@link Tasks}). Without the preference every route answers as before. When the task bounds are
  * reached the request is refused before Spot is called: 503 with Retry-After. When the task cannot be
  * recorded after Spot acted, the preference is not applied: the synchronous answer goes out.
- * With an {@code Idempotency-Key} the task id is derived from the key and the request, so a replayed 202
- * names the same task.
+ * With an {@code Idempotency-Key} a replayed 202 names the same task: the idempotency layer stores and repeats the
+ * task header; the task is kept at least as long as the key.
  */
 final class AsyncTasks {
     /** flywheel's response header naming the task. */
@@ -55,19 +53,17 @@ final class AsyncTasks {
 
     private final Tasks tasks;
     private final Replies replies;
-    private final String org;
     private final ObjectMapper mapper = new ObjectMapper();
     private final RequestBodies bodies;
 
     /** How long a keyed request's task is kept at least: as long as its key, whose replay names it. */
     private final java.time.Duration keyTtl;
 
-    AsyncTasks(Tasks tasks, Replies replies, RequestBodies bodies, String org, java.time.Duration keyTtl) {
+    AsyncTasks(Tasks tasks, Replies replies, RequestBodies bodies, java.time.Duration keyTtl) {
         this.keyTtl = keyTtl;
         this.tasks = tasks;
         this.replies = replies;
         this.bodies = bodies;
-        this.org = org;
     }
 
     /** True when a {@code Prefer} header asks for {@code respond-async} (RFC 7240 §4.1; tokens are case-insensitive). */
@@ -84,8 +80,9 @@ final class AsyncTasks {
     }
 
     /**
-     * Before-matched: marks an async request, and a keyed one of a task route (its replay may be a stored 202, whose
-     * task it must name whether or not the retry says {@code Prefer} again: attack round 7).
+     * Before-matched: marks an async request with its task kind and a new task id. A keyed request's replay needs
+     * neither: the {@code Idempotency-Key} handling repeats the first answer's task header
+     * ({@link Idempotency#REPLAYED_HEADERS}), with or without {@code Prefer} in the retry.
      */
     void before(Exchange ctx) {
         var endpoint = ctx.endpoint();
@@ -94,19 +91,13 @@ final class AsyncTasks {
         }
         String route = ctx.method().name() + ' ' + endpoint.path;
         TaskKind kind = UPDATE_ROUTE.equals(route) && ctx.queryParam("roll") != null ? TaskKind.GROUP_ROLL : KINDS.get(route);
-        if (kind == null) {
-            return;
-        }
         // a roll is always asynchronous (issue 22): it takes minutes to hours
-        boolean async = kind == TaskKind.GROUP_ROLL || prefersAsync(ctx.headers("Prefer"));
-        if (!async && ctx.header(Idempotency.HEADER) == null) {
+        if (kind == null || kind != TaskKind.GROUP_ROLL && !prefersAsync(ctx.headers("Prefer"))) {
             return;
         }
         ctx.attribute(KIND, kind);
-        ctx.attribute(ID, taskId(ctx));
-        if (async) {
-            ctx.attribute(ASYNC, Boolean.TRUE);
-        }
+        ctx.attribute(ID, Tasks.newId());
+        ctx.attribute(ASYNC, Boolean.TRUE);
     }
 
     /**
@@ -142,18 +133,9 @@ final class AsyncTasks {
         }
         int status = ctx.statusCode();
         if ("true".equals(ctx.responseHeader(Idempotency.REPLAYED))) {
-            if (status == 202) {
-                applied(ctx, id);
-                if (kind == TaskKind.GROUP_ROLL && ctx.responseHeader(RollRoutes.ROLL_HEADER) == null) {
-                    String roll = tasks.target(id); // the stored answer keeps its body, the roll id is the task's
-                    if (roll != null && !roll.isEmpty()) {
-                        ctx.header(RollRoutes.ROLL_HEADER, roll);
-                    }
-                }
-            }
-            return;
+            return; // the first answer's task header came back with it
         }
-        if (status < 200 || status >= 300 || ctx.attribute(ASYNC) == null) {
+        if (status < 200 || status >= 300) {
             return;
         }
         String resource = resourceId(ctx);
@@ -261,20 +243,5 @@ final class AsyncTasks {
         }
     }
 
-    /**
-     * The task id: with an {@code Idempotency-Key}, derived from this org, the key and the request (method,
-     * path, query, body digest), so that the same keyed request always names the same task; else random.
-     */
-    private String taskId(Exchange ctx) {
-        String key = ctx.header(Idempotency.HEADER);
-        if (key == null) {
-            return Tasks.newId();
-        }
-        String query = ctx.queryString();
-        // the key as the idempotency layer reads it ("k" and k are one key: attack round 7)
-        String seed = "flywheel-task\n" + org + '\n' + Idempotency.parse(key) + '\n' + ctx.method().name() + '\n' + ctx.path()
-                + '\n' + (query == null ? "" : query) + '\n' + dev.spotapi.shared.Hashes.sha256Hex(ctx.bodyAsBytes());
-        return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
-    }
 
 }

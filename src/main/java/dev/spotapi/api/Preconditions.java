@@ -2,11 +2,11 @@ package dev.spotapi.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spotapi.api.http.Exchange;
+import dev.spotapi.api.http.Handler;
 import dev.spotapi.api.http.Method;
+import dev.spotapi.idempotency.Idempotency;
+import dev.spotapi.spot.SpotTimestamps;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -19,13 +19,21 @@ import java.util.function.Function;
  *   <li>{@code If-Match}: spot-api sends no entity tags, so only {@code *} can match (the object exists: the org
  *       check found it); any entity tag is 412;</li>
  *   <li>{@code If-Unmodified-Since} (without {@code If-Match}): on a per-resource route, 412 when Spot's
- *       {@code updatedAt} of the object is later than the date (second precision); ignored where there is no
- *       object (a create) or no {@code updatedAt}, and when the date is not an HTTP date (§13.1.4);</li>
+ *       {@code updatedAt} of the object ({@link SpotTimestamps}: both of Spot's forms) is later than the date, an
+ *       HTTP date in any of RFC 9110 §5.6.7's three forms (second precision); ignored where there is no object
+ *       (a create) or no {@code updatedAt}, and when the date is not an HTTP date (§13.1.4);</li>
  *   <li>{@code If-None-Match: *} on a per-resource route: the object exists, 412.</li>
  * </ul>
- * Reads ignore preconditions: spot-api sends no validators, so their answers are the unconditional ones.
+ * The object is read before the route ({@link #prefetch}, a before-matched step after the org check); the
+ * conditions are evaluated inside the {@code Idempotency-Key} handling ({@link #evaluatedFirst}), so the retry of a
+ * conditional keyed write that was done is its stored answer, not a 412 against the object it changed (attack round
+ * 8). Reads ignore preconditions: spot-api sends no validators, so their answers are the unconditional ones.
  */
 final class Preconditions {
+    private static final String OBJECT = "spot-api.preconditions.object";
+    /** The object's stand-in when there is none to compare with (not this org's, not readable). */
+    private static final JsonNode NONE = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+
     private final Function<Exchange, CompletableFuture<JsonNode>> objects;
     private final Replies replies;
 
@@ -38,41 +46,65 @@ final class Preconditions {
         this.replies = replies;
     }
 
-    /** The before-matched step (after the org check). */
-    void before(Exchange ctx) {
+    /** The before-matched step (after the org check): a conditional write waits for its object's read. */
+    void prefetch(Exchange ctx) {
+        if (!conditionalWrite(ctx)) {
+            return;
+        }
+        CompletableFuture<JsonNode> object = objects.apply(ctx);
+        if (object != null) {
+            replies.later(ctx, object.handle((o, failure) -> {
+                ctx.attribute(OBJECT, failure == null && o != null ? o : NONE);
+                return null;
+            }));
+        }
+    }
+
+    /** {@code handler} after the conditions (inside the {@code Idempotency-Key} handling: a replay skips both). */
+    Handler evaluatedFirst(Handler handler) {
+        return ctx -> {
+            if (conditionalWrite(ctx)) {
+                try {
+                    evaluate(ctx);
+                } catch (ApiException e) {
+                    ctx.attribute(Idempotency.NOTHING_CHANGED, true); // nothing was sent: the key is free again
+                    throw e;
+                }
+            }
+            handler.handle(ctx);
+        };
+    }
+
+    private static boolean conditionalWrite(Exchange ctx) {
         Method m = ctx.method();
         if (Method.GET.equals(m) || Method.HEAD.equals(m) || Method.OPTIONS.equals(m) || ctx.endpoint() == null) {
-            return;
+            return false;
         }
+        return ctx.header("If-Match") != null || ctx.header("If-None-Match") != null
+                || ctx.header("If-Unmodified-Since") != null;
+    }
+
+    private static void evaluate(Exchange ctx) {
         List<String> ifMatch = ctx.headers("If-Match");
-        List<String> ifNoneMatch = ctx.headers("If-None-Match");
         String ifUnmodifiedSince = ctx.header("If-Unmodified-Since");
-        if (ifMatch.isEmpty() && ifNoneMatch.isEmpty() && ifUnmodifiedSince == null) {
-            return;
-        }
         if (!ifMatch.isEmpty()) {
             if (!onlyStar(ifMatch)) {
                 throw failed("If-Match names an entity tag, and spot-api sends none (only If-Match: * can match)");
             }
             ifUnmodifiedSince = null; // §13.2.2: If-Unmodified-Since is evaluated only without If-Match
         }
-        CompletableFuture<JsonNode> object = objects.apply(ctx);
-        if (object == null) {
-            return; // a collection (a create): no object whose state the condition could be about
+        JsonNode object = ctx.attribute(OBJECT);
+        if (object == null || object == NONE) {
+            return; // a collection (a create), or no object of this org to compare with: the route answers
         }
-        if (onlyStar(ifNoneMatch)) {
+        if (onlyStar(ctx.headers("If-None-Match"))) {
             throw failed("If-None-Match: * and the object exists");
         }
         Instant since = httpDate(ifUnmodifiedSince);
-        if (since == null) {
-            return;
+        Instant updated = SpotTimestamps.parse(object.path("updatedAt").asText(""));
+        if (since != null && updated != null && updated.getEpochSecond() > since.getEpochSecond()) {
+            throw failed("the object was modified at " + updated + ", after If-Unmodified-Since");
         }
-        replies.later(ctx, object.thenAccept(o -> {
-            Instant updated = updatedAt(o);
-            if (updated != null && updated.getEpochSecond() > since.getEpochSecond()) {
-                throw failed("the object was modified at " + updated + ", after If-Unmodified-Since");
-            }
-        }));
     }
 
     private static boolean onlyStar(List<String> values) {
@@ -83,25 +115,15 @@ final class Preconditions {
         return new ApiException(412, "precondition failed: " + why + "; nothing was done");
     }
 
-    /** An HTTP date (RFC 9110 §5.6.7: IMF-fixdate, or the obsolete RFC 850 and asctime forms), or null. */
+    /**
+     * An HTTP date (RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must accept;
+     * Jetty's {@code DateParser}), or null.
+     */
     static Instant httpDate(String value) {
         if (value == null) {
             return null;
         }
-        try {
-            return ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-        } catch (DateTimeParseException e) {
-            return null;
-        }
-    }
-
-    /** Spot's {@code updatedAt} of an object ({@code yyyy-MM-ddTHH:mm:ss.SSSZ}, contract §4.3), or null. */
-    private static Instant updatedAt(JsonNode object) {
-        String text = object == null ? "" : object.path("updatedAt").asText("");
-        try {
-            return text.isEmpty() ? null : Instant.parse(text);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
+        long millis = org.eclipse.jetty.http.DateParser.parseDate(value.strip());
+        return millis < 0 ? null : Instant.ofEpochMilli(millis);
     }
 }

@@ -205,7 +205,7 @@ public final class Idempotency {
         // each write names this request's claim: once a retry took the key over, none of them changes its record
         String owner = claimed.owner();
         if (status < 400) {
-            state.complete(claimed.key(), owner, new StoredReply(status, ctx.responseContentType(), body(ctx)), ttl);
+            state.complete(claimed.key(), owner, new StoredReply(status, ctx.responseContentType(), body(ctx), replayedHeaders(ctx)), ttl);
         } else if (status < 500 || Boolean.TRUE.equals(nothingChanged)) {
             if (claimed.resumed()) {
                 state.markUncertain(claimed.key(), owner, ttl); // this attempt did nothing, an earlier one may have
@@ -215,12 +215,38 @@ public final class Idempotency {
         } else if (claimed.mode() == Mode.CREATE) {
             state.markUncertain(claimed.key(), owner, ttl);
         } else {
-            state.complete(claimed.key(), owner, new StoredReply(status, ctx.responseContentType(), body(ctx)), ttl);
+            state.complete(claimed.key(), owner, new StoredReply(status, ctx.responseContentType(), body(ctx), replayedHeaders(ctx)), ttl);
         }
+    }
+
+    /**
+     * The answer's headers a replay repeats: those that say what the request started and that its body does not
+     * carry (an async request's task, a roll's id). A replay answers as the first answer did (attack rounds 7 and 8:
+     * a replayed 202 named no task, a replayed roll no roll; a task id derived from the key named the finished task
+     * of an earlier use of the key).
+     */
+    public static final java.util.List<String> REPLAYED_HEADERS = java.util.List.of("X-Flywheel-Task",
+            "Preference-Applied", "X-Spot-Roll");
+
+    private static String replayedHeaders(Exchange ctx) {
+        StringBuilder out = new StringBuilder();
+        for (String name : REPLAYED_HEADERS) {
+            String value = ctx.responseHeader(name);
+            if (value != null && value.indexOf('\n') < 0) {
+                out.append(out.length() == 0 ? "" : "\n").append(name).append(": ").append(value);
+            }
+        }
+        return out.toString();
     }
 
     private static void replay(Exchange ctx, StoredReply reply) {
         ctx.status(reply.status()).header(REPLAYED, "true");
+        for (String line : reply.headers().split("\n")) {
+            int colon = line.indexOf(": ");
+            if (colon > 0 && REPLAYED_HEADERS.contains(line.substring(0, colon))) {
+                ctx.header(line.substring(0, colon), line.substring(colon + 2));
+            }
+        }
         if (reply.contentType() != null && !reply.contentType().isEmpty()) {
             ctx.contentType(reply.contentType());
         }

@@ -6,11 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeFormatterBuilder;
-import java.time.format.DateTimeParseException;
 
 /**
  * The old service's summary of a managed instance: id, dates as {@code yyyy/MM/dd HH:mm:ss} (UTC), name,
@@ -21,12 +18,6 @@ final class InstanceSummary {
     static final String ORG_TAG = "spinup:org";
 
     private static final DateTimeFormatter OUT = DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss").withZone(ZoneOffset.UTC);
-    /** Spot writes {@code ...Z}; older replies used {@code +0000}. Accept both. */
-    private static final DateTimeFormatter IN = new DateTimeFormatterBuilder()
-            .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
-            .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
-            .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
-            .toFormatter();
 
     private InstanceSummary() {
     }
@@ -107,14 +98,6 @@ final class InstanceSummary {
     }
 
     static Instant parse(String text) {
-        try {
-            var parsed = IN.parseBest(text, OffsetDateTime::from, java.time.LocalDateTime::from);
-            if (parsed instanceof OffsetDateTime odt) {
-                return odt.toInstant();
-            }
-            return ((java.time.LocalDateTime) parsed).toInstant(ZoneOffset.UTC);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
+        return dev.spotapi.spot.SpotTimestamps.parse(text);
     }
 }

@@ -158,16 +158,35 @@ public final class OrgGuard {
 
     /**
      * The object of this per-resource request: the org check's read when there is one, else a read of it (isolation
-     * off); null when the route names no elastigroup or managed instance.
+     * off); on a {@code {resource}} route the object if it is this org's, else null in the future; null (no future)
+     * when the route names no elastigroup or managed instance.
      */
     public CompletableFuture<JsonNode> object(Exchange ctx) {
         Endpoint endpoint = ctx.endpoint();
-        Kind kind = endpoint == null ? null : kindOf(endpoint.path);
-        if (kind == null) {
+        if (endpoint == null) {
             return null;
         }
-        return resource(ctx, () -> kind.resource().read(accounts.apply(ctx).spot(), ctx.pathParam(kind.param())));
+        Kind kind = kindOf(endpoint.path);
+        if (kind != null) {
+            return resource(ctx, () -> kind.resource().read(accounts.apply(ctx).spot(), ctx.pathParam(kind.param())));
+        }
+        if (!endpoint.path.contains("{" + ANY_RESOURCE + "}")) {
+            return null;
+        }
+        // the expiry service's /{account}/{resource}/...: the kind told by the id; its handler makes the org check,
+        // so an object of another org (or untagged) is answered as missing here too: nothing about it is told
+        String id = ctx.pathParam(ANY_RESOURCE);
+        for (Kind k : kinds.values()) {
+            if (k.isId().test(id)) {
+                return k.resource().read(accounts.apply(ctx).spot(), id)
+                        .handle((o, failure) -> failure == null && ownership.owns(o) ? o : null);
+            }
+        }
+        return null;
     }
+
+    /** The path parameter of routes whose id may name either kind ({@code /{account}/{resource}/tags}). */
+    public static final String ANY_RESOURCE = "resource";
 
     private static boolean isRead(Exchange ctx) {
         return Method.GET.equals(ctx.method()) || Method.HEAD.equals(ctx.method());

@@ -118,13 +118,13 @@ public final class EmbeddedSharedState implements SharedState {
         IdempotencyJournal.Line line(String key) {
             return new IdempotencyJournal.Line(key, fingerprint, state, leaseUntil, expiresAtMillis,
                     reply == null ? null : reply.status(), reply == null ? null : reply.contentType(),
-                    reply == null ? null : reply.body());
+                    reply == null ? null : reply.body(), reply == null || reply.headers().isEmpty() ? null : reply.headers());
         }
 
         static Record of(IdempotencyJournal.Line l) {
             long left = l.expiresAtMillis() - System.currentTimeMillis();
             StoredReply reply = l.status() == null ? null
-                    : new StoredReply(l.status(), l.contentType(), l.body() == null ? new byte[0] : l.body());
+                    : new StoredReply(l.status(), l.contentType(), l.body() == null ? new byte[0] : l.body(), l.headers());
             // the owner of a claim is a token of the process that made it: none survives a restart
             return new Record(l.fingerprint(), l.state(), l.leaseUntilMillis(), reply, System.nanoTime()
                     + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(left), l.expiresAtMillis(), null);

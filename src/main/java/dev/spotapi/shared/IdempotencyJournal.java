@@ -40,9 +40,10 @@ final class IdempotencyJournal implements AutoCloseable {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Line(@JsonProperty("k") String key, @JsonProperty("f") String fingerprint, @JsonProperty("s") char state,
             @JsonProperty("l") long leaseUntilMillis, @JsonProperty("e") long expiresAtMillis,
-            @JsonProperty("st") Integer status, @JsonProperty("ct") String contentType, @JsonProperty("b") byte[] body) {
+            @JsonProperty("st") Integer status, @JsonProperty("ct") String contentType, @JsonProperty("b") byte[] body,
+            @JsonProperty("h") String headers) {
         static Line removed(String key) {
-            return new Line(key, null, 'X', 0, 0, null, null, null);
+            return new Line(key, null, 'X', 0, 0, null, null, null, null);
         }
 
         long bytes() {
@@ -195,7 +196,7 @@ final class IdempotencyJournal implements AutoCloseable {
                     continue;
                 }
                 if (line.state() == 'F') { // its process is gone: it may have acted
-                    line = new Line(line.key(), line.fingerprint(), 'U', 0, line.expiresAtMillis(), null, null, null);
+                    line = new Line(line.key(), line.fingerprint(), 'U', 0, line.expiresAtMillis(), null, null, null, null);
                 }
                 apply(line);
             }

@@ -60,23 +60,26 @@ public final class RedisSharedState implements SharedState {
 
     /** KEYS[1] record; ARGV fingerprint, now ms, lease-until ms, ttl ms, owner (the new claim's token). */
     private static final String CLAIM = """
-            local r = redis.call('HMGET', KEYS[1], 'fp', 'state', 'lease', 'status', 'type', 'body')
+            local r = redis.call('HMGET', KEYS[1], 'fp', 'state', 'lease', 'status', 'type', 'body', 'hd')
             if not r[1] then
               redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'state', 'F', 'lease', ARGV[3], 'owner', ARGV[5])
               redis.call('PEXPIRE', KEYS[1], ARGV[4])
               return {'NEW'}
             end
             if r[1] ~= ARGV[1] then return {'MISMATCH'} end
-            if r[2] == 'D' then return {'DONE', r[4], r[5], r[6]} end
+            if r[2] == 'D' then return {'DONE', r[4], r[5], r[6], r[7] or ''} end
             if r[2] == 'F' and tonumber(r[3]) > tonumber(ARGV[2]) then return {'IN_FLIGHT', r[3]} end
             redis.call('HSET', KEYS[1], 'state', 'F', 'lease', ARGV[3], 'owner', ARGV[5])
             redis.call('PEXPIRE', KEYS[1], ARGV[4])
             return {'RESUMED'}
             """;
-    /** KEYS[1] record; ARGV status, type, body (base64), ttl ms, owner: only while {@code owner} holds the key. */
+    /**
+     * KEYS[1] record; ARGV status, type, body (base64), ttl ms, owner, headers: only while {@code owner} holds the
+     * key.
+     */
     private static final String COMPLETE = """
             if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[5] then return 0 end
-            redis.call('HSET', KEYS[1], 'state', 'D', 'status', ARGV[1], 'type', ARGV[2], 'body', ARGV[3])
+            redis.call('HSET', KEYS[1], 'state', 'D', 'status', ARGV[1], 'type', ARGV[2], 'body', ARGV[3], 'hd', ARGV[6])
             redis.call('PEXPIRE', KEYS[1], ARGV[4])
             return 1
             """;
@@ -213,7 +216,8 @@ public final class RedisSharedState implements SharedState {
         Outcome outcome = Outcome.valueOf(String.valueOf(r.get(0)));
         return switch (outcome) {
             case DONE -> new Claim(outcome, new StoredReply(Integer.parseInt(String.valueOf(r.get(1))),
-                    String.valueOf(r.get(2)), Base64.getDecoder().decode(String.valueOf(r.get(3)))), 0, null);
+                    String.valueOf(r.get(2)), Base64.getDecoder().decode(String.valueOf(r.get(3))),
+                    r.size() > 4 ? String.valueOf(r.get(4)) : ""), 0, null);
             case IN_FLIGHT -> new Claim(outcome, null, Long.parseLong(String.valueOf(r.get(1))), null);
             case NEW, RESUMED -> new Claim(outcome, null, 0, owner);
             default -> Claim.of(outcome);
@@ -225,7 +229,7 @@ public final class RedisSharedState implements SharedState {
         run("store an idempotent answer", () -> redis().eval(COMPLETE, ScriptOutputType.INTEGER,
                 new String[] {IDEM + key}, Integer.toString(reply.status()),
                 reply.contentType() == null ? "" : reply.contentType(),
-                Base64.getEncoder().encodeToString(reply.body()), Long.toString(ttl.toMillis()), owner));
+                Base64.getEncoder().encodeToString(reply.body()), Long.toString(ttl.toMillis()), owner, reply.headers()));
     }
 
     @Override

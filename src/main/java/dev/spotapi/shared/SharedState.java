@@ -157,6 +157,18 @@ public interface SharedState extends AutoCloseable {
     }
 
     /** A stored answer: status, content type and body bytes. */
-    record StoredReply(int status, String contentType, byte[] body) {
+    record StoredReply(int status, String contentType, byte[] body, String headers) {
+        /** A reply without headers of its own to replay. */
+        public StoredReply(int status, String contentType, byte[] body) {
+            this(status, contentType, body, "");
+        }
+
+        /**
+         * @param headers the answer's headers a replay repeats ({@code dev.spotapi.idempotency.Idempotency#REPLAYED_HEADERS}),
+         *                as {@code "Name: value"} lines joined by {@code '\n'}; empty when none
+         */
+        public StoredReply {
+            headers = headers == null ? "" : headers;
+        }
     }
 }

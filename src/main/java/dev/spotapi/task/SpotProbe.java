@@ -94,11 +94,14 @@ final class SpotProbe {
     }
 
     /**
-     * How many reads in a row must find a power task's object in the state it was asked to leave (ACTIVE after a
-     * stop, PAUSED after a start) before the task fails as undone: Spot shows the move (PAUSING, RESUMING) at once
-     * after accepting it, so three reads a poll apart that still see the old state mean a later change undid it.
+     * How many reads in a row, and over how many poll periods at least ({@link #UNDONE_POLLS}), must find a power
+     * task's object in the state it was asked to leave (ACTIVE after a stop, PAUSED after a start) before the task
+     * fails as undone. Spot shows the move (PAUSING, RESUMING) soon after accepting it, but how soon is not specified
+     * (contract §5.1, §8): a status a few reads late must not fail a change that is under way (attack round 8), so it
+     * takes 30 poll periods of the old state (a minute with the default 2 s).
      */
     static final int UNDONE_READS = 3;
+    static final int UNDONE_POLLS = 30;
 
     /**
      * A power task's object moving the other way (RESUMING after a stop, PAUSING after a start: someone changed it

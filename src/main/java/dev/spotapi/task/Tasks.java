@@ -75,6 +75,8 @@ public final class Tasks implements AutoCloseable {
         volatile boolean lost;
         /** Reads in a row that found the object in the state the task was asked to leave ({@link SpotProbe#undone}). */
         int oppositeReads;
+        /** When the first of them was answered (System.nanoTime). */
+        long firstOppositeNanos;
         /** The deadline passed: this read is the last look at Spot before the task fails. */
         boolean lastLook;
 
@@ -206,18 +208,6 @@ public final class Tasks implements AutoCloseable {
         return out;
     }
 
-    /**
-     * What task {@code id} waits for ({@link TaskWork#target}: a roll's id, an instance's power target), or null
-     * when it is unknown or the store cannot be reached.
-     */
-    public String target(String id) {
-        try {
-            TaskWork w = store.work(id);
-            return w == null ? null : w.target();
-        } catch (TaskStoreUnavailableException e) {
-            return null;
-        }
-    }
 
     /** Runs {@code job} every {@code period} on the task workers until {@link #close()}. */
     void every(Duration period, Runnable job) {
@@ -365,10 +355,16 @@ public final class Tasks implements AutoCloseable {
                 finish(r, null);
                 return;
             }
-            r.oppositeReads = seen.opposite() ? r.oppositeReads + 1 : 0;
-            if (r.oppositeReads >= SpotProbe.UNDONE_READS) {
-                finish(r, seen.state() + " on " + r.oppositeReads + " reads in a row, the state this change was to"
-                        + " leave: a later change undid it");
+            if (!seen.opposite()) {
+                r.oppositeReads = 0;
+            } else if (r.oppositeReads++ == 0) {
+                r.firstOppositeNanos = System.nanoTime();
+            }
+            long undoneAfter = TimeUnit.MILLISECONDS.toNanos(SpotProbe.UNDONE_POLLS * config.pollMs());
+            if (r.oppositeReads >= SpotProbe.UNDONE_READS && System.nanoTime() - r.firstOppositeNanos >= undoneAfter) {
+                finish(r, seen.state() + " on " + r.oppositeReads + " reads in a row over "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - r.firstOppositeNanos) + " ms, the state this"
+                        + " change was to leave: a later change undid it");
                 return;
             }
             if (r.lastLook) {
