@@ -29,7 +29,7 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
 
     void create(Exchange ctx) {
         var account = account(ctx);
-        ObjectNode body = parsed(() -> ServerTags.refuseDuplicateKeys(body(ctx)));
+        ObjectNode body = parsed(() -> ServerTags.refuseOwnTagsOnCreate(ServerTags.refuseDuplicateKeys(body(ctx))));
         replies.jsonLater(ctx, service.create(account, body, Idempotency.correlation(ctx)));
     }
 

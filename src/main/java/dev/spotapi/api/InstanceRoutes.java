@@ -26,7 +26,8 @@ final class InstanceRoutes extends AccountScopedRoutes {
 
     void create(Exchange ctx) {
         var account = account(ctx);
-        ObjectNode body = parsed(() -> ServerTags.refuseDuplicateKeys(InstanceService.refuseImportName(body(ctx))));
+        ObjectNode body = parsed(() -> ServerTags.refuseOwnTagsOnCreate(ServerTags.refuseDuplicateKeys(
+                InstanceService.refuseImportName(body(ctx)))));
         replies.jsonLater(ctx, service.create(account, body, Idempotency.correlation(ctx)));
     }
 

@@ -12,18 +12,23 @@ import dev.spotapi.spot.SpotCall;
 import dev.spotapi.spot.SpotException;
 import dev.spotapi.spot.SpotReply;
 import dev.spotapi.spot.SpotResource;
+import dev.spotapi.spot.SpotTimestamps;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,43 +38,79 @@ import org.slf4j.LoggerFactory;
  * of deleted resources and answers a deleted id's costs with zeros (contract §9.1), so the cost roll-up
  * ({@link CostRollup}) could not count them: a delete first reads the resource's daily costs over its whole life
  * (OAS {@code GET /aws/ec2/group/{groupId}/costs} and {@code GET /aws/ec2/managedInstance/{id}/costs} with
- * {@code aggregationPeriod=daily}, through the account's cost fence) and, once Spot took the delete (or may have),
- * records them with the resource's space in the {@link SharedState} for {@link #RETENTION}. The roll-up adds the
- * days of its window. Costs that could not be read in {@link #READ_LIMIT} (Spot failing, the fence busy with a long
- * roll-up) never hold a delete back: the entry says so, and the roll-ups of windows before the delete are partial
- * (the id in {@code X-Cost-Missing}), never a guess.
+ * {@code aggregationPeriod=daily}, through the account's cost fence, waiting its turn up to {@link #FENCE_WAIT}) and,
+ * once Spot took the delete (or may have), records them with the resource's space in the {@link SharedState} for
+ * {@link #RETENTION}. The roll-up adds the days of its window.
+ *
+ * <p>Entries are kept by space and month ({@link #bucket}: one piece per month the resource ran in, with that month's
+ * days), so that a roll-up reads only the months of its window and, asked for one space, only that space's pieces:
+ * its cost does not grow with the deletes of other spaces and other months (attack round 8: one hash of 3,000
+ * year-long resources made a one-day roll-up take seconds, and time out). Costs that could not be read (Spot
+ * failing, the fence busy past {@link #FENCE_WAIT}) never hold a delete back: the entry says so, and the roll-ups of
+ * windows within the resource's life are partial (the id in {@code X-Cost-Missing}), never a guess. An entry the
+ * store could not take (Redis down) is kept in this process and written again before each read and record
+ * ({@link #pending}): this replica's roll-ups count it meanwhile.
  */
 public final class CostLedger {
     private static final Logger LOG = LoggerFactory.getLogger(CostLedger.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** How long a deleted resource's costs are kept: 400 days (Cost Explorer answers the last 13 months). */
     public static final Duration RETENTION = Duration.ofDays(400);
-    /** How long a delete waits for the resource's costs before it goes ahead without them. */
-    static final Duration READ_LIMIT = Duration.ofSeconds(10);
+    /**
+     * How long a delete's cost read waits for the account's cost fence: a burst of deletes takes its turns one Spot
+     * cost call at a time (attack round 8: with the 10 s of before, two of six deletes whose calls took 2 s each went
+     * ahead without their costs). Beyond it the delete goes ahead without them.
+     */
+    static final Duration FENCE_WAIT = Duration.ofSeconds(120);
+    /** Entries kept in this process while the store cannot take them, at most. */
+    static final int MAX_PENDING = 10_000;
 
     /**
-     * One deleted resource.
+     * One deleted resource (or one month's piece of it, as stored).
      *
-     * @param kind      {@link SpotResource#noun()} of its kind ({@code elastigroup}, {@code managed instance})
-     * @param space     its {@code spinup:spaceid}, {@code ""} for none
+     * @param kind       {@link SpotResource#noun()} of its kind ({@code elastigroup}, {@code managed instance})
+     * @param space      its {@code spinup:spaceid}, {@code ""} for none
      * @param spaceSince the first day it was in {@code space} ({@link Ownership#SPACE_SINCE_TAG}), null: always
-     * @param days      its costs per UTC day, {@code [actual USD, potential USD, running hours]}; null when they
-     *                  could not be read before the delete
-     * @param deletedAt when spot-api sent the delete
+     * @param created    the UTC day it was created (Spot's {@code createdAt}), null when not known
+     * @param days       its costs per UTC day, {@code [actual USD, potential USD, running hours]}; null when they
+     *                   could not be read before the delete
+     * @param deletedAt  when spot-api sent the delete
      */
-    public record Entry(String kind, String id, String space, LocalDate spaceSince, Map<LocalDate, double[]> days,
-            Instant deletedAt) {
+    public record Entry(String kind, String id, String space, LocalDate spaceSince, LocalDate created,
+            Map<LocalDate, double[]> days, Instant deletedAt) {
         /** Whether the resource may have cost something in {@code [start, end)}. */
         boolean overlaps(LocalDate start, LocalDate end) {
             if (days == null) {
-                return start.isBefore(deletedAt.atOffset(ZoneOffset.UTC).toLocalDate().plusDays(1));
+                LocalDate deleted = deletedAt.atOffset(ZoneOffset.UTC).toLocalDate();
+                return start.isBefore(deleted.plusDays(1)) && (created == null || end.isAfter(created));
             }
             return days.keySet().stream().anyMatch(d -> !d.isBefore(start) && d.isBefore(end));
         }
+
+        /** The UTC days the resource may have run: its days, or (costs unknown) creation to deletion. */
+        LocalDate firstDay() {
+            if (days != null && !days.isEmpty()) {
+                return new TreeMap<>(days).firstKey();
+            }
+            LocalDate deleted = deletedAt.atOffset(ZoneOffset.UTC).toLocalDate();
+            return created != null ? created : deleted.minus(RETENTION);
+        }
+
+        LocalDate lastDay() {
+            if (days != null && !days.isEmpty()) {
+                return new TreeMap<>(days).lastKey();
+            }
+            return deletedAt.atOffset(ZoneOffset.UTC).toLocalDate();
+        }
+    }
+
+    /** An entry the store could not take, and where it goes. */
+    private record Pending(Account account, Entry entry) {
     }
 
     private final Ownership ownership;
     private final SharedState shared;
+    private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
 
     /** @param shared where the entries are kept: this process (embedded) or Redis (every replica, restarts) */
     public CostLedger(Ownership ownership, SharedState shared) {
@@ -88,25 +129,28 @@ public final class CostLedger {
     public CompletableFuture<Void> deleting(Account account, SpotResource kind, String id,
             CompletableFuture<JsonNode> object, Supplier<CompletableFuture<Void>> delete) {
         CompletableFuture<Entry> before = object.handle((o, failure) -> o).thenCompose(o -> {
-            String space = o == null ? "" : spaceOf(o);
-            LocalDate since = o == null ? null : CostRollup.spaceSince(o);
             if (o == null) {
-                return CompletableFuture.completedFuture(new Entry(kind.noun(), id, space, since, null, Instant.EPOCH));
+                return CompletableFuture.completedFuture(new Entry(kind.noun(), id, "", null, null, null, Instant.EPOCH));
             }
+            String space = spaceOf(o);
+            LocalDate since = CostRollup.spaceSince(o);
+            Instant createdAt = SpotTimestamps.parse(o.path("createdAt").asText(""));
+            LocalDate created = createdAt == null ? null : createdAt.atOffset(ZoneOffset.UTC).toLocalDate();
             LocalDate today = LocalDate.now(ZoneOffset.UTC);
             SpotCall call = SpotCall.get("get " + kind.noun() + " costs", kind.path(id) + "/costs")
                     .withQuery("fromDate", CostWindow.lifetimeFromDate(o, today))
                     .withQuery("toDate", CostWindow.lifetimeToDate(today))
                     .withQuery("aggregationPeriod", "daily");
-            return account.spot().sendCosts(call)
-                    .orTimeout(READ_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
+            // no timeout of its own: the fenced future ends only when Spot answered (attack round 8: giving up on
+            // it released the fence while the read was still in flight at Spot)
+            return account.spot().sendCosts(call, FENCE_WAIT.toMillis())
                     .handle((reply, failure) -> {
                         if (failure != null) {
                             LOG.warn("the costs of {} '{}' could not be read before its delete ({}): cost roll-ups"
                                     + " of its days will be partial", kind.noun(), id, describe(failure));
-                            return new Entry(kind.noun(), id, space, since, null, Instant.EPOCH);
+                            return new Entry(kind.noun(), id, space, since, created, null, Instant.EPOCH);
                         }
-                        return new Entry(kind.noun(), id, space, since, days(reply, LocalDate.MIN,
+                        return new Entry(kind.noun(), id, space, since, created, days(reply, LocalDate.MIN,
                                 LocalDate.MAX), Instant.EPOCH);
                     });
         });
@@ -116,35 +160,137 @@ public final class CostLedger {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
                 if (failure == null || cause instanceof SpotException s && s.mayHaveActed()) {
-                    record(account, new Entry(entry.kind(), entry.id(), entry.space(), entry.spaceSince(), entry.days(),
-                            sent));
+                    record(account, new Entry(entry.kind(), entry.id(), entry.space(), entry.spaceSince(),
+                            entry.created(), entry.days(), sent));
                 }
             });
         });
     }
 
     /**
-     * This org's entries of {@code account}.
+     * This org's deleted resources of {@code account} that may have cost something in {@code [start, end)}, of
+     * {@code space} (null: every space): one entry per resource, with its days in the window's months.
      *
-     * @throws dev.spotapi.shared.SharedStateUnavailableException when the store cannot be reached
+     * @throws dev.spotapi.shared.SharedStateUnavailableException when the store cannot be reached, or lost some
+     *                                                             of the entries asked for
      */
-    public List<Entry> entries(Account account) {
+    public List<Entry> entries(Account account, LocalDate start, LocalDate end, String space) {
+        flushPending();
+        List<YearMonth> months = months(start, end.minusDays(1));
+        Map<String, Entry> byId = new LinkedHashMap<>();
+        for (YearMonth month : months) {
+            Set<String> spaces = new LinkedHashSet<>();
+            if (space != null) {
+                spaces.add(space);
+            } else {
+                spaces.addAll(shared.ledgerEntries(index(account.name(), ownership.org(), month)));
+            }
+            for (String s : spaces) {
+                for (String text : shared.ledgerEntries(bucket(account.name(), ownership.org(), s, month))) {
+                    merge(byId, decode(text));
+                }
+            }
+        }
+        for (Pending p : pending) { // not written yet: counted here
+            if (p.account().name().equals(account.name()) && (space == null || space.equals(p.entry().space()))) {
+                merge(byId, p.entry());
+            }
+        }
         List<Entry> out = new ArrayList<>();
-        for (String text : shared.ledgerEntries(ledger(account))) {
-            Entry e = decode(text);
-            if (e != null) {
+        for (Entry e : byId.values()) {
+            if (e.overlaps(start, end)) {
                 out.add(e);
             }
         }
         return out;
     }
 
-    private void record(Account account, Entry e) {
-        shared.putLedgerEntry(ledger(account), e.kind() + ':' + e.id(), encode(e), RETENTION);
+    private static void merge(Map<String, Entry> byId, Entry piece) {
+        if (piece == null) {
+            return;
+        }
+        Entry had = byId.get(piece.id());
+        if (had == null) {
+            byId.put(piece.id(), piece.days() == null ? piece
+                    : new Entry(piece.kind(), piece.id(), piece.space(), piece.spaceSince(), piece.created(),
+                            new TreeMap<>(piece.days()), piece.deletedAt()));
+            return;
+        }
+        if (had.days() == null || piece.days() == null) {
+            byId.put(piece.id(), new Entry(had.kind(), had.id(), had.space(), had.spaceSince(), had.created(), null,
+                    had.deletedAt()));
+            return;
+        }
+        had.days().putAll(piece.days());
     }
 
-    private String ledger(Account account) {
-        return "costs\n" + account.name() + '\n' + ownership.org();
+    /**
+     * The store's name of the pieces of {@code account}'s and {@code org}'s deleted resources in {@code space} that ran
+     * in {@code month}.
+     */
+    public static String bucket(String account, String org, String space, YearMonth month) {
+        return "costs\n" + account + '\n' + org + '\n' + month + '\n' + space;
+    }
+
+    /** The store's name of the spaces that have pieces in {@code month} (each entry is a space, by itself). */
+    public static String index(String account, String org, YearMonth month) {
+        return "costs\n" + account + '\n' + org + '\n' + month + "\nspaces";
+    }
+
+    private void record(Account account, Entry e) {
+        if (!store(account, e)) {
+            if (pending.size() < MAX_PENDING) {
+                pending.add(new Pending(account, e));
+                LOG.warn("the costs of deleted {} '{}' could not be kept in the shared state: kept in this process and"
+                        + " written again later", e.kind(), e.id());
+            } else {
+                LOG.warn("the costs of deleted {} '{}' could not be kept in the shared state and {} others wait: lost",
+                        e.kind(), e.id(), MAX_PENDING);
+            }
+        }
+        flushPending();
+    }
+
+    /** Writes {@code e}'s pieces (one per month), the spaces' index first; false when the store refused one. */
+    private boolean store(Account account, Entry e) {
+        String org = ownership.org();
+        String id = e.kind() + ':' + e.id();
+        for (YearMonth month : months(e.firstDay(), e.lastDay())) {
+            Map<LocalDate, double[]> days = null;
+            if (e.days() != null) {
+                days = new TreeMap<>();
+                for (var d : e.days().entrySet()) {
+                    if (YearMonth.from(d.getKey()).equals(month)) {
+                        days.put(d.getKey(), d.getValue());
+                    }
+                }
+            }
+            Entry piece = new Entry(e.kind(), e.id(), e.space(), e.spaceSince(), e.created(), days, e.deletedAt());
+            if (!shared.putLedgerEntry(index(account.name(), org, month), e.space(), e.space(), RETENTION)
+                    || !shared.putLedgerEntry(bucket(account.name(), org, e.space(), month), id, encode(piece), RETENTION)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Writes the entries kept in this process while the store could not take them, oldest first, until one fails. */
+    private void flushPending() {
+        Pending p;
+        while ((p = pending.peek()) != null) {
+            if (!store(p.account(), p.entry())) {
+                return;
+            }
+            pending.remove(p);
+        }
+    }
+
+    private static List<YearMonth> months(LocalDate first, LocalDate last) {
+        List<YearMonth> out = new ArrayList<>();
+        for (YearMonth m = YearMonth.from(first); !m.isAfter(YearMonth.from(last)); m = m.plusMonths(1)) {
+            out.add(m);
+        }
+        return out;
     }
 
     private static String spaceOf(JsonNode object) {
@@ -208,6 +354,9 @@ public final class CostLedger {
         if (e.spaceSince() != null) {
             o.put("spaceSince", e.spaceSince().toString());
         }
+        if (e.created() != null) {
+            o.put("created", e.created().toString());
+        }
         if (e.days() == null) {
             o.putNull("days");
         } else {
@@ -222,8 +371,10 @@ public final class CostLedger {
             JsonNode o = JSON.readTree(text);
             JsonNode days = o.path("days");
             String since = o.path("spaceSince").asText("");
+            String created = o.path("created").asText("");
             return new Entry(o.path("kind").asText(), o.path("id").asText(), o.path("space").asText(""),
-                    since.isEmpty() ? null : LocalDate.parse(since), days.isNull() || days.isMissingNode() ? null : decodeDays(days),
+                    since.isEmpty() ? null : LocalDate.parse(since), created.isEmpty() ? null : LocalDate.parse(created),
+                    days.isNull() || days.isMissingNode() ? null : decodeDays(days),
                     Instant.parse(o.path("deletedAt").asText()));
         } catch (IOException | RuntimeException e) {
             LOG.warn("a cost ledger entry could not be read and is left out: {}", e.toString());
@@ -233,7 +384,6 @@ public final class CostLedger {
 
     private static String describe(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        return cause instanceof java.util.concurrent.TimeoutException ? "no answer in " + READ_LIMIT.toSeconds() + " s"
-                : String.valueOf(cause.getMessage());
+        return String.valueOf(cause.getMessage());
     }
 }

@@ -107,45 +107,47 @@ public final class CostRollup {
             i.stream().filter(item -> ownership.listed(item, q.space()))
                     .forEach(item -> out.add(resource(InstanceService.INSTANCES, InstanceService.INSTANCES.object(item))));
             return out;
-        }).thenCompose(resources -> costs(account, q, resources, deleted(account, q, resources)));
+        }).thenCompose(resources -> costs(account, q, resources));
     }
 
     /**
-     * The deleted resources of the window: those of {@link #ledger} (of {@code q.space()} when given) not listed
-     * any more (a delete whose outcome was unknown is recorded too, and the resource may still exist).
+     * Adds the deleted resources of the window ({@link #ledger}, of {@code q.space()} when given), read after the
+     * listed resources' costs: a resource listed, then deleted before its costs were read (Spot answers a deleted
+     * id's costs with zeros), takes the higher of the two figures of each day (attack round 8: a roll-up racing a
+     * delete dropped it); a delete whose outcome was unknown is recorded too, and the resource may still exist.
      */
-    private Deleted deleted(Account account, CostQuery q, List<Resource> listed) {
-        Map<Resource, Map<LocalDate, double[]>> daily = new LinkedHashMap<>();
-        List<String> missing = new ArrayList<>();
+    private void addDeleted(Account account, CostQuery q, Map<Resource, Map<LocalDate, double[]>> daily,
+            List<String> missing) {
         List<CostLedger.Entry> entries;
         try {
-            entries = ledger.entries(account);
+            entries = ledger.entries(account, q.start(), q.end(), q.space());
         } catch (RuntimeException e) {
-            return new Deleted(daily, List.of(LEDGER_UNREADABLE));
+            missing.add(LEDGER_UNREADABLE);
+            return;
         }
-        java.util.Set<String> ids = new java.util.HashSet<>();
-        listed.forEach(r -> ids.add(r.id()));
+        Map<String, Resource> listed = new java.util.HashMap<>();
+        daily.keySet().forEach(r -> listed.put(r.id(), r));
         entries.sort(java.util.Comparator.comparing(CostLedger.Entry::id));
         for (CostLedger.Entry e : entries) {
-            if (ids.contains(e.id()) || (q.space() != null && !q.space().equals(e.space()))
-                    || !e.overlaps(q.start(), q.end())) {
-                continue;
-            }
+            Resource r = listed.get(e.id());
             if (e.days() == null) {
-                missing.add(e.id());
+                if (r == null && !missing.contains(e.id())) {
+                    missing.add(e.id());
+                }
+            } else if (r != null) {
+                Map<LocalDate, double[]> merged = new java.util.TreeMap<>(daily.get(r));
+                e.days().forEach((day, v) -> merged.merge(day, v, (a, b) -> new double[] {Math.max(a[0], b[0]),
+                        Math.max(a[1], b[1]), Math.max(a[2], b[2])}));
+                daily.put(r, merged);
             } else {
+                missing.remove(e.id()); // listed, its read failed, deleted meanwhile: the ledger has its days
                 daily.put(new Resource(null, e.id(), e.space(), e.spaceSince()), e.days());
             }
         }
-        return new Deleted(daily, missing);
     }
 
     /** What {@code X-Cost-Missing} names when the ledger of deleted resources could not be read. */
     public static final String LEDGER_UNREADABLE = "deleted-resources";
-
-    /** The ledger's part of a roll-up: deleted resources' days, and those whose costs are not known. */
-    private record Deleted(Map<Resource, Map<LocalDate, double[]>> daily, List<String> missing) {
-    }
 
     private static Resource resource(SpotResource kind, JsonNode item) {
         String space = Ownership.tag(item, Ownership.SPACE_TAG);
@@ -162,9 +164,9 @@ public final class CostRollup {
         }
     }
 
-    private CompletableFuture<Result> costs(Account account, CostQuery q, List<Resource> resources, Deleted deleted) {
-        List<String> missing = new ArrayList<>(deleted.missing());
-        Map<Resource, Map<LocalDate, double[]>> daily = new LinkedHashMap<>(deleted.daily());
+    private CompletableFuture<Result> costs(Account account, CostQuery q, List<Resource> resources) {
+        List<String> missing = new ArrayList<>();
+        Map<Resource, Map<LocalDate, double[]>> daily = new LinkedHashMap<>();
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (int n = 0; n < resources.size(); n++) {
             Resource r = resources.get(n);
@@ -185,6 +187,7 @@ public final class CostRollup {
         }
         return chain.thenApply(ignored -> {
             synchronized (daily) {
+                addDeleted(account, q, daily, missing);
                 return new Result(shape(q, daily, !missing.isEmpty()), List.copyOf(missing));
             }
         });

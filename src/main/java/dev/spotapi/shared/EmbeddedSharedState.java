@@ -54,35 +54,22 @@ public final class EmbeddedSharedState implements SharedState {
     private final Cache<String, Long> holds = Caffeine.newBuilder().expireAfterWrite(1, TimeUnit.HOURS).build();
     /**
      * The ledgers' entries kept at most, bytes of their text: a sixteenth of the heap, at most 8 MiB (a deleted
-     * resource's month of daily costs is ~1.5 KB). Beyond it the least used entries go first; with several
+     * resource's month of daily costs is ~1.5 KB). Beyond it the largest ledger's oldest entries go first; with several
      * replicas, or to keep them across restarts, the Redis store keeps them.
      */
     static final long MAX_LEDGER_BYTES = Math.min(8L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 16);
 
-    private record LedgerKey(String ledger, String entryId) {
+    /** Per ledger: entry id → {text, expiry in nanoTime terms}, oldest written first; guarded by {@code ledgerLock}. */
+    private final java.util.Map<String, java.util.LinkedHashMap<String, Object[]>> ledgers = new java.util.HashMap<>();
+    private final java.util.Map<String, Long> ledgerSizes = new java.util.HashMap<>();
+    private long ledgerBytes;
+    private final Object ledgerLock = new Object();
+    /** Ledgers that lost an entry to the bound before its TTL: their answers would be incomplete. */
+    private final java.util.Set<String> truncatedLedgers = new java.util.HashSet<>();
+
+    private static long weigh(String ledger, String id, String text) {
+        return 96 + 2L * (ledger.length() + id.length() + text.length());
     }
-
-    /** Ledger entries: the text and, in nanoTime terms, when to forget it. */
-    private final Cache<LedgerKey, String[]> ledgers = Caffeine.newBuilder()
-            .maximumWeight(MAX_LEDGER_BYTES)
-            .weigher((LedgerKey k, String[] v) -> 96 + 2 * (k.ledger().length() + k.entryId().length() + v[0].length()))
-            .expireAfter(new Expiry<LedgerKey, String[]>() {
-                @Override
-                public long expireAfterCreate(LedgerKey key, String[] v, long now) {
-                    return Long.parseLong(v[1]) - System.nanoTime();
-                }
-
-                @Override
-                public long expireAfterUpdate(LedgerKey key, String[] v, long now, long current) {
-                    return Long.parseLong(v[1]) - System.nanoTime();
-                }
-
-                @Override
-                public long expireAfterRead(LedgerKey key, String[] v, long now, long current) {
-                    return current;
-                }
-            })
-            .build();
     /** Objects deleted by this process: epoch ms of the delete and, in nanoTime terms, when to forget it. */
     private final Cache<String, long[]> deleted = Caffeine.newBuilder()
             .maximumSize(MAX_DELETED)
@@ -325,20 +312,79 @@ public final class EmbeddedSharedState implements SharedState {
     }
 
     @Override
-    public void putLedgerEntry(String ledger, String entryId, String entry, Duration ttl) {
-        ledgers.put(new LedgerKey(ledger, entryId), new String[] {entry, Long.toString(System.nanoTime() + ttl.toNanos())});
+    public boolean putLedgerEntry(String ledger, String entryId, String entry, Duration ttl) {
+        synchronized (ledgerLock) {
+            var entries = ledgers.computeIfAbsent(ledger, k -> new java.util.LinkedHashMap<>());
+            Object[] had = entries.remove(entryId);
+            if (had != null) {
+                resize(ledger, -weigh(ledger, entryId, (String) had[0]));
+            }
+            entries.put(entryId, new Object[] {entry, System.nanoTime() + ttl.toNanos()});
+            resize(ledger, weigh(ledger, entryId, entry));
+            while (ledgerBytes > MAX_LEDGER_BYTES) {
+                evictFromLargestLedger();
+            }
+        }
+        return true;
+    }
+
+    private void resize(String ledger, long delta) {
+        ledgerBytes += delta;
+        ledgerSizes.merge(ledger, delta, Long::sum);
+    }
+
+    /**
+     * The bound is shared, but taken from the largest ledger first (its oldest entry), so that one account's or
+     * space's many deletes never push out another's few (attack round 8); that ledger is marked incomplete.
+     */
+    private void evictFromLargestLedger() {
+        String largest = null;
+        for (var e : ledgerSizes.entrySet()) {
+            if (largest == null || e.getValue() > ledgerSizes.get(largest)) {
+                largest = e.getKey();
+            }
+        }
+        var entries = largest == null ? null : ledgers.get(largest);
+        if (entries == null || entries.isEmpty()) {
+            ledgerBytes = 0;
+            return;
+        }
+        var oldest = entries.entrySet().iterator().next();
+        entries.remove(oldest.getKey());
+        resize(largest, -weigh(largest, oldest.getKey(), (String) oldest.getValue()[0]));
+        if ((long) oldest.getValue()[1] - System.nanoTime() > 0) {
+            truncatedLedgers.add(largest);
+        }
+        if (entries.isEmpty()) {
+            ledgers.remove(largest);
+            ledgerSizes.remove(largest);
+        }
     }
 
     @Override
     public java.util.List<String> ledgerEntries(String ledger) {
-        long now = System.nanoTime();
-        java.util.List<String> out = new java.util.ArrayList<>();
-        ledgers.asMap().forEach((k, v) -> {
-            if (k.ledger().equals(ledger) && Long.parseLong(v[1]) - now > 0) {
-                out.add(v[0]);
+        synchronized (ledgerLock) {
+            if (truncatedLedgers.contains(ledger)) {
+                throw new SharedStateUnavailableException("entries of this ledger were evicted from this process's"
+                        + " bounded store (" + MAX_LEDGER_BYTES + " bytes; Redis keeps them all)", null);
             }
-        });
-        return out;
+            var entries = ledgers.get(ledger);
+            if (entries == null) {
+                return java.util.List.of();
+            }
+            long now = System.nanoTime();
+            java.util.List<String> out = new java.util.ArrayList<>();
+            for (var it = entries.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if ((long) e.getValue()[1] - now > 0) {
+                    out.add((String) e.getValue()[0]);
+                } else {
+                    it.remove();
+                    resize(ledger, -weigh(ledger, e.getKey(), (String) e.getValue()[0]));
+                }
+            }
+            return out;
+        }
     }
 
     @Override

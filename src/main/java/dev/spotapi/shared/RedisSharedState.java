@@ -290,10 +290,10 @@ public final class RedisSharedState implements SharedState {
     }
 
     @Override
-    public void putLedgerEntry(String ledger, String entryId, String entry, Duration ttl) {
+    public boolean putLedgerEntry(String ledger, String entryId, String entry, Duration ttl) {
         long ttlMs = Math.max(1, ttl.toMillis());
         String key = ledgerKey(ledger);
-        run("record a ledger entry", () -> {
+        return run("record a ledger entry", () -> {
             RedisCommands<String, String> redis = redis();
             redis.hset(key, entryId, (System.currentTimeMillis() + ttlMs) + " " + entry);
             Long left = redis.pttl(key);
@@ -447,14 +447,17 @@ public final class RedisSharedState implements SharedState {
         fallback.close();
     }
 
-    private void run(String what, Runnable command) {
+    /** Runs {@code command} through the breaker; false (logged) when it failed. */
+    private boolean run(String what, Runnable command) {
         try {
             breaker.call(() -> {
                 command.run();
                 return null;
             });
+            return true;
         } catch (RuntimeException e) {
             warn(what, e);
+            return false;
         }
     }
 

@@ -67,15 +67,17 @@ public interface SharedState extends AutoCloseable {
     /**
      * Adds (or replaces) the entry {@code entryId} of {@code ledger} (a JSON text; the cost ledger keeps one per
      * account and org: {@link dev.spotapi.cost.CostLedger}), kept for {@code ttl}. The store keeps a bounded
-     * amount of them (embedded: {@link EmbeddedSharedState#MAX_LEDGER_BYTES}, the least used first; Redis: up to
-     * the server's memory). Never throws: when the store cannot be reached the entry is lost (and logged).
+     * amount of them (embedded: {@link EmbeddedSharedState#MAX_LEDGER_BYTES}, the oldest of the largest ledger first, which then answers incomplete; Redis: up to
+     * the server's memory). Never throws: false when the store cannot be reached (nothing written; logged), so that
+     * the caller can keep the entry and write it again later.
      */
-    void putLedgerEntry(String ledger, String entryId, String entry, Duration ttl);
+    boolean putLedgerEntry(String ledger, String entryId, String entry, Duration ttl);
 
     /**
      * Every entry of {@code ledger} whose {@code ttl} has not passed, in no particular order.
      *
-     * @throws SharedStateUnavailableException when the store cannot be reached
+     * @throws SharedStateUnavailableException when the store cannot be reached, or (embedded) when entries of this
+     *                                         ledger were evicted before their TTL: the answer would be incomplete
      */
     java.util.List<String> ledgerEntries(String ledger);
 

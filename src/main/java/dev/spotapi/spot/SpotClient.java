@@ -147,9 +147,15 @@ public final class SpotClient {
      */
     public <T> CompletableFuture<T> exclusive(String object, String operation,
             java.util.function.Function<SpotClient, CompletableFuture<T>> body) {
+        return exclusive(object, operation, settings.deadlineMs(), body);
+    }
+
+    /** {@link #exclusive(String, String, java.util.function.Function)} waiting for the fence at most {@code waitMs}. */
+    public <T> CompletableFuture<T> exclusive(String object, String operation, long waitMs,
+            java.util.function.Function<SpotClient, CompletableFuture<T>> body) {
         WriteFence.Ticket ticket = fence.enter(object);
         Hold inside = new Hold(ticket::leave);
-        CompletableFuture<T> result = ticket.turn(settings.deadlineMs())
+        CompletableFuture<T> result = ticket.turn(waitMs)
                 .handle((ready, notYet) -> notYet)
                 .thenCompose(notYet -> notYet != null ? CompletableFuture.<T>failedFuture(stillInProgress(operation))
                         : body.apply(new SpotClient(this, spotRequestIds, object, inside)));
@@ -185,6 +191,14 @@ public final class SpotClient {
      */
     public CompletableFuture<SpotReply> sendCosts(SpotCall call) {
         return exclusive(COSTS_FENCE, call.operation(), spot -> spot.send(call));
+    }
+
+    /**
+     * {@link #sendCosts(SpotCall)} waiting for the fence at most {@code waitMs} (a delete's read of the costs it is
+     * about to make unreadable waits for its turn longer than an interactive call would).
+     */
+    public CompletableFuture<SpotReply> sendCosts(SpotCall call, long waitMs) {
+        return exclusive(COSTS_FENCE, call.operation(), waitMs, spot -> spot.send(call));
     }
 
     /**

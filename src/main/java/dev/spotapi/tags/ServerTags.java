@@ -71,6 +71,27 @@ public final class ServerTags {
         return body;
     }
 
+    /**
+     * Refuses a create body that sends one of spot-api's own tags ({@code spot-api:*}: the day a space was set, a
+     * stopped group's capacity, the correlation): only spot-api writes them (attack round 8: a create forging
+     * {@code spot-api:space-since} moved its costs out of its space). {@code body} is not changed.
+     *
+     * @throws IllegalArgumentException naming the tags
+     */
+    public static ObjectNode refuseOwnTagsOnCreate(ObjectNode body) {
+        List<String> own = new ArrayList<>();
+        for (JsonNode t : body.path("compute").path("launchSpecification").path("tags")) {
+            String key = t.path("tagKey").asText("");
+            if (key.startsWith("spot-api:") && !own.contains(key)) {
+                own.add(key.length() > 40 ? key.substring(0, 40) + "..." : key);
+            }
+        }
+        if (!own.isEmpty()) {
+            throw new IllegalArgumentException("tags " + own + " are set by spot-api and cannot be sent in a create");
+        }
+        return body;
+    }
+
     /** True when {@code partial} replaces the tag array (or unsets it): the stored tags must be read first. */
     public static boolean replacesTags(ObjectNode partial) {
         JsonNode tags = partial.path("compute").path("launchSpecification").get("tags");
