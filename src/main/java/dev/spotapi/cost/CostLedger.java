@@ -234,7 +234,8 @@ public final class CostLedger {
 
     /** The store's name of the spaces that have pieces in {@code month} (each entry is a space, by itself). */
     public static String index(String account, String org, YearMonth month) {
-        return "costs\n" + account + '\n' + org + '\n' + month + "\nspaces";
+        // a name no bucket can have (those start with "costs\n"), whatever a space is called
+        return "costs-spaces\n" + account + '\n' + org + '\n' + month;
     }
 
     private void record(Account account, Entry e) {
