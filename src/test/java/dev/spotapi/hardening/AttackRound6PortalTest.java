@@ -44,12 +44,6 @@ class AttackRound6PortalTest extends HarnessPerClass {
         return t;
     }
 
-    private static ObjectNode tagged(ObjectNode body, String key, String value) {
-        ((ObjectNode) body.path("compute").path("launchSpecification")).withArray("tags")
-                .addObject().put("tagKey", key).put("tagValue", value);
-        return body;
-    }
-
     private void sim(String method, String path, String body) {
         Reply r = h.svc.sim(method, path, body);
         assertThat(r.status()).as("%s %s: %s", method, path, r.body()).isEqualTo(200);
@@ -114,7 +108,7 @@ class AttackRound6PortalTest extends HarnessPerClass {
     /** A group of another org ({@code spinup:org=otherorg}), created in Spot directly (the simulator); its id. */
     private String anotherOrgsGroup() {
         ObjectNode wrapped = TestService.JSON.createObjectNode();
-        wrapped.set("group", tagged(Harness.groupBody(Harness.uniqueName("theirs")), "spinup:org", "otherorg"));
+        wrapped.set("group", Harness.tagged(Harness.groupBody(Harness.uniqueName("theirs")), "spinup:org", "otherorg"));
         Reply created = h.svc.sim("POST", Harness.GROUPS + "?accountId=" + Harness.MAIN_ID, wrapped);
         assertThat(created.status()).as(created.body()).isEqualTo(200);
         return created.json().path("response").path("items").path(0).path("id").asText();
@@ -241,9 +235,9 @@ class AttackRound6PortalTest extends HarnessPerClass {
         sim("POST", "/_sim/clock/set", "{\"frozen\": true}");
         LocalDate first = Instant.ofEpochMilli(simNow()).atZone(ZoneOffset.UTC).toLocalDate();
         String space = "space-" + System.nanoTime();
-        Reply g = call("POST", "/main/elastigroups", tagged(Harness.groupBody(Harness.uniqueName("grp")), "spinup:spaceid", space));
+        Reply g = call("POST", "/main/elastigroups", Harness.tagged(Harness.groupBody(Harness.uniqueName("grp")), "spinup:spaceid", space));
         assertThat(g.status()).as(g.body()).isEqualTo(200);
-        Reply i = call("POST", "/main/instances", tagged(Harness.instanceBody(Harness.uniqueName("mi")), "spinup:spaceid", space));
+        Reply i = call("POST", "/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")), "spinup:spaceid", space));
         assertThat(i.status()).as(i.body()).isEqualTo(200);
         String other = h.createInstance(); // no space
         sim("POST", "/_sim/clock/advance", "{\"hours\": 30}");
@@ -268,8 +262,8 @@ class AttackRound6PortalTest extends HarnessPerClass {
                     groups = groups.add(new BigDecimal(grp.path("Metrics").path("UnblendedCost").path("Amount").asText()));
                 }
             }
-            assertThat(groups).as(groupBy).isEqualByComparingTo(total(r.json()));
-            assertThat(total(r.json()).subtract(sum).abs()).as(groupBy + ": " + r.body()).isLessThan(new BigDecimal("0.001"));
+            assertThat(groups).as(groupBy).isEqualByComparingTo(Harness.costTotal(r.json()));
+            assertThat(Harness.costTotal(r.json()).subtract(sum).abs()).as(groupBy + ": " + r.body()).isLessThan(new BigDecimal("0.001"));
         }
         Reply spaced = call("GET", "/main/costs?" + window + "&space=" + space + "&groupBy=resource", null);
         assertThat(spaced.json().path(0).path("Groups")).hasSize(2);
@@ -433,11 +427,4 @@ class AttackRound6PortalTest extends HarnessPerClass {
         }
     }
 
-    private static BigDecimal total(JsonNode periods) {
-        BigDecimal sum = BigDecimal.ZERO;
-        for (JsonNode p : periods) {
-            sum = sum.add(new BigDecimal(p.path("Total").path("UnblendedCost").path("Amount").asText("0")));
-        }
-        return sum;
-    }
 }

@@ -24,50 +24,7 @@ import org.junit.jupiter.api.Test;
  * Attack round 8 on costs per space: the cost ledger of deleted resources ({@code cost.CostLedger}) and
  * {@code spot-api:space-since}. Each test asserts the right behaviour: a failing one is a finding.
  */
-class AttackRound8CostsTest extends HarnessPerClass {
-    private static final Map<String, String> TOKEN = Map.of("X-Auth-Token", TestService.TOKEN);
-
-    private Reply call(String method, String path, Object body) {
-        return h.svc.call(method, path, body, TOKEN);
-    }
-
-    private void sim(String method, String path, String body) {
-        Reply r = h.svc.sim(method, path, body);
-        assertThat(r.status()).as("%s %s: %s", method, path, r.body()).isEqualTo(200);
-    }
-
-    private LocalDate frozenToday() {
-        sim("POST", "/_sim/clock/set", "{\"frozen\": true}");
-        return Instant.parse(h.svc.sim("GET", "/_sim/clock", null).json().path("now").asText()).atZone(ZoneOffset.UTC)
-                .toLocalDate();
-    }
-
-    private static ObjectNode tagged(ObjectNode body, String key, String value) {
-        ((ObjectNode) body.path("compute").path("launchSpecification")).withArray("tags")
-                .addObject().put("tagKey", key).put("tagValue", value);
-        return body;
-    }
-
-    private String create(String path, ObjectNode body) {
-        Reply r = call("POST", path, body);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json().isTextual() ? r.json().asText() : r.json().path("id").asText();
-    }
-
-    private Reply rollup(String query) {
-        Reply r = call("GET", "/main/costs?" + query, null);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r;
-    }
-
-    private static BigDecimal total(JsonNode periods) {
-        BigDecimal sum = BigDecimal.ZERO;
-        for (JsonNode p : periods) {
-            sum = sum.add(new BigDecimal(p.path("Total").path("UnblendedCost").path("Amount").asText("0")));
-        }
-        return sum;
-    }
-
+class AttackRound8CostsTest extends CostHarnessPerClass {
     private void fault(String method, String path, String rest) {
         sim("POST", "/_sim/faults", "{\"method\":\"" + method + "\",\"path\":\"" + path + "\"," + rest + "}");
     }
@@ -84,7 +41,7 @@ class AttackRound8CostsTest extends HarnessPerClass {
     void aCreateCannotForgeSpaceSinceToMoveItsCostsOutOfItsSpace() {
         LocalDate first = frozenToday();
         String space = "space-" + System.nanoTime();
-        ObjectNode body = tagged(tagged(Harness.instanceBody(Harness.uniqueName("mi")), "spinup:spaceid", space),
+        ObjectNode body = Harness.tagged(Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")), "spinup:spaceid", space),
                 "spot-api:space-since", "2999-12-31");
         Reply created = call("POST", "/main/instances", body);
         if (created.status() == 400) {
@@ -96,7 +53,7 @@ class AttackRound8CostsTest extends HarnessPerClass {
         Reply tags = call("GET", "/main/instances/" + id + "/tags", null);
         Reply inSpace = rollup("start=" + first + "&end=" + first.plusDays(3) + "&space=" + space);
         Reply bySpace = rollup("start=" + first + "&end=" + first.plusDays(3) + "&groupBy=space");
-        assertThat(total(inSpace.json())).as("space %s after 30 h of its instance (tags %s; by space %s): %s", space,
+        assertThat(Harness.costTotal(inSpace.json())).as("space %s after 30 h of its instance (tags %s; by space %s): %s", space,
                 tags.body(), bySpace.body(), inSpace.body()).isPositive();
     }
 
@@ -105,7 +62,7 @@ class AttackRound8CostsTest extends HarnessPerClass {
     void aGroupCreateCannotForgeSpaceSinceEither() {
         LocalDate first = frozenToday();
         String space = "space-" + System.nanoTime();
-        ObjectNode body = tagged(tagged(Harness.groupBody(Harness.uniqueName("grp")), "spinup:spaceid", space),
+        ObjectNode body = Harness.tagged(Harness.tagged(Harness.groupBody(Harness.uniqueName("grp")), "spinup:spaceid", space),
                 "spot-api:space-since", "2999-12-31");
         Reply created = call("POST", "/main/elastigroups", body);
         if (created.status() == 400) {
@@ -114,7 +71,7 @@ class AttackRound8CostsTest extends HarnessPerClass {
         assertThat(created.status()).as(created.body()).isEqualTo(200);
         sim("POST", "/_sim/clock/advance", "{\"hours\": 30}");
         Reply inSpace = rollup("start=" + first + "&end=" + first.plusDays(3) + "&space=" + space);
-        assertThat(total(inSpace.json())).as("space %s after 30 h of its group: %s", space, inSpace.body()).isPositive();
+        assertThat(Harness.costTotal(inSpace.json())).as("space %s after 30 h of its group: %s", space, inSpace.body()).isPositive();
     }
 
     /** (held) The tag route and the update refuse to set, change or remove the key. */
@@ -151,13 +108,13 @@ class AttackRound8CostsTest extends HarnessPerClass {
     void aRollUpRacingADeleteStillCountsTheDeletedResource() throws Exception {
         LocalDate first = frozenToday();
         String space = "space-" + System.nanoTime();
-        String group = create("/main/elastigroups", tagged(Harness.groupBody(Harness.uniqueName("grp")),
+        String group = create("/main/elastigroups", Harness.tagged(Harness.groupBody(Harness.uniqueName("grp")),
                 "spinup:spaceid", space));
-        String instance = create("/main/instances", tagged(Harness.instanceBody(Harness.uniqueName("mi")),
+        String instance = create("/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")),
                 "spinup:spaceid", space));
         sim("POST", "/_sim/clock/advance", "{\"hours\": 30}");
         String window = "start=" + first + "&end=" + first.plusDays(3) + "&space=" + space + "&groupBy=resource";
-        BigDecimal before = total(rollup(window).json());
+        BigDecimal before = Harness.costTotal(rollup(window).json());
         assertThat(before).isPositive();
 
         // the roll-up asks the group first (groups are listed first): Spot is slow on it
@@ -171,10 +128,10 @@ class AttackRound8CostsTest extends HarnessPerClass {
         Reply during = racing.get(30, TimeUnit.SECONDS);
         Reply after = rollup(window);
 
-        assertThat(total(after.json())).as("after the delete: %s", after.body()).isEqualByComparingTo(before);
+        assertThat(Harness.costTotal(after.json())).as("after the delete: %s", after.body()).isEqualByComparingTo(before);
         boolean partial = "true".equals(during.header("X-Cost-Partial"));
         if (!partial) {
-            assertThat(total(during.json())).as("the roll-up that ran with the delete (complete, not partial): %s",
+            assertThat(Harness.costTotal(during.json())).as("the roll-up that ran with the delete (complete, not partial): %s",
                     during.body()).isEqualByComparingTo(before);
         } else {
             assertThat(during.header("X-Cost-Missing")).contains(instance);
@@ -194,12 +151,12 @@ class AttackRound8CostsTest extends HarnessPerClass {
         String space = "space-" + System.nanoTime();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            ids.add(create("/main/instances", tagged(Harness.instanceBody(Harness.uniqueName("mi")),
+            ids.add(create("/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")),
                     "spinup:spaceid", space)));
         }
         sim("POST", "/_sim/clock/advance", "{\"hours\": 20}");
         String window = "start=" + first + "&end=" + first.plusDays(3) + "&space=" + space;
-        BigDecimal before = total(rollup(window).json());
+        BigDecimal before = Harness.costTotal(rollup(window).json());
         assertThat(before).isPositive();
         fault("GET", "/aws/ec2/managedInstance/*/costs", "\"action\":\"delay\",\"delayMs\":2000,\"count\":6");
 
@@ -217,7 +174,7 @@ class AttackRound8CostsTest extends HarnessPerClass {
 
         Reply after = rollup(window);
         assertThat(after.header("X-Cost-Missing")).as("6 deletes in %d ms; %s", burstMs, after.body()).isNull();
-        assertThat(total(after.json())).as(after.body()).isEqualByComparingTo(before);
+        assertThat(Harness.costTotal(after.json())).as(after.body()).isEqualByComparingTo(before);
     }
 
     /**
@@ -228,11 +185,11 @@ class AttackRound8CostsTest extends HarnessPerClass {
     void aDeleteWhoseAnswerWasLostAndRetriedCountsTheInstanceOnce() {
         LocalDate first = frozenToday();
         String space = "space-" + System.nanoTime();
-        String instance = create("/main/instances", tagged(Harness.instanceBody(Harness.uniqueName("mi")),
+        String instance = create("/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")),
                 "spinup:spaceid", space));
         sim("POST", "/_sim/clock/advance", "{\"hours\": 20}");
         String window = "start=" + first + "&end=" + first.plusDays(3) + "&space=" + space + "&groupBy=resource";
-        BigDecimal before = total(rollup(window).json());
+        BigDecimal before = Harness.costTotal(rollup(window).json());
         fault("DELETE", "/aws/ec2/managedInstance/" + instance, "\"action\":\"drop_reply\",\"count\":1");
 
         Reply firstDelete = call("DELETE", "/main/instances/" + instance, null);
@@ -242,7 +199,7 @@ class AttackRound8CostsTest extends HarnessPerClass {
         Reply after = rollup(window);
         assertThat(after.header("X-Cost-Partial")).as("deletes %d %d %d; %s", firstDelete.status(), retried.status(),
                 again.status(), after.body()).isNull();
-        assertThat(total(after.json())).as(after.body()).isEqualByComparingTo(before);
+        assertThat(Harness.costTotal(after.json())).as(after.body()).isEqualByComparingTo(before);
         int seen = 0;
         for (JsonNode g : after.json().path(0).path("Groups")) {
             seen += g.path("Keys").path(0).asText().equals(instance) ? 1 : 0;
@@ -294,7 +251,7 @@ class AttackRound8CostsTest extends HarnessPerClass {
     void aDeleteWithoutCostsDoesNotMakeWindowsBeforeTheResourceExistedPartial() {
         LocalDate first = frozenToday();
         String space = "space-" + System.nanoTime();
-        String instance = create("/main/instances", tagged(Harness.instanceBody(Harness.uniqueName("mi")),
+        String instance = create("/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")),
                 "spinup:spaceid", space));
         sim("POST", "/_sim/clock/advance", "{\"hours\": 5}");
         fault("GET", "/aws/ec2/managedInstance/" + instance + "/costs", "\"action\":\"status\",\"status\":500,\"count\":100");
@@ -314,7 +271,7 @@ class AttackRound8CostsTest extends HarnessPerClass {
     void anotherAccountsRollUpDoesNotSeeThisAccountsDeletedCosts() {
         LocalDate first = frozenToday();
         String space = "space-" + System.nanoTime();
-        String instance = create("/main/instances", tagged(Harness.instanceBody(Harness.uniqueName("mi")),
+        String instance = create("/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")),
                 "spinup:spaceid", space));
         sim("POST", "/_sim/clock/advance", "{\"hours\": 10}");
         assertThat(call("DELETE", "/main/instances/" + instance, null).status()).isEqualTo(200);
@@ -322,7 +279,7 @@ class AttackRound8CostsTest extends HarnessPerClass {
                 + "&groupBy=resource", null);
         assertThat(other.status()).as(other.body()).isEqualTo(200);
         assertThat(other.body()).doesNotContain(instance);
-        assertThat(total(other.json())).isEqualByComparingTo(BigDecimal.ZERO);
+        assertThat(Harness.costTotal(other.json())).isEqualByComparingTo(BigDecimal.ZERO);
     }
 
     /**
@@ -345,7 +302,7 @@ class AttackRound8CostsTest extends HarnessPerClass {
             LocalDate first = Instant.parse(svc.sim("GET", "/_sim/clock", null).json().path("now").asText())
                     .atZone(ZoneOffset.UTC).toLocalDate();
             String space = "space-" + System.nanoTime();
-            Reply created = svc.call("POST", "/main/instances", tagged(Harness.instanceBody(Harness.uniqueName("mi")),
+            Reply created = svc.call("POST", "/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")),
                     "spinup:spaceid", space), TOKEN);
             assertThat(created.status()).as(created.body()).isEqualTo(200);
             String instance = created.json().asText();
@@ -353,7 +310,7 @@ class AttackRound8CostsTest extends HarnessPerClass {
             String window = "/main/costs?start=" + first + "&end=" + first.plusDays(3) + "&space=" + space;
             Reply before = svc.call("GET", window, null, TOKEN);
             assertThat(before.status()).as(before.body()).isEqualTo(200);
-            assertThat(total(before.json())).isPositive();
+            assertThat(Harness.costTotal(before.json())).isPositive();
 
             redis.stop();
             Reply deleted = svc.call("DELETE", "/main/instances/" + instance, null, TOKEN);
@@ -379,8 +336,8 @@ class AttackRound8CostsTest extends HarnessPerClass {
             assertThat(after.status()).as(after.body()).isEqualTo(200);
             boolean partial = "true".equals(after.header("X-Cost-Partial"));
             if (!partial) {
-                assertThat(total(after.json())).as("complete roll-up after the delete during the outage: %s",
-                        after.body()).isEqualByComparingTo(total(before.json()));
+                assertThat(Harness.costTotal(after.json())).as("complete roll-up after the delete during the outage: %s",
+                        after.body()).isEqualByComparingTo(Harness.costTotal(before.json()));
             }
             assertThat(r).isNotNull();
         }
@@ -444,11 +401,11 @@ class AttackRound8CostsTest extends HarnessPerClass {
     void anAsyncDeleteKeepsTheCostsAndARepeatedDeleteDoesNotCountThemTwice() throws Exception {
         LocalDate first = frozenToday();
         String space = "space-" + System.nanoTime();
-        String instance = create("/main/instances", tagged(Harness.instanceBody(Harness.uniqueName("mi")),
+        String instance = create("/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")),
                 "spinup:spaceid", space));
         sim("POST", "/_sim/clock/advance", "{\"hours\": 15}");
         String window = "start=" + first + "&end=" + first.plusDays(3) + "&space=" + space + "&groupBy=resource";
-        BigDecimal before = total(rollup(window).json());
+        BigDecimal before = Harness.costTotal(rollup(window).json());
         assertThat(before).isPositive();
 
         Reply r = h.svc.call("DELETE", "/main/instances/" + instance, null,
@@ -467,7 +424,7 @@ class AttackRound8CostsTest extends HarnessPerClass {
 
         Reply after = rollup(window);
         assertThat(after.header("X-Cost-Partial")).as(after.body()).isNull();
-        assertThat(total(after.json())).as(after.body()).isEqualByComparingTo(before);
+        assertThat(Harness.costTotal(after.json())).as(after.body()).isEqualByComparingTo(before);
     }
 
     /**
@@ -618,17 +575,17 @@ class AttackRound8CostsTest extends HarnessPerClass {
             LocalDate first = Instant.parse(orgA.sim("GET", "/_sim/clock", null).json().path("now").asText())
                     .atZone(ZoneOffset.UTC).toLocalDate();
             String space = "space-" + System.nanoTime();
-            Reply created = orgA.call("POST", "/main/instances", tagged(Harness.instanceBody(Harness.uniqueName("mi")),
+            Reply created = orgA.call("POST", "/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")),
                     "spinup:spaceid", space), TOKEN);
             assertThat(created.status()).as(created.body()).isEqualTo(200);
             String instance = created.json().asText();
-            Reply other = orgA.call("POST", "/main/instances", tagged(Harness.instanceBody(Harness.uniqueName("mi")),
+            Reply other = orgA.call("POST", "/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")),
                     "spinup:spaceid", space), TOKEN);
             String second = other.json().asText();
             orgA.sim("POST", "/_sim/clock/advance", "{\"hours\": 20}");
             String window = "/main/costs?start=" + first + "&end=" + first.plusDays(3) + "&space=" + space
                     + "&groupBy=resource";
-            BigDecimal before = total(orgA.call("GET", window, null, TOKEN).json());
+            BigDecimal before = Harness.costTotal(orgA.call("GET", window, null, TOKEN).json());
             assertThat(before).isPositive();
 
             assertThat(orgB.call("DELETE", "/main/instances/" + second, null, TOKEN).status()).isEqualTo(404);
@@ -636,10 +593,10 @@ class AttackRound8CostsTest extends HarnessPerClass {
 
             Reply a = orgA.call("GET", window, null, TOKEN);
             Reply b = orgB.call("GET", window, null, TOKEN);
-            assertThat(total(a.json())).as(a.body()).isEqualByComparingTo(before);
+            assertThat(Harness.costTotal(a.json())).as(a.body()).isEqualByComparingTo(before);
             assertThat(a.body()).contains(instance, second);
             assertThat(b.status()).isEqualTo(200);
-            assertThat(total(b.json())).as(b.body()).isEqualByComparingTo(BigDecimal.ZERO);
+            assertThat(Harness.costTotal(b.json())).as(b.body()).isEqualByComparingTo(BigDecimal.ZERO);
             assertThat(b.body()).doesNotContain(instance).doesNotContain(second);
         }
     }

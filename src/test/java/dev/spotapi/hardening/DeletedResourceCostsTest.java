@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -21,50 +20,7 @@ import org.junit.jupiter.api.Test;
  * resource's lifetime costs first and keeps them in the cost ledger ({@code cost.CostLedger}); the roll-up adds
  * them, under the space the resource had.
  */
-class DeletedResourceCostsTest extends HarnessPerClass {
-    private static final Map<String, String> TOKEN = Map.of("X-Auth-Token", TestService.TOKEN);
-
-    private Reply call(String method, String path, Object body) {
-        return h.svc.call(method, path, body, TOKEN);
-    }
-
-    private void sim(String method, String path, String body) {
-        Reply r = h.svc.sim(method, path, body);
-        assertThat(r.status()).as("%s %s: %s", method, path, r.body()).isEqualTo(200);
-    }
-
-    private LocalDate frozenToday() {
-        sim("POST", "/_sim/clock/set", "{\"frozen\": true}");
-        return Instant.parse(h.svc.sim("GET", "/_sim/clock", null).json().path("now").asText()).atZone(ZoneOffset.UTC)
-                .toLocalDate();
-    }
-
-    private static ObjectNode spaced(ObjectNode body, String space) {
-        ((ObjectNode) body.path("compute").path("launchSpecification")).withArray("tags")
-                .addObject().put("tagKey", "spinup:spaceid").put("tagValue", space);
-        return body;
-    }
-
-    private String create(String path, ObjectNode body) {
-        Reply r = call("POST", path, body);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json().isTextual() ? r.json().asText() : r.json().path("id").asText();
-    }
-
-    private Reply rollup(String query) {
-        Reply r = call("GET", "/main/costs?" + query, null);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r;
-    }
-
-    private static BigDecimal total(JsonNode periods) {
-        BigDecimal sum = BigDecimal.ZERO;
-        for (JsonNode p : periods) {
-            sum = sum.add(new BigDecimal(p.path("Total").path("UnblendedCost").path("Amount").asText("0")));
-        }
-        return sum;
-    }
-
+class DeletedResourceCostsTest extends CostHarnessPerClass {
     private static List<String> keys(JsonNode periods) {
         List<String> out = new ArrayList<>();
         for (JsonNode p : periods) {
@@ -79,12 +35,12 @@ class DeletedResourceCostsTest extends HarnessPerClass {
     void aDeletedGroupAndInstanceKeepTheirCostsInTheirSpace() {
         LocalDate first = frozenToday();
         String space = "space-" + System.nanoTime();
-        String group = create("/main/elastigroups", spaced(Harness.groupBody(Harness.uniqueName("grp")), space));
-        String instance = create("/main/instances", spaced(Harness.instanceBody(Harness.uniqueName("mi")), space));
+        String group = create("/main/elastigroups", Harness.tagged(Harness.groupBody(Harness.uniqueName("grp")), "spinup:spaceid", space));
+        String instance = create("/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")), "spinup:spaceid", space));
         sim("POST", "/_sim/clock/advance", "{\"hours\": 30}");
         String window = "start=" + first + "&end=" + first.plusDays(3) + "&space=" + space + "&granularity=daily";
         Reply before = rollup(window + "&groupBy=resource");
-        BigDecimal cost = total(before.json());
+        BigDecimal cost = Harness.costTotal(before.json());
         assertThat(cost).as(before.body()).isPositive();
         assertThat(keys(before.json())).contains(group, instance);
 
@@ -94,7 +50,7 @@ class DeletedResourceCostsTest extends HarnessPerClass {
 
         Reply after = rollup(window + "&groupBy=resource");
         assertThat(after.header("X-Cost-Partial")).as(after.body()).isNull();
-        assertThat(total(after.json()).subtract(cost).abs()).as("%s\nbefore the deletes: %s", after.body(), before.body())
+        assertThat(Harness.costTotal(after.json()).subtract(cost).abs()).as("%s\nbefore the deletes: %s", after.body(), before.body())
                 .isLessThan(new BigDecimal("0.001"));
         assertThat(keys(after.json())).contains(group, instance);
         Reply bySpace = rollup("start=" + first + "&end=" + first.plusDays(3) + "&groupBy=space");
@@ -103,14 +59,14 @@ class DeletedResourceCostsTest extends HarnessPerClass {
                 + "&groupBy=resource");
         assertThat(keys(otherSpace.json())).doesNotContain(group, instance);
         Reply earlier = rollup("start=" + first.minusDays(40) + "&end=" + first.minusDays(10) + "&space=" + space);
-        assertThat(total(earlier.json())).as("a window before they ran").isEqualByComparingTo(BigDecimal.ZERO);
+        assertThat(Harness.costTotal(earlier.json())).as("a window before they ran").isEqualByComparingTo(BigDecimal.ZERO);
     }
 
     @Test
     void aDeleteWhoseCostsCannotBeReadStillDeletesAndLaterRollUpsSaySoInsteadOfGuessing() {
         LocalDate first = frozenToday();
         String space = "space-" + System.nanoTime();
-        String instance = create("/main/instances", spaced(Harness.instanceBody(Harness.uniqueName("mi")), space));
+        String instance = create("/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")), "spinup:spaceid", space));
         sim("POST", "/_sim/clock/advance", "{\"hours\": 10}");
         sim("POST", "/_sim/faults", "{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance/" + instance
                 + "/costs\",\"action\":\"status\",\"status\":500,\"count\":100}");
@@ -130,7 +86,7 @@ class DeletedResourceCostsTest extends HarnessPerClass {
     void aDeleteSpotRefusesRecordsNothing() {
         LocalDate first = frozenToday();
         String space = "space-" + System.nanoTime();
-        String instance = create("/main/instances", spaced(Harness.instanceBody(Harness.uniqueName("mi")), space));
+        String instance = create("/main/instances", Harness.tagged(Harness.instanceBody(Harness.uniqueName("mi")), "spinup:spaceid", space));
         sim("POST", "/_sim/clock/advance", "{\"hours\": 10}");
         sim("POST", "/_sim/faults", "{\"method\":\"DELETE\",\"path\":\"/aws/ec2/managedInstance/" + instance
                 + "\",\"action\":\"status\",\"status\":400,\"errorCode\":\"CANT_DELETE\",\"message\":\"refused\",\"count\":1}");
@@ -141,7 +97,7 @@ class DeletedResourceCostsTest extends HarnessPerClass {
         assertThat(call("DELETE", "/main/instances/" + instance, null).status()).isEqualTo(200);
         Reply after = rollup("start=" + first + "&end=" + first.plusDays(2) + "&space=" + space + "&groupBy=resource");
         assertThat(keys(after.json())).containsOnlyOnce(instance);
-        assertThat(total(after.json())).isEqualByComparingTo(total(listed.json()));
+        assertThat(Harness.costTotal(after.json())).isEqualByComparingTo(Harness.costTotal(listed.json()));
     }
 
     /**

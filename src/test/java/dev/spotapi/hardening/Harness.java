@@ -177,6 +177,22 @@ final class Harness implements AutoCloseable {
         return prefix + "-" + System.nanoTime() % 1_000_000 + "-" + NAMES.incrementAndGet();
     }
 
+    /** {@code body} with one more tag in {@code compute.launchSpecification.tags} (changed in place). */
+    static ObjectNode tagged(ObjectNode body, String key, String value) {
+        ((ObjectNode) body.path("compute").path("launchSpecification")).withArray("tags")
+                .addObject().put("tagKey", key).put("tagValue", value);
+        return body;
+    }
+
+    /** The sum of {@code Total.UnblendedCost.Amount} over a cost roll-up's periods (USD). */
+    static java.math.BigDecimal costTotal(JsonNode periods) {
+        java.math.BigDecimal sum = java.math.BigDecimal.ZERO;
+        for (JsonNode p : periods) {
+            sum = sum.add(new java.math.BigDecimal(p.path("Total").path("UnblendedCost").path("Amount").asText("0")));
+        }
+        return sum;
+    }
+
     static ObjectNode groupBody(String name) {
         ObjectNode body = TestService.json("""
                 {"name": "x", "region": "us-east-1",
