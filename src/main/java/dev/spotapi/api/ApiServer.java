@@ -82,7 +82,7 @@ public final class ApiServer {
         RequestObserver observer = new RequestObserver(p.registry());
         AccountLookup lookup = new AccountLookup(p.accounts());
         RequestBodies bodies = new RequestBodies();
-        AsyncTasks async = new AsyncTasks(p.tasks(), replies, bodies, p.idempotency().ttl());
+        AsyncTasks async = new AsyncTasks(p.tasks(), replies, bodies, p.org(), p.idempotency().ttl());
         var table = new java.util.ArrayList<>(Routes.table(
                 new SystemRoutes(replies, p.registry(), p.readiness()),
                 new DocsRoutes(replies, p.mapper()),
@@ -119,13 +119,13 @@ public final class ApiServer {
         router.before(access::before);
         router.beforeMatched(QueryParameters.refuseRepeated(Routes.listParameters()));
         router.beforeMatched(bodies.checkFirst(Routes.bodyRoutes(table), Routes.spotObjectBodies(table)));
-        router.beforeMatched(Idempotency.checkHeaderFirst(Routes.keyedRoutes(table)));
+        router.beforeMatched(p.idempotency().claimFirst(Routes.keyedRoutes(table)));
         router.beforeMatched(orgGuard::before);
         Preconditions preconditions = new Preconditions(orgGuard::object, replies);
         router.beforeMatched(preconditions::prefetch);
         router.beforeMatched(async::before);
         router.afterMatched(orgGuard::after);
-        Routes.register(router, table, p.idempotency(), h -> preconditions.evaluatedFirst(async.roomFirst(h)));
+        Routes.register(router, table, h -> preconditions.evaluatedFirst(async.roomFirst(h)));
         router.after(async::after);
         router.after(p.idempotency()::after);
         router.after(new DeletedRecently(p.idempotency().state(), p.ownership().org(), replies)::after);

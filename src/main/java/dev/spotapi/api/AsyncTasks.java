@@ -56,10 +56,12 @@ final class AsyncTasks {
     private final ObjectMapper mapper = new ObjectMapper();
     private final RequestBodies bodies;
 
+    private final String org;
     /** How long a keyed request's task is kept at least: as long as its key, whose replay names it. */
     private final java.time.Duration keyTtl;
 
-    AsyncTasks(Tasks tasks, Replies replies, RequestBodies bodies, java.time.Duration keyTtl) {
+    AsyncTasks(Tasks tasks, Replies replies, RequestBodies bodies, String org, java.time.Duration keyTtl) {
+        this.org = org;
         this.keyTtl = keyTtl;
         this.tasks = tasks;
         this.replies = replies;
@@ -126,14 +128,19 @@ final class AsyncTasks {
      * and the 202; a replayed 202 gets its task id back.
      */
     void after(Exchange ctx) {
+        int status = ctx.statusCode();
+        if ("true".equals(ctx.responseHeader(Idempotency.REPLAYED))) {
+            if (status == 202 && ctx.responseHeader(TASK_HEADER) == null && ctx.header(Idempotency.HEADER) != null) {
+                // a record of the version before headers were stored (a state file, a replica of a rolling deploy):
+                // that version named the task by this derivation (attack round 9)
+                applied(ctx, derivedBeforeStoredHeaders(ctx));
+            }
+            return; // else the first answer's task header came back with it
+        }
         TaskKind kind = ctx.attribute(KIND);
         String id = ctx.attribute(ID);
         if (kind == null || id == null) {
             return;
-        }
-        int status = ctx.statusCode();
-        if ("true".equals(ctx.responseHeader(Idempotency.REPLAYED))) {
-            return; // the first answer's task header came back with it
         }
         if (status < 200 || status >= 300) {
             return;
@@ -150,6 +157,15 @@ final class AsyncTasks {
         }
         ctx.status(202);
         applied(ctx, id);
+    }
+
+    /** The task id the version before stored headers derived from the key and the request. */
+    private String derivedBeforeStoredHeaders(Exchange ctx) {
+        String query = ctx.queryString();
+        String seed = "flywheel-task\n" + org + '\n' + ctx.header(Idempotency.HEADER).strip() + '\n'
+                + ctx.method().name() + '\n' + ctx.path() + '\n' + (query == null ? "" : query) + '\n'
+                + dev.spotapi.shared.Hashes.sha256Hex(ctx.bodyAsBytes());
+        return java.util.UUID.nameUUIDFromBytes(seed.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
     }
 
     private static void applied(Exchange ctx, String id) {

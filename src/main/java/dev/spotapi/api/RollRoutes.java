@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
  * parameter of the group update ({@link #updateWithRoll}). Bodies are Spot's shapes ({@link Rolls}).
  */
 final class RollRoutes extends AccountScopedRoutes {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RollRoutes.class);
     /** Response header naming the roll a request started. */
     static final String ROLL_HEADER = "X-Spot-Roll";
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -66,7 +67,11 @@ final class RollRoutes extends AccountScopedRoutes {
         ObjectNode body = parsed(() -> dev.spotapi.tags.ServerTags.refuseDuplicateKeys(body(ctx)));
         CompletableFuture<JsonNode> done = groups.update(account, id, body)
                 .thenCompose(group -> Rolls.start(account, id, params)
-                        .exceptionallyCompose(failure -> CompletableFuture.failedFuture(updatedButNotRolled(id, failure)))
+                        .exceptionallyCompose(failure -> {
+                            // the update was written: the key keeps this answer, a retry never writes again
+                            ctx.attribute(dev.spotapi.idempotency.Idempotency.SOMETHING_CHANGED, Boolean.TRUE);
+                            return CompletableFuture.failedFuture(updatedButNotRolled(id, failure));
+                        })
                         .thenApply(roll -> {
                             started(ctx, roll);
                             return group;
@@ -90,10 +95,17 @@ final class RollRoutes extends AccountScopedRoutes {
         }
     }
 
+    /** A roll id as Spot writes them ({@code sbgd-...}): what may go into {@value #ROLL_HEADER}. */
+    private static final java.util.regex.Pattern ROLL_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
     private static ObjectNode started(Exchange ctx, JsonNode roll) {
         String rollId = roll.path("id").asText("");
-        if (!rollId.isEmpty()) {
+        if (ROLL_ID.matcher(rollId).matches()) {
             ctx.header(ROLL_HEADER, rollId);
+        } else if (!rollId.isEmpty()) {
+            // Spot's answer is data, never a header as it stands (attack round 9: CR/LF, NUL, 20,000 characters)
+            LOG.warn("Spot answered a roll id that is not one ({} characters): left out of {}", rollId.length(),
+                    ROLL_HEADER);
         }
         ObjectNode out = MAPPER.createObjectNode();
         out.put("rollId", rollId);

@@ -141,13 +141,11 @@ final class Routes {
     }
 
     /**
-     * Adds every route of {@code table}: its handler inside {@code inner} (the task bounds: {@link AsyncTasks#roomFirst}),
-     * inside the {@code Idempotency-Key} handling of the keyed routes (a replay runs neither).
+     * Adds every route of {@code table}: its handler inside {@code inner} (preconditions and task bounds, which a
+     * replayed key never reaches: {@link Idempotency#claimFirst} answers it before).
      */
-    static void register(Router config, List<Route> table, Idempotency idempotency,
-            java.util.function.UnaryOperator<Handler> inner) {
-        table.forEach(r -> config.add(r.method(), r.path(), r.isPublic(), r.idempotency() == null
-                ? inner.apply(r.handler()) : idempotency.wrap(inner.apply(r.handler()), r.idempotency())));
+    static void register(Router config, List<Route> table, java.util.function.UnaryOperator<Handler> inner) {
+        table.forEach(r -> config.add(r.method(), r.path(), r.isPublic(), inner.apply(r.handler())));
     }
 
     /**
@@ -209,9 +207,9 @@ final class Routes {
      * is a 400 that costs no Spot call.
      */
     /** "METHOD /path" of every route that takes an {@code Idempotency-Key}. */
-    static Set<String> keyedRoutes(List<Route> table) {
-        return table.stream().filter(r -> r.idempotency() != null).map(Route::key)
-                .collect(Collectors.toUnmodifiableSet());
+    static Map<String, Idempotency.Mode> keyedRoutes(List<Route> table) {
+        return table.stream().filter(r -> r.idempotency() != null)
+                .collect(Collectors.toUnmodifiableMap(Route::key, Route::idempotency));
     }
 
     /**

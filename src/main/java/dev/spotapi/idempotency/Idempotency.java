@@ -49,6 +49,12 @@ public final class Idempotency {
     public static final String REPLAYED = "Idempotency-Replayed";
     /** Set by {@link dev.spotapi.api} when a failure is known not to have changed anything in Spot. */
     public static final String NOTHING_CHANGED = "spot-api.nothingChanged";
+    /**
+     * Request attribute: Spot changed something although the answer is an error (an update written, then its roll
+     * refused): the answer is stored for the key whatever its status, so that a retry never writes again (attack
+     * round 9: the retry rewrote the update over a later change).
+     */
+    public static final String SOMETHING_CHANGED = "spot-api.somethingChanged";
 
     private static final Logger LOG = LoggerFactory.getLogger(Idempotency.class);
     private static final dev.spotapi.log.Throttle UNREACHABLE_WARNINGS = new dev.spotapi.log.Throttle(10_000);
@@ -91,15 +97,22 @@ public final class Idempotency {
     }
 
     /**
-     * A before-matched handler that refuses (400) a malformed {@value #HEADER} on the routes that take one
-     * ({@code keyedRoutes}: "METHOD /path-template"), before anything else of the request reaches Spot.
+     * The before-matched step of the routes that take a key ({@code keyedRoutes}: "METHOD /path-template" → mode),
+     * before the org check and everything else that may read Spot: a malformed {@value #HEADER} is a 400; a key
+     * already answered is replayed at once, its stored answer as it was, with no Spot call and nothing else run
+     * but the after steps (attack round 9: a replay needed the org check's read, so a Spot outage or the object's
+     * later delete turned a stored 200 into a 502 or a 404); a new one is claimed for this request.
      */
-    public static Handler checkHeaderFirst(java.util.Set<String> keyedRoutes) {
+    public Handler claimFirst(java.util.Map<String, Mode> keyedRoutes) {
         return ctx -> {
             var endpoint = ctx.endpoint();
             String given = ctx.header(HEADER);
-            if (given != null && endpoint != null && keyedRoutes.contains(ctx.method().name() + ' ' + endpoint.path)) {
-                parse(given);
+            if (given == null || endpoint == null) {
+                return;
+            }
+            Mode mode = keyedRoutes.get(ctx.method().name() + ' ' + endpoint.path);
+            if (mode != null) {
+                handle(ctx, mode);
             }
         };
     }
@@ -109,23 +122,14 @@ public final class Idempotency {
         return ttl;
     }
 
-    /** {@code handler} with idempotency-key handling in front of it. */
-    public Handler wrap(Handler handler, Mode mode) {
-        return ctx -> handle(ctx, handler, mode);
-    }
-
     /** The correlation for a create in this request: derived from its idempotency key, or random. */
     public static Correlation correlation(Exchange ctx) {
         Correlation c = ctx.attribute(CORRELATION);
         return c != null ? c : Correlation.random();
     }
 
-    private void handle(Exchange ctx, Handler handler, Mode mode) throws Exception {
+    private void handle(Exchange ctx, Mode mode) {
         String given = ctx.header(HEADER);
-        if (given == null) {
-            handler.handle(ctx);
-            return;
-        }
         String key = sha256(org + '\n' + parse(given));
         String fingerprint = fingerprint(ctx);
         Claim claim;
@@ -150,7 +154,10 @@ public final class Idempotency {
                 throw new ApiException(409, "a request with this " + HEADER + " is still being processed: "
                         + "retry later for its answer");
             }
-            case DONE -> replay(ctx, claim.reply());
+            case DONE -> {
+                replay(ctx, claim.reply());
+                ctx.skipToAfterSteps();
+            }
             case NEW, RESUMED -> {
                 boolean resumed = claim.outcome() == Outcome.RESUMED;
                 ctx.attribute(CLAIM, new Claimed(key, mode, resumed, claim.owner()));
@@ -169,7 +176,6 @@ public final class Idempotency {
                 // only after a known doubtful attempt (resumed) must that look-up succeed before creating
                 ctx.attribute(CORRELATION, new Correlation(sha256("correlation\n" + key + '\n' + fingerprint)
                         .substring(0, 32), true, resumed, fence(key, claim.owner())));
-                handler.handle(ctx);
             }
         }
     }
@@ -204,7 +210,7 @@ public final class Idempotency {
         Boolean nothingChanged = ctx.attribute(NOTHING_CHANGED);
         // each write names this request's claim: once a retry took the key over, none of them changes its record
         String owner = claimed.owner();
-        if (status < 400) {
+        if (status < 400 || Boolean.TRUE.equals(ctx.attribute(SOMETHING_CHANGED))) {
             state.complete(claimed.key(), owner, new StoredReply(status, ctx.responseContentType(), body(ctx), replayedHeaders(ctx)), ttl);
         } else if (status < 500 || Boolean.TRUE.equals(nothingChanged)) {
             if (claimed.resumed()) {

@@ -47,10 +47,18 @@ public final class TaskStores {
         MemoryTaskStore store = new MemoryTaskStore(clock, ttl, t.maxEvents())
                 .bounded(10 * t.maxQueue());
         WorkQueue queue = new MemoryWorkQueue(t.maxQueue());
-        if (t.stateFile() == null) {
+        String stateFile = t.stateFile();
+        String keys = config.idempotency().stateFile();
+        if (stateFile == null && keys != null) {
+            // the keys outlive a restart: so do the tasks their replays name (attack round 9: a replay after a
+            // restart named a task flywheel no longer knew)
+            stateFile = keys + ".tasks.json";
+            LOG.info("tasks: kept in {} beside idempotency.stateFile (tasks.stateFile not set)", stateFile);
+        }
+        if (stateFile == null) {
             return new Tasks(store, queue, accounts, t, config.org(), registry, clock, () -> { });
         }
-        Path file = Path.of(t.stateFile());
+        Path file = Path.of(stateFile);
         try { // a task whose id (202) or outcome a caller was told is on disk before the answer leaves
             store.writeThrough(file);
         } catch (RuntimeException e) {
