@@ -68,9 +68,12 @@ public final class SpotApi implements AutoCloseable {
     private final InFlight inFlight;
     private final TokenVerifier verifier;
 
+    private final CostLedger costLedger;
+
     private SpotApi(HttpServer server, List<ExecutorService> executors, HttpClient spotHttp, JvmGcMetrics gcMetrics,
             Readiness readiness, long shutdownDelayMs, long stopTimeoutMs, InFlight inFlight, TokenVerifier verifier,
-            SharedState shared, Tasks tasks) {
+            SharedState shared, Tasks tasks, CostLedger costLedger) {
+        this.costLedger = costLedger;
         this.spotHttp = spotHttp;
         this.shared = shared;
         this.tasks = tasks;
@@ -116,6 +119,7 @@ public final class SpotApi implements AutoCloseable {
         readiness.add("spot", spotMetrics::health, false);
         Ownership ownership = new Ownership(config.org(), config.orgIsolationEnforced());
         CostLedger costLedger = new CostLedger(ownership, shared);
+        scheduler.scheduleWithFixedDelay(costLedger::flushPending, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
         if (!ownership.enforced()) {
             LOG.warn("orgIsolation is off: every elastigroup and managed instance of the configured Spot accounts,"
                     + " of any org, is visible and can be changed or deleted through this service");
@@ -147,7 +151,7 @@ public final class SpotApi implements AutoCloseable {
         JvmGcMetrics gc = bindJvmMetrics(registry);
         HealthChecks.jetty(server.jetty(), registry);
         return new SpotApi(server, List.of(scheduler), http, gc, readiness, config.shutdownDelayMs(),
-                config.http().stopTimeoutMs(), inFlight, verifier, shared, tasks);
+                config.http().stopTimeoutMs(), inFlight, verifier, shared, tasks, costLedger);
     }
 
     /**
@@ -174,7 +178,10 @@ public final class SpotApi implements AutoCloseable {
     }
 
     private static long leaseMs(ServiceConfig config) {
-        return config.spot().deadlineMs() + Math.min(config.spot().attemptTimeoutMs(), 10_000) + 10_000;
+        // a keyed delete may first wait its turn for the account's cost fence (CostLedger.FENCE_WAIT): its retry
+        // must not take it over meanwhile (attack round 9)
+        return config.spot().deadlineMs() + Math.min(config.spot().attemptTimeoutMs(), 10_000) + 10_000
+                + CostLedger.FENCE_WAIT.toMillis();
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
@@ -259,6 +266,7 @@ public final class SpotApi implements AutoCloseable {
                 }
             });
             quietly(gcMetrics::close);
+            quietly(costLedger::close);
             quietly(shared::close);
             LOG.info("stopped");
         }

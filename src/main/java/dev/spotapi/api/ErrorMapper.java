@@ -39,6 +39,12 @@ final class ErrorMapper {
             ctx.header("Allow", e.allowHeader());
             write(ctx, 405, "method " + ctx.method().name() + " is not allowed on " + clip(ctx.path()));
         });
+        routes.exception(dev.spotapi.shared.SharedStateUnavailableException.class, (e, ctx) -> {
+            // a domain step that needs the shared state (the cost ledger before a delete) refused before acting
+            ctx.attribute(Idempotency.NOTHING_CHANGED, true);
+            ctx.header("Retry-After", "5");
+            write(ctx, 503, clip(e.getMessage()));
+        });
         routes.exception(CompletionException.class, (e, ctx) -> unexpected(e, ctx));
         routes.exception(Exception.class, this::unexpected);
     }

@@ -59,9 +59,10 @@ public final class CostLedger {
     /**
      * How long a delete's cost read waits for the account's cost fence: a burst of deletes takes its turns one Spot
      * cost call at a time (attack round 8: with the 10 s of before, two of six deletes whose calls took 2 s each went
-     * ahead without their costs). Beyond it the delete goes ahead without them.
+     * ahead without their costs). Beyond it the delete goes ahead without them. A keyed request's lease covers it
+     * ({@code SpotApi.leaseMs}): a delete waiting here is never taken over by its own retry (attack round 9).
      */
-    static final Duration FENCE_WAIT = Duration.ofSeconds(120);
+    public static final Duration FENCE_WAIT = Duration.ofSeconds(60);
     /** Entries kept in this process while the store cannot take them, at most. */
     static final int MAX_PENDING = 10_000;
 
@@ -128,6 +129,13 @@ public final class CostLedger {
      */
     public CompletableFuture<Void> deleting(Account account, SpotResource kind, String id,
             CompletableFuture<JsonNode> object, Supplier<CompletableFuture<Void>> delete) {
+        if (shared.durable() && !shared.reachable()) {
+            // the costs could not be kept where the other replicas read them: nothing is deleted (attack round 9)
+            return CompletableFuture.failedFuture(new dev.spotapi.shared.SharedStateUnavailableException("the cost"
+                    + " ledger (the shared state) cannot be reached, so the deleted " + kind.noun() + "'s costs could"
+                    + " not be kept: nothing was deleted; retry later", null));
+        }
+        flushPending();
         CompletableFuture<Entry> before = object.handle((o, failure) -> o).thenCompose(o -> {
             if (o == null) {
                 return CompletableFuture.completedFuture(new Entry(kind.noun(), id, "", null, null, null, Instant.EPOCH));
@@ -275,14 +283,33 @@ public final class CostLedger {
         return true;
     }
 
-    /** Writes the entries kept in this process while the store could not take them, oldest first, until one fails. */
-    private void flushPending() {
+    /**
+     * Writes the entries kept in this process while the store could not take them, oldest first, until one fails;
+     * run every few seconds ({@code SpotApi}) as well as before each read and record. Never throws.
+     */
+    public void flushPending() {
         Pending p;
         while ((p = pending.peek()) != null) {
             if (!store(p.account(), p.entry())) {
                 return;
             }
             pending.remove(p);
+        }
+    }
+
+    /**
+     * At stop: writes what is still kept in this process; what the store still refuses is logged whole (WARN, one
+     * line per entry: the only copy left) so that an operator can put it back.
+     */
+    public void close() {
+        try {
+            flushPending();
+        } catch (RuntimeException e) {
+            LOG.warn("writing the kept cost ledger entries at stop failed: {}", e.toString());
+        }
+        for (Pending p : pending) {
+            LOG.warn("cost ledger entry lost at stop (the shared state refused it) account={} entry={}",
+                    p.account().name(), encode(p.entry()));
         }
     }
 

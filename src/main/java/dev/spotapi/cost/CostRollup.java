@@ -116,8 +116,8 @@ public final class CostRollup {
      * id's costs with zeros), takes the higher of the two figures of each day (attack round 8: a roll-up racing a
      * delete dropped it); a delete whose outcome was unknown is recorded too, and the resource may still exist.
      */
-    private void addDeleted(Account account, CostQuery q, Map<Resource, Map<LocalDate, double[]>> daily,
-            List<String> missing) {
+    private void addDeleted(Account account, CostQuery q, List<Resource> resources,
+            Map<Resource, Map<LocalDate, double[]>> daily, List<String> missing) {
         List<CostLedger.Entry> entries;
         try {
             entries = ledger.entries(account, q.start(), q.end(), q.space());
@@ -127,8 +127,14 @@ public final class CostRollup {
         }
         Map<String, Resource> listed = new java.util.HashMap<>();
         daily.keySet().forEach(r -> listed.put(r.id(), r));
+        java.util.Set<String> unread = new java.util.HashSet<>();
+        resources.forEach(r -> unread.add(r.id()));
+        unread.removeAll(listed.keySet()); // listed, but their costs could not be read: they stay missing
         entries.sort(java.util.Comparator.comparing(CostLedger.Entry::id));
         for (CostLedger.Entry e : entries) {
+            if (unread.contains(e.id())) {
+                continue; // still listed: its old entry (a delete in doubt) is no stand-in for its costs now
+            }
             Resource r = listed.get(e.id());
             if (e.days() == null) {
                 if (r == null && !missing.contains(e.id())) {
@@ -140,7 +146,6 @@ public final class CostRollup {
                         Math.max(a[1], b[1]), Math.max(a[2], b[2])}));
                 daily.put(r, merged);
             } else {
-                missing.remove(e.id()); // listed, its read failed, deleted meanwhile: the ledger has its days
                 daily.put(new Resource(null, e.id(), e.space(), e.spaceSince()), e.days());
             }
         }
@@ -187,7 +192,7 @@ public final class CostRollup {
         }
         return chain.thenApply(ignored -> {
             synchronized (daily) {
-                addDeleted(account, q, daily, missing);
+                addDeleted(account, q, resources, daily, missing);
                 return new Result(shape(q, daily, !missing.isEmpty()), List.copyOf(missing));
             }
         });
