@@ -178,10 +178,7 @@ public final class SpotApi implements AutoCloseable {
     }
 
     private static long leaseMs(ServiceConfig config) {
-        // a keyed delete may first wait its turn for the account's cost fence (CostLedger.FENCE_WAIT): its retry
-        // must not take it over meanwhile (attack round 9)
-        return config.spot().deadlineMs() + Math.min(config.spot().attemptTimeoutMs(), 10_000) + 10_000
-                + CostLedger.FENCE_WAIT.toMillis();
+        return config.spot().deadlineMs() + Math.min(config.spot().attemptTimeoutMs(), 10_000) + 10_000;
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads(String name) {

@@ -59,8 +59,8 @@ public final class CostLedger {
     /**
      * How long a delete's cost read waits for the account's cost fence: a burst of deletes takes its turns one Spot
      * cost call at a time (attack round 8: with the 10 s of before, two of six deletes whose calls took 2 s each went
-     * ahead without their costs). Beyond it the delete goes ahead without them. A keyed request's lease covers it
-     * ({@code SpotApi.leaseMs}): a delete waiting here is never taken over by its own retry (attack round 9).
+     * ahead without their costs). Beyond it the delete goes ahead without them. (A DELETE takes no
+     * {@code Idempotency-Key}: no key's lease runs out while it waits here.)
      */
     public static final Duration FENCE_WAIT = Duration.ofSeconds(60);
     /** Entries kept in this process while the store cannot take them, at most. */

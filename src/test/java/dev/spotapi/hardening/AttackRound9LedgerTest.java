@@ -306,7 +306,6 @@ class AttackRound9LedgerTest extends HarnessPerClass {
      * {@code Idempotency-Key} and retried it past the key's lease, expecting 409 then the replay; but a DELETE takes
      * no key (it is idempotent by itself, README): the retry is a delete of its own. Right, and held: the first
      * attempt answers 200, the retry and a later one 200 or 404 "already deleted by spot-api", nothing deleted twice.
-     * (Keyed requests' leases now also cover the fence wait: {@code SpotApi.leaseMs}.)
      */
     @Test
     void aDeleteRetriedWhileItWaitsForTheCostFenceIsDeletedOnce() throws Exception {
