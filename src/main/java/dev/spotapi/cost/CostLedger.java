@@ -167,12 +167,28 @@ public final class CostLedger {
             return delete.get().whenComplete((ignored, failure) -> {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
-                if (failure == null || cause instanceof SpotException s && s.mayHaveActed()) {
+                if ((failure == null || cause instanceof SpotException s && s.mayHaveActed()) && !costNothing(entry)) {
                     record(account, new Entry(entry.kind(), entry.id(), entry.space(), entry.spaceSince(),
                             entry.created(), entry.days(), sent));
                 }
             });
         });
+    }
+
+    /**
+     * Whether Spot said the resource cost nothing and ran no hour (every day zero, or no day: one deleted before it
+     * ran): such an entry adds nothing to any roll-up, so it is not kept.
+     */
+    static boolean costNothing(Entry e) {
+        if (e.days() == null) {
+            return false;
+        }
+        for (double[] v : e.days().values()) {
+            if (v[0] != 0 || v[1] != 0 || v[2] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

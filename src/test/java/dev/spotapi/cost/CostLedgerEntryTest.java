@@ -68,4 +68,17 @@ class CostLedgerEntryTest {
         assertThat(e.overlaps(LocalDate.parse("2026-11-05"), LocalDate.parse("2026-11-06"))).isTrue();
         assertThat(e.overlaps(LocalDate.parse("2026-11-06"), LocalDate.parse("2026-11-07"))).isFalse();
     }
+
+    @Test
+    void aResourceThatCostNothingIsNotKept() {
+        Instant at = Instant.parse("2026-11-05T10:00:00Z");
+        assertThat(CostLedger.costNothing(new CostLedger.Entry("managed instance", "smi-1", "", null, D1,
+                new TreeMap<>(Map.of(D1, new double[] {0, 0, 0})), at))).isTrue();
+        assertThat(CostLedger.costNothing(new CostLedger.Entry("managed instance", "smi-1", "", null, D1,
+                new TreeMap<>(), at))).as("deleted before it ran").isTrue();
+        assertThat(CostLedger.costNothing(new CostLedger.Entry("managed instance", "smi-1", "", null, D1,
+                new TreeMap<>(Map.of(D1, new double[] {0, 0, 0.5})), at))).as("hours without a price").isFalse();
+        assertThat(CostLedger.costNothing(new CostLedger.Entry("managed instance", "smi-1", "", null, D1, null, at)))
+                .as("costs unknown: kept, its windows partial").isFalse();
+    }
 }
