@@ -119,7 +119,9 @@ public final class SpotApi implements AutoCloseable {
         readiness.add("spot", spotMetrics::health, false);
         Ownership ownership = new Ownership(config.org(), config.orgIsolationEnforced());
         CostLedger costLedger = new CostLedger(ownership, shared);
-        scheduler.scheduleWithFixedDelay(costLedger::flushPending, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
+        // the tick only hands the flush to the common pool: a slow Redis must not hold the Spot retries' scheduler
+        scheduler.scheduleWithFixedDelay(() -> java.util.concurrent.CompletableFuture.runAsync(costLedger::flushPending),
+                10, 10, java.util.concurrent.TimeUnit.SECONDS);
         if (!ownership.enforced()) {
             LOG.warn("orgIsolation is off: every elastigroup and managed instance of the configured Spot accounts,"
                     + " of any org, is visible and can be changed or deleted through this service");
