@@ -153,6 +153,13 @@ public final class EmbeddedSharedState implements SharedState {
         }
     }
 
+    /** Drops the state file as a killed process would (tests of a crash within one JVM: see the journal's abandon). */
+    void killedForTests() {
+        if (journal != null) {
+            journal.abandon();
+        }
+    }
+
     /** Writes a record's new state (or its removal, {@code r} null) to the state file, when there is one. */
     private void persist(String key, Record r) throws java.io.IOException {
         if (journal != null) {

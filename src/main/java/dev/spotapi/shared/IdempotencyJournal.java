@@ -78,12 +78,21 @@ final class IdempotencyJournal implements AutoCloseable {
      */
     static IdempotencyJournal open(Path file, long maxBytes) throws IOException {
         IdempotencyJournal journal = new IdempotencyJournal(file, maxBytes);
-        synchronized (journal) {
-            journal.load();
-            journal.compact();
+        journal.hold = StateFileLock.acquire(file, StateFileLock.WAIT); // one process per file
+        try {
+            synchronized (journal) {
+                journal.load();
+                journal.compact();
+            }
+        } catch (IOException | RuntimeException e) {
+            journal.hold.close();
+            throw e;
         }
         return journal;
     }
+
+    /** This process's hold on the file, released at {@link #close}. */
+    private StateFileLock hold;
 
     /** The live records loaded at start, oldest written first. */
     synchronized List<Line> records() {
@@ -154,6 +163,24 @@ final class IdempotencyJournal implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops the file as a killed process does: no rewrite, the OS's lock released (tests of a crash within one
+     * JVM, where the lock of a process that never stopped would still be held).
+     */
+    synchronized void abandon() {
+        try {
+            if (out != null) {
+                out.close();
+            }
+        } catch (IOException e) {
+            LOG.debug("ignored: {}", e.toString());
+        }
+        out = null;
+        if (hold != null) {
+            hold.close();
+        }
+    }
+
     /** Rewrites the file with the live records (dropping expired ones) and closes it. */
     @Override
     public synchronized void close() {
@@ -171,6 +198,9 @@ final class IdempotencyJournal implements AutoCloseable {
             LOG.debug("ignored: {}", e.toString());
         }
         out = null;
+        if (hold != null) {
+            hold.close();
+        }
     }
 
     private void load() throws IOException {

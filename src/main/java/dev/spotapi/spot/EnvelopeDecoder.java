@@ -82,7 +82,7 @@ final class EnvelopeDecoder {
 
     private static SpotException notAnEnvelope(SpotCall call, String what, String requestId) {
         return new SpotException(Kind.BAD_REPLY, call.operation(), 200, null, "Spot sent " + what, requestId, null,
-                true);
+                !call.isRead());
     }
 
     private static String clip(String s) {
@@ -114,8 +114,9 @@ final class EnvelopeDecoder {
             kind = Kind.REJECTED;
         }
         // Spot may have done the work before failing to answer (5xx), or said it did in another shape (a 2xx other
-        // than 200: 201, 202, 204 with no envelope)
-        boolean mayHaveActed = status >= 500 || success(status);
+        // than 200: 201, 202, 204 with no envelope); a read never acted (attack round 10: a failed org check's GET was
+        // taken for a write that may have happened, and its key's retry was never run)
+        boolean mayHaveActed = !call.isRead() && (status >= 500 || success(status));
         return new SpotException(kind, call.operation(), status, code, message, requestId, retryAfter, mayHaveActed);
     }
 

@@ -541,21 +541,22 @@ public final class SpotClient {
         if (failure instanceof IOException) {
             return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
                     "connection to Spot failed before a reply: " + failure.getClass().getSimpleName(), null, null,
-                    true);
+                    !call.isRead());
         }
         return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
-                "Spot call failed: " + failure.getClass().getSimpleName(), null, null, true);
+                "Spot call failed: " + failure.getClass().getSimpleName(), null, null, !call.isRead());
     }
 
     private static SpotException tooLarge(SpotCall call) {
         return new SpotException(Kind.BAD_REPLY, call.operation(), 0, null, "Spot's reply is larger than "
-                + BoundedBody.MAX_REPLY_BYTES / (1024 * 1024) + " MiB, the most spot-api reads", null, null, true);
+                + BoundedBody.MAX_REPLY_BYTES / (1024 * 1024) + " MiB, the most spot-api reads", null, null,
+                !call.isRead());
     }
 
     private SpotException timeout(SpotCall call, boolean overall) {
         return new SpotException(Kind.TIMEOUT, call.operation(), 0, null,
                 overall ? "no answer from Spot within " + settings.deadlineMs() + " ms"
-                        : "no answer from Spot within the attempt timeout", null, null, true);
+                        : "no answer from Spot within the attempt timeout", null, null, !call.isRead());
     }
 
     private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {

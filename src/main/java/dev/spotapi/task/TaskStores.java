@@ -59,6 +59,12 @@ public final class TaskStores {
             return new Tasks(store, queue, accounts, t, config.org(), registry, clock, () -> { });
         }
         Path file = Path.of(stateFile);
+        dev.spotapi.shared.StateFileLock hold;
+        try { // one process per file: each rewrites it whole (attack round 10)
+            hold = dev.spotapi.shared.StateFileLock.acquire(file, dev.spotapi.shared.StateFileLock.WAIT);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("tasks.stateFile " + file + ": " + e.getMessage(), e);
+        }
         try { // a task whose id (202) or outcome a caller was told is on disk before the answer leaves
             store.writeThrough(file);
         } catch (RuntimeException e) {
@@ -73,7 +79,10 @@ public final class TaskStores {
         } catch (RuntimeException e) {
             LOG.warn("tasks: cannot load {} (starting without its tasks): {}", file, e.toString());
         }
-        Tasks tasks = new Tasks(store, queue, accounts, t, config.org(), registry, clock, () -> saveQuietly(store, file));
+        Tasks tasks = new Tasks(store, queue, accounts, t, config.org(), registry, clock, () -> {
+            saveQuietly(store, file);
+            hold.close();
+        });
         tasks.every(Duration.ofSeconds(1), () -> saveQuietly(store, file));
         return tasks;
     }

@@ -34,7 +34,7 @@ class IdempotencyStateFileTest {
         SharedState.Claim k1 = first.claim("k1", "fp1", lease(), DAY);
         assertThat(k1.outcome()).isEqualTo(Outcome.NEW);
         first.complete("k1", k1.owner(), new StoredReply(200, "application/json", "{\"a\":1}".getBytes(StandardCharsets.UTF_8)), DAY);
-        // no close: the process died right after the answer
+        first.killedForTests(); // no close: the process died right after the answer
         EmbeddedSharedState second = EmbeddedSharedState.forService(file);
         SharedState.Claim again = second.claim("k1", "fp1", lease(), DAY);
         assertThat(again.outcome()).isEqualTo(Outcome.DONE);
@@ -54,7 +54,8 @@ class IdempotencyStateFileTest {
         SharedState.Claim doubt = first.claim("doubt", "fp", lease(), DAY);
         assertThat(doubt.outcome()).isEqualTo(Outcome.NEW);
         first.markUncertain("doubt", doubt.owner(), DAY);
-        EmbeddedSharedState second = EmbeddedSharedState.forService(file); // first never closed (killed)
+        first.killedForTests(); // first never closed (killed)
+        EmbeddedSharedState second = EmbeddedSharedState.forService(file);
         // its lease has not run out, but its process is gone: in doubt at once, not 409 until the lease ends
         assertThat(second.claim("flying", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.RESUMED);
         assertThat(second.claim("doubt", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.RESUMED);
@@ -88,6 +89,7 @@ class IdempotencyStateFileTest {
         Path file = dir.resolve("idem.jsonl");
         EmbeddedSharedState first = EmbeddedSharedState.forService(file);
         first.complete("kept", first.claim("kept", "fp", lease(), DAY).owner(), new StoredReply(202, "text/plain", "x".getBytes(StandardCharsets.UTF_8)), DAY);
+        first.killedForTests(); // killed while writing its next line
         Files.writeString(file, "{\"k\":\"torn\",\"f\":\"fp\",\"s\":\"D\",\"e\":99", StandardOpenOption.APPEND);
         EmbeddedSharedState second = EmbeddedSharedState.forService(file);
         assertThat(second.claim("kept", "fp", lease(), DAY).outcome()).isEqualTo(Outcome.DONE);

@@ -79,7 +79,10 @@ class EnvelopeDecoderTest {
                     () -> decoder.decode(READ, 200, bytes(body), null, null));
             assertThat(e).as("a bad reply for %s", body).isNotNull();
             assertThat(e.kind()).as(body).isEqualTo(Kind.BAD_REPLY);
-            assertThat(e.mayHaveActed()).isTrue();
+            assertThat(e.mayHaveActed()).as("a read never acted (attack round 10)").isFalse();
+            SpotException write = catchThrowableOfType(SpotException.class,
+                    () -> decoder.decode(DELETE, 200, bytes(body), null, null));
+            assertThat(write == null || write.mayHaveActed()).as("a write answered %s may have acted", body).isTrue();
         }
         for (String body : new String[] {"{\"message\":\"ok\"}", "{\"response\":{\"status\":{\"code\":200}}}",
                 "{" + REQUEST + ", \"response\": {\"status\": {\"code\": 204}}}"}) {
