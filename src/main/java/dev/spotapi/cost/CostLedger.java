@@ -129,7 +129,7 @@ public final class CostLedger {
      */
     public CompletableFuture<Void> deleting(Account account, SpotResource kind, String id,
             CompletableFuture<JsonNode> object, Supplier<CompletableFuture<Void>> delete) {
-        if (shared.durable() && !shared.reachable()) {
+        if (shared.durable() && !reachableSoon()) {
             // the costs could not be kept where the other replicas read them: nothing is deleted (attack round 9)
             return CompletableFuture.failedFuture(new dev.spotapi.shared.SharedStateUnavailableException("the cost"
                     + " ledger (the shared state) cannot be reached, so the deleted " + kind.noun() + "'s costs could"
@@ -189,6 +189,26 @@ public final class CostLedger {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether the shared state can be reached, asked up to three times over ~0.5 s: right after an outage its circuit
+     * breaker lets one trial call through at a time, and a delete must not be refused for sharing that moment with
+     * others (attack round 10).
+     */
+    private boolean reachableSoon() {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            if (shared.reachable()) {
+                return true;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return shared.reachable();
     }
 
     /**
