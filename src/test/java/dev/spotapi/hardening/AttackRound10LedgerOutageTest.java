@@ -15,9 +15,7 @@ import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,20 +33,15 @@ class AttackRound10LedgerOutageTest {
     private static final Map<String, String> TOKEN = Map.of("X-Auth-Token", TestService.TOKEN);
 
     private static void sim(TestService svc, String method, String path, String body) {
-        Reply r = svc.sim(method, path, body);
-        assertThat(r.status()).as("%s %s: %s", method, path, r.body()).isEqualTo(200);
+        Harness.simOk(svc, method, path, body);
     }
 
     private static LocalDate frozenToday(TestService svc) {
-        sim(svc, "POST", "/_sim/clock/set", "{\"frozen\": true}");
-        return Instant.parse(svc.sim("GET", "/_sim/clock", null).json().path("now").asText()).atZone(ZoneOffset.UTC)
-                .toLocalDate();
+        return Harness.frozenToday(svc);
     }
 
     private static ObjectNode tagged(ObjectNode body, String key, String value) {
-        ((ObjectNode) body.path("compute").path("launchSpecification")).withArray("tags")
-                .addObject().put("tagKey", key).put("tagValue", value);
-        return body;
+        return Harness.tagged(body, key, value);
     }
 
     private static String createInstance(TestService svc, String space) {
@@ -62,19 +55,11 @@ class AttackRound10LedgerOutageTest {
     }
 
     private static BigDecimal total(JsonNode periods) {
-        BigDecimal sum = BigDecimal.ZERO;
-        for (JsonNode p : periods) {
-            sum = sum.add(new BigDecimal(p.path("Total").path("UnblendedCost").path("Amount").asText("0")));
-        }
-        return sum;
+        return Harness.costTotal(periods);
     }
 
     private static void pause(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Harness.pause(ms);
     }
 
     /** One PING to redis-server on its own socket (not through spot-api): whether it answers PONG. */
@@ -255,27 +240,9 @@ class AttackRound10LedgerOutageTest {
 
     // ---- the tasks state file defaulted beside idempotency.stateFile ----------------------------------------
 
-    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
 
-    /** A call to spot-api on {@code port} (no openapi check); every header kept. */
     private static Reply raw(int port, String method, String path, String body, Map<String, String> headers) {
-        try {
-            var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/v1/spot" + path))
-                    .timeout(java.time.Duration.ofSeconds(30))
-                    .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                            : java.net.http.HttpRequest.BodyPublishers.ofString(body));
-            headers.forEach(b::header);
-            if (body != null) {
-                b.header("Content-Type", "application/json");
-            }
-            var r = HTTP.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), r.body(), r.headers().map());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Harness.unchecked(port, method, path, body, headers);
     }
 
     /**

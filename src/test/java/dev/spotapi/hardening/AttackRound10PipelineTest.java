@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -41,36 +40,13 @@ class AttackRound10PipelineTest {
         h.reset();
     }
 
-    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
 
     private static Map<String, String> headers(String... pairs) {
-        Map<String, String> m = new HashMap<>();
-        m.put("X-Auth-Token", TestService.TOKEN);
-        for (int i = 0; i + 1 < pairs.length; i += 2) {
-            m.put(pairs[i], pairs[i + 1]);
-        }
-        return m;
+        return Harness.withToken(pairs);
     }
 
-    /** A call to spot-api with every header kept. */
     private Reply raw(String method, String path, String body, Map<String, String> headers) {
-        try {
-            var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + h.port() + "/v1/spot" + path))
-                    .timeout(java.time.Duration.ofSeconds(30))
-                    .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                            : java.net.http.HttpRequest.BodyPublishers.ofString(body));
-            headers.forEach(b::header);
-            if (body != null) {
-                b.header("Content-Type", "application/json");
-            }
-            var r = HTTP.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), r.body(), r.headers().map());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Harness.unchecked(h.port(), method, path, body, headers);
     }
 
     private static String key() {

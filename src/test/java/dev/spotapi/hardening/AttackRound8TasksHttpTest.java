@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.config.TaskConfig;
 import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -48,38 +47,13 @@ class AttackRound8TasksHttpTest {
     }
 
     private static Map<String, String> headers(String... pairs) {
-        Map<String, String> m = new HashMap<>();
-        m.put("X-Auth-Token", TestService.TOKEN);
-        for (int i = 0; i + 1 < pairs.length; i += 2) {
-            m.put(pairs[i], pairs[i + 1]);
-        }
-        return m;
+        return Harness.withToken(pairs);
     }
 
-    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
 
-    /**
-     * A call to spot-api without TestService's openapi.json check (the document declares no 412: see
-     * {@link #theOpenApiDocumentDeclaresTheAnswersOfConditionalWrites}).
-     */
+    /** A call without TestService's openapi.json check (see {@link #theOpenApiDocumentDeclaresTheAnswersOfConditionalWrites}). */
     private Reply unchecked(String method, String path, String body, Map<String, String> headers) {
-        try {
-            var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + h.port() + "/v1/spot" + path))
-                    .timeout(java.time.Duration.ofSeconds(30))
-                    .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                            : java.net.http.HttpRequest.BodyPublishers.ofString(body));
-            headers.forEach(b::header);
-            if (body != null) {
-                b.header("Content-Type", "application/json");
-            }
-            var r = HTTP.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), r.body(), r.headers().map());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Harness.unchecked(h.port(), method, path, body, headers);
     }
 
     private JsonNode task(String id) {

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -52,36 +51,13 @@ class AttackRound9KeysTest {
         h.reset();
     }
 
-    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
 
     private static Map<String, String> headers(String... pairs) {
-        Map<String, String> m = new HashMap<>();
-        m.put("X-Auth-Token", TestService.TOKEN);
-        for (int i = 0; i + 1 < pairs.length; i += 2) {
-            m.put(pairs[i], pairs[i + 1]);
-        }
-        return m;
+        return Harness.withToken(pairs);
     }
 
-    /** A call to spot-api on {@code port} without TestService's openapi.json check; every header kept. */
     private static Reply raw(int port, String method, String path, String body, Map<String, String> headers) {
-        try {
-            var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/v1/spot" + path))
-                    .timeout(java.time.Duration.ofSeconds(30))
-                    .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                            : java.net.http.HttpRequest.BodyPublishers.ofString(body));
-            headers.forEach(b::header);
-            if (body != null) {
-                b.header("Content-Type", "application/json");
-            }
-            var r = HTTP.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), r.body(), r.headers().map());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Harness.unchecked(port, method, path, body, headers);
     }
 
     private Reply raw(String method, String path, String body, Map<String, String> headers) {

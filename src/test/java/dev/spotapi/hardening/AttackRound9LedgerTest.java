@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,20 +28,15 @@ class AttackRound9LedgerTest extends HarnessPerClass {
     }
 
     private static void sim(TestService svc, String method, String path, String body) {
-        Reply r = svc.sim(method, path, body);
-        assertThat(r.status()).as("%s %s: %s", method, path, r.body()).isEqualTo(200);
+        Harness.simOk(svc, method, path, body);
     }
 
     private static LocalDate frozenToday(TestService svc) {
-        sim(svc, "POST", "/_sim/clock/set", "{\"frozen\": true}");
-        return Instant.parse(svc.sim("GET", "/_sim/clock", null).json().path("now").asText()).atZone(ZoneOffset.UTC)
-                .toLocalDate();
+        return Harness.frozenToday(svc);
     }
 
     private static ObjectNode tagged(ObjectNode body, String key, String value) {
-        ((ObjectNode) body.path("compute").path("launchSpecification")).withArray("tags")
-                .addObject().put("tagKey", key).put("tagValue", value);
-        return body;
+        return Harness.tagged(body, key, value);
     }
 
     private static String create(TestService svc, String path, ObjectNode body) {
@@ -53,41 +46,21 @@ class AttackRound9LedgerTest extends HarnessPerClass {
     }
 
     private static BigDecimal total(JsonNode periods) {
-        BigDecimal sum = BigDecimal.ZERO;
-        for (JsonNode p : periods) {
-            sum = sum.add(new BigDecimal(p.path("Total").path("UnblendedCost").path("Amount").asText("0")));
-        }
-        return sum;
+        return Harness.costTotal(periods);
     }
 
     private static void fault(TestService svc, String method, String path, String rest) {
         sim(svc, "POST", "/_sim/faults", "{\"method\":\"" + method + "\",\"path\":\"" + path + "\"," + rest + "}");
     }
 
-    private static final java.net.http.HttpClient LONG = java.net.http.HttpClient.newHttpClient();
 
     /** A DELETE to spot-api that waits up to 5 minutes for its answer (TestService's client gives up at 30 s). */
     private static Reply longDelete(TestService svc, String path, Map<String, String> headers) {
-        try {
-            java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.base + path))
-                    .timeout(java.time.Duration.ofMinutes(5)).DELETE();
-            headers.forEach(b::header);
-            var r = LONG.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), r.body(), r.headers().map());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Harness.unchecked(svc.base, "DELETE", path, null, headers, java.time.Duration.ofMinutes(5));
     }
 
     private static void pause(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Harness.pause(ms);
     }
 
     // ---- the bucket and index names: a space named like the index, a space named like an entry id ---------------

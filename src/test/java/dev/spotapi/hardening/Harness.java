@@ -177,6 +177,70 @@ final class Harness implements AutoCloseable {
         return prefix + "-" + System.nanoTime() % 1_000_000 + "-" + NAMES.incrementAndGet();
     }
 
+    private static final java.net.http.HttpClient UNCHECKED = java.net.http.HttpClient.newHttpClient();
+
+    /**
+     * A call to spot-api at {@code base} ({@code http://127.0.0.1:PORT/v1/spot}) without TestService's openapi.json
+     * check, every header kept (a JSON body gets its Content-Type); waits at most {@code timeout}.
+     */
+    static Reply unchecked(String base, String method, String path, String body, Map<String, String> headers,
+            java.time.Duration timeout) {
+        try {
+            var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path)).timeout(timeout)
+                    .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                            : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+            headers.forEach(b::header);
+            if (body != null) {
+                b.header("Content-Type", "application/json");
+            }
+            var r = UNCHECKED.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return new Reply(r.statusCode(), r.body(), r.headers().map());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@link #unchecked(String, String, String, String, Map, java.time.Duration)} on {@code port}, 30 s. */
+    static Reply unchecked(int port, String method, String path, String body, Map<String, String> headers) {
+        return unchecked("http://127.0.0.1:" + port + "/v1/spot", method, path, body, headers,
+                java.time.Duration.ofSeconds(30));
+    }
+
+    /** The token's header and {@code pairs} (name, value, name, value...). */
+    static Map<String, String> withToken(String... pairs) {
+        Map<String, String> m = new java.util.HashMap<>();
+        m.put("X-Auth-Token", TestService.TOKEN);
+        for (int i = 0; i + 1 < pairs.length; i += 2) {
+            m.put(pairs[i], pairs[i + 1]);
+        }
+        return m;
+    }
+
+    /** Sleeps {@code ms}; an interrupt ends it early (and stays set). */
+    static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** An admin call to {@code svc}'s simulator that must answer 200. */
+    static void simOk(TestService svc, String method, String path, String body) {
+        Reply r = svc.sim(method, path, body);
+        assertThat(r.status()).as("%s %s: %s", method, path, r.body()).isEqualTo(200);
+    }
+
+    /** Freezes {@code svc}'s simulator clock; its UTC day. */
+    static java.time.LocalDate frozenToday(TestService svc) {
+        simOk(svc, "POST", "/_sim/clock/set", "{\"frozen\": true}");
+        return Instant.parse(svc.sim("GET", "/_sim/clock", null).json().path("now").asText())
+                .atZone(java.time.ZoneOffset.UTC).toLocalDate();
+    }
+
     /** {@code body} with one more tag in {@code compute.launchSpecification.tags} (changed in place). */
     static ObjectNode tagged(ObjectNode body, String key, String value) {
         ((ObjectNode) body.path("compute").path("launchSpecification")).withArray("tags")
