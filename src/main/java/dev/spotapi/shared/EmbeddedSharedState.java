@@ -55,17 +55,24 @@ public final class EmbeddedSharedState implements SharedState {
     /**
      * The ledgers' entries kept at most, bytes of their text: a sixteenth of the heap, at most 8 MiB (a deleted
      * resource's month of daily costs is ~1.5 KB). Beyond it the largest ledger's oldest entries go first; with several
-     * replicas, or to keep them across restarts, the Redis store keeps them.
+     * replicas the Redis store keeps them. With a state file they are kept in it too, so they survive a restart.
      */
     static final long MAX_LEDGER_BYTES = Math.min(8L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 16);
 
-    /** Per ledger: entry id → {text, expiry in nanoTime terms}, oldest written first; guarded by {@code ledgerLock}. */
-    private final java.util.Map<String, java.util.LinkedHashMap<String, Object[]>> ledgers = new java.util.HashMap<>();
+    /** A ledger entry's text and when it expires (epoch ms). */
+    private record LedgerEntry(String text, long expiresAtMillis) {
+    }
+
+    /** Per ledger: entry id → entry, oldest written first; guarded by {@code ledgerLock}. */
+    private final java.util.Map<String, java.util.LinkedHashMap<String, LedgerEntry>> ledgers = new java.util.HashMap<>();
     private final java.util.Map<String, Long> ledgerSizes = new java.util.HashMap<>();
     private long ledgerBytes;
     private final Object ledgerLock = new Object();
-    /** Ledgers that lost an entry to the bound before its TTL: their answers would be incomplete. */
-    private final java.util.Set<String> truncatedLedgers = new java.util.HashSet<>();
+    /**
+     * Ledgers that lost an entry to the bound before its expiry, and until when (epoch ms: the lost entry's expiry):
+     * their answers would be incomplete until then.
+     */
+    private final java.util.Map<String, Long> truncatedLedgers = new java.util.HashMap<>();
 
     private static long weigh(String ledger, String id, String text) {
         return 96 + 2L * (ledger.length() + id.length() + text.length());
@@ -126,7 +133,13 @@ public final class EmbeddedSharedState implements SharedState {
     private EmbeddedSharedState(IdempotencyJournal journal) {
         this.journal = journal;
         for (IdempotencyJournal.Line l : journal.records()) {
-            records.put(l.key(), Record.of(l));
+            if (l.state() == 'L') {
+                putInMemory(l.ledger(), l.entryId(), new LedgerEntry(l.text(), l.expiresAtMillis()));
+            } else if (l.state() == 'T') {
+                truncatedLedgers.merge(l.ledger(), l.expiresAtMillis(), Math::max);
+            } else {
+                records.put(l.key(), Record.of(l));
+            }
         }
     }
 
@@ -138,15 +151,17 @@ public final class EmbeddedSharedState implements SharedState {
      */
     public static EmbeddedSharedState forService(java.nio.file.Path stateFile) {
         if (stateFile == null) {
-            LOG.warn("idempotency: without Redis or idempotency.stateFile, Idempotency-Key records are kept only until "
-                    + "this process stops: a keyed action retried after a restart runs again; set "
+            LOG.warn("idempotency: without Redis or idempotency.stateFile, Idempotency-Key records and deleted resources'"
+                    + " costs are kept only until this process stops: a keyed action retried after a restart runs again;"
+                    + " set "
                     + "idempotency.stateFile (one replica) or sharedState.redisUrl to keep them");
             return new EmbeddedSharedState();
         }
         try {
             IdempotencyJournal journal = IdempotencyJournal.open(stateFile, MAX_BYTES);
             EmbeddedSharedState state = new EmbeddedSharedState(journal);
-            LOG.info("idempotency: {} Idempotency-Key record(s) loaded from {}", journal.records().size(), stateFile);
+            LOG.info("idempotency: {} Idempotency-Key record(s) and {} cost ledger entries loaded from {}",
+                    state.records.estimatedSize(), state.ledgerEntryCount(), stateFile);
             return state;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("idempotency.stateFile " + stateFile + ": " + e.getMessage(), e);
@@ -318,21 +333,50 @@ public final class EmbeddedSharedState implements SharedState {
         return r == null || r[1] - System.nanoTime() <= 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(r[0]);
     }
 
+    /**
+     * Keeps the entry in memory and, with a state file, on the disk before it returns; false when the state file
+     * could not be written (the entry is then kept in memory only, and the caller writes it again later).
+     */
     @Override
     public boolean putLedgerEntry(String ledger, String entryId, String entry, Duration ttl) {
+        long expiresAt = System.currentTimeMillis() + ttl.toMillis();
         synchronized (ledgerLock) {
-            var entries = ledgers.computeIfAbsent(ledger, k -> new java.util.LinkedHashMap<>());
-            Object[] had = entries.remove(entryId);
-            if (had != null) {
-                resize(ledger, -weigh(ledger, entryId, (String) had[0]));
+            putInMemory(ledger, entryId, new LedgerEntry(entry, expiresAt));
+            if (journal == null) {
+                return true;
             }
-            entries.put(entryId, new Object[] {entry, System.nanoTime() + ttl.toNanos()});
-            resize(ledger, weigh(ledger, entryId, entry));
-            while (ledgerBytes > MAX_LEDGER_BYTES) {
-                evictFromLargestLedger();
+            try {
+                journal.write(IdempotencyJournal.Line.ledgerEntry(ledger, entryId, entry, expiresAt));
+                return true;
+            } catch (java.io.IOException | RuntimeException e) {
+                long suppressed = WRITE_WARNINGS.allow("ledger");
+                if (suppressed >= 0) {
+                    LOG.atWarn().addKeyValue("suppressed", suppressed).log("cost ledger: cannot write the state file"
+                            + " (the entry is kept in memory and written again later): {}", e.toString());
+                }
+                return false;
             }
         }
-        return true;
+    }
+
+    /** Puts an entry in memory, then keeps the ledgers within their bound; under {@code ledgerLock}. */
+    private void putInMemory(String ledger, String entryId, LedgerEntry entry) {
+        var entries = ledgers.computeIfAbsent(ledger, k -> new java.util.LinkedHashMap<>());
+        LedgerEntry had = entries.remove(entryId);
+        if (had != null) {
+            resize(ledger, -weigh(ledger, entryId, had.text()));
+        }
+        entries.put(entryId, entry);
+        resize(ledger, weigh(ledger, entryId, entry.text()));
+        while (ledgerBytes > MAX_LEDGER_BYTES) {
+            evictFromLargestLedger();
+        }
+    }
+
+    private long ledgerEntryCount() {
+        synchronized (ledgerLock) {
+            return ledgers.values().stream().mapToLong(java.util.Map::size).sum();
+        }
     }
 
     private void resize(String ledger, long delta) {
@@ -342,7 +386,8 @@ public final class EmbeddedSharedState implements SharedState {
 
     /**
      * The bound is shared, but taken from the largest ledger first (its oldest entry), so that one account's or
-     * space's many deletes never push out another's few (attack round 8); that ledger is marked incomplete.
+     * space's many deletes never push out another's few (attack round 8); that ledger is marked incomplete until
+     * the evicted entry would have expired (in the state file too, so that a restart does not forget it).
      */
     private void evictFromLargestLedger() {
         String largest = null;
@@ -358,36 +403,58 @@ public final class EmbeddedSharedState implements SharedState {
         }
         var oldest = entries.entrySet().iterator().next();
         entries.remove(oldest.getKey());
-        resize(largest, -weigh(largest, oldest.getKey(), (String) oldest.getValue()[0]));
-        if ((long) oldest.getValue()[1] - System.nanoTime() > 0) {
-            truncatedLedgers.add(largest);
+        resize(largest, -weigh(largest, oldest.getKey(), oldest.getValue().text()));
+        long until = oldest.getValue().expiresAtMillis();
+        if (until > System.currentTimeMillis()) {
+            truncatedLedgers.merge(largest, until, Math::max);
+            persistLedgerQuietly(IdempotencyJournal.Line.ledgerTruncated(largest, truncatedLedgers.get(largest)));
         }
+        persistLedgerQuietly(IdempotencyJournal.Line.removed(IdempotencyJournal.Line.ledgerKey(largest, oldest.getKey())));
         if (entries.isEmpty()) {
             ledgers.remove(largest);
             ledgerSizes.remove(largest);
         }
     }
 
+    /** Writes a ledger line when there is a state file; a failure is logged (memory stays as it is). */
+    private void persistLedgerQuietly(IdempotencyJournal.Line line) {
+        if (journal == null) {
+            return;
+        }
+        try {
+            journal.write(line);
+        } catch (java.io.IOException | RuntimeException e) {
+            long suppressed = WRITE_WARNINGS.allow("ledger");
+            if (suppressed >= 0) {
+                LOG.atWarn().addKeyValue("suppressed", suppressed).log("cost ledger: cannot write the state file: {}",
+                        e.toString());
+            }
+        }
+    }
+
     @Override
     public java.util.List<String> ledgerEntries(String ledger) {
         synchronized (ledgerLock) {
-            if (truncatedLedgers.contains(ledger)) {
+            long now = System.currentTimeMillis();
+            Long truncatedUntil = truncatedLedgers.get(ledger);
+            if (truncatedUntil != null && truncatedUntil > now) {
                 throw new SharedStateUnavailableException("entries of this ledger were evicted from this process's"
                         + " bounded store (" + MAX_LEDGER_BYTES + " bytes; Redis keeps them all)", null);
+            } else if (truncatedUntil != null) {
+                truncatedLedgers.remove(ledger); // what was lost has expired since (its state file line too)
             }
             var entries = ledgers.get(ledger);
             if (entries == null) {
                 return java.util.List.of();
             }
-            long now = System.nanoTime();
             java.util.List<String> out = new java.util.ArrayList<>();
             for (var it = entries.entrySet().iterator(); it.hasNext(); ) {
                 var e = it.next();
-                if ((long) e.getValue()[1] - now > 0) {
-                    out.add((String) e.getValue()[0]);
-                } else {
+                if (e.getValue().expiresAtMillis() > now) {
+                    out.add(e.getValue().text());
+                } else { // the state file drops it at its next rewrite
                     it.remove();
-                    resize(ledger, -weigh(ledger, e.getKey(), (String) e.getValue()[0]));
+                    resize(ledger, -weigh(ledger, e.getKey(), e.getValue().text()));
                 }
             }
             return out;

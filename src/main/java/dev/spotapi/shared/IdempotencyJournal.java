@@ -19,9 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The file behind {@link EmbeddedSharedState}'s {@code Idempotency-Key} records ({@code idempotency.stateFile}):
- * one JSON object per line, each line the new state of one record (or its removal), appended and flushed to the
- * disk (fsync) before the change is acknowledged, so a record is durable before the answer it guards leaves.
+ * The file behind {@link EmbeddedSharedState}'s {@code Idempotency-Key} records and cost ledger entries
+ * ({@code idempotency.stateFile}): one JSON object per line, each line the new state of one record or entry (or its
+ * removal), appended and flushed to the disk (fsync) before the change is acknowledged, so a record is durable
+ * before the answer it guards leaves, and a deleted resource's costs before its delete is answered.
  * When the lines outnumber the live records (at least {@value #MIN_LINES_TO_COMPACT}) the file is rewritten
  * with only the live records ({@link AtomicFiles#replace}); also at start and at stop. Records past their TTL
  * are dropped on load and at every rewrite; beyond {@code maxBytes} of stored answers the records written
@@ -35,19 +36,51 @@ final class IdempotencyJournal implements AutoCloseable {
     /**
      * One line: the hashed key {@code k}, fingerprint {@code f}, state {@code s} ({@code F} in flight, {@code U}
      * uncertain, {@code D} done, {@code X} removed), lease end {@code l} and expiry {@code e} (epoch ms), and for
-     * a done record the stored answer (status {@code st}, content type {@code ct}, body {@code b}, base64).
+     * a done record the stored answer (status {@code st}, content type {@code ct}, body {@code b}, base64, replayed
+     * headers {@code h}). A cost ledger entry ({@code s} = {@code L}) names its ledger {@code lg}, its id {@code id}
+     * and its text {@code tx}; a ledger that lost entries to the memory bound before their expiry ({@code s} =
+     * {@code T}, its ledger {@code lg}) is marked until {@code e}. Ledger lines do not count towards the answers'
+     * bound (the embedded state bounds them itself and writes their removal).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Line(@JsonProperty("k") String key, @JsonProperty("f") String fingerprint, @JsonProperty("s") char state,
             @JsonProperty("l") long leaseUntilMillis, @JsonProperty("e") long expiresAtMillis,
             @JsonProperty("st") Integer status, @JsonProperty("ct") String contentType, @JsonProperty("b") byte[] body,
-            @JsonProperty("h") String headers) {
+            @JsonProperty("h") String headers, @JsonProperty("lg") String ledger, @JsonProperty("id") String entryId,
+            @JsonProperty("tx") String text) {
+        /** An idempotency record's line (no ledger fields). */
+        Line(String key, String fingerprint, char state, long leaseUntilMillis, long expiresAtMillis, Integer status,
+                String contentType, byte[] body, String headers) {
+            this(key, fingerprint, state, leaseUntilMillis, expiresAtMillis, status, contentType, body, headers, null,
+                    null, null);
+        }
+
         static Line removed(String key) {
             return new Line(key, null, 'X', 0, 0, null, null, null, null);
         }
 
+        /** Entry {@code entryId} of cost ledger {@code ledger}, kept until {@code expiresAtMillis} (epoch ms). */
+        static Line ledgerEntry(String ledger, String entryId, String text, long expiresAtMillis) {
+            return new Line(ledgerKey(ledger, entryId), null, 'L', 0, expiresAtMillis, null, null, null, null, ledger,
+                    entryId, text);
+        }
+
+        /** Ledger {@code ledger} lost entries that would have been kept until {@code untilMillis} (epoch ms). */
+        static Line ledgerTruncated(String ledger, long untilMillis) {
+            return new Line("\u0000T" + ledger, null, 'T', 0, untilMillis, null, null, null, null, ledger, null, null);
+        }
+
+        /** The line key of a ledger entry; never an idempotency record's (those are hex digests). */
+        static String ledgerKey(String ledger, String entryId) {
+            return "\u0000L" + ledger + '\u0000' + entryId;
+        }
+
+        boolean ledgerLine() {
+            return state == 'L' || state == 'T';
+        }
+
         long bytes() {
-            return 256 + (body == null ? 0 : body.length);
+            return ledgerLine() ? 0 : 256 + (body == null ? 0 : body.length);
         }
     }
 
@@ -246,10 +279,12 @@ final class IdempotencyJournal implements AutoCloseable {
             live.put(line.key(), line);
             liveBytes += line.bytes();
         }
-        Iterator<Line> oldest = live.values().iterator();
-        while (liveBytes > maxBytes && oldest.hasNext()) {
-            liveBytes -= oldest.next().bytes();
-            oldest.remove();
+        for (Iterator<Line> oldest = live.values().iterator(); liveBytes > maxBytes && oldest.hasNext(); ) {
+            Line l = oldest.next();
+            if (!l.ledgerLine()) {
+                liveBytes -= l.bytes();
+                oldest.remove();
+            }
         }
     }
 

@@ -18,6 +18,45 @@ class LedgerEntriesTest {
     }
 
     @Test
+    void embeddedWithAStateFileKeepsEntriesAcrossAKillAndARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws InterruptedException {
+        java.nio.file.Path file = dir.resolve("idem.jsonl");
+        EmbeddedSharedState first = EmbeddedSharedState.forService(file);
+        entriesAreKeptPerLedgerReplacedByIdAndForgottenAfterTheirTtl(first);
+        first.killedForTests(); // no close: the process died right after the delete's answer
+        try (EmbeddedSharedState second = EmbeddedSharedState.forService(file)) {
+            assertThat(second.ledgerEntries("costs\nmain\nalpha")).containsExactlyInAnyOrder("{\"n\":2}", "{\"n\":3}");
+            assertThat(second.ledgerEntries("costs\nmain\nbeta")).containsExactly("{\"n\":4}");
+            second.putLedgerEntry("costs\nmain\nbeta", "group:sig-9", "{\"n\":9}", DAY);
+        }
+        try (EmbeddedSharedState third = EmbeddedSharedState.forService(file)) { // after a clean stop (rewritten)
+            assertThat(third.ledgerEntries("costs\nmain\nbeta")).containsExactlyInAnyOrder("{\"n\":4}", "{\"n\":9}");
+            assertThat(third.ledgerEntries("costs\nmain\nalpha")).hasSize(2);
+        }
+    }
+
+    @Test
+    void aLedgerThatLostEntriesToTheBoundStillSaysSoAfterARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.nio.file.Path file = dir.resolve("idem.jsonl");
+        String big = "x".repeat(64 * 1024);
+        EmbeddedSharedState first = EmbeddedSharedState.forService(file);
+        first.putLedgerEntry("small", "a", "{}", DAY);
+        long entries = EmbeddedSharedState.MAX_LEDGER_BYTES / (2L * big.length()) + 2;
+        for (int i = 0; i < entries; i++) {
+            first.putLedgerEntry("big", "e" + i, big, DAY);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> first.ledgerEntries("big"))
+                .isInstanceOf(SharedStateUnavailableException.class);
+        first.killedForTests();
+        try (EmbeddedSharedState second = EmbeddedSharedState.forService(file)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> second.ledgerEntries("big"))
+                    .as("the loss is remembered, not a silently smaller ledger")
+                    .isInstanceOf(SharedStateUnavailableException.class);
+            assertThat(second.ledgerEntries("small")).as("the small ledger kept its entry").containsExactly("{}");
+        }
+    }
+
+    @Test
     void redis() throws InterruptedException {
         try (RedisProcess redis = RedisProcess.start();
                 RedisSharedState state = new RedisSharedState(redis.url(), null, Duration.ofSeconds(2))) {
