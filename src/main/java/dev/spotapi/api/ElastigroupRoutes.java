@@ -1,5 +1,7 @@
 package dev.spotapi.api;
 
+import dev.spotapi.org.Ownership;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.elastigroup.ActivityQuery;
 import dev.spotapi.elastigroup.Capacity;
@@ -29,7 +31,8 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
 
     void create(Exchange ctx) {
         var account = account(ctx);
-        ObjectNode body = parsed(() -> ServerTags.refuseOwnTagsOnCreate(ServerTags.refuseDuplicateKeys(body(ctx))));
+        ObjectNode body = parsed(() -> ServerTags.refuseOwnTagsOnCreate(Ownership.requireTagPlace(
+                ServerTags.refuseDuplicateKeys(body(ctx)), false)));
         replies.jsonLater(ctx, service.create(account, body, Idempotency.correlation(ctx)));
     }
 
@@ -42,7 +45,7 @@ final class ElastigroupRoutes extends AccountScopedRoutes {
     void update(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
-        ObjectNode body = parsed(() -> ServerTags.refuseDuplicateKeys(body(ctx)));
+        ObjectNode body = parsed(() -> Ownership.requireTagPlace(ServerTags.refuseDuplicateKeys(body(ctx)), true));
         replies.jsonLater(ctx, service.update(account, id, body));
     }
 

@@ -1,5 +1,7 @@
 package dev.spotapi.api;
 
+import dev.spotapi.org.Ownership;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.spotapi.instance.CostWindow;
@@ -26,8 +28,8 @@ final class InstanceRoutes extends AccountScopedRoutes {
 
     void create(Exchange ctx) {
         var account = account(ctx);
-        ObjectNode body = parsed(() -> ServerTags.refuseOwnTagsOnCreate(ServerTags.refuseDuplicateKeys(
-                InstanceService.refuseImportName(body(ctx)))));
+        ObjectNode body = parsed(() -> ServerTags.refuseOwnTagsOnCreate(Ownership.requireTagPlace(
+                ServerTags.refuseDuplicateKeys(InstanceService.refuseImportName(body(ctx))), false)));
         replies.jsonLater(ctx, service.create(account, body, Idempotency.correlation(ctx)));
     }
 
@@ -40,7 +42,8 @@ final class InstanceRoutes extends AccountScopedRoutes {
     void update(Exchange ctx) {
         var account = account(ctx);
         String id = id(ctx);
-        ObjectNode body = parsed(() -> ServerTags.refuseDuplicateKeys(InstanceService.refuseImportName(body(ctx))));
+        ObjectNode body = parsed(() -> Ownership.requireTagPlace(ServerTags.refuseDuplicateKeys(
+                InstanceService.refuseImportName(body(ctx))), true));
         replies.jsonLater(ctx, service.update(account, id, body));
     }
 

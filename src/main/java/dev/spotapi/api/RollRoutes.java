@@ -64,7 +64,8 @@ final class RollRoutes extends AccountScopedRoutes {
         var account = account(ctx);
         String id = id(ctx);
         ObjectNode params = parsed(() -> Rolls.rollBody(rollQuery(rollParam)));
-        ObjectNode body = parsed(() -> dev.spotapi.tags.ServerTags.refuseDuplicateKeys(body(ctx)));
+        ObjectNode body = parsed(() -> dev.spotapi.org.Ownership.requireTagPlace(
+                dev.spotapi.tags.ServerTags.refuseDuplicateKeys(body(ctx)), true));
         CompletableFuture<JsonNode> done = groups.update(account, id, body)
                 .thenCompose(group -> Rolls.start(account, id, params)
                         .exceptionallyCompose(failure -> {

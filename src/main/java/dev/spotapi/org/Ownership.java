@@ -98,21 +98,49 @@ public final class Ownership {
      * Answers the body unchanged when isolation is off.
      */
     public ObjectNode forCreate(ObjectNode body) {
+        requireTagPlace(body, false);
         if (!enforced) {
             return body;
         }
         ObjectNode copy = body.deepCopy();
-        ObjectNode compute = object(copy, "compute");
-        ObjectNode launchSpecification = compute == null ? null : object(compute, "launchSpecification");
-        if (launchSpecification == null) {
-            return copy; // a compute or launchSpecification that is not an object: Spot refuses the create
+        ObjectNode launchSpecification = object(object(copy, "compute"), "launchSpecification");
+        JsonNode tags = launchSpecification.get("tags");
+        launchSpecification.set("tags", withOurTag(tags instanceof ArrayNode a ? a : copy.arrayNode()));
+        return copy;
+    }
+
+    /**
+     * Refuses a create or update body whose tags' place, {@code compute.launchSpecification.tags}, has another shape
+     * than Spot's ({@code compute} and {@code launchSpecification} objects, {@code tags} an array; OAS
+     * {@code elastigroup-compute}, {@code mi-compute}): leaving such a body to Spot (attack round 11: a create whose
+     * {@code tags} was an object was then sent with a tag array of spot-api's own making) could make or leave an object
+     * without its org tag, which no org owns. On an update, {@code compute} or {@code launchSpecification} set to
+     * null (which would unset them in Spot, tags and all) is refused too; {@code tags} null is kept as ours.
+     *
+     * @return {@code body}
+     * @throws IllegalArgumentException (400) naming the field
+     */
+    public static ObjectNode requireTagPlace(ObjectNode body, boolean update) {
+        JsonNode compute = body.get("compute");
+        if (compute == null || (compute.isNull() && !update)) {
+            return body;
+        }
+        if (!compute.isObject()) {
+            throw new IllegalArgumentException("compute must be an object");
+        }
+        JsonNode launchSpecification = compute.get("launchSpecification");
+        if (launchSpecification == null || (launchSpecification.isNull() && !update)) {
+            return body;
+        }
+        if (!launchSpecification.isObject()) {
+            throw new IllegalArgumentException("compute.launchSpecification must be an object");
         }
         JsonNode tags = launchSpecification.get("tags");
         if (tags != null && !tags.isNull() && !tags.isArray()) {
-            return copy; // likewise for tags that are not an array
+            throw new IllegalArgumentException("compute.launchSpecification.tags must be an array of"
+                    + " {\"tagKey\", \"tagValue\"} objects");
         }
-        launchSpecification.set("tags", withOurTag(tags instanceof ArrayNode a ? a : copy.arrayNode()));
-        return copy;
+        return body;
     }
 
     /**
@@ -121,12 +149,13 @@ public final class Ownership {
      * does not touch tags leaves the stored ones, ours included, alone.
      */
     public ObjectNode forUpdate(ObjectNode partial) {
+        requireTagPlace(partial, true);
         if (!enforced) {
             return partial;
         }
         JsonNode tags = partial.path("compute").path("launchSpecification").get("tags");
-        if (tags == null || !(tags.isNull() || tags.isArray())) {
-            return partial; // a non-array is Spot's to refuse
+        if (tags == null) {
+            return partial;
         }
         ObjectNode copy = partial.deepCopy();
         ObjectNode launchSpecification = (ObjectNode) copy.path("compute").path("launchSpecification");

@@ -87,12 +87,19 @@ public record Correlation(String token, boolean lookFirst, boolean lookupRequire
         }
     }
 
-    /** {@code object} with this tag set in {@code compute.launchSpecification.tags} (replacing any copy of it). */
+    /**
+     * {@code object} with this tag set in {@code compute.launchSpecification.tags} (replacing any copy of it); a
+     * missing or null place is made. Throws {@link IllegalArgumentException} when something else is there (never
+     * replaced: it could be the caller's tags, the org's among them).
+     */
     ObjectNode tag(ObjectNode object) {
-        ObjectNode compute = object.get("compute") instanceof ObjectNode c ? c : object.putObject("compute");
-        ObjectNode spec = compute.get("launchSpecification") instanceof ObjectNode l ? l
-                : compute.putObject("launchSpecification");
-        ArrayNode tags = spec.get("tags") instanceof ArrayNode t ? t : spec.putArray("tags");
+        ObjectNode compute = objectAt(object, "compute");
+        ObjectNode spec = objectAt(compute, "launchSpecification");
+        JsonNode had = spec.get("tags");
+        if (had != null && !had.isNull() && !had.isArray()) {
+            throw new IllegalArgumentException("compute.launchSpecification.tags must be an array");
+        }
+        ArrayNode tags = had instanceof ArrayNode t ? t : spec.putArray("tags");
         for (int i = tags.size() - 1; i >= 0; i--) {
             if (TAG_KEY.equals(tags.get(i).path("tagKey").asText(null))) {
                 tags.remove(i);
@@ -100,6 +107,17 @@ public record Correlation(String token, boolean lookFirst, boolean lookupRequire
         }
         tags.addObject().put("tagKey", TAG_KEY).put("tagValue", token);
         return object;
+    }
+
+    private static ObjectNode objectAt(ObjectNode parent, String field) {
+        JsonNode child = parent.get(field);
+        if (child instanceof ObjectNode o) {
+            return o;
+        }
+        if (child != null && !child.isNull()) {
+            throw new IllegalArgumentException(field + " must be an object");
+        }
+        return parent.putObject(field);
     }
 
     /**
