@@ -135,6 +135,10 @@ public final class Idempotency {
         Claim claim;
         try {
             claim = state.claim(key, fingerprint, System.currentTimeMillis() + leaseMs, ttl);
+        } catch (dev.spotapi.shared.SharedStateRecoveringException e) {
+            ctx.header("Retry-After", "2");
+            throw new ApiException(503, e.getMessage() + "; the request was not run: retry in a few seconds with the"
+                    + " same " + HEADER);
         } catch (SharedStateUnavailableException e) {
             long suppressed = UNREACHABLE_WARNINGS.allow("claim");
             if (suppressed >= 0) {

@@ -290,6 +290,25 @@ public final class EmbeddedSharedState implements SharedState {
         return probe.isConsumed() ? Duration.ZERO : Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill()));
     }
 
+    /** The holds not over yet: bucket → time left (a Redis store writes them again after Redis lost its data). */
+    java.util.Map<String, Duration> holdsLeft() {
+        long now = System.nanoTime();
+        java.util.Map<String, Duration> out = new java.util.HashMap<>();
+        holds.asMap().forEach((bucket, until) -> {
+            if (until - now > 0) {
+                out.put(bucket, Duration.ofNanos(until - now));
+            }
+        });
+        return out;
+    }
+
+    /** How much longer {@code bucket} is held (zero: not held). */
+    Duration heldFor(String bucket) {
+        Long until = holds.getIfPresent(bucket);
+        long left = until == null ? 0 : until - System.nanoTime();
+        return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
+    }
+
     @Override
     public void hold(String bucket, Duration duration) {
         long until = System.nanoTime() + duration.toNanos();

@@ -43,8 +43,12 @@ public final class RedisSharedState implements SharedState {
     private static final String LEASE = "spot-api:wlease:";
     /** How long a write mark is kept: far longer than any read can be in flight. */
     private static final long MARK_TTL_MS = 24L * 3600 * 1000;
-    /** KEYS[1] lease; ARGV owner, ms: extends the lease only when {@code owner} holds it. */
-    private static final String RENEW = """
+    /** The generation check scripts start with (KEYS[2] generation, the last ARGV the one known): -1. */
+    private static final String SAME_GENERATION = """
+            if redis.call('GET', KEYS[2]) ~= ARGV[#ARGV] then return -1 end
+            """;
+    /** KEYS[1] lease, KEYS[2] generation; ARGV owner, ms, generation: extends the lease only when {@code owner} holds it. */
+    private static final String RENEW = SAME_GENERATION + """
             if redis.call('GET', KEYS[1]) == ARGV[1] then
               return redis.call('PEXPIRE', KEYS[1], ARGV[2])
             end
@@ -58,10 +62,18 @@ public final class RedisSharedState implements SharedState {
             return 0
             """;
 
-    /** KEYS[1] record; ARGV fingerprint, now ms, lease-until ms, ttl ms, owner (the new claim's token). */
+    /**
+     * KEYS[1] record, KEYS[2] generation, KEYS[3] recovering; ARGV fingerprint, now ms, lease-until ms, ttl ms, owner
+     * (the new claim's token), the generation this replica knows. {@code LOST} when Redis's generation is another
+     * (it lost its data since); {@code RECOVERING} (with the ms left) for a key without a record while the replicas
+     * write back what they hold.
+     */
     private static final String CLAIM = """
+            if redis.call('GET', KEYS[2]) ~= ARGV[6] then return {'LOST'} end
             local r = redis.call('HMGET', KEYS[1], 'fp', 'state', 'lease', 'status', 'type', 'body', 'hd')
             if not r[1] then
+              local left = redis.call('PTTL', KEYS[3])
+              if left > 0 then return {'RECOVERING', tostring(left)} end
               redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'state', 'F', 'lease', ARGV[3], 'owner', ARGV[5])
               redis.call('PEXPIRE', KEYS[1], ARGV[4])
               return {'NEW'}
@@ -77,29 +89,45 @@ public final class RedisSharedState implements SharedState {
      * KEYS[1] record; ARGV status, type, body (base64), ttl ms, owner, headers: only while {@code owner} holds the
      * key.
      */
-    private static final String COMPLETE = """
+    private static final String COMPLETE = SAME_GENERATION + """
             if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[5] then return 0 end
             redis.call('HSET', KEYS[1], 'state', 'D', 'status', ARGV[1], 'type', ARGV[2], 'body', ARGV[3], 'hd', ARGV[6])
             redis.call('PEXPIRE', KEYS[1], ARGV[4])
             return 1
             """;
     /** KEYS[1] record; ARGV ttl ms, owner: only while {@code owner} holds the key. */
-    private static final String UNCERTAIN = """
+    private static final String UNCERTAIN = SAME_GENERATION + """
             if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[2] then return 0 end
             redis.call('HSET', KEYS[1], 'state', 'U')
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
             return 1
             """;
     /** KEYS[1] record; ARGV owner: deletes the record only while {@code owner} holds the key. */
-    private static final String FORGET = """
+    private static final String FORGET = SAME_GENERATION + """
             if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
             return redis.call('DEL', KEYS[1])
             """;
     /** KEYS[1] record; ARGV owner, lease-until ms: extends the lease of {@code owner}'s claim still in flight. */
-    private static final String RENEW_CLAIM = """
+    private static final String RENEW_CLAIM = SAME_GENERATION + """
             local r = redis.call('HMGET', KEYS[1], 'owner', 'state')
             if r[1] ~= ARGV[1] or r[2] ~= 'F' then return 0 end
             redis.call('HSET', KEYS[1], 'lease', ARGV[2])
+            return 1
+            """;
+    /**
+     * KEYS[1] lease, KEYS[2] generation, KEYS[3] recovering; ARGV owner, ms, generation: 1 taken, 0 held by another
+     * (or the replicas are writing back what they hold), -1 another generation.
+     */
+    private static final String TAKE_LEASE = SAME_GENERATION + """
+            if redis.call('PTTL', KEYS[3]) > 0 then return 0 end
+            if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+            return 0
+            """;
+    /** KEYS[1] record; ARGV ttl ms, then field/value pairs: writes the record back only when it is missing. */
+    private static final String RESTORE = """
+            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+            for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+            redis.call('PEXPIRE', KEYS[1], ARGV[1])
             return 1
             """;
     /** KEYS[1] hold; ARGV ms: only ever lengthens a hold. */
@@ -118,6 +146,53 @@ public final class RedisSharedState implements SharedState {
     private final RedisBreaker breaker = new RedisBreaker("sharedState");
     private volatile Connections connections;
     private volatile boolean closed;
+    /**
+     * Redis's generation: a random id under this key, made by the first replica that finds none. A generation other
+     * than the one a replica knows means that Redis lost its data since (a restart without persistence, a failover
+     * to an empty replica, FLUSHALL): every script that relies on a record or lease checks it first.
+     */
+    private static final String GENERATION = "spot-api:generation";
+    /** Set (with a TTL) by the replica that finds Redis lost its data: new claims and leases wait meanwhile. */
+    private static final String RECOVERING = "spot-api:recovering";
+    /** How long new claims and write leases wait after a loss, while every replica writes back what it holds. */
+    static final long RECOVERY_MS = 1_500;
+    /** How often each replica looks at the generation (besides every claim and lease, which check it themselves). */
+    static final long GENERATION_CHECK_MS = 250;
+    /** The generation this replica knows; null before its first look. */
+    private volatile String generation;
+    private final Object recoveryLock = new Object();
+    private final AtomicLong losses = new AtomicLong();
+    /** This replica's claims in flight, by key: written back when Redis lost its data. */
+    private final java.util.Map<String, Held> heldClaims = new java.util.concurrent.ConcurrentHashMap<>();
+    /** This replica's latest answers (and doubts) of keys, bounded: written back when Redis lost its data. */
+    private final com.github.benmanes.caffeine.cache.Cache<String, Held> kept = com.github.benmanes.caffeine.cache.Caffeine
+            .newBuilder().maximumWeight(EmbeddedSharedState.MAX_BYTES / 2)
+            .weigher((String k, Held h) -> 256 + (h.reply == null ? 0 : h.reply.body().length))
+            .expireAfter(new com.github.benmanes.caffeine.cache.Expiry<String, Held>() {
+                @Override
+                public long expireAfterCreate(String k, Held h, long now) {
+                    return TimeUnit.MILLISECONDS.toNanos(Math.max(0, h.expiresAtMillis - System.currentTimeMillis()));
+                }
+
+                @Override
+                public long expireAfterUpdate(String k, Held h, long now, long current) {
+                    return expireAfterCreate(k, h, now);
+                }
+
+                @Override
+                public long expireAfterRead(String k, Held h, long now, long current) {
+                    return current;
+                }
+            }).build();
+    /** This replica's write leases, object → owner and lease length: written back when Redis lost its data. */
+    private final java.util.Map<String, String[]> heldLeases = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService generationCheck;
+
+    /** A record as this replica last wrote it: state {@code F} (lease until), {@code D} (reply) or {@code U}. */
+    private record Held(String fingerprint, char state, long leaseUntilMillis, StoredReply reply, String owner,
+            long expiresAtMillis) {
+    }
+
     /** This process's part of every write mark it sets: marks of two replicas never collide. */
     private final String replica = java.util.UUID.randomUUID().toString();
     private final AtomicLong marks = new AtomicLong();
@@ -145,6 +220,13 @@ public final class RedisSharedState implements SharedState {
         RedisClients redis = RedisClients.create(url, username, password, timeout);
         this.resources = redis.resources();
         this.client = redis.client();
+        this.generationCheck = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "shared-state-generation");
+            t.setDaemon(true);
+            return t;
+        });
+        generationCheck.scheduleWithFixedDelay(this::checkGeneration, GENERATION_CHECK_MS, GENERATION_CHECK_MS,
+                TimeUnit.MILLISECONDS);
         try {
             breaker.call(this::connections);
         } catch (RuntimeException e) {
@@ -176,6 +258,11 @@ public final class RedisSharedState implements SharedState {
                         .build();
                 connections = new Connections(strings, bytes, buckets);
                 LOG.info("shared state: connected to Redis");
+                if (generation == null) { // from the start: a loss later is then seen as one
+                    String made = java.util.UUID.randomUUID().toString();
+                    strings.sync().set(GENERATION, made, SetArgs.Builder.nx());
+                    generation = strings.sync().get(GENERATION);
+                }
                 return connections;
             } catch (RuntimeException e) {
                 if (strings != null) {
@@ -203,59 +290,223 @@ public final class RedisSharedState implements SharedState {
     @Override
     public Claim claim(String key, String fingerprint, long leaseUntilMillis, Duration ttl) {
         String owner = java.util.UUID.randomUUID().toString();
-        List<Object> r;
-        try {
-            r = guarded(redis -> redis.<List<Object>>eval(CLAIM, ScriptOutputType.MULTI, new String[] {IDEM + key}, fingerprint,
-                    Long.toString(System.currentTimeMillis()), Long.toString(leaseUntilMillis),
-                    Long.toString(ttl.toMillis()), owner));
-        } catch (SharedStateUnavailableException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
+        List<Object> r = claimOnce(key, fingerprint, leaseUntilMillis, ttl, owner);
+        if ("LOST".equals(String.valueOf(r.get(0)))) {
+            try {
+                recover();
+            } catch (RuntimeException e) {
+                throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
+            }
+            r = claimOnce(key, fingerprint, leaseUntilMillis, ttl, owner);
         }
-        Outcome outcome = Outcome.valueOf(String.valueOf(r.get(0)));
+        String first = String.valueOf(r.get(0));
+        if (first.equals("LOST") || first.equals("RECOVERING")) {
+            throw new SharedStateRecoveringException("the shared state (Redis) lost its data moments ago and the"
+                    + " replicas are writing back the Idempotency-Key records they hold");
+        }
+        Outcome outcome = Outcome.valueOf(first);
         return switch (outcome) {
             case DONE -> new Claim(outcome, new StoredReply(Integer.parseInt(String.valueOf(r.get(1))),
                     String.valueOf(r.get(2)), Base64.getDecoder().decode(String.valueOf(r.get(3))),
                     r.size() > 4 ? String.valueOf(r.get(4)) : ""), 0, null);
             case IN_FLIGHT -> new Claim(outcome, null, Long.parseLong(String.valueOf(r.get(1))), null);
-            case NEW, RESUMED -> new Claim(outcome, null, 0, owner);
+            case NEW, RESUMED -> {
+                kept.invalidate(key);
+                heldClaims.put(key, new Held(fingerprint, 'F', leaseUntilMillis, null, owner,
+                        System.currentTimeMillis() + ttl.toMillis()));
+                yield new Claim(outcome, null, 0, owner);
+            }
             default -> Claim.of(outcome);
         };
     }
 
+    private List<Object> claimOnce(String key, String fingerprint, long leaseUntilMillis, Duration ttl, String owner) {
+        try {
+            String known = knownGeneration();
+            return guarded(redis -> redis.<List<Object>>eval(CLAIM, ScriptOutputType.MULTI, new String[] {IDEM + key,
+                    GENERATION, RECOVERING}, fingerprint, Long.toString(System.currentTimeMillis()),
+                    Long.toString(leaseUntilMillis), Long.toString(ttl.toMillis()), owner, known));
+        } catch (SharedStateUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
+        }
+    }
+
     @Override
     public void complete(String key, String owner, StoredReply reply, Duration ttl) {
-        run("store an idempotent answer", () -> redis().eval(COMPLETE, ScriptOutputType.INTEGER,
-                new String[] {IDEM + key}, Integer.toString(reply.status()),
+        ended(key, owner, new Held(null, 'D', 0, reply, owner, System.currentTimeMillis() + ttl.toMillis()));
+        inGeneration("store an idempotent answer", (redis, known) -> redis.eval(COMPLETE, ScriptOutputType.INTEGER,
+                new String[] {IDEM + key, GENERATION}, Integer.toString(reply.status()),
                 reply.contentType() == null ? "" : reply.contentType(),
-                Base64.getEncoder().encodeToString(reply.body()), Long.toString(ttl.toMillis()), owner, reply.headers()));
+                Base64.getEncoder().encodeToString(reply.body()), Long.toString(ttl.toMillis()), owner, reply.headers(),
+                known));
     }
 
     @Override
     public void markUncertain(String key, String owner, Duration ttl) {
-        run("mark an idempotency key uncertain", () -> redis().eval(UNCERTAIN, ScriptOutputType.INTEGER,
-                new String[] {IDEM + key}, Long.toString(ttl.toMillis()), owner));
+        ended(key, owner, new Held(null, 'U', 0, null, owner, System.currentTimeMillis() + ttl.toMillis()));
+        inGeneration("mark an idempotency key uncertain", (redis, known) -> redis.eval(UNCERTAIN,
+                ScriptOutputType.INTEGER, new String[] {IDEM + key, GENERATION}, Long.toString(ttl.toMillis()), owner,
+                known));
     }
 
     @Override
     public void release(String key, String owner) {
-        run("release an idempotency key", () -> redis().eval(FORGET, ScriptOutputType.INTEGER,
-                new String[] {IDEM + key}, owner));
+        ended(key, owner, null);
+        inGeneration("release an idempotency key", (redis, known) -> redis.eval(FORGET, ScriptOutputType.INTEGER,
+                new String[] {IDEM + key, GENERATION}, owner, known));
+    }
+
+    /** This replica's claim of {@code key} by {@code owner} ended: kept as {@code next} (null: forgotten). */
+    private void ended(String key, String owner, Held next) {
+        Held claim = heldClaims.get(key);
+        if (claim == null || !claim.owner().equals(owner)) {
+            return;
+        }
+        heldClaims.remove(key, claim);
+        if (next == null) {
+            kept.invalidate(key);
+        } else {
+            kept.put(key, new Held(claim.fingerprint(), next.state(), 0, next.reply(), owner, next.expiresAtMillis()));
+        }
     }
 
     @Override
     public boolean renewClaim(String key, String owner, long leaseUntilMillis) {
         Long renewed;
         try {
-            renewed = guarded(redis -> redis.<Long>eval(RENEW_CLAIM, ScriptOutputType.INTEGER,
-                    new String[] {IDEM + key}, owner, Long.toString(leaseUntilMillis)));
+            renewed = inGenerationOrThrow((redis, known) -> redis.<Long>eval(RENEW_CLAIM, ScriptOutputType.INTEGER,
+                    new String[] {IDEM + key, GENERATION}, owner, Long.toString(leaseUntilMillis), known));
         } catch (SharedStateUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
         }
-        return renewed != null && renewed == 1;
+        boolean ok = renewed != null && renewed == 1;
+        if (ok) {
+            heldClaims.computeIfPresent(key, (k, h) -> h.owner().equals(owner) ? new Held(h.fingerprint(), 'F',
+                    leaseUntilMillis, null, owner, h.expiresAtMillis()) : h);
+        }
+        return ok;
+    }
+
+    /** A script that starts with {@link #SAME_GENERATION}: given the connection and the generation known. */
+    @FunctionalInterface
+    private interface GenerationScript {
+        Long run(RedisCommands<String, String> redis, String known);
+    }
+
+    /** Runs {@code script}; when Redis lost its data since, writes back what this replica holds, then runs it again. */
+    private Long inGenerationOrThrow(GenerationScript script) {
+        Long r = guarded(redis -> script.run(redis, knownGeneration()));
+        if (r != null && r == -1) {
+            recover();
+            r = guarded(redis -> script.run(redis, knownGeneration()));
+        }
+        return r;
+    }
+
+    /** {@link #inGenerationOrThrow}, a failure logged (see {@link #run}). */
+    private void inGeneration(String what, GenerationScript script) {
+        try {
+            inGenerationOrThrow(script);
+        } catch (RuntimeException e) {
+            warn(what, e);
+        }
+    }
+
+    /** The generation this replica knows, looked up (and made, for a new Redis) on first use. */
+    private String knownGeneration() {
+        String known = generation;
+        if (known == null) {
+            recover();
+            known = generation;
+        }
+        return known == null ? "" : known;
+    }
+
+    /** Looks at Redis's generation; a change means Redis lost its data: {@link #recover}. Errors are left to the next look. */
+    private void checkGeneration() {
+        if (closed || connections == null) {
+            return;
+        }
+        try {
+            String current = guarded(redis -> redis.get(GENERATION));
+            if (current == null || !current.equals(generation)) {
+                recover();
+            }
+        } catch (RuntimeException e) {
+            // Redis unreachable: the breaker and the commands' own errors say so
+        }
+    }
+
+    /**
+     * Redis's generation is not the one this replica knows (or it knows none yet): takes the current one (made when
+     * missing). When it knew another, Redis lost its data: new claims and leases wait {@link #RECOVERY_MS} (one
+     * {@code SET NX PX} for all replicas) while this replica writes back, only where nothing is there now, the
+     * records of its claims in flight, its latest answers and doubts (bounded), its write leases and Spot's holds.
+     */
+    private void recover() {
+        synchronized (recoveryLock) {
+            String known = generation;
+            String current = guarded(redis -> redis.get(GENERATION));
+            if (current != null && current.equals(known)) {
+                return;
+            }
+            if (current == null) {
+                String made = java.util.UUID.randomUUID().toString();
+                current = guarded(redis -> {
+                    redis.set(GENERATION, made, SetArgs.Builder.nx());
+                    return redis.get(GENERATION);
+                });
+            }
+            if (known != null) {
+                guarded(redis -> redis.set(RECOVERING, replica, SetArgs.Builder.nx().px(RECOVERY_MS)));
+                losses.incrementAndGet();
+                LOG.atError().addKeyValue("component", "sharedState").log("shared state: Redis lost its data (its"
+                        + " generation changed: a restart without persistence, a failover to an empty replica or"
+                        + " FLUSHALL); writing back this replica's {} claim(s) in flight, {} kept answer(s), {} write"
+                        + " lease(s); new keyed requests and writes wait {} ms. Records only lost replicas held are gone:"
+                        + " run Redis with persistence (appendonly)", heldClaims.size(), kept.estimatedSize(),
+                        heldLeases.size(), RECOVERY_MS);
+            }
+            generation = current;
+            if (known != null) {
+                restore();
+            }
+        }
+    }
+
+    private void restore() {
+        long now = System.currentTimeMillis();
+        heldClaims.forEach((key, h) -> restoreRecord(key, h, now));
+        kept.asMap().forEach((key, h) -> restoreRecord(key, h, now));
+        heldLeases.forEach((object, held) -> run("write back a write lease", () -> redis().set(LEASE + object,
+                held[0], SetArgs.Builder.nx().px(Long.parseLong(held[1])))));
+        fallback.holdsLeft().forEach((bucket, left) -> run("write back a hold", () -> redis().eval(HOLD_SCRIPT,
+                ScriptOutputType.INTEGER, new String[] {HOLD + bucket}, Long.toString(Math.max(1, left.toMillis())))));
+    }
+
+    private void restoreRecord(String key, Held h, long now) {
+        long ttl = h.expiresAtMillis() - now;
+        if (ttl <= 0 || h.fingerprint() == null) {
+            return;
+        }
+        List<String> args = new java.util.ArrayList<>(List.of(Long.toString(ttl), "fp", h.fingerprint(), "state",
+                String.valueOf(h.state()), "lease", Long.toString(h.leaseUntilMillis()), "owner", h.owner()));
+        if (h.reply() != null) {
+            args.addAll(List.of("status", Integer.toString(h.reply().status()), "type",
+                    h.reply().contentType() == null ? "" : h.reply().contentType(), "body",
+                    Base64.getEncoder().encodeToString(h.reply().body()), "hd", h.reply().headers()));
+        }
+        run("write back an Idempotency-Key record", () -> redis().eval(RESTORE, ScriptOutputType.INTEGER,
+                new String[] {IDEM + key}, args.toArray(String[]::new)));
+    }
+
+    /** Times this replica found that Redis had lost its data. */
+    public long losses() {
+        return losses.get();
     }
 
     /** Deleted-object records: strings with a TTL under this prefix (see {@link #recordDeleted}). */
@@ -339,6 +590,10 @@ public final class RedisSharedState implements SharedState {
 
     @Override
     public Duration tryTake(String bucket, long perWindow, Duration window) {
+        Duration heldHere = fallback.heldFor(bucket); // Spot's hold seen here outlives Redis losing its data
+        if (!heldHere.isZero()) {
+            return heldHere;
+        }
         try {
             return breaker.call(() -> {
                 Connections c = connections();
@@ -389,12 +644,18 @@ public final class RedisSharedState implements SharedState {
         run("set a write mark", () -> redis().set(MARK + scope, mark, SetArgs.Builder.px(MARK_TTL_MS)));
     }
 
-    /** One {@code SET NX PX} (one round trip). */
+    /** One script (one round trip): {@code SET NX PX} unless Redis lost its data or the replicas are writing back. */
     @Override
     public boolean tryLease(String object, String owner, Duration lease) {
+        String ms = Long.toString(Math.max(1, lease.toMillis()));
         try {
-            return "OK".equals(guarded(redis -> redis.set(LEASE + object, owner,
-                    SetArgs.Builder.nx().px(Math.max(1, lease.toMillis())))));
+            Long r = inGenerationOrThrow((redis, known) -> redis.eval(TAKE_LEASE, ScriptOutputType.INTEGER,
+                    new String[] {LEASE + object, GENERATION, RECOVERING}, owner, ms, known));
+            boolean taken = r != null && r == 1;
+            if (taken) {
+                heldLeases.put(object, new String[] {owner, ms});
+            }
+            return taken;
         } catch (RuntimeException e) {
             warn("take a write lease (writes are ordered per replica only until Redis is back)", e);
             return true;
@@ -403,9 +664,11 @@ public final class RedisSharedState implements SharedState {
 
     @Override
     public boolean renewLease(String object, String owner, Duration lease) {
+        String ms = Long.toString(Math.max(1, lease.toMillis()));
         try {
-            Long r = guarded(redis -> redis.<Long>eval(RENEW, ScriptOutputType.INTEGER, new String[] {LEASE + object},
-                    owner, Long.toString(Math.max(1, lease.toMillis()))));
+            heldLeases.computeIfPresent(object, (k, held) -> held[0].equals(owner) ? new String[] {owner, ms} : held);
+            Long r = inGenerationOrThrow((redis, known) -> redis.eval(RENEW, ScriptOutputType.INTEGER,
+                    new String[] {LEASE + object, GENERATION}, owner, ms, known));
             return r != null && r == 1;
         } catch (RuntimeException e) {
             warn("renew a write lease", e);
@@ -415,6 +678,7 @@ public final class RedisSharedState implements SharedState {
 
     @Override
     public void releaseLease(String object, String owner) {
+        heldLeases.computeIfPresent(object, (k, held) -> held[0].equals(owner) ? null : held);
         run("release a write lease", () -> redis().eval(RELEASE, ScriptOutputType.INTEGER,
                 new String[] {LEASE + object}, owner));
     }
@@ -436,6 +700,7 @@ public final class RedisSharedState implements SharedState {
     @Override
     public void close() {
         closed = true;
+        generationCheck.shutdownNow();
         synchronized (this) {
             if (connections != null) {
                 connections.close();

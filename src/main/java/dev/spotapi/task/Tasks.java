@@ -71,6 +71,10 @@ public final class Tasks implements AutoCloseable {
         volatile boolean sawTransition;
         /** When the next read is due (System.nanoTime): polls keep a fixed rate from a random phase. */
         long nextDueNanos;
+        String lastStateOrNone() {
+            return lastState == null ? "not read yet" : "last seen " + lastState;
+        }
+
         /** Another replica took the task over: whatever this one still has in flight for it writes nothing. */
         volatile boolean lost;
         /** Reads in a row that found the object in the state the task was asked to leave ({@link SpotProbe#undone}). */
@@ -134,7 +138,11 @@ public final class Tasks implements AutoCloseable {
             String id = r.work.id();
             try {
                 if (!queue.renew(id)) {
-                    lost(r);
+                    if (store.work(id) == null) {
+                        restore(r); // neither the item nor the task: the store lost its data, not another replica
+                    } else {
+                        lost(r);
+                    }
                     continue;
                 }
                 store.checkin(id);
@@ -403,6 +411,25 @@ public final class Tasks implements AutoCloseable {
             long interval = pollIntervalMs(config.pollMs(), now - r.startedNanos);
             r.nextDueNanos = Math.max(now, r.nextDueNanos + TimeUnit.MILLISECONDS.toNanos(interval));
             timer.schedule(() -> workers.execute(() -> poll(r)), r.nextDueNanos - now, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * The store lost the task this replica runs, and its item (Redis restarted without persistence, failed over to an
+     * empty replica, or was flushed; attack round 11: the task answered 202 was unknown from then on): writes the task
+     * back from what this replica holds (its kind, target and deadline; the events before are gone) and queues its
+     * item again. Whichever replica takes the item follows the task (this one, when it is the one, goes on as before;
+     * else it stops at its next renewal, finding the task there again).
+     */
+    private void restore(Running r) {
+        String id = r.work.id();
+        if (store.create(r.work, java.time.Duration.ZERO)) {
+            store.start(id);
+            store.event(id, "written back: the task store lost its data while the task ran (" + r.lastStateOrNone()
+                    + "); the earlier events are gone");
+            queue.offer(id);
+            LOG.error("task {}: the task store lost it while it ran (Redis lost its data); written back and queued"
+                    + " again", id);
         }
     }
 

@@ -45,16 +45,6 @@ class AttackRound11ReplicasTest {
     }
 
     /** {@code send} again while spot-api answers 503 (Redis not reachable yet), as a client honouring Retry-After. */
-    private static Reply untilNot503(java.util.function.Supplier<Reply> send) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Reply r = send.get();
-        while (r.status() == 503 && System.nanoTime() < until) {
-            Thread.sleep(200);
-            r = send.get();
-        }
-        return r;
-    }
-
     /**
      * A keyed scale (up by 1) answered 200 by replica A; then Redis restarts without persistence (every record
      * gone, as after a failover to an empty replica or a restart of a cache-configured Redis); the client's retry
@@ -78,7 +68,7 @@ class AttackRound11ReplicasTest {
                 assertThat(first.status()).as(first.body()).isEqualTo(200);
                 redis.stop();
                 redis.restart(); // empty: no persistence
-                Reply retried = untilNot503(() -> keyed(b, "PUT", path, body, key));
+                Reply retried = Harness.untilNot503(() -> keyed(b, "PUT", path, body, key));
 
                 assertThat(a.countSpotRequests("PUT", GROUPS + "/" + id + "/scale/up"))
                         .as("the retry (answered %d %s) must not scale again", retried.status(), retried.body())
@@ -253,6 +243,7 @@ class AttackRound11ReplicasTest {
             try {
                 String id = a.createGroup();
                 flushAll(redis); // as after an earlier restart of Redis: no write mark of the account yet
+                Thread.sleep(2_000); // writes wait while the replicas write back what they held (RECOVERY_MS, 1.5 s)
                 a.clearRequestLog();
                 a.fault("{\"method\":\"GET\",\"path\":\"" + GROUPS + "/" + id + "\",\"action\":\"delay\",\"delayMs\":1000,"
                         + "\"after\":true,\"count\":1}");

@@ -249,6 +249,20 @@ final class Harness implements AutoCloseable {
     }
 
     /** The sum of {@code Total.UnblendedCost.Amount} over a cost roll-up's periods (USD). */
+    /**
+     * {@code send}'s reply once it is not a 503 (at most 10 s, every 250 ms): for a keyed request right after Redis lost
+     * its data, while the replicas write back what they held ({@code RedisSharedState.RECOVERY_MS}).
+     */
+    static TestService.Reply untilNot503(java.util.function.Supplier<TestService.Reply> send) {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        TestService.Reply r = send.get();
+        while (r.status() == 503 && System.nanoTime() < until) {
+            pause(250);
+            r = send.get();
+        }
+        return r;
+    }
+
     static java.math.BigDecimal costTotal(JsonNode periods) {
         java.math.BigDecimal sum = java.math.BigDecimal.ZERO;
         for (JsonNode p : periods) {

@@ -154,10 +154,10 @@ class ReplicatedWritesTest {
             a.fault("{\"method\":\"GET\",\"path\":\"" + GROUPS + "\",\"action\":\"status\",\"status\":503}");
         }
 
-        Reply first = keyed(a, "POST", "/main/elastigroups", body, key);
+        Reply first = Harness.untilNot503(() -> keyed(a, "POST", "/main/elastigroups", body, key)); // an earlier flush
         a.clearFaults();
         flushAll();
-        Reply retried = keyed(b, "POST", "/main/elastigroups", body, key);
+        Reply retried = Harness.untilNot503(() -> keyed(b, "POST", "/main/elastigroups", body, key)); // write-back
 
         if ("lost".equals(firstReply)) {
             assertJsonError(first, 502);
