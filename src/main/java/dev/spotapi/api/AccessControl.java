@@ -22,6 +22,13 @@ import java.util.concurrent.CompletableFuture;
  * budget is answered 503 with {@code Retry-After}.
  */
 final class AccessControl {
+    /**
+     * Set on a request refused here (no valid token, throttled, busy, a method override): its metrics carry one
+     * route label for all of them ({@link RequestObserver#REFUSED}), never its route template, so that callers
+     * without a key cannot add series at will (attack round 11: every route × method × refusal status).
+     */
+    static final String REFUSED = "spotapi.accessRefused";
+
     static final String TOKEN_HEADER = "X-Auth-Token";
     /**
      * The header the portal's scheduler (YaleSpinup/minion's instance runner) and expiry service
@@ -115,6 +122,7 @@ final class AccessControl {
     }
 
     private void refuse(Exchange ctx, int status, String message) {
+        ctx.attribute(REFUSED, Boolean.TRUE);
         errors.write(ctx, status, message);
         ctx.skipRemainingHandlers();
     }

@@ -14,11 +14,14 @@ import org.slf4j.LoggerFactory;
 /**
  * After every request: one access-log line and the request timer by method, route template and status.
  * Every label comes from a bounded set (see {@link MetricLimits}): the method as sent on the request line
- * when it is a known one, else OTHER; the matched route template, else UNMATCHED.
+ * when it is a known one, else OTHER; the matched route template, else UNMATCHED (REFUSED in the timer for every
+ * request access control refused: the access line keeps its route).
  */
 final class RequestObserver {
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.spotapi.access");
     static final String UNMATCHED = "UNMATCHED";
+    /** The route label of every request access control refused (see {@link AccessControl#REFUSED}). */
+    static final String REFUSED = "REFUSED";
 
     private final MeterRegistry registry;
     /** Timers by method, route and status: looked up once, not rebuilt on every request. */
@@ -50,7 +53,8 @@ final class RequestObserver {
         String methodLabel = MetricLimits.methodLabel(method);
         String route = routeOf(ctx);
         int status = ctx.statusCode();
-        timers.computeIfAbsent(new TimerKey(methodLabel, route, status), k -> timer(methodLabel, route, status))
+        String timed = ctx.attribute(AccessControl.REFUSED) == null ? route : REFUSED;
+        timers.computeIfAbsent(new TimerKey(methodLabel, timed, status), k -> timer(methodLabel, timed, status))
                 .record((long) (millis * 1_000_000L), TimeUnit.NANOSECONDS);
         if (ACCESS.isInfoEnabled()) {
             String account = ctx.attribute(AccountLookup.ATTRIBUTE);

@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
@@ -125,7 +126,7 @@ public final class TokenVerifier implements AutoCloseable {
                 .addLimit(failureBudget).build()));
         // within the budget: charged now, refunded unless the token proves wrong
         if (allowance.budget.tryConsume(1)) {
-            return verifyNow(digest, clientKey, cost, header).thenApply(result -> {
+            return verifyNow(digest, clientKey, cost, header, false).thenApply(result -> {
                 if (result.verdict() != Verdict.WRONG) {
                     allowance.budget.addTokens(1);
                 }
@@ -133,15 +134,20 @@ public final class TokenVerifier implements AutoCloseable {
             });
         }
         // past it: one run at a time, in arrival order
-        CompletableFuture<Result> inTurn = allowance.pastBudget().inTurn(() -> verifyNow(digest, clientKey, cost, header));
+        CompletableFuture<Result> inTurn = allowance.pastBudget().inTurn(() -> verifyNow(digest, clientKey, cost, header,
+                true));
         return inTurn != null ? inTurn : CompletableFuture.completedFuture(new Result(Verdict.THROTTLED, 1));
     }
 
-    /** bcrypt on the lanes now (or the running verification of the same header): never throws. */
-    private CompletableFuture<Result> verifyNow(String digest, String clientKey, int cost, String header) {
+    /**
+     * bcrypt on the lanes now (or the running verification of the same header): never throws. {@code pastBudget}: the
+     * client used up its failure budget, its check waits for those of clients within theirs.
+     */
+    private CompletableFuture<Result> verifyNow(String digest, String clientKey, int cost, String header,
+            boolean pastBudget) {
         CompletableFuture<Boolean> running;
         try {
-            running = verdicts.get(digest, (d, unused) -> lanes.submit(clientKey, cost, header));
+            running = verdicts.get(digest, (d, unused) -> lanes.submit(clientKey, cost, header, pastBudget));
         } catch (RejectedExecutionException full) {
             return CompletableFuture.completedFuture(Result.BUSY);
         }
@@ -177,12 +183,20 @@ public final class TokenVerifier implements AutoCloseable {
     /**
      * Verifications of one client past its budget: one runs at a time and at most {@value #MAX_WAITING} wait
      * for their turn, in arrival order (a valid token waits behind at most that many made-up ones, never
-     * refused while there is room); beyond that, none is taken.
+     * refused while there is room); beyond that, none is taken. One that waited {@link #MAX_WAIT_NANOS} for its
+     * turn is answered busy without running: its caller has most likely given up (attack round 11: an attacker's
+     * queued checks kept bcrypt busy ~40 s after every one of its connections had closed).
      */
     static final class OneAtATime {
         static final int MAX_WAITING = 8;
-        private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+        /** The longest a check waits for its turn here: 5 s. */
+        static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+        private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
         private boolean running;
+
+        /** A check waiting for its turn: {@code start} runs it, {@code result} is its caller's answer. */
+        private record Waiting(Runnable start, CompletableFuture<Result> result, long since) {
+        }
 
         /** {@code work}'s result once it has had its turn, or null when {@value #MAX_WAITING} already wait. */
         CompletableFuture<Result> inTurn(Supplier<CompletableFuture<Result>> work) {
@@ -204,7 +218,7 @@ public final class TokenVerifier implements AutoCloseable {
                     if (waiting.size() >= MAX_WAITING) {
                         return null;
                     }
-                    waiting.add(start);
+                    waiting.add(new Waiting(start, result, System.nanoTime()));
                     return result;
                 }
                 running = true;
@@ -214,13 +228,20 @@ public final class TokenVerifier implements AutoCloseable {
         }
 
         private void next() {
-            Runnable following;
-            synchronized (this) {
-                following = waiting.poll();
-                running = following != null;
-            }
-            if (following != null) {
-                following.run();
+            while (true) {
+                Waiting following;
+                synchronized (this) {
+                    following = waiting.poll();
+                    running = following != null;
+                }
+                if (following == null) {
+                    return;
+                }
+                if (System.nanoTime() - following.since() <= MAX_WAIT_NANOS) {
+                    following.start().run();
+                    return;
+                }
+                following.result().complete(Result.BUSY);
             }
         }
     }

@@ -40,12 +40,14 @@ final class VerifyLanes implements AutoCloseable {
     /**
      * Queues the check of {@code header} (bcrypt cost {@code cost}) for {@code client}. The future completes
      * with the verdict on a lane thread, or is cancelled when the item is pushed out by a newcomer or the
-     * lanes close.
+     * lanes close. A check of a client past its failure budget ({@code pastBudget}) runs only when no check of a
+     * client within its budget waits in the lane (attack round 11: the queued checks of 16 departed addresses
+     * kept a valid token waiting one turn behind each of them, ~40 s after the attack stopped).
      *
      * @throws RejectedExecutionException when the lane is full and this client's queue is the longest
      */
-    CompletableFuture<Boolean> submit(String client, int cost, String header) {
-        return (cost <= cheapMaxCost ? cheap : full).submit(client, cost, header);
+    CompletableFuture<Boolean> submit(String client, int cost, String header, boolean pastBudget) {
+        return (cost <= cheapMaxCost ? cheap : full).submit(client, cost, header, pastBudget);
     }
 
     /** Items waiting in both lanes. */
@@ -63,6 +65,8 @@ final class VerifyLanes implements AutoCloseable {
     private static final class Lane {
         private final int threads;
         private final FairQueue<Job> waiting;
+        /** Checks of clients past their failure budget: served when {@code waiting} is empty. */
+        private final FairQueue<Job> pastBudget;
         private final ThreadPoolExecutor executor;
         private final Predicate<String> bcrypt;
         private int running;
@@ -71,6 +75,7 @@ final class VerifyLanes implements AutoCloseable {
         Lane(String prefix, int threads, int capacity, Predicate<String> bcrypt) {
             this.threads = threads;
             this.waiting = new FairQueue<>(capacity);
+            this.pastBudget = new FairQueue<>(capacity);
             this.bcrypt = bcrypt;
             AtomicInteger n = new AtomicInteger();
             // never more than `threads` drainers are submitted, so the executor's own queue stays empty
@@ -84,14 +89,14 @@ final class VerifyLanes implements AutoCloseable {
             this.executor.allowCoreThreadTimeOut(true);
         }
 
-        CompletableFuture<Boolean> submit(String client, int cost, String header) {
+        CompletableFuture<Boolean> submit(String client, int cost, String header, boolean late) {
             Job job = new Job(header, new CompletableFuture<>());
             FairQueue.Offer<Job> offer;
             synchronized (this) {
                 if (closed) {
                     throw new RejectedExecutionException("verifier closed");
                 }
-                offer = waiting.offer(client, cost, job);
+                offer = (late ? pastBudget : waiting).offer(client, cost, job);
                 if (offer.admitted() && running < threads) {
                     running++;
                     executor.execute(this::drain);
@@ -110,7 +115,7 @@ final class VerifyLanes implements AutoCloseable {
             while (true) {
                 Job job;
                 synchronized (this) {
-                    job = closed ? null : waiting.poll();
+                    job = closed ? null : waiting.size() > 0 ? waiting.poll() : pastBudget.poll();
                     if (job == null) {
                         running--;
                         return;
@@ -131,7 +136,7 @@ final class VerifyLanes implements AutoCloseable {
         }
 
         synchronized int queued() {
-            return waiting.size();
+            return waiting.size() + pastBudget.size();
         }
 
         void close() {
@@ -139,6 +144,7 @@ final class VerifyLanes implements AutoCloseable {
             synchronized (this) {
                 closed = true;
                 left = new ArrayList<>(waiting.drain());
+                left.addAll(pastBudget.drain());
             }
             executor.shutdownNow();
             for (Job job : left) {

@@ -47,8 +47,9 @@ class MetricCardinalityTest extends HarnessPerClass {
         Set<String> routes = labelValues(text, "spotapi_http_server_requests_seconds_count", "route");
         assertThat(methods).as("method labels").isSubsetOf("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH",
                 "OTHER").contains("OTHER");
-        assertThat(routes).as("route labels").allSatisfy(r -> assertThat(r).matches("UNMATCHED|/v1/spot/.*"))
-                .contains("UNMATCHED").noneMatch(r -> r.contains("nope-"));
+        // an unknown path needs a token too: without one it is refused (REFUSED: one label for every refusal)
+        assertThat(routes).as("route labels").allSatisfy(r -> assertThat(r).matches("UNMATCHED|REFUSED|/v1/spot/.*"))
+                .contains("REFUSED").noneMatch(r -> r.contains("nope-"));
         assertThat(text.length()).as("scrape size in characters").isLessThan(150_000);
         assertThat(h.metric("spotapi_http_server_requests_seconds_count", "method", "OTHER"))
                 .as("the made-up requests are still counted").isGreaterThanOrEqualTo(MADE_UP_METHODS);
