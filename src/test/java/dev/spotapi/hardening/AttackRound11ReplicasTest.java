@@ -45,6 +45,19 @@ class AttackRound11ReplicasTest {
     }
 
     /** {@code send} again while spot-api answers 503 (Redis not reachable yet), as a client honouring Retry-After. */
+    /** Waits (at most 15 s) until {@code h}'s health says its shared state (Redis) is up. */
+    private static void awaitSharedStateUp(Harness h) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < until) {
+            Reply health = h.svc.call("GET", "/health", null, java.util.Map.of());
+            if ("UP".equals(health.json().path("components").path("sharedState").path("status").asText())) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the shared state did not come back up");
+    }
+
     /**
      * A keyed scale (up by 1) answered 200 by replica A; then Redis restarts without persistence (every record
      * gone, as after a failover to an empty replica or a restart of a cache-configured Redis); the client's retry
@@ -179,7 +192,11 @@ class AttackRound11ReplicasTest {
 
                 redis.stop();
                 redis.restart();
-                Thread.sleep(1_000); // the replicas reconnect
+                // while a replica cannot reach Redis it keeps to the holds it saw itself (scaling.md): what must hold
+                // is that once both are connected again, the hold A saw is back for B too
+                awaitSharedStateUp(a);
+                awaitSharedStateUp(b);
+                Thread.sleep(600); // A looks at Redis's generation every 250 ms, then writes its hold back
                 Reply onA = a.get(status);
                 Reply onB = b.get(status);
 
