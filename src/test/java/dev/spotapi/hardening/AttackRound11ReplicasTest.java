@@ -30,6 +30,25 @@ class AttackRound11ReplicasTest {
     /** Attempts of 800 ms, deadline 3 s, 3 attempts (as ReplicatedWritesTest). */
     private static final SpotClientSettings SETTINGS = new SpotClientSettings(1_000, 800, 3_000, 3, 20, 200, 0, 100);
 
+    /** A test's steps with a Redis of their own and two replicas on it, in front of one simulator. */
+    @FunctionalInterface
+    private interface TwoReplicas {
+        void run(RedisProcess redis, Harness a, Harness b) throws Exception;
+    }
+
+    /** Runs {@code steps} against a fresh Redis and simulator and two replicas, then stops them all. */
+    private static void twoReplicas(TwoReplicas steps) throws Exception {
+        try (RedisProcess redis = RedisProcess.start(); SpotSimulator sim = TestService.simulator()) {
+            Harness a = replica(sim, redis);
+            Harness b = replica(sim, redis);
+            try {
+                steps.run(redis, a, b);
+            } finally {
+                TestService.closeAll(a, b);
+            }
+        }
+    }
+
     private static Harness replica(SpotSimulator sim, RedisProcess redis) {
         return Harness.of(TestService.replica(sim, SETTINGS,
                 c -> c.withSharedState(new SharedStateConfig(redis.url(), 2_000))), SETTINGS);
@@ -67,30 +86,24 @@ class AttackRound11ReplicasTest {
      */
     @Test
     void aKeyedScaleRetriedOnTheOtherReplicaAfterRedisLostItsDataRunsOnce() throws Exception {
-        try (RedisProcess redis = RedisProcess.start(); SpotSimulator sim = TestService.simulator()) {
-            Harness a = replica(sim, redis);
-            Harness b = replica(sim, redis);
-            try {
-                String id = a.createGroup(); // target 2
-                a.clearRequestLog();
-                String key = newKey();
-                String path = "/main/elastigroups/" + id + "/scale";
-                String body = "{\"direction\": \"up\", \"adjustment\": 1}";
+        twoReplicas((redis, a, b) -> {
+            String id = a.createGroup(); // target 2
+            a.clearRequestLog();
+            String key = newKey();
+            String path = "/main/elastigroups/" + id + "/scale";
+            String body = "{\"direction\": \"up\", \"adjustment\": 1}";
 
-                Reply first = keyed(a, "PUT", path, body, key);
-                assertThat(first.status()).as(first.body()).isEqualTo(200);
-                redis.stop();
-                redis.restart(); // empty: no persistence
-                Reply retried = Harness.untilNot503(() -> keyed(b, "PUT", path, body, key));
+            Reply first = keyed(a, "PUT", path, body, key);
+            assertThat(first.status()).as(first.body()).isEqualTo(200);
+            redis.stop();
+            redis.restart(); // empty: no persistence
+            Reply retried = Harness.untilNot503(() -> keyed(b, "PUT", path, body, key));
 
-                assertThat(a.countSpotRequests("PUT", GROUPS + "/" + id + "/scale/up"))
-                        .as("the retry (answered %d %s) must not scale again", retried.status(), retried.body())
-                        .isEqualTo(1);
-                assertThat(a.stored(GROUPS, id).path("capacity").path("target").asInt()).isEqualTo(3);
-            } finally {
-                TestService.closeAll(a, b);
-            }
-        }
+            assertThat(a.countSpotRequests("PUT", GROUPS + "/" + id + "/scale/up"))
+                    .as("the retry (answered %d %s) must not scale again", retried.status(), retried.body())
+                    .isEqualTo(1);
+            assertThat(a.stored(GROUPS, id).path("capacity").path("target").asInt()).isEqualTo(3);
+        });
     }
 
     /**
@@ -102,32 +115,26 @@ class AttackRound11ReplicasTest {
      */
     @Test
     void aWriteLeaseLostToAFlushDoesNotLetAnOlderWriteLandAfterANewerAcknowledgedOne() throws Exception {
-        try (RedisProcess redis = RedisProcess.start(); SpotSimulator sim = TestService.simulator()) {
-            Harness a = replica(sim, redis);
-            Harness b = replica(sim, redis);
-            try {
-                String id = a.createGroup(); // target 2
-                a.clearRequestLog();
-                a.fault("{\"method\":\"PUT\",\"path\":\"" + GROUPS + "/*\",\"action\":\"delay\",\"delayMs\":1500,\"count\":1}");
-                CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> setTarget(a, id, 3));
-                awaitRequest(a, "PUT", GROUPS + "/" + id, 1);
-                flushAll(redis);
-                Reply second = setTarget(b, id, 1);
-                first.get(15, TimeUnit.SECONDS);
-                a.awaitSimulatorIdle();
+        twoReplicas((redis, a, b) -> {
+            String id = a.createGroup(); // target 2
+            a.clearRequestLog();
+            a.fault("{\"method\":\"PUT\",\"path\":\"" + GROUPS + "/*\",\"action\":\"delay\",\"delayMs\":1500,\"count\":1}");
+            CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> setTarget(a, id, 3));
+            awaitRequest(a, "PUT", GROUPS + "/" + id, 1);
+            flushAll(redis);
+            Reply second = setTarget(b, id, 1);
+            first.get(15, TimeUnit.SECONDS);
+            a.awaitSimulatorIdle();
 
-                if (second.status() == 200) {
-                    assertThat(a.stored(GROUPS, id).path("capacity").path("target").asInt())
-                            .as("B's PUT was answered 200 after A's was sent: B's acknowledged write must be the last")
-                            .isEqualTo(1);
-                } else {
-                    assertThat(second.status()).as(second.body()).isEqualTo(409);
-                    assertThat(a.countSpotRequests("PUT", GROUPS + "/" + id)).as("B's 409 not sent").isEqualTo(1);
-                }
-            } finally {
-                TestService.closeAll(a, b);
+            if (second.status() == 200) {
+                assertThat(a.stored(GROUPS, id).path("capacity").path("target").asInt())
+                        .as("B's PUT was answered 200 after A's was sent: B's acknowledged write must be the last")
+                        .isEqualTo(1);
+            } else {
+                assertThat(second.status()).as(second.body()).isEqualTo(409);
+                assertThat(a.countSpotRequests("PUT", GROUPS + "/" + id)).as("B's 409 not sent").isEqualTo(1);
             }
-        }
+        });
     }
 
     /**
@@ -177,37 +184,31 @@ class AttackRound11ReplicasTest {
      */
     @Test
     void spotsHoldIsNotForgottenWhenRedisRestartsEmpty() throws Exception {
-        try (RedisProcess redis = RedisProcess.start(); SpotSimulator sim = TestService.simulator()) {
-            Harness a = replica(sim, redis);
-            Harness b = replica(sim, redis);
-            try {
-                String id = a.createGroup();
-                String status = "/main/elastigroups/" + id + "/status";
-                a.fault("{\"method\":\"GET\",\"path\":\"" + GROUPS + "/*/status\",\"action\":\"status\",\"status\":429,"
-                        + "\"retryAfter\":30,\"count\":1}");
-                Harness.assertJsonError(a.get(status), 429);
-                a.clearRequestLog();
-                Harness.assertJsonError(a.get(status), 429);
-                assertThat(a.countSpotRequests("GET", GROUPS + "/" + id + "/status")).as("held before the restart").isZero();
+        twoReplicas((redis, a, b) -> {
+            String id = a.createGroup();
+            String status = "/main/elastigroups/" + id + "/status";
+            a.fault("{\"method\":\"GET\",\"path\":\"" + GROUPS + "/*/status\",\"action\":\"status\",\"status\":429,"
+                    + "\"retryAfter\":30,\"count\":1}");
+            Harness.assertJsonError(a.get(status), 429);
+            a.clearRequestLog();
+            Harness.assertJsonError(a.get(status), 429);
+            assertThat(a.countSpotRequests("GET", GROUPS + "/" + id + "/status")).as("held before the restart").isZero();
 
-                redis.stop();
-                redis.restart();
-                // while a replica cannot reach Redis it keeps to the holds it saw itself (scaling.md): what must hold
-                // is that once both are connected again, the hold A saw is back for B too
-                awaitSharedStateUp(a);
-                awaitSharedStateUp(b);
-                Thread.sleep(600); // A looks at Redis's generation every 250 ms, then writes its hold back
-                Reply onA = a.get(status);
-                Reply onB = b.get(status);
+            redis.stop();
+            redis.restart();
+            // while a replica cannot reach Redis it keeps to the holds it saw itself (scaling.md): what must hold
+            // is that once both are connected again, the hold A saw is back for B too
+            awaitSharedStateUp(a);
+            awaitSharedStateUp(b);
+            Thread.sleep(600); // A looks at Redis's generation every 250 ms, then writes its hold back
+            Reply onA = a.get(status);
+            Reply onB = b.get(status);
 
-                assertThat(a.countSpotRequests("GET", GROUPS + "/" + id + "/status"))
-                        .as("calls to Spot's held route within its Retry-After (A answered %d, B %d)", onA.status(),
-                                onB.status())
-                        .isZero();
-            } finally {
-                TestService.closeAll(a, b);
-            }
-        }
+            assertThat(a.countSpotRequests("GET", GROUPS + "/" + id + "/status"))
+                    .as("calls to Spot's held route within its Retry-After (A answered %d, B %d)", onA.status(),
+                            onB.status())
+                    .isZero();
+        });
     }
 
     /**
@@ -219,31 +220,25 @@ class AttackRound11ReplicasTest {
      */
     @Test
     void aKeyedCreateInFlightWhenRedisIsFlushedIsNotMadeAgainByTheRetryOnTheOtherReplica() throws Exception {
-        try (RedisProcess redis = RedisProcess.start(); SpotSimulator sim = TestService.simulator()) {
-            Harness a = replica(sim, redis);
-            Harness b = replica(sim, redis);
-            try {
-                String key = newKey();
-                String name = Harness.uniqueName("flushed-in-flight");
-                com.fasterxml.jackson.databind.node.ObjectNode body = Harness.groupBody(name);
-                a.clearRequestLog();
-                a.fault("{\"method\":\"POST\",\"path\":\"" + GROUPS + "\",\"action\":\"delay\",\"delayMs\":1500,\"count\":1}");
-                CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> keyed(a, "POST", "/main/elastigroups", body, key));
-                awaitRequest(a, "POST", GROUPS, 1);
-                flushAll(redis);
-                Reply retried = keyed(b, "POST", "/main/elastigroups", body, key);
-                Reply answered = first.get(15, TimeUnit.SECONDS);
-                a.awaitSimulatorIdle();
+        twoReplicas((redis, a, b) -> {
+            String key = newKey();
+            String name = Harness.uniqueName("flushed-in-flight");
+            com.fasterxml.jackson.databind.node.ObjectNode body = Harness.groupBody(name);
+            a.clearRequestLog();
+            a.fault("{\"method\":\"POST\",\"path\":\"" + GROUPS + "\",\"action\":\"delay\",\"delayMs\":1500,\"count\":1}");
+            CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> keyed(a, "POST", "/main/elastigroups", body, key));
+            awaitRequest(a, "POST", GROUPS, 1);
+            flushAll(redis);
+            Reply retried = keyed(b, "POST", "/main/elastigroups", body, key);
+            Reply answered = first.get(15, TimeUnit.SECONDS);
+            a.awaitSimulatorIdle();
 
-                java.util.List<JsonNode> named = a.storedAll(GROUPS).stream().filter(g -> name.equals(Harness.nameOf(g))).toList();
-                assertThat(named.stream().map(g -> g.path("id").asText()).toList())
-                        .as("groups in Spot for one key (A answered %d %s; B answered %d %s)", answered.status(),
-                                answered.json().path("id"), retried.status(), retried.json().path("id"))
-                        .hasSize(1);
-            } finally {
-                TestService.closeAll(a, b);
-            }
-        }
+            java.util.List<JsonNode> named = a.storedAll(GROUPS).stream().filter(g -> name.equals(Harness.nameOf(g))).toList();
+            assertThat(named.stream().map(g -> g.path("id").asText()).toList())
+                    .as("groups in Spot for one key (A answered %d %s; B answered %d %s)", answered.status(),
+                            answered.json().path("id"), retried.status(), retried.json().path("id"))
+                    .hasSize(1);
+        });
     }
 
     /**
@@ -254,35 +249,29 @@ class AttackRound11ReplicasTest {
      */
     @Test
     void aReadAfterAnAcknowledgedWriteSeesItEvenWhenRedisWasFlushedInBetween() throws Exception {
-        try (RedisProcess redis = RedisProcess.start(); SpotSimulator sim = TestService.simulator()) {
-            Harness a = replica(sim, redis);
-            Harness b = replica(sim, redis);
-            try {
-                String id = a.createGroup();
-                flushAll(redis); // as after an earlier restart of Redis: no write mark of the account yet
-                Thread.sleep(2_000); // writes wait while the replicas write back what they held (RECOVERY_MS, 1.5 s)
-                a.clearRequestLog();
-                a.fault("{\"method\":\"GET\",\"path\":\"" + GROUPS + "/" + id + "\",\"action\":\"delay\",\"delayMs\":1000,"
-                        + "\"after\":true,\"count\":1}");
-                CompletableFuture<Reply> early = CompletableFuture.supplyAsync(() -> b.get("/main/elastigroups/" + id));
-                awaitRequest(a, "GET", GROUPS + "/" + id, 1);
-                assertThat(early).as("B's first read still held by Spot").isNotDone();
+        twoReplicas((redis, a, b) -> {
+            String id = a.createGroup();
+            flushAll(redis); // as after an earlier restart of Redis: no write mark of the account yet
+            Thread.sleep(2_000); // writes wait while the replicas write back what they held (RECOVERY_MS, 1.5 s)
+            a.clearRequestLog();
+            a.fault("{\"method\":\"GET\",\"path\":\"" + GROUPS + "/" + id + "\",\"action\":\"delay\",\"delayMs\":1000,"
+                    + "\"after\":true,\"count\":1}");
+            CompletableFuture<Reply> early = CompletableFuture.supplyAsync(() -> b.get("/main/elastigroups/" + id));
+            awaitRequest(a, "GET", GROUPS + "/" + id, 1);
+            assertThat(early).as("B's first read still held by Spot").isNotDone();
 
-                Reply update = a.call("PUT", "/main/elastigroups/" + id,
-                        TestService.json("{\"description\": \"after the flush\"}"));
-                assertThat(update.status()).as(update.body()).isEqualTo(200);
-                flushAll(redis);
-                assertThat(early).as("B's first read still held by Spot").isNotDone();
-                Reply read = b.get("/main/elastigroups/" + id);
+            Reply update = a.call("PUT", "/main/elastigroups/" + id,
+                    TestService.json("{\"description\": \"after the flush\"}"));
+            assertThat(update.status()).as(update.body()).isEqualTo(200);
+            flushAll(redis);
+            assertThat(early).as("B's first read still held by Spot").isNotDone();
+            Reply read = b.get("/main/elastigroups/" + id);
 
-                assertThat(read.status()).as(read.body()).isEqualTo(200);
-                assertThat(read.json().path("description").asText())
-                        .as("B's read sent after A's acknowledged PUT").isEqualTo("after the flush");
-                assertThat(early.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
-            } finally {
-                TestService.closeAll(a, b);
-            }
-        }
+            assertThat(read.status()).as(read.body()).isEqualTo(200);
+            assertThat(read.json().path("description").asText())
+                    .as("B's read sent after A's acknowledged PUT").isEqualTo("after the flush");
+            assertThat(early.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
+        });
     }
 
     /**
@@ -291,35 +280,29 @@ class AttackRound11ReplicasTest {
      */
     @Test
     void concurrentTagMergesThroughTwoReplicasLoseNoTag() throws Exception {
-        try (RedisProcess redis = RedisProcess.start(); SpotSimulator sim = TestService.simulator()) {
-            Harness a = replica(sim, redis);
-            Harness b = replica(sim, redis);
-            try {
-                String id = a.createGroup();
-                java.util.List<CompletableFuture<Reply>> merges = new java.util.ArrayList<>();
-                for (int i = 0; i < 8; i++) {
-                    Harness h = i % 2 == 0 ? a : b;
-                    String tag = "{\"tags\": {\"k" + i + "\": \"v" + i + "\"}}";
-                    merges.add(CompletableFuture.supplyAsync(() -> h.call("PUT", "/main/elastigroups/" + id + "/tags",
-                            TestService.json(tag))));
-                }
-                java.util.List<String> acknowledged = new java.util.ArrayList<>();
-                for (int i = 0; i < 8; i++) {
-                    Reply r = merges.get(i).get(20, TimeUnit.SECONDS);
-                    assertThat(r.status()).as(r.body()).isIn(200, 409);
-                    if (r.status() == 200) {
-                        acknowledged.add("k" + i);
-                    }
-                }
-                JsonNode tags = a.get("/main/elastigroups/" + id + "/tags").json().path("tags");
-                assertThat(acknowledged).as("merges answered 200").isNotEmpty();
-                for (String k : acknowledged) {
-                    assertThat(tags.has(k)).as("tag %s of a merge answered 200, in %s", k, tags).isTrue();
-                }
-            } finally {
-                TestService.closeAll(a, b);
+        twoReplicas((redis, a, b) -> {
+            String id = a.createGroup();
+            java.util.List<CompletableFuture<Reply>> merges = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Harness h = i % 2 == 0 ? a : b;
+                String tag = "{\"tags\": {\"k" + i + "\": \"v" + i + "\"}}";
+                merges.add(CompletableFuture.supplyAsync(() -> h.call("PUT", "/main/elastigroups/" + id + "/tags",
+                        TestService.json(tag))));
             }
-        }
+            java.util.List<String> acknowledged = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Reply r = merges.get(i).get(20, TimeUnit.SECONDS);
+                assertThat(r.status()).as(r.body()).isIn(200, 409);
+                if (r.status() == 200) {
+                    acknowledged.add("k" + i);
+                }
+            }
+            JsonNode tags = a.get("/main/elastigroups/" + id + "/tags").json().path("tags");
+            assertThat(acknowledged).as("merges answered 200").isNotEmpty();
+            for (String k : acknowledged) {
+                assertThat(tags.has(k)).as("tag %s of a merge answered 200, in %s", k, tags).isTrue();
+            }
+        });
     }
 
     /**
@@ -328,30 +311,24 @@ class AttackRound11ReplicasTest {
      */
     @Test
     void theSameKeyedScaleSentToBothReplicasAtOnceScalesOnce() throws Exception {
-        try (RedisProcess redis = RedisProcess.start(); SpotSimulator sim = TestService.simulator()) {
-            Harness a = replica(sim, redis);
-            Harness b = replica(sim, redis);
-            try {
-                String id = a.createGroup(); // target 2
-                a.clearRequestLog();
-                a.fault("{\"method\":\"PUT\",\"path\":\"" + GROUPS + "/*/scale/up\",\"action\":\"delay\",\"delayMs\":500}");
-                String key = newKey();
-                String path = "/main/elastigroups/" + id + "/scale";
-                String body = "{\"direction\": \"up\", \"adjustment\": 1}";
-                CompletableFuture<Reply> onA = CompletableFuture.supplyAsync(() -> keyed(a, "PUT", path, body, key));
-                CompletableFuture<Reply> onB = CompletableFuture.supplyAsync(() -> keyed(b, "PUT", path, body, key));
-                Reply ra = onA.get(15, TimeUnit.SECONDS);
-                Reply rb = onB.get(15, TimeUnit.SECONDS);
-                a.awaitSimulatorIdle();
+        twoReplicas((redis, a, b) -> {
+            String id = a.createGroup(); // target 2
+            a.clearRequestLog();
+            a.fault("{\"method\":\"PUT\",\"path\":\"" + GROUPS + "/*/scale/up\",\"action\":\"delay\",\"delayMs\":500}");
+            String key = newKey();
+            String path = "/main/elastigroups/" + id + "/scale";
+            String body = "{\"direction\": \"up\", \"adjustment\": 1}";
+            CompletableFuture<Reply> onA = CompletableFuture.supplyAsync(() -> keyed(a, "PUT", path, body, key));
+            CompletableFuture<Reply> onB = CompletableFuture.supplyAsync(() -> keyed(b, "PUT", path, body, key));
+            Reply ra = onA.get(15, TimeUnit.SECONDS);
+            Reply rb = onB.get(15, TimeUnit.SECONDS);
+            a.awaitSimulatorIdle();
 
-                assertThat(java.util.List.of(ra.status(), rb.status())).as("%s / %s", ra.body(), rb.body())
-                        .contains(200).allMatch(s -> s == 200 || s == 409);
-                assertThat(a.countSpotRequests("PUT", GROUPS + "/" + id + "/scale/up")).as("scaled once").isEqualTo(1);
-                assertThat(a.stored(GROUPS, id).path("capacity").path("target").asInt()).isEqualTo(3);
-            } finally {
-                TestService.closeAll(a, b);
-            }
-        }
+            assertThat(java.util.List.of(ra.status(), rb.status())).as("%s / %s", ra.body(), rb.body())
+                    .contains(200).allMatch(s -> s == 200 || s == 409);
+            assertThat(a.countSpotRequests("PUT", GROUPS + "/" + id + "/scale/up")).as("scaled once").isEqualTo(1);
+            assertThat(a.stored(GROUPS, id).path("capacity").path("target").asInt()).isEqualTo(3);
+        });
     }
 
     private static Reply setTarget(Harness h, String id, int target) {
