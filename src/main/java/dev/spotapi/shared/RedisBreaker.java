@@ -42,7 +42,7 @@ public final class RedisBreaker {
                 .failureRateThreshold(50)
                 .waitDurationInOpenState(Duration.ofMillis(OPEN_MS))
                 .permittedNumberOfCallsInHalfOpenState(1)
-                .recordException(e -> e instanceof RuntimeException)
+                .recordException(RedisBreaker::unavailable)
                 .build());
         breaker.getEventPublisher().onStateTransition(e -> {
             switch (e.getStateTransition().getToState()) {
@@ -62,6 +62,27 @@ public final class RedisBreaker {
                 default -> { }
             }
         });
+    }
+
+    /** Redis's error replies that say it cannot serve now (its other errors are a command's own: Redis is up). */
+    private static final java.util.List<String> UNAVAILABLE = java.util.List.of("NOAUTH", "WRONGPASS", "NOPERM",
+            "LOADING", "BUSY", "MASTERDOWN", "READONLY", "CLUSTERDOWN", "TRYAGAIN", "OOM", "MISCONF");
+
+    /**
+     * Whether a command's failure says Redis cannot serve (it counts towards opening the breaker): anything but an
+     * error reply of Redis's to that one command (a script's error such as {@code NOGROUP} for a stream lost with
+     * Redis's data, {@code WRONGTYPE}), which says Redis is up (attack round 11: one such error opened the breaker
+     * and failed every task's writes).
+     */
+    static boolean unavailable(Throwable e) {
+        if (!(e instanceof RuntimeException)) {
+            return false;
+        }
+        if (e instanceof io.lettuce.core.RedisCommandExecutionException) {
+            String message = e.getMessage() == null ? "" : e.getMessage();
+            return UNAVAILABLE.stream().anyMatch(message::startsWith);
+        }
+        return true;
     }
 
     /**

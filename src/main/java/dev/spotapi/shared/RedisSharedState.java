@@ -478,17 +478,40 @@ public final class RedisSharedState implements SharedState {
         }
     }
 
+    /**
+     * Writes back what this replica holds, pipelined (every command sent before any answer is awaited), the wait of
+     * new claims and leases first lengthened to cover it (at least {@link #RECOVERY_MS}, plus 1 ms per 10 items).
+     */
     private void restore() {
         long now = System.currentTimeMillis();
-        heldClaims.forEach((key, h) -> restoreRecord(key, h, now));
-        kept.asMap().forEach((key, h) -> restoreRecord(key, h, now));
-        heldLeases.forEach((object, held) -> run("write back a write lease", () -> redis().set(LEASE + object,
-                held[0], SetArgs.Builder.nx().px(Long.parseLong(held[1])))));
-        fallback.holdsLeft().forEach((bucket, left) -> run("write back a hold", () -> redis().eval(HOLD_SCRIPT,
-                ScriptOutputType.INTEGER, new String[] {HOLD + bucket}, Long.toString(Math.max(1, left.toMillis())))));
+        long items = heldClaims.size() + kept.estimatedSize() + heldLeases.size();
+        guarded(redis -> redis.eval(HOLD_SCRIPT, ScriptOutputType.INTEGER, new String[] {RECOVERING},
+                Long.toString(RECOVERY_MS + items / 10)));
+        io.lettuce.core.api.async.RedisAsyncCommands<String, String> async = connections().strings().async();
+        List<io.lettuce.core.RedisFuture<?>> sent = new java.util.ArrayList<>();
+        heldClaims.forEach((key, h) -> restoreRecord(async, sent, key, h, now));
+        kept.asMap().forEach((key, h) -> restoreRecord(async, sent, key, h, now));
+        heldLeases.forEach((object, held) -> sent.add(async.set(LEASE + object, held[0],
+                SetArgs.Builder.nx().px(Long.parseLong(held[1])))));
+        fallback.holdsLeft().forEach((bucket, left) -> sent.add(async.eval(HOLD_SCRIPT, ScriptOutputType.INTEGER,
+                new String[] {HOLD + bucket}, Long.toString(Math.max(1, left.toMillis())))));
+        try {
+            java.util.concurrent.CompletableFuture.allOf(sent.stream().map(f -> f.toCompletableFuture())
+                    .toArray(java.util.concurrent.CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // counted below, each failed or unanswered one
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long failed = sent.stream().filter(f -> !f.isDone() || f.toCompletableFuture().isCompletedExceptionally()).count();
+        if (failed > 0) {
+            LOG.atError().addKeyValue("component", "sharedState").log("shared state: {} of {} write-back(s) failed"
+                    + " after Redis lost its data", failed, sent.size());
+        }
     }
 
-    private void restoreRecord(String key, Held h, long now) {
+    private static void restoreRecord(io.lettuce.core.api.async.RedisAsyncCommands<String, String> async,
+            List<io.lettuce.core.RedisFuture<?>> sent, String key, Held h, long now) {
         long ttl = h.expiresAtMillis() - now;
         if (ttl <= 0 || h.fingerprint() == null) {
             return;
@@ -500,8 +523,7 @@ public final class RedisSharedState implements SharedState {
                     h.reply().contentType() == null ? "" : h.reply().contentType(), "body",
                     Base64.getEncoder().encodeToString(h.reply().body()), "hd", h.reply().headers()));
         }
-        run("write back an Idempotency-Key record", () -> redis().eval(RESTORE, ScriptOutputType.INTEGER,
-                new String[] {IDEM + key}, args.toArray(String[]::new)));
+        sent.add(async.eval(RESTORE, ScriptOutputType.INTEGER, new String[] {IDEM + key}, args.toArray(String[]::new)));
     }
 
     /** Times this replica found that Redis had lost its data. */

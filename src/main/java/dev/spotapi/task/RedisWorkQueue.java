@@ -39,11 +39,12 @@ public final class RedisWorkQueue implements WorkQueue {
      * KEYS stream; ARGV group, entry id, consumer. Resets the entry's idle time ({@code XCLAIM ... JUSTID}) only
      * while it is still pending for this consumer: a plain {@code XCLAIM} would take it back from the replica
      * that claimed it after this one's lease ran out (a paused replica, resumed), and both would follow the task.
-     * Answers 1 when renewed, 0 when the entry is another consumer's or gone.
+     * Answers 1 when renewed, 0 when the entry is another consumer's or gone (with its stream or group: Redis lost its
+     * data).
      */
     private static final String RENEW = """
-            local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
-            if #pending == 0 or pending[1][2] ~= ARGV[3] then return 0 end
+            local pending = redis.pcall('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+            if pending.err or #pending == 0 or pending[1][2] ~= ARGV[3] then return 0 end
             redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
             return 1
             """;
