@@ -117,7 +117,7 @@ public final class ApiServer {
         router.before(tracing::before);
         router.before(cors::before);
         router.before(access::before);
-        router.beforeMatched(QueryParameters.refuseRepeated(Routes.listParameters()));
+        router.beforeMatched(QueryParameters.refuseRepeatedAndUnread(Routes.listParameters(), Routes.changeParameters()));
         router.beforeMatched(bodies.checkFirst(Routes.bodyRoutes(table), Routes.spotObjectBodies(table)));
         router.beforeMatched(p.idempotency().claimFirst(Routes.keyedRoutes(table)));
         router.beforeMatched(orgGuard::before);

@@ -243,4 +243,20 @@ final class Routes {
     static Map<String, Set<String>> listParameters() {
         return Map.of("GET " + PREFIX + "/flywheel", Set.of("task"));
     }
+
+    /**
+     * The query parameters each route that changes something reads (or refuses with its own explanation), by
+     * "METHOD template"; a change route not named here reads none. Any other parameter on such a route is a 400
+     * before anything is sent ({@link QueryParameters}): a misspelt option ({@code ?Keep=volumes},
+     * {@code ?keepVolumes=true}) was ignored, and the delete then deleted what the caller asked to keep (attack
+     * round 12).
+     */
+    static Map<String, Set<String>> changeParameters() {
+        return Map.of(
+                "PUT " + PREFIX + "/{account}/elastigroups/{elastigroup}", Set.of("roll"),
+                "DELETE " + PREFIX + "/{account}/elastigroups/{elastigroup}", Set.of("keep", "detach"),
+                "DELETE " + PREFIX + "/{account}/instances/{instance}", Set.of("keep", "detach"),
+                "DELETE " + PREFIX + "/{account}/elastigroups/{elastigroup}/stateful-instances/{statefulInstance}",
+                Set.of("keep", "detach"));
+    }
 }
