@@ -171,13 +171,39 @@ public final class InstanceService {
      * one moving the other way fails with IN_PROGRESS (409 with Retry-After). Otherwise Spot pause (stop),
      * resume (start) or recycle (reboot): {@code PUT .../managedInstance/{id}/<action>}. Spot's 400 saying
      * it already is there (a race) is a success; another state refusal becomes a CONFLICT. When the status
-     * read fails, Spot is asked anyway.
+     * read fails, Spot is asked anyway. The read and the write run inside the instance's write fence
+     * ({@link dev.spotapi.spot.SpotClient#exclusive}): no earlier write to it is still open at Spot.
      */
     public CompletableFuture<Void> power(Account account, String id, PowerState state) {
         if (state == PowerState.REBOOT) {
-            return act(account, id, state);
+            return act(account.spot(), id, state);
         }
-        return account.spot().send(statusCall(id))
+        // the status read and the write inside the instance's write fence: a stop still on its way to Spot (its
+        // caller answered 504 "may have been applied") is answered before this start reads (attack round 12: the
+        // start read ACTIVE, answered 204, and the stop then landed)
+        return account.spot().exclusive(INSTANCES.path(id), state.word() + " managed instance",
+                spot -> powerHeld(spot, id, state));
+    }
+
+    /**
+     * The plan for {@code state} from the instance's status read through {@code spot} ({@code GET .../status}; a read
+     * that fails plans to act, as {@link #power} does); the caller holds the instance's write fence.
+     */
+    public CompletableFuture<dev.spotapi.power.PowerPlan> plan(dev.spotapi.spot.SpotClient spot, String id,
+            PowerState state) {
+        return spot.send(statusCall(id))
+                .handle((reply, failure) -> failure != null ? null
+                        : reply.firstItem().map(s -> s.path("status").asText("")).orElse(null))
+                .thenApply(status -> dev.spotapi.power.PowerPlan.forInstance(state, status));
+    }
+
+    /** {@link #power} for a caller that holds the instance's write fence already ({@code spot}, see exclusive). */
+    public CompletableFuture<Void> powerHeld(dev.spotapi.spot.SpotClient spot, String id, PowerState state) {
+        if (state == PowerState.REBOOT) {
+            return act(spot, id, state);
+        }
+        return spot
+                .send(statusCall(id))
                 .handle((reply, failure) -> failure != null ? null
                         : reply.firstItem().map(s -> s.path("status").asText("")).orElse(null))
                 .thenCompose(status -> switch (dev.spotapi.power.PowerPlan.forInstance(state, status)) {
@@ -186,14 +212,14 @@ public final class InstanceService {
                             state.word() + " managed instance", 0, null, "managed instance '" + id + "' is " + status
                             + ": retry when the transition is over", null,
                             dev.spotapi.power.PowerPlan.TRANSITION_RETRY_AFTER, false));
-                    case ACT -> act(account, id, state);
+                    case ACT -> act(spot, id, state);
                 });
     }
 
-    private CompletableFuture<Void> act(Account account, String id, PowerState state) {
+    private CompletableFuture<Void> act(dev.spotapi.spot.SpotClient spot, String id, PowerState state) {
         SpotCall call = SpotCall.put(state.spotAction() + " managed instance",
                 INSTANCES.path(id) + "/" + state.spotAction(), null).withoutItems();
-        return account.spot().send(call).handle((reply, failure) -> {
+        return spot.send(call).handle((reply, failure) -> {
             if (failure == null) {
                 return null;
             }

@@ -139,6 +139,19 @@ final class WriteFence {
         return ticket[0];
     }
 
+    private final Object enteringMany = new Object();
+
+    /**
+     * Joins the queues of every object of {@code objects} (sorted) at once: two writes naming some of the same
+     * objects queue in the same order on each of them, so neither waits for the other in a cycle (their turns are
+     * then taken object by object in that order, the leases too). The caller leaves every ticket exactly once.
+     */
+    java.util.List<Ticket> enterAll(java.util.List<String> objects) {
+        synchronized (enteringMany) {
+            return objects.stream().sorted().distinct().map(this::enter).toList();
+        }
+    }
+
     /** Objects with a write queued or in flight (for tests and metrics). */
     int size() {
         return tails.size();

@@ -29,7 +29,11 @@ public final class GroupStatefulService {
 
     /** Spot's stateful instance items (OAS {@code listStatefulInstances}): id, instanceId, privateIp, state, devices... */
     public CompletableFuture<ArrayNode> list(Account account, String group) {
-        return account.spot().send(SpotCall.get("list stateful instances", base(group))).thenApply(reply -> {
+        return list(account.spot(), group);
+    }
+
+    private static CompletableFuture<ArrayNode> list(dev.spotapi.spot.SpotClient spot, String group) {
+        return spot.send(SpotCall.get("list stateful instances", base(group))).thenApply(reply -> {
             ArrayNode out = JsonNodeFactory.instance.arrayNode();
             reply.items().forEach(out::add);
             return out;
@@ -44,7 +48,14 @@ public final class GroupStatefulService {
      * nightly stop of a paused stateful instance was a 409).
      */
     public CompletableFuture<Void> power(Account account, String group, String statefulInstance, PowerState state) {
-        return ofGroup(account, group, statefulInstance).thenCompose(item -> {
+        // inside the group's write fence (a stateful instance's writes are the group's): see InstanceService#power
+        return account.spot().exclusive(ElastigroupService.GROUPS.path(group), state.word() + " stateful instance",
+                spot -> power(spot, group, statefulInstance, state));
+    }
+
+    private static CompletableFuture<Void> power(dev.spotapi.spot.SpotClient spot, String group, String statefulInstance,
+            PowerState state) {
+        return ofGroup(spot, group, statefulInstance).thenCompose(item -> {
             String status = item.path("state").asText(null);
             return switch (dev.spotapi.power.PowerPlan.forInstance(state, status)) {
                 case ALREADY, UNDER_WAY -> CompletableFuture.<Void>completedFuture(null);
@@ -52,7 +63,7 @@ public final class GroupStatefulService {
                         state.word() + " stateful instance", 0, null, "stateful instance '" + statefulInstance + "' is "
                         + status + ": retry when the transition is over", null,
                         dev.spotapi.power.PowerPlan.TRANSITION_RETRY_AFTER, false));
-                case ACT -> send(account, group, statefulInstance, state.spotAction()).exceptionallyCompose(failure -> {
+                case ACT -> send(spot, group, statefulInstance, state.spotAction()).exceptionallyCompose(failure -> {
                     Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
                     return cause instanceof SpotException s && dev.spotapi.power.PowerPlan.alreadyThere(state, s.code())
                             ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(cause);
@@ -91,7 +102,12 @@ public final class GroupStatefulService {
     }
 
     private static CompletableFuture<Void> send(Account account, String group, String statefulInstance, String action) {
-        return conflicts(account.spot().send(SpotCall.put(action + " stateful instance",
+        return send(account.spot(), group, statefulInstance, action);
+    }
+
+    private static CompletableFuture<Void> send(dev.spotapi.spot.SpotClient spot, String group, String statefulInstance,
+            String action) {
+        return conflicts(spot.send(SpotCall.put(action + " stateful instance",
                 base(group) + "/" + statefulInstance + "/" + action, null).withoutItems()));
     }
 
@@ -102,7 +118,12 @@ public final class GroupStatefulService {
      */
     private CompletableFuture<com.fasterxml.jackson.databind.JsonNode> ofGroup(Account account, String group,
             String statefulInstance) {
-        return list(account, group).thenApply(items -> {
+        return ofGroup(account.spot(), group, statefulInstance);
+    }
+
+    private static CompletableFuture<com.fasterxml.jackson.databind.JsonNode> ofGroup(dev.spotapi.spot.SpotClient spot,
+            String group, String statefulInstance) {
+        return list(spot, group).thenApply(items -> {
             for (var item : items) {
                 if (statefulInstance.equals(item.path("id").asText())) {
                     return item;

@@ -450,56 +450,137 @@ public final class StatefulService {
             if (send.isEmpty()) {
                 return CompletableFuture.completedFuture(List.copyOf(results.values()));
             }
-            return together(account, send, request, results, true).thenApply(done -> {
-                synchronized (results) {
-                    return List.copyOf(results.values());
-                }
-            });
+            // every instance's write fence held from the first write to the last answer: no other write to one of
+            // them can come between, nor land after this one's answer (attack round 12)
+            List<String> objects = send.stream().map(InstanceService.INSTANCES::path).toList();
+            return account.spot().exclusiveAll(objects, "update managed instance states",
+                    spot -> together(spot, send, request, results, true)).thenApply(done -> {
+                        synchronized (results) {
+                            return List.copyOf(results.values());
+                        }
+                    });
         });
     }
 
     /**
      * One Spot bulk call for {@code ids}; when Spot refuses it (all or nothing: one id that cannot take the
-     * state refuses them all), each half is sent again the same way, and a single id on its own through the
-     * single-instance power (its own answer: already in the state is accepted). One refused id among N costs
-     * about 2 log2(N) calls, not one call per id (the account's rate budget is shared). A failure other than a
-     * refusal fails the whole request on the first call ({@code first}), and only its own ids later.
+     * state refuses them all), the ids are split ({@link #split}), and a single id goes on its own through the
+     * single-instance power (its own answer: already in the state is accepted); the account's rate budget is shared,
+     * so no refusal costs a call per id and more. A failure other than a refusal fails the whole request on the first
+     * call ({@code first}), and only its own ids later.
      */
-    private CompletableFuture<Void> together(Account account, List<String> ids, BulkPower request,
+    private CompletableFuture<Void> together(dev.spotapi.spot.SpotClient spot, List<String> ids, BulkPower request,
             Map<String, Map<String, String>> results, boolean first) {
-        if (ids.size() == 1 && !first) {
-            String id = ids.get(0);
-            return instances.power(account, id, request.state()).handle((ok, f) -> {
-                results.put(id, f == null ? result(id, "accepted", null) : failed(id, dev.spotapi.spot.SpotClient.unwrap(f)));
-                return null;
-            });
-        }
+        return bulk(spot, ids, request, results, first).thenCompose(refused -> {
+            if (!refused) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return ids.size() == 1 ? single(spot, ids.get(0), request, results) : split(spot, ids, request, results);
+        });
+    }
+
+    /**
+     * One bulk call for {@code ids}: true when Spot refused it (all or nothing); accepted ids and, past the first
+     * call, ids of another failure get their result here. A failure other than a refusal of the first call fails the
+     * whole request.
+     */
+    private CompletableFuture<Boolean> bulk(dev.spotapi.spot.SpotClient spot, List<String> ids, BulkPower request,
+            Map<String, Map<String, String>> results, boolean first) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         ArrayNode states = body.putArray("managedInstanceStates");
         ids.forEach(id -> states.addObject().put("id", id).put("state", request.spotState()));
-        SpotCall call = SpotCall.put("update managed instance states", MI + "/state", body).withoutItems();
-        return account.spot().send(call).handle((reply, failure) -> {
+        SpotCall call = SpotCall.put("update managed instance states", MI + "/state", body).withoutItems()
+                .writing(ids.stream().map(InstanceService.INSTANCES::path).toList());
+        return spot.send(call).handle((reply, failure) -> {
             if (failure == null) {
                 ids.forEach(id -> results.put(id, result(id, "accepted", null)));
-                return CompletableFuture.<Void>completedFuture(null);
+                return false;
             }
             Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
             boolean refused = cause instanceof SpotException s && (s.kind() == SpotException.Kind.REJECTED
                     || s.kind() == SpotException.Kind.NOT_FOUND || s.kind() == SpotException.Kind.CONFLICT);
-            if (!refused) {
-                if (first) {
-                    throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+            if (refused) {
+                return true;
+            }
+            if (first) {
+                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+            }
+            ids.forEach(id -> results.put(id, failed(id, cause)));
+            return false;
+        });
+    }
+
+    /** One id on its own through the single-instance power (its own answer: already in the state is accepted). */
+    private CompletableFuture<Void> single(dev.spotapi.spot.SpotClient spot, String id, BulkPower request,
+            Map<String, Map<String, String>> results) {
+        return instances.powerHeld(spot, id, request.state()).handle((ok, f) -> {
+            results.put(id, f == null ? result(id, "accepted", null) : failed(id, dev.spotapi.spot.SpotClient.unwrap(f)));
+            return null;
+        });
+    }
+
+    /**
+     * {@code ids} were refused together: each half is sent again. When only one half is refused, it is halved again
+     * (one refused id among N costs about 2 log2(N) calls, attack round 2); when both are, many ids are refused and
+     * each instance's status is read instead ({@link #planned}: about one read per id, attack round 12: halving
+     * every half of 32 instances all stopped already cost 64 calls).
+     */
+    private CompletableFuture<Void> split(dev.spotapi.spot.SpotClient spot, List<String> ids, BulkPower request,
+            Map<String, Map<String, String>> results) {
+        List<String> a = ids.subList(0, ids.size() / 2);
+        List<String> b = ids.subList(ids.size() / 2, ids.size());
+        return bulk(spot, a, request, results, false).thenCompose(aRefused -> bulk(spot, b, request, results, false)
+                .thenCompose(bRefused -> {
+                    if (aRefused && bRefused) {
+                        return planned(spot, ids, request, results);
+                    }
+                    List<String> refused = aRefused ? a : bRefused ? b : List.of();
+                    if (refused.isEmpty()) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    return refused.size() == 1 ? single(spot, refused.get(0), request, results)
+                            : split(spot, refused, request, results);
+                }));
+    }
+
+    /**
+     * Each instance's status (one read each, inside the fences held): those already in the state or moving to it
+     * accepted, those moving the other way a conflict, one bulk call for the others; when Spot refuses that too,
+     * each of them on its own ({@link #single}).
+     */
+    private CompletableFuture<Void> planned(dev.spotapi.spot.SpotClient spot, List<String> ids, BulkPower request,
+            Map<String, Map<String, String>> results) {
+        java.util.Set<String> act = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<CompletableFuture<Void>> reads = new ArrayList<>();
+        for (String id : ids) {
+            reads.add(instances.plan(spot, id, request.state()).handle((plan, f) -> {
+                if (f != null || plan == dev.spotapi.power.PowerPlan.ACT) {
+                    act.add(id);
+                } else if (plan == dev.spotapi.power.PowerPlan.OPPOSITE) {
+                    results.put(id, result(id, "conflict", "managed instance '" + id + "' is moving the other way:"
+                            + " retry when the transition is over"));
+                } else {
+                    results.put(id, result(id, "accepted", null));
                 }
-                ids.forEach(id -> results.put(id, failed(id, cause)));
-                return CompletableFuture.<Void>completedFuture(null);
+                return null;
+            }));
+        }
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenCompose(read -> {
+            List<String> left = ids.stream().filter(act::contains).toList(); // in the request's order
+            if (left.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
             }
-            if (ids.size() == 1) { // the only id was refused: its own answer
-                return together(account, ids, request, results, false);
-            }
-            int half = ids.size() / 2;
-            return together(account, ids.subList(0, half), request, results, false)
-                    .thenCompose(done -> together(account, ids.subList(half, ids.size()), request, results, false));
-        }).thenCompose(f -> f);
+            return bulk(spot, left, request, results, false).thenCompose(refused -> {
+                if (!refused) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                CompletableFuture<Void> each = CompletableFuture.completedFuture(null);
+                for (String id : left) {
+                    each = each.thenCompose(x -> single(spot, id, request, results));
+                }
+                return each;
+            });
+        });
     }
 
     /**

@@ -397,8 +397,10 @@ class AttackRound12StatefulTest extends HarnessPerClass {
         }
         List<JsonNode> calls = h.spotRequests();
         long writes = calls.stream().filter(c -> !c.path("method").asText().equals("GET")).count();
+        // about one read per id plus a few calls: the list, the bulk call, its two halves (both refused: then the
+        // statuses are read, BulkPowerAmplificationAttackTest keeps one refused id among 30 at ~2 log2 N)
         assertThat(calls.size()).as("Spot calls for one bulk stop of 32 stopped instances (%s writes)", writes)
-                .isLessThanOrEqualTo(32 + 3);
+                .isLessThanOrEqualTo(32 + 4);
     }
 
     /** The same for a stateful instance of a group: a pause held 6 s in Spot (504), then a start answered 2xx. */
