@@ -92,12 +92,31 @@ public final class Rolls {
         });
     }
 
-    /** Stops a roll ({@code PUT .../roll/{rollId}} with {@code {"roll": {"status": "STOPPED"}}}). */
+    /**
+     * Stops a roll ({@code PUT .../roll/{rollId}} with {@code {"roll": {"status": "STOPPED"}}}). Idempotent: when Spot
+     * refuses it and the roll reads STOPPED already (a retry after a lost reply, or a second stop), it succeeds
+     * (attack round 12: the retry was a 400 "not in progress").
+     */
     public static CompletableFuture<Void> stop(Account account, String groupId, String rollId) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.putObject("roll").put("status", "STOPPED");
         return account.spot().send(SpotCall.put("stop elastigroup roll", path(groupId) + "/roll/" + rollId, body).withoutItems())
-                .thenApply(r -> null);
+                .<Void>thenApply(r -> null)
+                .exceptionallyCompose(failure -> {
+                    Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
+                    if (!(cause instanceof SpotException s && s.kind() == SpotException.Kind.REJECTED)) {
+                        return CompletableFuture.failedFuture(cause);
+                    }
+                    return account.spot().send(SpotCall.get("get elastigroup roll", path(groupId) + "/roll/" + rollId))
+                            .handle((reply, readFailure) -> {
+                                boolean stopped = readFailure == null && reply.firstItem()
+                                        .map(r -> "STOPPED".equalsIgnoreCase(r.path("status").asText(""))).orElse(false);
+                                if (stopped) {
+                                    return null;
+                                }
+                                throw new java.util.concurrent.CompletionException(cause);
+                            });
+                });
     }
 
     /** The group's instances with their health ({@code GET .../instanceHealthiness}). */

@@ -76,8 +76,10 @@ final class EnvelopeDecoder {
             throw notAnEnvelope(call, "items of the wrong kind (" + (kind == null ? "none" : clip(kind.asText()))
                     + ", expected " + SpotKinds.expected(call.path()).orElse("spotinst:*") + ")", requestId);
         }
-        return call.readsItems() ? new SpotReply((ArrayNode) items, requestId)
-                : new SpotReply(mapper.createArrayNode(), requestId);
+        JsonNode failures = response.get("failures");
+        ArrayNode failed = failures instanceof ArrayNode f ? f : mapper.createArrayNode();
+        return call.readsItems() ? new SpotReply((ArrayNode) items, requestId, failed)
+                : new SpotReply(mapper.createArrayNode(), requestId, failed);
     }
 
     private static SpotException notAnEnvelope(SpotCall call, String what, String requestId) {

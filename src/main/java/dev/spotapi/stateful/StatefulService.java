@@ -302,10 +302,19 @@ public final class StatefulService {
                 Map<String, JsonNode> started = new LinkedHashMap<>();
                 reply.items().forEach(item -> started.putIfAbsent(
                         item.path("data").path("originalInstanceId").asText(""), item));
+                Map<String, String> refused = new LinkedHashMap<>();
+                reply.failures().forEach(f -> refused.putIfAbsent(f.path("resourceId").asText(""),
+                        f.path("errorMessage").asText("refused")));
                 for (int i : rest) {
                     ImportRequest request = requests.get(i);
                     JsonNode item = started.remove(request.originalInstanceId());
-                    if (item == null) {
+                    String refusal = item == null ? refused.remove(request.originalInstanceId()) : null;
+                    if (refusal != null) { // Spot's own answer for this instance: no second import (attack round 12)
+                        each.set(i, CompletableFuture.failedFuture(new SpotException(SpotException.Kind.REJECTED,
+                                call.operation(), 400, null, refusal, reply.spotRequestId(), null, false)));
+                        continue;
+                    }
+                    if (item == null) { // neither imported nor refused in the reply: asked on its own
                         each.set(i, importInstance(account, request, new Correlation(itemToken(correlation, i), false)));
                         continue;
                     }

@@ -168,6 +168,12 @@ final class SpotProbe {
                 return Observation.failed(state, "Spot reports stateful instance " + ssi + " in state ERROR (waiting for "
                         + target + ")");
             }
+            if (status.toUpperCase(java.util.Locale.ROOT).startsWith("DEALLOCAT")) {
+                // DEALLOCATING leads only to DEALLOCATED (OAS listStatefulInstances.state), which no power change
+                // leaves: the task can never end in its target (attack round 12: it waited for its deadline)
+                return Observation.failed(state, "stateful instance " + ssi + " of " + group + " is being deallocated"
+                        + " or was (waiting for " + target + "): its resources are deleted; it will not reach " + target);
+            }
             Observation undone = undone(state, status, work.target(), "stateful instance " + ssi);
             if (undone != null) {
                 return undone;
