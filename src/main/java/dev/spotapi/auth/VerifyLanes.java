@@ -40,9 +40,10 @@ final class VerifyLanes implements AutoCloseable {
     /**
      * Queues the check of {@code header} (bcrypt cost {@code cost}) for {@code client}. The future completes
      * with the verdict on a lane thread, or is cancelled when the item is pushed out by a newcomer or the
-     * lanes close. A check of a client past its failure budget ({@code pastBudget}) runs only when no check of a
-     * client within its budget waits in the lane (attack round 11: the queued checks of 16 departed addresses
-     * kept a valid token waiting one turn behind each of them, ~40 s after the attack stopped).
+     * lanes close. A check of a client past its failure budget ({@code pastBudget}) takes one turn in
+     * {@link #PAST_BUDGET_TURN} while checks of clients within their budget wait (attack round 11: the queued checks
+     * of 16 departed addresses kept a valid token waiting one turn behind each of them, ~40 s after the attack
+     * stopped; round 12: without any turn, a shared address past its budget waited for every other address).
      *
      * @throws RejectedExecutionException when the lane is full and this client's queue is the longest
      */
@@ -62,11 +63,16 @@ final class VerifyLanes implements AutoCloseable {
         full.close();
     }
 
+    /** Every how many turns a check of a client past its failure budget runs while others wait: 4. */
+    static final int PAST_BUDGET_TURN = 4;
+
     private static final class Lane {
         private final int threads;
         private final FairQueue<Job> waiting;
         /** Checks of clients past their failure budget: served when {@code waiting} is empty. */
         private final FairQueue<Job> pastBudget;
+        /** Turns taken while checks of clients past their budget waited (see {@link #next}). */
+        private long turns;
         private final ThreadPoolExecutor executor;
         private final Predicate<String> bcrypt;
         private int running;
@@ -115,7 +121,7 @@ final class VerifyLanes implements AutoCloseable {
             while (true) {
                 Job job;
                 synchronized (this) {
-                    job = closed ? null : waiting.size() > 0 ? waiting.poll() : pastBudget.poll();
+                    job = closed ? null : next();
                     if (job == null) {
                         running--;
                         return;
@@ -133,6 +139,18 @@ final class VerifyLanes implements AutoCloseable {
                     throw e;
                 }
             }
+        }
+
+        /**
+         * The next check: one of a client within its budget, except that every {@value #PAST_BUDGET_TURN}th turn
+         * goes to a client past its budget when one waits, so that a valid token from a shared address (a NAT, an
+         * ingress) whose budget others used up is served within a bounded number of turns (attack round 12), while
+         * a fresh valid token never waits behind more than a few checks of departed attackers (round 11).
+         * Under the lock.
+         */
+        private Job next() {
+            boolean late = pastBudget.size() > 0 && (waiting.size() == 0 || ++turns % PAST_BUDGET_TURN == 0);
+            return late ? pastBudget.poll() : waiting.poll();
         }
 
         synchronized int queued() {
