@@ -216,11 +216,26 @@ public final class CostLedger {
      * {@code space} (null: every space): one entry per resource, with its days in the window's months.
      *
      * @throws dev.spotapi.shared.SharedStateUnavailableException when the store cannot be reached, or lost some
-     *                                                             of the entries asked for
+     *                                                             of the entries asked for (see also {@link #lostSince})
      */
+    /**
+     * Whether entries of a window starting on {@code start} may be gone because the store lost its data since they
+     * were written ({@link dev.spotapi.shared.SharedState#lostDataAt}: a resource deleted before the loss with costs
+     * in the loss's month or earlier); the entries that are there still count (attack round 12: a roll-up after a
+     * FLUSHALL was complete without them).
+     *
+     * @throws dev.spotapi.shared.SharedStateUnavailableException when the store cannot be reached
+     */
+    public boolean lostSince(LocalDate start) {
+        java.util.OptionalLong lost = shared.lostDataAt();
+        return lost.isPresent() && !YearMonth.from(start).isAfter(YearMonth.from(
+                java.time.Instant.ofEpochMilli(lost.getAsLong()).atZone(java.time.ZoneOffset.UTC)));
+    }
+
     public List<Entry> entries(Account account, LocalDate start, LocalDate end, String space) {
         flushPending();
         List<YearMonth> months = months(start, end.minusDays(1));
+
         Map<String, Entry> byId = new LinkedHashMap<>();
         for (YearMonth month : months) {
             Set<String> spaces = new LinkedHashSet<>();

@@ -121,6 +121,9 @@ public final class CostRollup {
         List<CostLedger.Entry> entries;
         try {
             entries = ledger.entries(account, q.start(), q.end(), q.space());
+            if (ledger.lostSince(q.start())) {
+                missing.add(LEDGER_UNREADABLE); // what is there counts, but some may be gone
+            }
         } catch (RuntimeException e) {
             missing.add(LEDGER_UNREADABLE);
             return;

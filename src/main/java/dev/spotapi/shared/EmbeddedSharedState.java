@@ -456,6 +456,10 @@ public final class EmbeddedSharedState implements SharedState {
         synchronized (ledgerLock) {
             long now = System.currentTimeMillis();
             Long truncatedUntil = truncatedLedgers.get(ledger);
+            Long everyLedger = truncatedLedgers.get(""); // a torn line whose ledger could not be read
+            if (everyLedger != null && everyLedger > now && (truncatedUntil == null || truncatedUntil < everyLedger)) {
+                truncatedUntil = everyLedger;
+            }
             if (truncatedUntil != null && truncatedUntil > now) {
                 throw new SharedStateUnavailableException("entries of this ledger were evicted from this process's"
                         + " bounded store (" + MAX_LEDGER_BYTES + " bytes; Redis keeps them all)", null);

@@ -252,6 +252,10 @@ final class IdempotencyJournal implements AutoCloseable {
                     line = JSON.readValue(text, Line.class);
                 } catch (IOException e) {
                     torn++;
+                    Line lostEntry = tornLedgerEntry(text);
+                    if (lostEntry != null) {
+                        apply(lostEntry);
+                    }
                     continue;
                 }
                 if (line.key() == null) {
@@ -267,6 +271,33 @@ final class IdempotencyJournal implements AutoCloseable {
         if (torn > 0) {
             LOG.warn("idempotency: {} unreadable line(s) in {} skipped (a write cut by a crash)", torn, file);
         }
+    }
+
+    /** How long a ledger that lost an entry to a torn line says so: the cost ledger's retention, 400 days. */
+    static final long TORN_LEDGER_MS = java.time.Duration.ofDays(400).toMillis();
+    /** How a ledger entry's line begins (its key first: {@link Line#ledgerKey}). */
+    private static final String LEDGER_LINE_START = "{\"k\":\"\\u0000L";
+
+    /**
+     * For an unreadable line (cut by a crash during its write) that was a ledger entry's: the mark that its ledger
+     * is incomplete (all ledgers when the cut left its name unreadable), so that its roll-ups say so instead of being
+     * silently lower (attack round 12). Null for any other line.
+     */
+    static Line tornLedgerEntry(String text) {
+        if (!text.startsWith(LEDGER_LINE_START)) {
+            return null;
+        }
+        long until = System.currentTimeMillis() + TORN_LEDGER_MS;
+        int end = text.indexOf("\\u0000", LEDGER_LINE_START.length());
+        String ledger = "";
+        if (end > 0) {
+            try {
+                ledger = JSON.readValue("\"" + text.substring(LEDGER_LINE_START.length(), end) + "\"", String.class);
+            } catch (IOException e) {
+                ledger = "";
+            }
+        }
+        return Line.ledgerTruncated(ledger, until);
     }
 
     /** Applies a line to the live records: replaces or removes its key, then drops what is expired or too much. */

@@ -154,6 +154,10 @@ public final class RedisSharedState implements SharedState {
     private static final String GENERATION = "spot-api:generation";
     /** Set (with a TTL) by the replica that finds Redis lost its data: new claims and leases wait meanwhile. */
     private static final String RECOVERING = "spot-api:recovering";
+    /** When Redis last lost its data (epoch ms), set by the replica that found it, kept {@link #LOSS_MEMORY}. */
+    private static final String LOST_AT = "spot-api:lost-at";
+    /** How long a loss is remembered: the cost ledger's retention (400 days), whose entries it took. */
+    static final Duration LOSS_MEMORY = Duration.ofDays(400);
     /** How long new claims and write leases wait after a loss, while every replica writes back what it holds. */
     static final long RECOVERY_MS = 1_500;
     /** How often each replica looks at the generation (besides every claim and lease, which check it themselves). */
@@ -463,6 +467,11 @@ public final class RedisSharedState implements SharedState {
             }
             if (known != null) {
                 guarded(redis -> redis.set(RECOVERING, replica, SetArgs.Builder.nx().px(RECOVERY_MS)));
+                long at = System.currentTimeMillis();
+                guarded(redis -> redis.eval("local t = tonumber(redis.call('GET', KEYS[1]) or '0')"
+                        + " if t < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end return 1",
+                        ScriptOutputType.INTEGER, new String[] {LOST_AT}, Long.toString(at),
+                        Long.toString(LOSS_MEMORY.toMillis())));
                 losses.incrementAndGet();
                 LOG.atError().addKeyValue("component", "sharedState").log("shared state: Redis lost its data (its"
                         + " generation changed: a restart without persistence, a failover to an empty replica or"
@@ -524,6 +533,23 @@ public final class RedisSharedState implements SharedState {
                     Base64.getEncoder().encodeToString(h.reply().body()), "hd", h.reply().headers()));
         }
         sent.add(async.eval(RESTORE, ScriptOutputType.INTEGER, new String[] {IDEM + key}, args.toArray(String[]::new)));
+    }
+
+    @Override
+    public java.util.OptionalLong lostDataAt() {
+        String at;
+        try {
+            at = guarded(redis -> redis.get(LOST_AT));
+        } catch (SharedStateUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
+        }
+        try {
+            return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Long.parseLong(at));
+        } catch (NumberFormatException e) {
+            return java.util.OptionalLong.of(System.currentTimeMillis()); // unreadable: as if just now
+        }
     }
 
     /** Times this replica found that Redis had lost its data. */

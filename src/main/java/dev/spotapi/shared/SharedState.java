@@ -120,6 +120,17 @@ public interface SharedState extends AutoCloseable {
     /** Ends {@code owner}'s lease on {@code object} (nothing when another owner holds it). Never throws. */
     void releaseLease(String object, String owner);
 
+    /**
+     * When the store last lost its data while replicas were running (epoch ms: Redis restarted without persistence,
+     * failed over to an empty replica, or was flushed; seen for 400 days, the cost ledger's retention), or empty.
+     * What was written before then and only lived in the store (the cost ledger's entries) is gone.
+     *
+     * @throws SharedStateUnavailableException when the store cannot be reached
+     */
+    default java.util.OptionalLong lostDataAt() {
+        return java.util.OptionalLong.empty();
+    }
+
     /** Whether the records survive a restart of this process and are seen by other replicas. */
     boolean durable();
 

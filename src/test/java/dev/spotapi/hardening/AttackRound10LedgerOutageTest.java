@@ -220,7 +220,9 @@ class AttackRound10LedgerOutageTest {
             long deadline = System.nanoTime() + 20_000_000_000L;
             while (System.nanoTime() < deadline) {
                 after = orgA.call("GET", window, null, TOKEN);
-                if (after.status() == 200 && after.header("X-Cost-Missing") == null) {
+                // Redis restarted empty: the roll-ups of this month say deleted-resources may be missing (round 12)
+                // for good; the pending entry written back counts once it is there
+                if (after.status() == 200 && total(after.json()).compareTo(total(before.json())) == 0) {
                     break;
                 }
                 pause(250);
@@ -231,6 +233,7 @@ class AttackRound10LedgerOutageTest {
                     + " / " + total(again.json()) + " missing=" + after.header("X-Cost-Missing") + "; B before "
                     + bBefore + " after " + total(onB.json()));
             assertThat(after.status()).as(after.body()).isEqualTo(200);
+            assertThat(after.header("X-Cost-Missing")).as("Redis lost its data meanwhile").contains("deleted-resources");
             assertThat(total(again.json())).as("org A's roll-up after the pending entry was written: %s", again.body())
                     .isEqualByComparingTo(total(before.json()));
             assertThat(total(onB.json())).as("org B's roll-up of a space of the same name: %s", onB.body())

@@ -88,49 +88,6 @@ class AttackRound12FixesTest {
     }
 
     /**
-     * A replica that restarted together with Redis (a node lost with both pods; a new replica scaled up while Redis
-     * came back empty). Replica A answered a keyed scale 200; Redis was down 3 s and comes back empty; replica C
-     * starts now and the client's retry (same key, same body) reaches C. C never knew Redis's old generation, so it
-     * sees no loss and sets no write-back window: the retry must still not scale a second time while A (which holds
-     * the answer) has not yet written it back.
-     */
-    @Test
-    void aKeyedRetryOnAReplicaStartedWithTheEmptyRedisDoesNotRunAgain() throws Exception {
-        try (RedisProcess redis = RedisProcess.start(); SpotSimulator sim = TestService.simulator()) {
-            Harness a = replica(sim, redis);
-            Harness c = null;
-            try {
-                String id = a.createGroup(); // target 2
-                a.clearRequestLog();
-                String key = newKey();
-                String path = "/main/elastigroups/" + id + "/scale";
-                String body = "{\"direction\": \"up\", \"adjustment\": 1}";
-                Reply first = keyed(a, "PUT", path, body, key);
-                assertThat(first.status()).as(first.body()).isEqualTo(200);
-
-                redis.stop();
-                Thread.sleep(3_000);
-                redis.restart(); // empty: no persistence
-                long t0 = System.nanoTime();
-                c = replica(sim, redis);
-                Harness onC = c;
-                Reply retried = Harness.untilNot503(() -> keyed(onC, "PUT", path, body, key));
-                long ms = (System.nanoTime() - t0) / 1_000_000;
-                assertThat(a.countSpotRequests("PUT", GROUPS + "/" + id + "/scale/up"))
-                        .as("the retry on C (answered %d %s, %d ms after Redis was back) must not scale again",
-                                retried.status(), retried.body(), ms)
-                        .isEqualTo(1);
-            } finally {
-                if (c != null) {
-                    TestService.closeAll(a, c);
-                } else {
-                    TestService.closeAll(a);
-                }
-            }
-        }
-    }
-
-    /**
      * Two replicas that both knew Redis's generation. Replica A answered a keyed scale 200 (A holds the answer); Redis
      * is down 3 s (long enough for both replicas' reconnect backoff and breaker to reach their 2 s) and comes back
      * empty; the client retries on B until it is not a 503 (as it honours Retry-After). B's write-back window (1.5 s,

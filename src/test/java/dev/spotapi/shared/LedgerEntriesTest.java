@@ -57,6 +57,30 @@ class LedgerEntriesTest {
     }
 
     @Test
+    void aLedgerEntryLineCutByACrashMarksItsLedgerIncomplete(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("idem.jsonl");
+        EmbeddedSharedState first = EmbeddedSharedState.forService(file);
+        first.putLedgerEntry("costs\nmain\nalpha", "group:sig-1", "{\"n\":1}", DAY);
+        first.putLedgerEntry("costs\nmain\nbeta", "group:sig-2", "{\"n\":2}", DAY);
+        first.killedForTests();
+        java.util.List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(file));
+        String last = lines.remove(lines.size() - 1); // beta's entry, cut in the middle of its text
+        java.nio.file.Files.writeString(file, String.join("\n", lines) + "\n" + last.substring(0, last.length() - 8));
+        try (EmbeddedSharedState second = EmbeddedSharedState.forService(file)) {
+            assertThat(second.ledgerEntries("costs\nmain\nalpha")).containsExactly("{\"n\":1}");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> second.ledgerEntries("costs\nmain\nbeta"))
+                    .as("never silently empty").isInstanceOf(SharedStateUnavailableException.class);
+        }
+        java.util.List<String> again = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(file));
+        java.nio.file.Files.writeString(file, String.join("\n", again) + "\n{\"k\":\"\\u0000Lco");
+        try (EmbeddedSharedState third = EmbeddedSharedState.forService(file)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> third.ledgerEntries("costs\nmain\nalpha"))
+                    .as("a cut before the ledger's name: every ledger").isInstanceOf(SharedStateUnavailableException.class);
+        }
+    }
+
+    @Test
     void redis() throws InterruptedException {
         try (RedisProcess redis = RedisProcess.start();
                 RedisSharedState state = new RedisSharedState(redis.url(), null, Duration.ofSeconds(2))) {
