@@ -82,6 +82,9 @@ final class HeapBodyLoader extends Handler.Wrapper {
                 size += n;
                 chunk.release();
                 if (last) {
+                    if (request.getAttribute(BodyGate.HELD) instanceof java.util.function.LongConsumer held) {
+                        held.accept(buffer.length); // what this body keeps in the heap from now on
+                    }
                     proceed(new Loaded(request, Content.Chunk.from(ByteBuffer.wrap(buffer, 0, size), true)), async);
                     return;
                 }

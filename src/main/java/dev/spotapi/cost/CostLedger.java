@@ -151,7 +151,7 @@ public final class CostLedger {
                     .withQuery("aggregationPeriod", "daily");
             // no timeout of its own: the fenced future ends only when Spot answered (attack round 8: giving up on
             // it released the fence while the read was still in flight at Spot)
-            return account.spot().sendCosts(call, FENCE_WAIT.toMillis())
+            return oneAtATime(account, waitMs -> account.spot().sendCosts(call, waitMs))
                     .handle((reply, failure) -> {
                         if (failure != null) {
                             LOG.warn("the costs of {} '{}' could not be read before its delete ({}): cost roll-ups"
@@ -173,6 +173,40 @@ public final class CostLedger {
                 }
             });
         });
+    }
+
+    /** Per account: the last delete's cost read, which the next one waits for ({@link #oneAtATime}). */
+    private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<Void>> deleteReads =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * {@code read} (given the ms it may still wait for the cost fence) after the account's earlier delete cost reads:
+     * deletes enter the account's cost fence one at a time, so that a burst of them never queues ahead of a user's or
+     * the portal's cost call for more than one of theirs (attack round 12: 24 deletes of one org made another org's
+     * cost read wait 5 s and fail 409). {@link #FENCE_WAIT} bounds the whole wait; beyond it the read fails (the
+     * delete then goes ahead without its costs).
+     */
+    private CompletableFuture<dev.spotapi.spot.SpotReply> oneAtATime(Account account,
+            java.util.function.LongFunction<CompletableFuture<dev.spotapi.spot.SpotReply>> read) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<?>[] previous = new CompletableFuture<?>[1];
+        deleteReads.compute(account.name(), (k, tail) -> {
+            previous[0] = tail == null ? CompletableFuture.completedFuture(null) : tail;
+            return mine;
+        });
+        long deadline = System.nanoTime() + FENCE_WAIT.toNanos();
+        CompletableFuture<dev.spotapi.spot.SpotReply> result = previous[0].copy()
+                .orTimeout(FENCE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .handle((ok, late) -> late)
+                .thenCompose(late -> late != null ? CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException(
+                        "earlier deletes' cost reads of this account took longer than " + FENCE_WAIT.toSeconds() + " s"))
+                        : read.apply(Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline
+                                - System.nanoTime()))));
+        result.whenComplete((reply, failure) -> {
+            mine.complete(null);
+            deleteReads.remove(account.name(), mine);
+        });
+        return result;
     }
 
     /**

@@ -41,6 +41,7 @@ public final class RedisSharedState implements SharedState {
     private static final String HOLD = "spot-api:hold:";
     private static final String MARK = "spot-api:wmark:";
     private static final String LEASE = "spot-api:wlease:";
+    private static final String LEASE_WAITERS = "spot-api:wlease-waiters:";
     /** How long a write mark is kept: far longer than any read can be in flight. */
     private static final long MARK_TTL_MS = 24L * 3600 * 1000;
     /** The generation check scripts start with (KEYS[2] generation, the last ARGV the one known): -1. */
@@ -115,12 +116,30 @@ public final class RedisSharedState implements SharedState {
             return 1
             """;
     /**
-     * KEYS[1] lease, KEYS[2] generation, KEYS[3] recovering; ARGV owner, ms, generation: 1 taken, 0 held by another
-     * (or the replicas are writing back what they hold), -1 another generation.
+     * KEYS[1] lease, KEYS[2] generation, KEYS[3] recovering, KEYS[4] the lease's waiters; ARGV owner, ms, generation
+     * (Redis's own clock orders the waiters): 1 taken, 0 held by another, or another waiter came first (or the replicas are writing back what
+     * they hold), -1 another generation. The waiters are served in the order they first asked (a sorted set by that
+     * time; each stays while it asks again within 1 s, {@code <waiters>:<owner>}): a replica that releases the lease
+     * and asks again at once no longer wins against another that has been asking every 200 ms (attack round 12: one
+     * org's burst of deletes kept another org's replica out of the account's cost fence for its whole length).
      */
     private static final String TAKE_LEASE = SAME_GENERATION + """
             if redis.call('PTTL', KEYS[3]) > 0 then return 0 end
-            if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+            local t = redis.call('TIME')
+            redis.call('ZADD', KEYS[4], 'NX', t[1] * 1000 + math.floor(t[2] / 1000), ARGV[1])
+            redis.call('PEXPIRE', KEYS[4], 60000)
+            redis.call('SET', KEYS[4] .. ':' .. ARGV[1], '1', 'PX', 1000)
+            while true do
+              local head = redis.call('ZRANGE', KEYS[4], 0, 0)
+              if #head == 0 or head[1] == ARGV[1] then break end
+              if redis.call('EXISTS', KEYS[4] .. ':' .. head[1]) == 1 then return 0 end
+              redis.call('ZREM', KEYS[4], head[1])
+            end
+            if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+              redis.call('ZREM', KEYS[4], ARGV[1])
+              redis.call('DEL', KEYS[4] .. ':' .. ARGV[1])
+              return 1
+            end
             return 0
             """;
     /** KEYS[1] record; ARGV ttl ms, then field/value pairs: writes the record back only when it is missing. */
@@ -698,7 +717,7 @@ public final class RedisSharedState implements SharedState {
         String ms = Long.toString(Math.max(1, lease.toMillis()));
         try {
             Long r = inGenerationOrThrow((redis, known) -> redis.eval(TAKE_LEASE, ScriptOutputType.INTEGER,
-                    new String[] {LEASE + object, GENERATION, RECOVERING}, owner, ms, known));
+                    new String[] {LEASE + object, GENERATION, RECOVERING, LEASE_WAITERS + object}, owner, ms, known));
             boolean taken = r != null && r == 1;
             if (taken) {
                 heldLeases.put(object, new String[] {owner, ms});

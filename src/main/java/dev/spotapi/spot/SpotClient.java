@@ -175,7 +175,8 @@ public final class SpotClient {
         Hold inside = new Hold(() -> tickets.forEach(WriteFence.Ticket::leave));
         CompletableFuture<T> result = turns(tickets, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, waitMs)))
                 .handle((ready, notYet) -> notYet)
-                .thenCompose(notYet -> notYet != null ? CompletableFuture.<T>failedFuture(stillInProgress(operation))
+                .thenCompose(notYet -> notYet != null ? CompletableFuture.<T>failedFuture(sorted.equals(
+                        java.util.List.of(COSTS_FENCE)) ? costsBusy(operation, waitMs) : stillInProgress(operation))
                         : body.apply(new SpotClient(this, spotRequestIds, sorted, inside)));
         result.whenComplete((r, failure) -> inside.close());
         return result;
@@ -388,6 +389,17 @@ public final class SpotClient {
                 : "the change may have been applied in Spot: read the object before repeating it";
         return new SpotException(e.kind(), e.operation(), e.httpStatus(), e.code(), e.spotMessage() + "; " + what,
                 e.spotRequestId(), e.retryAfter(), true);
+    }
+
+    /**
+     * The cost fence stayed busy for {@code waitedMs}: Spot answers one cost call of an account at a time, and others
+     * (a burst of deletes reading theirs first) took the time (attack round 12: this said "an earlier change to the
+     * same object", for a read). Retry-After: the time waited, at least 2 s.
+     */
+    private static SpotException costsBusy(String operation, long waitedMs) {
+        return new SpotException(Kind.IN_PROGRESS, operation, 0, null, "other cost calls of this Spot account are in"
+                + " progress (Spot answers one at a time) and took longer than this call could wait; nothing was sent",
+                null, Duration.ofMillis(Math.max(2_000, Math.min(waitedMs, 30_000))), false);
     }
 
     private SpotException stillInProgress(String operation) {
