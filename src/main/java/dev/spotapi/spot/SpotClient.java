@@ -173,11 +173,21 @@ public final class SpotClient {
         java.util.List<String> sorted = objects.stream().sorted().distinct().toList();
         java.util.List<WriteFence.Ticket> tickets = fence.enterAll(sorted);
         Hold inside = new Hold(() -> tickets.forEach(WriteFence.Ticket::leave));
+        // the body runs on whichever thread ended the wait (another request's, completing its write): with this
+        // request's trace current, so that its Spot calls and log lines carry it
+        TraceContext trace = TraceContext.current();
         CompletableFuture<T> result = turns(tickets, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, waitMs)))
                 .handle((ready, notYet) -> notYet)
-                .thenCompose(notYet -> notYet != null ? CompletableFuture.<T>failedFuture(sorted.equals(
-                        java.util.List.of(COSTS_FENCE)) ? costsBusy(operation, waitMs) : stillInProgress(operation))
-                        : body.apply(new SpotClient(this, spotRequestIds, sorted, inside)));
+                .thenCompose(notYet -> {
+                    if (notYet != null) {
+                        return CompletableFuture.<T>failedFuture(sorted.equals(java.util.List.of(COSTS_FENCE))
+                                ? costsBusy(operation, waitMs) : stillInProgress(operation));
+                    }
+                    java.util.List<CompletableFuture<T>> started = new java.util.ArrayList<>(1);
+                    TraceContext.runWith(trace, () -> started.add(body.apply(new SpotClient(this, spotRequestIds,
+                            sorted, inside))));
+                    return started.get(0);
+                });
         result.whenComplete((r, failure) -> inside.close());
         return result;
     }

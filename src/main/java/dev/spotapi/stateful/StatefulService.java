@@ -310,8 +310,13 @@ public final class StatefulService {
                     JsonNode item = started.remove(request.originalInstanceId());
                     String refusal = item == null ? refused.remove(request.originalInstanceId()) : null;
                     if (refusal != null) { // Spot's own answer for this instance: no second import (attack round 12)
-                        each.set(i, CompletableFuture.failedFuture(new SpotException(SpotException.Kind.REJECTED,
-                                call.operation(), 400, null, refusal, reply.spotRequestId(), null, false)));
+                        // a failure carries only Spot's message (OAS bulkFailureMigration): not found when it says so
+                        String lower = refusal.toLowerCase(java.util.Locale.ROOT);
+                        boolean missing = lower.contains("does not exist") || lower.contains("doesn't exist")
+                                || lower.contains("not found");
+                        each.set(i, CompletableFuture.failedFuture(new SpotException(missing ? SpotException.Kind.NOT_FOUND
+                                : SpotException.Kind.REJECTED, call.operation(), missing ? 404 : 400, null, refusal,
+                                reply.spotRequestId(), null, false)));
                         continue;
                     }
                     if (item == null) { // neither imported nor refused in the reply: asked on its own
