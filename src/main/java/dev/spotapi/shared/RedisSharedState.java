@@ -305,6 +305,17 @@ public final class RedisSharedState implements SharedState {
         return breaker.call(() -> command.apply(redis()));
     }
 
+    /** {@link #guarded}, any failure a {@link SharedStateUnavailableException} (for readers that must not guess). */
+    private <T> T answered(java.util.function.Function<RedisCommands<String, String>, T> command) {
+        try {
+            return guarded(command);
+        } catch (SharedStateUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
+        }
+    }
+
     /** The breaker of this connection, for health and metrics. */
     public RedisBreaker breaker() {
         return breaker;
@@ -556,14 +567,7 @@ public final class RedisSharedState implements SharedState {
 
     @Override
     public java.util.OptionalLong lostDataAt() {
-        String at;
-        try {
-            at = guarded(redis -> redis.get(LOST_AT));
-        } catch (SharedStateUnavailableException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
-        }
+        String at = answered(redis -> redis.get(LOST_AT));
         try {
             return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Long.parseLong(at));
         } catch (NumberFormatException e) {
@@ -624,14 +628,7 @@ public final class RedisSharedState implements SharedState {
     @Override
     public List<String> ledgerEntries(String ledger) {
         String key = ledgerKey(ledger);
-        java.util.Map<String, String> all;
-        try {
-            all = guarded(redis -> redis.hgetall(key));
-        } catch (SharedStateUnavailableException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
-        }
+        java.util.Map<String, String> all = answered(redis -> redis.hgetall(key));
         long now = System.currentTimeMillis();
         List<String> out = new java.util.ArrayList<>();
         List<String> expired = new java.util.ArrayList<>();
