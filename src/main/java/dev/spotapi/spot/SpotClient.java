@@ -75,6 +75,8 @@ public final class SpotClient {
     private final java.util.List<String> heldObjects;
     /** Counts the calls open inside {@link #exclusive} (null outside one). */
     private final Hold hold;
+    /** Each route's share of the connections to Spot. */
+    private final RouteShare routeShare;
 
     public SpotClient(String accountName, String baseUrl, String accountId, String token, HttpClient http,
             SpotClientSettings settings, SpotMetrics metrics, ScheduledExecutorService scheduler,
@@ -101,6 +103,7 @@ public final class SpotClient {
         this.spotRequestIds = null;
         this.heldObjects = null;
         this.hold = null;
+        this.routeShare = new RouteShare(RouteShare.PER_ROUTE);
     }
 
     /** A view sharing everything with {@code base} (budget, retries, GETs in flight) that reports request ids. */
@@ -126,6 +129,7 @@ public final class SpotClient {
         this.spotRequestIds = spotRequestIds;
         this.heldObjects = heldObjects;
         this.hold = hold;
+        this.routeShare = base.routeShare;
     }
 
     /**
@@ -430,7 +434,13 @@ public final class SpotClient {
                             + ") is used up for this window, or the route is held after Spot's own rate limit",
                     null, wait, false));
         }
-        return attempt(call, deadlineNanos, state, trace, view);
+        String route = call.method() + " " + RateBudget.template(call.path());
+        return routeShare.enter(route, deadlineNanos).handle((leave, late) -> leave).thenCompose(leave -> leave == null
+                ? CompletableFuture.failedFuture(new SpotException(Kind.RATE_LIMITED, call.operation(), 0, null,
+                        "the calls to Spot's " + route + " of account '" + accountName + "' that may be open at once ("
+                                + RouteShare.PER_ROUTE + ", a share of the connections) were all in flight until this"
+                                + " call's deadline; nothing was sent", null, Duration.ofSeconds(1), false))
+                : attempt(call, deadlineNanos, state, trace, view, leave));
     }
 
     /** A Spot 429 without Retry-After: the route is held for the window, so that is the wait to report. */
@@ -442,10 +452,12 @@ public final class SpotClient {
                 budget.window(), e.mayHaveActed());
     }
 
+    /** One exchange with Spot; {@code leave} gives its route's place back ({@link RouteShare}) when it ends. */
     private CompletableFuture<SpotReply> attempt(SpotCall call, long deadlineNanos, CallState state,
-            TraceContext trace, ListView view) {
+            TraceContext trace, ListView view, Runnable leave) {
         long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
         if (remainingMs <= 0 || !state.beginExchange()) {
+            leave.run();
             return CompletableFuture.failedFuture(timeout(call, false));
         }
         long attemptMs = Math.max(1, Math.min(remainingMs, settings.attemptTimeoutMs()));
@@ -453,10 +465,16 @@ public final class SpotClient {
         // no time limit, until Spot answers or closes the connection: only then does the fence know the write can
         // no longer land after a newer one (issue 20: a limit let a write held past it land last)
         SpotExchange listener = new SpotExchange(response -> reader(view, response));
-        request(call, call.isRead() ? attemptMs : 0, trace).send(listener);
+        try {
+            request(call, call.isRead() ? attemptMs : 0, trace).send(listener);
+        } catch (RuntimeException e) { // never sent: its route's place back at once
+            leave.run();
+            throw e;
+        }
         CompletableFuture<SpotExchange.Reply> exchange = listener.reply();
         long sentNanos = System.nanoTime();
         exchange.whenComplete((response, failure) -> {
+            leave.run();
             state.endExchange();
             // only a write whose attempt timed out can be answered after its caller's answer (the caller's
             // answer of a write answered in time may come first only by callback order: not worth a line)

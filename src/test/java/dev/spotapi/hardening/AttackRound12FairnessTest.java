@@ -474,4 +474,50 @@ class AttackRound12FairnessTest {
             assertThat(acceptedMs).as(figures).isBetween(0L, 1_000L);
         }
     }
+
+    /**
+     * One caller keeps 320 reads of distinct instance ids in flight while Spot takes 2.5 s over each of them (a slow
+     * Spot route; distinct ids, so no read sharing). Another caller lists its account's elastigroups (another Spot
+     * route, ~20 ms). Expected: the list within max(1 s, 4x its quiet latency); the same list sent straight to the
+     * simulator at the same time is the control (the simulator itself is not the bottleneck).
+     */
+    @Test
+    void manySlowReadsOfOneCallerDoNotHoldAnotherCallersFastRoute() throws Exception {
+        try (Harness h = Harness.start(Harness.quick())) {
+            h.createGroup();
+            long quiet = 0;
+            for (int i = 0; i < 5; i++) {
+                long[] q = timed(h.svc, "GET", "/main/elastigroups");
+                assertThat(q[0]).isEqualTo(200);
+                quiet = Math.max(quiet, q[1]);
+            }
+            h.fault("{\"method\":\"GET\",\"path\":\"/aws/ec2/managedInstance/*\",\"action\":\"delay\",\"delayMs\":2500,"
+                    + "\"count\":320}");
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            List<CompletableFuture<Integer>> burst = new ArrayList<>();
+            java.util.Random random = new java.util.Random(12);
+            for (int i = 0; i < 320; i++) {
+                String id = String.format("smi-%08x", random.nextInt());
+                var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(h.svc.base + "/main/instances/" + id))
+                        .timeout(Duration.ofSeconds(60)).header("X-Auth-Token", TestService.TOKEN).GET().build();
+                burst.add(client.sendAsync(req, java.net.http.HttpResponse.BodyHandlers.discarding())
+                        .thenApply(java.net.http.HttpResponse::statusCode).exceptionally(t -> -1));
+            }
+            Harness.pause(700);
+            long rawStart = System.nanoTime();
+            TestService.Reply raw = h.svc.sim("GET", "/aws/ec2/group?accountId=" + TestService.MAIN_ID, null);
+            long rawMs = Harness.millisSince(rawStart);
+            long[] during = timed(h.svc, "GET", "/main/elastigroups");
+            List<Integer> statuses = burst.stream().map(CompletableFuture::join).toList();
+            long[] after = timed(h.svc, "GET", "/main/elastigroups");
+            String figures = String.format("victim's group list: quiet max %d ms; during 320 slow reads %d ms (status %d),"
+                    + " the same list straight to the simulator %d ms (status %d); after %d ms; the burst's statuses %s",
+                    quiet, during[1], during[0], rawMs, raw.status(), after[1], statuses.stream().collect(
+                            java.util.stream.Collectors.groupingBy(x -> x, java.util.stream.Collectors.counting())));
+            System.out.println("[round12] " + figures);
+            assertThat(during[0]).as(figures).isEqualTo(200);
+            assertThat(during[1]).as(figures).isLessThanOrEqualTo(Math.max(1_000, 4 * quiet));
+        }
+    }
 }
