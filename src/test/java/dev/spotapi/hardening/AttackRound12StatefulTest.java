@@ -331,15 +331,27 @@ class AttackRound12StatefulTest extends HarnessPerClass {
     @Test
     void aSlowBulkStopDoesNotUndoAStartAnsweredAfterIt() throws Exception {
         String mi = h.createInstance();
-        h.fault("{\"method\":\"PUT\",\"path\":\"" + Harness.INSTANCES + "/state\",\"action\":\"delay\","
-                + "\"delayMs\":6000,\"count\":1}");
-        Reply stop = call("PUT", "/main/instances-power", "{\"state\":\"stop\",\"instances\":[\"" + mi + "\"]}");
-        Reply start = call("PUT", "/main/instances/" + mi + "/power", "{\"state\":\"start\"}");
+        aStartAfterASlowStopIsNotUndone(Harness.INSTANCES + "/state", "/main/instances-power",
+                "{\"state\":\"stop\",\"instances\":[\"" + mi + "\"]}", "/main/instances/" + mi + "/power",
+                () -> spotStatus(mi));
+    }
+
+    /**
+     * Spot holds the stop's PUT to {@code heldPath} 6 s (its caller gets 504 "may have been applied", the call still
+     * open), then a start of the same instance: a start answered 2xx must leave it running ({@code state} read from
+     * Spot afterwards), else the start is 409 (not sent).
+     */
+    private void aStartAfterASlowStopIsNotUndone(String heldPath, String stopPath, String stopBody, String startPath,
+            java.util.function.Supplier<String> state) throws InterruptedException {
+        h.fault("{\"method\":\"PUT\",\"path\":\"" + heldPath + "\",\"action\":\"delay\",\"delayMs\":6000,"
+                + "\"count\":1}");
+        Reply stop = call("PUT", stopPath, stopBody);
+        Reply start = call("PUT", startPath, "{\"state\":\"start\"}");
         h.awaitSimulatorIdle();
         h.clearFaults();
-        String spot = spotStatus(mi);
+        String spot = state.get();
         if (start.status() >= 200 && start.status() < 300) {
-            assertThat(spot).as("bulk stop answered %s %s; then start answered %s %s; Spot now: %s", stop.status(),
+            assertThat(spot).as("stop answered %s %s; then start answered %s %s; Spot now: %s", stop.status(),
                     stop.body(), start.status(), start.body(), spot).isIn("ACTIVE", "RESUMING");
         } else {
             assertThat(start.status()).as(start.body()).isEqualTo(409);
@@ -355,19 +367,8 @@ class AttackRound12StatefulTest extends HarnessPerClass {
     @Test
     void aSlowSingleStopDoesNotUndoAStartAnsweredAfterIt() throws Exception {
         String mi = h.createInstance();
-        h.fault("{\"method\":\"PUT\",\"path\":\"" + Harness.INSTANCES + "/" + mi + "/pause\",\"action\":\"delay\","
-                + "\"delayMs\":6000,\"count\":1}");
-        Reply stop = call("PUT", "/main/instances/" + mi + "/power", "{\"state\":\"stop\"}");
-        Reply start = call("PUT", "/main/instances/" + mi + "/power", "{\"state\":\"start\"}");
-        h.awaitSimulatorIdle();
-        h.clearFaults();
-        String spot = spotStatus(mi);
-        if (start.status() >= 200 && start.status() < 300) {
-            assertThat(spot).as("stop answered %s %s; then start answered %s %s; Spot now: %s", stop.status(),
-                    stop.body(), start.status(), start.body(), spot).isIn("ACTIVE", "RESUMING");
-        } else {
-            assertThat(start.status()).as(start.body()).isEqualTo(409);
-        }
+        aStartAfterASlowStopIsNotUndone(Harness.INSTANCES + "/" + mi + "/pause", "/main/instances/" + mi + "/power",
+                "{\"state\":\"stop\"}", "/main/instances/" + mi + "/power", () -> spotStatus(mi));
     }
 
     /**
@@ -409,19 +410,8 @@ class AttackRound12StatefulTest extends HarnessPerClass {
         String group = statefulGroup();
         String ssi = seedStateful(group);
         String power = "/main/elastigroups/" + group + "/stateful-instances/" + ssi + "/power";
-        h.fault("{\"method\":\"PUT\",\"path\":\"" + Harness.GROUPS + "/" + group + "/statefulInstance/" + ssi
-                + "/pause\",\"action\":\"delay\",\"delayMs\":6000,\"count\":1}");
-        Reply stop = call("PUT", power, "{\"state\":\"stop\"}");
-        Reply start = call("PUT", power, "{\"state\":\"start\"}");
-        h.awaitSimulatorIdle();
-        h.clearFaults();
-        String spot = statefulItem(group, ssi).path("state").asText();
-        if (start.status() >= 200 && start.status() < 300) {
-            assertThat(spot).as("stop answered %s %s; then start answered %s %s; Spot now: %s", stop.status(),
-                    stop.body(), start.status(), start.body(), spot).isIn("ACTIVE", "RESUMING");
-        } else {
-            assertThat(start.status()).as(start.body()).isEqualTo(409);
-        }
+        aStartAfterASlowStopIsNotUndone(Harness.GROUPS + "/" + group + "/statefulInstance/" + ssi + "/pause", power,
+                "{\"state\":\"stop\"}", power, () -> statefulItem(group, ssi).path("state").asText());
     }
 
     /**
