@@ -139,6 +139,10 @@ public final class ApiServer {
         // ambiguous path segments reach the router, which answers them (as under Javalin, whose setting this was)
         httpConfig.setUriCompliance(UriCompliance.LEGACY);
         httpConfig.setSendServerVersion(false);
+        // no per-connection cache of header fields: Jetty's default (1,024) builds one trie per persistent connection,
+        // ~80-100 KiB of heap each, so 480 idle keep-alive connections (under MAX_CONNECTIONS, no token needed) held
+        // ~45 MiB of a 64 MiB heap (attack round 13; docs/performance.md measures the parse without it)
+        httpConfig.setHeaderCacheSize(0);
         // one selector thread per CPU (Jetty's default is one on 2 CPUs): the selectors answer liveness and the
         // version themselves (WorkerDispatch), so one selector would hold them to one CPU (docs/performance.md)
         ServerConnector connector = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(),

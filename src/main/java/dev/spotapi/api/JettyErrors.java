@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -45,9 +46,22 @@ final class JettyErrors extends ErrorHandler {
         if (cors != null) {
             cors.onJettyError(request.getHeaders().get(HttpHeader.ORIGIN), response.getHeaders());
         }
+        if (cause instanceof HttpException || hasBody(request)) {
+            // Jetty ends the connection after a request it refused itself (a bad message: its synthetic request has
+            // no headers) and after an error answer to a request whose body nobody read (it cannot tell where the
+            // next request starts): say so, or a client reusing the connection loses its next request (attack
+            // round 13: a 400 for a NUL in the path, then the connection closed without a word)
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
         // a HEAD answer has no content (RFC 9110 §9.3.2): the same status and headers as the GET's
         boolean head = HttpMethod.HEAD.is(request.getMethod());
         response.write(true, head ? null : ByteBuffer.wrap(body(code, message, requestId)), callback);
+    }
+
+    private static boolean hasBody(Request request) {
+        HttpFields headers = Request.unWrap(request).getHeaders(); // Jetty's error request carries no headers
+        String length = headers.get(HttpHeader.CONTENT_LENGTH);
+        return headers.contains(HttpHeader.TRANSFER_ENCODING) || (length != null && !length.trim().equals("0"));
     }
 
     @Override

@@ -100,7 +100,8 @@ public final class Rolls {
     public static CompletableFuture<Void> stop(Account account, String groupId, String rollId) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.putObject("roll").put("status", "STOPPED");
-        return account.spot().send(SpotCall.put("stop elastigroup roll", path(groupId) + "/roll/" + rollId, body).withoutItems())
+        return ofGroup(account, groupId, rollId).thenCompose(roll -> "STOPPED".equalsIgnoreCase(roll.path("status").asText(""))
+                ? CompletableFuture.<Void>completedFuture(null) : account.spot().send(SpotCall.put("stop elastigroup roll", path(groupId) + "/roll/" + rollId, body).withoutItems())
                 .<Void>thenApply(r -> null)
                 .exceptionallyCompose(failure -> {
                     Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
@@ -116,7 +117,25 @@ public final class Rolls {
                                 }
                                 throw new java.util.concurrent.CompletionException(cause);
                             });
-                });
+                }));
+    }
+
+    /**
+     * The group's roll {@code rollId} from the group's own list ({@code GET .../roll}), or NOT_FOUND: a roll id that is
+     * not one of this group's (another group's, another org's) is never sent to Spot in a write under this group
+     * (attack round 13; Spot's refusal alone must not be what keeps another org's roll running).
+     */
+    static CompletableFuture<JsonNode> ofGroup(Account account, String groupId, String rollId) {
+        return list(account, groupId).thenApply(items -> {
+            for (JsonNode item : items) {
+                if (rollId.equals(item.path("id").asText())) {
+                    return item;
+                }
+            }
+            throw new java.util.concurrent.CompletionException(new SpotException(SpotException.Kind.NOT_FOUND,
+                    "stop elastigroup roll", 200, null, "roll '" + rollId + "' does not exist in elastigroup '" + groupId
+                            + "'", null, null, false));
+        });
     }
 
     /** The group's instances with their health ({@code GET .../instanceHealthiness}). */
@@ -125,10 +144,29 @@ public final class Rolls {
                 path(groupId) + "/instanceHealthiness")).thenApply(reply -> (JsonNode) reply.items());
     }
 
-    /** Detaches instances ({@code PUT .../detachInstances}, a checked {@link #detachBody}). */
+    /**
+     * Detaches instances ({@code PUT .../detachInstances}, a checked {@link #detachBody}), once every id in
+     * {@code instancesToDetach} is one of the group's own instances ({@code GET .../status}); otherwise REJECTED (400)
+     * naming the first that is not, and nothing is written: another group's or another org's EC2 instance is never
+     * sent to Spot under this group (attack round 13).
+     */
     public static CompletableFuture<Void> detach(Account account, String groupId, ObjectNode body) {
-        return account.spot().send(SpotCall.put("detach elastigroup instances", path(groupId) + "/detachInstances", body).withoutItems())
-                .thenApply(r -> null);
+        SpotCall status = SpotCall.get("get elastigroup status", path(groupId) + "/status");
+        return account.spot().send(status).thenCompose(reply -> {
+            Set<String> members = new java.util.HashSet<>();
+            for (JsonNode item : reply.items()) {
+                members.add(item.path("instanceId").asText(""));
+            }
+            for (JsonNode id : body.path("instancesToDetach")) {
+                if (!members.contains(id.asText())) {
+                    throw new java.util.concurrent.CompletionException(new SpotException(SpotException.Kind.REJECTED,
+                            "detach elastigroup instances", 400, null, "instance " + id.asText()
+                                    + " is not an instance of elastigroup " + groupId, null, null, false));
+                }
+            }
+            return account.spot().send(SpotCall.put("detach elastigroup instances", path(groupId) + "/detachInstances",
+                    body).withoutItems()).thenApply(r -> null);
+        });
     }
 
     /** The active suspensions ({@code GET .../suspension}): Spot's item {@code {suspensions, processes}}. */

@@ -44,9 +44,24 @@ public final class RedisSharedState implements SharedState {
     private static final String LEASE_WAITERS = "spot-api:wlease-waiters:";
     /** How long a write mark is kept: far longer than any read can be in flight. */
     private static final long MARK_TTL_MS = 24L * 3600 * 1000;
-    /** The generation check scripts start with (KEYS[2] generation, the last ARGV the one known): -1. */
-    private static final String SAME_GENERATION = """
-            if redis.call('GET', KEYS[2]) ~= ARGV[#ARGV] then return -1 end
+    /**
+     * Lua: this Redis server's incarnation, {@code <generation>@<run id>} (KEYS[2] the generation key), or false
+     * without a generation. The run id is the server process's own (INFO server): a restart or a failover gives
+     * another, even when the data came back from a snapshot with the same generation (attack round 13). Where INFO is
+     * refused (a managed Redis that renamed it) the generation alone, as before.
+     */
+    private static final String INCARNATION_LUA = """
+            local function incarnation()
+              local g = redis.call('GET', KEYS[2])
+              if not g then return false end
+              local info = redis.pcall('INFO', 'server')
+              if type(info) ~= 'string' then return g end
+              return g .. '@' .. (string.match(info, 'run_id:(%w+)') or '')
+            end
+            """;
+    /** The incarnation check scripts start with (KEYS[2] generation, the last ARGV the one known): -1. */
+    private static final String SAME_GENERATION = INCARNATION_LUA + """
+            if incarnation() ~= ARGV[#ARGV] then return -1 end
             """;
     /** KEYS[1] lease, KEYS[2] generation; ARGV owner, ms, generation: extends the lease only when {@code owner} holds it. */
     private static final String RENEW = SAME_GENERATION + """
@@ -65,12 +80,12 @@ public final class RedisSharedState implements SharedState {
 
     /**
      * KEYS[1] record, KEYS[2] generation, KEYS[3] recovering; ARGV fingerprint, now ms, lease-until ms, ttl ms, owner
-     * (the new claim's token), the generation this replica knows. {@code LOST} when Redis's generation is another
-     * (it lost its data since); {@code RECOVERING} (with the ms left) for a key without a record while the replicas
+     * (the new claim's token), the incarnation this replica knows. {@code LOST} when Redis's incarnation is another
+     * (it lost its data, or restarted or failed over and may have lost its latest writes, since); {@code RECOVERING} (with the ms left) for a key without a record while the replicas
      * write back what they hold.
      */
-    private static final String CLAIM = """
-            if redis.call('GET', KEYS[2]) ~= ARGV[6] then return {'LOST'} end
+    private static final String CLAIM = INCARNATION_LUA + """
+            if incarnation() ~= ARGV[6] then return {'LOST'} end
             local r = redis.call('HMGET', KEYS[1], 'fp', 'state', 'lease', 'status', 'type', 'body', 'hd')
             if not r[1] then
               local left = redis.call('PTTL', KEYS[3])
@@ -149,6 +164,17 @@ public final class RedisSharedState implements SharedState {
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
             return 1
             """;
+    /** KEYS[1] unused, KEYS[2] generation: the incarnation ({@link #INCARNATION_LUA}), or nil. */
+    private static final String READ_INCARNATION = INCARNATION_LUA + "return incarnation()";
+    /** KEYS[1] a write mark, KEYS[2] generation: the mark ("" when none) and the incarnation it was read in. */
+    private static final String READ_MARK = INCARNATION_LUA + "return (redis.call('GET', KEYS[1]) or '') .. ' '"
+            + " .. (incarnation() or '')";
+    /** KEYS[1] ledger; ARGV entry id, value, ttl ms: writes an entry back only when it is missing (1), else 0. */
+    private static final String RESTORE_LEDGER_ENTRY = """
+            if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+            if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+            return 1
+            """;
     /** KEYS[1] hold; ARGV ms: only ever lengthens a hold. */
     private static final String HOLD_SCRIPT = """
             if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
@@ -207,6 +233,25 @@ public final class RedisSharedState implements SharedState {
                     return current;
                 }
             }).build();
+    /** A cost-ledger entry as this replica wrote it: the ledger's key, the entry's id, its stored value, its expiry. */
+    private record LedgerKept(String key, String entryId, String stored, long expiresAtMillis) {
+    }
+
+    /**
+     * The cost-ledger entries this replica wrote in the last {@link #LEDGER_KEPT}, bounded (a thirty-second of the heap):
+     * written back when Redis restarted from an older snapshot or lost its data; one found missing is a loss.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<String, LedgerKept> recentLedger =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumWeight(EmbeddedSharedState.MAX_BYTES / 4)
+                    .weigher((String k, LedgerKept e) -> 128 + k.length() + e.stored().length())
+                    .expireAfterWrite(LEDGER_KEPT).build();
+    /** How long {@link #recentLedger} keeps an entry: longer than Redis's snapshots are apart in usual set-ups. */
+    static final Duration LEDGER_KEPT = Duration.ofHours(24);
+    /**
+     * Bumped by every recovery: part of every write mark read ({@link #writeMark}), so that no read started before
+     * Redis restarted is shared with one asked after it (its marks may have gone back to older values).
+     */
+    private final AtomicLong readEpoch = new AtomicLong();
     /** This replica's write leases, object → owner and lease length: written back when Redis lost its data. */
     private final java.util.Map<String, String[]> heldLeases = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.ScheduledExecutorService generationCheck;
@@ -284,7 +329,7 @@ public final class RedisSharedState implements SharedState {
                 if (generation == null) { // from the start: a loss later is then seen as one
                     String made = java.util.UUID.randomUUID().toString();
                     strings.sync().set(GENERATION, made, SetArgs.Builder.nx());
-                    generation = strings.sync().get(GENERATION);
+                    generation = incarnation(strings.sync());
                 }
                 return connections;
             } catch (RuntimeException e) {
@@ -335,7 +380,7 @@ public final class RedisSharedState implements SharedState {
         }
         String first = String.valueOf(r.get(0));
         if (first.equals("LOST") || first.equals("RECOVERING")) {
-            throw new SharedStateRecoveringException("the shared state (Redis) lost its data moments ago and the"
+            throw new SharedStateRecoveringException("the shared state (Redis) lost its data or restarted moments ago and the"
                     + " replicas are writing back the Idempotency-Key records they hold");
         }
         Outcome outcome = Outcome.valueOf(first);
@@ -466,7 +511,7 @@ public final class RedisSharedState implements SharedState {
             return;
         }
         try {
-            String current = guarded(redis -> redis.get(GENERATION));
+            String current = guarded(RedisSharedState::incarnation);
             if (current == null || !current.equals(generation)) {
                 recover();
             }
@@ -475,16 +520,31 @@ public final class RedisSharedState implements SharedState {
         }
     }
 
+    /** Redis's incarnation, {@code <generation>@<run id>} ({@link #INCARNATION_LUA}), or null without a generation. */
+    private static String incarnation(RedisCommands<String, String> redis) {
+        return redis.eval(READ_INCARNATION, ScriptOutputType.VALUE, new String[] {"", GENERATION});
+    }
+
+    /** The generation part of an incarnation. */
+    private static String generationOf(String incarnation) {
+        int at = incarnation.lastIndexOf('@');
+        return at < 0 ? incarnation : incarnation.substring(0, at);
+    }
+
     /**
-     * Redis's generation is not the one this replica knows (or it knows none yet): takes the current one (made when
-     * missing). When it knew another, Redis lost its data: new claims and leases wait {@link #RECOVERY_MS} (one
-     * {@code SET NX PX} for all replicas) while this replica writes back, only where nothing is there now, the
-     * records of its claims in flight, its latest answers and doubts (bounded), its write leases and Spot's holds.
+     * Redis's incarnation is not the one this replica knows (or it knows none yet): takes the current one (the
+     * generation made when missing). When it knew another, Redis lost its data (another generation) or restarted or
+     * failed over (another run id: it may be back from an older snapshot, or a replica that had not copied the latest
+     * writes): new claims and leases wait {@link #RECOVERING} (one {@code SET NX PX} for all replicas) while this
+     * replica writes back, only where nothing is there now, the records of its claims in flight, its latest answers
+     * and doubts (bounded), its write leases, Spot's holds and the cost-ledger entries it recorded lately. A restart
+     * that gave back less than this replica wrote (a write-back found something missing) is recorded as a loss
+     * ({@link #lostDataAt}), as is another generation.
      */
     private void recover() {
         synchronized (recoveryLock) {
             String known = generation;
-            String current = guarded(redis -> redis.get(GENERATION));
+            String current = guarded(RedisSharedState::incarnation);
             if (current != null && current.equals(known)) {
                 return;
             }
@@ -492,48 +552,82 @@ public final class RedisSharedState implements SharedState {
                 String made = java.util.UUID.randomUUID().toString();
                 current = guarded(redis -> {
                     redis.set(GENERATION, made, SetArgs.Builder.nx());
-                    return redis.get(GENERATION);
+                    return incarnation(redis);
                 });
             }
+            boolean dataLost = known != null && !generationOf(known).equals(generationOf(current));
             if (known != null) {
                 guarded(redis -> redis.set(RECOVERING, replica, SetArgs.Builder.nx().px(RECOVERY_MS)));
-                long at = System.currentTimeMillis();
-                guarded(redis -> redis.eval("local t = tonumber(redis.call('GET', KEYS[1]) or '0')"
-                        + " if t < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end return 1",
-                        ScriptOutputType.INTEGER, new String[] {LOST_AT}, Long.toString(at),
-                        Long.toString(LOSS_MEMORY.toMillis())));
-                losses.incrementAndGet();
-                LOG.atError().addKeyValue("component", "sharedState").log("shared state: Redis lost its data (its"
-                        + " generation changed: a restart without persistence, a failover to an empty replica or"
-                        + " FLUSHALL); writing back this replica's {} claim(s) in flight, {} kept answer(s), {} write"
-                        + " lease(s); new keyed requests and writes wait {} ms. Records only lost replicas held are gone:"
-                        + " run Redis with persistence (appendonly)", heldClaims.size(), kept.estimatedSize(),
-                        heldLeases.size(), RECOVERY_MS);
+                if (dataLost) {
+                    recordLoss();
+                    LOG.atError().addKeyValue("component", "sharedState").log("shared state: Redis lost its data (its"
+                            + " generation changed: a restart without persistence, a failover to an empty replica or"
+                            + " FLUSHALL); writing back this replica's {} claim(s) in flight, {} kept answer(s), {} write"
+                            + " lease(s); new keyed requests and writes wait {} ms. Records only lost replicas held are"
+                            + " gone: run Redis with persistence (appendonly)", heldClaims.size(), kept.estimatedSize(),
+                            heldLeases.size(), RECOVERY_MS);
+                } else {
+                    LOG.atWarn().addKeyValue("component", "sharedState").log("shared state: Redis restarted or failed"
+                            + " over (its run id changed); writing back what this replica holds in case it came back"
+                            + " older; new keyed requests and writes wait {} ms", RECOVERY_MS);
+                }
             }
             generation = current;
             if (known != null) {
-                restore();
+                readEpoch.incrementAndGet();
+                long missing = restore();
+                if (!dataLost && missing > 0) {
+                    recordLoss();
+                    LOG.atError().addKeyValue("component", "sharedState").log("shared state: Redis came back without"
+                            + " {} of this replica's latest records (an older snapshot, or a replica that had not"
+                            + " copied them): written back; what other replicas wrote since that snapshot may be gone,"
+                            + " deleted resources' costs are reported as possibly missing. Run Redis with appendfsync"
+                            + " always to lose nothing", missing);
+                }
             }
         }
+    }
+
+    /** Records that Redis lost data now ({@link #LOST_AT}, only ever later) and counts it. */
+    private void recordLoss() {
+        long at = System.currentTimeMillis();
+        guarded(redis -> redis.eval("local t = tonumber(redis.call('GET', KEYS[1]) or '0')"
+                + " if t < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end return 1",
+                ScriptOutputType.INTEGER, new String[] {LOST_AT}, Long.toString(at),
+                Long.toString(LOSS_MEMORY.toMillis())));
+        losses.incrementAndGet();
     }
 
     /**
      * Writes back what this replica holds, pipelined (every command sent before any answer is awaited), the wait of
      * new claims and leases first lengthened to cover it (at least {@link #RECOVERY_MS}, plus 1 ms per 10 items).
+     * Answers how many of them were missing (written back), as far as their answers tell.
      */
-    private void restore() {
+    private long restore() {
         long now = System.currentTimeMillis();
-        long items = heldClaims.size() + kept.estimatedSize() + heldLeases.size();
+        long items = heldClaims.size() + kept.estimatedSize() + heldLeases.size() + recentLedger.estimatedSize();
         guarded(redis -> redis.eval(HOLD_SCRIPT, ScriptOutputType.INTEGER, new String[] {RECOVERING},
                 Long.toString(RECOVERY_MS + items / 10)));
         io.lettuce.core.api.async.RedisAsyncCommands<String, String> async = connections().strings().async();
         List<io.lettuce.core.RedisFuture<?>> sent = new java.util.ArrayList<>();
         heldClaims.forEach((key, h) -> restoreRecord(async, sent, key, h, now));
         kept.asMap().forEach((key, h) -> restoreRecord(async, sent, key, h, now));
+        int records = sent.size(); // records and ledger entries answer 1 when they were missing; leases and holds not counted
         heldLeases.forEach((object, held) -> sent.add(async.set(LEASE + object, held[0],
                 SetArgs.Builder.nx().px(Long.parseLong(held[1])))));
         fallback.holdsLeft().forEach((bucket, left) -> sent.add(async.eval(HOLD_SCRIPT, ScriptOutputType.INTEGER,
                 new String[] {HOLD + bucket}, Long.toString(Math.max(1, left.toMillis())))));
+        List<io.lettuce.core.RedisFuture<?>> ledgerEntries = new java.util.ArrayList<>();
+        recentLedger.asMap().forEach((entry, value) -> {
+            long ttl = value.expiresAtMillis() - now;
+            if (ttl > 0) {
+                ledgerEntries.add(async.eval(RESTORE_LEDGER_ENTRY, ScriptOutputType.INTEGER, new String[] {value.key()},
+                        value.entryId(), value.stored(), Long.toString(ttl)));
+            }
+        });
+        List<io.lettuce.core.RedisFuture<?>> counted = new java.util.ArrayList<>(sent.subList(0, records));
+        counted.addAll(ledgerEntries);
+        sent.addAll(ledgerEntries);
         try {
             java.util.concurrent.CompletableFuture.allOf(sent.stream().map(f -> f.toCompletableFuture())
                     .toArray(java.util.concurrent.CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
@@ -547,6 +641,8 @@ public final class RedisSharedState implements SharedState {
             LOG.atError().addKeyValue("component", "sharedState").log("shared state: {} of {} write-back(s) failed"
                     + " after Redis lost its data", failed, sent.size());
         }
+        return counted.stream().filter(f -> f.isDone() && !f.toCompletableFuture().isCompletedExceptionally())
+                .map(f -> f.toCompletableFuture().getNow(null)).filter(Long.valueOf(1)::equals).count();
     }
 
     private static void restoreRecord(io.lettuce.core.api.async.RedisAsyncCommands<String, String> async,
@@ -615,9 +711,12 @@ public final class RedisSharedState implements SharedState {
     public boolean putLedgerEntry(String ledger, String entryId, String entry, Duration ttl) {
         long ttlMs = Math.max(1, ttl.toMillis());
         String key = ledgerKey(ledger);
+        long expiresAt = System.currentTimeMillis() + ttlMs;
+        String stored = expiresAt + " " + entry;
+        recentLedger.put(key + '\u0000' + entryId, new LedgerKept(key, entryId, stored, expiresAt));
         return run("record a ledger entry", () -> {
             RedisCommands<String, String> redis = redis();
-            redis.hset(key, entryId, (System.currentTimeMillis() + ttlMs) + " " + entry);
+            redis.hset(key, entryId, stored);
             Long left = redis.pttl(key);
             if (left == null || left < ttlMs) {
                 redis.pexpire(key, ttlMs);
@@ -689,12 +788,18 @@ public final class RedisSharedState implements SharedState {
                 new String[] {HOLD + bucket}, Long.toString(Math.max(1, duration.toMillis()))));
     }
 
-    /** One GET (one round trip); a unique value when Redis cannot be reached, so that nothing is shared then. */
+    /**
+     * One script (one round trip): the mark and the incarnation of Redis it was read in, with this replica's count of
+     * recoveries: a Redis back from an older snapshot has older marks (attack round 13: a read started before an
+     * acknowledged write was shared with one asked after it). A unique value when Redis cannot be reached, so that
+     * nothing is shared then.
+     */
     @Override
     public String writeMark(String scope) {
         try {
-            String mark = guarded(redis -> redis.get(MARK + scope));
-            return mark == null ? "" : mark;
+            String mark = guarded(redis -> redis.eval(READ_MARK, ScriptOutputType.VALUE, new String[] {MARK + scope,
+                    GENERATION}));
+            return readEpoch.get() + " " + mark;
         } catch (RuntimeException e) {
             warn("read a write mark", e);
             return "unreachable:" + replica + ':' + marks.incrementAndGet();

@@ -176,7 +176,7 @@ public final class SpotClient {
             java.util.function.Function<SpotClient, CompletableFuture<T>> body) {
         java.util.List<String> sorted = objects.stream().sorted().distinct().toList();
         java.util.List<WriteFence.Ticket> tickets = fence.enterAll(sorted);
-        Hold inside = new Hold(() -> tickets.forEach(WriteFence.Ticket::leave));
+        Hold inside = new Hold(tickets, () -> tickets.forEach(WriteFence.Ticket::leave));
         // the body runs on whichever thread ended the wait (another request's, completing its write): with this
         // request's trace current, so that its Spot calls and log lines carry it
         TraceContext trace = TraceContext.current();
@@ -347,7 +347,8 @@ public final class SpotClient {
         } else if (heldObjects != null && heldObjects.containsAll(objects)) {
             // the fences are held by the exclusive() this call runs in: they stay held until this exchange ends
             hold.open();
-            attempts = attempts(call, deadline, state, trace, view);
+            attempts = hold.stillHeld(objects) ? attempts(call, deadline, state, trace, view)
+                    : CompletableFuture.failedFuture(leaseLost(call.operation()));
             attempts.whenComplete((reply, failure) -> state.finish(hold::close));
         } else {
             java.util.List<WriteFence.Ticket> tickets = objects.size() == 1 ? java.util.List.of(fence.enter(objects.get(0)))
@@ -414,6 +415,13 @@ public final class SpotClient {
         return new SpotException(Kind.IN_PROGRESS, operation, 0, null, "other cost calls of this Spot account are in"
                 + " progress (Spot answers one at a time) and took longer than this call could wait; nothing was sent",
                 null, Duration.ofMillis(Math.max(2_000, Math.min(waitedMs, 30_000))), false);
+    }
+
+    /** A write inside a fence whose lease this replica no longer holds: not sent (see {@link WriteFence.Ticket#stillHeld}). */
+    private static SpotException leaseLost(String operation) {
+        return new SpotException(Kind.IN_PROGRESS, operation, 0, null, "this replica lost the object's write fence while"
+                + " it waited (a stall longer than the fence's lease): the change was not sent, another change may have"
+                + " come first; read the object again and retry", null, Duration.ofSeconds(1), false);
     }
 
     private SpotException stillInProgress(String operation) {
@@ -708,10 +716,22 @@ public final class SpotClient {
     /** The body of an {@link #exclusive} and the writes it sent: runs {@code whenIdle} once all have ended. */
     private static final class Hold {
         private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger(1);
+        private final java.util.List<WriteFence.Ticket> tickets;
         private final Runnable whenIdle;
 
-        Hold(Runnable whenIdle) {
+        Hold(java.util.List<WriteFence.Ticket> tickets, Runnable whenIdle) {
+            this.tickets = tickets;
             this.whenIdle = whenIdle;
+        }
+
+        /** Whether the fences of every object of {@code objects} are still this hold's ({@link WriteFence.Ticket#stillHeld}). */
+        boolean stillHeld(java.util.List<String> objects) {
+            for (WriteFence.Ticket t : tickets) {
+                if (objects.contains(t.object()) && !t.stillHeld()) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         void open() {

@@ -108,6 +108,26 @@ final class WriteFence {
             }
         }
 
+        /** The object this ticket queues for. */
+        String object() {
+            return object;
+        }
+
+        /**
+         * Whether this ticket still holds the object's lease, asked of the shared state again (and the lease extended)
+         * just before a write inside the fence is sent: a replica that stalled (a long GC pause, SIGSTOP, a starved
+         * host) past {@link #LEASE} while its read was out must not send the write its stale read decided, another
+         * replica's write may have come between (attack round 13). Always true embedded (one process).
+         */
+        boolean stillHeld() {
+            synchronized (this) {
+                if (!held || left) {
+                    return false;
+                }
+            }
+            return !shared.durable() || shared.renewLease(lease, owner, LEASE);
+        }
+
         /** This write is over at Spot (answered, or never sent): the next one may go once the earlier ones are. */
         void leave() {
             boolean release;

@@ -410,31 +410,26 @@ public final class StatefulService {
 
     /**
      * The migration's status item ({@code migrationId, managedInstanceId, instanceId, state,
-     * stateDescription}), when its managed instance is this org's; otherwise Spot's NOT_FOUND.
+     * stateDescription}), when its managed instance is this org's; otherwise NOT_FOUND, the same for a migration
+     * that is missing, another org's or of no managed instance ({@link Ownership#missing}).
      */
     public CompletableFuture<JsonNode> migration(Account account, String migrationId) {
         SpotCall call = SpotCall.get("get migration status", MI + "/migration/" + migrationId);
-        return account.spot().send(call).thenCompose(reply -> {
-            JsonNode item = reply.firstItem().orElseThrow(() -> notFound(call, "migration '" + migrationId
-                    + "' does not exist", reply.spotRequestId()));
-            if (!ownership.enforced()) {
-                return CompletableFuture.completedFuture(item);
-            }
+        // missing, another org's or of no instance: one answer, in the same words (attack round 13)
+        java.util.function.Supplier<SpotException> missing = () -> Ownership.missing(call.operation(), "migration",
+                migrationId);
+        CompletableFuture<JsonNode> read = Ownership.orMissing(call.operation(), "migration", migrationId,
+                account.spot().send(call).thenApply(reply -> reply.firstItem().orElseThrow(missing)));
+        if (!ownership.enforced()) {
+            return read;
+        }
+        return read.thenCompose(item -> {
             String mi = item.path("managedInstanceId").asText("");
             if (!InstanceService.INSTANCES.isId(mi)) {
-                throw notFound(call, "migration '" + migrationId + "' does not exist", null); // no owner to check
+                throw missing.get(); // no owner to check
             }
-            return InstanceService.INSTANCES.read(account.spot(), mi).handle((object, failure) -> {
-                Throwable cause = failure == null ? null : dev.spotapi.spot.SpotClient.unwrap(failure);
-                if (cause != null && !(cause instanceof SpotException s && s.kind() == SpotException.Kind.NOT_FOUND)) {
-                    // the owner could not be read (Spot failing, throttling): that failure, not "gone" (attack round 6)
-                    throw cause instanceof CompletionException c ? c : new CompletionException(cause);
-                }
-                if (cause != null || !ownership.owns(object)) {
-                    throw notFound(call, "migration '" + migrationId + "' does not exist", null);
-                }
-                return item;
-            });
+            return ownership.owned(call.operation(), "migration", migrationId,
+                    InstanceService.INSTANCES.read(account.spot(), mi)).thenApply(owner -> item);
         });
     }
 
@@ -639,10 +634,4 @@ public final class StatefulService {
         }
         return result(id, "failed", "the request to Spot failed");
     }
-
-    private static SpotException notFound(SpotCall call, String message, String requestId) {
-        return new SpotException(SpotException.Kind.NOT_FOUND, call.operation(), 200, null, message, requestId, null,
-                false);
-    }
-
 }

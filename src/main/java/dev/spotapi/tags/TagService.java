@@ -46,17 +46,11 @@ public final class TagService {
     }
 
     /**
-     * {@code read}, failing NOT_FOUND when the object is not this org's (isolation on): for routes the org
-     * guard does not cover. The message is the one a missing object gets.
+     * {@code read}, failing NOT_FOUND when the object is missing or, with isolation on, not this org's, in the same
+     * words either way ({@link Ownership#owned}): for routes the org guard does not cover.
      */
     public CompletableFuture<JsonNode> owned(SpotResource resource, String id, CompletableFuture<JsonNode> read) {
-        return read.thenApply(object -> {
-            if (ownership.enforced() && !ownership.owns(object)) {
-                throw new SpotException(SpotException.Kind.NOT_FOUND, "get " + resource.noun(), 0, null,
-                        resource.noun() + " '" + id + "' does not exist", null, null, false);
-            }
-            return object;
-        });
+        return ownership.owned("get " + resource.noun(), resource.noun(), id, read);
     }
 
     /** {@code {"tags": {...}}} of the object {@code read} answers. */
