@@ -63,20 +63,6 @@ class AttackRound11ReplicasTest {
         }
     }
 
-    /** {@code send} again while spot-api answers 503 (Redis not reachable yet), as a client honouring Retry-After. */
-    /** Waits (at most 15 s) until {@code h}'s health says its shared state (Redis) is up. */
-    private static void awaitSharedStateUp(Harness h) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < until) {
-            Reply health = h.svc.call("GET", "/health", null, java.util.Map.of());
-            if ("UP".equals(health.json().path("components").path("sharedState").path("status").asText())) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the shared state did not come back up");
-    }
-
     /**
      * A keyed scale (up by 1) answered 200 by replica A; then Redis restarts without persistence (every record
      * gone, as after a failover to an empty replica or a restart of a cache-configured Redis); the client's retry
@@ -119,10 +105,10 @@ class AttackRound11ReplicasTest {
             String id = a.createGroup(); // target 2
             a.clearRequestLog();
             a.fault("{\"method\":\"PUT\",\"path\":\"" + GROUPS + "/*\",\"action\":\"delay\",\"delayMs\":1500,\"count\":1}");
-            CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> setTarget(a, id, 3));
-            awaitRequest(a, "PUT", GROUPS + "/" + id, 1);
+            CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> a.setTarget(id, 3));
+            a.awaitSpotRequests("PUT", GROUPS + "/" + id, 1);
             flushAll(redis);
-            Reply second = setTarget(b, id, 1);
+            Reply second = b.setTarget(id, 1);
             first.get(15, TimeUnit.SECONDS);
             a.awaitSimulatorIdle();
 
@@ -198,8 +184,8 @@ class AttackRound11ReplicasTest {
             redis.restart();
             // while a replica cannot reach Redis it keeps to the holds it saw itself (scaling.md): what must hold
             // is that once both are connected again, the hold A saw is back for B too
-            awaitSharedStateUp(a);
-            awaitSharedStateUp(b);
+            Harness.awaitSharedStateUp(a.svc);
+            Harness.awaitSharedStateUp(b.svc);
             Thread.sleep(600); // A looks at Redis's generation every 250 ms, then writes its hold back
             Reply onA = a.get(status);
             Reply onB = b.get(status);
@@ -227,7 +213,7 @@ class AttackRound11ReplicasTest {
             a.clearRequestLog();
             a.fault("{\"method\":\"POST\",\"path\":\"" + GROUPS + "\",\"action\":\"delay\",\"delayMs\":1500,\"count\":1}");
             CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> keyed(a, "POST", "/main/elastigroups", body, key));
-            awaitRequest(a, "POST", GROUPS, 1);
+            a.awaitSpotRequests("POST", GROUPS, 1);
             flushAll(redis);
             Reply retried = keyed(b, "POST", "/main/elastigroups", body, key);
             Reply answered = first.get(15, TimeUnit.SECONDS);
@@ -257,7 +243,7 @@ class AttackRound11ReplicasTest {
             a.fault("{\"method\":\"GET\",\"path\":\"" + GROUPS + "/" + id + "\",\"action\":\"delay\",\"delayMs\":1000,"
                     + "\"after\":true,\"count\":1}");
             CompletableFuture<Reply> early = CompletableFuture.supplyAsync(() -> b.get("/main/elastigroups/" + id));
-            awaitRequest(a, "GET", GROUPS + "/" + id, 1);
+            a.awaitSpotRequests("GET", GROUPS + "/" + id, 1);
             assertThat(early).as("B's first read still held by Spot").isNotDone();
 
             Reply update = a.call("PUT", "/main/elastigroups/" + id,
@@ -331,15 +317,4 @@ class AttackRound11ReplicasTest {
         });
     }
 
-    private static Reply setTarget(Harness h, String id, int target) {
-        return h.call("PUT", "/main/elastigroups/" + id, TestService.json("{\"capacity\": {\"target\": " + target + "}}"));
-    }
-
-    private static void awaitRequest(Harness h, String method, String path, int count) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (h.countSpotRequests(method, path) < count && System.nanoTime() < until) {
-            Thread.sleep(5);
-        }
-        assertThat(h.countSpotRequests(method, path)).isGreaterThanOrEqualTo(count);
-    }
 }

@@ -34,14 +34,6 @@ class AttackRound12FixesTest {
                 c -> c.withSharedState(new SharedStateConfig(redis.url(), 2_000))), SETTINGS);
     }
 
-    private static String createInstance(TestService svc, String space) {
-        ObjectNode body = Harness.instanceBody(Harness.uniqueName("mi"));
-        Harness.tagged(body, "spinup:spaceid", space);
-        Reply r = svc.call("POST", "/main/instances", body, TOKEN);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json().isTextual() ? r.json().asText() : r.json().path("id").asText();
-    }
-
     /**
      * The cost ledger (deleted resources' costs) lives in Redis only. An instance of space S ran 20 h, was deleted
      * (its costs recorded), and S's roll-up counts them. Then Redis loses its data (FLUSHALL: as a restart without
@@ -57,18 +49,7 @@ class AttackRound12FixesTest {
             try {
                 LocalDate first = Harness.frozenToday(a.svc);
                 String space = "space-" + System.nanoTime();
-                String instance = createInstance(a.svc, space);
-                Harness.simOk(a.svc, "POST", "/_sim/clock/advance", "{\"hours\": 20}");
-                String window = "/main/costs?start=" + first + "&end=" + first.plusDays(3) + "&space=" + space;
-                Reply before = a.svc.call("GET", window, null, TOKEN);
-                BigDecimal cost = Harness.costTotal(before.json());
-                assertThat(cost).as(before.body()).isPositive();
-                Reply deleted = a.svc.call("DELETE", "/main/instances/" + instance, null, TOKEN);
-                assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
-                Reply afterDelete = a.svc.call("GET", "/main/costs?start=" + first + "&end=" + first.plusDays(4)
-                        + "&space=" + space, null, TOKEN);
-                assertThat(Harness.costTotal(afterDelete.json())).as("counted after the delete: %s", afterDelete.body())
-                        .isEqualByComparingTo(cost);
+                BigDecimal cost = Harness.deletedAfterRunning(a, first, space, () -> { });
 
                 AttackRound11ReplicasTest.flushAll(redis);
                 Thread.sleep(600); // the replica looks at Redis's generation every 250 ms

@@ -10,6 +10,7 @@ import dev.spotapi.config.SharedStateConfig;
 import dev.spotapi.config.SpotClientSettings;
 import dev.spotapi.config.TaskConfig;
 import dev.spotapi.sim.SpotSimulator;
+import dev.spotapi.support.RedisProcess;
 import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
 import io.lettuce.core.RedisClient;
@@ -46,37 +47,16 @@ class AttackRound13ReplicasTest {
      * the same port and directory, which loads the snapshot: Redis is back with the data of the last SAVE.
      */
     static final class SnapshotRedis implements AutoCloseable {
-        final int port = freePort();
         final Path dir;
-        RedisServer server;
+        final RedisProcess redis;
 
         SnapshotRedis() throws IOException {
             dir = Files.createTempDirectory("a13-redis");
-            startServer();
+            redis = RedisProcess.startIn(dir);
         }
 
         String url() {
-            return "redis://127.0.0.1:" + port;
-        }
-
-        private void startServer() throws IOException {
-            server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
-                    .setting("dir " + dir)
-                    .setting("dbfilename dump.rdb")
-                    .setting("save \"\"")
-                    .setting("appendonly no")
-                    .build();
-            server.start();
-            long until = System.nanoTime() + 10_000_000_000L;
-            while (System.nanoTime() < until) {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                    return;
-                } catch (IOException notYet) {
-                    Thread.onSpinWait();
-                }
-            }
-            throw new IllegalStateException("redis-server did not start");
+            return redis.url();
         }
 
         <T> T with(java.util.function.Function<StatefulRedisConnection<String, String>, T> f) {
@@ -105,32 +85,18 @@ class AttackRound13ReplicasTest {
             p.destroyForcibly(); // SIGKILL: no save at exit
             p.onExit().get(5, TimeUnit.SECONDS);
             try {
-                server.stop();
-            } catch (IOException | RuntimeException ignored) {
+                redis.stop();
+            } catch (RuntimeException goneAlready) {
                 // the process is gone already
-            } catch (Exception ignored) {
-                // ditto
             }
-            startServer();
+            redis.restart(); // loads the last SAVE's dump.rdb
         }
 
         @Override
         public void close() throws IOException {
-            try {
-                server.stop();
-            } catch (Exception ignored) {
-                // gone
-            }
+            redis.close();
             try (var files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
-
-        private static int freePort() {
-            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
             }
         }
     }
@@ -157,18 +123,6 @@ class AttackRound13ReplicasTest {
                 c -> c.withSharedState(new SharedStateConfig(redis.url(), 2_000))), SETTINGS);
     }
 
-    private static void awaitSharedStateUp(TestService h) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < until) {
-            Reply health = h.call("GET", "/health", null, Map.of());
-            if ("UP".equals(health.json().path("components").path("sharedState").path("status").asText())) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the shared state did not come back up");
-    }
-
     /**
      * Redis snapshot (SAVE); a keyed scale (up by 1) answered 200 by replica A; Redis then crashes (SIGKILL) and
      * restarts from that snapshot, taken a moment before the key was claimed (as {@code appendfsync everysec} loses
@@ -189,8 +143,8 @@ class AttackRound13ReplicasTest {
             Reply first = keyed(a, "PUT", path, body, key);
             assertThat(first.status()).as(first.body()).isEqualTo(200);
             redis.crashAndRestartFromSnapshot();
-            awaitSharedStateUp(a.svc);
-            awaitSharedStateUp(b.svc);
+            Harness.awaitSharedStateUp(a.svc);
+            Harness.awaitSharedStateUp(b.svc);
             Thread.sleep(600); // every replica looks at the generation every 250 ms
             Reply retried = Harness.untilNot503(() -> keyed(b, "PUT", path, body, key));
             a.awaitSimulatorIdle();
@@ -220,7 +174,7 @@ class AttackRound13ReplicasTest {
             Reply first = keyed(a, "PUT", path, body, key);
             assertThat(first.status()).as(first.body()).isEqualTo(200);
             redis.crashAndRestartFromSnapshot();
-            awaitSharedStateUp(a.svc);
+            Harness.awaitSharedStateUp(a.svc);
             Thread.sleep(600);
             Reply retried = Harness.untilNot503(() -> keyed(a, "PUT", path, body, key));
             a.awaitSimulatorIdle();
@@ -245,12 +199,12 @@ class AttackRound13ReplicasTest {
             a.clearRequestLog();
             redis.save();
             a.fault("{\"method\":\"PUT\",\"path\":\"" + GROUPS + "/*\",\"action\":\"delay\",\"delayMs\":4000,\"count\":1}");
-            CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> setTarget(a, id, 3));
-            awaitRequest(a, "PUT", GROUPS + "/" + id, 1);
+            CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> a.setTarget(id, 3));
+            a.awaitSpotRequests("PUT", GROUPS + "/" + id, 1);
             redis.crashAndRestartFromSnapshot();
-            awaitSharedStateUp(b.svc);
+            Harness.awaitSharedStateUp(b.svc);
             Thread.sleep(600);
-            Reply second = setTarget(b, id, 1);
+            Reply second = b.setTarget(id, 1);
             Reply older = first.get(15, TimeUnit.SECONDS);
             a.awaitSimulatorIdle();
 
@@ -322,7 +276,7 @@ class AttackRound13ReplicasTest {
             Reply first = keyed(a, "POST", "/main/elastigroups", body, key);
             assertThat(first.status()).as(first.body()).isEqualTo(200);
             redis.crashAndRestartFromSnapshot();
-            awaitSharedStateUp(b.svc);
+            Harness.awaitSharedStateUp(b.svc);
             Thread.sleep(600);
             Reply retried = Harness.untilNot503(() -> keyed(b, "POST", "/main/elastigroups", body, key));
             a.awaitSimulatorIdle();
@@ -349,26 +303,10 @@ class AttackRound13ReplicasTest {
             try {
                 java.time.LocalDate first = Harness.frozenToday(a.svc);
                 String space = "space-" + System.nanoTime();
-                com.fasterxml.jackson.databind.node.ObjectNode body = Harness.instanceBody(Harness.uniqueName("mi"));
-                Harness.tagged(body, "spinup:spaceid", space);
-                Reply made = a.svc.call("POST", "/main/instances", body, TOKEN);
-                assertThat(made.status()).as(made.body()).isEqualTo(200);
-                String instance = made.json().isTextual() ? made.json().asText() : made.json().path("id").asText();
-                Harness.simOk(a.svc, "POST", "/_sim/clock/advance", "{\"hours\": 20}");
-                Reply before = a.svc.call("GET", "/main/costs?start=" + first + "&end=" + first.plusDays(3) + "&space="
-                        + space, null, TOKEN);
-                java.math.BigDecimal cost = Harness.costTotal(before.json());
-                assertThat(cost).as(before.body()).isPositive();
-                redis.save();
-                Reply deleted = a.svc.call("DELETE", "/main/instances/" + instance, null, TOKEN);
-                assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
-                Reply afterDelete = a.svc.call("GET", "/main/costs?start=" + first + "&end=" + first.plusDays(4)
-                        + "&space=" + space, null, TOKEN);
-                assertThat(Harness.costTotal(afterDelete.json())).as("counted after the delete: %s", afterDelete.body())
-                        .isEqualByComparingTo(cost);
+                java.math.BigDecimal cost = Harness.deletedAfterRunning(a, first, space, redis::save);
 
                 redis.crashAndRestartFromSnapshot();
-                awaitSharedStateUp(a.svc);
+                Harness.awaitSharedStateUp(a.svc);
                 Thread.sleep(600);
 
                 Reply after = Harness.untilNot503(() -> a.svc.call("GET", "/main/costs?start=" + first + "&end="
@@ -408,8 +346,8 @@ class AttackRound13ReplicasTest {
                 AttackRound6ReplicasTest.awaitStatus(a, task, "completed");
                 AttackRound6ReplicasTest.awaitStatus(b, task, "completed");
                 redis.crashAndRestartFromSnapshot();
-                awaitSharedStateUp(a);
-                awaitSharedStateUp(b);
+                Harness.awaitSharedStateUp(a);
+                Harness.awaitSharedStateUp(b);
 
                 java.util.List<String> seen = new java.util.ArrayList<>();
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
@@ -472,7 +410,7 @@ class AttackRound13ReplicasTest {
                 b.fault("{\"method\":\"GET\",\"path\":\"" + GROUPS + "/" + id + "\",\"action\":\"delay\",\"delayMs\":12000,"
                         + "\"after\":true,\"count\":1}");
                 Thread.sleep(1_300); // A's org check answered (the log has a request when Spot handled it, before its hold)
-                awaitRequest(b, "GET", GROUPS + "/" + id, 2);
+                b.awaitSpotRequests("GET", GROUPS + "/" + id, 2);
                 assertThat(b.countSpotRequests("GET", GROUPS + "/" + id)).as("A's two reads, the second held").isEqualTo(2);
                 long paused = System.nanoTime();
                 AttackRound6ReplicasTest.signal(a, "STOP");
@@ -563,12 +501,12 @@ class AttackRound13ReplicasTest {
             a.fault("{\"method\":\"GET\",\"path\":\"" + GROUPS + "/" + id + "\",\"action\":\"delay\",\"delayMs\":5000,"
                     + "\"after\":true,\"count\":1}");
             CompletableFuture<Reply> early = CompletableFuture.supplyAsync(() -> b.get("/main/elastigroups/" + id));
-            awaitRequest(a, "GET", GROUPS + "/" + id, 1);
+            a.awaitSpotRequests("GET", GROUPS + "/" + id, 1);
             redis.save();
             Reply update = a.call("PUT", "/main/elastigroups/" + id, TestService.json("{\"description\": \"after the snapshot\"}"));
             assertThat(update.status()).as(update.body()).isEqualTo(200);
             redis.crashAndRestartFromSnapshot();
-            awaitSharedStateUp(b.svc);
+            Harness.awaitSharedStateUp(b.svc);
             assertThat(early).as("B's first read still held by Spot").isNotDone();
             Reply read = b.get("/main/elastigroups/" + id);
 
@@ -583,15 +521,4 @@ class AttackRound13ReplicasTest {
         }
     }
 
-    private static Reply setTarget(Harness h, String id, int target) {
-        return h.call("PUT", "/main/elastigroups/" + id, TestService.json("{\"capacity\": {\"target\": " + target + "}}"));
-    }
-
-    private static void awaitRequest(Harness h, String method, String path, int count) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (h.countSpotRequests(method, path) < count && System.nanoTime() < until) {
-            Thread.sleep(5);
-        }
-        assertThat(h.countSpotRequests(method, path)).isGreaterThanOrEqualTo(count);
-    }
 }

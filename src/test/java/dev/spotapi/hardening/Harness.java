@@ -248,7 +248,33 @@ final class Harness implements AutoCloseable {
         return body;
     }
 
-    /** The sum of {@code Total.UnblendedCost.Amount} over a cost roll-up's periods (USD). */
+    /** PUT of a group's capacity target alone ({@code {"capacity": {"target": N}}}) through this harness's service. */
+    TestService.Reply setTarget(String id, int target) {
+        return call("PUT", "/main/elastigroups/" + id, TestService.json("{\"capacity\": {\"target\": " + target + "}}"));
+    }
+
+    /** Waits (at most 5 s) until the simulator has seen {@code count} {@code method path} requests; fails otherwise. */
+    void awaitSpotRequests(String method, String path, int count) throws InterruptedException {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (countSpotRequests(method, path) < count && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertThat(countSpotRequests(method, path)).isGreaterThanOrEqualTo(count);
+    }
+
+    /** Waits (at most 15 s) until {@code svc}'s health says its shared state (Redis) is up; fails otherwise. */
+    static void awaitSharedStateUp(TestService svc) throws InterruptedException {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < until) {
+            TestService.Reply health = svc.call("GET", "/health", null, java.util.Map.of());
+            if ("UP".equals(health.json().path("components").path("sharedState").path("status").asText())) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the shared state did not come back up");
+    }
+
     /**
      * {@code send}'s reply once it is not a 503 (at most 10 s, every 250 ms): for a keyed request right after Redis lost
      * its data, while the replicas write back what they held ({@code RedisSharedState.RECOVERY_MS}).
@@ -263,6 +289,33 @@ final class Harness implements AutoCloseable {
         return r;
     }
 
+    /**
+     * A managed instance of {@code space} (in account {@code main}) that ran 20 h of the simulator's clock, then,
+     * after {@code beforeDelete}, deleted: answers its cost from the first day {@code first}, checked positive before
+     * the delete and counted by a roll-up of a new window after it (the cost ledger).
+     */
+    static java.math.BigDecimal deletedAfterRunning(Harness h, java.time.LocalDate first, String space,
+            Runnable beforeDelete) {
+        ObjectNode body = instanceBody(uniqueName("mi"));
+        tagged(body, "spinup:spaceid", space);
+        Reply made = h.call("POST", "/main/instances", body);
+        assertThat(made.status()).as(made.body()).isEqualTo(200);
+        String instance = made.json().isTextual() ? made.json().asText() : made.json().path("id").asText();
+        simOk(h.svc, "POST", "/_sim/clock/advance", "{\"hours\": 20}");
+        Reply before = h.get("/main/costs?start=" + first + "&end=" + first.plusDays(3) + "&space=" + space);
+        java.math.BigDecimal cost = costTotal(before.json());
+        assertThat(cost).as(before.body()).isPositive();
+        beforeDelete.run();
+        Reply deleted = h.call("DELETE", "/main/instances/" + instance, null);
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+        Reply afterDelete = h.get("/main/costs?start=" + first + "&end=" + first.plusDays(4) + "&space="
+                + space);
+        assertThat(costTotal(afterDelete.json())).as("counted after the delete: %s",
+                afterDelete.body()).isEqualByComparingTo(cost);
+        return cost;
+    }
+
+    /** The sum of {@code Total.UnblendedCost.Amount} over a cost roll-up's periods (USD). */
     static java.math.BigDecimal costTotal(JsonNode periods) {
         java.math.BigDecimal sum = java.math.BigDecimal.ZERO;
         for (JsonNode p : periods) {

@@ -85,7 +85,7 @@ class ReplicatedWritesTest {
             a.fault("{\"method\":\"GET\",\"path\":\"" + GROUPS + "/" + id + "\",\"action\":\"delay\",\"delayMs\":400,"
                     + "\"after\":true,\"count\":1}");
             CompletableFuture<Reply> early = CompletableFuture.supplyAsync(() -> b.get("/main/elastigroups/" + id));
-            awaitRequest("GET", GROUPS + "/" + id, 1);
+            a.awaitSpotRequests("GET", GROUPS + "/" + id, 1);
 
             String description = "run " + run;
             Reply update = a.call("PUT", "/main/elastigroups/" + id,
@@ -107,8 +107,8 @@ class ReplicatedWritesTest {
         a.fault("{\"method\":\"PUT\",\"path\":\"" + GROUPS + "/*\",\"action\":\"delay\",\"delayMs\":1500,\"count\":1}");
         long start = System.nanoTime();
 
-        Reply first = setTarget(a, id, 3);
-        Reply second = setTarget(b, id, 1);
+        Reply first = a.setTarget(id, 3);
+        Reply second = b.setTarget(id, 1);
 
         assertThat(assertJsonError(first, 504)).contains("may have been applied");
         assertThat(second.status()).as("B waited for A's write to be answered: %s", second.body()).isEqualTo(200);
@@ -130,15 +130,15 @@ class ReplicatedWritesTest {
         a.clearRequestLog();
         a.fault("{\"method\":\"PUT\",\"path\":\"" + GROUPS + "/*\",\"action\":\"delay\",\"delayMs\":4500,\"count\":1}");
 
-        Reply first = setTarget(a, id, 3);
-        Reply second = setTarget(b, id, 1);
+        Reply first = a.setTarget(id, 3);
+        Reply second = b.setTarget(id, 1);
 
         assertJsonError(first, 504);
         assertThat(assertJsonError(second, 409)).contains("not sent");
         assertThat(second.header("Retry-After")).isNotNull();
         assertThat(a.countSpotRequests("PUT", GROUPS + "/" + id)).as("only the first was sent").isEqualTo(1);
         a.awaitSimulatorIdle();
-        Reply third = setTarget(b, id, 1);
+        Reply third = b.setTarget(id, 1);
         assertThat(third.status()).as(third.body()).isEqualTo(200);
         assertThat(storedTarget(id)).isEqualTo(1);
     }
@@ -180,19 +180,8 @@ class ReplicatedWritesTest {
         }
     }
 
-    private static Reply setTarget(Harness h, String id, int target) {
-        return h.call("PUT", "/main/elastigroups/" + id, TestService.json("{\"capacity\": {\"target\": " + target + "}}"));
-    }
-
     private static long storedTarget(String id) {
         return a.stored(GROUPS, id).path("capacity").path("target").asLong();
     }
 
-    private static void awaitRequest(String method, String path, int count) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (a.countSpotRequests(method, path) < count && System.nanoTime() < until) {
-            Thread.sleep(5);
-        }
-        assertThat(a.countSpotRequests(method, path)).isGreaterThanOrEqualTo(count);
-    }
 }

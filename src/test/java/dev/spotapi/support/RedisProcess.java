@@ -10,19 +10,33 @@ import redis.embedded.RedisServer;
 /**
  * A real {@code redis-server} process on a random loopback port, for the shared-state tests. The binary
  * comes with the {@code embedded-redis} test dependency (Maven Central), so a fresh machine needs
- * nothing installed. No persistence: every start is empty.
+ * nothing installed. No persistence (every start is empty), unless started {@link #startIn in a directory}: then
+ * {@code SAVE} writes a snapshot there that a restart loads.
  */
 public final class RedisProcess implements AutoCloseable {
     private final int port;
+    /** Where {@code SAVE} writes its snapshot and a start loads it from; null: none. */
+    private final java.nio.file.Path dir;
     private RedisServer server;
 
-    private RedisProcess(int port) {
+    private RedisProcess(int port, java.nio.file.Path dir) {
         this.port = port;
+        this.dir = dir;
     }
 
     /** Starts redis-server on a free loopback port. */
     public static RedisProcess start() {
-        RedisProcess p = new RedisProcess(freePort());
+        RedisProcess p = new RedisProcess(freePort(), null);
+        p.startServer();
+        return p;
+    }
+
+    /**
+     * Starts redis-server on a free loopback port with {@code dir} as its working directory: nothing is saved by
+     * itself, an explicit {@code SAVE} writes {@code dump.rdb} there, and {@link #restart()} loads it.
+     */
+    public static RedisProcess startIn(java.nio.file.Path dir) {
+        RedisProcess p = new RedisProcess(freePort(), dir);
         p.startServer();
         return p;
     }
@@ -52,12 +66,15 @@ public final class RedisProcess implements AutoCloseable {
     private void startServer() {
         for (int attempt = 1; ; attempt++) {
             try {
-                server = RedisServer.newRedisServer()
+                var builder = RedisServer.newRedisServer()
                         .bind("127.0.0.1")
                         .port(port)
                         .setting("save \"\"")
-                        .setting("appendonly no")
-                        .build();
+                        .setting("appendonly no");
+                if (dir != null) {
+                    builder.setting("dir " + dir).setting("dbfilename dump.rdb");
+                }
+                server = builder.build();
                 server.start();
                 break;
             } catch (IOException e) {
