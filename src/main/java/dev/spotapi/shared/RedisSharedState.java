@@ -846,6 +846,24 @@ public final class RedisSharedState implements SharedState {
     }
 
     @Override
+    public boolean confirmLease(String object, String owner, Duration lease) {
+        String[] held = heldLeases.get(object);
+        if (held == null || !held[0].equals(owner)) {
+            return true; // granted while Redis could not be reached (tryLease): ordered per replica only, as then
+        }
+        try {
+            String ms = Long.toString(Math.max(1, lease.toMillis()));
+            heldLeases.computeIfPresent(object, (k, h) -> h[0].equals(owner) ? new String[] {owner, ms} : h);
+            Long r = inGenerationOrThrow((redis, known) -> redis.eval(RENEW, ScriptOutputType.INTEGER,
+                    new String[] {LEASE + object, GENERATION}, owner, ms, known));
+            return r != null && r == 1;
+        } catch (RuntimeException e) {
+            warn("confirm a write lease (writes are ordered per replica only until Redis is back)", e);
+            return true;
+        }
+    }
+
+    @Override
     public void releaseLease(String object, String owner) {
         heldLeases.computeIfPresent(object, (k, held) -> held[0].equals(owner) ? null : held);
         run("release a write lease", () -> redis().eval(RELEASE, ScriptOutputType.INTEGER,

@@ -117,6 +117,16 @@ public interface SharedState extends AutoCloseable {
     /** Extends {@code owner}'s lease on {@code object}; false when it no longer holds it. Never throws. */
     boolean renewLease(String object, String owner, Duration lease);
 
+    /**
+     * The check a write inside a fence makes just before it is sent: whether {@code owner} still holds {@code object}'s
+     * lease, extended by {@code lease}. False only when the store says the lease is gone or another's (this replica
+     * stalled past it); true when the store cannot be reached, and for a lease {@link #tryLease} granted while it could
+     * not (ordering per replica only then, as there). Never throws.
+     */
+    default boolean confirmLease(String object, String owner, Duration lease) {
+        return renewLease(object, owner, lease);
+    }
+
     /** Ends {@code owner}'s lease on {@code object} (nothing when another owner holds it). Never throws. */
     void releaseLease(String object, String owner);
 

@@ -88,7 +88,7 @@ final class WriteFence {
                     held = true;
                     if (shared.durable()) { // a lease other processes see: keep it while the write is open
                         long every = LEASE.toMillis() / 3;
-                        renewal = scheduler.scheduleAtFixedRate(() -> shared.renewLease(lease, owner, LEASE),
+                        renewal = scheduler.scheduleAtFixedRate(() -> shared.confirmLease(lease, owner, LEASE),
                                 every, every, TimeUnit.MILLISECONDS);
                     }
                     leased.complete(null);
@@ -117,7 +117,8 @@ final class WriteFence {
          * Whether this ticket still holds the object's lease, asked of the shared state again (and the lease extended)
          * just before a write inside the fence is sent: a replica that stalled (a long GC pause, SIGSTOP, a starved
          * host) past {@link #LEASE} while its read was out must not send the write its stale read decided, another
-         * replica's write may have come between (attack round 13). Always true embedded (one process).
+         * replica's write may have come between (attack round 13). Always true embedded (one process), and while Redis
+         * cannot be reached ({@link SharedState#confirmLease}: leases are then granted per replica).
          */
         boolean stillHeld() {
             synchronized (this) {
@@ -125,7 +126,7 @@ final class WriteFence {
                     return false;
                 }
             }
-            return !shared.durable() || shared.renewLease(lease, owner, LEASE);
+            return !shared.durable() || shared.confirmLease(lease, owner, LEASE);
         }
 
         /** This write is over at Spot (answered, or never sent): the next one may go once the earlier ones are. */

@@ -480,6 +480,32 @@ class AttackRound13ReplicasTest {
     }
 
     /**
+     * (Owner's, after the fix of the two tests above.) Writes inside a fence while Redis is down: a tag merge and a
+     * group stop, each a read and a write under the object's write fence. As every write while Redis cannot be
+     * reached, they go through, ordered per replica only ({@code SharedState#tryLease} grants the lease then): the
+     * lease check before the write must not refuse them for want of Redis, nor a lease granted while it was down once
+     * it is back.
+     */
+    @Test
+    void writesInsideAFenceGoThroughWhileRedisIsDownAndAfterItIsBack() throws Exception {
+        twoReplicas((redis, a, b) -> {
+            String id = a.createGroup();
+            redis.redis.stop();
+            Reply merged = a.call("PUT", "/main/elastigroups/" + id + "/tags", TestService.json("{\"tags\": {\"a\": \"1\"}}"));
+            assertThat(merged.status()).as(merged.body()).isEqualTo(200);
+            Reply stopped = a.call("PUT", "/main/elastigroups/" + id + "/power", TestService.json("{\"state\": \"stop\"}"));
+            assertThat(stopped.status()).as(stopped.body()).isEqualTo(204);
+            redis.redis.restart();
+            Harness.awaitSharedStateUp(a.svc);
+            Reply started = a.call("PUT", "/main/elastigroups/" + id + "/power", TestService.json("{\"state\": \"start\"}"));
+            assertThat(started.status()).as(started.body()).isEqualTo(204);
+            assertThat(a.stored(GROUPS, id).path("capacity").path("target").asInt()).isEqualTo(2);
+            JsonNode tags = a.get("/main/elastigroups/" + id + "/tags").json().path("tags");
+            assertThat(tags.path("a").asText()).as("tags %s", tags).isEqualTo("1");
+        });
+    }
+
+    /**
      * Read-after-write across a Redis that comes back from an older snapshot: replica B's read of a group is held by
      * Spot (it read the old state); Redis snapshot (SAVE, the account's write mark as it was when B's read started);
      * replica A's PUT is then answered 200 (a new write mark); Redis crashes and comes back from the snapshot (the
