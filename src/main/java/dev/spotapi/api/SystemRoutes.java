@@ -66,32 +66,48 @@ final class SystemRoutes {
 
     /**
      * The Prometheus scrape, written without a thread ({@link StaticBodies}): a client that never reads holds none.
-     * One scrape is made at a time: callers that arrive while one is made wait for it to end, then share the next
-     * one (always made after they arrived, so never older than their request). Unauthenticated scrapers on hundreds
-     * of connections each made their own (~55 KB of text, ~1 ms of CPU): a new caller's {@code /ping} took 1-4.7 s
-     * and the sandbox ran out of heap (attack round 13).
+     * Callers that arrive while a scrape is being made, at most {@link #SCRAPE_JOIN_NANOS} after it began, share it;
+     * a finished scrape is never reused. Unauthenticated scrapers on hundreds of connections each made their own
+     * (~55 KB of text, ~1 ms of CPU): a new caller's {@code /ping} took 1-4.7 s and the sandbox ran out of heap (attack
+     * round 13). A slow scrape (a stalled Redis: its health PINGs wait for their timeout) is not waited for by callers
+     * that come later than that: they make the next one.
      */
     void metrics(Exchange ctx) {
         StaticBodies.send(ctx, PROMETHEUS_TEXT, java.nio.ByteBuffer.wrap(scrape()));
     }
 
-    private final java.util.concurrent.locks.ReentrantLock scraping = new java.util.concurrent.locks.ReentrantLock();
-    /** When the last scrape began ({@link System#nanoTime}) and its text; guarded by {@link #scraping}. */
-    private long lastScrapeStarted;
-    private byte[] lastScrape;
+    /** How long after a scrape began a new caller may still share it (ns): metrics a second old are current enough. */
+    static final long SCRAPE_JOIN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    private final Object scrapes = new Object();
+    /** The scrape being made (or the last one made) and when it began ({@link System#nanoTime}); guarded by {@link #scrapes}. */
+    private java.util.concurrent.CompletableFuture<byte[]> scrape;
+    private long scrapeStarted;
 
     private byte[] scrape() {
         long arrived = System.nanoTime();
-        scraping.lock();
-        try {
-            if (lastScrape != null && lastScrapeStarted - arrived >= 0) {
-                return lastScrape; // made entirely after this request arrived
+        java.util.concurrent.CompletableFuture<byte[]> mine;
+        boolean make = false;
+        synchronized (scrapes) {
+            if (scrape != null && !scrape.isDone() && arrived - scrapeStarted <= SCRAPE_JOIN_NANOS) {
+                mine = scrape;
+            } else {
+                mine = new java.util.concurrent.CompletableFuture<>();
+                scrape = mine;
+                scrapeStarted = System.nanoTime();
+                make = true;
             }
-            lastScrapeStarted = System.nanoTime();
-            lastScrape = registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            return lastScrape;
-        } finally {
-            scraping.unlock();
+        }
+        if (make) {
+            try {
+                mine.complete(registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (RuntimeException | Error e) {
+                mine.completeExceptionally(e);
+            }
+        }
+        try {
+            return mine.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 

@@ -77,11 +77,15 @@ class AttackRound13ReplicasTest {
             return with(c -> c.sync().dbsize());
         }
 
-        void crashAndRestartFromSnapshot() throws Exception {
+        /** The redis-server process's id (INFO server). */
+        long pid() {
             String info = with(c -> c.sync().info("server"));
-            long pid = info.lines().filter(l -> l.startsWith("process_id:")).map(l -> Long.parseLong(l.substring(11).trim()))
+            return info.lines().filter(l -> l.startsWith("process_id:")).map(l -> Long.parseLong(l.substring(11).trim()))
                     .findFirst().orElseThrow();
-            ProcessHandle p = ProcessHandle.of(pid).orElseThrow();
+        }
+
+        void crashAndRestartFromSnapshot() throws Exception {
+            ProcessHandle p = ProcessHandle.of(pid()).orElseThrow();
             p.destroyForcibly(); // SIGKILL: no save at exit
             p.onExit().get(5, TimeUnit.SECONDS);
             try {
