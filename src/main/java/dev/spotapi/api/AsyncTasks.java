@@ -71,7 +71,9 @@ final class AsyncTasks {
     /** True when a {@code Prefer} header asks for {@code respond-async} (RFC 7240 §4.1; tokens are case-insensitive). */
     static boolean prefersAsync(List<String> preferHeaders) {
         for (String header : preferHeaders) {
-            for (String pref : header.split(",")) {
+            // RFC 7240's list: commas inside a quoted value are part of it (Jetty's parser of quoted lists; attack
+            // round 14: x-note="no, respond-async=never" was taken as respond-async)
+            for (String pref : new org.eclipse.jetty.http.QuotedCSV(true, header).getValues()) {
                 String token = pref.split(";", 2)[0].split("=", 2)[0].strip();
                 if (token.toLowerCase(Locale.ROOT).equals("respond-async")) {
                     return true;

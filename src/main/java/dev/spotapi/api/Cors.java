@@ -27,8 +27,8 @@ import java.util.Set;
  */
 final class Cors {
     /** The request headers a preflight allows. */
-    static final String ALLOWED_HEADERS = "Content-Type, X-Auth-Token, X-Request-Id, Idempotency-Key, X-Spinup-User,"
-            + " traceparent, tracestate, Prefer";
+    static final String ALLOWED_HEADERS = "Content-Type, X-Auth-Token, Auth-Token, X-Request-Id, Idempotency-Key,"
+            + " X-Spinup-User, traceparent, tracestate, Prefer, If-Match, If-None-Match, If-Unmodified-Since";
     /** The response headers scripts of an allowed origin may read. */
     static final String EXPOSED_HEADERS = "X-Request-Id, Retry-After, Idempotency-Replayed, X-Flywheel-Task,"
             + " Preference-Applied, X-Spot-Roll";

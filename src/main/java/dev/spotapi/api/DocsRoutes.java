@@ -52,30 +52,65 @@ final class DocsRoutes {
     private final Replies replies;
     private final ObjectMapper mapper;
     /** The OpenAPI document (~0.5 MB), built on its first request: parsing it costs start-up time. */
-    private volatile ByteBuffer openApi;
-    private final Map<String, ByteBuffer> loaded = new ConcurrentHashMap<>();
+    private volatile Served openApi;
+    private final Map<String, Served> loaded = new ConcurrentHashMap<>();
+
+    /** A document served as it is, with its entity tag (a strong one: a hash of its bytes). */
+    private record Served(ByteBuffer body, String etag) {
+        static Served of(byte[] bytes) {
+            return new Served(StaticBodies.shared(bytes), '"' + dev.spotapi.shared.Hashes.sha256Hex(bytes).substring(0, 32) + '"');
+        }
+    }
 
     DocsRoutes(Replies replies, ObjectMapper mapper) {
         this.replies = replies;
         this.mapper = mapper;
     }
 
+    /**
+     * {@code openapi.json} with its {@code ETag} ({@code Cache-Control: no-cache}: revalidated each time); a request whose
+     * {@code If-None-Match} names it is a 304 without the ~380 KB body (attack round 14: no validator, every poll of a
+     * public route sent the whole document again).
+     */
     void openApi(Exchange ctx) {
-        StaticBodies.send(ctx, Replies.JSON, openApiDocument());
+        ctx.header("Cache-Control", "no-cache");
+        send(ctx, Replies.JSON, openApiDocument());
     }
 
-    private ByteBuffer openApiDocument() {
-        ByteBuffer doc = openApi;
+    private Served openApiDocument() {
+        Served doc = openApi;
         if (doc == null) {
             synchronized (this) {
                 doc = openApi;
                 if (doc == null) {
-                    doc = StaticBodies.shared(loadOpenApi(mapper));
+                    doc = Served.of(loadOpenApi(mapper));
                     openApi = doc;
                 }
             }
         }
         return doc;
+    }
+
+    /** {@code doc} with its {@code ETag}, or 304 without a body when the request's {@code If-None-Match} names it. */
+    private static void send(Exchange ctx, String type, Served doc) {
+        ctx.header("ETag", doc.etag());
+        String tags = ctx.header("If-None-Match");
+        if (tags != null && matches(tags, doc.etag())) {
+            ctx.status(304);
+            return;
+        }
+        StaticBodies.send(ctx, type, doc.body());
+    }
+
+    /** RFC 9110 §13.1.2: {@code *}, or a list of entity tags compared weakly (a {@code W/} prefix ignored). */
+    private static boolean matches(String ifNoneMatch, String etag) {
+        for (String tag : ifNoneMatch.split(",")) {
+            String t = tag.strip();
+            if (t.equals("*") || (t.startsWith("W/") ? t.substring(2) : t).equals(etag)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void page(Exchange ctx) {
@@ -89,7 +124,7 @@ final class DocsRoutes {
             throw ApiException.notFound("no such docs asset");
         }
         ctx.header("Cache-Control", "public, max-age=86400");
-        StaticBodies.send(ctx, type, loaded.computeIfAbsent(name, n -> StaticBodies.shared(resource(SWAGGER_UI + n))));
+        send(ctx, type, loaded.computeIfAbsent(name, n -> Served.of(resource(SWAGGER_UI + n))));
     }
 
     private static byte[] loadOpenApi(ObjectMapper mapper) {

@@ -78,9 +78,21 @@ final class RequestObserver {
                 line = line.addKeyValue("traceId", traceId);
             }
             // the text written out, not a "{}" pattern: SLF4J's formatter parses the pattern on every request
-            line.log(new StringBuilder(96).append(method).append(' ').append(ctx.path()).append(' ').append(status)
-                    .append(' ').append(duration).append("ms requestId=").append(requestId).toString());
+            line.log(new StringBuilder(96).append(clip(method, MAX_METHOD_CHARS)).append(' ')
+                    .append(clip(ctx.path(), MAX_PATH_CHARS)).append(' ').append(status).append(' ').append(duration)
+                    .append("ms requestId=").append(requestId).toString());
         }
+    }
+
+    /**
+     * The most characters of the method and the path an access line carries: a request without a token could write
+     * its whole 8 KiB request line into the log, a byte of log per byte sent (attack round 14); the rest is counted.
+     */
+    static final int MAX_METHOD_CHARS = 32;
+    static final int MAX_PATH_CHARS = 512;
+
+    private static String clip(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "...(" + s.length() + " chars)";
     }
 
     private Timer timer(String method, String route, int status) {

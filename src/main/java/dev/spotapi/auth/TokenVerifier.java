@@ -67,6 +67,15 @@ public final class TokenVerifier implements AutoCloseable {
     private final byte[] key;
     private final AuthSettings settings;
     private final AsyncCache<String, Boolean> verdicts;
+    /**
+     * Digests of the tokens verified right, apart from {@link #verdicts}: made-up tokens (which only ever land there,
+     * repeated to look frequent to its eviction policy) cannot push a verified caller's verdict out, after which each
+     * of its requests paid bcrypt again and, behind an address past its failure budget, was refused (attack round 14).
+     * Only holders of the key can make right tokens, so this bound is never reached by an attacker.
+     */
+    private final Cache<String, Boolean> accepted;
+    /** Most right tokens remembered apart ({@link #accepted}): each portal service sends one or a few. */
+    static final int MAX_ACCEPTED = 1_024;
     private final Cache<String, Allowance> failuresByClient;
     /** Every client's budget of failed verifications (immutable: one for all buckets). */
     private final Bandwidth failureBudget;
@@ -87,6 +96,11 @@ public final class TokenVerifier implements AutoCloseable {
                 .maximumSize(settings.cachedVerdicts())
                 .expireAfterAccess(Duration.ofHours(1))
                 .buildAsync();
+        this.accepted = Caffeine.newBuilder()
+                .executor(Runnable::run)
+                .maximumSize(MAX_ACCEPTED)
+                .expireAfterAccess(Duration.ofHours(1))
+                .build();
         this.failuresByClient = Caffeine.newBuilder()
                 .executor(Runnable::run) // evict on the calling thread: the bound holds without a background pool
                 .maximumSize(MAX_CLIENTS)
@@ -110,9 +124,12 @@ public final class TokenVerifier implements AutoCloseable {
             return done(Verdict.MISSING);
         }
         String digest = digest(header);
+        if (accepted.getIfPresent(digest) != null) {
+            return CompletableFuture.completedFuture(Result.of(true));
+        }
         CompletableFuture<Boolean> known = verdicts.getIfPresent(digest);
         if (known != null) {
-            return known.handle((ok, failure) -> failure != null ? Result.BUSY : Result.of(ok));
+            return known.handle((ok, failure) -> failure != null ? Result.BUSY : accepted(digest, ok));
         }
         int cost = BcryptHeader.cost(header);
         if (cost < 0) {
@@ -151,7 +168,15 @@ public final class TokenVerifier implements AutoCloseable {
         } catch (RejectedExecutionException full) {
             return CompletableFuture.completedFuture(Result.BUSY);
         }
-        return running.handle((ok, failure) -> failure != null ? Result.BUSY : Result.of(ok));
+        return running.handle((ok, failure) -> failure != null ? Result.BUSY : accepted(digest, ok));
+    }
+
+    /** {@code ok}'s result, a right token's digest remembered in {@link #accepted}. */
+    private Result accepted(String digest, Boolean ok) {
+        if (Boolean.TRUE.equals(ok)) {
+            accepted.put(digest, Boolean.TRUE);
+        }
+        return Result.of(ok);
     }
 
     /**
@@ -251,7 +276,11 @@ public final class TokenVerifier implements AutoCloseable {
         if (header == null || header.isEmpty()) {
             return false;
         }
-        CompletableFuture<Boolean> known = verdicts.getIfPresent(digest(header));
+        String digest = digest(header);
+        if (accepted.getIfPresent(digest) != null) {
+            return true;
+        }
+        CompletableFuture<Boolean> known = verdicts.getIfPresent(digest);
         return known != null && known.isDone() && !known.isCompletedExceptionally() && known.join();
     }
 

@@ -74,9 +74,9 @@ final class SpotProbe {
             boolean inTransition = !status.isEmpty() && !status.equalsIgnoreCase(target);
             if (status.equalsIgnoreCase(target)) {
                 // a reboot is done once the instance was seen recycling, or runs on an EC2 instance launched
-                // after the task began (Spot's launchedAt; 5 s for clock skew); without launchedAt: at once
+                // after the task began (Spot's launchedAt, LAUNCH_SKEW_MS for clock skew); without launchedAt: at once
                 boolean done = !reboot || sawTransition || launchedSince(reply.firstItem().orElse(null),
-                        work.createdAtMillis() - 5_000);
+                        work.createdAtMillis() - LAUNCH_SKEW_MS);
                 return new Observation(done ? state : state + " (not recycled yet)", done, null, false, false);
             }
             if (status.equalsIgnoreCase("ERROR") || status.equalsIgnoreCase("FAILED")) {
@@ -161,7 +161,7 @@ final class SpotProbe {
                 return Observation.failed(state, "stateful instance " + ssi + " of " + group + " no longer exists");
             }
             if (status.equalsIgnoreCase(target)) {
-                boolean done = !reboot || sawTransition || launchedSince(item, work.createdAtMillis() - 5_000);
+                boolean done = !reboot || sawTransition || launchedSince(item, work.createdAtMillis() - LAUNCH_SKEW_MS);
                 return new Observation(done ? state : state + " (not recycled yet)", done, null, false, false);
             }
             if (status.equalsIgnoreCase("ERROR")) {
@@ -181,6 +181,14 @@ final class SpotProbe {
             return new Observation(state, false, null, false, true);
         });
     }
+
+    /**
+     * How much earlier than the reboot task's creation Spot's {@code launchedAt} of an instance may be and still count
+     * as the recycle's new EC2 instance (clocks of Spot and of this host differ by less). It was 5 s: a reboot of an
+     * instance launched 2 s before (a start that just finished) completed at once, while Spot was still recycling it
+     * (attack round 14).
+     */
+    static final long LAUNCH_SKEW_MS = 1_000;
 
     private static boolean launchedSince(JsonNode item, long sinceMillis) {
         String launched = item == null ? "" : item.path("launchedAt").asText("");
@@ -217,9 +225,13 @@ final class SpotProbe {
             boolean weighted = "weight".equalsIgnoreCase(capacity.path("unit").asText("instance"));
             int fulfilled = 0;
             int other = 0;
+            java.util.Map<String, Long> weights = weighted ? weights(g) : java.util.Map.of();
+            long fulfilledWeight = 0; // -1 once an instance's type has no weight in the group (its vCPUs count then)
             for (JsonNode i : items) {
                 if ("fulfilled".equalsIgnoreCase(i.path("status").asText(""))) {
                     fulfilled++;
+                    Long w = weights.get(i.path("instanceType").asText(""));
+                    fulfilledWeight = w == null || fulfilledWeight < 0 ? -1 : fulfilledWeight + w;
                 } else {
                     other++;
                 }
@@ -242,11 +254,28 @@ final class SpotProbe {
                 return Observation.failed(state, "the group was " + (stopped ? "stopped" : "started")
                         + " again after this change: a later change superseded it");
             }
-            // weighted capacity: the instance count cannot be compared with the target; all fulfilled and some
-            // running (none for target 0) is "fulfilled"
-            boolean done = other == 0 && (weighted ? (target == 0) == (fulfilled == 0) : fulfilled == target);
+            // weighted capacity (contract §9.6): the fulfilled instances' weights (the group's
+            // compute.instanceTypes.weights) against the target (attack round 14: a target of 8 was "completed" with
+            // one instance of weight 2 running); a type without a weight counts its vCPUs, which spot-api does not
+            // know: then all fulfilled and some running (none for target 0) is "fulfilled"
+            boolean weightKnown = weighted && fulfilledWeight >= 0;
+            boolean done = other == 0 && (!weighted ? fulfilled == target
+                    : weightKnown ? (target == 0 ? fulfilled == 0 : fulfilledWeight >= target)
+                    : (target == 0) == (fulfilled == 0));
             return new Observation(state, done, null, false);
         });
+    }
+
+    /** The group's {@code compute.instanceTypes.weights}: instance type → its weighted capacity (≥ 1). */
+    private static java.util.Map<String, Long> weights(JsonNode group) {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        for (JsonNode w : group.path("compute").path("instanceTypes").path("weights")) {
+            long capacity = w.path("weightedCapacity").asLong(0);
+            if (w.path("instanceType").isTextual() && capacity >= 1) {
+                out.put(w.path("instanceType").asText(), capacity);
+            }
+        }
+        return out;
     }
 
     /**
