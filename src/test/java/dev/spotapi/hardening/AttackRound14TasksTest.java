@@ -10,41 +10,17 @@ import dev.spotapi.support.TestService.Reply;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Attack round 14 (helper attack14-tasks), from outside: durable tasks ({@code Prefer: respond-async},
  * {@code /flywheel?task=}). Each test asserts what a caller of such a service expects; a failing one is a finding
  * (see the report), a passing one an attack that held.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AttackRound14TasksTest {
-    private Harness h;
-
-    /** Fast task settings: 20 ms polls, 50 running, 100 open, lease 2 s, stale 300 s, default deadlines. */
-    private static TaskConfig fastTasks() {
-        return TaskConfig.DEFAULTS.with(20, 50, 100, 2, 300, Map.of());
-    }
-
-    @BeforeAll
-    void start() {
-        h = Harness.start(Harness.quick(), c -> c.withTasks(fastTasks()));
-    }
-
-    @AfterAll
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
+class AttackRound14TasksTest extends HarnessPerClass {
+    @Override
+    java.util.function.UnaryOperator<dev.spotapi.config.ServiceConfig> config() {
+        return c -> c.withTasks(Harness.fastTasks()); // 20 ms polls
     }
 
     private static Map<String, String> headers(String... pairs) {

@@ -9,41 +9,17 @@ import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Attack round 8 (helper attack8b), from outside: the newest task changes (undone power changes, slots, last look)
  * and the HTTP layer's preconditions and query decoding (commits 7179730 and 596f0e8). Each test asserts what a
  * caller of such a service expects; a failing one is a finding (see the report), a passing one an attack that held.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AttackRound8TasksHttpTest {
-    private Harness h;
-
-    /** Fast task settings: 20 ms polls, 50 running, 100 open, lease 2 s, stale 300 s, default deadlines. */
-    private static TaskConfig fastTasks() {
-        return TaskConfig.DEFAULTS.with(20, 50, 100, 2, 300, Map.of());
-    }
-
-    @BeforeAll
-    void start() {
-        h = Harness.start(Harness.quick(), c -> c.withTasks(fastTasks()));
-    }
-
-    @AfterAll
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
+class AttackRound8TasksHttpTest extends HarnessPerClass {
+    @Override
+    java.util.function.UnaryOperator<dev.spotapi.config.ServiceConfig> config() {
+        return c -> c.withTasks(Harness.fastTasks()); // 20 ms polls
     }
 
     private static Map<String, String> headers(String... pairs) {
@@ -190,7 +166,7 @@ class AttackRound8TasksHttpTest {
     @Test
     void aKeyReusedAfterExpiryForAPowerChangeNamesATaskThatFollowsTheNewChange() throws Exception {
         try (Harness s = Harness.start(Harness.quick(), c -> c.withIdempotency(new dev.spotapi.config.IdempotencyConfig(1))
-                .withTasks(fastTasks()))) {
+                .withTasks(Harness.fastTasks()))) {
             String id = s.createInstance();
             assertThat(s.svc.sim("POST", "/_sim/clock/advance", "{\"seconds\": 120}").status()).isEqualTo(200);
             String key = "k-" + java.util.UUID.randomUUID();

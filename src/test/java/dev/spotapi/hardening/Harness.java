@@ -43,6 +43,11 @@ final class Harness implements AutoCloseable {
         return new Harness(TestService.start(settings, adjust), settings);
     }
 
+    /** Fast task settings: 20 ms polls, 50 running, 100 open, lease 2 s, stale 300 s, default deadlines. */
+    static dev.spotapi.config.TaskConfig fastTasks() {
+        return dev.spotapi.config.TaskConfig.DEFAULTS.with(20, 50, 100, 2, 300, Map.of());
+    }
+
     /** A harness around an existing service (e.g. a replica). */
     static Harness of(TestService svc, SpotClientSettings settings) {
         return new Harness(svc, settings);

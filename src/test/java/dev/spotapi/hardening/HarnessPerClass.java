@@ -22,9 +22,14 @@ abstract class HarnessPerClass {
         return Harness.quick();
     }
 
+    /** Changes to this class's service config (tasks, auth, limits); none by default. */
+    java.util.function.UnaryOperator<dev.spotapi.config.ServiceConfig> config() {
+        return c -> c;
+    }
+
     @BeforeAll
     void startHarness() {
-        h = Harness.start(settings());
+        h = Harness.start(settings(), config());
     }
 
     @AfterAll
