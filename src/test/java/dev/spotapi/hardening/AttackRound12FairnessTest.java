@@ -517,7 +517,9 @@ class AttackRound12FairnessTest {
                             java.util.stream.Collectors.groupingBy(x -> x, java.util.stream.Collectors.counting())));
             System.out.println("[round12] " + figures);
             assertThat(during[0]).as(figures).isEqualTo(200);
-            assertThat(during[1]).as(figures).isLessThanOrEqualTo(Math.max(1_000, 4 * quiet));
+            // against the simulator's own answer at the same moment too: on a loaded machine (a fresh-clone run beside
+            // other work) the direct list took 573 ms and ours 1,131 (owner's change); before the fix: 2.1 s against 30-85
+            assertThat(during[1]).as(figures).isLessThanOrEqualTo(Math.max(1_000, Math.max(4 * quiet, 2 * rawMs + 200)));
         }
     }
 }
