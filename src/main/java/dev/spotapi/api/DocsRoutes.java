@@ -96,7 +96,9 @@ final class DocsRoutes {
         ctx.header("ETag", doc.etag());
         String tags = ctx.header("If-None-Match");
         if (tags != null && matches(tags, doc.etag())) {
-            ctx.status(304);
+            // RFC 9110 §8.6: a 304 carries no Content-Length, or the 200's: the 200's (Jetty wrote 0 for none,
+            // which a cache could take for the document's new length; attack round 15)
+            ctx.status(304).header("Content-Length", Integer.toString(doc.body().remaining()));
             return;
         }
         StaticBodies.send(ctx, type, doc.body());

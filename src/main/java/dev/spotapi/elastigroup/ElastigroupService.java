@@ -148,11 +148,13 @@ public final class ElastigroupService {
                 newTags.addObject().put("tagKey", STOPPED_CAPACITY_TAG).put("tagValue", encode(current));
                 change.set("capacity", Capacity.ZERO.toJson());
             } else {
-                if (!current.isZero()) {
-                    // already started: idempotent, no write; also with a stopped-capacity tag left from a stop, when
-                    // a capacity was set since: that capacity, answered to its caller, stands (attack round 14: the
-                    // scheduler's start put the remembered 1/3/2 over a 1/5/3 set after the nightly stop). The tag is
-                    // replaced by the next stop.
+                if (current.target() != null && current.target() > 0
+                        || remembered == null && !current.isZero()) {
+                    // already started: idempotent, no write; also with a stopped-capacity tag left from a stop, when a
+                    // capacity with instances was set since: it stands (attack round 14: the scheduler's start put the
+                    // remembered 1/3/2 over a 1/5/3 set after the nightly stop; the next stop replaces the tag). A
+                    // group at target 0 with the tag is still stopped, whatever its maximum (round 15: 0/5/0 after a
+                    // raised maximum was "started" with no instance): the remembered capacity is restored
                     return CompletableFuture.completedFuture(null);
                 }
                 if (remembered == null) {

@@ -227,11 +227,13 @@ final class SpotProbe {
             int other = 0;
             java.util.Map<String, Long> weights = weighted ? weights(g) : java.util.Map.of();
             long fulfilledWeight = 0; // -1 once an instance's type has no weight in the group (its vCPUs count then)
+            long lightest = Long.MAX_VALUE; // the smallest weight among the fulfilled instances
             for (JsonNode i : items) {
                 if ("fulfilled".equalsIgnoreCase(i.path("status").asText(""))) {
                     fulfilled++;
                     Long w = weights.get(i.path("instanceType").asText(""));
                     fulfilledWeight = w == null || fulfilledWeight < 0 ? -1 : fulfilledWeight + w;
+                    lightest = w == null ? lightest : Math.min(lightest, w);
                 } else {
                     other++;
                 }
@@ -260,7 +262,10 @@ final class SpotProbe {
             // know: then all fulfilled and some running (none for target 0) is "fulfilled"
             boolean weightKnown = weighted && fulfilledWeight >= 0;
             boolean done = other == 0 && (!weighted ? fulfilled == target
-                    : weightKnown ? (target == 0 ? fulfilled == 0 : fulfilledWeight >= target)
+                    : weightKnown ? (target == 0 ? fulfilled == 0
+                            // enough weight, and no instance more than needed (round 15: a scale-down from 8 to 2
+                            // was "completed" while all four instances of weight 2 still ran)
+                            : fulfilledWeight >= target && fulfilledWeight - lightest < target)
                     : (target == 0) == (fulfilled == 0));
             return new Observation(state, done, null, false);
         });
