@@ -273,13 +273,20 @@ public final class Tasks implements AutoCloseable {
         if (running.putIfAbsent(work.id(), r) != null) {
             return;
         }
-        if (taken.claimedFromAnother()) {
-            metrics.claimedAfterCrash();
-            store.event(work.id(), "taken over: the replica that ran this task stopped renewing it; resuming from"
-                    + " Spot's actual state");
-        } else {
-            store.start(work.id());
-            metrics.status(work.kind(), Task.RUNNING);
+        try {
+            if (taken.claimedFromAnother()) {
+                metrics.claimedAfterCrash();
+                store.event(work.id(), "taken over: the replica that ran this task stopped renewing it; resuming from"
+                        + " Spot's actual state");
+            } else {
+                store.start(work.id());
+                metrics.status(work.kind(), Task.RUNNING);
+            }
+        } catch (RuntimeException e) {
+            // the task is this replica's now (running, its lease renewed): it must be followed even when its start
+            // could not be recorded, or it stayed "created" for ever with its lease renewed (a flaky
+            // AttackRound6ReplicasTest: Redis's connections killed while tasks began); its end records the outcome
+            LOG.warn("task {}: recording its start failed (it runs; its end is recorded): {}", work.id(), e.toString());
         }
         // the first read at once, the following ones on a random phase of the poll period: the reads of many
         // tasks started together spread over the period instead of reaching Spot in bursts
