@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spotapi.config.SharedStateConfig;
 import dev.spotapi.config.SpotClientSettings;
-import dev.spotapi.config.TaskConfig;
 import dev.spotapi.sim.SpotSimulator;
 import dev.spotapi.support.RedisProcess;
 import dev.spotapi.support.TestService;
@@ -101,26 +100,7 @@ class AttackRound11ReplicasTest {
      */
     @Test
     void aWriteLeaseLostToAFlushDoesNotLetAnOlderWriteLandAfterANewerAcknowledgedOne() throws Exception {
-        twoReplicas((redis, a, b) -> {
-            String id = a.createGroup(); // target 2
-            a.clearRequestLog();
-            a.fault("{\"method\":\"PUT\",\"path\":\"" + GROUPS + "/*\",\"action\":\"delay\",\"delayMs\":1500,\"count\":1}");
-            CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> a.setTarget(id, 3));
-            a.awaitSpotRequests("PUT", GROUPS + "/" + id, 1);
-            flushAll(redis);
-            Reply second = b.setTarget(id, 1);
-            first.get(15, TimeUnit.SECONDS);
-            a.awaitSimulatorIdle();
-
-            if (second.status() == 200) {
-                assertThat(a.stored(GROUPS, id).path("capacity").path("target").asInt())
-                        .as("B's PUT was answered 200 after A's was sent: B's acknowledged write must be the last")
-                        .isEqualTo(1);
-            } else {
-                assertThat(second.status()).as(second.body()).isEqualTo(409);
-                assertThat(a.countSpotRequests("PUT", GROUPS + "/" + id)).as("B's 409 not sent").isEqualTo(1);
-            }
-        });
+        twoReplicas((redis, a, b) -> Harness.olderWriteAgainstNewer(a, b, 1_500, () -> flushAll(redis)));
     }
 
     /**
@@ -133,10 +113,8 @@ class AttackRound11ReplicasTest {
         try (RedisProcess redis = RedisProcess.start();
                 SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(Duration.ofMillis(3_000))
                         .account(TestService.MAIN_ID, "main-spot-token").start()) {
-            TaskConfig tasks = TaskConfig.DEFAULTS.with(50, 10, 100, 2, 120, Map.of("instancePower", 12L));
-            SharedStateConfig shared = new SharedStateConfig(redis.url(), 2_000);
-            TestService a = TestService.replica(sim, TestService.fastSettings(), c -> c.withSharedState(shared).withTasks(tasks));
-            TestService b = TestService.replica(sim, TestService.fastSettings(), c -> c.withSharedState(shared).withTasks(tasks));
+            TestService a = Harness.taskReplica(sim, redis.url());
+            TestService b = Harness.taskReplica(sim, redis.url());
             try {
                 String instance = AttackRound6ReplicasTest.createInstance(a);
                 String task = AttackRound6ReplicasTest.asyncStop(a, instance);

@@ -17,40 +17,9 @@ import org.junit.jupiter.api.Test;
  * {@code /flywheel?task=}). Each test asserts what a caller of such a service expects; a failing one is a finding
  * (see the report), a passing one an attack that held.
  */
-class AttackRound14TasksTest extends HarnessPerClass {
-    @Override
-    java.util.function.UnaryOperator<dev.spotapi.config.ServiceConfig> config() {
-        return c -> c.withTasks(Harness.fastTasks()); // 20 ms polls
-    }
-
+class AttackRound14TasksTest extends TaskHarnessPerClass {
     private static Map<String, String> headers(String... pairs) {
         return Harness.withToken(pairs);
-    }
-
-    private JsonNode task(String id) {
-        Reply r = h.get("/flywheel?task=" + id);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json().get(id);
-    }
-
-    private JsonNode awaitEnd(String id, int seconds) throws InterruptedException {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        JsonNode t = task(id);
-        while (System.nanoTime() < end && (t == null || !t.path("status").asText().matches("completed|failed"))) {
-            Thread.sleep(30);
-            t = task(id);
-        }
-        return t;
-    }
-
-    private JsonNode spotStatusReply(String id) {
-        Reply r = h.svc.sim("GET", Harness.INSTANCES + "/" + id + "/status?accountId=" + Harness.MAIN_ID, null);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json();
-    }
-
-    private String spotStatus(String id) {
-        return spotStatusReply(id).path("response").path("items").path(0).path("status").asText();
     }
 
     private String activeInstance() {
@@ -148,39 +117,6 @@ class AttackRound14TasksTest extends HarnessPerClass {
         assertThat(stop.header("X-Flywheel-Task")).isNull();
     }
 
-    /** A group of {@code unit} ("instance" or "weight": t3.micro weighs 2), capacity 0/20/2; its id. */
-    private String group(String unit) {
-        ObjectNode body = Harness.groupBody(Harness.uniqueName("w14"));
-        ObjectNode capacity = (ObjectNode) body.path("capacity");
-        capacity.put("minimum", 0).put("maximum", 20).put("target", 2).put("unit", unit);
-        if (unit.equals("weight")) {
-            ((ObjectNode) body.path("compute").path("instanceTypes")).putArray("weights").addObject()
-                    .put("instanceType", "t3.micro").put("weightedCapacity", 2);
-        }
-        Reply r = h.call("POST", "/main/elastigroups", body);
-        assertThat(r.status()).as("create: %s", r.body()).isEqualTo(200);
-        return r.json().path("id").asText();
-    }
-
-    /**
-     * The status of {@code group} as Spot answers it now, served for its next {@code count} status reads (Spot
-     * showing the launches late); the async capacity change to {@code target}; the task after 600 ms.
-     */
-    private JsonNode capacityTaskWhileStatusLags(String group, int target) throws Exception {
-        Reply now = h.svc.sim("GET", Harness.GROUPS + "/" + group + "/status?accountId=" + Harness.MAIN_ID, null);
-        assertThat(now.status()).as(now.body()).isEqualTo(200);
-        assertThat(now.json().path("response").path("items").size()).isEqualTo(1);
-        h.fault("{\"method\":\"GET\",\"path\":\"" + Harness.GROUPS + "/" + group + "/status\",\"action\":\"json\","
-                + "\"count\":200,\"body\":" + now.body() + "}");
-        Reply cap = h.svc.call("PUT", "/main/elastigroups/" + group + "/capacity", "{\"target\":" + target + "}",
-                headers("Prefer", "respond-async"));
-        assertThat(cap.status()).as(cap.body()).isEqualTo(202);
-        Thread.sleep(600);
-        JsonNode t = task(cap.header("X-Flywheel-Task"));
-        h.clearFaults();
-        return t;
-    }
-
     /**
      * Attack: an async capacity change of a group counted in weight ({@code capacity.unit: weight}, one t3.micro of
      * weight 2 running for target 2), target 2 → 8, while Spot's status still lists only the one old instance
@@ -190,7 +126,7 @@ class AttackRound14TasksTest extends HarnessPerClass {
      */
     @Test
     void aWeightedCapacityTaskIsNotCompletedWhileTheFulfilledWeightIsBelowTheTarget() throws Exception {
-        JsonNode t = capacityTaskWhileStatusLags(group("weight"), 8);
+        JsonNode t = capacityTaskWhileStatusLags(group("weight", 2), 8, 1);
         assertThat(t.path("status").asText()).as("the capacity task of a weighted group at 2 of 8 units: %s", t)
                 .isEqualTo("running");
     }
@@ -202,7 +138,7 @@ class AttackRound14TasksTest extends HarnessPerClass {
         ((ObjectNode) body.path("capacity")).put("minimum", 0).put("maximum", 20).put("target", 1);
         Reply r = h.call("POST", "/main/elastigroups", body);
         assertThat(r.status()).as(r.body()).isEqualTo(200);
-        JsonNode t = capacityTaskWhileStatusLags(r.json().path("id").asText(), 4);
+        JsonNode t = capacityTaskWhileStatusLags(r.json().path("id").asText(), 4, 1);
         assertThat(t.path("status").asText()).as("%s", t).isEqualTo("running");
     }
 

@@ -17,28 +17,7 @@ import org.junit.jupiter.api.Test;
  * neighbours: the group start that keeps a capacity set since the stop, weighted capacity tasks, ETag/304 on the
  * docs, the remembered right tokens. A failing test is a finding (see the report); a passing one an attack that held.
  */
-class AttackRound15FixesTest extends HarnessPerClass {
-    @Override
-    java.util.function.UnaryOperator<dev.spotapi.config.ServiceConfig> config() {
-        return c -> c.withTasks(Harness.fastTasks()); // 20 ms polls
-    }
-
-    private JsonNode task(String id) {
-        Reply r = h.get("/flywheel?task=" + id);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json().get(id);
-    }
-
-    private JsonNode awaitEnd(String id, int seconds) throws InterruptedException {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        JsonNode t = task(id);
-        while (System.nanoTime() < end && (t == null || !t.path("status").asText().matches("completed|failed"))) {
-            Thread.sleep(30);
-            t = task(id);
-        }
-        return t;
-    }
-
+class AttackRound15FixesTest extends TaskHarnessPerClass {
     private JsonNode spotGroup(String group) {
         Reply r = h.svc.sim("GET", Harness.GROUPS + "/" + group + "?accountId=" + Harness.MAIN_ID, null);
         assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -56,38 +35,6 @@ class AttackRound15FixesTest extends HarnessPerClass {
         return r.json().path("response").path("items").size();
     }
 
-    /** A group of {@code unit} ("instance" or "weight": t3.micro weighs 2), capacity 0/20/{@code target}; its id. */
-    private String group(String unit, int target) {
-        ObjectNode body = Harness.groupBody(Harness.uniqueName("w15"));
-        ObjectNode capacity = (ObjectNode) body.path("capacity");
-        capacity.put("minimum", 0).put("maximum", 20).put("target", target).put("unit", unit);
-        if (unit.equals("weight")) {
-            ((ObjectNode) body.path("compute").path("instanceTypes")).putArray("weights").addObject()
-                    .put("instanceType", "t3.micro").put("weightedCapacity", 2);
-        }
-        Reply r = h.call("POST", "/main/elastigroups", body);
-        assertThat(r.status()).as("create: %s", r.body()).isEqualTo(200);
-        return r.json().path("id").asText();
-    }
-
-    /**
-     * {@code group}'s status as Spot answers it now, served for its next reads (Spot showing the change late); the
-     * async capacity change to {@code target}; the task after 600 ms.
-     */
-    private JsonNode capacityTaskWhileStatusLags(String group, int target) throws Exception {
-        Reply now = h.svc.sim("GET", Harness.GROUPS + "/" + group + "/status?accountId=" + Harness.MAIN_ID, null);
-        assertThat(now.status()).as(now.body()).isEqualTo(200);
-        h.fault("{\"method\":\"GET\",\"path\":\"" + Harness.GROUPS + "/" + group + "/status\",\"action\":\"json\","
-                + "\"count\":200,\"body\":" + now.body() + "}");
-        Reply cap = h.svc.call("PUT", "/main/elastigroups/" + group + "/capacity", "{\"target\":" + target + "}",
-                Harness.withToken("Prefer", "respond-async"));
-        assertThat(cap.status()).as(cap.body()).isEqualTo(202);
-        Thread.sleep(600);
-        JsonNode t = task(cap.header("X-Flywheel-Task"));
-        h.clearFaults();
-        return t;
-    }
-
     /**
      * Attack (round 14's weighted capacity tasks, the other direction): a group counted in weight (t3.micro weighs 2),
      * target 8: four instances run. An async scale-down to target 2 ({@code PUT .../capacity {"target":2}},
@@ -100,7 +47,7 @@ class AttackRound15FixesTest extends HarnessPerClass {
     void aWeightedScaleDownTaskIsNotCompletedWhileEveryOldInstanceStillRuns() throws Exception {
         String group = group("weight", 8);
         assertThat(runningInstances(group)).isEqualTo(4);
-        JsonNode t = capacityTaskWhileStatusLags(group, 2);
+        JsonNode t = capacityTaskWhileStatusLags(group, 2, -1);
         assertThat(t.path("status").asText())
                 .as("the scale-down task of a weighted group from 8 to 2 units, Spot still running 4 instances"
                         + " of weight 2: %s", t)
@@ -112,7 +59,7 @@ class AttackRound15FixesTest extends HarnessPerClass {
     void anInstanceCountedScaleDownTaskWaitsForTheTerminations() throws Exception {
         String group = group("instance", 4);
         assertThat(runningInstances(group)).isEqualTo(4);
-        JsonNode t = capacityTaskWhileStatusLags(group, 1);
+        JsonNode t = capacityTaskWhileStatusLags(group, 1, -1);
         assertThat(t.path("status").asText()).as("%s", t).isEqualTo("running");
     }
 
@@ -437,7 +384,9 @@ class AttackRound15FixesTest extends HarnessPerClass {
                         worstRead, reads, controlRead);
                 System.out.println("[round15] " + facts);
                 assertThat(worstPing).as(facts).isLessThan(5_000); // the load generator shares this JVM and 2 CPUs
-                assertThat(worstRead).as(facts).isLessThan(2_000);
+                // owner's change: a read may meet one Redis timeout (2 s: the breaker's half-open trial) whatever the
+                // scrapers do; it failed once at 2,014 ms beside other classes. The control without scrapers: ~4 s
+                assertThat(worstRead).as(facts).isLessThan(2_500);
             } finally {
                 run.set(false);
                 new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor();

@@ -16,12 +16,7 @@ import org.junit.jupiter.api.Test;
  * and the HTTP layer's preconditions and query decoding (commits 7179730 and 596f0e8). Each test asserts what a
  * caller of such a service expects; a failing one is a finding (see the report), a passing one an attack that held.
  */
-class AttackRound8TasksHttpTest extends HarnessPerClass {
-    @Override
-    java.util.function.UnaryOperator<dev.spotapi.config.ServiceConfig> config() {
-        return c -> c.withTasks(Harness.fastTasks()); // 20 ms polls
-    }
-
+class AttackRound8TasksHttpTest extends TaskHarnessPerClass {
     private static Map<String, String> headers(String... pairs) {
         return Harness.withToken(pairs);
     }
@@ -30,32 +25,6 @@ class AttackRound8TasksHttpTest extends HarnessPerClass {
     /** A call without TestService's openapi.json check (see {@link #theOpenApiDocumentDeclaresTheAnswersOfConditionalWrites}). */
     private Reply unchecked(String method, String path, String body, Map<String, String> headers) {
         return Harness.unchecked(h.port(), method, path, body, headers);
-    }
-
-    private JsonNode task(String id) {
-        Reply r = h.get("/flywheel?task=" + id);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json().get(id);
-    }
-
-    private JsonNode awaitEnd(String id, int seconds) throws InterruptedException {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        JsonNode t = task(id);
-        while (System.nanoTime() < end && (t == null || !t.path("status").asText().matches("completed|failed"))) {
-            Thread.sleep(30);
-            t = task(id);
-        }
-        return t;
-    }
-
-    private JsonNode spotStatusReply(String id) {
-        Reply r = h.svc.sim("GET", Harness.INSTANCES + "/" + id + "/status?accountId=" + Harness.MAIN_ID, null);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json();
-    }
-
-    private String spotStatus(String id) {
-        return spotStatusReply(id).path("response").path("items").path(0).path("status").asText();
     }
 
     // ---- tasks: "undone" power changes ----------------------------------------------------------------

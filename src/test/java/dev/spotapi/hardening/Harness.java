@@ -267,6 +267,52 @@ final class Harness implements AutoCloseable {
         assertThat(countSpotRequests(method, path)).isGreaterThanOrEqualTo(count);
     }
 
+    /**
+     * A replica of the service on {@code sim} sharing the Redis at {@code redisUrl} (timeout 2 s), with tasks polled
+     * every 50 ms (10 running, 100 open, lease 2 s) and an instance power task's deadline of 12 s.
+     */
+    static TestService taskReplica(dev.spotapi.sim.SpotSimulator sim, String redisUrl) {
+        dev.spotapi.config.TaskConfig tasks = dev.spotapi.config.TaskConfig.DEFAULTS.with(50, 10, 100, 2, 120,
+                Map.of("instancePower", 12L));
+        dev.spotapi.config.SharedStateConfig shared = new dev.spotapi.config.SharedStateConfig(redisUrl, 2_000);
+        return TestService.replica(sim, TestService.fastSettings(), c -> c.withSharedState(shared).withTasks(tasks));
+    }
+
+    /** A step of a test scenario that may throw. */
+    @FunctionalInterface
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /**
+     * Two replicas' writes to one group: A's PUT (target 3) held {@code delayMs} by Spot, then {@code between} (Redis
+     * losing the lease), then B's PUT (target 1). The fence's promise: B's is answered 200 and is the last, or 409 and
+     * not sent. Answers the group's id.
+     */
+    static String olderWriteAgainstNewer(Harness a, Harness b, int delayMs, Step between) throws Exception {
+        String id = a.createGroup(); // target 2
+        a.clearRequestLog();
+        a.fault("{\"method\":\"PUT\",\"path\":\"" + GROUPS + "/*\",\"action\":\"delay\",\"delayMs\":" + delayMs
+                + ",\"count\":1}");
+        java.util.concurrent.CompletableFuture<Reply> first = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> a.setTarget(id, 3));
+        a.awaitSpotRequests("PUT", GROUPS + "/" + id, 1);
+        between.run();
+        Reply second = b.setTarget(id, 1);
+        Reply older = first.get(15, java.util.concurrent.TimeUnit.SECONDS);
+        a.awaitSimulatorIdle();
+        if (second.status() == 200) {
+            assertThat(a.stored(GROUPS, id).path("capacity").path("target").asInt())
+                    .as("B's PUT was answered 200 while A's (answered %d) was still in Spot: B's must be the last",
+                            older.status())
+                    .isEqualTo(1);
+        } else {
+            assertThat(second.status()).as(second.body()).isEqualTo(409);
+            assertThat(a.countSpotRequests("PUT", GROUPS + "/" + id)).as("B's 409 not sent").isEqualTo(1);
+        }
+        return id;
+    }
+
     /** Waits (at most 15 s) until {@code svc}'s health says its shared state (Redis) is up; fails otherwise. */
     static void awaitSharedStateUp(TestService svc) throws InterruptedException {
         long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
