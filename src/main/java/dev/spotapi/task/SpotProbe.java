@@ -256,19 +256,24 @@ final class SpotProbe {
                 return Observation.failed(state, "the group was " + (stopped ? "stopped" : "started")
                         + " again after this change: a later change superseded it");
             }
-            // weighted capacity (contract §9.6): the fulfilled instances' weights (the group's
-            // compute.instanceTypes.weights) against the target (attack round 14: a target of 8 was "completed" with
-            // one instance of weight 2 running); a type without a weight counts its vCPUs, which spot-api does not
-            // know: then all fulfilled and some running (none for target 0) is "fulfilled"
-            boolean weightKnown = weighted && fulfilledWeight >= 0;
-            boolean done = other == 0 && (!weighted ? fulfilled == target
-                    : weightKnown ? (target == 0 ? fulfilled == 0
-                            // enough weight, and no instance more than needed (round 15: a scale-down from 8 to 2
-                            // was "completed" while all four instances of weight 2 still ran)
-                            : fulfilledWeight >= target && fulfilledWeight - lightest < target)
-                    : (target == 0) == (fulfilled == 0));
+            boolean done = other == 0 && (weighted ? weightFulfilled(target, fulfilled, fulfilledWeight, lightest)
+                    : fulfilled == target);
             return new Observation(state, done, null, false);
         });
+    }
+
+    /**
+     * Whether a group counted in weight (contract §9.6) is at its target: enough weight fulfilled, and no instance
+     * more than needed (the weight less the lightest instance below the target). Attack rounds 14 and 15: a target of 8
+     * was "completed" with one instance of weight 2 running, a scale-down from 8 to 2 with all four still running.
+     * {@code weight} is -1 when a fulfilled instance's type has no weight in the group (its vCPUs count, which spot-api
+     * does not know): then all fulfilled and some running (none for target 0) is at the target.
+     */
+    private static boolean weightFulfilled(int target, int fulfilled, long weight, long lightest) {
+        if (target == 0 || weight < 0) {
+            return (target == 0) == (fulfilled == 0);
+        }
+        return weight >= target && weight - lightest < target;
     }
 
     /** The group's {@code compute.instanceTypes.weights}: instance type → its weighted capacity (≥ 1). */
