@@ -128,7 +128,7 @@ public final class ApiServer {
         Routes.register(router, table, h -> preconditions.evaluatedFirst(async.roomFirst(h)));
         router.after(async::after);
         router.after(p.idempotency()::after);
-        router.after(new DeletedRecently(p.idempotency().state(), p.ownership().org(), replies)::after);
+        router.after(new DeletedRecently(p.idempotency().state(), p.accounts(), p.ownership().org(), replies)::after);
         errors.register(router);
         router.after(audit::after);
         router.requestLogger(observer::observe);

@@ -16,7 +16,9 @@ import java.util.OptionalLong;
  * {@link SharedState} (so every replica sees it) for {@link #TTL}. A later DELETE of it that would answer 404
  * keeps the 404 (what the Go service answered, and what clients that treat "not found" on delete as done
  * expect) but says so: {@code "already deleted by spot-api at <time>"}, and the machine-readable
- * {@code "deletedAt"} (ISO-8601) field in the error body. Records are keyed by org, account, kind and id.
+ * {@code "deletedAt"} (ISO-8601) field in the error body. Records are keyed by org, Spot account id, kind and id: two
+ * names of one Spot account in the config share them (attack round 16: a delete repeated through the other name got
+ * the plain 404).
  */
 final class DeletedRecently {
     /** How long a delete is remembered. */
@@ -27,13 +29,15 @@ final class DeletedRecently {
     }
 
     private final SharedState state;
+    private final dev.spotapi.account.AccountRegistry accounts;
     private final String org;
     private final Replies replies;
     /** Path parameter name → the noun in the message, of the routes whose DELETE is tracked. */
     private final Map<String, String> kinds = Map.of("elastigroup", "elastigroup", "instance", "managed instance");
 
-    DeletedRecently(SharedState state, String org, Replies replies) {
+    DeletedRecently(SharedState state, dev.spotapi.account.AccountRegistry accounts, String org, Replies replies) {
         this.state = state;
+        this.accounts = accounts;
         this.org = org;
         this.replies = replies;
     }
@@ -57,7 +61,11 @@ final class DeletedRecently {
 
     private void handle(Exchange ctx, String param, String noun) {
         String id = ctx.pathParam(param);
-        String key = org + ':' + ctx.pathParam("account") + ':' + param + ':' + id;
+        dev.spotapi.account.Account account = accounts.all().get(ctx.pathParam("account"));
+        if (account == null) {
+            return; // an unknown account's 404: nothing was deleted
+        }
+        String key = org + ':' + account.config().id() + ':' + param + ':' + id;
         int status = ctx.statusCode();
         boolean mayHaveActed = status >= 500 && !Boolean.TRUE.equals(ctx.attribute(dev.spotapi.idempotency.Idempotency.NOTHING_CHANGED));
         if (status < 300 || mayHaveActed) {

@@ -17,7 +17,6 @@ import java.util.regex.Pattern;
  */
 final class StatefulRoutes extends AccountScopedRoutes {
     private static final Pattern MIGRATION_ID = Pattern.compile("smg-[0-9a-z]{1,40}");
-    private static final Pattern VOLUME_ID = Pattern.compile("vol-[0-9a-z]{1,40}");
 
     private static final Pattern STATEFUL_INSTANCE_ID = Pattern.compile("ssi-[0-9a-z]{1,40}");
 
@@ -87,8 +86,8 @@ final class StatefulRoutes extends AccountScopedRoutes {
 
     private static String volume(Exchange ctx) {
         String volume = ctx.pathParam("volume");
-        if (!VOLUME_ID.matcher(volume).matches()) {
-            throw ApiException.notFound("volume not found: not a volume id");
+        if (!dev.spotapi.spot.SpotIds.isVolumeId(volume)) {
+            throw ApiException.notFound("volume not found: not a volume id (vol- and 8 or 17 hexadecimal digits)");
         }
         return volume;
     }

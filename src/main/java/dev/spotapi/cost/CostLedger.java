@@ -190,7 +190,7 @@ public final class CostLedger {
             java.util.function.LongFunction<CompletableFuture<dev.spotapi.spot.SpotReply>> read) {
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<?>[] previous = new CompletableFuture<?>[1];
-        deleteReads.compute(account.name(), (k, tail) -> {
+        deleteReads.compute(accountKey(account), (k, tail) -> {
             previous[0] = tail == null ? CompletableFuture.completedFuture(null) : tail;
             return mine;
         });
@@ -204,7 +204,7 @@ public final class CostLedger {
                                 - System.nanoTime()))));
         result.whenComplete((reply, failure) -> {
             mine.complete(null);
-            deleteReads.remove(account.name(), mine);
+            deleteReads.remove(accountKey(account), mine);
         });
         return result;
     }
@@ -271,21 +271,25 @@ public final class CostLedger {
         List<YearMonth> months = months(start, end.minusDays(1));
 
         Map<String, Entry> byId = new LinkedHashMap<>();
-        for (YearMonth month : months) {
-            Set<String> spaces = new LinkedHashSet<>();
-            if (space != null) {
-                spaces.add(space);
-            } else {
-                spaces.addAll(shared.ledgerEntries(index(account.name(), ownership.org(), month)));
-            }
-            for (String s : spaces) {
-                for (String text : shared.ledgerEntries(bucket(account.name(), ownership.org(), s, month))) {
-                    merge(byId, decode(text));
+        // the Spot account's entries, and those an earlier version kept under the config's name (until they expire)
+        for (String key : List.of(accountKey(account), account.name())) {
+            for (YearMonth month : months) {
+                Set<String> spaces = new LinkedHashSet<>();
+                if (space != null) {
+                    spaces.add(space);
+                } else {
+                    spaces.addAll(shared.ledgerEntries(index(key, ownership.org(), month)));
+                }
+                for (String s : spaces) {
+                    for (String text : shared.ledgerEntries(bucket(key, ownership.org(), s, month))) {
+                        merge(byId, decode(text));
+                    }
                 }
             }
         }
         for (Pending p : pending) { // not written yet: counted here
-            if (p.account().name().equals(account.name()) && (space == null || space.equals(p.entry().space()))) {
+            if (accountKey(p.account()).equals(accountKey(account))
+                    && (space == null || space.equals(p.entry().space()))) {
                 merge(byId, p.entry());
             }
         }
@@ -318,8 +322,18 @@ public final class CostLedger {
     }
 
     /**
-     * The store's name of the pieces of {@code account}'s and {@code org}'s deleted resources in {@code space} that ran
-     * in {@code month}.
+     * The ledger's name of {@code account}: {@code spot:} and its Spot account id, so that every name the config gives
+     * one Spot account keeps and reads the same entries, and one name given to different Spot accounts (deployments
+     * sharing one Redis) never mixes theirs (attack round 16). Entries of earlier versions are under the config's
+     * name (no name can hold a ':'), read as well until they expire.
+     */
+    public static String accountKey(Account account) {
+        return "spot:" + account.config().id();
+    }
+
+    /**
+     * The store's name of the pieces of {@code account}'s ({@link #accountKey}) and {@code org}'s deleted resources in
+     * {@code space} that ran in {@code month}.
      */
     public static String bucket(String account, String org, String space, YearMonth month) {
         return "costs\n" + account + '\n' + org + '\n' + month + '\n' + space;
@@ -360,8 +374,9 @@ public final class CostLedger {
                 }
             }
             Entry piece = new Entry(e.kind(), e.id(), e.space(), e.spaceSince(), e.created(), days, e.deletedAt());
-            if (!shared.putLedgerEntry(index(account.name(), org, month), e.space(), e.space(), RETENTION)
-                    || !shared.putLedgerEntry(bucket(account.name(), org, e.space(), month), id, encode(piece), RETENTION)) {
+            String key = accountKey(account);
+            if (!shared.putLedgerEntry(index(key, org, month), e.space(), e.space(), RETENTION)
+                    || !shared.putLedgerEntry(bucket(key, org, e.space(), month), id, encode(piece), RETENTION)) {
                 return false;
             }
         }

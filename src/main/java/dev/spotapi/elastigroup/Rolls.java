@@ -72,16 +72,19 @@ public final class Rolls {
     }
 
     /**
-     * One roll: Spot's deployment item ({@code GET .../roll/{rollId}}: status, progress, batches) with the
-     * per-instance detail of {@code GET .../roll/{rollId}/status} ({@code instances: [{blue, green}]},
-     * {@code strategyAction}, {@code healthCheck}), read in parallel.
+     * One roll: Spot's deployment item (status, progress, batches: the group's own list, {@code GET .../roll}, so that
+     * another group's roll id is a NOT_FOUND whether Spot scopes {@code GET .../roll/{rollId}} by the group or not,
+     * attack round 16) with the per-instance detail of {@code GET .../roll/{rollId}/status}
+     * ({@code instances: [{blue, green}]}, {@code strategyAction}, {@code healthCheck}), read once the roll is found.
      */
     public static CompletableFuture<JsonNode> get(Account account, String groupId, String rollId) {
-        CompletableFuture<JsonNode> summary = account.spot().send(SpotCall.get("get elastigroup roll",
-                path(groupId) + "/roll/" + rollId)).thenApply(r -> r.firstItem().orElseGet(JsonNodeFactory.instance::objectNode));
-        CompletableFuture<JsonNode> detail = account.spot().send(SpotCall.get("get elastigroup roll status",
-                path(groupId) + "/roll/" + rollId + "/status")).thenApply(r -> r.firstItem().orElseGet(JsonNodeFactory.instance::objectNode));
-        return summary.thenCombine(detail, (s, d) -> {
+        return ofGroup(account, groupId, rollId, "get elastigroup roll").thenCompose(s -> account.spot()
+                .send(SpotCall.get("get elastigroup roll status", path(groupId) + "/roll/" + rollId + "/status"))
+                .thenApply(r -> withDetail(s, r.firstItem().orElseGet(JsonNodeFactory.instance::objectNode))));
+    }
+
+    private static JsonNode withDetail(JsonNode s, JsonNode d) {
+        {
             ObjectNode out = s.deepCopy();
             for (String field : List.of("strategyAction", "healthCheck", "instances")) {
                 if (d.has(field)) {
@@ -89,7 +92,7 @@ public final class Rolls {
                 }
             }
             return out;
-        });
+        }
     }
 
     /**
@@ -100,7 +103,7 @@ public final class Rolls {
     public static CompletableFuture<Void> stop(Account account, String groupId, String rollId) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.putObject("roll").put("status", "STOPPED");
-        return ofGroup(account, groupId, rollId).thenCompose(roll -> "STOPPED".equalsIgnoreCase(roll.path("status").asText(""))
+        return ofGroup(account, groupId, rollId, "stop elastigroup roll").thenCompose(roll -> "STOPPED".equalsIgnoreCase(roll.path("status").asText(""))
                 ? CompletableFuture.<Void>completedFuture(null) : account.spot().send(SpotCall.put("stop elastigroup roll", path(groupId) + "/roll/" + rollId, body).withoutItems())
                 .<Void>thenApply(r -> null)
                 .exceptionallyCompose(failure -> {
@@ -125,7 +128,7 @@ public final class Rolls {
      * not one of this group's (another group's, another org's) is never sent to Spot in a write under this group
      * (attack round 13; Spot's refusal alone must not be what keeps another org's roll running).
      */
-    static CompletableFuture<JsonNode> ofGroup(Account account, String groupId, String rollId) {
+    static CompletableFuture<JsonNode> ofGroup(Account account, String groupId, String rollId, String operation) {
         return list(account, groupId).thenApply(items -> {
             for (JsonNode item : items) {
                 if (rollId.equals(item.path("id").asText())) {
@@ -133,7 +136,7 @@ public final class Rolls {
                 }
             }
             throw new java.util.concurrent.CompletionException(new SpotException(SpotException.Kind.NOT_FOUND,
-                    "stop elastigroup roll", 200, null, "roll '" + rollId + "' does not exist in elastigroup '" + groupId
+                    operation, 200, null, "roll '" + rollId + "' does not exist in elastigroup '" + groupId
                             + "'", null, null, false));
         });
     }
@@ -211,14 +214,16 @@ public final class Rolls {
     /**
      * A roll request: Spot's start-deployment body ({@code batchSizePercentage} 1-100 required, {@code gracePeriod},
      * {@code healthCheckType}, {@code drainingTimeout}, {@code strategy{action, batchMinHealthyPercentage, onFailure}}).
-     * Null (no parameters) gives Spot's usual defaults: 20 %, grace 300 s, REPLACE_SERVER.
+     * Null (no parameters) gives Spot's usual defaults: 20 %, grace 300 s, REPLACE_SERVER. Spot's schema requires
+     * {@code gracePeriod} (OAS {@code start-deployment}): a body without one (or with {@code null}) gets the same
+     * 300 s; any other field given as {@code null} is left out, as if absent (never sent to Spot as {@code null}).
      *
      * @throws IllegalArgumentException naming the offending field
      */
     public static ObjectNode rollBody(JsonNode body) {
         if (body == null || body.isNull()) {
             ObjectNode defaults = JsonNodeFactory.instance.objectNode();
-            defaults.put("batchSizePercentage", 20).put("gracePeriod", 300);
+            defaults.put("batchSizePercentage", 20).put("gracePeriod", DEFAULT_GRACE_PERIOD_S);
             defaults.putObject("strategy").put("action", "REPLACE_SERVER");
             return defaults;
         }
@@ -245,7 +250,28 @@ public final class Rolls {
                 integer(onFailure, "batchNum", 1, 1000, false);
             }
         }
-        return o;
+        ObjectNode sent = withoutNulls(o);
+        if (!sent.has("gracePeriod")) {
+            sent.put("gracePeriod", DEFAULT_GRACE_PERIOD_S);
+        }
+        return sent;
+    }
+
+    /** The grace period a roll gets when the caller gives none (s; Spot's console default). */
+    static final int DEFAULT_GRACE_PERIOD_S = 300;
+
+    /** A copy of {@code o} without its {@code null} fields, at every depth (an absent optional field). */
+    private static ObjectNode withoutNulls(ObjectNode o) {
+        ObjectNode copy = JsonNodeFactory.instance.objectNode();
+        o.fields().forEachRemaining(field -> {
+            JsonNode value = field.getValue();
+            if (value instanceof ObjectNode inner) {
+                copy.set(field.getKey(), withoutNulls(inner));
+            } else if (!value.isNull()) {
+                copy.set(field.getKey(), value);
+            }
+        });
+        return copy;
     }
 
     /** Spot's detach-instance body: {@code instancesToDetach} (EC2 ids), both booleans required, {@code drainingTimeout}. */
@@ -258,8 +284,9 @@ public final class Rolls {
             throw new IllegalArgumentException("instancesToDetach is required: 1 to 1000 EC2 instance ids");
         }
         for (JsonNode id : ids) {
-            if (!id.isTextual() || !id.asText().matches("i-[0-9a-f]{8,17}")) {
-                throw new IllegalArgumentException("instancesToDetach must hold EC2 instance ids (i-...)");
+            if (!id.isTextual() || !dev.spotapi.spot.SpotIds.isEc2InstanceId(id.asText())) {
+                throw new IllegalArgumentException("instancesToDetach must hold EC2 instance ids (i- and 8 or 17"
+                        + " hexadecimal digits)");
             }
         }
         bool(o, "shouldDecrementTargetCapacity", true);

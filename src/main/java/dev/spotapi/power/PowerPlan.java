@@ -40,11 +40,24 @@ public enum PowerPlan {
         }
         String s = status.trim().toUpperCase(Locale.ROOT);
         boolean stopping = s.equals("PAUSING") || s.equals("PAUSE");
-        boolean starting = s.equals("RESUMING") || s.equals("RESUME") || s.equals("RECYCLING") || s.equals("RECYCLE");
+        boolean starting = inTransition(s) && !stopping;
         if (requested == PowerState.STOP) {
             return s.equals("PAUSED") ? ALREADY : stopping ? UNDER_WAY : starting ? OPPOSITE : ACT;
         }
         return s.equals("ACTIVE") ? ALREADY : starting ? UNDER_WAY : stopping ? OPPOSITE : ACT;
+    }
+
+    /**
+     * Whether {@code status} (Spot's, any case) is a pause, resume or recycle under way: a state that passes by itself,
+     * so a request refused for it is told to retry ({@link #TRANSITION_RETRY_AFTER}).
+     */
+    public static boolean inTransition(String status) {
+        if (status == null) {
+            return false;
+        }
+        String s = status.trim().toUpperCase(Locale.ROOT);
+        return s.equals("PAUSING") || s.equals("PAUSE") || s.equals("RESUMING") || s.equals("RESUME")
+                || s.equals("RECYCLING") || s.equals("RECYCLE");
     }
 
     /**

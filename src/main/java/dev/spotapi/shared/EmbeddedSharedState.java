@@ -274,8 +274,8 @@ public final class EmbeddedSharedState implements SharedState {
     }
 
     @Override
-    public Duration tryTake(String bucket, long perWindow, Duration window) {
-        Long heldUntil = holds.getIfPresent(bucket);
+    public Duration tryTake(String bucket, String holdBucket, long perWindow, Duration window) {
+        Long heldUntil = holds.getIfPresent(holdBucket);
         long now = System.nanoTime();
         if (heldUntil != null && heldUntil - now > 0) {
             return Duration.ofNanos(heldUntil - now);

@@ -757,15 +757,15 @@ public final class RedisSharedState implements SharedState {
     }
 
     @Override
-    public Duration tryTake(String bucket, long perWindow, Duration window) {
-        Duration heldHere = fallback.heldFor(bucket); // Spot's hold seen here outlives Redis losing its data
+    public Duration tryTake(String bucket, String holdBucket, long perWindow, Duration window) {
+        Duration heldHere = fallback.heldFor(holdBucket); // Spot's hold seen here outlives Redis losing its data
         if (!heldHere.isZero()) {
             return heldHere;
         }
         try {
             return breaker.call(() -> {
                 Connections c = connections();
-                Long held = c.strings().sync().pttl(HOLD + bucket);
+                Long held = c.strings().sync().pttl(HOLD + holdBucket);
                 if (held != null && held > 0) {
                     return Duration.ofMillis(held);
                 }
@@ -782,7 +782,7 @@ public final class RedisSharedState implements SharedState {
             });
         } catch (RuntimeException e) {
             warn("rate budget", e);
-            return fallback.tryTake(bucket, perWindow, window);
+            return fallback.tryTake(bucket, holdBucket, perWindow, window);
         }
     }
 

@@ -83,12 +83,13 @@ public interface SharedState extends AutoCloseable {
 
     /**
      * Takes one call from the budget {@code bucket} ({@code perWindow} calls per {@code window}), unless
-     * the bucket is held (see {@link #hold}). Never throws: when a shared store is down, a local budget
-     * of the same size stands in (fail open, per replica).
+     * {@code holdBucket} is held (see {@link #hold}: Spot's hold, kept per Spot account, while budgets are per
+     * configured name). Never throws: when a shared store is down, a local budget of the same size stands in
+     * (fail open, per replica).
      *
      * @return {@link Duration#ZERO} when the call may go ahead, else how long until it may
      */
-    Duration tryTake(String bucket, long perWindow, Duration window);
+    Duration tryTake(String bucket, String holdBucket, long perWindow, Duration window);
 
     /** Holds every call of {@code bucket} for {@code duration} (Spot said the budget is spent). */
     void hold(String bucket, Duration duration);

@@ -1,6 +1,5 @@
 package dev.spotapi.spot;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -11,22 +10,64 @@ import java.util.concurrent.Flow;
 /**
  * Reads a Spot reply into memory up to {@link #MAX_REPLY_BYTES}; a longer one is abandoned as soon as it
  * passes the limit (the connection is dropped), so no single reply can run spot-api out of memory (issue 10
- * item 9). A real Spot reply is far smaller: a list of a thousand groups is a few MB.
+ * item 9). A real Spot reply is far smaller: a list of a thousand groups is a few MB. Every reply read into memory
+ * at once counts against {@link #IN_FLIGHT_BYTES} too (attack round 16: a 12 MB reply, read into a doubling buffer,
+ * copied, then parsed, ended a 64 MiB heap); a reply that would pass it fails the same way.
  */
 final class BoundedBody implements ReplyReader<byte[]> {
-    /** The largest Spot reply spot-api reads, in bytes (32 MiB). */
-    static final int MAX_REPLY_BYTES = 32 * 1024 * 1024;
+    /**
+     * The largest Spot reply spot-api reads into memory, in bytes: an eighth of the heap, 4 to 32 MiB (8 MiB with the
+     * launcher's 64 MiB heap). Lists read as they arrive ({@link StreamedEnvelope}) keep only what they need and are
+     * bounded by {@link #MAX_STREAMED_BYTES}.
+     */
+    static final int MAX_REPLY_BYTES = heapShare(8);
+    /** The most bytes of all the replies being read into memory at once: a quarter of the heap, 8 to 64 MiB. */
+    static final long IN_FLIGHT_BYTES = 2L * heapShare(4);
+    /** The largest list reply read as it arrives (32 MiB): only the items' kept fields stay in memory. */
+    static final int MAX_STREAMED_BYTES = 32 * 1024 * 1024;
 
+    /** The bytes of every reply being read into memory in this process, against {@link #IN_FLIGHT_BYTES}. */
+    static final InFlight SHARED = new InFlight(IN_FLIGHT_BYTES);
+
+    /** A count of reply bytes being read at once, and its bound (bytes). */
+    static final class InFlight {
+        private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        private final long limit;
+
+        InFlight(long limit) {
+            this.limit = limit;
+        }
+
+        /** The bytes counted now. */
+        long bytes() {
+            return bytes.get();
+        }
+    }
+
+    private final InFlight inFlight;
     private final int max;
     private final CompletableFuture<byte[]> body = new CompletableFuture<>();
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    /** The reply's Content-Length, -1 without one: the buffer's first size (no doubling, no copy once complete). */
+    private final long declaredLength;
+    private byte[] bytes;
+    private int count;
+    /** The buffer's size counted in {@link #inFlight}, given back once the reply is read (or abandoned). */
+    private long counted;
     private Flow.Subscription subscription;
 
     private final boolean declaredTooLarge;
 
-    private BoundedBody(int max, boolean declaredTooLarge) {
+    private BoundedBody(int max, long declaredLength, InFlight inFlight) {
         this.max = max;
-        this.declaredTooLarge = declaredTooLarge;
+        this.inFlight = inFlight;
+        this.declaredTooLarge = declaredLength > max;
+        this.declaredLength = declaredLength;
+    }
+
+    /** {@code 1/divisor} of the heap's maximum, kept between 4 and 32 MiB. */
+    private static int heapShare(int divisor) {
+        long share = Runtime.getRuntime().maxMemory() / divisor;
+        return (int) Math.max(4L << 20, Math.min(32L << 20, share));
     }
 
     /**
@@ -34,7 +75,12 @@ final class BoundedBody implements ReplyReader<byte[]> {
      * {@code declaredLength} (its Content-Length, -1 when it has none) says so.
      */
     static BoundedBody reader(int max, long declaredLength) {
-        return new BoundedBody(max, declaredLength > max);
+        return reader(max, declaredLength, SHARED);
+    }
+
+    /** {@link #reader(int, long)} counting against {@code inFlight} instead of the process's own count. */
+    static BoundedBody reader(int max, long declaredLength, InFlight inFlight) {
+        return new BoundedBody(max, declaredLength, inFlight);
     }
 
     @Override
@@ -54,25 +100,67 @@ final class BoundedBody implements ReplyReader<byte[]> {
             return;
         }
         for (ByteBuffer b : items) {
-            if (bytes.size() + b.remaining() > max) {
-                subscription.cancel();
-                body.completeExceptionally(new TooLarge(max));
+            int n = b.remaining();
+            if (count + n > max) {
+                abandon(new TooLarge(max));
                 return;
             }
-            byte[] chunk = new byte[b.remaining()];
-            b.get(chunk);
-            bytes.write(chunk, 0, chunk.length);
+            if (bytes == null || count + n > bytes.length) {
+                // the first buffer sized from Content-Length when Spot sent one, allocated once bytes come
+                int capacity = bytes == null ? (int) Math.max(n, Math.min(max, declaredLength >= 0 ? declaredLength : 8192))
+                        : (int) Math.min(max, Math.max(count + n, 2L * bytes.length));
+                if (!count(capacity)) {
+                    abandon(new TooLarge("Spot's replies being read at once are larger than "
+                            + inFlight.limit / (1024 * 1024) + " MiB, the most spot-api holds"));
+                    return;
+                }
+                bytes = bytes == null ? new byte[capacity] : java.util.Arrays.copyOf(bytes, capacity);
+            }
+            b.get(bytes, count, n);
+            count += n;
         }
+    }
+
+    /** Counts this reply's buffer as {@code capacity} bytes in flight; false when that passes the bound. */
+    private boolean count(long capacity) {
+        long step = capacity - counted;
+        if (inFlight.bytes.addAndGet(step) > inFlight.limit) {
+            inFlight.bytes.addAndGet(-step);
+            return false;
+        }
+        counted += step;
+        return true;
+    }
+
+    private void abandon(IOException why) {
+        subscription.cancel();
+        release();
+        body.completeExceptionally(why);
+    }
+
+    private void release() {
+        inFlight.bytes.addAndGet(-counted);
+        counted = 0;
+        bytes = null;
     }
 
     @Override
     public void onError(Throwable failure) {
+        release();
         body.completeExceptionally(failure);
     }
 
     @Override
     public void onComplete() {
-        body.complete(bytes.toByteArray());
+        byte[] whole = bytes == null ? new byte[0] : count == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, count);
+        long held = counted;
+        counted = 0;
+        bytes = null;
+        try {
+            body.complete(whole); // what reads it synchronously (the envelope's parse) still counts
+        } finally {
+            inFlight.bytes.addAndGet(-held);
+        }
     }
 
     @Override
@@ -80,10 +168,14 @@ final class BoundedBody implements ReplyReader<byte[]> {
         return body;
     }
 
-    /** The reply was longer than spot-api reads. */
+    /** The reply was longer than spot-api reads, or would pass what it holds of all replies at once. */
     static final class TooLarge extends IOException {
         TooLarge(int max) {
-            super("Spot's reply is larger than " + max / (1024 * 1024) + " MiB", null);
+            this("Spot's reply is larger than " + max / (1024 * 1024) + " MiB, the most spot-api reads");
+        }
+
+        TooLarge(String message) {
+            super(message, null);
         }
     }
 }

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 
 /**
  * Turns a Spot HTTP reply into a {@link SpotReply} or a classified {@link SpotException}, coping with
@@ -87,6 +86,18 @@ final class EnvelopeDecoder {
                 !call.isRead());
     }
 
+    /** The most characters of Spot's error text spot-api passes on and logs. */
+    static final int MAX_SPOT_TEXT = 1024;
+
+    /**
+     * Spot's error text as passed on to the caller and the log: at most {@link #MAX_SPOT_TEXT} characters, saying how
+     * long it was (attack round 16: a 4 MB message went whole to the caller and twice into the log).
+     */
+    static String clipSpotText(String text) {
+        return text == null || text.length() <= MAX_SPOT_TEXT ? text
+                : text.substring(0, MAX_SPOT_TEXT) + "... (" + text.length() + " characters)";
+    }
+
     private static String clip(String s) {
         String printable = s.replaceAll("[^\\x20-\\x7e]", "?");
         return printable.length() > 60 ? printable.substring(0, 60) + "..." : printable;
@@ -101,6 +112,7 @@ final class EnvelopeDecoder {
         if (message == null) {
             message = reason(status, envelope);
         }
+        message = clipSpotText(message);
         Kind kind;
         if (status == 429) {
             kind = Kind.RATE_LIMITED;
@@ -179,6 +191,15 @@ final class EnvelopeDecoder {
         return v == null || v.isNull() ? null : v.asText();
     }
 
+    /** The longest wait a {@code Retry-After} of Spot's is taken for (s): a longer one, in either form, is this. */
+    static final long MAX_RETRY_AFTER_S = 3600;
+
+    /**
+     * Spot's {@code Retry-After} (RFC 9110 §10.2.3: delay-seconds or an HTTP date) as a wait of 0 to
+     * {@link #MAX_RETRY_AFTER_S} seconds, whichever form it has (attack round 16: a date a century ahead held a route
+     * for a century, one past year 2262 overflowed into a 502); null when absent or unreadable. A date in the past
+     * is a wait of zero.
+     */
     static Duration retryAfter(String header) {
         if (header == null || header.isBlank()) {
             return null;
@@ -186,13 +207,13 @@ final class EnvelopeDecoder {
         String h = header.strip();
         try {
             long seconds = Long.parseLong(h);
-            return seconds < 0 ? null : Duration.ofSeconds(Math.min(seconds, 3600));
+            return seconds < 0 ? null : Duration.ofSeconds(Math.min(seconds, MAX_RETRY_AFTER_S));
         } catch (NumberFormatException notSeconds) {
             try {
                 ZonedDateTime at = ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME);
-                Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (DateTimeParseException notDate) {
+                long seconds = at.toEpochSecond() - java.time.Instant.now().getEpochSecond();
+                return Duration.ofSeconds(Math.max(0, Math.min(seconds, MAX_RETRY_AFTER_S)));
+            } catch (java.time.DateTimeException notDate) { // unreadable, or a year out of range
                 return null;
             }
         }

@@ -9,9 +9,12 @@ import java.time.Duration;
  * organization, route and HTTP method over a 60 s window and keeps blocking a client that keeps
  * sending while blocked (contract section 9.2). So each call first takes one unit from the budget of
  * its account (its config name with its Spot account id: deployments of several orgs on one Redis may give
- * different Spot accounts the same name in their configs, and must not hold each other's routes), route template (every segment but Spot's route words replaced by {@code {id}}: {@link #template}) and method, and after Spot answers 429 or
- * {@code X-RateLimit-Remaining: 0} the route is held for the window (or Spot's {@code Retry-After}):
- * calls in that time fail at once with {@link SpotException.Kind#RATE_LIMITED} and never reach Spot.
+ * different Spot accounts the same name in their configs, and must not hold each other's routes), route template
+ * (every segment but Spot's route words replaced by {@code {id}}: {@link #template}) and method, and after Spot
+ * answers 429 or {@code X-RateLimit-Remaining: 0} the route is held for the window (or Spot's {@code Retry-After})
+ * for the Spot account, under every name the config gives it (attack round 16: the other name of one Spot account
+ * kept calling a route Spot was holding): calls in that time fail at once with
+ * {@link SpotException.Kind#RATE_LIMITED} and never reach Spot.
  */
 public final class RateBudget {
     private final SharedState state;
@@ -24,16 +27,28 @@ public final class RateBudget {
         this.window = settings.rateWindow();
     }
 
-    /** Takes one call for {@code call}; returns {@link Duration#ZERO} when it may go, else the wait. */
-    Duration take(String account, SpotCall call) {
-        return state.tryTake(bucket(account, call), perWindow, window);
+    /**
+     * Takes one call for {@code call} from {@code budget}'s budget (name/Spot account id) unless Spot holds the route
+     * for {@code spotAccount} (its Spot account id); returns {@link Duration#ZERO} when it may go, else the wait.
+     */
+    Duration take(String budget, String spotAccount, SpotCall call) {
+        return state.tryTake(bucket(budget, call), bucket(HELD + spotAccount, call), perWindow, window);
     }
 
-    /** Spot said this route's budget is spent: hold it for {@code retryAfter}, or the whole window. */
-    void spent(String account, SpotCall call, Duration retryAfter) {
-        Duration hold = retryAfter == null || retryAfter.isZero() ? window : retryAfter;
-        state.hold(bucket(account, call), hold);
+    /**
+     * Spot said this route's budget is spent for {@code spotAccount}: hold it for {@code retryAfter} (Spot's
+     * {@code Retry-After}, already bounded), or the whole window when Spot gave none. Spot's {@code Retry-After: 0}
+     * (or a date passed) says a call may go now: no hold (attack round 16: the retry Spot allowed was refused here).
+     */
+    void spent(String spotAccount, SpotCall call, Duration retryAfter) {
+        if (retryAfter != null && retryAfter.isZero()) {
+            return;
+        }
+        state.hold(bucket(HELD + spotAccount, call), retryAfter == null ? window : retryAfter);
     }
+
+    /** Starts a hold's bucket name: none of a budget's can (a budget's starts with a config name and a '/'). */
+    private static final String HELD = "spot:";
 
     /** The shared state the budget lives in (also holds the write marks and fence leases). */
     SharedState shared() {

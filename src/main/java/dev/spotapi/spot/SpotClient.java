@@ -433,7 +433,7 @@ public final class SpotClient {
     /** Every attempt is one Spot call: it takes one unit of the route's rate budget first, or fails at once. */
     private CompletableFuture<SpotReply> budgeted(SpotCall call, long deadlineNanos, CallState state,
             TraceContext trace, ListView view) {
-        Duration wait = budget.take(budgetKey, call);
+        Duration wait = budget.take(budgetKey, scope, call);
         if (!wait.isZero()) {
             metrics.budgetRefused(accountName);
             return CompletableFuture.failedFuture(new SpotException(Kind.RATE_LIMITED, call.operation(), 0, null,
@@ -460,9 +460,26 @@ public final class SpotClient {
                 budget.window(), e.mayHaveActed());
     }
 
-    /** One exchange with Spot; {@code leave} gives its route's place back ({@link RouteShare}) when it ends. */
+    /**
+     * The longest a write's exchange stays open waiting for Spot to answer or close (ms): 10 minutes, far past any
+     * front end's idle limit (an AWS load balancer's default is 60 s), so that a connection a NAT or a balancer dropped
+     * without a word is not waited on for good (attack round 16: 192 such writes held the route's places and
+     * connections until a restart). Until then the write fence keeps the object's later writes waiting.
+     */
+    static final long WRITE_EXCHANGE_LIMIT_MS = 10 * 60_000;
+
+    /**
+     * One exchange with Spot; {@code leave} gives its route's place back ({@link RouteShare}) when it ends, or for a
+     * write at its attempt timeout (its object's write fence still holds later writes to that object).
+     */
     private CompletableFuture<SpotReply> attempt(SpotCall call, long deadlineNanos, CallState state,
-            TraceContext trace, ListView view, Runnable leave) {
+            TraceContext trace, ListView view, Runnable leaveOnce) {
+        java.util.concurrent.atomic.AtomicBoolean left = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable leave = () -> {
+            if (left.compareAndSet(false, true)) {
+                leaveOnce.run();
+            }
+        };
         long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
         if (remainingMs <= 0 || !state.beginExchange()) {
             leave.run();
@@ -474,7 +491,7 @@ public final class SpotClient {
         // no longer land after a newer one (issue 20: a limit let a write held past it land last)
         SpotExchange listener = new SpotExchange(response -> reader(view, response));
         try {
-            request(call, call.isRead() ? attemptMs : 0, trace).send(listener);
+            request(call, call.isRead() ? attemptMs : WRITE_EXCHANGE_LIMIT_MS, trace).send(listener);
         } catch (RuntimeException e) { // never sent: its route's place back at once
             leave.run();
             throw e;
@@ -498,6 +515,9 @@ public final class SpotClient {
         });
         CompletableFuture<SpotExchange.Reply> seen = call.isRead() ? exchange
                 : exchange.copy().orTimeout(attemptMs, TimeUnit.MILLISECONDS);
+        if (!call.isRead()) {
+            seen.whenComplete((response, failure) -> leave.run());
+        }
         return seen.handle((response, failure) -> {
             if (response != null && trace != null) {
                 trace.attribute("http.response.status_code", response.status());
@@ -508,7 +528,7 @@ public final class SpotClient {
             }
             String remaining = response.header("X-RateLimit-Remaining");
             if (response.status() == 429 || (remaining != null && "0".equals(remaining.strip()))) {
-                budget.spent(budgetKey, call, EnvelopeDecoder.retryAfter(response.header("Retry-After")));
+                budget.spent(scope, call, EnvelopeDecoder.retryAfter(response.header("Retry-After")));
             }
             try {
                 if (response.body() instanceof StreamedEnvelope.Result streamed) {
@@ -529,13 +549,14 @@ public final class SpotClient {
     private ReplyReader<?> reader(ListView view, Response response) {
         long declared = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         return view != null && response.getStatus() == 200
-                ? StreamedEnvelope.reader(decoder.mapper(), view, BoundedBody.MAX_REPLY_BYTES, declared)
+                ? StreamedEnvelope.reader(decoder.mapper(), view, BoundedBody.MAX_STREAMED_BYTES, declared)
                 : BoundedBody.reader(BoundedBody.MAX_REPLY_BYTES, declared);
     }
 
     /**
-     * {@code timeoutMs} 0: no timeout (a write's exchange, see {@link #attempt}). No exchange has an idle
-     * timeout of its own: a read ends with its attempt timeout, a write when Spot answers or closes.
+     * {@code timeoutMs}: the exchange's whole time (a read's attempt timeout; a write's
+     * {@link #WRITE_EXCHANGE_LIMIT_MS}, see {@link #attempt}). No exchange has an idle timeout of its own: a read
+     * ends with its attempt timeout, a write when Spot answers or closes, or at that limit.
      */
     private Request request(SpotCall call, long timeoutMs, TraceContext trace) {
         StringBuilder uri = new StringBuilder(baseUrl.length() + call.path().length() + 64)
@@ -607,8 +628,10 @@ public final class SpotClient {
         if (failure instanceof TimeoutException) {
             return timeout(call, overall);
         }
-        if (causedBy(failure, BoundedBody.TooLarge.class)) {
-            return tooLarge(call);
+        BoundedBody.TooLarge tooLarge = causeOf(failure, BoundedBody.TooLarge.class);
+        if (tooLarge != null) {
+            return new SpotException(Kind.BAD_REPLY, call.operation(), 0, null, tooLarge.getMessage(), null, null,
+                    !call.isRead());
         }
         if (failure instanceof ConnectException) {
             return new SpotException(Kind.UNREACHABLE, call.operation(), 0, null,
@@ -623,25 +646,19 @@ public final class SpotClient {
                 "Spot call failed: " + failure.getClass().getSimpleName(), null, null, !call.isRead());
     }
 
-    private static SpotException tooLarge(SpotCall call) {
-        return new SpotException(Kind.BAD_REPLY, call.operation(), 0, null, "Spot's reply is larger than "
-                + BoundedBody.MAX_REPLY_BYTES / (1024 * 1024) + " MiB, the most spot-api reads", null, null,
-                !call.isRead());
-    }
-
     private SpotException timeout(SpotCall call, boolean overall) {
         return new SpotException(Kind.TIMEOUT, call.operation(), 0, null,
                 overall ? "no answer from Spot within " + settings.deadlineMs() + " ms"
                         : "no answer from Spot within the attempt timeout", null, null, !call.isRead());
     }
 
-    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+    private static <T extends Throwable> T causeOf(Throwable failure, Class<T> type) {
         for (Throwable c = failure; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (type.isInstance(c)) {
-                return true;
+                return type.cast(c);
             }
         }
-        return false;
+        return null;
     }
 
     /** The failure inside {@code CompletionException}/{@code ExecutionException} wrappers: what a caller maps. */

@@ -33,7 +33,7 @@ import java.util.concurrent.Flow;
  * Reads a successful Spot list reply as it arrives (Jackson's non-blocking parser fed with each received
  * buffer): the envelope as a tree, as {@link EnvelopeDecoder} reads it, except that {@code response.items}
  * holds what a {@link ListView} keeps of each item, read as a small tree of the view's fields only and
- * dropped once the view has decided. The reply is bounded like {@link BoundedBody} ({@link BoundedBody#MAX_REPLY_BYTES}:
+ * dropped once the view has decided. The reply is bounded like {@link BoundedBody} ({@link BoundedBody#MAX_STREAMED_BYTES}:
  * a longer one fails with {@link BoundedBody.TooLarge}, the connection dropped).
  *
  * <p>The tree is the one {@code mapper.readTree} gives for the same bytes (exact numbers, a repeated key keeps

@@ -80,20 +80,42 @@ public final class GroupStatefulService {
     /**
      * Deletes one volume of a PAUSED stateful instance ({@code DELETE .../statefulInstance/{id}/volume/{volumeId}}):
      * only a volume among the instance's {@code devices} (the same list read): another one (another org's) is a
-     * NOT_FOUND before anything is written, whether Spot checks the pairing or not (attack round 6).
+     * NOT_FOUND before anything is written, whether Spot checks the pairing or not (attack round 6). An instance
+     * the list shows in another state is refused before anything is written too (attack round 16: the delete was
+     * sent and only Spot's own check kept the volume): IN_PROGRESS (409, Retry-After) while a pause, resume or
+     * recycle is under way, CONFLICT (409) otherwise. The read and the delete run inside the group's write fence,
+     * as power does: a resume still open at Spot is answered before the state is read.
      */
     public CompletableFuture<Void> deleteVolume(Account account, String group, String statefulInstance, String volume) {
-        return ofGroup(account, group, statefulInstance).thenCompose(member -> {
-            for (var device : member.path("devices")) {
-                if (volume.equals(device.path("volumeId").asText(null))) {
-                    return conflicts(account.spot().send(SpotCall.delete("delete stateful instance volume",
+        return account.spot().exclusive(ElastigroupService.GROUPS.path(group), "delete stateful instance volume",
+                spot -> ofGroup(spot, group, statefulInstance).thenCompose(member -> {
+                    if (!hasVolume(member, volume)) {
+                        return CompletableFuture.failedFuture(new SpotException(SpotException.Kind.NOT_FOUND,
+                                "find stateful instance volume", 200, null, "volume '" + volume + "' does not exist"
+                                        + " on stateful instance '" + statefulInstance + "'", null, null, false));
+                    }
+                    String state = member.path("state").asText("");
+                    if (!state.isEmpty() && !state.equalsIgnoreCase("PAUSED")) {
+                        boolean passing = dev.spotapi.power.PowerPlan.inTransition(state);
+                        return CompletableFuture.failedFuture(new SpotException(passing
+                                ? SpotException.Kind.IN_PROGRESS : SpotException.Kind.CONFLICT,
+                                "delete stateful instance volume", 0, null, "stateful instance '" + statefulInstance
+                                        + "' is " + state + ": it must be paused to delete one of its volumes"
+                                        + (passing ? " (retry when the transition is over)" : ""), null,
+                                passing ? dev.spotapi.power.PowerPlan.TRANSITION_RETRY_AFTER : null, false));
+                    }
+                    return conflicts(spot.send(SpotCall.delete("delete stateful instance volume",
                             base(group) + "/" + statefulInstance + "/volume/" + volume, null).withoutItems()));
-                }
+                }));
+    }
+
+    private static boolean hasVolume(com.fasterxml.jackson.databind.JsonNode member, String volume) {
+        for (var device : member.path("devices")) {
+            if (volume.equals(device.path("volumeId").asText(null))) {
+                return true;
             }
-            return CompletableFuture.failedFuture(new SpotException(SpotException.Kind.NOT_FOUND,
-                    "find stateful instance volume", 200, null, "volume '" + volume + "' does not exist on stateful"
-                            + " instance '" + statefulInstance + "'", null, null, false));
-        });
+        }
+        return false;
     }
 
     private CompletableFuture<Void> action(Account account, String group, String statefulInstance, String action) {

@@ -22,7 +22,8 @@ public record ImportRequest(String originalInstanceId, String region, String nam
         String space) {
     private static final Set<String> FIELDS = Set.of("originalInstanceId", "region", "name", "keepPrivateIp",
             "terminateOriginal", "keepMetadataOptions", "product", "instanceTypes", "space");
-    private static final Pattern EC2_ID = Pattern.compile("i-[0-9a-f]{8,17}");
+    /** AWS's two forms ({@link dev.spotapi.spot.SpotIds#isEc2InstanceId}). */
+    private static final Pattern EC2_ID = Pattern.compile("i-([0-9a-f]{8}|[0-9a-f]{17})");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]{1,2}");
     private static final Pattern WORD = Pattern.compile("[\\x21-\\x7e][\\x20-\\x7e]{0,127}");
 
@@ -106,7 +107,7 @@ public record ImportRequest(String originalInstanceId, String region, String nam
         }
         if (!v.isTextual() || !pattern.matcher(v.asText()).matches()) {
             throw new IllegalArgumentException(field + " must be " + (pattern == EC2_ID
-                    ? "an EC2 instance id (i- and 8 to 17 hexadecimal digits)"
+                    ? "an EC2 instance id (i- and 8 or 17 hexadecimal digits)"
                     : pattern == REGION ? "an AWS region such as us-east-1"
                     : "1 to 128 printable ASCII characters, not starting with a space"));
         }

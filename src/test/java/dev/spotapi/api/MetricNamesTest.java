@@ -115,13 +115,13 @@ class MetricNamesTest {
 
     @Test
     void countersExistAtZeroBeforeTheirFirstEvent() {
-        for (String account : Set.of("main", "other", "badtoken", "down", "throttled")) {
+        for (String account : Set.of("main", "other", "badtoken", "down", "throttled", "alias")) {
             assertThat(fresh).contains("spotapi_spot_retries_total{account=\"" + account + "\"} 0.0")
                     .contains("spotapi_spot_budget_refused_total{account=\"" + account + "\"} 0.0")
                     .contains("spotapi_spot_creates_recovery_total{account=\"" + account + "\",outcome=\"found\"} 0.0");
         }
         assertThat(fresh).containsPattern("(?m)^spotapi_tasks_total\\{[^}]*} 0\\.0$");
-        for (String account : Set.of("main", "other", "badtoken", "down", "throttled")) {
+        for (String account : Set.of("main", "other", "badtoken", "down", "throttled", "alias")) {
             assertThat(fresh).contains("spotapi_org_refused_total{account=\"" + account
                             + "\",route=\"/v1/spot/{account}/instances/{instance}\"} 0.0")
                     .contains("spotapi_org_refused_total{account=\"" + account

@@ -487,11 +487,11 @@ class AttackRound8CostsTest extends CostHarnessPerClass {
                 b.append(b.length() == 0 ? "" : ",").append('"').append(d).append("\":[0.0123,0.0456,24.0]");
             }
             byMonth.forEach((month, days) -> {
-                buckets.computeIfAbsent(dev.spotapi.cost.CostLedger.bucket("main", TestService.ORG, space, month),
+                buckets.computeIfAbsent(dev.spotapi.cost.CostLedger.bucket("spot:" + TestService.MAIN_ID, TestService.ORG, space, month),
                         k -> new java.util.HashMap<>()).put("managed instance:" + id, until + " {\"kind\":\"managed instance\","
                         + "\"id\":\"" + id + "\",\"space\":\"" + space + "\",\"deletedAt\":\"" + today.minusDays(1)
                         + "T12:00:00Z\",\"days\":{" + days + "}}");
-                buckets.computeIfAbsent(dev.spotapi.cost.CostLedger.index("main", TestService.ORG, month),
+                buckets.computeIfAbsent(dev.spotapi.cost.CostLedger.index("spot:" + TestService.MAIN_ID, TestService.ORG, month),
                         k -> new java.util.HashMap<>()).put(space, until + " " + space);
             });
         }

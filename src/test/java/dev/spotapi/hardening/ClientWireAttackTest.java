@@ -58,8 +58,13 @@ class ClientWireAttackTest {
     }
 
     static Reply call(SpotApi api, String method, String path, String body) {
+        return call(api.port(), method, path, body);
+    }
+
+    /** One call with the valid token to the spot-api listening on {@code port} (30 s timeout). */
+    static Reply call(int port, String method, String path, String body) {
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/v1/spot" + path))
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/spot" + path))
                     .timeout(Duration.ofSeconds(30)).header("X-Auth-Token", TestService.TOKEN)
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
             if (body != null) {

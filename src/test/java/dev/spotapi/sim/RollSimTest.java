@@ -39,15 +39,23 @@ class RollSimTest extends SimTestBase {
                 "body:batchSizePercentage");
         assertValidationError(client.spot("PUT", GROUPS + "/" + g + "/roll", "{\"batchSizePercentage\": 101}"),
                 "body:batchSizePercentage");
+        // OAS start-deployment: gracePeriod is required with batchSizePercentage
+        assertValidationError(client.spot("PUT", GROUPS + "/" + g + "/roll", "{\"batchSizePercentage\": 50}"),
+                "body:gracePeriod");
         assertValidationError(client.spot("PUT", GROUPS + "/" + g + "/roll",
-                "{\"batchSizePercentage\": 50, \"strategy\": {\"action\": \"SWAP\"}}"), "body:strategy.action");
+                "{\"batchSizePercentage\": 50, \"gracePeriod\": null}"), "body:gracePeriod");
         assertValidationError(client.spot("PUT", GROUPS + "/" + g + "/roll",
-                "{\"batchSizePercentage\": 50, \"healthCheckType\": \"PING\"}"), "body:healthCheckType");
+                "{\"batchSizePercentage\": 50, \"gracePeriod\": 60, \"strategy\": {\"action\": \"SWAP\"}}"),
+                "body:strategy.action");
+        assertValidationError(client.spot("PUT", GROUPS + "/" + g + "/roll",
+                "{\"batchSizePercentage\": 50, \"gracePeriod\": 60, \"healthCheckType\": \"PING\"}"),
+                "body:healthCheckType");
         String empty = createGroup(client, "e", 0, 0, 4).path("id").asText();
-        assertSpotError(client.spot("PUT", GROUPS + "/" + empty + "/roll", "{\"batchSizePercentage\": 50}"), 400,
-                "CANT_ROLL_GROUP");
+        assertSpotError(client.spot("PUT", GROUPS + "/" + empty + "/roll",
+                "{\"batchSizePercentage\": 50, \"gracePeriod\": 60}"), 400, "CANT_ROLL_GROUP");
         String id = roll(g, "{\"batchSizePercentage\": 50, \"gracePeriod\": 60}").path("id").asText();
-        SimClient.Reply second = client.spot("PUT", GROUPS + "/" + g + "/roll", "{\"batchSizePercentage\": 50}");
+        SimClient.Reply second = client.spot("PUT", GROUPS + "/" + g + "/roll",
+                "{\"batchSizePercentage\": 50, \"gracePeriod\": 60}");
         assertSpotError(second, 400, "DEPLOYMENT_ALREADY_IN_PROGRESS");
         assertThat(second.error().path("message").asText()).contains(id);
         assertSpotError(other.spot("GET", GROUPS + "/" + g + "/roll/" + id, null), 400, "GROUP_DOESNT_EXIST");

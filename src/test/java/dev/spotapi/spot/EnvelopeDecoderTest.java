@@ -279,4 +279,35 @@ class EnvelopeDecoderTest {
 
         assertThat(e.spotMessage()).isEqualTo("bad field");
     }
+
+    /**
+     * Spot's {@code Retry-After} in either form (RFC 9110 §10.2.3) is a wait of 0 to 3,600 s (attack round 16: a date a
+     * century ahead held a route for a century, one past 2262 overflowed into a 502); a date passed is zero.
+     */
+    @Test
+    void retryAfterInEitherFormIsBoundedToAnHour() {
+        java.time.format.DateTimeFormatter http = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME;
+        java.time.ZonedDateTime now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
+        assertThat(EnvelopeDecoder.retryAfter("30")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(EnvelopeDecoder.retryAfter("0")).isEqualTo(Duration.ZERO);
+        assertThat(EnvelopeDecoder.retryAfter("86400")).isEqualTo(Duration.ofHours(1));
+        assertThat(EnvelopeDecoder.retryAfter(now.plusDays(1).format(http))).isEqualTo(Duration.ofHours(1));
+        assertThat(EnvelopeDecoder.retryAfter(now.plusYears(100).format(http))).isEqualTo(Duration.ofHours(1));
+        assertThat(EnvelopeDecoder.retryAfter("Fri, 31 Dec 9999 23:59:59 GMT")).isEqualTo(Duration.ofHours(1));
+        assertThat(EnvelopeDecoder.retryAfter(now.minusSeconds(5).format(http))).isEqualTo(Duration.ZERO);
+        assertThat(EnvelopeDecoder.retryAfter(now.plusSeconds(100).format(http)).toSeconds()).isBetween(98L, 100L);
+        assertThat(EnvelopeDecoder.retryAfter("-1")).isNull();
+        assertThat(EnvelopeDecoder.retryAfter("soon")).isNull();
+        assertThat(EnvelopeDecoder.retryAfter(null)).isNull();
+    }
+
+    /** Spot's error text passed on and logged is at most 1,024 characters, and says how long it was. */
+    @Test
+    void spotsErrorTextIsClipped() {
+        String longText = "x".repeat(4_000_000);
+        SpotException e = failure(SpotCall.get("read thing", "/x"), 400,
+                "{\"response\":{\"errors\":[{\"code\":\"BAD\",\"message\":\"" + longText + "\"}]}}", null);
+        assertThat(e.getMessage().length()).isLessThan(1_200);
+        assertThat(e.getMessage()).contains("(4000000 characters)");
+    }
 }

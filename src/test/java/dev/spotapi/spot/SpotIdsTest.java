@@ -35,4 +35,28 @@ class SpotIdsTest {
         assertThat(SpotIds.isGroupId(null)).isFalse();
         assertThat(SpotIds.isManagedInstanceId(null)).isFalse();
     }
+
+    /** EC2 instance and EBS volume ids: AWS's two forms only, {@code i-}/{@code vol-} and 8 or 17 hex digits. */
+    @Test
+    void awsIdsAreTheirTwoForms() {
+        Pattern instance = Pattern.compile("i-([0-9a-f]{8}|[0-9a-f]{17})");
+        Pattern volume = Pattern.compile("vol-([0-9a-f]{8}|[0-9a-f]{17})");
+        List<String> ids = new ArrayList<>(List.of("i-0123abcd", "i-0123456789abcdef0", "i-0123456789", "i-0123456789abcd",
+                "i-0123456789abcdef", "i-0123ABCD", "vol-0123abcd", "vol-0123456789abcdef0", "vol-0123456789abcd",
+                "vol-xyz", "i-", "vol-", ""));
+        Random random = new Random(16);
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder b = new StringBuilder(random.nextBoolean() ? "i-" : "vol-");
+            for (int i = random.nextInt(20); i > 0; i--) {
+                b.append("0123456789abcdefgA-".charAt(random.nextInt(random.nextInt(10) < 9 ? 16 : 19)));
+            }
+            ids.add(b.toString());
+        }
+        for (String id : ids) {
+            assertThat(SpotIds.isEc2InstanceId(id)).as(id).isEqualTo(instance.matcher(id).matches());
+            assertThat(SpotIds.isVolumeId(id)).as(id).isEqualTo(volume.matcher(id).matches());
+        }
+        assertThat(SpotIds.isEc2InstanceId(null)).isFalse();
+        assertThat(SpotIds.isVolumeId(null)).isFalse();
+    }
 }

@@ -27,8 +27,10 @@ import java.util.function.UnaryOperator;
  *
  * <p>Accounts: {@code main} (Spot account {@value #MAIN_ID}, defaultVPC {@value #DEFAULT_VPC}),
  * {@code other} (a second Spot account, no defaultVPC), {@code badtoken} (the main Spot account with a
- * token Spot refuses), {@code down} (an endpoint where nothing listens) and {@code throttled} (the second
- * Spot account again, for tests whose Spot 429s hold routes: those holds never reach the other accounts).
+ * token Spot refuses), {@code down} (an endpoint where nothing listens), {@code throttled} (a third Spot account,
+ * {@value #THROTTLED_ID}, for tests whose Spot 429s hold routes: Spot's holds are kept per Spot account, so they never
+ * reach the other accounts) and {@code alias} (a second name for the second Spot account: what spot-api keeps of a
+ * Spot account, its deleted resources' costs, deletes and Spot's holds, is the same under both names).
  */
 public final class TestService implements AutoCloseable {
     public static final String KEY = "test-pre-shared-key";
@@ -36,6 +38,7 @@ public final class TestService implements AutoCloseable {
     public static final String TOKEN = TokenVerifier.hash(KEY, 4);
     public static final String MAIN_ID = "act-1111aaaa";
     public static final String OTHER_ID = "act-2222bbbb";
+    public static final String THROTTLED_ID = "act-3333cccc";
     public static final String DEFAULT_VPC = "vpc-default0001";
     public static final String ORG = "testorg";
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -107,6 +110,7 @@ public final class TestService implements AutoCloseable {
         return SpotSimulator.builder().port(0).transitionDuration(java.time.Duration.ZERO)
                 .account(MAIN_ID, "main-spot-token")
                 .account(OTHER_ID, "other-spot-token")
+                .account(THROTTLED_ID, "throttled-spot-token")
                 .start();
     }
 
@@ -124,7 +128,8 @@ public final class TestService implements AutoCloseable {
         accounts.put("other", new AccountConfig("us-east-1", OTHER_ID, "other-spot-token", null, simBaseUrl));
         accounts.put("badtoken", new AccountConfig("us-east-1", MAIN_ID, "not-the-token", null, simBaseUrl));
         accounts.put("down", new AccountConfig("us-east-1", MAIN_ID, "main-spot-token", null, "http://127.0.0.1:9"));
-        accounts.put("throttled", new AccountConfig("us-east-1", OTHER_ID, "other-spot-token", null, simBaseUrl));
+        accounts.put("throttled", new AccountConfig("us-east-1", THROTTLED_ID, "throttled-spot-token", null, simBaseUrl));
+        accounts.put("alias", new AccountConfig("us-east-1", OTHER_ID, "other-spot-token", null, simBaseUrl));
         return ConfigLoader.validate(new ServiceConfig("127.0.0.1:0", accounts, KEY, "info", "text", ORG, 0, settings));
     }
 

@@ -359,6 +359,11 @@ public final class RollRoutes {
             throw SpotException.validation("body:batchSizePercentage",
                     "\"batchSizePercentage\" is required and must be an integer between 1 and 100");
         }
+        JsonNode grace = body.get("gracePeriod");
+        if (grace == null || grace.isNull()) {
+            // OAS start-deployment: required with batchSizePercentage
+            throw SpotException.validation("body:gracePeriod", "\"gracePeriod\" is required");
+        }
         integer(body, "gracePeriod", 0, 7200, "body:gracePeriod");
         integer(body, "drainingTimeout", 0, 3600, "body:drainingTimeout");
         JsonNode hc = body.get("healthCheckType");
