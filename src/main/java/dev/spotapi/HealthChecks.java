@@ -30,16 +30,20 @@ final class HealthChecks {
     private HealthChecks() {
     }
 
-    /** Whether a component's health says Redis refused this replica's password (not ready then). */
+    /**
+     * Whether a component's health says Redis refused this replica's password or another of its settings (not ready
+     * then: a misconfigured replica stops a rollout), as opposed to Redis being down or slow (every replica alike).
+     */
     static boolean authRefused(Health h) {
         return h.status() == Health.Status.DOWN && h.details() != null
-                && "auth_refused".equals(h.details().get("reason"));
+                && ("auth_refused".equals(h.details().get("reason")) || "misconfigured".equals(h.details().get("reason")));
     }
 
     static void sharedState(Readiness readiness, SharedState shared, MeterRegistry registry) {
         if (shared instanceof RedisSharedState redis) {
-            RedisMeters.bind(registry, "sharedState", redis.breaker(), redis::reachable);
-            readiness.add("sharedState", () -> redis.breaker().health(redis.reachable()), HealthChecks::authRefused);
+            // one PING at a time, waited for at most 0.5 s: /ready never waits on a stalled Redis (attack round 17)
+            RedisMeters.BoundedProbe ping = RedisMeters.bind(registry, "sharedState", redis.breaker(), redis::reachable);
+            readiness.add("sharedState", RedisMeters.healthCheck(redis.breaker(), ping), HealthChecks::authRefused);
         } else {
             readiness.add("sharedState", () -> Health.up(Map.of("type", "embedded")), false);
         }

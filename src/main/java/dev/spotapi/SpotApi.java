@@ -98,6 +98,7 @@ public final class SpotApi implements AutoCloseable {
     /** Starts the service recording its spans with {@code telemetry} (closed when the service stops). */
     public static SpotApi start(ServiceConfig config, Telemetry telemetry) {
         ObjectMapper mapper = ExactJson.mapper();
+        ObjectMapper spotReplies = SpotClient.replyMapper();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MetricLimits.install(registry);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("spot-retry"));
@@ -111,7 +112,7 @@ public final class SpotApi implements AutoCloseable {
         Map<String, Account> accounts = new LinkedHashMap<>();
         config.accounts().forEach((name, account) -> accounts.put(name, new Account(name, account,
                 new SpotClient(name, account.effectiveEndpoint(), account.id(), account.token(), http,
-                        config.spot(), spotMetrics, scheduler, mapper, userAgent, budget))));
+                        config.spot(), spotMetrics, scheduler, spotReplies, userAgent, budget))));
         accounts.keySet().forEach(spotMetrics::account);
 
         Readiness readiness = new Readiness();

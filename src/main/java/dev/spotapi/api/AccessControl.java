@@ -53,7 +53,7 @@ final class AccessControl {
     }
 
     void before(Exchange ctx) {
-        RequestIds.assign(ctx);
+        RequestIds.of(ctx); // assigned by Tracing#before, which runs first
         String tunnel = methodOverride(ctx);
         if (tunnel != null) {
             refuse(ctx, 400, "method override (" + tunnel + ") is not supported: send the request with its real method");

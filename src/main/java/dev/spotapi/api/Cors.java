@@ -59,7 +59,7 @@ final class Cors {
             }
         }
         if ("OPTIONS".equals(ctx.method().name())) {
-            RequestIds.assign(ctx);
+            RequestIds.of(ctx);
             if (allowOrigin != null) {
                 ctx.header("Access-Control-Allow-Headers", ALLOWED_HEADERS)
                         .header("Access-Control-Allow-Methods", ALLOWED_METHODS)

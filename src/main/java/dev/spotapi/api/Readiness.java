@@ -181,11 +181,19 @@ public final class Readiness {
         StringBuilder down = new StringBuilder();
         for (var e : gating.entrySet()) {
             HealthCheck check = checks.get(e.getKey());
-            if (check != null && e.getValue().test(safely(check))) {
+            if (check != null && e.getValue().test(safelyForReadiness(check))) {
                 down.append(down.length() == 0 ? "" : ", ").append(e.getKey());
             }
         }
         return down.length() == 0 ? null : "not ready: " + down + " (see /v1/spot/health)";
+    }
+
+    private static Health safelyForReadiness(HealthCheck check) {
+        try {
+            return check.forReadiness();
+        } catch (RuntimeException e) {
+            return Health.of(Health.Status.DOWN, Map.of("error", e.getClass().getSimpleName()));
+        }
     }
 
     private static Health safely(HealthCheck check) {

@@ -5,21 +5,46 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
-/** The request id: the caller's {@code X-Request-Id} when it is sane, else a new UUID. */
+/**
+ * The request id: the caller's {@code X-Request-Id} when it is sane, else a new UUID; a caller's id that was replaced
+ * is kept, its printable characters clipped to {@value #MAX_CALLER_CHARS}, as {@link #callerOf} for the access line
+ * (attack round 17: the portal's own id of a request was found nowhere in the log).
+ */
 final class RequestIds {
     static final String HEADER = "X-Request-Id";
     private static final String ATTRIBUTE = "spot-api.requestId";
+    private static final String CALLER_ATTRIBUTE = "spot-api.callerRequestId";
     private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+    /** The most characters kept of a caller's request id that was replaced. */
+    static final int MAX_CALLER_CHARS = 128;
 
     private RequestIds() {
     }
 
     static String assign(Exchange ctx) {
         String given = ctx.header(HEADER);
-        String id = given != null && SANE.matcher(given).matches() ? given : newId();
+        boolean sane = given != null && SANE.matcher(given).matches();
+        String id = sane ? given : newId();
         ctx.attribute(ATTRIBUTE, id);
+        if (!sane && given != null && !given.isEmpty()) {
+            ctx.attribute(CALLER_ATTRIBUTE, printable(given));
+        }
         ctx.header(HEADER, id);
         return id;
+    }
+
+    /** The caller's {@code X-Request-Id} this request's id replaced (printable, clipped), or null. */
+    static String callerOf(Exchange ctx) {
+        return ctx.attribute(CALLER_ATTRIBUTE);
+    }
+
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), MAX_CALLER_CHARS));
+        for (int i = 0; i < s.length() && b.length() < MAX_CALLER_CHARS; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return b.toString();
     }
 
     /**

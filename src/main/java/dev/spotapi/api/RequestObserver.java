@@ -70,6 +70,10 @@ final class RequestObserver {
             if (account != null) {
                 line = line.addKeyValue("account", account);
             }
+            String caller = RequestIds.callerOf(ctx);
+            if (caller != null) {
+                line = line.addKeyValue("callerRequestId", caller);
+            }
             String traceId = Tracing.traceId(ctx);
             if (traceId != null) {
                 // one traceId key: the MDC has it too while the request's steps run (Tracing.enter), and JSON
@@ -80,7 +84,8 @@ final class RequestObserver {
             // the text written out, not a "{}" pattern: SLF4J's formatter parses the pattern on every request
             line.log(new StringBuilder(96).append(clip(method, MAX_METHOD_CHARS)).append(' ')
                     .append(clip(ctx.path(), MAX_PATH_CHARS)).append(' ').append(status).append(' ').append(duration)
-                    .append("ms requestId=").append(requestId).toString());
+                    .append("ms requestId=").append(requestId)
+                    .append(caller == null ? "" : " callerRequestId=").append(caller == null ? "" : caller).toString());
         }
     }
 

@@ -26,7 +26,7 @@ final class Tracing {
     void before(Exchange ctx) {
         String method = ctx.method().name();
         TraceContext trace = telemetry.startRequest(ctx.header(TraceContext.TRACEPARENT),
-                ctx.header(TraceContext.TRACESTATE), method, method);
+                ctx.header(TraceContext.TRACESTATE), method, method).requestId(RequestIds.of(ctx));
         ctx.attribute(ATTRIBUTE, trace);
         TraceContext.enter(trace); // current from now on; the stretch's scope (enter) puts the thread back after
     }

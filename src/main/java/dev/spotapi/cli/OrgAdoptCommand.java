@@ -80,7 +80,7 @@ public class OrgAdoptCommand implements Callable<Integer> {
             http = SpotHttp.start(cfg.spot().connectTimeoutMs(), dev.spotapi.SpotTls.needed(cfg));
             SpotClient spot = new SpotClient(account, accountConfig.effectiveEndpoint(), accountConfig.id(),
                     accountConfig.token(), http, cfg.spot(), new SpotMetrics(new SimpleMeterRegistry()), scheduler,
-                    ExactJson.mapper(), BuildInfo.current().userAgent(),
+                    SpotClient.replyMapper(), BuildInfo.current().userAgent(),
                     new RateBudget(shared, cfg.spot()));
             OrgAdoption adoption = new OrgAdoption(new Ownership(cfg.org(), true),
                     List.of(ElastigroupService.GROUPS, InstanceService.INSTANCES));

@@ -15,6 +15,12 @@ public record AccountConfig(
 
     public static final String DEFAULT_ENDPOINT = "https://api.spotinst.io";
 
+    /** The id and token as they are without blanks around them (pasted from a console, a Secret's final newline). */
+    public AccountConfig {
+        id = id == null ? null : id.strip();
+        token = token == null ? null : token.strip();
+    }
+
     /** The configured endpoint without trailing slashes, or the real Spot API when none is set. */
     public String effectiveEndpoint() {
         if (endpoint == null || endpoint.isBlank()) {

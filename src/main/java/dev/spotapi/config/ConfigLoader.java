@@ -2,6 +2,7 @@ package dev.spotapi.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -36,6 +37,23 @@ public final class ConfigLoader {
     private static final Set<String> LOG_FORMATS = Set.of("text", "json");
     private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?");
     private static final Pattern ACCOUNT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** A Spot account id: {@code act-} and letters or digits (Spot's are {@code act-} and 8 hex digits). */
+    private static final Pattern ACCOUNT_ID = Pattern.compile("act-[A-Za-z0-9]{1,32}");
+
+    /**
+     * The numeric settings whose default stands for an absent field (0 once read): an explicit value of 0 or less is
+     * refused, naming it (attack round 17: {@code spot.maxAttempts: 0} silently became 4 attempts). Paths as in the
+     * file.
+     */
+    static final Set<String> POSITIVE_SETTINGS = Set.of("maxBodyBytes",
+            "auth.maxCost", "auth.verifyThreads", "auth.verifyQueue", "auth.failedVerificationsPerMinute",
+            "auth.cachedVerdicts", "auth.cheapLaneMaxCost", "auth.cheapLaneThreads",
+            "http.maxThreads", "http.idleTimeoutMs", "http.bodyTimeoutMs", "http.minBodyBytesPerSecond",
+            "http.stopTimeoutMs", "idempotency.ttlSeconds", "sharedState.timeoutMs",
+            "spot.connectTimeoutMs", "spot.attemptTimeoutMs", "spot.deadlineMs", "spot.maxAttempts",
+            "spot.initialBackoffMs", "spot.maxBackoffMs", "spot.rateWindowMs", "spot.orphanSearchMs",
+            "tasks.ttlSeconds", "tasks.pollMs", "tasks.maxRunning", "tasks.maxQueue", "tasks.maxEvents",
+            "tasks.leaseSeconds", "tasks.staleSeconds", "tasks.maxReads");
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
 
@@ -81,19 +99,66 @@ public final class ConfigLoader {
         if (parsed == null) {
             throw new ConfigException("config " + file + ": empty");
         }
+        try {
+            refuseNonPositive(new ObjectMapper().readTree(bytes), "");
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
         // The old service ignored fields it did not know; keep loading such files, but say so.
         unknown.forEach(name -> warnings.add("config " + file + ": ignoring unknown field '" + name + "'"));
-        return validate(applyEnvironment(parsed));
+        if (parsed.token() != null) {
+            parsed = parsed.withToken(parsed.token().strip());
+        }
+        ServiceConfig config = validate(applyEnvironment(parsed));
+        config.accounts().forEach((name, account) -> cleartext(name, account).ifPresent(warnings::add));
+        return config;
+    }
+
+    /** Refuses an explicit value of 0 or less of a {@link #POSITIVE_SETTINGS} field (keys matched in any case). */
+    private static void refuseNonPositive(com.fasterxml.jackson.databind.JsonNode node, String path) {
+        if (!node.isObject()) {
+            return;
+        }
+        node.fields().forEachRemaining(field -> {
+            String key = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+            JsonNode value = field.getValue();
+            String known = POSITIVE_SETTINGS.stream().filter(k -> k.equalsIgnoreCase(key)).findFirst().orElse(null);
+            if (known != null && value.isNumber() && value.asDouble() <= 0) {
+                throw new ConfigException(known + ": must be above 0 (leave it out for the default); got " + value);
+            }
+            if (path.isEmpty() && !"accounts".equalsIgnoreCase(field.getKey())) {
+                refuseNonPositive(value, field.getKey());
+            }
+        });
+    }
+
+    /**
+     * A warning for an account whose endpoint is plain http to a host that is not this machine: its Spot API token
+     * would travel in clear text (a simulator's is no secret: then the warning only says so).
+     */
+    static java.util.Optional<String> cleartext(String name, AccountConfig account) {
+        URI uri = URI.create(account.effectiveEndpoint());
+        String host = uri.getHost();
+        boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+        if (!"http".equals(uri.getScheme()) || loopback) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("accounts." + name + ".endpoint: plain http to " + host + ": the account's Spot API"
+                + " token is sent in clear text on the network; use https (a Spot simulator's token is no secret)");
     }
 
     private static ObjectMapper mapperCollectingUnknownFields(List<String> unknown) {
         return JsonMapper.builder()
+                // the Go service's encoding/json matched keys in any case: its files load unchanged (defaultVpc,
+                // redisURL: attack round 17, they were ignored)
+                .enable(com.fasterxml.jackson.databind.MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES)
                 .addHandler(new DeserializationProblemHandler() {
                     @Override
                     public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p,
                             JsonDeserializer<?> deserializer, Object beanOrClass, String propertyName)
                             throws IOException {
-                        unknown.add(propertyName);
+                        String pointer = p.getParsingContext().pathAsPointer().toString();
+                        unknown.add(pointer.length() > 1 ? pointer.substring(1).replace('/', '.') : propertyName);
                         p.skipChildren();
                         return true;
                     }
@@ -104,8 +169,9 @@ public final class ConfigLoader {
     public ServiceConfig applyEnvironment(ServiceConfig config) {
         ServiceConfig result = config;
         String token = env.get(ENV_TOKEN);
-        if (token != null && !token.isEmpty()) {
-            result = result.withToken(token);
+        if (token != null && !token.isBlank()) {
+            // a Secret made from a file usually ends in a newline: the key is what is around it (attack round 17)
+            result = result.withToken(token.strip());
         }
         String listen = env.get(ENV_LISTEN);
         if (listen != null && !listen.isBlank()) {
@@ -190,6 +256,12 @@ public final class ConfigLoader {
             throw new ConfigException("sharedState.redisUrl: must not carry a password; set " + ENV_REDIS_PASSWORD
                     + " instead");
         }
+        try {
+            io.lettuce.core.RedisURI.create(shared.redisUrl()); // what the client will read: port, database, options
+        } catch (RuntimeException e) {
+            throw new ConfigException("sharedState.redisUrl (or " + ENV_REDIS_URL + "): '" + shared.redisUrlForLogs()
+                    + "' cannot be used: " + e.getMessage());
+        }
     }
 
     private static void validateAccount(String name, AccountConfig account) {
@@ -207,6 +279,11 @@ public final class ConfigLoader {
         }
         if (account.id() == null || account.id().isBlank()) {
             throw new ConfigException(where + ".id: the Spot account id must be set");
+        }
+        if (!ACCOUNT_ID.matcher(account.id()).matches()) {
+            throw new ConfigException(where + ".id: a Spot account id is act- and letters or digits (e.g."
+                    + " act-12345678); got '" + (account.id().length() > 40 ? account.id().substring(0, 40) + "..."
+                    : account.id()) + "'");
         }
         if (account.token() == null || account.token().isBlank()) {
             throw new ConfigException(where + ".token: the Spot API token must be set");

@@ -8,4 +8,13 @@ package dev.spotapi.health;
 public interface HealthCheck {
     /** The component's state now. */
     Health check();
+
+    /**
+     * The component's state as {@code /ready} reads it: without waiting on the network at all (a readiness probe has
+     * a short timeout, and a dependency every replica shares being slow must not take them all out). By default
+     * {@link #check}.
+     */
+    default Health forReadiness() {
+        return check();
+    }
 }

@@ -223,10 +223,57 @@ public final class Idempotency {
                 state.release(claimed.key(), owner);
             }
         } else if (claimed.mode() == Mode.CREATE) {
-            state.markUncertain(claimed.key(), owner, ttl);
+            java.util.List<java.util.concurrent.CompletableFuture<?>> open = openWrites();
+            if (open.isEmpty()) {
+                state.markUncertain(claimed.key(), owner, ttl);
+            } else {
+                uncertainOnceEnded(claimed.key(), owner, open);
+            }
         } else {
             state.complete(claimed.key(), owner, new StoredReply(status, ctx.responseContentType(), body(ctx), replayedHeaders(ctx)), ttl);
         }
+    }
+
+    /** The Spot writes of the current request that Spot may still act on (its answer did not come yet). */
+    private static java.util.List<java.util.concurrent.CompletableFuture<?>> openWrites() {
+        dev.spotapi.trace.TraceContext trace = dev.spotapi.trace.TraceContext.current();
+        return trace == null ? java.util.List.of() : trace.writesStillOpen();
+    }
+
+    /** Renews the leases of keys whose create Spot may still carry out ({@link #uncertainOnceEnded}). */
+    private static final java.util.concurrent.ScheduledExecutorService RENEWALS =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "idempotency-renewals");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /**
+     * A keyed create answered 5xx while its request to Spot is still open (Spot holds it, it may still create the
+     * object): the key stays in flight, its lease renewed, until Spot has answered or the exchange was given up on,
+     * and only then is it marked uncertain (a retry then looks for the object first). Before, it was uncertain at
+     * once: a retry found nothing yet and created a second object (attack round 17).
+     */
+    private void uncertainOnceEnded(String key, String owner, java.util.List<java.util.concurrent.CompletableFuture<?>> open) {
+        java.util.concurrent.CompletableFuture<Void> ended = java.util.concurrent.CompletableFuture.allOf(
+                open.toArray(new java.util.concurrent.CompletableFuture<?>[0]));
+        long every = Math.max(100, leaseMs / 3);
+        java.util.concurrent.ScheduledFuture<?> renewal = RENEWALS.scheduleWithFixedDelay(() -> {
+            try {
+                state.renewClaim(key, owner, System.currentTimeMillis() + leaseMs);
+            } catch (RuntimeException e) {
+                LOG.debug("renewing the claim of a create Spot still holds failed (retried): {}", e.getMessage());
+            }
+        }, 0, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        ended.handle((done, failure) -> {
+            renewal.cancel(false);
+            try {
+                state.markUncertain(key, owner, ttl);
+            } catch (RuntimeException e) {
+                LOG.warn("marking a create's key uncertain failed: its lease ends by itself: {}", e.getMessage());
+            }
+            return null;
+        });
     }
 
     /**

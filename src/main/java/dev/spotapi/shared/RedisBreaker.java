@@ -30,6 +30,8 @@ public final class RedisBreaker {
     private volatile String lastError;
     private volatile Instant lastErrorAt;
     private volatile boolean authRefused;
+    /** Whether the last failure was Redis answering a setting of this replica's that it cannot serve. */
+    private volatile boolean misconfigured;
     private volatile Instant openedAt;
 
     /** @param name what the connection is for: {@code sharedState} or {@code taskStore} (logs, metrics, health) */
@@ -57,6 +59,7 @@ public final class RedisBreaker {
                 case CLOSED -> {
                     openedAt = null;
                     authRefused = false;
+                    misconfigured = false;
                     LOG.atInfo().addKeyValue("component", name).log("Redis ({}) answers again: circuit closed", name);
                 }
                 default -> { }
@@ -111,6 +114,7 @@ public final class RedisBreaker {
         lastError = text;
         lastErrorAt = Instant.now();
         authRefused = isAuthError(text);
+        misconfigured = !authRefused && isConfigurationError(text);
     }
 
     /** Whether the breaker lets commands through (closed or trying). */
@@ -160,8 +164,19 @@ public final class RedisBreaker {
         if (openedAt != null) {
             details.put("downSince", openedAt.toString());
         }
-        details.put("reason", authRefused ? "auth_refused" : "unreachable");
+        details.put("reason", authRefused ? "auth_refused" : misconfigured ? "misconfigured" : "unreachable");
         return dev.spotapi.health.Health.of(dev.spotapi.health.Health.Status.DOWN, details);
+    }
+
+    /**
+     * Whether Redis answered, but refused a setting of this replica's connection: a database index it does not have
+     * ({@code ERR DB index is out of range}), TLS ({@code rediss://}) against a Redis without it, or the reverse
+     * (attack round 17: such a replica was ready, every keyed request 503). Like a refused password, a fault of the
+     * replica, not of Redis.
+     */
+    static boolean isConfigurationError(String text) {
+        return text != null && (text.contains("DB index") || text.contains("invalid DB index")
+                || text.contains("SSL") || text.contains("Ssl") || text.contains("TLS record"));
     }
 
     static boolean isAuthError(String text) {

@@ -369,14 +369,20 @@ public final class RedisSharedState implements SharedState {
     @Override
     public Claim claim(String key, String fingerprint, long leaseUntilMillis, Duration ttl) {
         String owner = java.util.UUID.randomUUID().toString();
-        List<Object> r = claimOnce(key, fingerprint, leaseUntilMillis, ttl, owner);
-        if ("LOST".equals(String.valueOf(r.get(0)))) {
-            try {
-                recover();
-            } catch (RuntimeException e) {
-                throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
-            }
+        List<Object> r;
+        try {
             r = claimOnce(key, fingerprint, leaseUntilMillis, ttl, owner);
+            if ("LOST".equals(String.valueOf(r.get(0)))) {
+                try {
+                    recover();
+                } catch (RuntimeException e) {
+                    throw new SharedStateUnavailableException("Redis did not answer: " + describe(e), e);
+                }
+                r = claimOnce(key, fingerprint, leaseUntilMillis, ttl, owner);
+            }
+        } catch (SharedStateUnavailableException e) {
+            releaseWhenAnswered(key, owner);
+            throw e;
         }
         String first = String.valueOf(r.get(0));
         if (first.equals("LOST") || first.equals("RECOVERING")) {
@@ -428,6 +434,37 @@ public final class RedisSharedState implements SharedState {
         inGeneration("mark an idempotency key uncertain", (redis, known) -> redis.eval(UNCERTAIN,
                 ScriptOutputType.INTEGER, new String[] {IDEM + key, GENERATION}, Long.toString(ttl.toMillis()), owner,
                 known));
+    }
+
+    /** How long a claim that timed out is still taken back ({@link #releaseWhenAnswered}), in ms. */
+    private static final long LATE_CLAIM_RELEASE_MS = 120_000;
+
+    /**
+     * A claim whose answer did not come in time (its caller answered 503: not run) may still reach Redis and take the
+     * key (attack round 17: a stalled Redis ran it when it resumed; the retry then waited for its lease and got a
+     * doubtful 502 for good): it is taken back, by its owner only, once Redis answers, trying every 0.5 s for
+     * {@link #LATE_CLAIM_RELEASE_MS}. Sent on the same connection after the claim, the release runs after it.
+     */
+    private void releaseWhenAnswered(String key, String owner) {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(LATE_CLAIM_RELEASE_MS);
+        Runnable attempt = new Runnable() {
+            @Override
+            public void run() {
+                if (closed) {
+                    return;
+                }
+                try {
+                    String known = knownGeneration();
+                    guarded(redis -> redis.eval(FORGET, ScriptOutputType.INTEGER, new String[] {IDEM + key, GENERATION},
+                            owner, known));
+                } catch (RuntimeException e) {
+                    if (System.nanoTime() - until < 0) {
+                        generationCheck.schedule(this, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    }
+                }
+            }
+        };
+        generationCheck.schedule(attempt, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     @Override

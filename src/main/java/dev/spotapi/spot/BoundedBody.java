@@ -10,9 +10,9 @@ import java.util.concurrent.Flow;
 /**
  * Reads a Spot reply into memory up to {@link #MAX_REPLY_BYTES}; a longer one is abandoned as soon as it
  * passes the limit (the connection is dropped), so no single reply can run spot-api out of memory (issue 10
- * item 9). A real Spot reply is far smaller: a list of a thousand groups is a few MB. Every reply read into memory
- * at once counts against {@link #IN_FLIGHT_BYTES} too (attack round 16: a 12 MB reply, read into a doubling buffer,
- * copied, then parsed, ended a 64 MiB heap); a reply that would pass it fails the same way.
+ * item 9). A real Spot reply is far smaller: a list of a thousand groups is a few MB. The replies being read into memory
+ * at once count against {@link #IN_FLIGHT_BYTES} too, by the bytes that arrived (attack round 16: a 12 MB reply, read
+ * into a doubling buffer, copied, then parsed, ended a 64 MiB heap); a reply that would pass it fails the same way.
  */
 final class BoundedBody implements ReplyReader<byte[]> {
     /**
@@ -21,8 +21,15 @@ final class BoundedBody implements ReplyReader<byte[]> {
      * bounded by {@link #MAX_STREAMED_BYTES}.
      */
     static final int MAX_REPLY_BYTES = heapShare(8);
-    /** The most bytes of all the replies being read into memory at once: a quarter of the heap, 8 to 64 MiB. */
-    static final long IN_FLIGHT_BYTES = 2L * heapShare(4);
+    /**
+     * The most bytes of all the replies being read into memory at once: an eighth of the heap too (at least one
+     * reply's bound, at most 64 MiB): a reply's tree, and its copy written back to a caller, take about as much again
+     * each (attack round 17: two replies of 7.5 MB, each under its bound, ended a 64 MiB heap together).
+     */
+    static final long IN_FLIGHT_BYTES = Math.max(MAX_REPLY_BYTES, Math.min(64L << 20,
+            Runtime.getRuntime().maxMemory() / 8));
+    /** The first buffer of a reply (bytes): it grows as bytes come, never ahead of them to a declared length. */
+    private static final int FIRST_BUFFER = 64 * 1024;
     /** The largest list reply read as it arrives (32 MiB): only the items' kept fields stay in memory. */
     static final int MAX_STREAMED_BYTES = 32 * 1024 * 1024;
 
@@ -106,9 +113,11 @@ final class BoundedBody implements ReplyReader<byte[]> {
                 return;
             }
             if (bytes == null || count + n > bytes.length) {
-                // the first buffer sized from Content-Length when Spot sent one, allocated once bytes come
-                int capacity = bytes == null ? (int) Math.max(n, Math.min(max, declaredLength >= 0 ? declaredLength : 8192))
-                        : (int) Math.min(max, Math.max(count + n, 2L * bytes.length));
+                // grown as bytes come (doubling, up to the Content-Length when Spot sent one): what is counted is
+                // what arrived, so a reply that declares much and sends little holds little (attack round 17)
+                long limit = declaredLength >= count + n ? Math.min(max, declaredLength) : max;
+                int capacity = (int) Math.min(limit, Math.max(count + n,
+                        bytes == null ? FIRST_BUFFER : 2L * bytes.length));
                 if (!count(capacity)) {
                     abandon(new TooLarge("Spot's replies being read at once are larger than "
                             + inFlight.limit / (1024 * 1024) + " MiB, the most spot-api holds"));

@@ -32,7 +32,8 @@ public final class RateBudget {
      * for {@code spotAccount} (its Spot account id); returns {@link Duration#ZERO} when it may go, else the wait.
      */
     Duration take(String budget, String spotAccount, SpotCall call) {
-        return state.tryTake(bucket(budget, call), bucket(HELD + spotAccount, call), perWindow, window);
+        String route = route(call);
+        return state.tryTake(budget + ' ' + route, HELD + spotAccount + ' ' + route, perWindow, window);
     }
 
     /**
@@ -44,7 +45,7 @@ public final class RateBudget {
         if (retryAfter != null && retryAfter.isZero()) {
             return;
         }
-        state.hold(bucket(HELD + spotAccount, call), retryAfter == null ? window : retryAfter);
+        state.hold(HELD + spotAccount + ' ' + route(call), retryAfter == null ? window : retryAfter);
     }
 
     /** Starts a hold's bucket name: none of a budget's can (a budget's starts with a config name and a '/'). */
@@ -62,7 +63,12 @@ public final class RateBudget {
 
     /** {@code name/spotAccountId METHOD /route/{id}/...}: the unit Spot counts by. */
     static String bucket(String account, SpotCall call) {
-        return account + ' ' + call.method() + ' ' + template(call.path());
+        return account + ' ' + route(call);
+    }
+
+    /** {@code METHOD /route/{id}/...}: a call's route, as budgets and holds name it. */
+    private static String route(SpotCall call) {
+        return call.method() + ' ' + template(call.path());
     }
 
     /**

@@ -376,9 +376,16 @@ public final class SpotClient {
             }
             metrics.record(accountName, call.operation(), SpotMetrics.outcome(cause), System.nanoTime() - start);
             if (cause instanceof SpotException s && LOG.isDebugEnabled()) {
-                LOG.debug("spot call failed account={} op={} {} {} kind={} status={} spotRequestId={} message={}",
-                        accountName, call.operation(), call.method(), call.path(), s.kind(), s.httpStatus(),
-                        s.spotRequestId(), s.spotMessage());
+                // with the request's trace id (MDC) and request id, whatever thread Spot's answer came on
+                TraceContext.runWith(requestTrace, () -> {
+                    var line = LOG.atDebug();
+                    if (requestTrace != null && requestTrace.requestId() != null) {
+                        line = line.addKeyValue("requestId", requestTrace.requestId());
+                    }
+                    line.log("spot call failed account={} op={} {} {} kind={} status={} spotRequestId={} message={}",
+                            accountName, call.operation(), call.method(), call.path(), s.kind(), s.httpStatus(),
+                            s.spotRequestId(), s.spotMessage());
+                });
             }
         });
         return result;
@@ -461,6 +468,22 @@ public final class SpotClient {
     }
 
     /**
+     * The longest string spot-api reads in a Spot reply (characters; 1 MiB, the longest a caller's body may carry, and
+     * far above the 32 KiB Spot keeps of a field): a reply with a longer one is not read (a bad reply), so that no
+     * reply's tree takes much more heap than its bytes (attack round 17: two 7.5 MB strings, each reply under its
+     * bound, ended a 64 MiB heap).
+     */
+    public static final int MAX_REPLY_STRING = 1 << 20;
+
+    /** The mapper Spot's replies are read with: exact numbers ({@link dev.spotapi.json.ExactJson}), strings bounded. */
+    public static ObjectMapper replyMapper() {
+        return dev.spotapi.json.ExactJson.builder(com.fasterxml.jackson.core.JsonFactory.builder()
+                .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                        .maxStringLength(MAX_REPLY_STRING).build())
+                .build()).build();
+    }
+
+    /**
      * The longest a write's exchange stays open waiting for Spot to answer or close (ms): 10 minutes, far past any
      * front end's idle limit (an AWS load balancer's default is 60 s), so that a connection a NAT or a balancer dropped
      * without a word is not waited on for good (attack round 16: 192 such writes held the route's places and
@@ -497,6 +520,9 @@ public final class SpotClient {
             throw e;
         }
         CompletableFuture<SpotExchange.Reply> exchange = listener.reply();
+        if (!call.isRead() && trace != null) {
+            trace.writeSent(exchange); // a keyed create's key stays in flight while Spot may still act (Idempotency)
+        }
         long sentNanos = System.nanoTime();
         exchange.whenComplete((response, failure) -> {
             leave.run();
@@ -516,7 +542,12 @@ public final class SpotClient {
         CompletableFuture<SpotExchange.Reply> seen = call.isRead() ? exchange
                 : exchange.copy().orTimeout(attemptMs, TimeUnit.MILLISECONDS);
         if (!call.isRead()) {
-            seen.whenComplete((response, failure) -> leave.run());
+            seen.whenComplete((response, failure) -> {
+                leave.run();
+                if (failure != null) { // the attempt timed out: a reply whose body stalls is let go now
+                    listener.abortIfAnswered(new TimeoutException("Spot's reply to a write stalled after its head"));
+                }
+            });
         }
         return seen.handle((response, failure) -> {
             if (response != null && trace != null) {

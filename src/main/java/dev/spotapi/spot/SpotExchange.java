@@ -29,6 +29,8 @@ final class SpotExchange implements Response.Listener {
     private final CompletableFuture<Reply> reply = new CompletableFuture<>();
     private ReplyReader<?> reader;
     private boolean cancelled;
+    /** The reply once its head arrived (Spot has answered the request: only its body may still be on its way). */
+    private volatile Response answered;
 
     /** {@code readers}: the reader for a reply, given its status and headers (called once per exchange). */
     SpotExchange(Function<Response, ReplyReader<?>> readers) {
@@ -40,8 +42,19 @@ final class SpotExchange implements Response.Listener {
         return reply;
     }
 
+    /**
+     * Ends the exchange with {@code why} when Spot's reply head has arrived but not all of its body (a write's reply
+     * whose body stalls: Spot has acted or refused, so nothing of the write can still land, and what the body holds
+     * is let go; attack round 17); true when it did. An exchange still waiting for its head is left as it is.
+     */
+    boolean abortIfAnswered(Throwable why) {
+        Response r = answered;
+        return r != null && !reply.isDone() && r.abort(why).getNow(false);
+    }
+
     @Override
     public void onHeaders(Response response) {
+        answered = response;
         ReplyReader<?> r;
         try {
             r = readers.apply(response);

