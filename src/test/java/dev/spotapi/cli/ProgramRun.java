@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /** The real program (dev.spotapi.cli.Main) in a child JVM, as a user runs it, with its output captured. */
-final class ProgramRun implements AutoCloseable {
+public final class ProgramRun implements AutoCloseable {
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final Thread reader;
@@ -35,7 +35,7 @@ final class ProgramRun implements AutoCloseable {
         reader.start();
     }
 
-    static ProgramRun start(Path workDir, Map<String, String> env, String... args) throws IOException {
+    public static ProgramRun start(Path workDir, Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(dev.spotapi.support.ChildJvm.command("128m"));
         command.add(Main.class.getName());
         command.addAll(List.of(args));
@@ -47,7 +47,7 @@ final class ProgramRun implements AutoCloseable {
     }
 
     /** Runs to completion (bounded) and returns the exit code. */
-    int exitCode(Duration limit) throws InterruptedException {
+    public int exitCode(Duration limit) throws InterruptedException {
         if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("program did not finish within " + limit + "; output: " + output());
@@ -57,7 +57,7 @@ final class ProgramRun implements AutoCloseable {
     }
 
     /** Waits until a line matches, failing with the output so far when it does not come in time. */
-    String awaitLine(Predicate<String> match, Duration limit) throws InterruptedException {
+    public String awaitLine(Predicate<String> match, Duration limit) throws InterruptedException {
         long end = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < end) {
             for (String line : lines) {
@@ -73,7 +73,25 @@ final class ProgramRun implements AutoCloseable {
         throw new AssertionError("no matching line within " + limit + "; output: " + output());
     }
 
-    String output() {
+    /** The first matching line, or null once the process ended without one; fails when neither comes in time. */
+    public String awaitEither(Predicate<String> match, Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < end) {
+            for (String line : lines) {
+                if (match.test(line)) {
+                    return line;
+                }
+            }
+            if (!process.isAlive()) {
+                reader.join(5_000); // it ends at the end of the output: every line is in
+                return lines.stream().filter(match).findFirst().orElse(null);
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("neither a matching line nor an exit within " + limit + "; output: " + output());
+    }
+
+    public String output() {
         return String.join("\n", lines);
     }
 
@@ -81,12 +99,12 @@ final class ProgramRun implements AutoCloseable {
      * SIGTERM, as Kubernetes would send, and the exit code. Through the process handle: Process.destroy()
      * would also close our end of the output pipe, losing what the program writes while it shuts down.
      */
-    int terminate(Duration limit) throws InterruptedException {
+    public int terminate(Duration limit) throws InterruptedException {
         process.toHandle().destroy();
         return exitCode(limit);
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

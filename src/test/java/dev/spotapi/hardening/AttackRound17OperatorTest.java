@@ -1,22 +1,16 @@
 package dev.spotapi.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.sim.SpotSimulator;
-import dev.spotapi.support.ChildJvm;
 import dev.spotapi.support.RedisProcess;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,14 +18,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import dev.spotapi.cli.ProgramRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+
 
 /**
  * Attack round 17, operator: a newcomer who deploys spot-api from the docs (configuration.md, operations.md,
@@ -77,9 +70,9 @@ class AttackRound17OperatorTest {
     void aPreSharedKeyWithATrailingNewlineFromTheSecretIsStrippedOrRefused() throws Exception {
         Map<String, String> outcomes = new LinkedHashMap<>();
         for (String variant : List.of(KEY + "\n", " " + KEY)) {
-            int port = freePort();
+            int port = ProgramRun.freePort();
             Path config = config("nl", port, Map.of(), "");
-            try (Prog run = Prog.start(dir, Map.of("SPOT_API_TOKEN", variant), "-config", config.toString())) {
+            try (ProgramRun run = ProgramRun.start(dir, Map.of("SPOT_API_TOKEN", variant), "-config", config.toString())) {
                 String first = run.awaitEither(l -> l.contains("listening on"), START);
                 if (first == null) {
                     int code = run.exitCode(START);
@@ -111,9 +104,9 @@ class AttackRound17OperatorTest {
         cases.put("sharedState.timeoutMs", "\"sharedState\": {\"timeoutMs\": 0}");
         Map<String, String> outcomes = new LinkedHashMap<>();
         for (var c : cases.entrySet()) {
-            int port = freePort();
+            int port = ProgramRun.freePort();
             Path config = config("p", port, Map.of(), c.getValue() + ",");
-            try (Prog run = Prog.start(dir, Map.of(), "-config", config.toString())) {
+            try (ProgramRun run = ProgramRun.start(dir, Map.of(), "-config", config.toString())) {
                 String started = run.awaitEither(l -> l.contains("listening on"), START);
                 outcomes.put(c.getKey(), started != null ? "started: " + started
                         : "exit " + run.exitCode(START) + ": " + run.output());
@@ -135,14 +128,14 @@ class AttackRound17OperatorTest {
     void aMalformedRedisUrlStopsTheStartWithAMessageNamingTheField() throws Exception {
         Map<String, String> outcomes = new LinkedHashMap<>();
         for (String url : List.of("redis://127.0.0.1:99999")) {
-            Path config = config("p", freePort(), Map.of(), "\"sharedState\": {\"redisUrl\": \"" + url + "\"},");
-            try (Prog run = Prog.start(dir, Map.of(), "-config", config.toString())) {
+            Path config = config("p", ProgramRun.freePort(), Map.of(), "\"sharedState\": {\"redisUrl\": \"" + url + "\"},");
+            try (ProgramRun run = ProgramRun.start(dir, Map.of(), "-config", config.toString())) {
                 int code = run.exitCode(START);
                 outcomes.put("file " + url, code + " " + lastLine(run.output()));
             }
         }
-        Path config = config("p", freePort(), Map.of(), "");
-        try (Prog run = Prog.start(dir, Map.of("SPOT_API_REDIS_URL", "redis://127.0.0.1:6379/abc"),
+        Path config = config("p", ProgramRun.freePort(), Map.of(), "");
+        try (ProgramRun run = ProgramRun.start(dir, Map.of("SPOT_API_REDIS_URL", "redis://127.0.0.1:6379/abc"),
                 "-config", config.toString())) {
             int code = run.exitCode(START);
             outcomes.put("env redis://127.0.0.1:6379/abc", code + " " + lastLine(run.output()));
@@ -165,17 +158,17 @@ class AttackRound17OperatorTest {
     void aReplicaMisconfiguredForARunningRedisIsNotReady() throws Exception {
         try (RedisProcess redis = RedisProcess.start()) {
             Map<String, Integer> ports = new LinkedHashMap<>();
-            List<Prog> runs = new ArrayList<>();
+            List<ProgramRun> runs = new ArrayList<>();
             try {
                 // (rediss:// against a plain-text Redis is left: its TLS handshake waits unanswered, as a stalled Redis
                 // does; docs/reliability.md, attack round 17)
                 for (String url : List.of("redis://127.0.0.1:" + redis.port() + "/99")) {
-                    int port = freePort();
+                    int port = ProgramRun.freePort();
                     ports.put(url, port);
-                    runs.add(Prog.start(dir, Map.of(), "-config",
+                    runs.add(ProgramRun.start(dir, Map.of(), "-config",
                             config("p", port, Map.of(), "\"sharedState\": {\"redisUrl\": \"" + url + "\"},").toString()));
                 }
-                for (Prog run : runs) {
+                for (ProgramRun run : runs) {
                     run.awaitLine(l -> l.contains("listening on"), START);
                 }
                 Map<String, String> outcomes = new LinkedHashMap<>();
@@ -195,7 +188,7 @@ class AttackRound17OperatorTest {
                 assertThat(outcomes).allSatisfy((url, outcome) -> assertThat(outcome).as(url)
                         .startsWith("ready 503").doesNotContain("\"reason\":\"unreachable\""));
             } finally {
-                for (Prog run : runs) {
+                for (ProgramRun run : runs) {
                     run.close();
                 }
             }
@@ -213,9 +206,9 @@ class AttackRound17OperatorTest {
     void anAccountIdNotOfSpotsFormIsRefusedAtStart() throws Exception {
         Map<String, String> outcomes = new LinkedHashMap<>();
         for (String id : List.of(" " + SPOT_ID + " ", SPOT_ID.substring(4))) {
-            int port = freePort();
+            int port = ProgramRun.freePort();
             Path config = config("p", port, Map.of("id", id), "");
-            try (Prog run = Prog.start(dir, Map.of(), "-config", config.toString())) {
+            try (ProgramRun run = ProgramRun.start(dir, Map.of(), "-config", config.toString())) {
                 String started = run.awaitEither(l -> l.contains("listening on"), START);
                 if (started == null) {
                     outcomes.put(id, "exit " + run.exitCode(START) + " " + lastLine(run.output()));
@@ -241,8 +234,8 @@ class AttackRound17OperatorTest {
     void aCleartextEndpointToAnotherHostIsRefusedOrWarnedAbout() throws Exception {
         Map<String, String> outcomes = new LinkedHashMap<>();
         for (String endpoint : List.of("http://api.spotinst.io", "http://spot-proxy.internal:8080")) {
-            Path config = config("p", freePort(), Map.of("endpoint", endpoint), "");
-            try (Prog run = Prog.start(dir, Map.of(), "-config", config.toString())) {
+            Path config = config("p", ProgramRun.freePort(), Map.of("endpoint", endpoint), "");
+            try (ProgramRun run = ProgramRun.start(dir, Map.of(), "-config", config.toString())) {
                 String started = run.awaitEither(l -> l.contains("listening on"), START);
                 outcomes.put(endpoint, started == null ? "exit " + run.exitCode(START) + " " + run.output() : run.output());
             }
@@ -263,10 +256,10 @@ class AttackRound17OperatorTest {
      */
     @Test
     void atDebugLevelEveryLineOfAFailedRequestCarriesItsTraceIdAndRequestId() throws Exception {
-        int port = freePort();
+        int port = ProgramRun.freePort();
         Path config = config("bad", port, Map.of("token", "op17-wrong-spot-token-0123"),
                 "\"logLevel\": \"debug\", \"logFormat\": \"json\",");
-        try (Prog run = Prog.start(dir, Map.of(), "-config", config.toString())) {
+        try (ProgramRun run = ProgramRun.start(dir, Map.of(), "-config", config.toString())) {
             run.awaitLine(l -> l.contains("listening on"), START);
             String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base(port) + "/bad/instances"))
@@ -300,9 +293,9 @@ class AttackRound17OperatorTest {
      */
     @Test
     void aCallerRequestIdThatIsReplacedIsStillFindableInTheLog() throws Exception {
-        int port = freePort();
+        int port = ProgramRun.freePort();
         Path config = config("p", port, Map.of(), "\"logFormat\": \"json\",");
-        try (Prog run = Prog.start(dir, Map.of(), "-config", config.toString())) {
+        try (ProgramRun run = ProgramRun.start(dir, Map.of(), "-config", config.toString())) {
             run.awaitLine(l -> l.contains("listening on"), START);
             Map<String, String> missing = new LinkedHashMap<>();
             for (String id : List.of("portal/Req+17==", "portal-" + "0123456789".repeat(7), "portal req 17")) {
@@ -331,11 +324,11 @@ class AttackRound17OperatorTest {
      */
     @Test
     void configKeysThatDifferOnlyInCaseAreReadAsTheGoServiceReadThem() throws Exception {
-        int port = freePort();
-        int closed = freePort();
+        int port = ProgramRun.freePort();
+        int closed = ProgramRun.freePort();
         Path config = config("p", port, Map.of("defaultVpc", "vpc-0000000000000017"),
                 "\"sharedState\": {\"redisURL\": \"redis://127.0.0.1:" + closed + "\"},");
-        try (Prog run = Prog.start(dir, Map.of(), "-config", config.toString())) {
+        try (ProgramRun run = ProgramRun.start(dir, Map.of(), "-config", config.toString())) {
             String started = run.awaitEither(l -> l.contains("listening on"), START);
             if (started == null) {
                 assertThat(run.exitCode(START)).isEqualTo(2);
@@ -374,12 +367,12 @@ class AttackRound17OperatorTest {
      */
     @Test
     void heldNoSecretInDebugLogsAndASpotTokenNewlineIsServed() throws Exception {
-        int port = freePort();
+        int port = ProgramRun.freePort();
         Path config = config("p", port, Map.of("token", SPOT_TOKEN + "\n",
                 "endpoint", "http://op17user:op17-endpoint-secret@127.0.0.1:" + sim.port()),
                 "\"logLevel\": \"debug\", \"logFormat\": \"json\",");
         String token = hash(KEY);
-        try (Prog run = Prog.start(dir, Map.of(), "-config", config.toString())) {
+        try (ProgramRun run = ProgramRun.start(dir, Map.of(), "-config", config.toString())) {
             run.awaitLine(l -> l.contains("listening on"), START);
             HttpResponse<String> r = get(base(port) + "/p/instances", token);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -421,104 +414,5 @@ class AttackRound17OperatorTest {
     private static String lastLine(String output) {
         List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
         return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** The program in a child JVM (as dev.spotapi.cli.ProgramRun, which is package-private). */
-    private static final class Prog implements AutoCloseable {
-        private final Process process;
-        private final List<String> lines = new CopyOnWriteArrayList<>();
-        private final Thread reader;
-
-        private Prog(Process process) {
-            this.process = process;
-            reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // ended
-                }
-            }, "op17-program-output");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        static Prog start(Path workDir, Map<String, String> env, String... args) throws IOException {
-            List<String> command = new ArrayList<>(ChildJvm.command("128m"));
-            command.add("dev.spotapi.cli.Main");
-            command.addAll(List.of(args));
-            ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
-            for (String v : List.of("SPOT_API_TOKEN", "SPOT_API_LISTEN", "SPOT_API_REDIS_URL", "SPOT_API_REDIS_PASSWORD",
-                    "SPOT_API_REDIS_USERNAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
-                pb.environment().remove(v);
-            }
-            pb.environment().putAll(env);
-            return new Prog(pb.start());
-        }
-
-        int exitCode(Duration limit) throws InterruptedException {
-            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError("program did not finish within " + limit + "; output: " + output());
-            }
-            reader.join(5_000);
-            return process.exitValue();
-        }
-
-        String awaitLine(Predicate<String> match, Duration limit) throws InterruptedException {
-            String line = awaitEither(match, limit);
-            if (line == null) {
-                throw new AssertionError("no matching line; output: " + output());
-            }
-            return line;
-        }
-
-        /** The first matching line, or null once the process ended without one. */
-        String awaitEither(Predicate<String> match, Duration limit) throws InterruptedException {
-            long end = System.nanoTime() + limit.toNanos();
-            while (System.nanoTime() < end) {
-                for (String line : lines) {
-                    if (match.test(line)) {
-                        return line;
-                    }
-                }
-                if (!process.isAlive()) {
-                    try {
-                        reader.join(5_000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    for (String line : lines) {
-                        if (match.test(line)) {
-                            return line;
-                        }
-                    }
-                    return null;
-                }
-                Thread.sleep(50);
-            }
-            throw new AssertionError("neither a matching line nor an exit within " + limit + "; output: " + output());
-        }
-
-        String output() {
-            return String.join("\n", lines);
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            if (process.isAlive()) {
-                process.toHandle().destroy();
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                }
-            }
-        }
     }
 }
