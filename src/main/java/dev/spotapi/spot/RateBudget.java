@@ -32,8 +32,23 @@ public final class RateBudget {
      * for {@code spotAccount} (its Spot account id); returns {@link Duration#ZERO} when it may go, else the wait.
      */
     Duration take(String budget, String spotAccount, SpotCall call) {
+        return take(budget, spotAccount, call, false);
+    }
+
+    /**
+     * {@link #take(String, String, SpotCall)}; a {@code background} call (a task's read) first takes from the route's
+     * background share, half the budget: background work never spends more than half of a route's window.
+     */
+    Duration take(String budget, String spotAccount, SpotCall call, boolean background) {
         String route = route(call);
-        return state.tryTake(budget + ' ' + route, HELD + spotAccount + ' ' + route, perWindow, window);
+        String held = HELD + spotAccount + ' ' + route;
+        if (background && perWindow > 0) {
+            Duration wait = state.tryTake(budget + " background " + route, held, Math.max(1, perWindow / 2), window);
+            if (!wait.isZero()) {
+                return wait;
+            }
+        }
+        return state.tryTake(budget + ' ' + route, held, perWindow, window);
     }
 
     /**

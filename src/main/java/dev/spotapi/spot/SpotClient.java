@@ -75,6 +75,8 @@ public final class SpotClient {
     private final java.util.List<String> heldObjects;
     /** Counts the calls open inside {@link #exclusive} (null outside one). */
     private final Hold hold;
+    /** Whether this view's calls are background work (a task's reads): they may use only part of a route's budget. */
+    private final boolean background;
     /** Each route's share of the connections to Spot. */
     private final RouteShare routeShare;
 
@@ -103,11 +105,18 @@ public final class SpotClient {
         this.spotRequestIds = null;
         this.heldObjects = null;
         this.hold = null;
+        this.background = false;
         this.routeShare = new RouteShare(RouteShare.PER_ROUTE);
     }
 
     /** A view sharing everything with {@code base} (budget, retries, GETs in flight) that reports request ids. */
     private SpotClient(SpotClient base, Consumer<String> spotRequestIds, java.util.List<String> heldObjects, Hold hold) {
+        this(base, spotRequestIds, heldObjects, hold, base.background);
+    }
+
+    private SpotClient(SpotClient base, Consumer<String> spotRequestIds, java.util.List<String> heldObjects, Hold hold,
+            boolean background) {
+        this.background = background;
         this.accountName = base.accountName;
         this.baseUrl = base.baseUrl;
         this.bearer = base.bearer;
@@ -138,6 +147,16 @@ public final class SpotClient {
      */
     public SpotClient reportingTo(Consumer<String> spotRequestIds) {
         return new SpotClient(this, spotRequestIds, heldObjects, hold);
+    }
+
+    /**
+     * This client for background work (a task following Spot's state): its calls may take at most half of a route's
+     * rate budget in a window ({@link RateBudget#take}), so that callers waiting for an answer always find the other
+     * half (attack round 18: eight tasks' polls spent a route's whole budget in 2 s, every user's read 429 for a
+     * minute, another org's too).
+     */
+    public SpotClient background() {
+        return new SpotClient(this, spotRequestIds, heldObjects, hold, true);
     }
 
     /**
@@ -440,7 +459,7 @@ public final class SpotClient {
     /** Every attempt is one Spot call: it takes one unit of the route's rate budget first, or fails at once. */
     private CompletableFuture<SpotReply> budgeted(SpotCall call, long deadlineNanos, CallState state,
             TraceContext trace, ListView view) {
-        Duration wait = budget.take(budgetKey, scope, call);
+        Duration wait = budget.take(budgetKey, scope, call, background);
         if (!wait.isZero()) {
             metrics.budgetRefused(accountName);
             return CompletableFuture.failedFuture(new SpotException(Kind.RATE_LIMITED, call.operation(), 0, null,

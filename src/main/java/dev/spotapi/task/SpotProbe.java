@@ -48,7 +48,9 @@ final class SpotProbe {
      * @param sawTransition whether this task already saw its instance out of ACTIVE (a reboot then completes on
      *                      the next ACTIVE)
      */
-    static CompletableFuture<Observation> look(Account account, TaskWork work, boolean sawTransition) {
+    static CompletableFuture<Observation> look(Account interactive, TaskWork work, boolean sawTransition) {
+        // a task's reads are background work: at most half of a route's rate budget (SpotClient#background)
+        Account account = new Account(interactive.name(), interactive.config(), interactive.spot().background());
         CompletableFuture<Observation> seen = switch (work.kind()) {
             case INSTANCE_CREATE, INSTANCE_POWER -> instanceStatus(account, work, sawTransition);
             case INSTANCE_DELETE -> gone(account, work, InstanceService.INSTANCES.read(account.spot(), work.resource()),

@@ -83,6 +83,8 @@ public final class Tasks implements AutoCloseable {
         long firstOppositeNanos;
         /** The deadline passed: this read is the last look at Spot before the task fails. */
         boolean lastLook;
+        /** The last look's read failed for a while and is looked at again ({@link #LAST_LOOK_GRACE_MS}). */
+        boolean lastLookRetried;
 
         Running(TaskWork work) {
             this.work = work;
@@ -302,7 +304,7 @@ public final class Tasks implements AutoCloseable {
         TaskWork w = r.work;
         try {
             if (clock.millis() > w.deadlineMillis()) {
-                if (r.lastLook) {
+                if (r.lastLook && !r.lastLookRetried) {
                     finish(r, deadlinePassed(r));
                     return;
                 }
@@ -383,6 +385,13 @@ public final class Tasks implements AutoCloseable {
                 return;
             }
             if (r.lastLook) {
+                if (seen.transientError() && clock.millis() - r.work.deadlineMillis() < LAST_LOOK_GRACE_MS) {
+                    // the last look could not read Spot (the budget, a timeout, a 5xx): look again rather than fail
+                    // a change Spot may have made (attack round 18)
+                    r.lastLookRetried = true;
+                    later(r);
+                    return;
+                }
                 finish(r, deadlinePassed(r));
                 return;
             }
@@ -397,6 +406,12 @@ public final class Tasks implements AutoCloseable {
         return "deadline of " + Duration.ofMillis(w.deadlineMillis() - w.createdAtMillis()).toSeconds() + " s for "
                 + w.kind().configName() + " passed; last seen: " + (r.lastState == null ? "nothing yet" : r.lastState);
     }
+
+    /**
+     * How long past its deadline a task still looks at Spot while its reads fail for a while (the rate budget, a
+     * timeout, a 5xx), ms: it is failed for its deadline only after a read showed Spot's state, or after this.
+     */
+    static final long LAST_LOOK_GRACE_MS = 120_000;
 
     /**
      * The time to the next read of a task followed here for {@code ageNanos}: {@code pollMs} while it holds a slot,
