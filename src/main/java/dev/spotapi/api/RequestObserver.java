@@ -85,7 +85,9 @@ final class RequestObserver {
             line.log(new StringBuilder(96).append(clip(method, MAX_METHOD_CHARS)).append(' ')
                     .append(clip(ctx.path(), MAX_PATH_CHARS)).append(' ').append(status).append(' ').append(duration)
                     .append("ms requestId=").append(requestId)
-                    .append(caller == null ? "" : " callerRequestId=").append(caller == null ? "" : caller).toString());
+                    .append(caller == null ? "" : " callerRequestId=\"")
+                    .append(caller == null ? "" : caller.replace("\\", "\\\\").replace("\"", "\\\""))
+                    .append(caller == null ? "" : "\"").toString());
         }
     }
 

@@ -114,7 +114,11 @@ public final class ConfigLoader {
         return config;
     }
 
-    /** Refuses an explicit value of 0 or less of a {@link #POSITIVE_SETTINGS} field (keys matched in any case). */
+    /**
+     * Refuses a {@link #POSITIVE_SETTINGS} field, or a {@code tasks.deadlineSeconds.<kind>}, given as anything but a
+     * whole number above 0 (0 or less, a fraction Jackson would cut to 0, a string it would read as a number), at any
+     * depth, keys matched in any case (attack round 18: those forms still became the default silently).
+     */
     private static void refuseNonPositive(com.fasterxml.jackson.databind.JsonNode node, String path) {
         if (!node.isObject()) {
             return;
@@ -123,11 +127,16 @@ public final class ConfigLoader {
             String key = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
             JsonNode value = field.getValue();
             String known = POSITIVE_SETTINGS.stream().filter(k -> k.equalsIgnoreCase(key)).findFirst().orElse(null);
-            if (known != null && value.isNumber() && value.asDouble() <= 0) {
-                throw new ConfigException(known + ": must be above 0 (leave it out for the default); got " + value);
+            if (known == null && key.toLowerCase(java.util.Locale.ROOT).startsWith("tasks.deadlineseconds.")) {
+                known = "tasks.deadlineSeconds." + field.getKey();
             }
-            if (path.isEmpty() && !"accounts".equalsIgnoreCase(field.getKey())) {
-                refuseNonPositive(value, field.getKey());
+            if (known != null && !value.isNull()
+                    && !(value.isIntegralNumber() && value.canConvertToLong() && value.asLong() > 0)) {
+                throw new ConfigException(known + ": must be a whole number above 0 (leave it out for the default);"
+                        + " got " + value);
+            }
+            if (!(path.isEmpty() && "accounts".equalsIgnoreCase(field.getKey()))) {
+                refuseNonPositive(value, key);
             }
         });
     }

@@ -67,11 +67,13 @@ public final class RedisMeters {
     public static final class BoundedProbe implements BooleanSupplier {
         private final BooleanSupplier probe;
         private java.util.concurrent.CompletableFuture<Boolean> inFlight;
-        /** The outcome of the last PING that ended (true before the first). */
-        private volatile boolean last = true;
+        /** The outcome of the last PING that ended; null before the first. */
+        private volatile Boolean last;
 
+        /** Sends the first PING at once (in the background): by the first {@code /ready} it has mostly ended. */
         BoundedProbe(BooleanSupplier probe) {
             this.probe = probe;
+            started();
         }
 
         /**
@@ -80,8 +82,14 @@ public final class RedisMeters {
          * stalled Redis held it 2 s, past the probe's timeout).
          */
         public boolean last() {
-            started();
-            return last;
+            java.util.concurrent.CompletableFuture<Boolean> ping = started();
+            Boolean known = last;
+            if (known != null) {
+                return known;
+            }
+            // the first PING of the replica's life: waited for (bounded), so that a replica Redis refuses is never
+            // ready, not even at its first probe (attack round 18)
+            return getAsBoolean(ping);
         }
 
         private synchronized java.util.concurrent.CompletableFuture<Boolean> started() {
@@ -94,7 +102,10 @@ public final class RedisMeters {
 
         @Override
         public boolean getAsBoolean() {
-            java.util.concurrent.CompletableFuture<Boolean> ping = started();
+            return getAsBoolean(started());
+        }
+
+        private static boolean getAsBoolean(java.util.concurrent.CompletableFuture<Boolean> ping) {
             try {
                 return ping.get(PROBE_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {

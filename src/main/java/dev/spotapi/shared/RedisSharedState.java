@@ -86,7 +86,7 @@ public final class RedisSharedState implements SharedState {
      */
     private static final String CLAIM = INCARNATION_LUA + """
             if incarnation() ~= ARGV[6] then return {'LOST'} end
-            local r = redis.call('HMGET', KEYS[1], 'fp', 'state', 'lease', 'status', 'type', 'body', 'hd')
+            local r = redis.call('HMGET', KEYS[1], 'fp', 'state', 'lease', 'status', 'type', 'body', 'hd', 'owner')
             if not r[1] then
               local left = redis.call('PTTL', KEYS[3])
               if left > 0 then return {'RECOVERING', tostring(left)} end
@@ -97,7 +97,9 @@ public final class RedisSharedState implements SharedState {
             if r[1] ~= ARGV[1] then return {'MISMATCH'} end
             if r[2] == 'D' then return {'DONE', r[4], r[5], r[6], r[7] or ''} end
             if r[2] == 'F' and tonumber(r[3]) > tonumber(ARGV[2]) then return {'IN_FLIGHT', r[3]} end
-            redis.call('HSET', KEYS[1], 'state', 'F', 'lease', ARGV[3], 'owner', ARGV[5])
+            -- taken over: what it was is kept, for a claim whose answer never came to put back (LATE_RELEASE)
+            redis.call('HSET', KEYS[1], 'pstate', r[2], 'plase', r[3] or '0', 'powner', r[8] or '',
+                'state', 'F', 'lease', ARGV[3], 'owner', ARGV[5])
             redis.call('PEXPIRE', KEYS[1], ARGV[4])
             return {'RESUMED'}
             """;
@@ -109,6 +111,19 @@ public final class RedisSharedState implements SharedState {
             if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[5] then return 0 end
             redis.call('HSET', KEYS[1], 'state', 'D', 'status', ARGV[1], 'type', ARGV[2], 'body', ARGV[3], 'hd', ARGV[6])
             redis.call('PEXPIRE', KEYS[1], ARGV[4])
+            return 1
+            """;
+    /**
+     * KEYS[1] record; ARGV owner, generation: a claim whose answer never came, taken back: a record it made is deleted,
+     * one it took over (an uncertain key, a lease that had run out) is put back as it was (attack round 18: the
+     * release deleted an action's record in doubt, and the action ran again).
+     */
+    private static final String LATE_RELEASE = SAME_GENERATION + """
+            if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+            local p = redis.call('HMGET', KEYS[1], 'pstate', 'plase', 'powner')
+            if not p[1] then return redis.call('DEL', KEYS[1]) end
+            redis.call('HSET', KEYS[1], 'state', p[1], 'lease', p[2], 'owner', p[3])
+            redis.call('HDEL', KEYS[1], 'pstate', 'plase', 'powner')
             return 1
             """;
     /** KEYS[1] record; ARGV ttl ms, owner: only while {@code owner} holds the key. */
@@ -455,8 +470,8 @@ public final class RedisSharedState implements SharedState {
                 }
                 try {
                     String known = knownGeneration();
-                    guarded(redis -> redis.eval(FORGET, ScriptOutputType.INTEGER, new String[] {IDEM + key, GENERATION},
-                            owner, known));
+                    guarded(redis -> redis.eval(LATE_RELEASE, ScriptOutputType.INTEGER,
+                            new String[] {IDEM + key, GENERATION}, owner, known));
                 } catch (RuntimeException e) {
                     if (System.nanoTime() - until < 0) {
                         generationCheck.schedule(this, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
