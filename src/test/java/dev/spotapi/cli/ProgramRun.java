@@ -56,21 +56,13 @@ public final class ProgramRun implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Waits until a line matches, failing with the output so far when it does not come in time. */
+    /** Waits until a line matches, failing with the output so far when it does not come in time or the program ends. */
     public String awaitLine(Predicate<String> match, Duration limit) throws InterruptedException {
-        long end = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < end) {
-            for (String line : lines) {
-                if (match.test(line)) {
-                    return line;
-                }
-            }
-            if (!process.isAlive()) {
-                break;
-            }
-            Thread.sleep(50);
+        String line = awaitEither(match, limit);
+        if (line == null) {
+            throw new AssertionError("no matching line before the program ended; output: " + output());
         }
-        throw new AssertionError("no matching line within " + limit + "; output: " + output());
+        return line;
     }
 
     /** The first matching line, or null once the process ended without one; fails when neither comes in time. */

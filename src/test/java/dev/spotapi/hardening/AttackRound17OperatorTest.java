@@ -1,30 +1,19 @@
 package dev.spotapi.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import at.favre.lib.crypto.bcrypt.BCrypt;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.spotapi.sim.SpotSimulator;
 import dev.spotapi.support.RedisProcess;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import dev.spotapi.cli.ProgramRun;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-
 
 /**
  * Attack round 17, operator: a newcomer who deploys spot-api from the docs (configuration.md, operations.md,
@@ -32,29 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
  * program ({@code dev.spotapi.cli.Main}) in a child JVM, as {@code ./spot-api -config FILE} runs it; Spot is the
  * simulator in this JVM, Redis a real redis-server. Black-box: exit codes, output lines, HTTP answers.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AttackRound17OperatorTest {
-    private static final Duration START = Duration.ofSeconds(60);
-    private static final ObjectMapper JSON = new ObjectMapper();
+class AttackRound17OperatorTest extends ProgramHarness {
     private static final String KEY = "op17-pre-shared-key-0123456789";
     private static final String SPOT_ID = "act-17171717";
     private static final String SPOT_TOKEN = "op17-spot-token-0123456789";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    @TempDir
-    Path dir;
-    private SpotSimulator sim;
-
-    @BeforeAll
-    void simulator() {
-        sim = SpotSimulator.builder().port(0).account(SPOT_ID, SPOT_TOKEN).start();
-    }
-
-    @AfterAll
-    void stopSimulator() throws Exception {
-        if (sim != null) {
-            sim.close();
-        }
+    AttackRound17OperatorTest() {
+        super(KEY, SPOT_ID, SPOT_TOKEN, "op17");
     }
 
     /**
@@ -381,38 +354,5 @@ class AttackRound17OperatorTest {
             assertThat(run.output()).doesNotContain(KEY).doesNotContain(token).doesNotContain(SPOT_TOKEN)
                     .doesNotContain("op17-endpoint-secret");
         }
-    }
-
-    // --- helpers
-
-    private Path config(String account, int port, Map<String, String> accountFields, String extra) throws IOException {
-        Map<String, Object> acc = new LinkedHashMap<>();
-        acc.put("id", SPOT_ID);
-        acc.put("token", SPOT_TOKEN);
-        acc.put("endpoint", "http://127.0.0.1:" + sim.port());
-        acc.putAll(accountFields);
-        String text = "{" + extra + "\"listenAddress\": \"127.0.0.1:" + port + "\", \"token\": \"" + KEY
-                + "\", \"org\": \"op17\", \"accounts\": {\"" + account + "\": " + JSON.writeValueAsString(acc) + "}}";
-        Path file = Files.createTempFile(dir, "config", ".json");
-        Files.writeString(file, text);
-        return file;
-    }
-
-    private static String base(int port) {
-        return "http://127.0.0.1:" + port + "/v1/spot";
-    }
-
-    private static String hash(String key) {
-        return BCrypt.withDefaults().hashToString(4, key.toCharArray());
-    }
-
-    private static HttpResponse<String> get(String url, String token) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("X-Auth-Token", token)
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String lastLine(String output) {
-        List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
-        return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
     }
 }

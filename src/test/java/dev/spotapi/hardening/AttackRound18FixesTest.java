@@ -1,36 +1,25 @@
 package dev.spotapi.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
-import at.favre.lib.crypto.bcrypt.BCrypt;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spotapi.sim.SpotSimulator;
-import dev.spotapi.support.ChildJvm;
 import dev.spotapi.support.RedisProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.spotapi.cli.ProgramRun;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Attack round 18 (report-only helper), round 17's fixes: config strictness (numbers 0 or less refused, keys in any
@@ -38,29 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code dev.spotapi.cli.Main}) in a child JVM as {@code ./spot-api -config FILE} runs it; Spot is the simulator
  * in this JVM. Black-box: exit codes, output lines, HTTP answers.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AttackRound18FixesTest {
-    private static final Duration START = Duration.ofSeconds(60);
-    private static final ObjectMapper JSON = new ObjectMapper();
+class AttackRound18FixesTest extends ProgramHarness {
     private static final String KEY = "fx18-pre-shared-key-0123456789";
     private static final String SPOT_ID = "act-18181818";
     private static final String SPOT_TOKEN = "fx18-spot-token-0123456789";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    @TempDir
-    Path dir;
-    private SpotSimulator sim;
-
-    @BeforeAll
-    void simulator() {
-        sim = SpotSimulator.builder().port(0).account(SPOT_ID, SPOT_TOKEN).start();
-    }
-
-    @AfterAll
-    void stopSimulator() throws Exception {
-        if (sim != null) {
-            sim.close();
-        }
+    AttackRound18FixesTest() {
+        super(KEY, SPOT_ID, SPOT_TOKEN, "fx18");
     }
 
     /**
@@ -79,9 +52,9 @@ class AttackRound18FixesTest {
                 "\"tasks\": {\"deadlineSeconds\": {\"instanceCreate\": -5}},",
                 "\"spot\": {\"maxAttempts\": 0.5},",
                 "\"spot\": {\"maxAttempts\": \"0\"},")) {
-            int port = freePort();
+            int port = ProgramRun.freePort();
             Path config = config("p", port, Map.of(), extra);
-            try (Prog run = Prog.start(dir, Map.of(), "-config", config.toString())) {
+            try (ProgramRun run = ProgramRun.start(dir, Map.of(), "-config", config.toString())) {
                 String first = run.awaitEither(l -> l.contains("listening on"), START);
                 if (first != null) {
                     started.put(extra, "started: " + first);
@@ -103,9 +76,9 @@ class AttackRound18FixesTest {
     @Test
     void heldNonPositiveInAnyCaseIsRefused() throws Exception {
         for (String extra : List.of("\"Spot\": {\"MaxAttempts\": 0},", "\"http\": {\"maxThreads\": -1},")) {
-            int port = freePort();
+            int port = ProgramRun.freePort();
             Path config = config("p", port, Map.of(), extra);
-            try (Prog run = Prog.start(dir, Map.of(), "-config", config.toString())) {
+            try (ProgramRun run = ProgramRun.start(dir, Map.of(), "-config", config.toString())) {
                 String first = run.awaitEither(l -> l.contains("listening on"), START);
                 assertThat(first).as("%s started: %s", extra, run.output()).isNull();
                 assertThat(run.exitCode(START)).as(run.output()).isEqualTo(2);
@@ -126,9 +99,9 @@ class AttackRound18FixesTest {
      */
     @Test
     void aCallerRequestIdCannotForgeFieldsOfTheAccessLine() throws Exception {
-        int port = freePort();
+        int port = ProgramRun.freePort();
         Path config = config("p", port, Map.of(), "\"logFormat\": \"text\",");
-        try (Prog run = Prog.start(dir, Map.of(), "-config", config.toString())) {
+        try (ProgramRun run = ProgramRun.start(dir, Map.of(), "-config", config.toString())) {
             run.awaitLine(l -> l.contains("listening on"), START);
             Map<String, String> forged = new LinkedHashMap<>();
             Map<String, String> forgedKey = Map.of("p1 requestId=forged-0001", "requestId=forged-0001",
@@ -172,9 +145,9 @@ class AttackRound18FixesTest {
                     Map.of("SPOT_API_REDIS_PASSWORD", "fx18-wrong"));
             for (var c : cases.entrySet()) {
                 String url = c.getKey().split(" ")[0];
-                int port = freePort();
+                int port = ProgramRun.freePort();
                 Path config = config("p", port, Map.of(), "\"sharedState\": {\"redisUrl\": \"" + url + "\"},");
-                try (Prog run = Prog.start(dir, c.getValue(), "-config", config.toString())) {
+                try (ProgramRun run = ProgramRun.start(dir, c.getValue(), "-config", config.toString())) {
                     HttpClient quick = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
                     java.util.List<String> seen = new ArrayList<>();
                     long end = 0;
@@ -323,138 +296,6 @@ class AttackRound18FixesTest {
             } finally {
                 client.shutdown();
                 dev.spotapi.support.TestService.closeAll(a);
-            }
-        }
-    }
-
-    // --- helpers
-
-    private Path config(String account, int port, Map<String, String> accountFields, String extra) throws IOException {
-        Map<String, Object> acc = new LinkedHashMap<>();
-        acc.put("id", SPOT_ID);
-        acc.put("token", SPOT_TOKEN);
-        acc.put("endpoint", "http://127.0.0.1:" + sim.port());
-        acc.putAll(accountFields);
-        String text = "{" + extra + "\"listenAddress\": \"127.0.0.1:" + port + "\", \"token\": \"" + KEY
-                + "\", \"org\": \"fx18\", \"accounts\": {\"" + account + "\": " + JSON.writeValueAsString(acc) + "}}";
-        Path file = Files.createTempFile(dir, "config", ".json");
-        Files.writeString(file, text);
-        return file;
-    }
-
-    private static String base(int port) {
-        return "http://127.0.0.1:" + port + "/v1/spot";
-    }
-
-    private static String hash(String key) {
-        return BCrypt.withDefaults().hashToString(4, key.toCharArray());
-    }
-
-    private static HttpResponse<String> get(String url, String token) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("X-Auth-Token", token)
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String lastLine(String output) {
-        List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
-        return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** The program in a child JVM (as dev.spotapi.cli.ProgramRun, which is package-private). */
-    private static final class Prog implements AutoCloseable {
-        private final Process process;
-        private final List<String> lines = new CopyOnWriteArrayList<>();
-        private final Thread reader;
-
-        private Prog(Process process) {
-            this.process = process;
-            reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // ended
-                }
-            }, "fx18-program-output");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        static Prog start(Path workDir, Map<String, String> env, String... args) throws IOException {
-            List<String> command = new ArrayList<>(ChildJvm.command("128m"));
-            command.add("dev.spotapi.cli.Main");
-            command.addAll(List.of(args));
-            ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
-            for (String v : List.of("SPOT_API_TOKEN", "SPOT_API_LISTEN", "SPOT_API_REDIS_URL", "SPOT_API_REDIS_PASSWORD",
-                    "SPOT_API_REDIS_USERNAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
-                pb.environment().remove(v);
-            }
-            pb.environment().putAll(env);
-            return new Prog(pb.start());
-        }
-
-        int exitCode(Duration limit) throws InterruptedException {
-            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError("program did not finish within " + limit + "; output: " + output());
-            }
-            reader.join(5_000);
-            return process.exitValue();
-        }
-
-        String awaitLine(Predicate<String> match, Duration limit) throws InterruptedException {
-            String line = awaitEither(match, limit);
-            if (line == null) {
-                throw new AssertionError("no matching line; output: " + output());
-            }
-            return line;
-        }
-
-        /** The first matching line, or null once the process ended without one. */
-        String awaitEither(Predicate<String> match, Duration limit) throws InterruptedException {
-            long end = System.nanoTime() + limit.toNanos();
-            while (System.nanoTime() < end) {
-                for (String line : lines) {
-                    if (match.test(line)) {
-                        return line;
-                    }
-                }
-                if (!process.isAlive()) {
-                    try {
-                        reader.join(5_000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    for (String line : lines) {
-                        if (match.test(line)) {
-                            return line;
-                        }
-                    }
-                    return null;
-                }
-                Thread.sleep(50);
-            }
-            throw new AssertionError("neither a matching line nor an exit within " + limit + "; output: " + output());
-        }
-
-        String output() {
-            return String.join("\n", lines);
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            if (process.isAlive()) {
-                process.toHandle().destroy();
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                }
             }
         }
     }
