@@ -139,6 +139,7 @@ public final class TraceContext {
      * connection or it was given up on; until then Spot may still act on it, whatever the request answered.
      */
     public void writeSent(java.util.concurrent.CompletableFuture<?> ended) {
+        openWrites.removeIf(java.util.concurrent.CompletableFuture::isDone); // a long-lived context keeps only open ones
         openWrites.add(ended);
     }
 
