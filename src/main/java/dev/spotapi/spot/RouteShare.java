@@ -56,11 +56,18 @@ final class RouteShare {
             return entered;
         }
         long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
-        CompletableFuture<Runnable> bounded = entered.copy().orTimeout(ms, TimeUnit.MILLISECONDS);
-        bounded.whenComplete((leave, late) -> {
-            if (late != null && !entered.cancel(false)) { // given a place as the wait ended: give it back
-                entered.thenAccept(Runnable::run);
+        CompletableFuture<Runnable> bounded = new CompletableFuture<>();
+        entered.whenComplete((leave, failure) -> {
+            if (failure == null && !bounded.complete(leave)) {
+                leave.run();
             }
+        });
+        CompletableFuture.delayedExecutor(ms, TimeUnit.MILLISECONDS).execute(() -> {
+            // the wait is given up before the caller hears of it: no place can still be handed to it afterwards
+            // (before, a place freed just after the caller's timeout went to the call that had given up, for a moment)
+            if (entered.cancel(false)) {
+                bounded.completeExceptionally(new java.util.concurrent.TimeoutException());
+            } // else it was given a place as the wait ended: entered's completion hands it on
         });
         return bounded;
     }
