@@ -45,10 +45,7 @@ class AttackRound16WireTest {
     }
 
     static RawSpot.Script proxy() {
-        return (r, out, s) -> {
-            RawSpot.write(out, RawSpot.forward(sim.baseUrl(), r));
-            return true;
-        };
+        return RawSpot.proxyTo(sim.baseUrl());
     }
 
     /** Proxies every request; the first GET of a group ({@code /aws/ec2/group/sig-...}) {@code bad} answers. */

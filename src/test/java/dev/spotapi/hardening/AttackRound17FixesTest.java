@@ -39,10 +39,7 @@ class AttackRound17FixesTest {
     }
 
     static RawSpot.Script proxy() {
-        return (r, out, s) -> {
-            RawSpot.write(out, RawSpot.forward(sim.baseUrl(), r));
-            return true;
-        };
+        return RawSpot.proxyTo(sim.baseUrl());
     }
 
     static Reply call(SpotApi api, String method, String path, String body) {

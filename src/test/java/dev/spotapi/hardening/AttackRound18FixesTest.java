@@ -196,16 +196,12 @@ class AttackRound18FixesTest extends ProgramHarness {
      */
     @Test
     void heldALateClaimsReleaseOfACreateInDoubtStillMakesOneGroup() throws Exception {
-        dev.spotapi.config.SpotClientSettings settings =
-                new dev.spotapi.config.SpotClientSettings(1_000, 800, 3_000, 3, 20, 200, 0, 100);
         try (RedisProcess redis = RedisProcess.start(); SpotSimulator spot = dev.spotapi.support.TestService.simulator()) {
-            Harness a = Harness.of(dev.spotapi.support.TestService.replica(spot, settings,
-                    c -> c.withSharedState(new dev.spotapi.config.SharedStateConfig(redis.url(), 1_000))), settings);
+            Harness a = replicaOn(spot, redis);
             io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.url());
             try (var conn = client.connect()) {
                 var r = conn.sync();
-                long pid = r.info("server").lines().filter(l -> l.startsWith("process_id:"))
-                        .map(l -> Long.parseLong(l.substring(11).trim())).findFirst().orElseThrow();
+                long pid = redisPid(r);
                 String name = Harness.uniqueName("latedoubt");
                 String key = IdempotencyKeyTest.newKey();
                 var first = IdempotencyKeyTest.keyed(a, "POST", "/main/elastigroups", Harness.groupBody(name), key);
@@ -251,16 +247,12 @@ class AttackRound18FixesTest extends ProgramHarness {
      */
     @Test
     void aLateClaimsReleaseDoesNotEraseAnActionInDoubt() throws Exception {
-        dev.spotapi.config.SpotClientSettings settings =
-                new dev.spotapi.config.SpotClientSettings(1_000, 800, 3_000, 3, 20, 200, 0, 100);
         try (RedisProcess redis = RedisProcess.start(); SpotSimulator spot = dev.spotapi.support.TestService.simulator()) {
-            Harness a = Harness.of(dev.spotapi.support.TestService.replica(spot, settings,
-                    c -> c.withSharedState(new dev.spotapi.config.SharedStateConfig(redis.url(), 1_000))), settings);
+            Harness a = replicaOn(spot, redis);
             io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.url());
             try (var conn = client.connect()) {
                 var r = conn.sync();
-                long pid = r.info("server").lines().filter(l -> l.startsWith("process_id:"))
-                        .map(l -> Long.parseLong(l.substring(11).trim())).findFirst().orElseThrow();
+                long pid = redisPid(r);
                 String group = a.createGroup();
                 String path = "/main/elastigroups/" + group;
                 String body = "{\"direction\": \"up\", \"adjustment\": 1}";
@@ -298,5 +290,21 @@ class AttackRound18FixesTest extends ProgramHarness {
                 dev.spotapi.support.TestService.closeAll(a);
             }
         }
+    }
+
+    /** The Spot client settings of the late-claim tests: short timeouts, so that a stalled Redis makes a claim time out. */
+    private static final dev.spotapi.config.SpotClientSettings LATE_CLAIM_SETTINGS =
+            new dev.spotapi.config.SpotClientSettings(1_000, 800, 3_000, 3, 20, 200, 0, 100);
+
+    /** One replica in front of {@code spot} on {@code redis} (its shared state's timeout 1 s). */
+    private static Harness replicaOn(SpotSimulator spot, RedisProcess redis) {
+        return Harness.of(dev.spotapi.support.TestService.replica(spot, LATE_CLAIM_SETTINGS,
+                c -> c.withSharedState(new dev.spotapi.config.SharedStateConfig(redis.url(), 1_000))), LATE_CLAIM_SETTINGS);
+    }
+
+    /** Redis's own process id, as it reports it ({@code INFO server}). */
+    private static long redisPid(io.lettuce.core.api.sync.RedisCommands<String, String> r) {
+        return r.info("server").lines().filter(l -> l.startsWith("process_id:"))
+                .map(l -> Long.parseLong(l.substring(11).trim())).findFirst().orElseThrow();
     }
 }

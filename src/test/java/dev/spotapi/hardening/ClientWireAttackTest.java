@@ -40,10 +40,7 @@ class ClientWireAttackTest {
     }
 
     static RawSpot.Script proxy() {
-        return (r, out, s) -> {
-            RawSpot.write(out, RawSpot.forward(sim.baseUrl(), r));
-            return true;
-        };
+        return RawSpot.proxyTo(sim.baseUrl());
     }
 
     /** Proxies every request but those of {@code method}, which {@code bad} answers (all of them, or only the first). */

@@ -144,6 +144,14 @@ final class RawSpot implements AutoCloseable {
 
     private static final java.net.http.HttpClient FORWARD = java.net.http.HttpClient.newHttpClient();
 
+    /** A script that passes every request on to the simulator at {@code simBase} and writes its real reply back. */
+    static Script proxyTo(String simBase) {
+        return (r, out, s) -> {
+            write(out, forward(simBase, r));
+            return true;
+        };
+    }
+
     /** {@code r} sent to the simulator at {@code simBase}; its reply as raw text with Content-Length. */
     static String forward(String simBase, Request r) throws Exception {
         java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(simBase + r.target()))
