@@ -116,21 +116,6 @@ def openapi(path, refs):
     return result
 
 
-def add_names(base, extra):
-    """base with the fields of extra that base lacks (their types from extra); base's own types and shapes
-    stay: for reply schemas, whose shapes are known to be wrong in places (spot-openapi/README.md)."""
-    if isinstance(base, dict) and isinstance(extra, dict):
-        out = dict(base)
-        for k, v in extra.items():
-            out[k] = add_names(base[k], v) if k in base else v
-        return out
-    if isinstance(base, list) and isinstance(extra, list):
-        return [add_names(base[0], extra[0])]
-    if isinstance(base, list) and isinstance(extra, dict):
-        return [add_names(base[0], extra)]
-    return base
-
-
 # ---------------------------------------------------------------- Go SDK
 GO_FIELD = re.compile(r'^\s*(\w+)?\s+([\w\*\[\]\.\{\}]+(?:\[[^\]]*\][\w\*\.\{\}]+)?)\s+`json:"([^",]*)')
 
@@ -247,15 +232,14 @@ def main():
             curated.get("managedInstance"),
         ],
     }
-    # field names (not shapes) of the item GET /aws/ec2/group/{groupId} answers: read-only fields such as
-    # scheduling.tasks[].createdAt, so that a read group can be sent back (GET of a managed instance answers mi)
-    replies = {"group": openapi(yaml_path, [("items-list-group", None)])}
+    # Not the names of the reply item of GET /aws/ec2/group/{groupId} (items-list-group): its scheduling.tasks[] is
+    # an activity event pasted in by mistake (groupId, eventType, createdAt, subEvents), which no request type of
+    # Spot's has (Go Task, Python ScheduledTask, OAS elastigroup-scheduling); a group read back keeps its top-level
+    # id/createdAt/updatedAt, which spot-api drops before sending (SpotPayloads).
     for kind, parts in kinds.items():
         result = None
         for p in parts:
             result = merge(result, p)
-        if kind in replies:
-            result = add_names(result, replies[kind])
         result = settle(result)
         with open(f"{out_dir}/{kind}-schema.json", "w") as f:
             json.dump(result, f, indent=1, sort_keys=True)

@@ -183,7 +183,7 @@ public final class ApiServer {
         server.insertHandler(connectionGuard);
         server.insertHandler(new WorkerDispatch(Routes.answeredFromMemory()));
         server.setStopTimeout(p.http().stopTimeoutMs());
-        server.setErrorHandler(new JettyErrors(p.mapper(), cors));
+        server.setErrorHandler(new JettyErrors(p.mapper(), cors, observer));
         // every connection holds an input buffer while its request arrives: a bounded number of them
         server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, server));
         server.addEventListener(new LifeCycle.Listener() {

@@ -33,6 +33,8 @@ final class Cors {
     static final String EXPOSED_HEADERS = "X-Request-Id, Retry-After, Idempotency-Replayed, X-Flywheel-Task,"
             + " Preference-Applied, X-Spot-Roll";
     static final String ALLOWED_METHODS = "GET, POST, PUT, DELETE, OPTIONS";
+    /** Request attribute of a preflight this step answered (the access line and timer say PREFLIGHT). */
+    static final String PREFLIGHT = "spot-api.preflight";
     /** How long (seconds) a browser may cache a preflight's answer. */
     static final int MAX_AGE = 600;
 
@@ -60,6 +62,7 @@ final class Cors {
         }
         if ("OPTIONS".equals(ctx.method().name())) {
             RequestIds.of(ctx);
+            ctx.attribute(PREFLIGHT, Boolean.TRUE);
             if (allowOrigin != null) {
                 ctx.header("Access-Control-Allow-Headers", ALLOWED_HEADERS)
                         .header("Access-Control-Allow-Methods", ALLOWED_METHODS)

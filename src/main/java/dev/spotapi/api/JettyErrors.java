@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -19,16 +18,23 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Errors Jetty answers itself, before the router sees the request (a body over the hard size limit,
  * oversized headers, a malformed request line or an ambiguous URI), answered as the same JSON error
- * body as every other error instead of Jetty's HTML page.
+ * body as every other error instead of Jetty's HTML page, with the caller's sane {@code X-Request-Id}, and on
+ * an access line and in the request timer as every other request ({@link RequestObserver#observeJettyAnswer};
+ * attack round 19: none of them was, and a caller's request id was replaced).
  */
 final class JettyErrors extends ErrorHandler {
     private final ObjectMapper mapper;
     private final Cors cors;
+    private final RequestObserver observer;
 
-    /** {@code cors}: marks these answers readable by the allowed origins too (a browser reads a 413 then). */
-    JettyErrors(ObjectMapper mapper, Cors cors) {
+    /**
+     * {@code cors}: marks these answers readable by the allowed origins too (a browser reads a 413 then);
+     * {@code observer}: logs and times them.
+     */
+    JettyErrors(ObjectMapper mapper, Cors cors, RequestObserver observer) {
         this.mapper = mapper;
         this.cors = cors;
+        this.observer = observer;
     }
 
     /** Every method gets the JSON body (Jetty's default writes error pages only for GET, POST and HEAD). */
@@ -40,7 +46,8 @@ final class JettyErrors extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
             Callback callback) {
-        String requestId = UUID.randomUUID().toString();
+        String[] ids = RequestIds.assign(request.getHeaders().get(RequestIds.HEADER));
+        String requestId = ids[0];
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Replies.JSON);
         response.getHeaders().put(RequestIds.HEADER, requestId);
         if (cors != null) {
@@ -56,6 +63,10 @@ final class JettyErrors extends ErrorHandler {
         // a HEAD answer has no content (RFC 9110 §9.3.2): the same status and headers as the GET's
         boolean head = HttpMethod.HEAD.is(request.getMethod());
         response.write(true, head ? null : ByteBuffer.wrap(body(code, message, requestId)), callback);
+        long began = request.getBeginNanoTime();
+        long now = System.nanoTime();
+        float millis = began == 0 || now - began < 0 ? 0 : (now - began) / 1_000_000f;
+        observer.observeJettyAnswer(request.getMethod(), request.getHttpURI().getPath(), code, millis, requestId, ids[1]);
     }
 
     private static boolean hasBody(Request request) {
@@ -68,7 +79,10 @@ final class JettyErrors extends ErrorHandler {
     @SuppressWarnings("removal") // deprecated in Jetty 12.1, still what it calls for requests its parser refuses
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(new HttpField(HttpHeader.CONTENT_TYPE, Replies.JSON));
-        return ByteBuffer.wrap(body(status, reason, UUID.randomUUID().toString()));
+        String requestId = RequestIds.newId();
+        fields.put(RequestIds.HEADER, requestId);
+        observer.observeJettyAnswer(null, null, status, 0, requestId, null); // the request line itself was not read
+        return ByteBuffer.wrap(body(status, reason, requestId));
     }
 
     private byte[] body(int code, String message, String requestId) {

@@ -22,15 +22,23 @@ final class RequestIds {
     }
 
     static String assign(Exchange ctx) {
-        String given = ctx.header(HEADER);
-        boolean sane = given != null && SANE.matcher(given).matches();
-        String id = sane ? given : newId();
-        ctx.attribute(ATTRIBUTE, id);
-        if (!sane && given != null && !given.isEmpty()) {
-            ctx.attribute(CALLER_ATTRIBUTE, printable(given));
+        String[] ids = assign(ctx.header(HEADER));
+        ctx.attribute(ATTRIBUTE, ids[0]);
+        if (ids[1] != null) {
+            ctx.attribute(CALLER_ATTRIBUTE, ids[1]);
         }
-        ctx.header(HEADER, id);
-        return id;
+        ctx.header(HEADER, ids[0]);
+        return ids[0];
+    }
+
+    /**
+     * The request id for an {@code X-Request-Id} header value ({@code given}, null when absent), also for a request
+     * answered before the router ({@link JettyErrors}): {@code [id, the caller's id it replaced (printable, clipped)
+     * or null]}.
+     */
+    static String[] assign(String given) {
+        boolean sane = given != null && SANE.matcher(given).matches();
+        return new String[] {sane ? given : newId(), !sane && given != null && !given.isEmpty() ? printable(given) : null};
     }
 
     /** The caller's {@code X-Request-Id} this request's id replaced (printable, clipped), or null. */

@@ -14,12 +14,15 @@ import org.slf4j.LoggerFactory;
 /**
  * After every request: one access-log line and the request timer by method, route template and status.
  * Every label comes from a bounded set (see {@link MetricLimits}): the method as sent on the request line
- * when it is a known one, else OTHER; the matched route template, else UNMATCHED (REFUSED in the timer for every
- * request access control refused: the access line keeps its route).
+ * when it is a known one (HEAD too, though {@link HeadAsGet} hands it on as a GET), else OTHER; the matched route
+ * template, else UNMATCHED (also for every request Jetty answered itself, {@link #observeJettyAnswer}), PREFLIGHT for
+ * a CORS preflight (REFUSED in the timer for every request access control refused: the access line keeps its route).
  */
 final class RequestObserver {
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.spotapi.access");
     static final String UNMATCHED = "UNMATCHED";
+    /** The route label of every CORS preflight ({@link Cors} answers them before routing, on any path). */
+    static final String PREFLIGHT = "PREFLIGHT";
     /** The route label of every request access control refused (see {@link AccessControl#REFUSED}). */
     static final String REFUSED = "REFUSED";
 
@@ -49,16 +52,29 @@ final class RequestObserver {
     }
 
     void observe(Exchange ctx, float millis) {
-        String method = ctx.method().name();
-        String methodLabel = MetricLimits.methodLabel(method);
-        String route = routeOf(ctx);
-        int status = ctx.statusCode();
+        String route = ctx.attribute(Cors.PREFLIGHT) != null ? PREFLIGHT : routeOf(ctx);
         String timed = ctx.attribute(AccessControl.REFUSED) == null ? route : REFUSED;
+        String method = ctx.attribute(HeadAsGet.HEAD) != null ? "HEAD" : ctx.method().name();
+        record(method, ctx.path(), route, timed, ctx.statusCode(), millis, ACCESS.isInfoEnabled() ? RequestIds.of(ctx) : null,
+                RequestIds.callerOf(ctx), ctx.attribute(AccountLookup.ATTRIBUTE), Tracing.traceId(ctx));
+    }
+
+    /**
+     * A request Jetty answered itself, before the router ({@link JettyErrors}: a malformed request, headers over the
+     * limit, a declared body over {@code maxBodyBytes}): the same access line and timer ({@value #UNMATCHED}) as every
+     * other request. {@code method} and {@code path} are null when the request line itself could not be read.
+     */
+    void observeJettyAnswer(String method, String path, int status, float millis, String requestId, String caller) {
+        record(method == null ? "-" : method, path == null ? "-" : path, UNMATCHED, UNMATCHED, status, millis, requestId,
+                caller, null, null);
+    }
+
+    private void record(String method, String path, String route, String timed, int status, float millis,
+            String requestId, String caller, String account, String traceId) {
+        String methodLabel = MetricLimits.methodLabel(method);
         timers.computeIfAbsent(new TimerKey(methodLabel, timed, status), k -> timer(methodLabel, timed, status))
                 .record((long) (millis * 1_000_000L), TimeUnit.NANOSECONDS);
         if (ACCESS.isInfoEnabled()) {
-            String account = ctx.attribute(AccountLookup.ATTRIBUTE);
-            String requestId = RequestIds.of(ctx);
             double duration = Math.round(millis * 10) / 10.0;
             // key-value pairs, not MDC: text lines ignore them, JSON lines carry them as fields (numbers
             // as JSON numbers: status an integer, durationMs milliseconds with one decimal)
@@ -70,11 +86,9 @@ final class RequestObserver {
             if (account != null) {
                 line = line.addKeyValue("account", account);
             }
-            String caller = RequestIds.callerOf(ctx);
             if (caller != null) {
                 line = line.addKeyValue("callerRequestId", caller);
             }
-            String traceId = Tracing.traceId(ctx);
             if (traceId != null) {
                 // one traceId key: the MDC has it too while the request's steps run (Tracing.enter), and JSON
                 // lines carry both; the access line is the request's last, so drop it from the MDC
@@ -83,7 +97,7 @@ final class RequestObserver {
             }
             // the text written out, not a "{}" pattern: SLF4J's formatter parses the pattern on every request
             line.log(new StringBuilder(96).append(clip(method, MAX_METHOD_CHARS)).append(' ')
-                    .append(clip(ctx.path(), MAX_PATH_CHARS)).append(' ').append(status).append(' ').append(duration)
+                    .append(clip(path, MAX_PATH_CHARS)).append(' ').append(status).append(' ').append(duration)
                     .append("ms requestId=").append(requestId)
                     .append(caller == null ? "" : " callerRequestId=\"")
                     .append(caller == null ? "" : caller.replace("\\", "\\\\").replace("\"", "\\\""))

@@ -49,8 +49,8 @@ public final class AuditLog {
         int status = ctx.statusCode();
         String outcome = status < 400 ? "success" : "failure";
         String account = RequestFacts.account(ctx);
-        if (account == null) {
-            account = ctx.pathParamMap().getOrDefault("account", "");
+        if (account == null) { // not a configured account: the caller's text, cleaned like every other caller field
+            account = clean(ctx.pathParamMap().getOrDefault("account", ""), 64);
         }
         String resource = resourceId(ctx, status);
         List<String> spotIds = RequestFacts.spotRequestIds(ctx);
@@ -106,7 +106,10 @@ public final class AuditLog {
         }
     }
 
-    /** The user header as text safe for one log line: printable ASCII, at most 128 characters; null when absent. */
+    /**
+     * The user header as text safe for one log line: printable ASCII without blanks, quotes, backslashes or {@code =},
+     * at most 128 characters; null when absent.
+     */
     static String user(String header) {
         if (header == null || header.isBlank()) {
             return null;
@@ -118,7 +121,7 @@ public final class AuditLog {
         StringBuilder b = new StringBuilder(Math.min(s.length(), max));
         for (int i = 0; i < s.length() && b.length() < max; i++) {
             char c = s.charAt(i);
-            b.append(c > ' ' && c < 127 && c != '"' && c != '\\' ? c : '_');
+            b.append(c > ' ' && c < 127 && c != '"' && c != '\\' && c != '=' ? c : '_'); // no key=value of its own
         }
         return b.toString();
     }

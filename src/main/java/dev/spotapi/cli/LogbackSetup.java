@@ -15,7 +15,7 @@ import java.util.Map;
  * and their parsing time on every start).
  *
  * <p>Stdout through {@link BufferedStdoutAppender} with {@link Logging#TEXT_PATTERN}; Jetty and Javalin
- * at WARN; Lettuce's reconnect loggers at ERROR (the circuit breaker, dev.spotapi.shared.RedisBreaker,
+ * at WARN (Jetty's message parsing at ERROR, {@link #LIBRARY_LEVELS}); Lettuce's reconnect loggers at ERROR (the circuit breaker, dev.spotapi.shared.RedisBreaker,
  * logs one WARN when Redis starts failing and one INFO when it is back); the root level from
  * {@code SPOT_API_LOG_LEVEL} (system property, then environment; default INFO) until the config's
  * {@code logLevel} applies ({@link Logging}). An explicit {@code -Dlogback.configurationFile} (the test
@@ -25,9 +25,16 @@ import java.util.Map;
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_NORMAL_PRIORITY)
 public final class LogbackSetup extends ContextAwareBase implements Configurator {
-    /** Levels of the libraries' loggers, by logger name. */
+    /**
+     * Levels of the libraries' loggers, by logger name (src/test/logback-test-jvm.xml says the same: LogbackSetupTest).
+     * Jetty's HTTP parsing and its authority parser at ERROR: their warnings are about a peer's malformed message (a
+     * client error, answered 400) and carry the caller's header text whole, up to 8 KiB a line at WARN for any
+     * caller without a token (attack round 19).
+     */
     static final Map<String, Level> LIBRARY_LEVELS = Map.of(
             "org.eclipse.jetty", Level.WARN,
+            "org.eclipse.jetty.http", Level.ERROR,
+            "org.eclipse.jetty.util.HostPort", Level.ERROR,
             "io.javalin", Level.WARN,
             "io.lettuce.core.protocol.ConnectionWatchdog", Level.ERROR,
             "io.lettuce.core.protocol.ReconnectionHandler", Level.ERROR);

@@ -34,6 +34,11 @@ public final class SpotKinds {
         if (instances && s.length >= 5 && "migration".equals(s[4])) {
             return Optional.of(MIGRATION);
         }
+        if (s.length == 5 && !(groups && s[4].startsWith("sig-") || instances && s[4].startsWith("smi-"))) {
+            // a route of its own, not an object by id (contract §9.12: PUT /aws/ec2/managedInstance/state is Spot's
+            // bulk pause/resume, whose kind no source names; attack round 19 read it as a managed instance)
+            return Optional.empty();
+        }
         if (s.length <= 5) {
             return groups ? Optional.of(GROUP) : instances ? Optional.of(MANAGED_INSTANCE) : Optional.empty();
         }

@@ -60,6 +60,13 @@ public final class Tasks implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final ExecutorService workers;
     private volatile boolean closed;
+    /**
+     * Since when (clock millis) this replica has reached the task store without a failed call; -1 after a failure
+     * until the next call that succeeds. The reaper judges check-ins only once this is {@code staleSeconds} old: no
+     * replica can check in while the store is out of reach, so after a long Redis outage every live replica's task
+     * looked abandoned until its next heartbeat (attack round 19: one replica's reaper failed the others' tasks).
+     */
+    private volatile long reachableSince;
     private volatile long lastPumpWarning = System.nanoTime() - 20_000_000_000L;
     private final AutoCloseable resources;
 
@@ -110,6 +117,7 @@ public final class Tasks implements AutoCloseable {
         this.config = config;
         this.org = org;
         this.clock = clock;
+        this.reachableSince = clock.millis();
         this.reads = new java.util.concurrent.Semaphore(config.maxReads());
         this.metrics = new TaskMetrics(registry, () -> running.size(), queue::size);
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("tasks-timer"));
@@ -148,7 +156,9 @@ public final class Tasks implements AutoCloseable {
                     continue;
                 }
                 store.checkin(id);
+                reached();
             } catch (RuntimeException e) {
+                unreachable();
                 LOG.warn("task {}: renewing its lease failed (retried): {}", id, e.toString());
             }
         }
@@ -500,15 +510,21 @@ public final class Tasks implements AutoCloseable {
 
     /**
      * Fails the unfinished tasks whose last check-in (or creation) is older than {@code staleSeconds}; one that no
-     * replica started yet (waiting for room) only once its deadline has passed too.
+     * replica started yet (waiting for room) only once its deadline has passed too. Judged only once this replica
+     * has reached the store without a failure for {@code staleSeconds} ({@link #reachableSince}).
      */
     void reap() {
         if (closed) {
             return;
         }
         try {
+            List<String> unfinished = store.unfinished(config.maxQueue());
+            reached();
+            if (clock.millis() - reachableSince < config.staleSeconds() * 1_000L) {
+                unfinished = List.of(); // out of reach within staleSeconds: a live replica may not have checked in since
+            }
             Instant stale = clock.instant().minusSeconds(config.staleSeconds());
-            for (String id : store.unfinished(config.maxQueue())) {
+            for (String id : unfinished) {
                 if (running.containsKey(id)) {
                     continue;
                 }
@@ -535,8 +551,19 @@ public final class Tasks implements AutoCloseable {
                 m.sweep();
             }
         } catch (RuntimeException e) {
+            unreachable();
             LOG.warn("task reaper failed (retried): {}", e.toString());
         }
+    }
+
+    private void reached() {
+        if (reachableSince < 0) {
+            reachableSince = clock.millis();
+        }
+    }
+
+    private void unreachable() {
+        reachableSince = -1;
     }
 
     @Override

@@ -130,7 +130,7 @@ class AuditLogTest extends ApiTestSupport {
 
         Map<String, String> line = lines(1).get(0);
 
-        assertThat(line.get("user")).isEqualTo("mallory__outcome=success");
+        assertThat(line.get("user")).isEqualTo("mallory__outcome_success");
         assertThat(line).containsEntry("outcome", "failure");
     }
 

@@ -38,7 +38,23 @@ class LogbackSetupTest {
         assertThat(context.getLogger("org.eclipse.jetty.server.Server").getEffectiveLevel()).isEqualTo(Level.WARN);
         assertThat(context.getLogger("io.javalin.Javalin").getEffectiveLevel()).isEqualTo(Level.WARN);
         assertThat(context.getLogger("io.lettuce.core.protocol.ConnectionWatchdog").getLevel()).isEqualTo(Level.ERROR);
+        // Jetty's warnings about a peer's malformed message carry the caller's header whole (attack round 19)
+        assertThat(context.getLogger("org.eclipse.jetty.http.HttpParser").getEffectiveLevel()).isEqualTo(Level.ERROR);
+        assertThat(context.getLogger("org.eclipse.jetty.util.HostPort").getEffectiveLevel()).isEqualTo(Level.ERROR);
         root.getAppender(Logging.APPENDER).stop();
+    }
+
+    /** The test JVM's XML configuration gives the libraries the product's levels: tests see what users run. */
+    @Test
+    void theTestJvmsConfigurationHasTheProductsLibraryLevels() throws Exception {
+        String xml = java.nio.file.Files.readString(java.nio.file.Path.of("src/test/logback-test-jvm.xml"));
+        java.util.Map<String, Level> declared = new java.util.HashMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<logger name=\"([^\"]+)\" level=\"([A-Z]+)\"/>")
+                .matcher(xml);
+        while (m.find()) {
+            declared.put(m.group(1), Level.toLevel(m.group(2)));
+        }
+        assertThat(declared).isEqualTo(LogbackSetup.LIBRARY_LEVELS);
     }
 
     @Test

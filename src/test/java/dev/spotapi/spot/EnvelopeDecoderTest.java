@@ -105,6 +105,11 @@ class EnvelopeDecoderTest {
         assertThat(SpotKinds.accepts("/aws/ec2/group/sig-1/status", "spotinst:aws:ec2:group")).isTrue();
         assertThat(SpotKinds.accepts("/aws/ec2/group/sig-1/status", "ok")).isFalse();
         assertThat(SpotKinds.accepts("/aws/ec2/group/sig-1", SpotKinds.MANAGED_INSTANCE)).isFalse();
+        // a route name is not an id (contract §9.12; attack round 19)
+        assertThat(SpotKinds.expected("/aws/ec2/managedInstance/state")).as("bulk state: not evidenced").isEmpty();
+        assertThat(SpotKinds.expected("/aws/ec2/group/instance")).isEmpty();
+        assertThat(SpotKinds.accepts("/aws/ec2/managedInstance/state", "spotinst:aws:ec2:managedInstance:state")).isTrue();
+        assertThat(SpotKinds.expected("/aws/ec2/managedInstance/migration")).contains(SpotKinds.MIGRATION);
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.spotapi.sim.SimClock;
 import dev.spotapi.sim.SimJson;
 import dev.spotapi.sim.SpotException;
 import dev.spotapi.sim.Timestamps;
+import dev.spotapi.sim.TreeStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -20,6 +21,12 @@ import java.util.List;
  */
 public final class Envelope {
     public static final String CONTENT_TYPE = "application/json; charset=utf-8";
+    /**
+     * From this many items a reply is serialised as it is sent ({@link TreeStream}): a long list's first bytes
+     * leave while the rest is still being written, as a real Spot's reply arrives over a network. Shorter replies
+     * are written at once, with their {@code Content-Length}.
+     */
+    static final int STREAMED_ITEMS = 64;
 
     private final SimClock clock;
 
@@ -94,7 +101,12 @@ public final class Envelope {
         response.setAll(payload);
         ctx.status(status)
                 .contentType(CONTENT_TYPE)
-                .header("x-request-id", requestId)
-                .result(SimJson.bytes(body));
+                .header("x-request-id", requestId);
+        JsonNode items = payload.get("items");
+        if (items != null && items.size() >= STREAMED_ITEMS) {
+            ctx.result(new TreeStream(body)); // serialised as it is sent, after every after-handler (faults) ran
+        } else {
+            ctx.result(SimJson.bytes(body));
+        }
     }
 }
