@@ -21,7 +21,6 @@ import dev.spotapi.api.http.ApiHandler;
 import dev.spotapi.api.http.Router;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -146,7 +145,7 @@ public final class ApiServer {
         // one selector thread per CPU (Jetty's default is one on 2 CPUs): the selectors answer liveness and the
         // version themselves (WorkerDispatch), so one selector would hold them to one CPU (docs/performance.md)
         ServerConnector connector = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(),
-                new HttpConnectionFactory(httpConfig));
+                new ParsedHeads(httpConfig));
         connector.setHost(p.listen().host());
         connector.setPort(p.listen().port());
         connector.setIdleTimeout(p.http().idleTimeoutMs());

@@ -46,7 +46,12 @@ final class JettyErrors extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
             Callback callback) {
-        String[] ids = RequestIds.assign(request.getHeaders().get(RequestIds.HEADER));
+        // a request Jetty's parser refused is handed here as its placeholder, "BAD /badMessage" without headers: what
+        // the connection's parser had read of it stands in (ParsedHeads)
+        ParsedHeads.Head parsed = ParsedHeads.of(request);
+        boolean placeholder = "BAD".equals(request.getMethod()) && "/badMessage".equals(request.getHttpURI().getPath());
+        String given = request.getHeaders().get(RequestIds.HEADER);
+        String[] ids = RequestIds.assign(given == null && parsed != null ? parsed.requestId() : given);
         String requestId = ids[0];
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Replies.JSON);
         response.getHeaders().put(RequestIds.HEADER, requestId);
@@ -66,7 +71,9 @@ final class JettyErrors extends ErrorHandler {
         long began = request.getBeginNanoTime();
         long now = System.nanoTime();
         float millis = began == 0 || now - began < 0 ? 0 : (now - began) / 1_000_000f;
-        observer.observeJettyAnswer(request.getMethod(), request.getHttpURI().getPath(), code, millis, requestId, ids[1]);
+        String method = placeholder ? (parsed == null ? null : parsed.method()) : request.getMethod();
+        String path = placeholder ? (parsed == null ? null : parsed.path()) : request.getHttpURI().getPath();
+        observer.observeJettyAnswer(method, path, code, millis, requestId, ids[1]);
     }
 
     private static boolean hasBody(Request request) {

@@ -145,6 +145,8 @@ public final class ElastigroupService {
                 if (current.isZero()) {
                     return CompletableFuture.completedFuture(null); // already stopped: idempotent, no write
                 }
+                // one tag more, even past AWS's 50: no instance is launched with it (capacity 0), the start removes it,
+                // and a later tag write that adds none is not refused for it (SpotPayloads#tooManyTags)
                 newTags.addObject().put("tagKey", STOPPED_CAPACITY_TAG).put("tagValue", encode(current));
                 change.set("capacity", Capacity.ZERO.toJson());
             } else {

@@ -10,6 +10,33 @@ import java.util.Set;
 /** Shapes a caller's object before it goes to Spot. */
 public final class SpotPayloads {
     /** Fields Spot owns; a caller's copy (e.g. a round-tripped read) is never sent back. */
+    /**
+     * Most tags on one resource: AWS EC2's limit, which the instances Spot launches carry
+     * ({@code compute.launchSpecification.tags}), spot-api's own tags ({@code spinup:org}, {@code spot-api:*}) included.
+     */
+    public static final int MAX_TAGS = 50;
+
+    /** How many tags {@code object}'s {@code compute.launchSpecification.tags} holds (0 when it has none). */
+    public static int tagCount(com.fasterxml.jackson.databind.JsonNode object) {
+        com.fasterxml.jackson.databind.JsonNode tags = object.path("compute").path("launchSpecification").path("tags");
+        return tags.isArray() ? tags.size() : 0;
+    }
+
+    /**
+     * Null, or the REJECTED failure (400) of a write that would leave a resource with {@code after} tags where it had
+     * {@code before}: more than {@link #MAX_TAGS}, and more than it had. A write that adds none (a value changed, a
+     * tag removed) is never refused for the tags a resource already has, whichever write put them there (attack round
+     * 20: the tag route refused value changes on resources a create or a stop had taken past 50).
+     */
+    public static SpotException tooManyTags(String operation, int before, int after) {
+        if (after <= MAX_TAGS || after <= before) {
+            return null;
+        }
+        return new SpotException(SpotException.Kind.REJECTED, operation, 0, null, "a resource has at most " + MAX_TAGS
+                + " tags (AWS's limit), spot-api's own (spinup:org, spot-api:*) included; this " + operation
+                + " would leave " + after + (before > 0 ? " (it has " + before + ")" : ""), null, null, false);
+    }
+
     private static final Set<String> READ_ONLY = Set.of("id", "createdAt", "updatedAt");
 
     private SpotPayloads() {

@@ -193,8 +193,12 @@ public final class SpotResource {
      * failure, with a message that the object may still appear and the correlation token to look for.
      */
     public CompletableFuture<JsonNode> create(SpotClient spot, ObjectNode object, Correlation correlation) {
-        SpotCall call = SpotCall.post("create " + noun, basePath,
-                SpotPayloads.wrap(wrapper, correlation.tag(SpotPayloads.forSpot(object))));
+        ObjectNode tagged = correlation.tag(SpotPayloads.forSpot(object));
+        SpotException tooMany = SpotPayloads.tooManyTags("create " + noun, 0, SpotPayloads.tagCount(tagged));
+        if (tooMany != null) {
+            return CompletableFuture.failedFuture(tooMany);
+        }
+        SpotCall call = SpotCall.post("create " + noun, basePath, SpotPayloads.wrap(wrapper, tagged));
         CompletableFuture<JsonNode> earlier = correlation.lookFirst(() -> find(spot, correlation), null, failure ->
                 LOG.warn("create look-up failed account={} operation='{}' correlation={}: {}; creating (no earlier "
                         + "attempt is known)", spot.accountName(), call.operation(), correlation.token(),

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.org.Ownership;
 import dev.spotapi.spot.SpotClient;
 import dev.spotapi.spot.SpotException;
+import dev.spotapi.spot.SpotPayloads;
 import dev.spotapi.spot.SpotResource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,8 +47,12 @@ public final class ServerTags {
         }
         String operation = "update " + resource.noun();
         return spot.exclusive(resource.path(id), operation, fenced -> resource.read(fenced, id)
-                .thenCompose(stored -> resource.update(fenced, id,
-                        ownership.forUpdate(keep(partial, stored, resource.noun(), id, operation)))));
+                .thenCompose(stored -> {
+                    ObjectNode sent = ownership.forUpdate(keep(partial, stored, resource.noun(), id, operation));
+                    SpotException tooMany = SpotPayloads.tooManyTags(operation, SpotPayloads.tagCount(stored),
+                            SpotPayloads.tagCount(sent));
+                    return tooMany != null ? CompletableFuture.failedFuture(tooMany) : resource.update(fenced, id, sent);
+                }));
     }
 
     /**

@@ -17,8 +17,8 @@ import java.util.Map;
  * @param changes key to new value (null: remove), in the body's order
  */
 public record TagChange(Map<String, String> changes) {
-    /** Most tags on one resource (AWS EC2's limit). */
-    public static final int MAX_TAGS = 50;
+    /** Most tags on one resource (AWS EC2's limit: {@link dev.spotapi.spot.SpotPayloads#MAX_TAGS}). */
+    public static final int MAX_TAGS = dev.spotapi.spot.SpotPayloads.MAX_TAGS;
     static final int MAX_KEY = 128;
     static final int MAX_VALUE = 256;
 

@@ -101,9 +101,9 @@ public final class TagService {
         if (next.equals(current)) {
             return CompletableFuture.completedFuture(Map.of("tags", current));
         }
-        if (next.size() > TagChange.MAX_TAGS) {
-            return CompletableFuture.failedFuture(rejected(operation, "a resource has at most " + TagChange.MAX_TAGS
-                    + " tags; this merge would leave " + next.size()));
+        SpotException tooMany = SpotPayloads.tooManyTags(operation, current.size(), next.size());
+        if (tooMany != null) {
+            return CompletableFuture.failedFuture(tooMany);
         }
         ArrayNode tags = JsonNodeFactory.instance.arrayNode();
         next.forEach((k, v) -> tags.addObject().put("tagKey", k).put("tagValue", v));

@@ -87,10 +87,6 @@ class AttackRound17ReplicasTest {
         }
     }
 
-    private static void signal(String name, long pid) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start();
-        assertThat(kill.waitFor(5, TimeUnit.SECONDS)).isTrue();
-    }
 
     /**
      * The attack: Redis stalls (SIGSTOP: a frozen node, a long fork for a snapshot, a network partition that drops
@@ -126,12 +122,12 @@ class AttackRound17ReplicasTest {
                     c -> c.withSharedState(new SharedStateConfig(redis.url(), 1_000))), SETTINGS);
             Harness b = Harness.of(TestService.replica(sim, SETTINGS,
                     c -> c.withSharedState(new SharedStateConfig(redis.url(), 1_000))), SETTINGS);
-            long pid = redisPid(redis);
+            long pid = redis.pid();
             boolean stopped = false;
             try {
                 String id = a.createGroup();
                 String path = "/main/elastigroups/" + id;
-                signal("STOP", pid);
+                RedisProcess.signal("STOP", pid);
                 stopped = true;
                 StringBuilder seen = new StringBuilder();
                 Reply readyA = null;
@@ -172,7 +168,7 @@ class AttackRound17ReplicasTest {
                         readyBMs, read.status(), readMs, clip(read.body()), update.status(), updateMs,
                         clip(update.body()), scale.status(), scaleMs, clip(scale.body())));
                 System.out.println("[a17] stalled Redis: " + seen);
-                signal("CONT", pid);
+                RedisProcess.signal("CONT", pid);
                 stopped = false;
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 Reply after = keyed(a, "PUT", path + "/scale", "{\"direction\": \"up\", \"adjustment\": 1}", newKey());
@@ -195,7 +191,7 @@ class AttackRound17ReplicasTest {
                 }
             } finally {
                 if (stopped) {
-                    signal("CONT", pid);
+                    RedisProcess.signal("CONT", pid);
                 }
                 TestService.closeAll(a, b);
             }
@@ -218,7 +214,7 @@ class AttackRound17ReplicasTest {
         try (RedisProcess redis = RedisProcess.start(); SpotSimulator sim = TestService.simulator()) {
             Harness a = replica(sim, redis);
             Harness b = replica(sim, redis);
-            long pid = redisPid(redis);
+            long pid = redis.pid();
             boolean stopped = false;
             try {
                 String id = a.createGroup(); // target 2
@@ -226,10 +222,10 @@ class AttackRound17ReplicasTest {
                 String body = "{\"direction\": \"up\", \"adjustment\": 1}";
                 String key = newKey();
                 a.clearRequestLog();
-                signal("STOP", pid);
+                RedisProcess.signal("STOP", pid);
                 stopped = true;
                 Reply during = keyed(a, "PUT", path, body, key);
-                signal("CONT", pid);
+                RedisProcess.signal("CONT", pid);
                 stopped = false;
                 assertThat(during.status()).as(during.body()).isEqualTo(503);
                 assertThat(during.header("Retry-After")).isNotNull();
@@ -256,7 +252,7 @@ class AttackRound17ReplicasTest {
                 assertThat(a.stored(GROUPS, id).path("capacity").path("target").asInt()).isEqualTo(3);
             } finally {
                 if (stopped) {
-                    signal("CONT", pid);
+                    RedisProcess.signal("CONT", pid);
                 }
                 TestService.closeAll(a, b);
             }
@@ -271,15 +267,6 @@ class AttackRound17ReplicasTest {
         return s == null ? "" : s.substring(0, Math.min(200, s.length()));
     }
 
-    private static long redisPid(RedisProcess redis) {
-        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.url());
-        try (var c = client.connect()) {
-            return c.sync().info("server").lines().filter(l -> l.startsWith("process_id:"))
-                    .map(l -> Long.parseLong(l.substring(11).trim())).findFirst().orElseThrow();
-        } finally {
-            client.shutdown();
-        }
-    }
 
     /** Waits until the simulator holds a request (A's create, received, not yet handled). */
     private static void awaitInProgress(Harness h) throws Exception {

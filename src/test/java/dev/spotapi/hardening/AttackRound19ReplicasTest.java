@@ -32,93 +32,97 @@ class AttackRound19ReplicasTest {
                 c -> c.withSharedState(new SharedStateConfig(redis.url(), 1_000)).withTasks(tasks));
     }
 
-    private static long redisPid(RedisProcess redis) {
-        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.url());
-        try (var c = client.connect()) {
-            return c.sync().info("server").lines().filter(l -> l.startsWith("process_id:"))
-                    .map(l -> Long.parseLong(l.substring(11).trim())).findFirst().orElseThrow();
+    /** Six async stops, three on each replica, each {@code running}; their task ids, in order; {@code instances} filled. */
+    private static List<String> sixStops(TestService a, TestService b, List<String> instances) throws Exception {
+        List<String> tasks = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            TestService s = i % 2 == 0 ? a : b;
+            String instance = AttackRound6ReplicasTest.createInstance(s);
+            instances.add(instance);
+            tasks.add(AttackRound6ReplicasTest.asyncStop(s, instance));
+        }
+        for (String t : tasks) {
+            AttackRound6ReplicasTest.awaitStatus(a, t, "running");
+        }
+        return tasks;
+    }
+
+    /** Each task's {@code status} and {@code failure}, as {@code s} answers them (empty when it does not answer 200). */
+    private static Map<String, String> statuses(TestService s, List<String> tasks) {
+        Map<String, String> seen = new LinkedHashMap<>();
+        TestService.Reply r = s.call("GET", "/flywheel?" + String.join("&", tasks.stream().map(t -> "task=" + t).toList()), null);
+        if (r.status() == 200) {
+            for (String t : tasks) {
+                JsonNode n = r.json().path(t);
+                seen.put(t, n.path("status").asText() + " " + n.path("failure").asText());
+            }
+        }
+        return seen;
+    }
+
+    /** Polls until each of the six tasks is {@code completed} or {@code seconds} pass; the last statuses seen. */
+    private static Map<String, String> awaitCompleted(TestService s, List<String> tasks, int seconds) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        Map<String, String> seen;
+        do {
+            Thread.sleep(250);
+            seen = statuses(s, tasks);
+        } while (System.nanoTime() < until && !(seen.size() == 6 && seen.values().stream().allMatch(v -> v.startsWith("completed"))));
+        return seen;
+    }
+
+    /** Redis stalled (SIGSTOP) for {@code millis}, then resumed, whatever happens meanwhile. */
+    private static void stall(RedisProcess redis, long millis) throws Exception {
+        long pid = redis.pid();
+        RedisProcess.signal("STOP", pid);
+        try {
+            Thread.sleep(millis);
         } finally {
-            client.shutdown();
+            RedisProcess.signal("CONT", pid);
         }
     }
 
-    private static void signal(String name, long pid) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start();
-        assertThat(kill.waitFor(5, TimeUnit.SECONDS)).isTrue();
-    }
 
     /**
-     * The attack: six async stops answered 202 and running on two live replicas (Spot's pause takes 25 s); Redis
+     * The attack: six async stops answered 202 and running on two live replicas (Spot's pause takes 18 s); Redis
      * stalls (SIGSTOP: a frozen node, a network partition, a long fork) for 8 s, longer than {@code tasks.staleSeconds}
      * (4 s here; 300 s by default, so a 5-minute Redis outage in production); then it resumes. Nothing happened to
      * the replicas: each kept following its tasks, it just could not write its check-ins.
      *
-     * <p>Expected: the tasks go on and complete when Spot shows PAUSED. What happens: as soon as Redis is back, the
-     * replica whose reaper runs before the other replica's next check-in fails the other replica's tasks with "no
-     * check-in for 4 s: the replica running this task stopped and no other took it over" (every one of them is
-     * alive, and Spot goes on to pause every instance: the tasks say failed for a change Spot made). The reaper
-     * skips only its own running tasks ({@code Tasks#reap}), and reads the age of a check-in that could not be
-     * written as a dead replica.
+     * <p>Expected: the tasks go on and complete when Spot shows PAUSED. What happened: as soon as Redis was back, the
+     * replica whose reaper ran before the other replica's next check-in failed the other replica's tasks with "no
+     * check-in for 4 s: the replica running this task stopped and no other took it over" (every one of them alive,
+     * and Spot went on to pause every instance: the tasks said failed for a change Spot made). The reaper now judges
+     * check-ins only once it has reached the store for {@code staleSeconds} without a failure ({@code Tasks#reap}).
      */
     @Test
     void tasksOfLiveReplicasAreNotReapedWhenRedisComesBackFromAStallLongerThanStaleSeconds() throws Exception {
         try (RedisProcess redis = RedisProcess.start();
-                SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(Duration.ofMillis(25_000))
+                SpotSimulator sim = SpotSimulator.builder().port(0).transitionDuration(Duration.ofMillis(18_000))
                         .account(TestService.MAIN_ID, "main-spot-token").start()) {
             TestService a = replica(sim, redis);
             TestService b = replica(sim, redis);
-            long pid = redisPid(redis);
-            boolean stopped = false;
             try {
-                List<String> tasks = new ArrayList<>();
                 List<String> instances = new ArrayList<>();
-                for (int i = 0; i < 6; i++) {
-                    TestService s = i % 2 == 0 ? a : b;
-                    String instance = AttackRound6ReplicasTest.createInstance(s);
-                    instances.add(instance);
-                    tasks.add(AttackRound6ReplicasTest.asyncStop(s, instance));
-                }
-                for (String t : tasks) {
-                    AttackRound6ReplicasTest.awaitStatus(a, t, "running");
-                }
-                signal("STOP", pid);
-                stopped = true;
-                Thread.sleep(8_000);
-                signal("CONT", pid);
-                stopped = false;
-                // watch the tasks for 8 s after Redis is back (the pause itself ends ~25 s after the stops)
+                List<String> tasks = sixStops(a, b, instances);
+                stall(redis, 8_000);
+                // watch the tasks for 8 s after Redis is back (the pause itself ends ~18 s after the stops)
                 Map<String, String> seen = new LinkedHashMap<>();
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
                 while (System.nanoTime() < until) {
-                    TestService.Reply r = a.call("GET", "/flywheel?" + String.join("&",
-                            tasks.stream().map(t -> "task=" + t).toList()), null);
-                    if (r.status() == 200) {
-                        for (String t : tasks) {
-                            JsonNode n = r.json().path(t);
-                            seen.put(t, n.path("status").asText() + " " + n.path("failure").asText());
-                        }
-                    }
+                    seen.putAll(statuses(a, tasks));
+                    assertThat(seen.values()).as("tasks of live replicas after an 8 s Redis stall (staleSeconds 4): %s", seen)
+                            .allSatisfy(v -> assertThat(v).doesNotStartWith("failed"));
                     Thread.sleep(250);
                 }
-                System.out.println("[a19] tasks after the stall: " + seen);
-                // and Spot does what the failed tasks were asked to wait for: every instance ends PAUSED
-                Map<String, String> states = new LinkedHashMap<>();
-                long pauseBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                do {
-                    Thread.sleep(500);
-                    for (String i : instances) {
-                        states.put(i, a.call("GET", "/main/instances/" + i, null).json().path("state").asText());
-                    }
-                } while (System.nanoTime() < pauseBy && !states.values().stream().allMatch("PAUSED"::equals));
-                System.out.println("[a19] instances afterwards: " + states);
-                assertThat(seen.values())
-                        .as("tasks of live replicas 8 s after an 8 s Redis stall (staleSeconds 4): %s; the instances then: %s", seen,
-                                states)
-                        .allSatisfy(v -> assertThat(v).doesNotStartWith("failed"));
-            } finally {
-                if (stopped) {
-                    signal("CONT", pid);
+                assertThat(seen).as("the tasks were answered for").hasSize(6);
+                // and each is followed to its end: completed once Spot shows PAUSED
+                Map<String, String> end = awaitCompleted(b, tasks, 20);
+                assertThat(end.values()).as("%s", end).hasSize(6).allSatisfy(v -> assertThat(v).startsWith("completed"));
+                for (String i : instances) {
+                    assertThat(a.call("GET", "/main/instances/" + i, null).json().path("state").asText()).isEqualTo("PAUSED");
                 }
+            } finally {
                 TestService.closeAll(a, b);
             }
         }
@@ -136,41 +140,12 @@ class AttackRound19ReplicasTest {
                         .account(TestService.MAIN_ID, "main-spot-token").start()) {
             TestService a = replica(sim, redis, 60);
             TestService b = replica(sim, redis, 60);
-            long pid = redisPid(redis);
-            boolean stopped = false;
             try {
-                List<String> tasks = new ArrayList<>();
-                for (int i = 0; i < 6; i++) {
-                    TestService s = i % 2 == 0 ? a : b;
-                    tasks.add(AttackRound6ReplicasTest.asyncStop(s, AttackRound6ReplicasTest.createInstance(s)));
-                }
-                for (String t : tasks) {
-                    AttackRound6ReplicasTest.awaitStatus(a, t, "running");
-                }
-                signal("STOP", pid);
-                stopped = true;
-                Thread.sleep(5_000);
-                signal("CONT", pid);
-                stopped = false;
-                Map<String, String> seen = new LinkedHashMap<>();
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                do {
-                    Thread.sleep(500);
-                    TestService.Reply r = b.call("GET", "/flywheel?" + String.join("&",
-                            tasks.stream().map(t -> "task=" + t).toList()), null);
-                    if (r.status() == 200) {
-                        for (String t : tasks) {
-                            JsonNode n = r.json().path(t);
-                            seen.put(t, n.path("status").asText() + " " + n.path("failure").asText());
-                        }
-                    }
-                } while (System.nanoTime() < until && (seen.size() < 6 || !seen.values().stream().allMatch(v -> v.startsWith("completed"))));
-                System.out.println("[a19] after a 5 s stall (lease 2 s): " + seen);
+                List<String> tasks = sixStops(a, b, new ArrayList<>());
+                stall(redis, 5_000);
+                Map<String, String> seen = awaitCompleted(b, tasks, 30);
                 assertThat(seen.values()).as("%s", seen).hasSize(6).allSatisfy(v -> assertThat(v).startsWith("completed"));
             } finally {
-                if (stopped) {
-                    signal("CONT", pid);
-                }
                 TestService.closeAll(a, b);
             }
         }

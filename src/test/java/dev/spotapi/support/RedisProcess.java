@@ -50,6 +50,32 @@ public final class RedisProcess implements AutoCloseable {
         return port;
     }
 
+    /** The redis-server process id (from its {@code INFO server}). */
+    public long pid() {
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(url());
+        try (var c = client.connect()) {
+            return c.sync().info("server").lines().filter(l -> l.startsWith("process_id:"))
+                    .map(l -> Long.parseLong(l.substring(11).trim())).findFirst().orElseThrow();
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    /** Sends the process {@code signal} ({@code STOP}: a stalled Redis, {@code CONT}: resumed) with {@code kill}. */
+    public static void signal(String signal, long pid) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+            if (!kill.waitFor(5, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Stops the process (a Redis outage); {@link #restart()} brings it back on the same port, empty. */
     public void stop() {
         try {

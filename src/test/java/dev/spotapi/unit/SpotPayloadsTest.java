@@ -12,6 +12,22 @@ import org.junit.jupiter.api.Test;
 
 /** What a caller's object looks like when it is sent to Spot. */
 class SpotPayloadsTest {
+
+    @Test
+    void aWriteIsRefusedForTagsOnlyWhenItAddsPastTheLimit() {
+        assertThat(SpotPayloads.tooManyTags("create managed instance", 0, 50)).isNull();
+        assertThat(SpotPayloads.tooManyTags("create managed instance", 0, 51).getMessage())
+                .contains("at most 50 tags").contains("would leave 51");
+        assertThat(SpotPayloads.tooManyTags("merge instance tags", 52, 52)).as("a value change").isNull();
+        assertThat(SpotPayloads.tooManyTags("merge instance tags", 52, 51)).as("a removal").isNull();
+        assertThat(SpotPayloads.tooManyTags("merge instance tags", 52, 53).getMessage()).contains("it has 52");
+        assertThat(SpotPayloads.tooManyTags("merge instance tags", 50, 51).kind())
+                .isEqualTo(dev.spotapi.spot.SpotException.Kind.REJECTED);
+        assertThat(SpotPayloads.tagCount(SpotPayloads.forSpot(json(
+                "{\"compute\":{\"launchSpecification\":{\"tags\":[{\"tagKey\":\"a\",\"tagValue\":\"b\"}]}}}"))))
+                .isEqualTo(1);
+        assertThat(SpotPayloads.tagCount(json("{\"compute\":{}}"))).isZero();
+    }
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static ObjectNode json(String text) {

@@ -44,7 +44,11 @@ public final class Exchange {
     private final Method method;
     private final String path;
     final Endpoint endpoint;
-    private final long startNanos = System.nanoTime();
+    /**
+     * When the request began: Jetty's time of its first byte, so that a body that trickled in before this exchange was
+     * made is part of its duration (attack round 20: a 2.6 s upload was logged as 118 ms).
+     */
+    private final long startNanos;
     private Map<String, String> pathParams;
     private Map<String, List<String>> queryParams;
     private String undecodableQuery;
@@ -70,6 +74,9 @@ public final class Exchange {
         String raw = request.getHttpURI().getPath();
         this.path = raw == null ? "/" : raw;
         this.endpoint = router.find(method, path);
+        long now = System.nanoTime();
+        long began = request.getBeginNanoTime();
+        this.startNanos = began != 0 && now - began >= 0 ? began : now;
     }
 
     // ---- the request ----
@@ -312,7 +319,7 @@ public final class Exchange {
         return request;
     }
 
-    /** Nanoseconds since the router took the request ({@link System#nanoTime} base). */
+    /** When the request began ({@link System#nanoTime} base): Jetty's arrival time of its first byte. */
     long startNanos() {
         return startNanos;
     }
