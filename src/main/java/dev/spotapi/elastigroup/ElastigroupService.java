@@ -145,9 +145,16 @@ public final class ElastigroupService {
                 if (current.isZero()) {
                     return CompletableFuture.completedFuture(null); // already stopped: idempotent, no write
                 }
-                // one tag more, even past AWS's 50: no instance is launched with it (capacity 0), the start removes it,
-                // and a later tag write that adds none is not refused for it (SpotPayloads#tooManyTags)
                 newTags.addObject().put("tagKey", STOPPED_CAPACITY_TAG).put("tagValue", encode(current));
+                // never past AWS's 50: a capacity set while stopped runs the group with the tag still on (attack round
+                // 21); at the bound the stop is refused, nothing changed, and says why
+                SpotException tooMany = dev.spotapi.spot.SpotPayloads.tooManyTags("stop elastigroup", tags.size(),
+                        newTags.size());
+                if (tooMany != null) {
+                    return CompletableFuture.failedFuture(new SpotException(SpotException.Kind.REJECTED,
+                            "stop elastigroup", 0, null, tooMany.spotMessage() + ": the stop keeps the capacity to start"
+                            + " with in " + STOPPED_CAPACITY_TAG + "; remove a tag first", null, null, false));
+                }
                 change.set("capacity", Capacity.ZERO.toJson());
             } else {
                 if (current.target() != null && current.target() > 0

@@ -38,9 +38,13 @@ public final class Rolls {
         return ElastigroupService.GROUPS.path(groupId);
     }
 
+    /** The {@code Retry-After} of a roll refused because another one is running: a roll takes minutes. */
+    static final java.time.Duration ROLL_RUNNING_RETRY_AFTER = java.time.Duration.ofSeconds(60);
+
     /**
      * Starts a roll ({@code PUT /aws/ec2/group/{id}/roll}); answers Spot's deployment item (its {@code id} is
-     * the roll id). When Spot refuses and the group has a roll running, a CONFLICT naming that roll.
+     * the roll id). When Spot refuses and the group has a roll running, an IN_PROGRESS (409) naming that roll, with a
+     * {@code Retry-After} of {@link #ROLL_RUNNING_RETRY_AFTER}.
      */
     public static CompletableFuture<JsonNode> start(Account account, String groupId, ObjectNode params) {
         SpotCall call = SpotCall.put("roll elastigroup", path(groupId) + "/roll", params);
@@ -52,10 +56,11 @@ public final class Rolls {
                         return list(account, groupId).thenCompose(rolls -> {
                             for (JsonNode r : rolls) {
                                 if (RUNNING.contains(r.path("status").asText("").toUpperCase(Locale.ROOT))) {
-                                    return CompletableFuture.failedFuture(new SpotException(SpotException.Kind.CONFLICT,
+                                    return CompletableFuture.failedFuture(new SpotException(SpotException.Kind.IN_PROGRESS,
                                             "roll elastigroup", s.httpStatus(), s.code(), "elastigroup '" + groupId
                                             + "' already has roll " + r.path("id").asText() + " running ("
-                                            + r.path("status").asText() + ")", s.spotRequestId(), null, false));
+                                            + r.path("status").asText() + ")", s.spotRequestId(), ROLL_RUNNING_RETRY_AFTER,
+                                            false));
                                 }
                             }
                             return CompletableFuture.failedFuture(cause);

@@ -62,6 +62,11 @@ public final class OrgAdoption {
                     JsonNode tags = Ownership.tags(current);
                     ArrayNode withOurs = ownership.withOurTag(tags instanceof ArrayNode a ? a
                             : JsonNodeFactory.instance.arrayNode());
+                    dev.spotapi.spot.SpotException tooMany = dev.spotapi.spot.SpotPayloads.tooManyTags(
+                            "adopt " + resource.noun(), tags.size(), withOurs.size());
+                    if (tooMany != null) { // AWS allows 50: reported as failed, nothing written (attack round 21)
+                        return java.util.concurrent.CompletableFuture.<Boolean>failedFuture(tooMany);
+                    }
                     ObjectNode partial = JsonNodeFactory.instance.objectNode();
                     partial.putObject("compute").putObject("launchSpecification").set("tags", withOurs);
                     return resource.update(fenced, target.id(), partial).thenApply(updated -> true);

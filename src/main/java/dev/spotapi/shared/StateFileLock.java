@@ -41,6 +41,7 @@ public final class StateFileLock implements AutoCloseable {
         }
         FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         long until = System.nanoTime() + wait.toNanos();
+        boolean said = false;
         try {
             while (true) {
                 FileLock lock;
@@ -51,6 +52,12 @@ public final class StateFileLock implements AutoCloseable {
                 }
                 if (lock != null) {
                     return new StateFileLock(channel, lock);
+                }
+                if (!said) { // a second process on the same files (a second sandbox in one checkout) waits: say so
+                    said = true;
+                    org.slf4j.LoggerFactory.getLogger(StateFileLock.class).warn("{} is held by another process (another"
+                            + " spot-api on the same state files, e.g. a second sandbox in this directory: give it"
+                            + " --sandbox-dir DIR); waiting up to {} s for it to stop", lockFile, wait.toSeconds());
                 }
                 if (System.nanoTime() - until > 0) {
                     throw new IOException("held by another process (" + lockFile + "): one process per state file;"

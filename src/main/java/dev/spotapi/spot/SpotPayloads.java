@@ -33,8 +33,8 @@ public final class SpotPayloads {
             return null;
         }
         return new SpotException(SpotException.Kind.REJECTED, operation, 0, null, "a resource has at most " + MAX_TAGS
-                + " tags (AWS's limit), spot-api's own (spinup:org, spot-api:*) included; this " + operation
-                + " would leave " + after + (before > 0 ? " (it has " + before + ")" : ""), null, null, false);
+                + " tags (AWS's limit), spot-api's own (spinup:org, spot-api:*) included: this would leave " + after
+                + (before > 0 ? " (it has " + before + ")" : ""), null, null, false);
     }
 
     private static final Set<String> READ_ONLY = Set.of("id", "createdAt", "updatedAt");

@@ -57,6 +57,11 @@ public final class GroupStatefulService {
             PowerState state) {
         return ofGroup(spot, group, statefulInstance).thenCompose(item -> {
             String status = item.path("state").asText(null);
+            if (deallocating(status)) { // it will never be paused, resumed or recycled again: no retry helps
+                return CompletableFuture.<Void>failedFuture(new SpotException(SpotException.Kind.CONFLICT,
+                        state.word() + " stateful instance", 0, null, "stateful instance '" + statefulInstance + "' is "
+                        + status + ": its resources are being or have been deleted", null, null, false));
+            }
             return switch (dev.spotapi.power.PowerPlan.forInstance(state, status)) {
                 case ALREADY, UNDER_WAY -> CompletableFuture.<Void>completedFuture(null);
                 case OPPOSITE -> CompletableFuture.<Void>failedFuture(new SpotException(SpotException.Kind.IN_PROGRESS,
@@ -72,9 +77,26 @@ public final class GroupStatefulService {
         });
     }
 
-    /** Deletes every resource of the stateful instance: network interface, snapshots, volumes ({@code .../deallocate}). */
+    /**
+     * Deletes every resource of the stateful instance: network interface, snapshots, volumes ({@code .../deallocate}),
+     * inside the group's write fence as power is. Repeated while the group's list shows it deallocating or deallocated
+     * (OAS {@code listStatefulInstances.state}: DEALLOCATE, DEALLOCATING, DEALLOCATED), it succeeds with no call, as a
+     * repeated power request does (attack round 21: 409 "retry", then a bare 404).
+     */
     public CompletableFuture<Void> deallocate(Account account, String group, String statefulInstance) {
-        return action(account, group, statefulInstance, "deallocate");
+        return account.spot().exclusive(ElastigroupService.GROUPS.path(group), "deallocate stateful instance",
+                spot -> ofGroup(spot, group, statefulInstance).thenCompose(member ->
+                        deallocating(member.path("state").asText(null)) ? CompletableFuture.<Void>completedFuture(null)
+                                : send(spot, group, statefulInstance, "deallocate")));
+    }
+
+    /** Whether Spot's {@code state} of a stateful instance is a deallocation under way or done (any case). */
+    static boolean deallocating(String state) {
+        if (state == null) {
+            return false;
+        }
+        String s = state.trim().toUpperCase(java.util.Locale.ROOT);
+        return s.equals("DEALLOCATE") || s.equals("DEALLOCATING") || s.equals("DEALLOCATED");
     }
 
     /**
@@ -116,15 +138,6 @@ public final class GroupStatefulService {
             }
         }
         return false;
-    }
-
-    private CompletableFuture<Void> action(Account account, String group, String statefulInstance, String action) {
-        return ofGroup(account, group, statefulInstance).thenCompose(member -> send(account, group, statefulInstance,
-                action));
-    }
-
-    private static CompletableFuture<Void> send(Account account, String group, String statefulInstance, String action) {
-        return send(account.spot(), group, statefulInstance, action);
     }
 
     private static CompletableFuture<Void> send(dev.spotapi.spot.SpotClient spot, String group, String statefulInstance,

@@ -520,7 +520,8 @@ public final class Tasks implements AutoCloseable {
         try {
             List<String> unfinished = store.unfinished(config.maxQueue());
             reached();
-            if (clock.millis() - reachableSince < config.staleSeconds() * 1_000L) {
+            long since = reachableSince; // read once: a failed heartbeat on another thread may reset it meanwhile
+            if (since < 0 || clock.millis() - since < config.staleSeconds() * 1_000L) {
                 unfinished = List.of(); // out of reach within staleSeconds: a live replica may not have checked in since
             }
             Instant stale = clock.instant().minusSeconds(config.staleSeconds());

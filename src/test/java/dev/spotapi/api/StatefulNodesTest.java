@@ -451,7 +451,9 @@ class StatefulNodesTest {
         assertThat(taskOutcome(deallocate)).isEqualTo("completed");
         // Spot keeps a deallocated stateful instance listed as DEALLOCATED (OAS listStatefulInstances.state)
         assertThat(expect(alpha, "GET", base, null, 200).json().path(0).path("state").asText()).isEqualTo("DEALLOCATED");
-        expect(alpha, "DELETE", base + "/" + ssi, null, 404);
+        // a repeated deallocation is done (attack round 21: was Spot's bare 404); power of it can never be (409)
+        expect(alpha, "DELETE", base + "/" + ssi, null, 204);
+        expect(alpha, "PUT", base + "/" + ssi + "/power", "{\"state\":\"start\"}", 409);
         expect(alpha, "PUT", base + "/ssi-00000000/power", "{\"state\":\"stop\"}", 404);
         expect(alpha, "PUT", base + "/nope/power", "{\"state\":\"stop\"}", 404);
     }

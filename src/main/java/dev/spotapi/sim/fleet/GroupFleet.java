@@ -65,6 +65,13 @@ public final class GroupFleet {
             units -= last;
         }
         ObjectNode next = SimJson.object();
+        // everything else the group's state holds (its rolls, its suspensions, ...) stays as it was: Spot keeps a
+        // group's deployments and suspensions when the group changes (attack round 21: every change dropped them)
+        state.fields().forEachRemaining(e -> {
+            if (!"instances".equals(e.getKey()) && !"history".equals(e.getKey()) && !"activity".equals(e.getKey())) {
+                next.set(e.getKey(), e.getValue().deepCopy());
+            }
+        });
         next.putArray("instances").addAll(instances);
         ArrayNode history = next.putArray("history");
         state.path("history").forEach(h -> history.add(h.deepCopy()));
