@@ -15,6 +15,14 @@ import org.junit.jupiter.api.Test;
  * a failing test is a finding of the round's report.
  */
 class AttackRound21StatefulTest extends TaskHarnessPerClass {
+
+    /** Starts a roll of {@code group} (202 asserted): its answer, the roll id in {@code rollId}. */
+    private Reply startRoll(String group, int batchSizePercentage, int gracePeriod) {
+        Reply first = call("POST", "/main/elastigroups/" + group + "/rolls",
+                "{\"batchSizePercentage\":" + batchSizePercentage + ",\"gracePeriod\":" + gracePeriod + "}");
+        assertThat(first.status()).as(first.body()).isEqualTo(202);
+        return first;
+    }
     private static final Map<String, String> TOKEN = Map.of("X-Auth-Token", TestService.TOKEN);
 
     private Reply call(String method, String path, Object body) {
@@ -33,9 +41,7 @@ class AttackRound21StatefulTest extends TaskHarnessPerClass {
     @Test
     void aCapacityChangeDuringARollNeitherForgetsTheRollNorLetsASecondOneStart() throws Exception {
         String group = h.createGroup();
-        Reply first = call("POST", "/main/elastigroups/" + group + "/rolls",
-                "{\"batchSizePercentage\":50,\"gracePeriod\":600}");
-        assertThat(first.status()).as(first.body()).isEqualTo(202);
+        Reply first = startRoll(group, 50, 600);
         String roll = first.json().path("rollId").asText();
         Reply cap = call("PUT", "/main/elastigroups/" + group + "/capacity", "{\"minimum\":1,\"maximum\":4,\"target\":3}");
         assertThat(cap.status()).as(cap.body()).isEqualTo(200);
@@ -64,9 +70,7 @@ class AttackRound21StatefulTest extends TaskHarnessPerClass {
     @Test
     void aScaleNeitherErasesTheGroupsRollHistoryNorItsSuspensions() throws Exception {
         String group = h.createGroup();
-        Reply first = call("POST", "/main/elastigroups/" + group + "/rolls",
-                "{\"batchSizePercentage\":100,\"gracePeriod\":60}");
-        assertThat(first.status()).as(first.body()).isEqualTo(202);
+        Reply first = startRoll(group, 100, 60);
         h.svc.sim("POST", "/_sim/clock/advance", "{\"seconds\": 200}");
         JsonNode t = awaitEnd(first.header("X-Flywheel-Task"), 10);
         assertThat(t.path("status").asText()).as("%s", t).isEqualTo("completed");
@@ -95,9 +99,7 @@ class AttackRound21StatefulTest extends TaskHarnessPerClass {
     @Test
     void aTagWriteDuringARollDoesNotForgetTheRoll() {
         String group = h.createGroup();
-        Reply first = call("POST", "/main/elastigroups/" + group + "/rolls",
-                "{\"batchSizePercentage\":50,\"gracePeriod\":600}");
-        assertThat(first.status()).as(first.body()).isEqualTo(202);
+        Reply first = startRoll(group, 50, 600);
         Reply tags = call("PUT", "/main/elastigroups/" + group + "/tags", "{\"tags\":{\"team\":\"web\"}}");
         assertThat(tags.status()).as(tags.body()).isEqualTo(200);
         Reply rolls = call("GET", "/main/elastigroups/" + group + "/rolls", null);
@@ -165,9 +167,7 @@ class AttackRound21StatefulTest extends TaskHarnessPerClass {
     @Test
     void anUpdateAndRollDuringARollIsRefusedAndTheRunningRollStays() {
         String group = h.createGroup();
-        Reply first = call("POST", "/main/elastigroups/" + group + "/rolls",
-                "{\"batchSizePercentage\":50,\"gracePeriod\":600}");
-        assertThat(first.status()).as(first.body()).isEqualTo(202);
+        Reply first = startRoll(group, 50, 600);
         String roll = first.json().path("rollId").asText();
         Reply update = call("PUT", "/main/elastigroups/" + group + "?roll=true",
                 "{\"compute\":{\"launchSpecification\":{\"imageId\":\"ami-00000000000000002\"}}}");
