@@ -59,6 +59,20 @@ abstract class ApiTestSupport {
 
     // ---- bodies from the contract (seed-api.md) -----------------------------------------------
 
+    /**
+     * {@code body}'s {@code compute.launchSpecification.tags} replaced by {@code count} tags of the caller's
+     * ({@code t0=v}, {@code t1=v}, ...); answers that array, for more.
+     */
+    static com.fasterxml.jackson.databind.node.ArrayNode callerTags(ObjectNode body, int count) {
+        com.fasterxml.jackson.databind.node.ArrayNode tags =
+                (com.fasterxml.jackson.databind.node.ArrayNode) body.with("compute").with("launchSpecification").withArray("tags");
+        tags.removeAll();
+        for (int i = 0; i < count; i++) {
+            tags.addObject().put("tagKey", "t" + i).put("tagValue", "v");
+        }
+        return tags;
+    }
+
     static ObjectNode groupBody() {
         return TestService.json(SeedExamples.GROUP);
     }

@@ -20,9 +20,6 @@ class AttackRound20PortalTest extends ApiTestSupport {
 
     private static final Map<String, String> REAPER = Map.of("X-Forwarded-User", "reaper");
 
-    private static ArrayNode tags(ObjectNode body) {
-        return (ArrayNode) body.with("compute").with("launchSpecification").withArray("tags");
-    }
 
     private Reply reaperTag(String id, String json) {
         return svc.call("PUT", "/main/" + id + "/tags", TestService.json(json), withToken(REAPER));
@@ -45,11 +42,7 @@ class AttackRound20PortalTest extends ApiTestSupport {
     @Test
     void aStoppedGroupAtTheTagBoundStillTakesAValueChangeOfATagItHas() {
         ObjectNode body = groupBody();
-        ArrayNode t = tags(body);
-        t.removeAll();
-        for (int i = 0; i < 46; i++) {
-            t.addObject().put("tagKey", "t" + i).put("tagValue", "v");
-        }
+        ArrayNode t = callerTags(body, 46);
         t.addObject().put("tagKey", "yale:notified_at").put("tagValue", "2026/12/01 00:00:00");
         String id = createGroup(body); // 47 of the caller's + spinup:org + spot-api:correlation = 49
         Reply stop = call("PUT", "/main/elastigroups/" + id + "/power", TestService.json("{\"state\": \"stop\"}"));
@@ -79,11 +72,7 @@ class AttackRound20PortalTest extends ApiTestSupport {
     @Test
     void anInstanceTheCreateAcceptedCanHaveATagValueChanged() {
         ObjectNode body = instanceBody();
-        ArrayNode t = tags(body);
-        t.removeAll();
-        for (int i = 0; i < 50; i++) {
-            t.addObject().put("tagKey", "t" + i).put("tagValue", "v");
-        }
+        ArrayNode t = callerTags(body, 50);
         Reply refused = call("POST", "/main/instances", body);
         assertThat(refused.status()).as("create: %s", refused.body()).isEqualTo(400);
         assertThat(refused.body()).contains("at most 50 tags").contains("would leave 52");

@@ -3,7 +3,6 @@ package dev.spotapi.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
@@ -18,9 +17,6 @@ import org.junit.jupiter.api.Test;
  */
 class AttackRound21VerifyTest extends ApiTestSupport {
 
-    private static ArrayNode tags(ObjectNode body) {
-        return (ArrayNode) body.with("compute").with("launchSpecification").withArray("tags");
-    }
 
     private JsonNode storedTags(String id) {
         return get("/main/elastigroups/" + id).json().path("compute").path("launchSpecification").path("tags");
@@ -35,11 +31,7 @@ class AttackRound21VerifyTest extends ApiTestSupport {
     @Test
     void aCapacitySetOnAStoppedGroupAtTheBoundDoesNotLaunchInstancesPastFiftyTags() {
         ObjectNode body = groupBody();
-        ArrayNode t = tags(body);
-        t.removeAll();
-        for (int i = 0; i < 48; i++) {
-            t.addObject().put("tagKey", "t" + i).put("tagValue", "v");
-        }
+        callerTags(body, 48);
         String id = createGroup(body);
         assertThat(storedTags(id).size()).isEqualTo(50);
         Reply stop = call("PUT", "/main/elastigroups/" + id + "/power", TestService.json("{\"state\": \"stop\"}"));
