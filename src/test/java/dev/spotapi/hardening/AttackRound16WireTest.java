@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spotapi.SpotApi;
 import dev.spotapi.config.SpotClientSettings;
-import dev.spotapi.sim.SpotSimulator;
 import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
 import java.net.URI;
@@ -20,9 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Attack round 16 (report-only helper), the wire: what reaches spot-api before authentication, and Spot misbehaving
@@ -32,21 +30,9 @@ class AttackRound16WireTest {
     static final SpotClientSettings SETTINGS = new SpotClientSettings(2_000, 1_500, 5_000, 3, 20, 200, 0, 100, 300);
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
-    static SpotSimulator sim;
 
-    @BeforeAll
-    static void startSimulator() {
-        sim = TestService.simulator();
-    }
-
-    @AfterAll
-    static void stopSimulator() {
-        sim.close();
-    }
-
-    static RawSpot.Script proxy() {
-        return RawSpot.proxyTo(sim.baseUrl());
-    }
+    @RegisterExtension
+    static final SimulatorPerClass SIM = new SimulatorPerClass();
 
     /** Proxies every request; the first GET of a group ({@code /aws/ec2/group/sig-...}) {@code bad} answers. */
     static RawSpot.Script onceOnGroupRead(RawSpot.Script bad) {
@@ -55,7 +41,7 @@ class AttackRound16WireTest {
             if (r.is("GET") && r.path().matches(".*/aws/ec2/group/sig-[^/]+") && done.compareAndSet(false, true)) {
                 return bad.answer(r, out, s);
             }
-            return proxy().answer(r, out, s);
+            return SIM.proxy().answer(r, out, s);
         };
     }
 
@@ -71,7 +57,7 @@ class AttackRound16WireTest {
     /** A service whose Spot is a {@link RawSpot} (proxying to the simulator), with one group made. */
     record Fixture(RawSpot raw, SpotApi api, String id) implements AutoCloseable {
         static Fixture start() throws Exception {
-            RawSpot raw = new RawSpot(proxy());
+            RawSpot raw = new RawSpot(SIM.proxy());
             SpotApi api = SpotApi.start(TestService.config(raw.endpoint(), SETTINGS));
             Reply created = call(api, "POST", "/main/elastigroups",
                     Harness.groupBody(Harness.uniqueName("wire16")).toString());
@@ -121,7 +107,7 @@ class AttackRound16WireTest {
             });
             cases.put("200 + X-RateLimit-Remaining: 0, Retry-After " + at.getKey() + " (" + date + ")",
                     (r, out, s) -> {
-                        String real = RawSpot.forward(sim.baseUrl(), r);
+                        String real = RawSpot.forward(SIM.baseUrl(), r);
                         int split = real.indexOf("\r\n");
                         RawSpot.write(out, real.substring(0, split + 2) + "X-RateLimit-Remaining: 0\r\nRetry-After: "
                                 + date + "\r\n" + real.substring(split + 2));
@@ -207,7 +193,7 @@ class AttackRound16WireTest {
     /** Proxies every request; a PUT or DELETE of a group goes to Spot and its real reply gets {@code extra} headers. */
     static RawSpot.Script writesWithHeaders(String extra) {
         return (r, out, s) -> {
-            String real = RawSpot.forward(sim.baseUrl(), r);
+            String real = RawSpot.forward(SIM.baseUrl(), r);
             if (r.is("PUT") || r.is("DELETE")) {
                 int split = real.indexOf("\r\n");
                 real = real.substring(0, split + 2) + extra + real.substring(split + 2);
@@ -302,7 +288,7 @@ class AttackRound16WireTest {
             java.util.concurrent.atomic.AtomicInteger nth = new java.util.concurrent.atomic.AtomicInteger();
             f.raw.script((r, out, s) -> {
                 if (!r.is("PUT")) {
-                    return proxy().answer(r, out, s);
+                    return SIM.proxy().answer(r, out, s);
                 }
                 switch (nth.getAndIncrement() % 3) {
                     case 0 -> { // never a byte
@@ -336,7 +322,7 @@ class AttackRound16WireTest {
             }
             long putsAtSpot = f.raw.count("PUT");
             System.out.printf("[round16] hung PUTs all answered in %d ms%n", (System.nanoTime() - tHung) / 1_000_000);
-            f.raw.script(proxy()); // Spot healthy again for every new connection
+            f.raw.script(SIM.proxy()); // Spot healthy again for every new connection
             Thread.sleep(5_000);
             long t0 = System.nanoTime();
             Reply put = call(f.api, "PUT", "/main/elastigroups/" + fresh, "{\"description\":\"after\"}");
@@ -452,7 +438,7 @@ class AttackRound16WireTest {
         for (Map.Entry<String, java.util.function.UnaryOperator<String>> b : bodies.entrySet()) {
             if (c == null || !c.process.isAlive()) { // one child while it lives: a new one after it ended
                 TestService.closeAll(c, raw);
-                raw = new RawSpot(proxy());
+                raw = new RawSpot(SIM.proxy());
                 c = Child.start(java.nio.file.Files.createDirectory(dir.resolve("child" + k++)), raw);
                 Reply created = c.call("POST", "/main/elastigroups", Harness.groupBody(Harness.uniqueName("big")).toString());
                 assertThat(created.status()).as(created.body()).isEqualTo(200);
@@ -460,7 +446,7 @@ class AttackRound16WireTest {
             }
             {
                 String gid = id;
-                String real = RawSpot.forward(sim.baseUrl(), new RawSpot.Request("GET", "/aws/ec2/group/" + gid,
+                String real = RawSpot.forward(SIM.baseUrl(), new RawSpot.Request("GET", "/aws/ec2/group/" + gid,
                         "/aws/ec2/group/" + gid + "?accountId=" + TestService.MAIN_ID,
                         List.of("Authorization: Bearer main-spot-token"), new byte[0], 0));
                 int status = b.getKey().startsWith("200") ? 200 : 400;
@@ -468,13 +454,10 @@ class AttackRound16WireTest {
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 raw.script((r, out, s) -> {
                     if (r.is("GET") && r.path().endsWith("/" + gid)) {
-                        out.write(("HTTP/1.1 " + status + " X\r\nContent-Type: application/json\r\nContent-Length: "
-                                + bytes.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                        out.write(bytes);
-                        out.flush();
+                        RawSpot.writeJson(out, status, bytes);
                         return true;
                     }
-                    return proxy().answer(r, out, s);
+                    return SIM.proxy().answer(r, out, s);
                 });
                 Thread.sleep(500);
                 long logBefore = c.logBytes();

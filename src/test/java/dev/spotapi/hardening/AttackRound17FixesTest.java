@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spotapi.SpotApi;
 import dev.spotapi.config.SpotClientSettings;
-import dev.spotapi.sim.SpotSimulator;
 import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
 import java.util.ArrayList;
@@ -14,9 +13,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Attack round 17 (report-only helper), round 16's fixes: the in-flight reply budget ({@code spot.BoundedBody}), the
@@ -26,21 +24,9 @@ import org.junit.jupiter.api.Test;
  */
 class AttackRound17FixesTest {
     static final SpotClientSettings SETTINGS = new SpotClientSettings(2_000, 1_500, 5_000, 3, 20, 200, 0, 100, 300);
-    static SpotSimulator sim;
 
-    @BeforeAll
-    static void startSimulator() {
-        sim = TestService.simulator();
-    }
-
-    @AfterAll
-    static void stopSimulator() {
-        sim.close();
-    }
-
-    static RawSpot.Script proxy() {
-        return RawSpot.proxyTo(sim.baseUrl());
-    }
+    @RegisterExtension
+    static final SimulatorPerClass SIM = new SimulatorPerClass();
 
     static Reply call(SpotApi api, String method, String path, String body) {
         return ClientWireAttackTest.call(api, method, path, body);
@@ -93,7 +79,7 @@ class AttackRound17FixesTest {
      */
     @Test
     void slowRepliesOfOneCallersGroupsDoNotRefuseOtherCallersReadsOfHealthyGroups() throws Exception {
-        RawSpot raw = new RawSpot(proxy());
+        RawSpot raw = new RawSpot(SIM.proxy());
         SpotApi api = SpotApi.start(TestService.config(raw.endpoint(), SETTINGS));
         try {
             List<String> ids = groups(api, TO_FILL + 2);
@@ -102,7 +88,7 @@ class AttackRound17FixesTest {
                 if (r.is("GET") && slow.contains(r.path().substring(r.path().lastIndexOf('/') + 1))) {
                     return trickle(out);
                 }
-                return proxy().answer(r, out, s);
+                return SIM.proxy().answer(r, out, s);
             });
             List<CompletableFuture<Reply>> slowReads = new ArrayList<>();
             for (String id : slow) { // distinct groups: concurrent reads of one group are one Spot call
@@ -124,7 +110,7 @@ class AttackRound17FixesTest {
             for (CompletableFuture<Reply> f : slowReads) {
                 slowStatuses.merge(f.get(30, TimeUnit.SECONDS).status(), 1, Integer::sum);
             }
-            raw.script(proxy());
+            raw.script(SIM.proxy());
             Reply after = call(api, "GET", "/main/elastigroups/" + ids.get(TO_FILL), null);
             System.out.printf("[round17] per reply %d MiB, in flight %d MiB; %d slow reads %s; other group reads %s in"
                     + " %d ms, first not 200: %s; once the slow reads ended: %d%n", MAX_REPLY >> 20, IN_FLIGHT >> 20,
@@ -154,7 +140,7 @@ class AttackRound17FixesTest {
      */
     @Test
     void writesWhoseRepliesTrickleDoNotRefuseEveryReadForTheirTenMinutes() throws Exception {
-        RawSpot raw = new RawSpot(proxy());
+        RawSpot raw = new RawSpot(SIM.proxy());
         SpotApi api = SpotApi.start(TestService.config(raw.endpoint(), SETTINGS));
         try {
             List<String> ids = groups(api, TO_FILL + 1);
@@ -162,7 +148,7 @@ class AttackRound17FixesTest {
             java.util.concurrent.atomic.AtomicInteger nth = new java.util.concurrent.atomic.AtomicInteger();
             raw.script((r, out, s) -> {
                 if (!r.is("PUT")) {
-                    return proxy().answer(r, out, s);
+                    return SIM.proxy().answer(r, out, s);
                 }
                 if (nth.getAndIncrement() % 2 == 0) {
                     return trickle(out);
@@ -181,12 +167,12 @@ class AttackRound17FixesTest {
                 hungStatuses.merge(f.get(30, TimeUnit.SECONDS).status(), 1, Integer::sum);
             }
             long hungMs = (System.nanoTime() - t0) / 1_000_000;
-            raw.script(proxy());
+            raw.script(SIM.proxy());
             Thread.sleep(3_000);
             Reply read = call(api, "GET", "/main/elastigroups/" + other, null);
             Reply put = call(api, "PUT", "/main/elastigroups/" + other, "{\"description\":\"after17\"}");
             Reply reread = call(api, "GET", "/main/elastigroups/" + other, null);
-            String atSpot = RawSpot.forward(sim.baseUrl(), new RawSpot.Request("GET", "/aws/ec2/group/" + other,
+            String atSpot = RawSpot.forward(SIM.baseUrl(), new RawSpot.Request("GET", "/aws/ec2/group/" + other,
                     "/aws/ec2/group/" + other + "?accountId=" + TestService.MAIN_ID,
                     List.of("Authorization: Bearer main-spot-token"), new byte[0], 0));
             System.out.printf("[round17] %d hung writes answered %s in %d ms; 3 s after Spot is healthy: GET %d %s; PUT"
@@ -220,7 +206,7 @@ class AttackRound17FixesTest {
      */
     @Test
     void heldAWriteSpotAppliesAfterItsCallersTimeoutNeverLandsAfterANewerOne() throws Exception {
-        RawSpot raw = new RawSpot(proxy());
+        RawSpot raw = new RawSpot(SIM.proxy());
         SpotApi api = SpotApi.start(TestService.config(raw.endpoint(), SETTINGS));
         try {
             List<String> ids = groups(api, 3);
@@ -236,7 +222,7 @@ class AttackRound17FixesTest {
                     if (r.is("PUT") && r.path().endsWith("/aws/ec2/group/" + id) && first.compareAndSet(false, true)) {
                         Thread.sleep(3_000);
                     }
-                    return proxy().answer(r, out, s);
+                    return SIM.proxy().answer(r, out, s);
                 });
                 CompletableFuture<Reply> older = async(api, "PUT", "/main/elastigroups/" + id,
                         "{\"description\":\"older17\",\"capacity\":{\"minimum\":0,\"maximum\":3,\"target\":2}}");
@@ -246,8 +232,8 @@ class AttackRound17FixesTest {
                 long secondMs = (System.nanoTime() - t0) / 1_000_000;
                 Reply olderReply = older.get(30, TimeUnit.SECONDS);
                 Thread.sleep(1_500); // the held write has landed (3 s after it reached Spot)
-                raw.script(proxy());
-                String atSpot = RawSpot.forward(sim.baseUrl(), new RawSpot.Request("GET", "/aws/ec2/group/" + id,
+                raw.script(SIM.proxy());
+                String atSpot = RawSpot.forward(SIM.baseUrl(), new RawSpot.Request("GET", "/aws/ec2/group/" + id,
                         "/aws/ec2/group/" + id + "?accountId=" + TestService.MAIN_ID,
                         List.of("Authorization: Bearer main-spot-token"), new byte[0], 0));
                 com.fasterxml.jackson.databind.JsonNode group = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -290,7 +276,7 @@ class AttackRound17FixesTest {
     @Test
     void concurrentRepliesEachUnderTheReplyBoundDoNotEndTheProcess(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        RawSpot raw = new RawSpot(proxy());
+        RawSpot raw = new RawSpot(SIM.proxy());
         AttackRound16WireTest.Child c = null;
         try {
             c = AttackRound16WireTest.Child.start(dir, raw);
@@ -302,7 +288,7 @@ class AttackRound17FixesTest {
                 Reply created = c.call("POST", "/main/elastigroups", Harness.groupBody(Harness.uniqueName("big17")).toString());
                 assertThat(created.status()).as(created.body()).isEqualTo(200);
                 String gid = created.json().path("id").asText();
-                String real = RawSpot.forward(sim.baseUrl(), new RawSpot.Request("GET", "/aws/ec2/group/" + gid,
+                String real = RawSpot.forward(SIM.baseUrl(), new RawSpot.Request("GET", "/aws/ec2/group/" + gid,
                         "/aws/ec2/group/" + gid + "?accountId=" + TestService.MAIN_ID,
                         List.of("Authorization: Bearer main-spot-token"), new byte[0], 0));
                 real = real.substring(real.indexOf("\r\n\r\n") + 4);
@@ -335,13 +321,10 @@ class AttackRound17FixesTest {
                 if (r.is("GET") && bytes != null) {
                     int status = bytes[0] == '{' && bytes.length > 100 && new String(bytes, 0, 100,
                             java.nio.charset.StandardCharsets.ISO_8859_1).contains("\"code\":400") ? 400 : 200;
-                    out.write(("HTTP/1.1 " + status + " X\r\nContent-Type: application/json\r\nContent-Length: "
-                            + bytes.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                    out.write(bytes);
-                    out.flush();
+                    RawSpot.writeJson(out, status, bytes);
                     return true;
                 }
-                return proxy().answer(r, out, s);
+                return SIM.proxy().answer(r, out, s);
             });
             AttackRound16WireTest.Child child = c;
             List<CompletableFuture<Reply>> reads = new ArrayList<>();

@@ -201,7 +201,7 @@ class AttackRound18FixesTest extends ProgramHarness {
             io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.url());
             try (var conn = client.connect()) {
                 var r = conn.sync();
-                long pid = redisPid(r);
+                long pid = redis.pid();
                 String name = Harness.uniqueName("latedoubt");
                 String key = IdempotencyKeyTest.newKey();
                 var first = IdempotencyKeyTest.keyed(a, "POST", "/main/elastigroups", Harness.groupBody(name), key);
@@ -252,7 +252,7 @@ class AttackRound18FixesTest extends ProgramHarness {
             io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.url());
             try (var conn = client.connect()) {
                 var r = conn.sync();
-                long pid = redisPid(r);
+                long pid = redis.pid();
                 String group = a.createGroup();
                 String path = "/main/elastigroups/" + group;
                 String body = "{\"direction\": \"up\", \"adjustment\": 1}";
@@ -302,9 +302,4 @@ class AttackRound18FixesTest extends ProgramHarness {
                 c -> c.withSharedState(new dev.spotapi.config.SharedStateConfig(redis.url(), 1_000))), LATE_CLAIM_SETTINGS);
     }
 
-    /** Redis's own process id, as it reports it ({@code INFO server}). */
-    private static long redisPid(io.lettuce.core.api.sync.RedisCommands<String, String> r) {
-        return r.info("server").lines().filter(l -> l.startsWith("process_id:"))
-                .map(l -> Long.parseLong(l.substring(11).trim())).findFirst().orElseThrow();
-    }
 }

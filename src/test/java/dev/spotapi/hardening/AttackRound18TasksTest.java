@@ -28,6 +28,23 @@ import org.junit.jupiter.api.Test;
  * finding (see the report), a passing one an attack that held.
  */
 class AttackRound18TasksTest extends TaskHarnessPerClass {
+
+    /** An async stop's instance and task. */
+    private record StopTask(String id, String task) {
+    }
+
+    /**
+     * An async stop of a new instance whose pause takes 10 minutes at Spot (the simulator's clock moved past its
+     * launch first): the instance and the task, running.
+     */
+    private static StopTask slowStopTask(Harness d) {
+        String id = d.createInstance();
+        assertThat(d.svc.sim("POST", "/_sim/clock/advance", "{\"seconds\": 120}").status()).isEqualTo(200);
+        assertThat(d.svc.sim("PUT", "/_sim/transitions", "{\"seconds\": 600}").status()).isEqualTo(200);
+        Reply stop = d.svc.call("PUT", "/main/instances/" + id + "/power", "{\"state\":\"stop\"}", ASYNC);
+        assertThat(stop.status()).as(stop.body()).isEqualTo(202);
+        return new StopTask(id, stop.header("X-Flywheel-Task"));
+    }
     private static final Map<String, String> ASYNC = Harness.withToken("Prefer", "respond-async");
 
     private static String statusOf(Reply flywheel, String id) {
@@ -145,12 +162,9 @@ class AttackRound18TasksTest extends TaskHarnessPerClass {
         SpotClientSettings budgeted = new SpotClientSettings(2_000, 3_000, 8_000, 3, 20, 200, 10, 60_000, 300);
         try (Harness d = Harness.start(budgeted, c -> c.withTasks(
                 TaskConfig.DEFAULTS.with(100, 50, 100, 2, 300, Map.of("instancePower", 5L))))) {
-            String id = d.createInstance();
-            assertThat(d.svc.sim("POST", "/_sim/clock/advance", "{\"seconds\": 120}").status()).isEqualTo(200);
-            assertThat(d.svc.sim("PUT", "/_sim/transitions", "{\"seconds\": 600}").status()).isEqualTo(200);
-            Reply stop = d.svc.call("PUT", "/main/instances/" + id + "/power", "{\"state\":\"stop\"}", ASYNC);
-            assertThat(stop.status()).as(stop.body()).isEqualTo(202);
-            String task = stop.header("X-Flywheel-Task");
+            StopTask stopTask = slowStopTask(d);
+            String id = stopTask.id();
+            String task = stopTask.task();
             long spent = System.nanoTime();
             while (System.nanoTime() - spent < 4_000_000_000L
                     && !d.get("/flywheel?task=" + task).body().contains("rate budget")) {
@@ -254,12 +268,9 @@ class AttackRound18TasksTest extends TaskHarnessPerClass {
     void aTaskPastItsDeadlineFailsAndStaysFailed() throws Exception {
         try (Harness d = Harness.start(Harness.quick(), c -> c.withTasks(
                 TaskConfig.DEFAULTS.with(50, 50, 100, 2, 300, Map.of("instancePower", 2L))))) {
-            String id = d.createInstance();
-            assertThat(d.svc.sim("POST", "/_sim/clock/advance", "{\"seconds\": 120}").status()).isEqualTo(200);
-            assertThat(d.svc.sim("PUT", "/_sim/transitions", "{\"seconds\": 600}").status()).isEqualTo(200);
-            Reply stop = d.svc.call("PUT", "/main/instances/" + id + "/power", "{\"state\":\"stop\"}", ASYNC);
-            assertThat(stop.status()).as(stop.body()).isEqualTo(202);
-            String task = stop.header("X-Flywheel-Task");
+            StopTask stopTask = slowStopTask(d);
+            String id = stopTask.id();
+            String task = stopTask.task();
             long start = System.nanoTime();
             String status = "";
             Reply r = null;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spotapi.SpotApi;
 import dev.spotapi.config.SpotClientSettings;
-import dev.spotapi.sim.SpotSimulator;
 import dev.spotapi.support.TestService;
 import dev.spotapi.support.TestService.Reply;
 import java.io.OutputStream;
@@ -16,9 +15,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * spot-api's HTTP client (Jetty's, spot.SpotHttp) against a Spot that misbehaves at the TCP/HTTP level: a raw
@@ -26,22 +24,10 @@ import org.junit.jupiter.api.Test;
  */
 class ClientWireAttackTest {
     static final SpotClientSettings SETTINGS = new SpotClientSettings(2_000, 1_500, 5_000, 3, 20, 200, 0, 100, 300);
-    static SpotSimulator sim;
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    @BeforeAll
-    static void startSimulator() {
-        sim = TestService.simulator();
-    }
-
-    @AfterAll
-    static void stopSimulator() {
-        sim.close();
-    }
-
-    static RawSpot.Script proxy() {
-        return RawSpot.proxyTo(sim.baseUrl());
-    }
+    @RegisterExtension
+    static final SimulatorPerClass SIM = new SimulatorPerClass();
 
     /** Proxies every request but those of {@code method}, which {@code bad} answers (all of them, or only the first). */
     static RawSpot.Script misbehave(String method, boolean once, RawSpot.Script bad) {
@@ -50,7 +36,7 @@ class ClientWireAttackTest {
             if (r.is(method) && (!once || done.compareAndSet(false, true))) {
                 return bad.answer(r, out, s);
             }
-            return proxy().answer(r, out, s);
+            return SIM.proxy().answer(r, out, s);
         };
     }
 
@@ -81,11 +67,11 @@ class ClientWireAttackTest {
     static Map<String, RawSpot.Script> faults() {
         Map<String, RawSpot.Script> f = new LinkedHashMap<>(droppedOrBroken());
         f.put("401-challenge", (r, out, s) -> { RawSpot.write(out, RawSpot.reply(401, "Unauthorized", "{\"response\":{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"bad token\"}]}}", "WWW-Authenticate: Bearer realm=\"spot\"")); return true; });
-        f.put("100-then-real", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 100 Continue\r\n\r\n"); return proxy().answer(r, out, s); });
-        f.put("102-then-real", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 102 Processing\r\n\r\n"); return proxy().answer(r, out, s); });
-        f.put("103-then-real", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n"); return proxy().answer(r, out, s); });
+        f.put("100-then-real", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 100 Continue\r\n\r\n"); return SIM.proxy().answer(r, out, s); });
+        f.put("102-then-real", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 102 Processing\r\n\r\n"); return SIM.proxy().answer(r, out, s); });
+        f.put("103-then-real", (r, out, s) -> { RawSpot.write(out, "HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n"); return SIM.proxy().answer(r, out, s); });
         f.put("gzip", (r, out, s) -> {
-            String real = RawSpot.forward(sim.baseUrl(), r);
+            String real = RawSpot.forward(SIM.baseUrl(), r);
             int split = real.indexOf("\r\n\r\n");
             byte[] body = real.substring(split + 4).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
             java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
@@ -100,7 +86,7 @@ class ClientWireAttackTest {
     /** A service whose Spot is a {@link RawSpot} (proxying to the simulator for now), with one group made. */
     record Fixture(RawSpot raw, SpotApi api, String id) implements AutoCloseable {
         static Fixture start() throws Exception {
-            RawSpot raw = new RawSpot(proxy());
+            RawSpot raw = new RawSpot(SIM.proxy());
             SpotApi api = SpotApi.start(TestService.config(raw.endpoint(), SETTINGS));
             Reply created = call(api, "POST", "/main/elastigroups", groupBody());
             assertThat(created.status()).as(created.body()).isEqualTo(200);
@@ -130,7 +116,7 @@ class ClientWireAttackTest {
 
         /** /ready answers 200 and a read of the group goes through again. */
         void assertHealthy() {
-            raw.script(proxy());
+            raw.script(SIM.proxy());
             assertThat(call(api, "GET", "/ready", null).status()).isEqualTo(200);
             Reply r = get();
             assertThat(r.status()).as(r.body()).isIn(200, 404);
@@ -151,7 +137,7 @@ class ClientWireAttackTest {
     static RawSpot.Script interimThenReal(String interim) {
         return (r, out, s) -> {
             RawSpot.write(out, interim);
-            return proxy().answer(r, out, s);
+            return SIM.proxy().answer(r, out, s);
         };
     }
 
@@ -200,7 +186,7 @@ class ClientWireAttackTest {
                 Thread.sleep(50);
             }
             calls.forEach(java.util.concurrent.CompletableFuture::join);
-            f.raw.script(proxy());
+            f.raw.script(SIM.proxy());
 
             // every exchange ended (answered or abandoned): what is left open to Spot is at most the idle pools, one
             // connection for reads and one for changes (the fixture's create: SpotHttp.CHANGES)
@@ -353,7 +339,7 @@ class ClientWireAttackTest {
         try (Fixture f = Fixture.start()) {
             // every reply is kept-alive as far as its headers say, then Spot closes the connection
             f.raw.script((r, out, sock) -> {
-                RawSpot.write(out, RawSpot.forward(sim.baseUrl(), r));
+                RawSpot.write(out, RawSpot.forward(SIM.baseUrl(), r));
                 if (closeAfterMs == 0) {
                     return false;
                 }
@@ -411,7 +397,7 @@ class ClientWireAttackTest {
             assertThat(Harness.assertJsonError(r, 504)).contains("no answer from Spot");
             assertThat(millis).as("at the 5 s deadline").isBetween(SETTINGS.attemptTimeoutMs() * 2L, SETTINGS.deadlineMs() + 1_500L);
             assertThat(f.spotCount("GET")).as("timed-out attempts retried, at most maxAttempts").isBetween(2L, 3L);
-            f.raw.script(proxy());
+            f.raw.script(SIM.proxy());
             long open = Long.MAX_VALUE;
             for (int i = 0; i < 30 && open > 1; i++) {
                 Thread.sleep(100);
@@ -430,7 +416,7 @@ class ClientWireAttackTest {
             long start = System.nanoTime();
             Reply first = f.put("first");
             long millis = Harness.millisSince(start);
-            f.raw.script(proxy());
+            f.raw.script(SIM.proxy());
             Reply blocked = f.put("blocked");
             f.raw.closeConnections();
             Reply after = null;
@@ -452,7 +438,7 @@ class ClientWireAttackTest {
     void aReplyTrickledSlowerThanTheAttemptTimeoutEndsTheReadAtItsDeadline() throws Exception {
         try (Fixture f = Fixture.start()) {
             f.raw.script(misbehave("GET", false, (r, out, s) -> {
-                String real = RawSpot.forward(sim.baseUrl(), r);
+                String real = RawSpot.forward(SIM.baseUrl(), r);
                 for (int i = 0; i < real.length(); i++) {
                     RawSpot.write(out, real.substring(i, i + 1));
                     Thread.sleep(50);
@@ -501,7 +487,7 @@ class ClientWireAttackTest {
     void cookiesSpotSetsAreNeverSentBack() throws Exception {
         try (Fixture f = Fixture.start()) {
             f.raw.script((r, out, s) -> {
-                String real = RawSpot.forward(sim.baseUrl(), r);
+                String real = RawSpot.forward(SIM.baseUrl(), r);
                 StringBuilder cookies = new StringBuilder();
                 for (int i = 0; i < 50; i++) {
                     cookies.append("Set-Cookie: c").append(i).append("=v").append(i).append("; Path=/\r\n");
@@ -544,7 +530,7 @@ class ClientWireAttackTest {
     void aGzippedReplyIsNotMisreadAsAnotherAnswer() throws Exception {
         try (Fixture f = Fixture.start()) {
             f.raw.script(misbehave("GET", false, (r, out, s) -> {
-                String real = RawSpot.forward(sim.baseUrl(), r);
+                String real = RawSpot.forward(SIM.baseUrl(), r);
                 byte[] body = real.substring(real.indexOf("\r\n\r\n") + 4).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
                 java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
                 try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(z)) {
@@ -572,7 +558,7 @@ class ClientWireAttackTest {
             String forged = RawSpot.reply(500, "Forged", "{\"request\":{\"id\":\"forged\"},\"response\":{\"status\":{\"code\":500},"
                     + "\"errors\":[{\"code\":\"FORGED\",\"message\":\"FORGED-REPLY\"}]}}");
             f.raw.script((r, out, s) -> {
-                String real = RawSpot.forward(sim.baseUrl(), r);
+                String real = RawSpot.forward(SIM.baseUrl(), r);
                 RawSpot.write(out, r.is("GET") ? real + forged : real);
                 return true;
             });
@@ -597,7 +583,7 @@ class ClientWireAttackTest {
     void repliesThatEndTheirConnectionAreReadWholeAndTheConnectionIsNotReused(String shape) throws Exception {
         try (Fixture f = Fixture.start()) {
             f.raw.script((r, out, s) -> {
-                String real = RawSpot.forward(sim.baseUrl(), r);
+                String real = RawSpot.forward(SIM.baseUrl(), r);
                 if (shape.startsWith("Connection")) {
                     RawSpot.write(out, real.replaceFirst("\r\n", "\r\nConnection: close\r\n"));
                 } else {

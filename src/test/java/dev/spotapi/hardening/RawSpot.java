@@ -176,6 +176,14 @@ final class RawSpot implements AutoCloseable {
         out.flush();
     }
 
+    /** Writes a whole reply of {@code status} with the JSON {@code body} (bytes as they are) and its Content-Length. */
+    static void writeJson(OutputStream out, int status, byte[] body) throws IOException {
+        out.write(("HTTP/1.1 " + status + " X\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(body);
+        out.flush();
+    }
+
     /** A whole 200 reply with a JSON body and Content-Length. */
     static String ok(String json, String... extraHeaders) {
         return reply(200, "OK", json, extraHeaders);
