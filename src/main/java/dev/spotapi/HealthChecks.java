@@ -23,7 +23,8 @@ import org.eclipse.jetty.server.Server;
  *       still work, so the replica stays ready and the health says DEGRADED.</li>
  *   <li>{@code taskStore} (Redis only): the same rules.</li>
  *   <li>{@code spot}: per account, from the last call (passive): DEGRADED, never not ready.</li>
- *   <li>{@code verificationQueue}: tokens waiting for bcrypt; DEGRADED when full (new tokens answer 503).</li>
+ *   <li>{@code verificationQueue}: tokens waiting for bcrypt; DEGRADED while new tokens are turned away for want of
+ *       room (503: one within the last 10 s, or a lane's queue full now).</li>
  * </ul>
  */
 final class HealthChecks {
@@ -60,12 +61,16 @@ final class HealthChecks {
         Gauge.builder("spotapi.auth.verdicts.cached", verifier, TokenVerifier::cachedVerdicts)
                 .description("Token verdicts kept in the verification cache")
                 .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("spotapi.auth.verify.refused", verifier,
+                        TokenVerifier::refusedForRoom)
+                .description("Tokens answered 503 because their verification lane had no room")
+                .register(registry);
         readiness.add("verificationQueue", () -> {
-            int queued = verifier.queued();
             Map<String, Object> details = new LinkedHashMap<>();
-            details.put("queued", queued);
+            details.put("queued", verifier.queued());
             details.put("capacity", capacity);
-            return Health.of(queued >= capacity ? Health.Status.DEGRADED : Health.Status.UP, details);
+            details.put("turnedAway", verifier.refusedForRoom());
+            return Health.of(verifier.shortOfRoom() ? Health.Status.DEGRADED : Health.Status.UP, details);
         }, false);
     }
 

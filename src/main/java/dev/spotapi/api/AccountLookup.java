@@ -9,7 +9,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * Resolves the {account} path parameter (404 when unknown) and remembers it for logs and errors. The
  * account handed to the handler reports the Spot request id of each of its calls into
- * {@link #SPOT_REQUEST_IDS} (for the audit line).
+ * {@link #SPOT_REQUEST_IDS} (for the audit line), and a conditional write's writes are guarded by its conditions
+ * ({@link Preconditions#GUARD}), a keyed request's writes by its hold on the key ({@link
+ * dev.spotapi.idempotency.Idempotency#writeFence}).
  */
 final class AccountLookup {
     static final String ATTRIBUTE = "spot-api.account";
@@ -26,6 +28,12 @@ final class AccountLookup {
         ctx.attribute(ATTRIBUTE, account.name());
         Queue<String> spotRequestIds = new ConcurrentLinkedQueue<>();
         ctx.attribute(SPOT_REQUEST_IDS, spotRequestIds);
-        return new Account(account.name(), account.config(), account.spot().reportingTo(spotRequestIds::add));
+        dev.spotapi.spot.SpotClient spot = account.spot().reportingTo(spotRequestIds::add);
+        dev.spotapi.spot.SpotClient.Guard guard = ctx.attribute(Preconditions.GUARD);
+        if (guard != null) {
+            spot = spot.guardedBy(guard);
+        }
+        dev.spotapi.spot.Correlation.Fence claim = dev.spotapi.idempotency.Idempotency.writeFence(ctx);
+        return new Account(account.name(), account.config(), claim == null ? spot : spot.writesFencedBy(claim));
     }
 }

@@ -120,7 +120,7 @@ public final class ApiServer {
         router.beforeMatched(bodies.checkFirst(Routes.bodyRoutes(table), Routes.spotObjectBodies(table)));
         router.beforeMatched(p.idempotency().claimFirst(Routes.keyedRoutes(table)));
         router.beforeMatched(orgGuard::before);
-        Preconditions preconditions = new Preconditions(orgGuard::object, replies);
+        Preconditions preconditions = new Preconditions(orgGuard::object, orgGuard::target, replies);
         router.beforeMatched(preconditions::prefetch);
         router.beforeMatched(async::before);
         router.afterMatched(orgGuard::after);

@@ -52,6 +52,15 @@ final class ConnectionGuard extends Handler.Wrapper {
     static final long GRACE_MS = 1_000;
     /** How long an answer's write may wait for the client to read before the connection counts as stalled, ms. */
     static final long STALLED_MS = 1_000;
+    /**
+     * How long a request's headers may take from their first byte while the slots run short, ms (otherwise the header
+     * deadline, {@code http.bodyTimeoutMs}): a client sends its headers in one go, so headers still incomplete after
+     * a second are dribbled, as slowloris does (attack round 22: 600 connections dribbling one header byte a second,
+     * reconnecting when cut, held every slot, and a new connection waited 4-8 s in the listen backlog, past a
+     * probe's timeout); nginx and HAProxy bound header time the same way.
+     */
+    static final long SLOW_HEADERS_MS = 1_000;
+    private static final long SLOW_HEADERS_NANOS = TimeUnit.MILLISECONDS.toNanos(SLOW_HEADERS_MS);
     private static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
     private static final long STALLED_NANOS = TimeUnit.MILLISECONDS.toNanos(STALLED_MS);
 
@@ -165,26 +174,32 @@ final class ConnectionGuard extends Handler.Wrapper {
             Connection connection = unused.get(i).getKey();
             // only if it is still the same wait (a request may have begun or ended since the list was made)
             if (connections.remove(connection, unused.get(i).getValue())) {
-                connection.getEndPoint().close(new TimeoutException("connection closed unused (idle, or its answer"
-                        + " left unread): the server is near its connection limit"));
+                connection.getEndPoint().close(new TimeoutException("connection closed unused (idle, its answer"
+                        + " left unread, or its headers dribbled): the server is near its connection limit"));
             }
         }
         long suppressed = RECLAIM_WARNINGS.allow("reclaim");
         if (suppressed >= 0) {
             LOG.atWarn().addKeyValue("open", open).addKeyValue("closed", closing).addKeyValue("suppressed", suppressed)
-                    .log("{} connections open, near the limit: closed {} unused ones (idle, or their answers left"
-                            + " unread), the one quiet the longest first (logged at most every 10 s)", open, closing);
+                    .log("{} connections open, near the limit: closed {} unused ones (idle, their answers left"
+                            + " unread, or their headers dribbled), the one quiet the longest first (logged at most"
+                            + " every 10 s)", open, closing);
         }
     }
 
-    /** Idle past its grace, or in a request whose answer's write has waited for the client for a while. */
+    /**
+     * Idle past its grace, in a request whose answer's write has waited for the client for a while, or with request
+     * headers still incomplete {@link #SLOW_HEADERS_MS} ms after their first byte.
+     */
     private static boolean unused(Connection connection, Waiting w, long now) {
         if (w.inRequest) {
             return now - w.quietSince > STALLED_NANOS
                     && connection.getEndPoint() instanceof AbstractEndPoint endPoint && endPoint.getWriteFlusher().isPending();
         }
-        return w.firstByteAt == 0 && connection.getBytesIn() == w.bytesBefore
-                && now - w.quietSince > GRACE_NANOS;
+        if (w.firstByteAt != 0) {
+            return now - w.firstByteAt > SLOW_HEADERS_NANOS;
+        }
+        return connection.getBytesIn() == w.bytesBefore && now - w.quietSince > GRACE_NANOS;
     }
 
     /**

@@ -5,10 +5,13 @@ import dev.spotapi.api.http.Exchange;
 import dev.spotapi.api.http.Handler;
 import dev.spotapi.api.http.Method;
 import dev.spotapi.idempotency.Idempotency;
+import dev.spotapi.spot.SpotClient;
+import dev.spotapi.spot.SpotException;
 import dev.spotapi.spot.SpotTimestamps;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -24,7 +27,8 @@ import java.util.function.Function;
  *       (a create) or no {@code updatedAt}, and when the date is not an HTTP date (§13.1.4);</li>
  *   <li>{@code If-None-Match: *} on a per-resource route: the object exists, 412.</li>
  * </ul>
- * The object is read before the route ({@link #prefetch}, a before-matched step after the org check); the
+ * The object is read before the route ({@link #prefetch}, a before-matched step after the org check), and again inside
+ * its write fence before the request's first write to it ({@link SpotClient.Guard}); the
  * conditions are evaluated inside the {@code Idempotency-Key} handling ({@link #evaluatedFirst}), so the retry of a
  * conditional keyed write that was done is its stored answer, not a 412 against the object it changed (attack round
  * 8). Reads ignore preconditions: spot-api sends no validators, so their answers are the unconditional ones.
@@ -34,22 +38,46 @@ final class Preconditions {
     /** The object's stand-in when there is none to compare with (not this org's, not readable). */
     private static final JsonNode NONE = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
 
+    /** The request's {@link SpotClient.Guard} of a conditional write: {@link AccountLookup} puts it on the account's client. */
+    static final String GUARD = "spot-api.preconditions.guard";
+
     private final Function<Exchange, CompletableFuture<JsonNode>> objects;
+    private final Function<Exchange, dev.spotapi.org.OrgGuard.Target> targets;
     private final Replies replies;
 
     /**
      * @param objects the object of a per-resource request (the org check's read), null for other routes
+     * @param targets the Spot object of a per-resource request (its write fence and a read of it), null for others
      * @param replies how the request waits for that read
      */
-    Preconditions(Function<Exchange, CompletableFuture<JsonNode>> objects, Replies replies) {
+    Preconditions(Function<Exchange, CompletableFuture<JsonNode>> objects,
+            Function<Exchange, dev.spotapi.org.OrgGuard.Target> targets, Replies replies) {
         this.objects = objects;
+        this.targets = targets;
         this.replies = replies;
     }
 
-    /** The before-matched step (after the org check): a conditional write waits for its object's read. */
+    /**
+     * The before-matched step (after the org check): a conditional write waits for its object's read, and its writes to
+     * the object are guarded ({@link #GUARD}): the conditions are evaluated again against a read made inside the
+     * object's write fence, just before the request's first write to it is sent (attack round 22: two writes conditioned
+     * on the same date, both checked before either was sent, were both answered 200 and one was lost).
+     */
     void prefetch(Exchange ctx) {
         if (!conditionalWrite(ctx)) {
             return;
+        }
+        dev.spotapi.org.OrgGuard.Target target = targets.apply(ctx);
+        if (target != null) {
+            ctx.attribute(GUARD, new SpotClient.Guard(target.path(), fenced -> target.read().apply(fenced)
+                    .handle((object, failure) -> {
+                        if (failure != null && !(SpotClient.unwrap(failure) instanceof SpotException s
+                                && s.kind() == SpotException.Kind.NOT_FOUND)) {
+                            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+                        }
+                        evaluate(ctx, failure == null && object != null ? object : NONE); // gone: the write answers
+                        return null;
+                    })));
         }
         CompletableFuture<JsonNode> object = objects.apply(ctx);
         if (object != null) {
@@ -85,6 +113,10 @@ final class Preconditions {
     }
 
     private static void evaluate(Exchange ctx) {
+        evaluate(ctx, ctx.attribute(OBJECT));
+    }
+
+    private static void evaluate(Exchange ctx, JsonNode object) {
         List<String> ifMatch = ctx.headers("If-Match");
         String ifUnmodifiedSince = ctx.header("If-Unmodified-Since");
         if (!ifMatch.isEmpty()) {
@@ -93,7 +125,6 @@ final class Preconditions {
             }
             ifUnmodifiedSince = null; // §13.2.2: If-Unmodified-Since is evaluated only without If-Match
         }
-        JsonNode object = ctx.attribute(OBJECT);
         if (object == null || object == NONE) {
             return; // a collection (a create), or no object of this org to compare with: the route answers
         }

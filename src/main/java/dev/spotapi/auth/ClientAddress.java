@@ -45,4 +45,22 @@ final class ClientAddress {
         }
         return prefix.append(":/64").toString();
     }
+
+    /**
+     * The network (address block) of a client {@link #key}: an IPv4 address's /24 ({@code "10.0.0.0/24"}), an IPv6
+     * /64's /48 ({@code "2001:db8:1::/48"}); any other key as it is. The fair verify queues let a newcomer of another
+     * network push out an item of the network with the most waiting ({@link FairQueue}): a flood spread over many
+     * addresses most often comes from few networks.
+     */
+    static String network(String key) {
+        if (key.endsWith("::/64")) {
+            String[] groups = key.substring(0, key.length() - "::/64".length()).split(":");
+            return groups.length == 4 ? groups[0] + ":" + groups[1] + ":" + groups[2] + "::/48" : key;
+        }
+        int last = key.lastIndexOf('.');
+        if (last > 0 && key.indexOf(':') < 0 && key.chars().filter(c -> c == '.').count() == 3) {
+            return key.substring(0, last) + ".0/24";
+        }
+        return key;
+    }
 }

@@ -143,28 +143,31 @@ public final class TokenVerifier implements AutoCloseable {
                 .addLimit(failureBudget).build()));
         // within the budget: charged now, refunded unless the token proves wrong
         if (allowance.budget.tryConsume(1)) {
-            return verifyNow(digest, clientKey, cost, header, false).thenApply(result -> {
+            return verifyNow(digest, clientKey, cost, header, false, !allowance.wronged).thenApply(result -> {
                 if (result.verdict() != Verdict.WRONG) {
                     allowance.budget.addTokens(1);
+                } else {
+                    allowance.wronged = true;
                 }
                 return result;
             });
         }
         // past it: one run at a time, in arrival order
         CompletableFuture<Result> inTurn = allowance.pastBudget().inTurn(() -> verifyNow(digest, clientKey, cost, header,
-                true));
+                true, false));
         return inTurn != null ? inTurn : CompletableFuture.completedFuture(new Result(Verdict.THROTTLED, 1));
     }
 
     /**
      * bcrypt on the lanes now (or the running verification of the same header): never throws. {@code pastBudget}: the
-     * client used up its failure budget, its check waits for those of clients within theirs.
+     * client used up its failure budget, its check waits for those of clients within theirs; {@code clean}: the client
+     * has had no wrong verdict while its allowance is remembered (a full lane then admits it, {@link VerifyLanes}).
      */
     private CompletableFuture<Result> verifyNow(String digest, String clientKey, int cost, String header,
-            boolean pastBudget) {
+            boolean pastBudget, boolean clean) {
         CompletableFuture<Boolean> running;
         try {
-            running = verdicts.get(digest, (d, unused) -> lanes.submit(clientKey, cost, header, pastBudget));
+            running = verdicts.get(digest, (d, unused) -> lanes.submit(clientKey, cost, header, pastBudget, clean));
         } catch (RejectedExecutionException full) {
             return CompletableFuture.completedFuture(Result.BUSY);
         }
@@ -185,6 +188,8 @@ public final class TokenVerifier implements AutoCloseable {
      */
     private static final class Allowance {
         final Bucket budget;
+        /** A verification of this client ended in a wrong token while the allowance is remembered (2 min idle). */
+        volatile boolean wronged;
         private OneAtATime pastBudget; // made on first need: most addresses never use up their budget
 
         Allowance(Bucket budget) {
@@ -302,6 +307,20 @@ public final class TokenVerifier implements AutoCloseable {
     /** Tokens waiting for a verify thread now, both lanes. */
     public int queued() {
         return lanes.queued();
+    }
+
+    /** Tokens refused so far (503) because their verify lane had no room. */
+    public long refusedForRoom() {
+        return lanes.refused();
+    }
+
+    /**
+     * Whether new tokens are being turned away for want of room: one was refused within the last 10 s, or a lane's
+     * queue is full now (attack round 22: {@code /health} compared the total waiting in all four queues with twice
+     * one queue's size, and said UP while one lane refused every new token).
+     */
+    public boolean shortOfRoom() {
+        return lanes.shortOfRoom(java.util.concurrent.TimeUnit.SECONDS.toNanos(10));
     }
 
     private boolean bcrypt(String header) {

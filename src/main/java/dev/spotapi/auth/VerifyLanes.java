@@ -33,8 +33,8 @@ final class VerifyLanes implements AutoCloseable {
      */
     VerifyLanes(int cheapMaxCost, int cheapThreads, int fullThreads, int queuePerLane, Predicate<String> bcrypt) {
         this.cheapMaxCost = cheapMaxCost;
-        this.cheap = new Lane("bcrypt-cheap-", cheapThreads, queuePerLane, bcrypt);
-        this.full = new Lane("bcrypt-", fullThreads, queuePerLane, bcrypt);
+        this.cheap = new Lane("bcrypt-cheap-", cheapThreads, queuePerLane, bcrypt, this::refusedOne);
+        this.full = new Lane("bcrypt-", fullThreads, queuePerLane, bcrypt, this::refusedOne);
     }
 
     /**
@@ -48,12 +48,40 @@ final class VerifyLanes implements AutoCloseable {
      * @throws RejectedExecutionException when the lane is full and this client's queue is the longest
      */
     CompletableFuture<Boolean> submit(String client, int cost, String header, boolean pastBudget) {
-        return (cost <= cheapMaxCost ? cheap : full).submit(client, cost, header, pastBudget);
+        return submit(client, cost, header, pastBudget, false);
+    }
+
+    /**
+     * {@link #submit(String, int, String, boolean)}; {@code clean}: the client has had no wrong verdict lately, so a
+     * full lane admits it by pushing out an item of a client that had ({@link FairQueue#offer(String, int, Object,
+     * boolean)}).
+     */
+    CompletableFuture<Boolean> submit(String client, int cost, String header, boolean pastBudget, boolean clean) {
+        return (cost <= cheapMaxCost ? cheap : full).submit(client, cost, header, pastBudget, clean);
     }
 
     /** Items waiting in both lanes. */
     int queued() {
         return cheap.queued() + full.queued();
+    }
+
+    /** Checks refused so far because their lane had no room ({@link RejectedExecutionException} from {@link #submit}). */
+    long refused() {
+        return refused.get();
+    }
+
+    /** Whether a check was refused for want of room within the last {@code nanos}, or a lane's queue is full now. */
+    boolean shortOfRoom(long nanos) {
+        long last = lastRefusedAt;
+        return (refused.get() > 0 && System.nanoTime() - last < nanos) || cheap.full() || full.full();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long lastRefusedAt;
+
+    private void refusedOne() {
+        lastRefusedAt = System.nanoTime();
+        refused.incrementAndGet();
     }
 
     /** Stops both lanes; waiting items are cancelled. */
@@ -68,6 +96,8 @@ final class VerifyLanes implements AutoCloseable {
 
     private static final class Lane {
         private final int threads;
+        private final int capacity;
+        private final Runnable onRefused;
         private final FairQueue<Job> waiting;
         /** Checks of clients past their failure budget: served when {@code waiting} is empty. */
         private final FairQueue<Job> pastBudget;
@@ -78,8 +108,10 @@ final class VerifyLanes implements AutoCloseable {
         private int running;
         private boolean closed;
 
-        Lane(String prefix, int threads, int capacity, Predicate<String> bcrypt) {
+        Lane(String prefix, int threads, int capacity, Predicate<String> bcrypt, Runnable onRefused) {
             this.threads = threads;
+            this.capacity = capacity;
+            this.onRefused = onRefused;
             this.waiting = new FairQueue<>(capacity);
             this.pastBudget = new FairQueue<>(capacity);
             this.bcrypt = bcrypt;
@@ -95,20 +127,27 @@ final class VerifyLanes implements AutoCloseable {
             this.executor.allowCoreThreadTimeOut(true);
         }
 
-        CompletableFuture<Boolean> submit(String client, int cost, String header, boolean late) {
+        /** Whether the queue of clients within their budget holds as many checks as it may. */
+        synchronized boolean full() {
+            return waiting.size() >= capacity;
+        }
+
+        CompletableFuture<Boolean> submit(String client, int cost, String header, boolean late, boolean clean) {
             Job job = new Job(header, new CompletableFuture<>());
             FairQueue.Offer<Job> offer;
             synchronized (this) {
                 if (closed) {
                     throw new RejectedExecutionException("verifier closed");
                 }
-                offer = (late ? pastBudget : waiting).offer(client, cost, job);
+                offer = (late ? pastBudget : waiting).offer(client, ClientAddress.network(client), cost, job,
+                        !late && clean);
                 if (offer.admitted() && running < threads) {
                     running++;
                     executor.execute(this::drain);
                 }
             }
             if (!offer.admitted()) {
+                onRefused.run();
                 throw new RejectedExecutionException("verify queue full");
             }
             if (offer.pushedOut() != null) {

@@ -87,8 +87,13 @@ public class OrgAdoptCommand implements Callable<Integer> {
             List<OrgAdoption.Untagged> untagged = adoption.untagged(spot);
             out.printf("account %s: %d resource(s) without a spinup:org tag%n", account, untagged.size());
             int failed = 0;
+            int othersImports = (int) untagged.stream().filter(OrgAdoption.Untagged::anotherOrgsImport).count();
             for (OrgAdoption.Untagged u : untagged) {
                 String what = u.kind() + " " + u.id() + (u.name().isEmpty() ? "" : " (" + u.name() + ")");
+                if (u.anotherOrgsImport()) { // never ours to take: that deployment's keyed retry of the import tags it
+                    out.println("  left alone (the in-flight name of another deployment's import): " + what);
+                    continue;
+                }
                 if (dryRun) {
                     out.println("  " + what);
                     continue;
@@ -104,7 +109,8 @@ public class OrgAdoptCommand implements Callable<Integer> {
                 }
             }
             out.println(dryRun ? "dry run: nothing changed; run without --dry-run to tag them with spinup:org="
-                    + cfg.org() : "done: " + (untagged.size() - failed) + " tagged, " + failed + " failed");
+                    + cfg.org() : "done: " + (untagged.size() - failed - othersImports) + " tagged, " + failed + " failed"
+                    + (othersImports == 0 ? "" : ", " + othersImports + " left alone (other deployments' imports)"));
             out.flush();
             return failed == 0 ? 0 : 1;
         } catch (CompletionException e) {

@@ -60,6 +60,7 @@ public final class Idempotency {
     private static final dev.spotapi.log.Throttle UNREACHABLE_WARNINGS = new dev.spotapi.log.Throttle(10_000);
     private static final String CLAIM = "spot-api.idempotency.claim";
     private static final String CORRELATION = "spot-api.correlation";
+    private static final String WRITE_FENCE = "spot-api.idempotency.writeFence";
 
     /** How a marked route treats an outcome that is in doubt. */
     public enum Mode {
@@ -69,9 +70,36 @@ public final class Idempotency {
         ACTION
     }
 
-    /** What the after-handler needs to finish a claimed request. */
-    private record Claimed(String key, Mode mode, boolean resumed, String owner) {
+    /**
+     * What the after-handler needs to finish a claimed request; {@code kept} renews the claim's lease while the request
+     * runs ({@link #keepClaimed}).
+     */
+    private record Claimed(String key, Mode mode, boolean resumed, String owner, Kept kept) {
     }
+
+    /**
+     * The renewal of a claim's lease while its request runs, every third of the lease, for at most
+     * {@link #MAX_RENEWED_LEASES} leases (a request that never reaches its after step cannot hold its key for good): a
+     * live request may take longer than one lease (the org check's read, then a write that waits for its object's fence
+     * and Spot, each within its own deadline), and a retry must then find it in flight (409), not take it over as
+     * interrupted (attack round 22: the retry was told the action was interrupted while it still ran; the caller
+     * repeated it with a new key and the group was scaled twice).
+     */
+    private static final class Kept {
+        private final java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+        private volatile java.util.concurrent.ScheduledFuture<?> renewal;
+
+        void end() {
+            open.set(false);
+            java.util.concurrent.ScheduledFuture<?> r = renewal;
+            if (r != null) {
+                r.cancel(false);
+            }
+        }
+    }
+
+    /** How many leases a running request's claim is renewed for at most ({@link Kept}). */
+    static final int MAX_RENEWED_LEASES = 8;
 
     private final SharedState state;
     private final Duration ttl;
@@ -164,7 +192,8 @@ public final class Idempotency {
             }
             case NEW, RESUMED -> {
                 boolean resumed = claim.outcome() == Outcome.RESUMED;
-                ctx.attribute(CLAIM, new Claimed(key, mode, resumed, claim.owner()));
+                Kept kept = keepClaimed(key, claim.owner());
+                ctx.attribute(CLAIM, new Claimed(key, mode, resumed, claim.owner(), kept));
                 if (resumed && mode == Mode.ACTION) {
                     // the earlier attempt ended without an answer (its process stopped, its lease ran out): Spot
                     // may have acted; an action cannot be looked up like a create, so it is not run again, and
@@ -178,8 +207,12 @@ public final class Idempotency {
                 // that found no record cannot tell a first use from a record lost (restart of an embedded store,
                 // Redis FLUSHALL or restart without persistence; issue 20), so a create never relies on the store;
                 // only after a known doubtful attempt (resumed) must that look-up succeed before creating
+                Correlation.Fence fence = fence(key, claim.owner());
                 ctx.attribute(CORRELATION, new Correlation(sha256("correlation\n" + key + '\n' + fingerprint)
-                        .substring(0, 32), true, resumed, fence(key, claim.owner())));
+                        .substring(0, 32), true, resumed, fence));
+                // every write of the request is sent only while it still holds the key (as a keyed create is): a
+                // replica paused past the lease, whose key a retry took over, sends nothing when it resumes
+                ctx.attribute(WRITE_FENCE, (Correlation.Fence) () -> kept.open.get() ? fence.refusal() : null);
             }
         }
     }
@@ -195,10 +228,10 @@ public final class Idempotency {
             try {
                 return state.renewClaim(key, owner, System.currentTimeMillis() + leaseMs) ? null
                         : "a retry with this " + HEADER + " took this request over (this attempt outlived its lease):"
-                        + " nothing was created by this attempt; retry with the same key for the answer";
+                        + " nothing was sent by this attempt; retry with the same key for the answer";
             } catch (SharedStateUnavailableException e) {
                 return "the idempotency store cannot be reached to confirm this request still holds its " + HEADER
-                        + "; nothing was created: retry later with the same key";
+                        + "; nothing was sent: retry later with the same key";
             }
         };
     }
@@ -210,6 +243,7 @@ public final class Idempotency {
             return;
         }
         ctx.attribute(CLAIM, null);
+        claimed.kept().end();
         int status = ctx.statusCode();
         Boolean nothingChanged = ctx.attribute(NOTHING_CHANGED);
         // each write names this request's claim: once a retry took the key over, none of them changes its record
@@ -238,6 +272,36 @@ public final class Idempotency {
     private static java.util.List<java.util.concurrent.CompletableFuture<?>> openWrites() {
         dev.spotapi.trace.TraceContext trace = dev.spotapi.trace.TraceContext.current();
         return trace == null ? java.util.List.of() : trace.writesStillOpen();
+    }
+
+    /** Starts renewing the claim of a request that runs ({@link Kept}). */
+    private Kept keepClaimed(String key, String owner) {
+        Kept kept = new Kept();
+        long every = Math.max(100, leaseMs / 3);
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(leaseMs * MAX_RENEWED_LEASES);
+        kept.renewal = RENEWALS.scheduleWithFixedDelay(() -> {
+            if (!kept.open.get() || System.nanoTime() - until > 0) {
+                kept.end();
+                return;
+            }
+            try {
+                if (!state.renewClaim(key, owner, System.currentTimeMillis() + leaseMs)) {
+                    kept.renewal.cancel(false); // answered meanwhile, or taken over: nothing left to keep
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("renewing the claim of a running request failed (retried): {}", e.getMessage());
+            }
+        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return kept;
+    }
+
+    /**
+     * The request's write fence ({@link Correlation.Fence}) while it holds a claimed key: refuses when a retry took
+     * the key over or the store cannot confirm the claim; never refuses once the request was answered (an async task's
+     * work goes on under its stored answer). Null for a request without a claimed key.
+     */
+    public static Correlation.Fence writeFence(Exchange ctx) {
+        return ctx.attribute(WRITE_FENCE);
     }
 
     /** Renews the leases of keys whose create Spot may still carry out ({@link #uncertainOnceEnded}). */

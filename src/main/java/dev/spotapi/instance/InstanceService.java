@@ -73,7 +73,7 @@ public final class InstanceService {
      * ({@code stateful.ImportRequest}): spot-api finds such an instance by that name after a lost answer, so no
      * caller may give it to an instance ({@link #refuseImportName}).
      */
-    public static final String IMPORT_NAME_PREFIX = "spot-api-import-";
+    public static final String IMPORT_NAME_PREFIX = Ownership.IMPORT_NAME_PREFIX;
 
     /**
      * Checks a caller's instance body (create or update) before anything is sent.

@@ -12,11 +12,16 @@ import java.util.List;
 /**
  * Migration to {@code orgIsolation: enforce}: finds the resources of an account that carry no
  * {@code spinup:org} tag (invisible under enforce) and tags them with this org, so a deployment keeps
- * sight of what it created before isolation existed. Resources of another org are never touched.
+ * sight of what it created before isolation existed. Resources of another org are never touched, nor are imports of
+ * another deployment still named as in flight ({@link Ownership#anotherOrgsImport}).
  */
 public final class OrgAdoption {
-    /** One untagged resource: its kind ("elastigroup" or "managed instance"), id and name. */
-    public record Untagged(String kind, String id, String name) {
+    /**
+     * One untagged resource: its kind ("elastigroup" or "managed instance"), id and name; {@code anotherOrgsImport}: it
+     * carries the in-flight name of another deployment's import ({@link Ownership#anotherOrgsImport}), so it is listed
+     * but never adopted (that deployment's keyed retry of the import tags it).
+     */
+    public record Untagged(String kind, String id, String name, boolean anotherOrgsImport) {
     }
 
     private final Ownership ownership;
@@ -35,7 +40,9 @@ public final class OrgAdoption {
             for (JsonNode item : resource.list(spot).join()) {
                 String org = Ownership.tag(item, Ownership.ORG_TAG);
                 if (org == null || org.isBlank()) { // items come unwrapped: tags only where Spot keeps them
-                    out.add(new Untagged(resource.noun(), item.path("id").asText(), item.path("name").asText("")));
+                    String name = item.path("name").asText("");
+                    out.add(new Untagged(resource.noun(), item.path("id").asText(), name,
+                            ownership.anotherOrgsImport(name)));
                 }
             }
         }
@@ -48,15 +55,19 @@ public final class OrgAdoption {
      * and the update run inside the object's write fence ({@link SpotClient#exclusive}): a tag change made
      * through spot-api (any replica sharing the same Redis) is never undone by this one (issue 20).
      *
-     * @return false when the resource has meanwhile got an org tag (then it is left alone)
+     * @return false when the resource has meanwhile got an org tag, or carries the in-flight name of another
+     *         deployment's import (then it is left alone)
      */
     public boolean adopt(SpotClient spot, Untagged target) {
+        if (target.anotherOrgsImport()) {
+            return false;
+        }
         SpotResource resource = resources.stream().filter(r -> r.noun().equals(target.kind())).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown kind " + target.kind()));
         return spot.exclusive(resource.path(target.id()), "adopt " + resource.noun(),
                 fenced -> resource.read(fenced, target.id()).thenCompose(current -> {
                     String org = Ownership.tag(current, Ownership.ORG_TAG);
-                    if (org != null && !org.isBlank()) {
+                    if (org != null && !org.isBlank() || ownership.anotherOrgsImport(current.path("name").asText(""))) {
                         return java.util.concurrent.CompletableFuture.completedFuture(false);
                     }
                     JsonNode tags = Ownership.tags(current);

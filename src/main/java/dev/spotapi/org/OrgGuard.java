@@ -34,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * (one round trip: the check starts when the handler asks for the object, see {@link #resource}) and
  * the guard replaces its answer with the refusal after the handler, so nothing of a foreign object
  * leaves. The checked object is offered to the handler ({@link #resource}) so it
- * need not read it again. Refusals of existing foreign or untagged objects are counted in
- * {@code spotapi.org.refused} (by account and route template) and logged with the request id.
+ * need not read it again. Every 404 of the check, missing, foreign or untagged alike, is counted in
+ * {@code spotapi.org.refused} (by account and route template; the check's read of a foreign object counts as
+ * {@code not_found} in the Spot call metrics: {@code /metrics} is public and must not tell them apart either, attack
+ * round 22); refusals of existing foreign or untagged objects are logged (INFO) with the request id.
  */
 public final class OrgGuard {
     private static final Logger LOG = LoggerFactory.getLogger(OrgGuard.class);
@@ -120,11 +122,14 @@ public final class OrgGuard {
             throw ApiException.notFound(kind.malformedMessage());
         }
         String route = endpoint.path;
-        Check check = new Check(() -> kind.resource().read(account.spot(), id).handle((object, failure) -> {
+        // counted like a missing object on the public /metrics too: another org's object is answered as missing
+        var checking = account.spot().countedFoundOnlyIf(reply -> reply.firstItem().map(ownership::owns).orElse(false));
+        Check check = new Check(() -> kind.resource().read(checking, id).handle((object, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
                 if (cause instanceof SpotException s && s.kind() == SpotException.Kind.NOT_FOUND) {
+                    refusedCounter(account.name(), route).increment();
                     throw notFound(kind, id);
                 }
                 throw failure instanceof CompletionException c ? c : new CompletionException(failure);
@@ -183,6 +188,36 @@ public final class OrgGuard {
             }
         }
         return null;
+    }
+
+    /**
+     * The Spot object a per-resource request names: its write fence's name ({@link SpotResource#path}, as
+     * {@link dev.spotapi.spot.SpotCall#objectPath()} names the object of a write to it) and a read of it through a given
+     * client (a missing object fails NOT_FOUND).
+     */
+    public record Target(String path, Function<dev.spotapi.spot.SpotClient, CompletableFuture<JsonNode>> read) {
+    }
+
+    /**
+     * The object of this request ({@link Target}): on an {@code {instance}} or {@code {elastigroup}} route, or a
+     * {@code {resource}} route whose id is of either kind; null for other routes and for an id of no kind.
+     */
+    public Target target(Exchange ctx) {
+        Endpoint endpoint = ctx.endpoint();
+        if (endpoint == null) {
+            return null;
+        }
+        Kind kind = kindOf(endpoint.path);
+        String id = kind != null ? ctx.pathParam(kind.param())
+                : endpoint.path.contains("{" + ANY_RESOURCE + "}") ? ctx.pathParam(ANY_RESOURCE) : null;
+        if (kind == null && id != null) {
+            kind = kinds.values().stream().filter(k -> k.isId().test(id)).findFirst().orElse(null);
+        }
+        if (kind == null || id == null || !kind.isId().test(id)) {
+            return null;
+        }
+        SpotResource resource = kind.resource();
+        return new Target(resource.path(id), spot -> resource.read(spot, id));
     }
 
     /** The path parameter of routes whose id may name either kind ({@code /{account}/{resource}/tags}). */
@@ -247,7 +282,8 @@ public final class OrgGuard {
 
     private Counter refusedCounter(String account, String route) {
         return refused.computeIfAbsent(account + ' ' + route, k -> Counter.builder("spotapi.org.refused")
-                .description("Requests refused because the Spot resource belongs to another org or to none")
+                .description("Requests answered 404 by the org check: the Spot resource is missing, another org's or"
+                        + " untagged (not told apart: the metrics are public)")
                 .tag("account", account)
                 .tag("route", route)
                 .register(registry));

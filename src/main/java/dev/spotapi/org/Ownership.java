@@ -29,6 +29,7 @@ public final class Ownership {
 
     private final String org;
     private final boolean enforced;
+    private final String importNamePrefix;
 
     /**
      * @param org      the configured org
@@ -37,6 +38,17 @@ public final class Ownership {
     public Ownership(String org, boolean enforced) {
         this.org = org;
         this.enforced = enforced;
+        this.importNamePrefix = IMPORT_NAME_PREFIX + mark(org) + '-';
+    }
+
+    private static String mark(String org) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("spinup:org=" + org).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
     }
 
     /**
@@ -86,6 +98,31 @@ public final class Ownership {
 
     public String org() {
         return org;
+    }
+
+    /**
+     * The start of the name a managed instance has while an import is in flight (Spot's import body takes no tags, so
+     * until spot-api tags it the instance is found by this name): followed by the deployment's import mark
+     * ({@link #importNamePrefix}) and the request's correlation token. A caller's name may not start so.
+     */
+    public static final String IMPORT_NAME_PREFIX = "spot-api-import-";
+
+    /**
+     * {@link #IMPORT_NAME_PREFIX}, this org's mark (8 hex digits of a SHA-256 of the org) and {@code -}: the start of the
+     * in-flight name of this deployment's imports, so that {@code org-adopt} of another org leaves them alone (attack
+     * round 22: another org's {@code org-adopt} tagged an import whose tag write had failed, and its own org's keyed
+     * retry could no longer claim it).
+     */
+    public String importNamePrefix() {
+        return importNamePrefix;
+    }
+
+    /**
+     * Whether {@code name} is the in-flight name of an import that is not this org's: another deployment's, or one
+     * named by a build before the mark (whose org cannot be told).
+     */
+    public boolean anotherOrgsImport(String name) {
+        return name != null && name.startsWith(IMPORT_NAME_PREFIX) && !name.startsWith(importNamePrefix);
     }
 
     public boolean enforced() {

@@ -79,6 +79,12 @@ public final class SpotClient {
     private final boolean background;
     /** Each route's share of the connections to Spot. */
     private final RouteShare routeShare;
+    /** The check the first entry into one object's write fence runs first ({@link #guardedBy}), or null. */
+    private final Guard guard;
+    /** Asked before each write attempt is sent ({@link #writesFencedBy}), or null. */
+    private final Correlation.Fence writeFence;
+    /** Whether a read's reply counts as found in the call metrics ({@link #countedFoundOnlyIf}), or null: every one. */
+    private final java.util.function.Predicate<SpotReply> found;
 
     public SpotClient(String accountName, String baseUrl, String accountId, String token, HttpClient http,
             SpotClientSettings settings, SpotMetrics metrics, ScheduledExecutorService scheduler,
@@ -107,16 +113,23 @@ public final class SpotClient {
         this.hold = null;
         this.background = false;
         this.routeShare = new RouteShare(RouteShare.PER_ROUTE);
+        this.guard = null;
+        this.writeFence = null;
+        this.found = null;
     }
 
     /** A view sharing everything with {@code base} (budget, retries, GETs in flight) that reports request ids. */
     private SpotClient(SpotClient base, Consumer<String> spotRequestIds, java.util.List<String> heldObjects, Hold hold) {
-        this(base, spotRequestIds, heldObjects, hold, base.background);
+        this(base, spotRequestIds, heldObjects, hold, base.background, base.guard, base.writeFence, base.found);
     }
 
     private SpotClient(SpotClient base, Consumer<String> spotRequestIds, java.util.List<String> heldObjects, Hold hold,
-            boolean background) {
+            boolean background, Guard guard, Correlation.Fence writeFence,
+            java.util.function.Predicate<SpotReply> found) {
         this.background = background;
+        this.guard = guard;
+        this.writeFence = writeFence;
+        this.found = found;
         this.accountName = base.accountName;
         this.baseUrl = base.baseUrl;
         this.bearer = base.bearer;
@@ -156,7 +169,76 @@ public final class SpotClient {
      * minute, another org's too).
      */
     public SpotClient background() {
-        return new SpotClient(this, spotRequestIds, heldObjects, hold, true);
+        return new SpotClient(this, spotRequestIds, heldObjects, hold, true, guard, writeFence, found);
+    }
+
+    /**
+     * A condition one request's writes to one Spot object depend on (a conditional request's {@code If-Unmodified-Since},
+     * RFC 9110 §13): {@code check} runs once, with a view of the client that holds {@code object}'s write fence (its reads
+     * are the request's own, never shared), when the request's first write to the object, or its first
+     * {@link #exclusive} on it, has entered the fence, and before anything is sent. A check that fails (its future
+     * completes exceptionally, e.g. with the caller's 412) fails that write or exclusive with the same exception, and
+     * nothing is sent; once it passed, later entries of the same request do not run it again. So no other write to the
+     * object, from this replica or (Redis) another, can come between the check and the write (attack round 22: two
+     * writes conditioned on the same date were both checked before either was sent, and both answered 200).
+     */
+    public static final class Guard {
+        private final String object;
+        private final java.util.function.Function<SpotClient, CompletableFuture<?>> check;
+        private final java.util.concurrent.atomic.AtomicBoolean passed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /**
+         * @param object the object's fence name, as {@link SpotCall#objectPath()} gives it ({@code /aws/ec2/group/sig-1})
+         * @param check  reads the object through the given view and completes normally when the condition holds
+         */
+        public Guard(String object, java.util.function.Function<SpotClient, CompletableFuture<?>> check) {
+            this.object = object;
+            this.check = check;
+        }
+
+        private boolean due(java.util.Collection<String> objects) {
+            return !passed.get() && objects.contains(object);
+        }
+
+        private CompletableFuture<?> run(SpotClient fenced) {
+            return check.apply(fenced).thenRun(() -> passed.set(true));
+        }
+    }
+
+    /** This client, its writes to {@code guard}'s object and its {@link #exclusive}s on it checked first ({@link Guard}). */
+    public SpotClient guardedBy(Guard guard) {
+        return new SpotClient(this, spotRequestIds, heldObjects, hold, background, guard, writeFence, found);
+    }
+
+    /**
+     * This client, each of its write attempts sent only when {@code fence} does not refuse right before it (a keyed
+     * request's hold on its {@code Idempotency-Key}, {@link Correlation.Fence}): a refused attempt fails
+     * {@link Kind#IN_PROGRESS} (409, Retry-After 1 s) and nothing is sent.
+     */
+    public SpotClient writesFencedBy(Correlation.Fence fence) {
+        return new SpotClient(this, spotRequestIds, heldObjects, hold, background, guard, fence, found);
+    }
+
+    /**
+     * This client, its reads whose reply {@code found} rejects counted in the call metrics ({@link SpotMetrics}) as
+     * {@code not_found}, as Spot's 404 is: the org check's read of another org's object, which the caller is answered
+     * as missing, must not be told from a missing one on the public {@code /metrics} either (attack round 22: the
+     * outcome {@code ok} against {@code not_found} told another org's id from a missing one).
+     */
+    public SpotClient countedFoundOnlyIf(java.util.function.Predicate<SpotReply> found) {
+        return new SpotClient(this, spotRequestIds, heldObjects, hold, background, guard, writeFence, found);
+    }
+
+    /** The guard's check, when it is due for {@code objects}, run with {@code fenced}; else done at once. */
+    private CompletableFuture<?> guardFirst(java.util.Collection<String> objects, SpotClient fenced) {
+        return guard != null && guard.due(objects) ? guard.run(fenced) : CompletableFuture.completedFuture(null);
+    }
+
+    /** A guard's failure on its way through a call's own failure handling: passed on as it is, never classified. */
+    private static final class GuardRefused extends RuntimeException {
+        GuardRefused(Throwable cause) {
+            super(null, cause, false, false);
+        }
     }
 
     /**
@@ -206,10 +288,12 @@ public final class SpotClient {
                         return CompletableFuture.<T>failedFuture(sorted.equals(java.util.List.of(COSTS_FENCE))
                                 ? costsBusy(operation, waitMs) : stillInProgress(operation));
                     }
-                    java.util.List<CompletableFuture<T>> started = new java.util.ArrayList<>(1);
-                    TraceContext.runWith(trace, () -> started.add(body.apply(new SpotClient(this, spotRequestIds,
-                            sorted, inside))));
-                    return started.get(0);
+                    SpotClient fenced = new SpotClient(this, spotRequestIds, sorted, inside);
+                    return guardFirst(sorted, fenced).thenCompose(checked -> {
+                        java.util.List<CompletableFuture<T>> started = new java.util.ArrayList<>(1);
+                        TraceContext.runWith(trace, () -> started.add(body.apply(fenced)));
+                        return started.get(0);
+                    });
                 });
         result.whenComplete((r, failure) -> inside.close());
         return result;
@@ -374,17 +458,32 @@ public final class SpotClient {
                     : fence.enterAll(objects);
             attempts = turns(tickets, start + TimeUnit.MILLISECONDS.toNanos(settings.deadlineMs()))
                     .handle((ready, notYet) -> notYet)
-                    .thenCompose(notYet -> notYet == null ? attempts(call, deadline, state, trace, view)
-                            : CompletableFuture.failedFuture(stillInProgress(call.operation())));
+                    .thenCompose(notYet -> notYet != null
+                            ? CompletableFuture.failedFuture(stillInProgress(call.operation()))
+                            : guardFirst(objects, new SpotClient(this, spotRequestIds, objects, null))
+                                    .handle((checked, refused) -> refused)
+                                    .thenCompose(refused -> refused == null ? attempts(call, deadline, state, trace, view)
+                                            : CompletableFuture.failedFuture(new GuardRefused(unwrap(refused)))));
             attempts.whenComplete((reply, failure) -> state.finish(() -> tickets.forEach(WriteFence.Ticket::leave)));
         }
+        java.util.concurrent.atomic.AtomicBoolean refusedByGuard = new java.util.concurrent.atomic.AtomicBoolean();
         CompletableFuture<SpotReply> result = attempts.handle((reply, failure) -> {
             if (failure == null) {
                 return reply;
             }
+            if (unwrap(failure) instanceof GuardRefused refused) { // nothing was sent: the check's own failure
+                refusedByGuard.set(true);
+                throw new CompletionException(refused.getCause());
+            }
             throw new CompletionException(honest(call, classify(call, unwrap(failure), true)));
         });
         result.whenComplete((reply, failure) -> {
+            if (refusedByGuard.get()) {
+                if (trace != null && trace != requestTrace) {
+                    trace.end("not sent: " + unwrap(failure).getMessage());
+                }
+                return;
+            }
             Throwable cause = failure == null ? null : unwrap(failure);
             if (trace != null && trace != requestTrace) {
                 trace.attribute("spot.retries", Math.max(0, state.attemptsSent() - 1));
@@ -393,7 +492,9 @@ public final class SpotClient {
                 }
                 trace.end(cause == null ? null : String.valueOf(cause.getMessage()));
             }
-            metrics.record(accountName, call.operation(), SpotMetrics.outcome(cause), System.nanoTime() - start);
+            String outcome = cause == null && found != null && call.isRead() && !found.test(reply) ? "not_found"
+                    : SpotMetrics.outcome(cause);
+            metrics.record(accountName, call.operation(), outcome, System.nanoTime() - start);
             if (cause instanceof SpotException s && LOG.isDebugEnabled()) {
                 // with the request's trace id (MDC) and request id, whatever thread Spot's answer came on
                 TraceContext.runWith(requestTrace, () -> {
@@ -459,6 +560,11 @@ public final class SpotClient {
     /** Every attempt is one Spot call: it takes one unit of the route's rate budget first, or fails at once. */
     private CompletableFuture<SpotReply> budgeted(SpotCall call, long deadlineNanos, CallState state,
             TraceContext trace, ListView view) {
+        String refusal = call.isRead() || writeFence == null ? null : writeFence.refusal();
+        if (refusal != null) {
+            return CompletableFuture.failedFuture(new SpotException(Kind.IN_PROGRESS, call.operation(), 0, null,
+                    refusal, null, Duration.ofSeconds(1), false));
+        }
         Duration wait = budget.take(budgetKey, scope, call, background);
         if (!wait.isZero()) {
             metrics.budgetRefused(accountName);

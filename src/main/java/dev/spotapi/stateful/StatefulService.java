@@ -51,7 +51,7 @@ public final class StatefulService {
      * Starts the import, then tags the new managed instance with this org (and the space when given) and gives it
      * its name ({@link ImportRequest#finalName}). Answers {@code {"id": "smi-...", "migrationId": "smg-...",
      * "state": "MIGRATE_START", "originalInstanceId"}}. Spot's import body takes no tags (OAS
-     * {@code miImportInstance}), so the instance is named {@link InstanceService#IMPORT_NAME_PREFIX} + the request's
+     * {@code miImportInstance}), so the instance is named {@link Ownership#importNamePrefix} + the request's
      * correlation token while the import is in flight: when Spot's answer is lost after it may have imported (a
      * timeout, a dropped connection, a 5xx), the instance with that name is looked for during the account's orphan
      * search window and, found, tagged and answered (with {@code migrationId} and {@code state} null: they were in
@@ -88,9 +88,9 @@ public final class StatefulService {
         });
     }
 
-    /** The in-flight name of an import with this correlation token. */
-    static String marker(String token) {
-        return InstanceService.IMPORT_NAME_PREFIX + token;
+    /** The in-flight name of this org's import with this correlation token ({@link Ownership#importNamePrefix}). */
+    String marker(String token) {
+        return ownership.importNamePrefix() + token;
     }
 
     /** Spot's answer to an import: the migration started, as the import answers it. */
@@ -121,16 +121,17 @@ public final class StatefulService {
     }
 
     /**
-     * An instance an import with this in-flight name may have made: named so and carrying no org tag (the tag and the
-     * final name are written together, so an in-flight import is never tagged; an instance of any org that carries
-     * the name is not it, whoever named it so).
+     * An instance an import with this in-flight name may have made: named so and carrying no org tag, or this org's
+     * (the tag and the final name are written together, so an in-flight import is tagged only by this deployment's
+     * {@code org-adopt}; an instance of another org that carries the name is not it, whoever named it so).
      */
     private java.util.function.Predicate<JsonNode> named(String marker) {
         return object -> marker.equals(object.path("name").asText(null)) && untagged(object);
     }
 
+    /** Without an org tag, or with this org's (its own {@code org-adopt} may have tagged it, keeping the name). */
     private boolean untagged(JsonNode object) {
-        return !ownership.enforced() || Ownership.tag(object, Ownership.ORG_TAG) == null;
+        return !ownership.enforced() || Ownership.tag(object, Ownership.ORG_TAG) == null || ownership.owns(object);
     }
 
     /**
@@ -197,13 +198,14 @@ public final class StatefulService {
             if (failure != null) {
                 Throwable cause = dev.spotapi.spot.SpotClient.unwrap(failure);
                 LOG.error("imported managed instance could not be tagged with its org account={} instance={}"
-                        + " migration={} attempts={}: {} (run org-adopt)", account.name(), id,
+                        + " migration={} attempts={}: {} (a keyed retry of the import, or this deployment's org-adopt, tags it)", account.name(), id,
                         out.path("migrationId").asText(), TAG_ATTEMPTS, cause.getMessage());
                 throw new CompletionException(new SpotException(SpotException.Kind.UNREACHABLE,
                         "tag imported managed instance", cause instanceof SpotException s ? s.httpStatus() : 0, null,
                         "managed instance '" + id + "' (migration '" + out.path("migrationId").asText()
-                                + "') was imported but is untagged: it belongs to no org until an operator runs"
-                                + " org-adopt for it", cause instanceof SpotException s ? s.spotRequestId() : null,
+                                + "') was imported but is untagged: it belongs to no org until a retry of this"
+                                + " request with the same Idempotency-Key, or this deployment's org-adopt, tags it",
+                        cause instanceof SpotException s ? s.spotRequestId() : null,
                         null, true));
             }
             return out;
@@ -232,7 +234,7 @@ public final class StatefulService {
      * Imports many EC2 instances with one Spot bulk call ({@code POST /aws/ec2/managedInstance/migration/bulk},
      * OAS {@code miBulkImportInstance}); each started migration's managed instance is tagged and named as a single
      * import does. An instance Spot did not start (its {@code failures}) is imported on its own, so it gets Spot's
-     * own refusal. Each instance is named {@link InstanceService#IMPORT_NAME_PREFIX} + token + {@code -<index>} while in
+     * own refusal. Each instance is named {@link Ownership#importNamePrefix} + token + {@code -<index>} while in
      * flight, so that, as for a single import, a lost answer (or a retry with the same {@code Idempotency-Key}) finds
      * what Spot imported: those found are tagged and answered (migration id and state null), the others answer the
      * doubt; when none is found, the whole request fails as the call did. Answers one entry per request, in order:

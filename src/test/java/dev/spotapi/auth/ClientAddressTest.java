@@ -30,4 +30,16 @@ class ClientAddressTest {
         assertThat(ClientAddress.key("ab:cd:zz")).isEqualTo("ab:cd:zz");
         assertThat(ClientAddress.key("12:34:56")).as("not a valid literal: kept, not looked up").isEqualTo("12:34:56");
     }
+
+    /** The network a fair verify queue groups addresses by: an IPv4 /24, an IPv6 /48 (attack round 22). */
+    @Test
+    void theNetworkOfAKeyIsItsSlash24OrItsSlash48() {
+        assertThat(ClientAddress.network(ClientAddress.key("10.1.2.3"))).isEqualTo("10.1.2.0/24");
+        assertThat(ClientAddress.network(ClientAddress.key("::ffff:10.1.2.3"))).isEqualTo("10.1.2.0/24");
+        assertThat(ClientAddress.network(ClientAddress.key("[2001:db8:1:2::5]"))).isEqualTo("2001:db8:1::/48");
+        assertThat(ClientAddress.network(ClientAddress.key("2001:db8:1:3:ffff::1")))
+                .isEqualTo(ClientAddress.network(ClientAddress.key("2001:db8:1:2::5")));
+        assertThat(ClientAddress.network(ClientAddress.key(null))).isEqualTo("?");
+        assertThat(ClientAddress.network(ClientAddress.key("some-name"))).isEqualTo("some-name");
+    }
 }

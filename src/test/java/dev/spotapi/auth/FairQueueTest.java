@@ -95,4 +95,45 @@ class FairQueueTest {
         }
         return out;
     }
+
+    /**
+     * Attack round 22: a flood spread one item each over more addresses than the queue holds, all of one network; a
+     * newcomer of another network pushes out the newest costliest item of that network's longest queue.
+     */
+    @Test
+    void whenFullOfOneItemPerAddressANewcomerOfAnotherNetworkPushesOutAnItemOfTheBusiestNetwork() {
+        FairQueue<String> q = new FairQueue<>(4);
+        for (int i = 1; i <= 4; i++) {
+            q.offer("10.0.2." + i, "10.0.2.0/24", 10, "f" + i, true);
+        }
+        assertThat(q.offer("10.0.2.9", "10.0.2.0/24", 10, "f9", true).admitted())
+                .as("one more of the flooding network, every address with one item: refused").isFalse();
+
+        FairQueue.Offer<String> offer = q.offer("192.168.1.7", "192.168.1.0/24", 10, "n0", true);
+
+        assertThat(offer.admitted()).isTrue();
+        assertThat(offer.pushedOut()).isEqualTo("f1"); // the longest queues tie: the first in ring order
+        assertThat(q.size()).isEqualTo(4);
+        assertThat(q.clients()).isEqualTo(4);
+        assertThat(drainInOrder(q)).containsExactly("f2", "f3", "f4", "n0");
+    }
+
+    /**
+     * Attack round 22: addresses of many networks, each with one item from a client that has had a wrong verdict; a
+     * clean newcomer (no wrong verdict lately) pushes out the newest of those, an unclean one is refused.
+     */
+    @Test
+    void whenFullOfSpreadItemsACleanNewcomerPushesOutTheNewestItemOfAClientWithAWrongVerdict() {
+        FairQueue<String> q = new FairQueue<>(3);
+        q.offer("10.0.1.1", "10.0.1.0/24", 10, "a", false);
+        q.offer("10.0.2.1", "10.0.2.0/24", 10, "b", true);
+        q.offer("10.0.3.1", "10.0.3.0/24", 10, "c", false);
+
+        assertThat(q.offer("10.0.4.1", "10.0.4.0/24", 10, "u", false).admitted()).as("unclean newcomer").isFalse();
+        FairQueue.Offer<String> offer = q.offer("10.0.5.1", "10.0.5.0/24", 10, "n", true);
+
+        assertThat(offer.admitted()).isTrue();
+        assertThat(offer.pushedOut()).isEqualTo("c");
+        assertThat(drainInOrder(q)).containsExactly("a", "b", "n");
+    }
 }

@@ -109,4 +109,43 @@ class VerifyLanesTest {
         }
         return sb.toString();
     }
+
+    /**
+     * Attack round 22: a lane full of one check each from addresses of one network (its one thread busy) refuses one
+     * more of that network, is short of room from then on (what /health reports), and still admits a check from
+     * another network.
+     */
+    @Test
+    void aFullLaneRefusesItsFloodsNetworkSaysSoAndAdmitsAnotherNetwork() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (VerifyLanes lanes = new VerifyLanes(10, 1, 1, 2, header -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return header.equals("valid");
+        })) {
+            lanes.submit("10.0.2.1", 10, "running", false, false); // taken by the lane's one thread
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            while (lanes.queued() > 0 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            lanes.submit("10.0.2.2", 10, "a", false, false);
+            lanes.submit("10.0.2.3", 10, "b", false, false);
+            assertThat(lanes.shortOfRoom(java.util.concurrent.TimeUnit.SECONDS.toNanos(10))).as("full now").isTrue();
+            assertThat(lanes.refused()).isZero();
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> lanes.submit("10.0.2.4", 10, "c", false, false))
+                    .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+            assertThat(lanes.refused()).isEqualTo(1);
+
+            CompletableFuture<Boolean> other = lanes.submit("192.168.7.7", 10, "valid", false, true);
+            release.countDown();
+            assertThat(other.get(5, java.util.concurrent.TimeUnit.SECONDS)).as("another network's valid token").isTrue();
+            assertThat(lanes.shortOfRoom(java.util.concurrent.TimeUnit.SECONDS.toNanos(10)))
+                    .as("a refusal within the window").isTrue();
+            assertThat(lanes.shortOfRoom(0)).as("no refusal within no time, the lane no longer full").isFalse();
+        }
+    }
 }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Attack round 5 on the in-flight import name ({@code spot-api-import-<token>}): an import whose answer was lost
+ * Attack round 5 on the in-flight import name ({@code spot-api-import-<mark>-<token>}): an import whose answer was lost
  * is found by that name, and only by it. Found (fixed since): the name was reserved for the import body's
  * {@code name} only, so an instance created or renamed through {@code /instances} could take it, and the recovery
  * then found the decoy (the oldest instance of that name) instead of what Spot imported. Now every instance body
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * after a recovery, and a doubtful import that Spot never carried out.
  */
 class ImportMarkerAttackTest extends HarnessPerClass {
-    private static final Pattern MARKER = Pattern.compile("spot-api-import-[0-9a-f]{32}");
+    private static final Pattern MARKER = Pattern.compile("spot-api-import-[0-9a-f]{8}-[0-9a-f]{32}");
     /** Another org's deployment over the same simulator account. */
     private TestService beta;
 
