@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * leaves. The checked object is offered to the handler ({@link #resource}) so it
  * need not read it again. Every 404 of the check, missing, foreign or untagged alike, is counted in
  * {@code spotapi.org.refused} (by account and route template; the check's read of a foreign object counts as
- * {@code not_found} in the Spot call metrics: {@code /metrics} is public and must not tell them apart either, attack
- * round 22); refusals of existing foreign or untagged objects are logged (INFO) with the request id.
+ * {@code not_found} in the Spot call metrics, {@link Ownership#countedAsFound}: {@code /metrics} is public and must
+ * not tell them apart either, attack round 22); refusals of existing foreign or untagged objects are logged (INFO) with the request id.
  */
 public final class OrgGuard {
     private static final Logger LOG = LoggerFactory.getLogger(OrgGuard.class);
@@ -122,9 +122,7 @@ public final class OrgGuard {
             throw ApiException.notFound(kind.malformedMessage());
         }
         String route = endpoint.path;
-        // counted like a missing object on the public /metrics too: another org's object is answered as missing
-        var checking = account.spot().countedFoundOnlyIf(reply -> reply.firstItem().map(ownership::owns).orElse(false));
-        Check check = new Check(() -> kind.resource().read(checking, id).handle((object, failure) -> {
+        Check check = new Check(() -> kind.resource().read(account.spot(), id).handle((object, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;

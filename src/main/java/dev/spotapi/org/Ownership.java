@@ -130,6 +130,22 @@ public final class Ownership {
     }
 
     /**
+     * Whether a Spot read counts as found in the call metrics ({@link dev.spotapi.spot.SpotClient#countedFoundOnlyIf}):
+     * a read of one elastigroup or managed instance ({@code GET /aws/ec2/group/{id}}, {@code
+     * GET /aws/ec2/managedInstance/{id}}) only when the object is this org's (isolation enforced), as every caller is
+     * answered another org's object as missing; every other read, lists included, always.
+     */
+    public boolean countedAsFound(dev.spotapi.spot.SpotCall call, dev.spotapi.spot.SpotReply reply) {
+        if (!enforced || !call.isRead() || !SINGLE_OBJECT.matcher(call.path()).matches()) {
+            return true;
+        }
+        return reply.firstItem().map(this::owns).orElse(false);
+    }
+
+    private static final java.util.regex.Pattern SINGLE_OBJECT =
+            java.util.regex.Pattern.compile("/aws/ec2/(group|managedInstance)/[^/]+");
+
+    /**
      * True when the resource (a Spot object as a read answers it; list items unwrapped by
      * {@link dev.spotapi.spot.SpotResource#list}) is ours.
      */

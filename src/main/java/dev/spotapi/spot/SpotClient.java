@@ -84,7 +84,7 @@ public final class SpotClient {
     /** Asked before each write attempt is sent ({@link #writesFencedBy}), or null. */
     private final Correlation.Fence writeFence;
     /** Whether a read's reply counts as found in the call metrics ({@link #countedFoundOnlyIf}), or null: every one. */
-    private final java.util.function.Predicate<SpotReply> found;
+    private final java.util.function.BiPredicate<SpotCall, SpotReply> found;
 
     public SpotClient(String accountName, String baseUrl, String accountId, String token, HttpClient http,
             SpotClientSettings settings, SpotMetrics metrics, ScheduledExecutorService scheduler,
@@ -125,7 +125,7 @@ public final class SpotClient {
 
     private SpotClient(SpotClient base, Consumer<String> spotRequestIds, java.util.List<String> heldObjects, Hold hold,
             boolean background, Guard guard, Correlation.Fence writeFence,
-            java.util.function.Predicate<SpotReply> found) {
+            java.util.function.BiPredicate<SpotCall, SpotReply> found) {
         this.background = background;
         this.guard = guard;
         this.writeFence = writeFence;
@@ -220,12 +220,12 @@ public final class SpotClient {
     }
 
     /**
-     * This client, its reads whose reply {@code found} rejects counted in the call metrics ({@link SpotMetrics}) as
-     * {@code not_found}, as Spot's 404 is: the org check's read of another org's object, which the caller is answered
-     * as missing, must not be told from a missing one on the public {@code /metrics} either (attack round 22: the
-     * outcome {@code ok} against {@code not_found} told another org's id from a missing one).
+     * This client, its reads whose call and reply {@code found} rejects counted in the call metrics ({@link SpotMetrics})
+     * as {@code not_found}, as Spot's 404 is: a read of another org's object, which the caller is answered as missing,
+     * must not be told from a missing one on the public {@code /metrics} either (attack round 22: the outcome
+     * {@code ok} against {@code not_found} told another org's id from a missing one).
      */
-    public SpotClient countedFoundOnlyIf(java.util.function.Predicate<SpotReply> found) {
+    public SpotClient countedFoundOnlyIf(java.util.function.BiPredicate<SpotCall, SpotReply> found) {
         return new SpotClient(this, spotRequestIds, heldObjects, hold, background, guard, writeFence, found);
     }
 
@@ -492,7 +492,7 @@ public final class SpotClient {
                 }
                 trace.end(cause == null ? null : String.valueOf(cause.getMessage()));
             }
-            String outcome = cause == null && found != null && call.isRead() && !found.test(reply) ? "not_found"
+            String outcome = cause == null && found != null && call.isRead() && !found.test(call, reply) ? "not_found"
                     : SpotMetrics.outcome(cause);
             metrics.record(accountName, call.operation(), outcome, System.nanoTime() - start);
             if (cause instanceof SpotException s && LOG.isDebugEnabled()) {

@@ -86,16 +86,31 @@ class AttackRound22OrgsTest {
 
     @Test
     void publicMetricsDoNotTellAnotherOrgsInstanceFromAMissingOne() throws Exception {
+        sameTraceForAForeignAndAMissingId("/main/instances/");
+    }
+
+    /**
+     * The same through the route whose id may name either kind (the expiry service's {@code /{account}/{resource}/tags}),
+     * whose handler reads the object itself: its read of another org's object counts as not found too.
+     */
+    @Test
+    void publicMetricsDoNotTellAnotherOrgsInstanceFromAMissingOneOnTheAnyResourceTagRoute() throws Exception {
+        sameTraceForAForeignAndAMissingId("/main/ID/tags");
+    }
+
+    /** {@code GET path} (the id appended, or in place of {@code ID}) for a missing id, then for alpha's instance. */
+    private static void sameTraceForAForeignAndAMissingId(String path) throws Exception {
         HttpResponse<String> created = call(alpha, "POST", "/main/instances",
                 TestService.JSON.writeValueAsString(ApiTestSupport.instanceBody()), true);
         assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
         String foreign = TestService.JSON.readTree(created.body()).asText();
         String missing = "smi-0000beef";
+        java.util.function.Function<String, String> at = id -> path.contains("ID") ? path.replace("ID", id) : path + id;
 
         Map<String, Double> m0 = counters(beta);
-        HttpResponse<String> a = call(beta, "GET", "/main/instances/" + missing, null, true);
+        HttpResponse<String> a = call(beta, "GET", at.apply(missing), null, true);
         Map<String, Double> m1 = counters(beta);
-        HttpResponse<String> b = call(beta, "GET", "/main/instances/" + foreign, null, true);
+        HttpResponse<String> b = call(beta, "GET", at.apply(foreign), null, true);
         Map<String, Double> m2 = counters(beta);
 
         // the answers themselves hold (same status, same words but the id)
