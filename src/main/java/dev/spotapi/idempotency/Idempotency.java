@@ -281,7 +281,7 @@ public final class Idempotency {
         long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(leaseMs * MAX_RENEWED_LEASES);
         kept.renewal = RENEWALS.scheduleWithFixedDelay(() -> {
             if (!kept.open.get() || System.nanoTime() - until > 0) {
-                kept.end();
+                kept.renewal.cancel(false); // past the cap the claim may lapse; its writes still ask the store first
                 return;
             }
             try {
