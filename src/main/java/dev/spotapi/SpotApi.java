@@ -109,16 +109,18 @@ public final class SpotApi implements AutoCloseable {
                 : EmbeddedSharedState.forService(config.idempotency().statePath()); // org-adopt: never the file
         RateBudget budget = new RateBudget(shared, config.spot());
         String userAgent = BuildInfo.current().userAgent();
+        Ownership ownership = new Ownership(config.org(), config.orgIsolationEnforced());
         Map<String, Account> accounts = new LinkedHashMap<>();
+        // a read of another org's group or instance counts as not found on the public /metrics (Ownership#countedAsFound)
         config.accounts().forEach((name, account) -> accounts.put(name, new Account(name, account,
                 new SpotClient(name, account.effectiveEndpoint(), account.id(), account.token(), http,
-                        config.spot(), spotMetrics, scheduler, spotReplies, userAgent, budget))));
+                        config.spot(), spotMetrics, scheduler, spotReplies, userAgent, budget)
+                        .countedFoundOnlyIf(ownership::countedAsFound))));
         accounts.keySet().forEach(spotMetrics::account);
 
         Readiness readiness = new Readiness();
         HealthChecks.sharedState(readiness, shared, registry);
         readiness.add("spot", spotMetrics::health, false);
-        Ownership ownership = new Ownership(config.org(), config.orgIsolationEnforced());
         CostLedger costLedger = new CostLedger(ownership, shared);
         // the tick only hands the flush to the common pool: a slow Redis must not hold the Spot retries' scheduler
         scheduler.scheduleWithFixedDelay(() -> java.util.concurrent.CompletableFuture.runAsync(costLedger::flushPending),

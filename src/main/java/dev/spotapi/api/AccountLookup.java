@@ -9,8 +9,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * Resolves the {account} path parameter (404 when unknown) and remembers it for logs and errors. The
  * account handed to the handler reports the Spot request id of each of its calls into
- * {@link #SPOT_REQUEST_IDS} (for the audit line), counts its reads of another org's object as not found in the call
- * metrics ({@link dev.spotapi.org.Ownership#countedAsFound}), and a conditional write's writes are guarded by its conditions
+ * {@link #SPOT_REQUEST_IDS} (for the audit line), and a conditional write's writes are guarded by its conditions
  * ({@link Preconditions#GUARD}), a keyed request's writes by its hold on the key ({@link
  * dev.spotapi.idempotency.Idempotency#writeFence}).
  */
@@ -19,12 +18,9 @@ final class AccountLookup {
     static final String SPOT_REQUEST_IDS = "spot-api.spotRequestIds";
 
     private final AccountRegistry accounts;
-    private final dev.spotapi.org.Ownership ownership;
 
-    /** @param ownership which Spot objects are this org's: a read of another's counts as not found in the metrics */
-    AccountLookup(AccountRegistry accounts, dev.spotapi.org.Ownership ownership) {
+    AccountLookup(AccountRegistry accounts) {
         this.accounts = accounts;
-        this.ownership = ownership;
     }
 
     Account of(Exchange ctx) {
@@ -32,8 +28,7 @@ final class AccountLookup {
         ctx.attribute(ATTRIBUTE, account.name());
         Queue<String> spotRequestIds = new ConcurrentLinkedQueue<>();
         ctx.attribute(SPOT_REQUEST_IDS, spotRequestIds);
-        dev.spotapi.spot.SpotClient spot = account.spot().reportingTo(spotRequestIds::add)
-                .countedFoundOnlyIf(ownership::countedAsFound);
+        dev.spotapi.spot.SpotClient spot = account.spot().reportingTo(spotRequestIds::add);
         dev.spotapi.spot.SpotClient.Guard guard = ctx.attribute(Preconditions.GUARD);
         if (guard != null) {
             spot = spot.guardedBy(guard);

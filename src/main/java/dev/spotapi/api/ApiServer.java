@@ -79,7 +79,7 @@ public final class ApiServer {
         Replies replies = new Replies(p.mapper(), p.inFlight());
         ErrorMapper errors = new ErrorMapper(replies);
         RequestObserver observer = new RequestObserver(p.registry());
-        AccountLookup lookup = new AccountLookup(p.accounts(), p.ownership());
+        AccountLookup lookup = new AccountLookup(p.accounts());
         RequestBodies bodies = new RequestBodies();
         AsyncTasks async = new AsyncTasks(p.tasks(), replies, bodies, p.org(), p.idempotency().ttl());
         var table = new java.util.ArrayList<>(Routes.table(

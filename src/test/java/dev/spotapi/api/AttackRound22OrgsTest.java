@@ -3,8 +3,8 @@ package dev.spotapi.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spotapi.SpotApi;
-import dev.spotapi.sim.SpotSimulator;
 import dev.spotapi.support.TestService;
+import dev.spotapi.support.TwoOrgs;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,9 +13,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Attack round 22 (helper "orgs", report only): org isolation promises that another org's resource answers
@@ -30,21 +29,8 @@ import org.junit.jupiter.api.Test;
 class AttackRound22OrgsTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
-    private static SpotSimulator sim;
-    private static SpotApi alpha;
-    private static SpotApi beta;
-
-    @BeforeAll
-    static void start() {
-        sim = SpotSimulator.builder().port(0).account(TestService.MAIN_ID, "main-spot-token").start();
-        alpha = SpotApi.start(TestService.config(sim.baseUrl(), TestService.fastSettings()).withOrg("alpha"));
-        beta = SpotApi.start(TestService.config(sim.baseUrl(), TestService.fastSettings()).withOrg("beta"));
-    }
-
-    @AfterAll
-    static void stop() {
-        TestService.closeAll(alpha, beta, sim);
-    }
+    @RegisterExtension
+    static final TwoOrgs ORGS = new TwoOrgs();
 
     private static HttpResponse<String> call(SpotApi api, String method, String path, String body, boolean token)
             throws IOException, InterruptedException {
@@ -100,18 +86,18 @@ class AttackRound22OrgsTest {
 
     /** {@code GET path} (the id appended, or in place of {@code ID}) for a missing id, then for alpha's instance. */
     private static void sameTraceForAForeignAndAMissingId(String path) throws Exception {
-        HttpResponse<String> created = call(alpha, "POST", "/main/instances",
+        HttpResponse<String> created = call(ORGS.alpha(), "POST", "/main/instances",
                 TestService.JSON.writeValueAsString(ApiTestSupport.instanceBody()), true);
         assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
         String foreign = TestService.JSON.readTree(created.body()).asText();
         String missing = "smi-0000beef";
         java.util.function.Function<String, String> at = id -> path.contains("ID") ? path.replace("ID", id) : path + id;
 
-        Map<String, Double> m0 = counters(beta);
-        HttpResponse<String> a = call(beta, "GET", at.apply(missing), null, true);
-        Map<String, Double> m1 = counters(beta);
-        HttpResponse<String> b = call(beta, "GET", at.apply(foreign), null, true);
-        Map<String, Double> m2 = counters(beta);
+        Map<String, Double> m0 = counters(ORGS.beta());
+        HttpResponse<String> a = call(ORGS.beta(), "GET", at.apply(missing), null, true);
+        Map<String, Double> m1 = counters(ORGS.beta());
+        HttpResponse<String> b = call(ORGS.beta(), "GET", at.apply(foreign), null, true);
+        Map<String, Double> m2 = counters(ORGS.beta());
 
         // the answers themselves hold (same status, same words but the id)
         assertThat(a.statusCode()).isEqualTo(404);
@@ -124,7 +110,7 @@ class AttackRound22OrgsTest {
     }
 
     private static String simPost(String path, String body) throws IOException, InterruptedException {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(sim.baseUrl() + path))
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(ORGS.sim().baseUrl() + path))
                 .header("Authorization", "Bearer main-spot-token")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -145,7 +131,7 @@ class AttackRound22OrgsTest {
         String ec2 = TestService.JSON.readTree(simPost("/_sim/ec2Instances",
                 "{\"accountId\":\"" + TestService.MAIN_ID + "\",\"region\":\"us-east-1\"}")).path("id").asText();
         String body = "{\"originalInstanceId\":\"" + ec2 + "\",\"region\":\"us-east-1\",\"name\":\"" + name + "\"}";
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + beta.port() + "/v1/spot/main/imports"))
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ORGS.beta().port() + "/v1/spot/main/imports"))
                 .header("X-Auth-Token", TestService.TOKEN).header("Idempotency-Key", key)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
@@ -155,7 +141,7 @@ class AttackRound22OrgsTest {
         simPost("/_sim/faults", "{\"method\":\"PUT\",\"path\":\"/aws/ec2/managedInstance/*\",\"action\":\"status\","
                 + "\"status\":500,\"probability\":1.0,\"count\":3}");
         HttpResponse<String> first = HTTP.send(keyed, HttpResponse.BodyHandlers.ofString());
-        HTTP.send(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/_sim/faults")).DELETE().build(),
+        HTTP.send(HttpRequest.newBuilder(URI.create(ORGS.sim().baseUrl() + "/_sim/faults")).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(first.statusCode()).as(first.body()).isEqualTo(502);
         java.util.regex.Matcher named = java.util.regex.Pattern.compile("managed instance '(smi-[0-9a-f]+)'").matcher(first.body());
@@ -169,7 +155,7 @@ class AttackRound22OrgsTest {
         java.nio.file.Files.writeString(file, """
                 {"listenAddress": "127.0.0.1:0", "token": "%s", "org": "%s",
                  "accounts": {"main": {"region": "us-east-1", "id": "%s", "token": "main-spot-token", "endpoint": "%s"}}}"""
-                .formatted(TestService.KEY, org, TestService.MAIN_ID, sim.baseUrl()));
+                .formatted(TestService.KEY, org, TestService.MAIN_ID, ORGS.sim().baseUrl()));
         return OrgIsolationTest.adopt("--config", file.toString(), "--account", "main");
     }
 
@@ -214,7 +200,7 @@ class AttackRound22OrgsTest {
         HttpResponse<String> retry = HTTP.send(keyed, HttpResponse.BodyHandlers.ofString());
         assertThat(retry.statusCode()).as("the keyed retry after the own org-adopt: %s", retry.body()).isEqualTo(200);
         assertThat(TestService.JSON.readTree(retry.body()).path("id").asText()).isEqualTo(id);
-        HttpResponse<String> read = call(beta, "GET", "/main/instances/" + id, null, true);
+        HttpResponse<String> read = call(ORGS.beta(), "GET", "/main/instances/" + id, null, true);
         assertThat(TestService.JSON.readTree(read.body()).path("name").asText()).as(read.body()).isEqualTo("beta-own");
     }
 }

@@ -139,22 +139,9 @@ class AttackRound22DownTest {
                         .allSatisfy(ms -> assertThat(ms).isLessThan(2_000));
             } finally {
                 stop.set(true);
-                closeAll(pool, open);
+                RawHttp.stopSenders(pool, open);
             }
         }
-    }
-
-    /** Stops {@code pool}'s senders: closes their sockets (a blocked read or write ends) and waits for them. */
-    private static void closeAll(ExecutorService pool, Set<Socket> sockets) throws InterruptedException {
-        pool.shutdownNow();
-        for (Socket s : sockets) {
-            try {
-                s.close();
-            } catch (java.io.IOException ignored) {
-                // closing anyway
-            }
-        }
-        pool.awaitTermination(15, TimeUnit.SECONDS);
     }
 
     private static List<InetAddress> addresses() throws java.net.UnknownHostException {
@@ -208,7 +195,7 @@ class AttackRound22DownTest {
 
         void stop() throws InterruptedException {
             stop.set(true);
-            closeAll(pool, sockets);
+            RawHttp.stopSenders(pool, sockets);
         }
     }
 }

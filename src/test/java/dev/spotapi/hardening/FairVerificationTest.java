@@ -189,15 +189,7 @@ class FairVerificationTest {
 
         void stop() throws InterruptedException {
             stop.set(true);
-            pool.shutdownNow();
-            for (Socket s : sockets) {
-                try {
-                    s.close();
-                } catch (java.io.IOException ignored) {
-                    // closing anyway
-                }
-            }
-            pool.awaitTermination(15, TimeUnit.SECONDS);
+            RawHttp.stopSenders(pool, sockets);
         }
     }
 

@@ -188,4 +188,21 @@ public final class RawHttp {
     private static long millisSince(long startNanos) {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
+
+    /**
+     * Stops a pool of raw senders: interrupts them, closes their open {@code sockets} (a blocked read or write ends) and
+     * waits up to 15 s for them to finish.
+     */
+    public static void stopSenders(java.util.concurrent.ExecutorService pool, java.util.Collection<Socket> sockets)
+            throws InterruptedException {
+        pool.shutdownNow();
+        for (Socket s : sockets) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        pool.awaitTermination(15, java.util.concurrent.TimeUnit.SECONDS);
+    }
 }
