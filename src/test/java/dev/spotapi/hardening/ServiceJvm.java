@@ -50,8 +50,24 @@ final class ServiceJvm implements AutoCloseable {
         return start(dir, jvmFlags, "");
     }
 
-    /** {@link #start(Path, List)} with {@code extraConfig} (e.g. {@code "http": {...},}) added to the config file. */
+    /**
+     * {@link #start(Path, List)} with {@code extraConfig} (e.g. {@code "http": {...},}) added to the config file. The
+     * port is a free one found just before the start: when another test's server took it meanwhile (the child exits
+     * "cannot listen"), the start is made again on another, up to three times.
+     */
     static ServiceJvm start(Path dir, List<String> jvmFlags, String extraConfig) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(dir, jvmFlags, extraConfig);
+            } catch (AssertionError e) {
+                if (attempt >= 3 || e.getMessage() == null || !e.getMessage().contains("cannot listen on")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static ServiceJvm startOnce(Path dir, List<String> jvmFlags, String extraConfig) throws Exception {
         SpotSimulator sim = SpotSimulator.builder().port(0).account(TestService.MAIN_ID, "main-spot-token").start();
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
